@@ -1,0 +1,195 @@
+# sigcard — build, test, demo. `make` builds build/bin/sigcard-{card,terminal,server};
+# `make check` runs every test; `make demo` runs one payment end to end.
+# See README.md. Every top-level target first makes sure the Debian packages
+# in scripts/packages.txt are there (scripts/ensure-deps.sh).
+
+VERSION := 0.1.0
+PREFIX ?= /usr/local
+DESTDIR ?=
+SANITIZE ?=
+FUZZ_SECONDS ?= 30
+T ?=
+
+TOP_TARGETS := all check demo fuzz bench install card-freestanding firmware tests programs
+
+ifndef SC_DEPS_OK
+# Outer make: check packages once, then run the real build with pkg-config
+# flags that can be computed (they need the -dev packages in place).
+.PHONY: $(TOP_TARGETS) clean deps
+$(TOP_TARGETS):
+	@scripts/ensure-deps.sh
+	@$(MAKE) --no-print-directory SC_DEPS_OK=1 $@
+deps:
+	@scripts/ensure-deps.sh
+clean:
+	rm -rf build
+Makefile: ;
+%:
+	@scripts/ensure-deps.sh
+	@$(MAKE) --no-print-directory SC_DEPS_OK=1 $@
+else
+
+ifeq ($(SANITIZE),)
+BUILD := build
+SAN_FLAGS :=
+else
+BUILD := build/san
+SAN_FLAGS := -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+endif
+
+CC ?= cc
+CFLAGS ?= -O2 -g
+# The STYLE.md set, all of it, as errors: the tree builds with no warning.
+WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wconversion \
+	-Wformat=2 -Wvla -Werror
+# cmocka's macros trip -Wconversion and tests define no prototypes: tests use
+# the rest of the set.
+TEST_WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wformat=2 -Werror
+BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -I. -MMD -MP $(CFLAGS) $(SAN_FLAGS) \
+	-DSC_VERSION=\"$(VERSION)\"
+LDFLAGS_ALL := $(LDFLAGS) $(SAN_FLAGS)
+
+pc = $(shell pkg-config --$(1) $(2))
+# mbedTLS 2.28 ships no .pc on Debian 12; its headers are in /usr/include.
+MBEDTLS_LIBS := -lmbedcrypto
+CARD_PKGS := libpng libqrencode jansson libnfc
+SERVER_PKGS := libcrypto libevent libevent_pthreads sqlite3 jansson
+TERMINAL_PKGS := libcrypto libevent libevent_pthreads zbar libpng libpcsclite libnfc jansson
+ALL_PKGS := $(sort $(CARD_PKGS) $(SERVER_PKGS) $(TERMINAL_PKGS) cmocka)
+PKG_CFLAGS := $(call pc,cflags,$(ALL_PKGS))
+CARD_LIBS := $(call pc,libs,$(CARD_PKGS)) $(MBEDTLS_LIBS) -lpthread
+SERVER_LIBS := $(call pc,libs,$(SERVER_PKGS)) $(MBEDTLS_LIBS) -lpthread
+TERMINAL_LIBS := $(call pc,libs,$(TERMINAL_PKGS)) $(MBEDTLS_LIBS) -lpthread
+CMOCKA_LIBS := $(call pc,libs,cmocka)
+
+# Sources. Each program folder: main.c is the program, the rest an archive
+# that its tests link too.
+COMMON_SRCS := $(wildcard common/*.c)
+CORE_SRCS := $(wildcard card/core/*.c)
+CARDHOST_SRCS := $(filter-out card/host/main.c,$(wildcard card/host/*.c))
+SERVER_SRCS := $(filter-out server/main.c,$(wildcard server/*.c))
+TERMINAL_SRCS := $(filter-out terminal/main.c,$(wildcard terminal/*.c))
+SUPPORT_SRCS := $(wildcard tests/support/*.c)
+
+obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+LIBCOMMON := $(BUILD)/lib/libsccommon.a
+LIBCORE := $(BUILD)/lib/libsccore.a
+LIBCARDHOST := $(BUILD)/lib/libsccardhost.a
+LIBSERVER := $(BUILD)/lib/libscserver.a
+LIBTERMINAL := $(BUILD)/lib/libscterminal.a
+LIBSUPPORT := $(BUILD)/lib/libscsupport.a
+
+PROGRAMS := $(BUILD)/bin/sigcard-card $(BUILD)/bin/sigcard-terminal $(BUILD)/bin/sigcard-server
+
+.PHONY: all programs tests check demo fuzz bench install card-freestanding firmware
+.DEFAULT_GOAL := all
+all: programs
+programs: $(PROGRAMS)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) $(WARN) $(PKG_CFLAGS) -c -o $@ $<
+
+$(BUILD)/obj/tests/%.o: tests/%.c
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) $(TEST_WARN) $(PKG_CFLAGS) -c -o $@ $<
+
+$(BUILD)/obj/bench/%.o: bench/%.c
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) $(TEST_WARN) $(PKG_CFLAGS) -c -o $@ $<
+
+define archive
+$(1): $(call obj,$(2))
+	@mkdir -p $$(@D)
+	rm -f $$@
+	$$(AR) rcs $$@ $$^
+endef
+$(eval $(call archive,$(LIBCOMMON),$(COMMON_SRCS)))
+$(eval $(call archive,$(LIBCORE),$(CORE_SRCS)))
+$(eval $(call archive,$(LIBCARDHOST),$(CARDHOST_SRCS)))
+$(eval $(call archive,$(LIBSERVER),$(SERVER_SRCS)))
+$(eval $(call archive,$(LIBTERMINAL),$(TERMINAL_SRCS)))
+$(eval $(call archive,$(LIBSUPPORT),$(SUPPORT_SRCS)))
+
+$(BUILD)/bin/sigcard-card: $(call obj,card/host/main.c) $(LIBCARDHOST) $(LIBCORE) $(LIBCOMMON)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(CARD_LIBS)
+$(BUILD)/bin/sigcard-server: $(call obj,server/main.c) $(LIBSERVER) $(LIBCOMMON)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(SERVER_LIBS)
+$(BUILD)/bin/sigcard-terminal: $(call obj,terminal/main.c) $(LIBTERMINAL) $(LIBCOMMON)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(TERMINAL_LIBS)
+
+# Unit tests: tests/unit/GROUP/test_*.c, one program each; the other .c
+# files in GROUP's folder are its support code. GROUP decides what it links.
+define unit_group
+$(1)_TESTS := $$(patsubst tests/unit/$(1)/%.c,$(BUILD)/tests/unit/$(1)/%,$$(wildcard tests/unit/$(1)/test_*.c))
+$(1)_SUPPORT := $$(call obj,$$(filter-out tests/unit/$(1)/test_%,$$(wildcard tests/unit/$(1)/*.c)))
+UNIT_TESTS += $$($(1)_TESTS)
+$(BUILD)/tests/unit/$(1)/%: $(BUILD)/obj/tests/unit/$(1)/%.o $$($(1)_SUPPORT) $(2)
+	@mkdir -p $$(@D)
+	$$(CC) $$(LDFLAGS_ALL) -o $$@ $$^ $(3) $$(CMOCKA_LIBS)
+endef
+UNIT_TESTS :=
+$(eval $(call unit_group,common,$(LIBCOMMON),$(MBEDTLS_LIBS)))
+$(eval $(call unit_group,card,$(LIBSUPPORT) $(LIBCORE) $(LIBCOMMON),$(CARD_LIBS) $(call pc,libs,libcrypto)))
+$(eval $(call unit_group,cardhost,$(LIBCARDHOST) $(LIBCORE) $(LIBCOMMON),$(CARD_LIBS) $(call pc,libs,libcrypto)))
+$(eval $(call unit_group,server,$(LIBSERVER) $(LIBSUPPORT) $(LIBCORE) $(LIBCOMMON),$(SERVER_LIBS)))
+$(eval $(call unit_group,terminal,$(LIBTERMINAL) $(LIBCOMMON),$(TERMINAL_LIBS)))
+
+# Helper programs the integration tests and benchmarks run (tests/tools/*.c,
+# bench/*.c): each links everything, since each drives several parts.
+TOOL_PROGS := $(patsubst tests/tools/%.c,$(BUILD)/tests/tools/%,$(wildcard tests/tools/*.c))
+BENCH_PROGS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
+ALL_LINK := $(LIBSERVER) $(LIBTERMINAL) $(LIBSUPPORT) $(LIBCORE) $(LIBCOMMON)
+ALL_LIBS := $(sort $(CARD_LIBS) $(SERVER_LIBS) $(TERMINAL_LIBS))
+$(BUILD)/tests/tools/%: $(BUILD)/obj/tests/tools/%.o $(ALL_LINK)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(ALL_LIBS)
+$(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(ALL_LINK)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(ALL_LIBS)
+
+tests: programs $(UNIT_TESTS) $(TOOL_PROGS)
+
+# Runs every unit and integration test (T=pattern picks by name) and ends
+# with "N passed, N failed".
+check: tests
+	@scripts/run-tests.sh $(BUILD) '$(T)'
+
+# Fuzzing: tests/fuzz/fuzz_*.c, built with clang's libFuzzer, ASan and UBSan
+# over the freestanding code; each runs FUZZ_SECONDS on its corpus.
+FUZZ_CC := clang
+FUZZ_SRCS := $(COMMON_SRCS) $(CORE_SRCS) $(SUPPORT_SRCS)
+FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -I. -g -O1 -fsanitize=fuzzer,address,undefined \
+	-fno-sanitize-recover=all -DSC_VERSION=\"$(VERSION)\"
+FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+build/fuzz/%: tests/fuzz/%.c $(FUZZ_SRCS) $(wildcard common/*.h card/*.h card/core/*.h tests/support/*.h)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_SRCS) $(MBEDTLS_LIBS)
+fuzz: $(FUZZ_TARGETS)
+	@scripts/run-fuzz.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+bench: programs $(BENCH_PROGS)
+	@scripts/run-bench.sh $(BUILD)
+
+demo: programs $(TOOL_PROGS)
+	@scripts/demo.sh $(BUILD)
+
+# The card core and the common code it uses, built as for a microcontroller:
+# any symbol they need beyond hal_*, mbedtls_* and the mem*/str* builtins is
+# an error.
+card-freestanding:
+	@scripts/check-freestanding.sh
+
+install: programs
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 $(PROGRAMS) $(DESTDIR)$(PREFIX)/bin/
+	@if ls docs/man/*.1 >/dev/null 2>&1; then \
+		install -d $(DESTDIR)$(PREFIX)/share/man/man1 && \
+		install -m 0644 docs/man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/; fi
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+
+endif

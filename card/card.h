@@ -1,0 +1,54 @@
+/* The card core's entry points, called by whatever hosts it: the emulator
+ * daemon, the in-process test card, or a board's main loop. The core is one
+ * static instance, as on a real chip: card_boot() starts it from flash. */
+#ifndef SC_CARD_H
+#define SC_CARD_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "hal.h"
+
+/* The applet's AID. */
+#define CARD_AID_LEN 9
+extern const uint8_t card_applet_aid[CARD_AID_LEN];
+
+enum card_iface {
+	CARD_IFACE_CONTACT = 0,
+	CARD_IFACE_CONTACTLESS = 1,
+};
+
+enum card_key {
+	CARD_KEY_0 = '0', /* ... through '9' */
+	CARD_KEY_OK = 'K',
+	CARD_KEY_CANCEL = 'C',
+	CARD_KEY_BACKSPACE = 'B',
+};
+
+/* Power-up of the chip (battery or field): mounts and recovers the store,
+ * seeds the DRBG, clears all transient state. 0, or -1 if the flash could
+ * not be read (the card then answers every APDU with SW_MEMORY_FAILURE). */
+int card_boot(void);
+
+/* The reader's field on one interface: on = power-on/reset (transient state
+ * for that interface cleared, nothing selected); off = the card left the
+ * reader, which is what starts claim 7's on-card confirmation. */
+void card_field(enum card_iface iface, int on);
+
+/* The ATR for iface; returns its length. */
+size_t card_atr(enum card_iface iface, uint8_t *out, size_t cap);
+
+/* One C-APDU in, one R-APDU out (data + SW); returns the R-APDU length
+ * (always >= 2 when cap >= 2). Malformed input gets an error status word. */
+size_t card_apdu(enum card_iface iface, const uint8_t *capdu, size_t len, uint8_t *rapdu,
+		 size_t cap);
+
+/* A key pressed on the card's own keypad (enum card_key or a digit). */
+void card_key(int key);
+
+/* Lets the core act on time (confirmation timeout); call often (>= 10 Hz). */
+void card_poll(void);
+
+/* The current screen model (also pushed to hal_display_show on change). */
+const struct card_screen *card_current_screen(void);
+
+#endif
