@@ -29,6 +29,13 @@ enum card_key {
  * not be read (the card then answers every APDU with SW_MEMORY_FAILURE). */
 int card_boot(void);
 
+/* Manufacture: formats a blank (or any) flash as a new card in the
+ * personalising state, holding transport_key, which every personalisation
+ * command then requires. Run once, by the emulator when it creates a flash
+ * image, or by a test; then call card_boot(). 0 or -1. */
+#define CARD_TRANSPORT_KEY_LEN 16
+int card_factory_init(const uint8_t transport_key[CARD_TRANSPORT_KEY_LEN]);
+
 /* The reader's field on one interface: on = power-on/reset (transient state
  * for that interface cleared, nothing selected); off = the card left the
  * reader, which is what starts claim 7's on-card confirmation. */
