@@ -44,12 +44,19 @@ int sc_tx_decode(struct sc_tx *tx, const uint8_t *buf, size_t len);
 /* SHA-256 of the canonical encoding in buf. */
 int sc_tx_hash(const uint8_t *buf, size_t len, uint8_t out[SC_HASH_LEN]);
 
+/* The field checks below return 0 if the text is valid, else a negative
+ * sc_err: SC_ERR_LENGTH (empty or too long), SC_ERR_BAD_VALUE or
+ * SC_ERR_BAD_UTF8 (a character not allowed), SC_ERR_ARG (NULL). */
 /* Account ids: 1..SC_ACCOUNT_MAX of [A-Z0-9-], not starting with '-'. */
 int sc_account_id_valid(const char *s);
+/* Terminal ids: 1..SC_TERMINAL_ID_MAX printable ASCII bytes (0x21..0x7E). */
+int sc_terminal_id_valid(const char *s);
 /* Payee display name: 1..SC_PAYEE_NAME_MAX bytes of shortest-form UTF-8, no
- * C0/C1 controls, no surrogates, no leading or trailing space. */
+ * C0/C1 controls (nor DEL), no surrogates, no bidi or line-separator
+ * formatting characters, no leading or trailing space. */
 int sc_display_text_valid(const uint8_t *s, size_t len);
-/* Scheme names as the command lines spell them: "enc", "enc-rand", "enc-digest". */
+/* Scheme names as the command lines spell them: "enc", "enc-rand",
+ * "enc-digest"; NULL for a scheme that does not exist. */
 const char *sc_scheme_name(uint8_t scheme);
 int sc_scheme_parse(const char *name); /* scheme, or SC_ERR_BAD_VALUE */
 
