@@ -1,0 +1,228 @@
+/* Personalisation, under the transport key that manufacture stored: GET
+ * CHALLENGE, EXTERNAL AUTHENTICATE, PUT DATA (card id, K_card, PIN, account),
+ * GENERATE KEY PAIR and ISSUE. Every one of them is refused for good once
+ * the card is issued. Also the issuer MAC shared with admin.c. */
+#include <string.h>
+
+#include "core.h"
+#include "mbedtls/ecdsa.h"
+#include "mbedtls/md.h"
+
+#define TAG_CARD_ID 0xDF20u
+#define TAG_ACCOUNT 0xDF25u
+#define TAG_KCARD 0xDF27u
+#define TAG_PIN 0xDF28u
+#define MAC_LEN 32u
+
+static const char transport_label[] = "sigcard/transport/v1";
+
+int core_auth_mac(const uint8_t *key, size_t key_len, const char *label,
+		  const uint8_t challenge[CORE_CHALLENGE_LEN], bool with_card_id,
+		  uint8_t mac[32])
+{
+	const mbedtls_md_info_t *md = mbedtls_md_info_from_type(MBEDTLS_MD_SHA256);
+	uint8_t msg[64];
+	size_t n = strlen(label);
+
+	if (md == NULL || n > sizeof msg - SC_CARD_ID_LEN - CORE_CHALLENGE_LEN)
+		return -1;
+	memcpy(msg, label, n);
+	if (with_card_id) {
+		memcpy(msg + n, store_committed()->card_id, SC_CARD_ID_LEN);
+		n += SC_CARD_ID_LEN;
+	}
+	memcpy(msg + n, challenge, CORE_CHALLENGE_LEN);
+	n += CORE_CHALLENGE_LEN;
+	return mbedtls_md_hmac(md, key, key_len, msg, n, mac) == 0 ? 0 : -1;
+}
+
+uint16_t core_check_mac(struct core_session *s, const uint8_t *key, size_t key_len,
+			const char *label, bool with_card_id, const uint8_t *mac, size_t mac_len)
+{
+	uint8_t want[MAC_LEN];
+	uint8_t challenge[CORE_CHALLENGE_LEN];
+	int ok;
+
+	if (mac_len != MAC_LEN)
+		return SW_WRONG_LENGTH;
+	if (!s->challenge_valid)
+		return SW_CONDITIONS_NOT_SATISFIED;
+	/* One attempt per challenge: it is gone before the comparison. */
+	memcpy(challenge, s->challenge, sizeof challenge);
+	sc_wipe(s->challenge, sizeof s->challenge);
+	s->challenge_valid = false;
+	ok = core_auth_mac(key, key_len, label, challenge, with_card_id, want) == 0 &&
+	     sc_ct_equal(want, mac, MAC_LEN);
+	sc_wipe(want, sizeof want);
+	return ok ? SW_NO_ERROR : SW_SECURITY_STATUS_NOT_SATISFIED;
+}
+
+uint16_t perso_get_challenge(const struct core_cmd *cmd, struct sc_writer *out)
+{
+	struct core_session *s = cmd->session;
+
+	if (cmd->p1 != 0 || cmd->p2 != 0)
+		return SW_INCORRECT_P1P2;
+	if (cmd->lc != 0 || cmd->le < CORE_CHALLENGE_LEN)
+		return SW_WRONG_LENGTH;
+	if (core_rng(NULL, s->challenge, sizeof s->challenge) != 0) {
+		s->challenge_valid = false;
+		return SW_UNKNOWN;
+	}
+	s->challenge_valid = true;
+	sc_put_bytes(out, s->challenge, sizeof s->challenge);
+	return SW_NO_ERROR;
+}
+
+/* Common gate of the personalisation commands. */
+static uint16_t perso_gate(const struct core_cmd *cmd)
+{
+	if (store_committed()->lifecycle != CORE_LC_PERSONALISING)
+		return SW_CONDITIONS_NOT_SATISFIED;
+	if (!cmd->session->transport_ok)
+		return SW_SECURITY_STATUS_NOT_SATISFIED;
+	return 0;
+}
+
+uint16_t perso_external_auth(const struct core_cmd *cmd, struct sc_writer *out)
+{
+	const struct core_persist *p = store_committed();
+	uint16_t sw;
+
+	(void)out;
+	if (cmd->p1 != 0x00 || cmd->p2 != 0x01)
+		return SW_INCORRECT_P1P2;
+	if (p->lifecycle != CORE_LC_PERSONALISING)
+		return SW_CONDITIONS_NOT_SATISFIED;
+	cmd->session->transport_ok = false;
+	sw = core_check_mac(cmd->session, p->transport_key, sizeof p->transport_key,
+			    transport_label, false, cmd->data, cmd->lc);
+	if (sw == SW_NO_ERROR)
+		cmd->session->transport_ok = true;
+	return sw;
+}
+
+static bool all_digits(const uint8_t *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+	return true;
+}
+
+uint16_t perso_put_data(const struct core_cmd *cmd, struct sc_writer *out)
+{
+	uint16_t tag = (uint16_t)(cmd->p1 << 8 | cmd->p2);
+	struct core_persist *w;
+	char account[SC_ACCOUNT_MAX + 1];
+	uint16_t sw;
+
+	(void)out;
+	if (tag != TAG_CARD_ID && tag != TAG_ACCOUNT && tag != TAG_KCARD && tag != TAG_PIN)
+		return SW_INCORRECT_P1P2;
+	sw = perso_gate(cmd);
+	if (sw != 0)
+		return sw;
+	switch (tag) {
+	case TAG_CARD_ID:
+		if (cmd->lc != SC_CARD_ID_LEN)
+			return SW_WRONG_LENGTH;
+		w = store_begin();
+		memcpy(w->card_id, cmd->data, SC_CARD_ID_LEN);
+		w->have |= CORE_HAVE_CARD_ID;
+		break;
+	case TAG_KCARD:
+		if (cmd->lc != SC_KCARD_LEN)
+			return SW_WRONG_LENGTH;
+		w = store_begin();
+		memcpy(w->kcard, cmd->data, SC_KCARD_LEN);
+		w->have |= CORE_HAVE_KCARD;
+		break;
+	case TAG_PIN:
+		if (cmd->lc < CORE_PIN_MIN || cmd->lc > CORE_PIN_MAX)
+			return SW_WRONG_LENGTH;
+		if (!all_digits(cmd->data, cmd->lc))
+			return SW_WRONG_DATA;
+		w = store_begin();
+		memset(w->pin, 0, sizeof w->pin);
+		memcpy(w->pin, cmd->data, cmd->lc);
+		w->pin_len = (uint8_t)cmd->lc;
+		w->pin_tries = CORE_PIN_TRIES;
+		w->have |= CORE_HAVE_PIN;
+		break;
+	default: /* TAG_ACCOUNT */
+		if (cmd->lc < 1 || cmd->lc > SC_ACCOUNT_MAX)
+			return SW_WRONG_LENGTH;
+		memcpy(account, cmd->data, cmd->lc);
+		account[cmd->lc] = '\0';
+		if (sc_account_id_valid(account) != 0)
+			return SW_WRONG_DATA;
+		w = store_begin();
+		memcpy(w->account, account, cmd->lc + 1u);
+		w->have |= CORE_HAVE_ACCOUNT;
+		break;
+	}
+	return core_commit() == 0 ? SW_NO_ERROR : SW_MEMORY_FAILURE;
+}
+
+uint16_t perso_generate_key(const struct core_cmd *cmd, struct sc_writer *out)
+{
+	struct core_persist *w;
+	mbedtls_ecdsa_context ec;
+	uint8_t priv[CORE_PRIVKEY_LEN], pub[SC_PUBKEY_LEN];
+	size_t olen = 0;
+	int ok;
+	uint16_t sw;
+
+	if (cmd->p1 != 0 || cmd->p2 != 0)
+		return SW_INCORRECT_P1P2;
+	if (cmd->lc != 0)
+		return SW_WRONG_LENGTH;
+	sw = perso_gate(cmd);
+	if (sw != 0)
+		return sw;
+	mbedtls_ecdsa_init(&ec);
+	ok = mbedtls_ecdsa_genkey(&ec, MBEDTLS_ECP_DP_SECP256R1, core_rng, NULL) == 0 &&
+	     mbedtls_mpi_write_binary(&ec.d, priv, sizeof priv) == 0 &&
+	     mbedtls_ecp_point_write_binary(&ec.grp, &ec.Q, MBEDTLS_ECP_PF_UNCOMPRESSED, &olen, pub,
+					    sizeof pub) == 0 &&
+	     olen == sizeof pub;
+	mbedtls_ecdsa_free(&ec);
+	if (!ok) {
+		sc_wipe(priv, sizeof priv);
+		return SW_UNKNOWN;
+	}
+	w = store_begin();
+	memcpy(w->privkey, priv, sizeof priv);
+	memcpy(w->pubkey, pub, sizeof pub);
+	w->have |= CORE_HAVE_KEY;
+	sc_wipe(priv, sizeof priv);
+	if (core_commit() != 0)
+		return SW_MEMORY_FAILURE;
+	sc_put_bytes(out, pub, sizeof pub);
+	return SW_NO_ERROR;
+}
+
+uint16_t perso_issue(const struct core_cmd *cmd, struct sc_writer *out)
+{
+	struct core_persist *w;
+	uint16_t sw;
+
+	(void)out;
+	if (cmd->p1 != 0 || cmd->p2 != 0)
+		return SW_INCORRECT_P1P2;
+	if (cmd->lc != 0)
+		return SW_WRONG_LENGTH;
+	sw = perso_gate(cmd);
+	if (sw != 0)
+		return sw;
+	if (store_committed()->have != CORE_HAVE_ALL)
+		return SW_CONDITIONS_NOT_SATISFIED;
+	w = store_begin();
+	w->lifecycle = CORE_LC_ISSUED;
+	w->pin_tries = CORE_PIN_TRIES;
+	/* The transport key has done its job; nothing may use it again. */
+	sc_wipe(w->transport_key, sizeof w->transport_key);
+	cmd->session->transport_ok = false;
+	return core_commit() == 0 ? SW_NO_ERROR : SW_MEMORY_FAILURE;
+}

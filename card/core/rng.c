@@ -1,0 +1,76 @@
+/* The card's randomness: one mbedTLS CTR_DRBG (AES-256) seeded from
+ * hal_entropy, so a deterministic seed is just a HAL choice in tests.
+ *
+ * mbedTLS's bignum code allocates through mbedtls_calloc. Debian 12's
+ * libmbedcrypto is built without MBEDTLS_PLATFORM_MEMORY and without
+ * MBEDTLS_MEMORY_BUFFER_ALLOC_C (see /usr/include/mbedtls/config.h), so on
+ * the host that is libc's calloc, inside the library; the core itself never
+ * allocates. A firmware build of mbedTLS enables both options, and then the
+ * core gives mbedTLS a static heap here, sized for P-256 ECDSA. */
+#include <string.h>
+
+#include "mbedtls/ctr_drbg.h"
+#if defined(MBEDTLS_MEMORY_BUFFER_ALLOC_C) && defined(MBEDTLS_PLATFORM_MEMORY)
+#include "mbedtls/memory_buffer_alloc.h"
+#define CORE_STATIC_HEAP 1
+#endif
+
+#include "core.h"
+
+static const char drbg_label[] = "sigcard/card/drbg/v1";
+static mbedtls_ctr_drbg_context drbg;
+static bool drbg_ready;
+
+#ifdef CORE_STATIC_HEAP
+static unsigned char heap[12288];
+static bool heap_ready;
+#endif
+
+static int entropy_from_hal(void *ctx, unsigned char *out, size_t len)
+{
+	(void)ctx;
+	return hal_entropy(out, len) == 0 ? 0 : MBEDTLS_ERR_CTR_DRBG_ENTROPY_SOURCE_FAILED;
+}
+
+int core_rng_init(void)
+{
+#ifdef CORE_STATIC_HEAP
+	if (!heap_ready) {
+		mbedtls_memory_buffer_alloc_init(heap, sizeof heap);
+		heap_ready = true;
+	}
+#endif
+	if (drbg_ready)
+		mbedtls_ctr_drbg_free(&drbg);
+	mbedtls_ctr_drbg_init(&drbg);
+	drbg_ready = true;
+	if (mbedtls_ctr_drbg_seed(&drbg, entropy_from_hal, NULL, (const unsigned char *)drbg_label,
+				  sizeof drbg_label - 1u) != 0)
+		return -1;
+	return 0;
+}
+
+int core_rng(void *ctx, unsigned char *out, size_t len)
+{
+	(void)ctx;
+	return mbedtls_ctr_drbg_random(&drbg, out, len);
+}
+
+int core_rng_digits(char *out, size_t n)
+{
+	uint8_t b[16];
+	size_t have = 0;
+
+	/* Rejection sampling: bytes >= 250 would favour the digits 0-5. */
+	while (have < n) {
+		if (core_rng(NULL, b, sizeof b) != 0) {
+			sc_wipe(b, sizeof b);
+			return -1;
+		}
+		for (size_t i = 0; i < sizeof b && have < n; i++)
+			if (b[i] < 250u)
+				out[have++] = (char)('0' + b[i] % 10u);
+	}
+	sc_wipe(b, sizeof b);
+	return 0;
+}

@@ -1,0 +1,258 @@
+/* The persistent store: a journal of whole-state records over the HAL's
+ * flash pages, so a commit is one record program and a power cut at any
+ * single write leaves the old state or the new one, never a mix.
+ *
+ * Flash layout: every page holds slots of STORE_SLOT bytes; a record is
+ *   magic "SCS1" (4) | seq (4) | format (1) | payload length (2) | 00 |
+ *   payload | CRC-32 of everything before it (4)
+ * padded with 0xFF to the slot. Mount takes the valid record (magic, length
+ * and CRC) with the highest seq. Records are written in slot order; a page
+ * is erased just before its first slot is written, and since the newest
+ * record always lies in the page before, an erase never touches it. After a
+ * mount the next record goes to the start of the page after the newest one,
+ * so the card never programs over bytes a torn write may have left. */
+#include <string.h>
+
+#include "core.h"
+
+#define STORE_MAGIC 0x53435331u /* "SCS1" */
+#define STORE_FORMAT 1u
+#define STORE_HDR 12u
+#define STORE_PAYLOAD                                                                   \
+	(1u + 1u + CARD_TRANSPORT_KEY_LEN + SC_CARD_ID_LEN + SC_KCARD_LEN + 1u + CORE_PIN_MAX + \
+	 1u + 1u + SC_ACCOUNT_MAX + CORE_PRIVKEY_LEN + SC_PUBKEY_LEN + 4u)
+#define STORE_RECORD (STORE_HDR + STORE_PAYLOAD + 4u)
+#define STORE_SLOT ((STORE_RECORD + 15u) / 16u * 16u)
+
+static struct {
+	struct core_persist committed;
+	struct core_persist work;
+	uint32_t seq;         /* of the committed record */
+	uint32_t page_size, page_count, slots_per_page;
+	uint32_t next_page, next_slot; /* where the next record goes */
+	bool mounted;         /* false: commits are refused */
+	uint8_t slot[STORE_SLOT];
+} st;
+
+static uint32_t crc32(const uint8_t *p, size_t n)
+{
+	uint32_t c = 0xFFFFFFFFu;
+	for (size_t i = 0; i < n; i++) {
+		c ^= p[i];
+		for (int k = 0; k < 8; k++)
+			c = (c >> 1) ^ (0xEDB88320u & (0u - (c & 1u)));
+	}
+	return ~c;
+}
+
+static void encode_payload(struct sc_writer *w, const struct core_persist *p)
+{
+	uint8_t account[SC_ACCOUNT_MAX];
+	size_t alen = strnlen(p->account, SC_ACCOUNT_MAX);
+
+	memset(account, 0, sizeof account);
+	memcpy(account, p->account, alen);
+	sc_put_u8(w, p->lifecycle);
+	sc_put_u8(w, p->have);
+	sc_put_bytes(w, p->transport_key, sizeof p->transport_key);
+	sc_put_bytes(w, p->card_id, sizeof p->card_id);
+	sc_put_bytes(w, p->kcard, sizeof p->kcard);
+	sc_put_u8(w, p->pin_len);
+	sc_put_bytes(w, p->pin, sizeof p->pin);
+	sc_put_u8(w, p->pin_tries);
+	sc_put_u8(w, (uint8_t)alen);
+	sc_put_bytes(w, account, sizeof account);
+	sc_put_bytes(w, p->privkey, sizeof p->privkey);
+	sc_put_bytes(w, p->pubkey, sizeof p->pubkey);
+	sc_put_u32(w, p->atc);
+}
+
+static int decode_payload(struct sc_reader *r, struct core_persist *p)
+{
+	size_t alen;
+
+	memset(p, 0, sizeof *p);
+	p->lifecycle = sc_get_u8(r);
+	p->have = sc_get_u8(r);
+	sc_get_bytes(r, p->transport_key, sizeof p->transport_key);
+	sc_get_bytes(r, p->card_id, sizeof p->card_id);
+	sc_get_bytes(r, p->kcard, sizeof p->kcard);
+	p->pin_len = sc_get_u8(r);
+	sc_get_bytes(r, p->pin, sizeof p->pin);
+	p->pin_tries = sc_get_u8(r);
+	alen = sc_get_u8(r);
+	sc_get_bytes(r, (uint8_t *)p->account, SC_ACCOUNT_MAX);
+	sc_get_bytes(r, p->privkey, sizeof p->privkey);
+	sc_get_bytes(r, p->pubkey, sizeof p->pubkey);
+	p->atc = sc_get_u32(r);
+	if (r->err != 0 || alen > SC_ACCOUNT_MAX || p->pin_len > CORE_PIN_MAX ||
+	    p->pin_tries > CORE_PIN_TRIES)
+		return -1;
+	p->account[alen] = '\0';
+	return 0;
+}
+
+static int geometry(void)
+{
+	struct hal_flash_geometry g;
+
+	hal_flash_geometry(&g);
+	if (g.page_size < STORE_SLOT || g.page_count < 2u)
+		return -1;
+	st.page_size = g.page_size;
+	st.page_count = g.page_count;
+	st.slots_per_page = g.page_size / STORE_SLOT;
+	return 0;
+}
+
+/* Writes the record for p with sequence seq at the next slot, erasing the
+ * page first when the slot opens a page. */
+static int write_record(const struct core_persist *p, uint32_t seq)
+{
+	struct sc_writer w;
+	uint32_t page = st.next_page, slot = st.next_slot;
+	int rc;
+
+	memset(st.slot, 0xFF, sizeof st.slot);
+	sc_writer_init(&w, st.slot, STORE_RECORD);
+	sc_put_u32(&w, STORE_MAGIC);
+	sc_put_u32(&w, seq);
+	sc_put_u8(&w, STORE_FORMAT);
+	sc_put_u16(&w, (uint16_t)STORE_PAYLOAD);
+	sc_put_u8(&w, 0);
+	encode_payload(&w, p);
+	sc_put_u32(&w, crc32(st.slot, w.len));
+	if (w.err != 0 || w.len != STORE_RECORD)
+		return -1;
+
+	/* The slot is consumed whatever happens, so a retry never programs
+	 * over a torn record. */
+	if (++st.next_slot == st.slots_per_page) {
+		st.next_slot = 0;
+		st.next_page = (st.next_page + 1u) % st.page_count;
+	}
+	if (slot == 0 && hal_flash_erase(page) != 0)
+		return -1;
+	rc = hal_flash_program(page, slot * STORE_SLOT, st.slot, STORE_SLOT);
+	sc_wipe(st.slot, sizeof st.slot);
+	return rc == 0 ? 0 : -1;
+}
+
+int store_format(const struct core_persist *initial)
+{
+	st.mounted = false;
+	if (geometry() != 0)
+		return -1;
+	/* Page 0 is erased by write_record, before its first slot. */
+	for (uint32_t i = 1; i < st.page_count; i++)
+		if (hal_flash_erase(i) != 0)
+			return -1;
+	st.next_page = 0;
+	st.next_slot = 0;
+	if (write_record(initial, 1) != 0)
+		return -1;
+	st.committed = *initial;
+	st.work = *initial;
+	st.seq = 1;
+	st.mounted = true;
+	return 0;
+}
+
+/* Reads and checks the record in one slot; 1 if valid (p and seq set). */
+static int read_slot(uint32_t page, uint32_t slot, struct core_persist *p, uint32_t *seq)
+{
+	struct sc_reader r;
+	uint32_t magic, crc;
+	uint16_t len;
+	int ok;
+
+	if (hal_flash_read(page, slot * STORE_SLOT, st.slot, STORE_SLOT) != 0)
+		return -1;
+	sc_reader_init(&r, st.slot, STORE_RECORD);
+	magic = sc_get_u32(&r);
+	*seq = sc_get_u32(&r);
+	ok = sc_get_u8(&r) == STORE_FORMAT;
+	len = sc_get_u16(&r);
+	(void)sc_get_u8(&r);
+	if (magic != STORE_MAGIC || !ok || len != STORE_PAYLOAD || r.err != 0)
+		return 0;
+	crc = (uint32_t)st.slot[STORE_RECORD - 4u] << 24 | (uint32_t)st.slot[STORE_RECORD - 3u] << 16 |
+	      (uint32_t)st.slot[STORE_RECORD - 2u] << 8 | st.slot[STORE_RECORD - 1u];
+	if (crc != crc32(st.slot, STORE_RECORD - 4u))
+		return 0;
+	sc_reader_init(&r, st.slot + STORE_HDR, STORE_PAYLOAD);
+	return decode_payload(&r, p) == 0 ? 1 : 0;
+}
+
+int store_mount(void)
+{
+	struct core_persist cand;
+	uint32_t seq, best_seq = 0, best_page = 0;
+	bool found = false;
+
+	st.mounted = false;
+	if (geometry() != 0)
+		return -1;
+	for (uint32_t page = 0; page < st.page_count; page++) {
+		for (uint32_t slot = 0; slot < st.slots_per_page; slot++) {
+			int v = read_slot(page, slot, &cand, &seq);
+			if (v < 0)
+				return -1;
+			if (v == 1 && (!found || seq > best_seq)) {
+				found = true;
+				best_seq = seq;
+				best_page = page;
+				st.committed = cand;
+			}
+		}
+	}
+	sc_wipe(&cand, sizeof cand);
+	sc_wipe(st.slot, sizeof st.slot);
+	if (!found)
+		return -1;
+	st.seq = best_seq;
+	st.work = st.committed;
+	st.next_page = (best_page + 1u) % st.page_count;
+	st.next_slot = 0;
+	st.mounted = true;
+	return 0;
+}
+
+const struct core_persist *store_committed(void)
+{
+	return &st.committed;
+}
+
+struct core_persist *store_begin(void)
+{
+	st.work = st.committed;
+	return &st.work;
+}
+
+int store_commit(void)
+{
+	if (!st.mounted || st.seq == UINT32_MAX)
+		goto fail;
+	if (write_record(&st.work, st.seq + 1u) != 0)
+		goto fail;
+	st.seq++;
+	st.committed = st.work;
+	return 0;
+fail:
+	/* Power is gone as far as the card knows: what is on flash is decided
+	 * at the next mount. */
+	st.mounted = false;
+	st.work = st.committed;
+	return -1;
+}
+
+void store_abort(void)
+{
+	sc_wipe(&st.work, sizeof st.work);
+	st.work = st.committed;
+}
+
+uint32_t store_seq(void)
+{
+	return st.seq;
+}

@@ -1,0 +1,159 @@
+/* The command side of card_client.h: builds APDUs with common/apdu.h and
+ * computes the issuer's MACs with mbedTLS. */
+#include <string.h>
+
+#include "card_client.h"
+#include "common/apdu.h"
+#include "mbedtls/md.h"
+
+int cc_raw(enum card_iface iface, const uint8_t *capdu, size_t len, uint8_t *resp, size_t cap,
+	   size_t *resp_len)
+{
+	uint8_t r[CC_RESP_MAX + 2];
+	size_t n = card_apdu(iface, capdu, len, r, sizeof r);
+
+	*resp_len = 0;
+	if (n < 2 || n - 2 > cap)
+		return -1;
+	memcpy(resp, r, n - 2);
+	*resp_len = n - 2;
+	return r[n - 2] << 8 | r[n - 1];
+}
+
+int cc_transmit(enum card_iface iface, uint8_t cla, uint8_t ins, uint8_t p1, uint8_t p2,
+		const uint8_t *data, size_t lc, size_t le, uint8_t *resp, size_t cap,
+		size_t *resp_len)
+{
+	static uint8_t cmd[SC_APDU_MAX_CMD];
+	uint8_t part[CC_RESP_MAX];
+	size_t got = 0, n;
+	int len, sw;
+
+	len = sc_apdu_build(cmd, sizeof cmd, cla, ins, p1, p2, data, lc, le);
+	if (len < 0)
+		return -1;
+	sw = cc_raw(iface, cmd, (size_t)len, part, sizeof part, &n);
+	for (;;) {
+		if (sw < 0 || n > cap - got)
+			return -1;
+		memcpy(resp + got, part, n);
+		got += n;
+		if ((sw & 0xFF00) != 0x6100)
+			break;
+		len = sc_apdu_build(cmd, sizeof cmd, 0x00, 0xC0, 0, 0, NULL, 0,
+				    (sw & 0xFF) == 0 ? 256 : (size_t)(sw & 0xFF));
+		sw = cc_raw(iface, cmd, (size_t)len, part, sizeof part, &n);
+	}
+	*resp_len = got;
+	return sw;
+}
+
+int cc_select(enum card_iface iface)
+{
+	uint8_t r[8];
+	size_t n;
+
+	return cc_transmit(iface, 0x00, 0xA4, 0x04, 0x00, card_applet_aid, CARD_AID_LEN, 0, r,
+			   sizeof r, &n);
+}
+
+int cc_get_data(enum card_iface iface, uint16_t tag, uint8_t *out, size_t cap, size_t *len)
+{
+	return cc_transmit(iface, 0x00, 0xCA, (uint8_t)(tag >> 8), (uint8_t)tag, NULL, 0, 256, out,
+			   cap, len);
+}
+
+int cc_authenticated(enum card_iface iface, uint8_t ins, uint8_t p2, const uint8_t *key,
+		     size_t key_len, const char *label, const uint8_t *card_id)
+{
+	uint8_t challenge[16], msg[64], mac[32], r[8];
+	size_t n, m = strlen(label);
+	int sw;
+
+	sw = cc_transmit(iface, 0x00, 0x84, 0, 0, NULL, 0, 16, challenge, sizeof challenge, &n);
+	if (sw != 0x9000)
+		return sw;
+	if (n != 16)
+		return -1;
+	memcpy(msg, label, m);
+	if (card_id != NULL) {
+		memcpy(msg + m, card_id, SC_CARD_ID_LEN);
+		m += SC_CARD_ID_LEN;
+	}
+	memcpy(msg + m, challenge, 16);
+	m += 16;
+	if (mbedtls_md_hmac(mbedtls_md_info_from_type(MBEDTLS_MD_SHA256), key, key_len, msg, m,
+			    mac) != 0)
+		return -1;
+	return cc_transmit(iface, 0x80, ins, 0, p2, mac, sizeof mac, 0, r, sizeof r, &n);
+}
+
+static int put_data(uint16_t tag, const void *v, size_t n)
+{
+	uint8_t r[8];
+	size_t rn;
+
+	return cc_transmit(CARD_IFACE_CONTACT, 0x80, 0xDA, (uint8_t)(tag >> 8), (uint8_t)tag, v, n,
+			   0, r, sizeof r, &rn);
+}
+
+int cc_personalise(const uint8_t tk[CARD_TRANSPORT_KEY_LEN], const struct cc_perso *p,
+		   int issue, uint8_t pubkey[SC_PUBKEY_LEN])
+{
+	uint8_t r[128];
+	size_t n;
+	int sw;
+
+	if ((sw = cc_select(CARD_IFACE_CONTACT)) != 0x9000 ||
+	    (sw = cc_authenticated(CARD_IFACE_CONTACT, 0x82, 0x01, tk, CARD_TRANSPORT_KEY_LEN,
+				   CC_LABEL_TRANSPORT, NULL)) != 0x9000 ||
+	    (sw = put_data(CC_TAG_CARD_ID, p->card_id, SC_CARD_ID_LEN)) != 0x9000 ||
+	    (sw = put_data(CC_TAG_KCARD, p->kcard, SC_KCARD_LEN)) != 0x9000 ||
+	    (sw = put_data(CC_TAG_PIN, p->pin, strlen(p->pin))) != 0x9000 ||
+	    (sw = put_data(CC_TAG_ACCOUNT, p->account, strlen(p->account))) != 0x9000)
+		return sw;
+	sw = cc_transmit(CARD_IFACE_CONTACT, 0x80, 0x47, 0, 0, NULL, 0, 256, r, sizeof r, &n);
+	if (sw != 0x9000)
+		return sw;
+	if (n != SC_PUBKEY_LEN)
+		return -1;
+	if (pubkey != NULL)
+		memcpy(pubkey, r, SC_PUBKEY_LEN);
+	if (!issue)
+		return sw;
+	return cc_transmit(CARD_IFACE_CONTACT, 0x80, 0x44, 0, 0, NULL, 0, 0, r, sizeof r, &n);
+}
+
+int cc_sign(enum card_iface iface, const uint8_t *tx, size_t tx_len, struct cc_signature *out)
+{
+	uint8_t r[256];
+	size_t n, pos = 0;
+	int sw;
+
+	memset(out, 0, sizeof *out);
+	sw = cc_transmit(iface, 0x80, 0x2A, 0, 0, tx, tx_len, 256, r, sizeof r, &n);
+	if (sw != 0x9000)
+		return sw;
+	/* C1 04 ATC | C2 len X | C3 len DER signature, in that order. */
+	if (n < 6 || r[0] != 0xC1 || r[1] != 4)
+		return -1;
+	out->atc = (uint32_t)r[2] << 24 | (uint32_t)r[3] << 16 | (uint32_t)r[4] << 8 | r[5];
+	pos = 6;
+	if (n - pos < 2 || r[pos] != 0xC2 || r[pos + 1] > SC_X_MAX || n - pos - 2 < r[pos + 1])
+		return -1;
+	out->x_len = r[pos + 1];
+	memcpy(out->x, r + pos + 2, out->x_len);
+	pos += 2 + out->x_len;
+	if (n - pos < 2 || r[pos] != 0xC3 || r[pos + 1] > SC_ECDSA_DER_MAX ||
+	    n - pos - 2 != r[pos + 1])
+		return -1;
+	out->sig_len = r[pos + 1];
+	memcpy(out->sig, r + pos + 2, out->sig_len);
+	return sw;
+}
+
+void cc_keys(const char *keys)
+{
+	for (; *keys != '\0'; keys++)
+		card_key(*keys);
+}

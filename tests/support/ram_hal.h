@@ -1,0 +1,53 @@
+/* A RAM implementation of card/hal.h for unit tests, fuzzers and benchmarks:
+ * flash images in memory with power-cut injection (at the Nth program or
+ * erase, optionally tearing that write halfway), deterministic entropy from
+ * a seed, a settable clock, and the last screen shown. One process, one
+ * card core: not thread-safe. */
+#ifndef SC_TESTS_RAM_HAL_H
+#define SC_TESTS_RAM_HAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "card/hal.h"
+
+#define RAM_HAL_PAGE_SIZE 512u
+#define RAM_HAL_PAGE_COUNT 8u
+
+/* One card's flash. */
+struct ram_flash {
+	uint8_t bytes[RAM_HAL_PAGE_COUNT * RAM_HAL_PAGE_SIZE];
+};
+
+/* Makes img the flash the HAL serves (NULL: the HAL's own image), clears
+ * any armed or active power cut, sets the entropy seed and the clock to 0,
+ * and forgets the last screen. Does not change img's bytes. */
+void ram_hal_attach(struct ram_flash *img, uint64_t seed);
+/* Erases the attached image to 0xFF. */
+void ram_hal_erase_all(void);
+struct ram_flash *ram_hal_flash(void);
+
+/* Arms a power cut at the nth flash write (program or erase) from now,
+ * n >= 1; tear: that write changes only its first half (a program) or
+ * erases only the first half of the page. From then on every write fails
+ * until ram_hal_power_restore(). n = 0 disarms. */
+void ram_hal_cut_at(unsigned long n, int tear);
+/* 1 once an armed cut has happened. */
+int ram_hal_cut_happened(void);
+/* Ends the cut (the test then calls card_boot, as after a real restart). */
+void ram_hal_power_restore(void);
+/* Writes (programs + erases) attempted since ram_hal_attach. */
+unsigned long ram_hal_writes(void);
+
+/* Entropy: 0 to serve the seeded stream, -1 to make hal_entropy fail. */
+void ram_hal_entropy_fail(int fail);
+
+void ram_hal_set_tick(uint32_t ms);
+void ram_hal_advance(uint32_t ms);
+
+/* The screen the core last pushed through hal_display_show, and how many
+ * times it pushed one since ram_hal_attach. */
+const struct card_screen *ram_hal_screen(void);
+unsigned long ram_hal_screen_count(void);
+
+#endif
