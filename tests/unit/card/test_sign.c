@@ -1,0 +1,261 @@
+/* SIGN TRANSACTION: every scheme, checked independently (OpenSSL verifies
+ * the signature over the signed data; sc_jp_check opens X with the JP the
+ * card shows), the ATC rules, and the refusals. Also sim_card, the
+ * in-process card the server's tests drive. */
+#include <string.h>
+
+#include "card_test.h"
+#include "common/apdu.h"
+#include "common/errors.h"
+#include "common/scheme.h"
+#include "tests/support/sim_card.h"
+
+/* Signs with scheme, confirms with the PIN, and checks everything a
+ * server would check. */
+static void sign_and_check(uint8_t scheme)
+{
+	uint8_t pub[SC_PUBKEY_LEN], enc[SC_TX_MAX_LEN], hash[SC_HASH_LEN], sd[SC_SIGNED_DATA_MAX];
+	struct sc_tx tx;
+	struct cc_signature s;
+	const struct card_screen *scr;
+	size_t n;
+	int sd_len;
+
+	fx_issued(100 + scheme, pub);
+	fx_sign(scheme, &tx, &s);
+	assert_int_equal(s.atc, 1);
+	assert_int_equal(s.x_len, (size_t)sc_scheme_x_len(scheme));
+
+	n = fx_tx_encode(&tx, enc, sizeof enc);
+	assert_int_equal(sc_tx_hash(enc, n, hash), 0);
+	sd_len = sc_signed_data_build(sd, sizeof sd, scheme, TEST_CARD_ID, s.atc, tx.challenge, hash,
+				      s.x, s.x_len);
+	assert_true(sd_len > 0);
+	assert_true(fx_openssl_verify(pub, sd, (size_t)sd_len, s.sig, s.sig_len));
+	/* A changed byte of the signed data (here: the ATC) must not verify. */
+	sd[11] ^= 1;
+	assert_false(fx_openssl_verify(pub, sd, (size_t)sd_len, s.sig, s.sig_len));
+
+	card_field(CARD_IFACE_CONTACT, 0);
+	cc_keys(TEST_PIN "K");
+	scr = card_current_screen();
+	assert_int_equal(scr->id, CARD_SCREEN_PASSWORD);
+	assert_int_equal(strlen(scr->lines[0]), SC_JP_DIGITS);
+	assert_int_equal(sc_jp_check(scheme, TEST_KCARD, scr->lines[0], s.x, s.x_len), 0);
+	/* Any other password fails the server's check. */
+	{
+		char other[SC_JP_DIGITS + 1];
+		memcpy(other, scr->lines[0], sizeof other);
+		other[0] = other[0] == '9' ? '0' : (char)(other[0] + 1);
+		assert_int_equal(sc_jp_check(scheme, TEST_KCARD, other, s.x, s.x_len), SC_ERR_AUTH);
+	}
+}
+
+static void scheme_enc(void **state)
+{
+	(void)state;
+	sign_and_check(SC_SCHEME_ENC);
+}
+
+static void scheme_enc_rand(void **state)
+{
+	(void)state;
+	sign_and_check(SC_SCHEME_ENC_RAND);
+}
+
+static void scheme_enc_digest(void **state)
+{
+	(void)state;
+	sign_and_check(SC_SCHEME_ENC_DIGEST);
+}
+
+static void atc_strictly_increases_and_persists(void **state)
+{
+	struct sc_tx tx;
+	struct cc_signature s;
+	uint32_t last = 0;
+
+	(void)state;
+	fx_issued(7, NULL);
+	assert_int_equal(fx_atc(), 0);
+	for (int i = 0; i < 5; i++) {
+		fx_sign(SC_SCHEME_ENC, &tx, &s);
+		assert_true(s.atc > last);
+		last = s.atc;
+		if (i % 2 == 1)
+			fx_reboot();
+	}
+	fx_reboot();
+	assert_int_equal(fx_atc(), last);
+	fx_sign(SC_SCHEME_ENC, &tx, &s);
+	assert_int_equal(s.atc, last + 1);
+}
+
+static void atc_committed_before_signature(void **state)
+{
+	uint8_t enc[SC_TX_MAX_LEN];
+	struct sc_tx tx;
+	struct cc_signature s;
+	size_t n;
+
+	(void)state;
+	fx_issued(8, NULL);
+	fx_tx(&tx, SC_SCHEME_ENC);
+	n = fx_tx_encode(&tx, enc, sizeof enc);
+	card_field(CARD_IFACE_CONTACT, 1);
+	assert_int_equal(cc_select(CARD_IFACE_CONTACT), 0x9000);
+	/* The very next flash write is the ATC's: cut it, and no signature
+	 * may come out. */
+	ram_hal_cut_at(1, 0);
+	assert_int_equal(cc_sign(CARD_IFACE_CONTACT, enc, n, &s), 0x6581);
+	assert_true(ram_hal_cut_happened());
+	fx_reboot();
+	assert_int_equal(fx_atc(), 0);
+	fx_sign(SC_SCHEME_ENC, &tx, &s);
+	assert_int_equal(s.atc, 1);
+}
+
+static void refuses_other_payer(void **state)
+{
+	uint8_t enc[SC_TX_MAX_LEN];
+	struct sc_tx tx;
+	struct cc_signature s;
+	size_t n;
+
+	(void)state;
+	fx_issued(9, NULL);
+	fx_tx(&tx, SC_SCHEME_ENC);
+	strcpy(tx.payer, "GB33BUKB20201555555555");
+	n = fx_tx_encode(&tx, enc, sizeof enc);
+	card_field(CARD_IFACE_CONTACT, 1);
+	assert_int_equal(cc_select(CARD_IFACE_CONTACT), 0x9000);
+	assert_int_equal(cc_sign(CARD_IFACE_CONTACT, enc, n, &s), 0x6A80);
+	assert_int_equal(fx_atc(), 0);
+}
+
+static void refuses_malformed_tx(void **state)
+{
+	uint8_t enc[SC_TX_MAX_LEN];
+	struct sc_tx tx;
+	struct cc_signature s;
+	size_t n;
+
+	(void)state;
+	fx_issued(10, NULL);
+	fx_tx(&tx, SC_SCHEME_ENC_DIGEST);
+	n = fx_tx_encode(&tx, enc, sizeof enc);
+	card_field(CARD_IFACE_CONTACT, 1);
+	assert_int_equal(cc_select(CARD_IFACE_CONTACT), 0x9000);
+	assert_int_equal(cc_sign(CARD_IFACE_CONTACT, enc, n - 1, &s), 0x6A80); /* truncated */
+	enc[n] = 0;
+	assert_int_equal(cc_sign(CARD_IFACE_CONTACT, enc, n + 1, &s), 0x6A80); /* trailing */
+	assert_int_equal(fx_sw(CARD_IFACE_CONTACT, "802A0000"), 0x6700);        /* no data */
+	assert_int_equal(fx_sw(CARD_IFACE_CONTACT, "802A0100 01 00"), 0x6A86);
+	assert_int_equal(fx_atc(), 0);
+}
+
+static void refuses_before_issue(void **state)
+{
+	uint8_t enc[SC_TX_MAX_LEN];
+	struct sc_tx tx;
+	struct cc_signature s;
+	size_t n;
+
+	(void)state;
+	fx_manufacture(11);
+	fx_tx(&tx, SC_SCHEME_ENC);
+	n = fx_tx_encode(&tx, enc, sizeof enc);
+	card_field(CARD_IFACE_CONTACT, 1);
+	assert_int_equal(cc_select(CARD_IFACE_CONTACT), 0x9000);
+	assert_int_equal(cc_sign(CARD_IFACE_CONTACT, enc, n, &s), 0x6985);
+}
+
+static void sign_without_le_uses_get_response(void **state)
+{
+	uint8_t enc[SC_TX_MAX_LEN], cmd[SC_TX_MAX_LEN + 8], r[300];
+	struct sc_tx tx;
+	size_t n, rn;
+	int len, sw;
+
+	(void)state;
+	fx_issued(12, NULL);
+	fx_tx(&tx, SC_SCHEME_ENC);
+	n = fx_tx_encode(&tx, enc, sizeof enc);
+	card_field(CARD_IFACE_CONTACT, 1);
+	assert_int_equal(cc_select(CARD_IFACE_CONTACT), 0x9000);
+	len = sc_apdu_build(cmd, sizeof cmd, 0x80, 0x2A, 0, 0, enc, n, 0); /* case 3 */
+	sw = cc_raw(CARD_IFACE_CONTACT, cmd, (size_t)len, r, sizeof r, &rn);
+	assert_int_equal(sw & 0xFF00, 0x6100);
+	assert_int_equal(rn, 0);
+	rn = (size_t)(sw & 0xFF);
+	assert_true(rn > 6 + 18 + 2 + 8);
+	/* GET RESPONSE in two parts: 10 bytes, then the rest. */
+	assert_int_equal(fx_hex(CARD_IFACE_CONTACT, "00C000000A", r, sizeof r, &n),
+			 (int)(0x6100 | (rn - 10)));
+	assert_int_equal(n, 10);
+	assert_int_equal(r[0], 0xC1);
+	assert_int_equal(fx_hex(CARD_IFACE_CONTACT, "00C0000000", r, sizeof r, &n), 0x9000);
+	assert_int_equal(n, rn - 10);
+	/* Nothing left. */
+	assert_int_equal(fx_sw(CARD_IFACE_CONTACT, "00C0000000"), 0x6985);
+}
+
+static void sim_card_round_trip(void **state)
+{
+	struct sim_card_identity a, b;
+	uint8_t enc[SC_TX_MAX_LEN], x[32], sig[72], hash[SC_HASH_LEN], sd[SC_SIGNED_DATA_MAX];
+	uint8_t kb[32];
+	struct sc_tx tx;
+	uint32_t atc;
+	size_t n, x_len, sig_len;
+	char jp[9];
+	int ia, ib, sd_len;
+
+	(void)state;
+	memset(kb, 0x5a, sizeof kb);
+	ia = sim_card_new(TEST_CARD_ID, TEST_KCARD, "2468", TEST_ACCOUNT, &a);
+	assert_true(ia >= 0);
+	ib = sim_card_new((const uint8_t *)"CARD-B!!", kb, "13579", "GB33BUKB20201555555555", &b);
+	assert_true(ib > ia);
+	assert_memory_not_equal(a.pubkey, b.pubkey, SC_PUBKEY_LEN);
+	assert_string_equal(b.account, "GB33BUKB20201555555555");
+
+	assert_int_equal(sim_card_use(ia), 0);
+	fx_tx(&tx, SC_SCHEME_ENC_RAND);
+	n = fx_tx_encode(&tx, enc, sizeof enc);
+	assert_int_equal(sim_card_sign(enc, n, &atc, x, &x_len, sig, &sig_len), 0);
+	assert_int_equal(atc, 1);
+	assert_int_equal(sim_card_confirm("2468", jp), 0);
+	assert_int_equal(strlen(jp), 8);
+	assert_int_equal(sc_jp_check(SC_SCHEME_ENC_RAND, TEST_KCARD, jp, x, x_len), 0);
+	assert_int_equal(sc_tx_hash(enc, n, hash), 0);
+	sd_len = sc_signed_data_build(sd, sizeof sd, SC_SCHEME_ENC_RAND, a.card_id, atc,
+				      tx.challenge, hash, x, x_len);
+	assert_true(fx_openssl_verify(a.pubkey, sd, (size_t)sd_len, sig, sig_len));
+
+	/* Card b refuses a payment from a's account; a's ATC survives the swap. */
+	assert_int_equal(sim_card_use(ib), 0);
+	assert_int_equal(sim_card_sign(enc, n, &atc, x, &x_len, sig, &sig_len), 0x6A80);
+	assert_int_equal(sim_card_use(ia), 0);
+	assert_int_equal(sim_card_sign(enc, n, &atc, x, &x_len, sig, &sig_len), 0);
+	assert_int_equal(atc, 2);
+	assert_int_equal(sim_card_confirm("0000", jp), -1);
+	assert_int_equal(sim_card_use(99), -1);
+}
+
+int main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(scheme_enc),
+		cmocka_unit_test(scheme_enc_rand),
+		cmocka_unit_test(scheme_enc_digest),
+		cmocka_unit_test(atc_strictly_increases_and_persists),
+		cmocka_unit_test(atc_committed_before_signature),
+		cmocka_unit_test(refuses_other_payer),
+		cmocka_unit_test(refuses_malformed_tx),
+		cmocka_unit_test(refuses_before_issue),
+		cmocka_unit_test(sign_without_le_uses_get_response),
+		cmocka_unit_test(sim_card_round_trip),
+	};
+	return RUN_TESTS("card sign", tests, argc, argv);
+}
