@@ -134,7 +134,7 @@ endef
 UNIT_TESTS :=
 $(eval $(call unit_group,common,$(LIBCOMMON),$(MBEDTLS_LIBS)))
 $(eval $(call unit_group,card,$(LIBSUPPORT) $(LIBCORE) $(LIBCOMMON),$(CARD_LIBS) $(call pc,libs,libcrypto)))
-$(eval $(call unit_group,cardhost,$(LIBCARDHOST) $(LIBCORE) $(LIBCOMMON),$(CARD_LIBS) $(call pc,libs,libcrypto)))
+$(eval $(call unit_group,cardhost,$(LIBCARDHOST) $(LIBCORE) $(LIBCOMMON),$(CARD_LIBS) $(call pc,libs,libcrypto zbar)))
 $(eval $(call unit_group,server,$(LIBSERVER) $(LIBSUPPORT) $(LIBCORE) $(LIBCOMMON),$(SERVER_LIBS)))
 $(eval $(call unit_group,terminal,$(LIBTERMINAL) $(LIBCOMMON),$(TERMINAL_LIBS)))
 

@@ -1,0 +1,255 @@
+/* The card's flash as a file: a RAM copy for reads, every program or erase
+ * written through and fdatasync'd before it returns, so the file is what a
+ * chip would hold after a power loss. Programming only clears bits (NOR
+ * flash); a power cut can be injected at any write. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "card/hal.h"
+#include "host.h"
+
+static int ff_fd = -1;
+static uint8_t ff_image[FLASHFILE_SIZE];
+static char ff_tmp_path[4096];   /* set while a new image is being made */
+static char ff_final_path[4096];
+static unsigned long ff_writes;  /* programs and erases applied */
+static unsigned long ff_cut_in;  /* 0: no cut armed; else writes left until it */
+static int ff_lost;              /* power is off: every call fails */
+
+static int ff_load(const char **why)
+{
+	ssize_t got = pread(ff_fd, ff_image, sizeof ff_image, 0);
+	if (got != (ssize_t)sizeof ff_image) {
+		*why = got < 0 ? strerror(errno) : "short read";
+		return -1;
+	}
+	return 0;
+}
+
+int flashfile_open(const char *path, const char **why)
+{
+	struct stat st;
+	int fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		*why = strerror(errno);
+		return -1;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		*why = "not a regular file";
+		close(fd);
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		*why = "in use by another sigcard-card";
+		close(fd);
+		return -1;
+	}
+	if (st.st_size != FLASHFILE_SIZE) {
+		*why = "not a sigcard flash image (wrong size)";
+		close(fd);
+		return -1;
+	}
+	ff_fd = fd;
+	if (ff_load(why) != 0) {
+		flashfile_close();
+		return -1;
+	}
+	ff_writes = 0;
+	ff_cut_in = 0;
+	ff_lost = 0;
+	return 0;
+}
+
+int flashfile_create(const char *path, const char **why)
+{
+	int fd;
+	if (access(path, F_OK) == 0) {
+		*why = "already exists";
+		return -1;
+	}
+	if (snprintf(ff_tmp_path, sizeof ff_tmp_path, "%s.new.%ld", path, (long)getpid()) >=
+		    (int)sizeof ff_tmp_path ||
+	    snprintf(ff_final_path, sizeof ff_final_path, "%s", path) >= (int)sizeof ff_final_path) {
+		*why = "path too long";
+		ff_tmp_path[0] = '\0';
+		return -1;
+	}
+	fd = open(ff_tmp_path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		*why = strerror(errno);
+		ff_tmp_path[0] = '\0';
+		return -1;
+	}
+	memset(ff_image, 0xFF, sizeof ff_image);
+	if (pwrite(fd, ff_image, sizeof ff_image, 0) != (ssize_t)sizeof ff_image) {
+		*why = "cannot write the new image";
+		close(fd);
+		unlink(ff_tmp_path);
+		ff_tmp_path[0] = '\0';
+		return -1;
+	}
+	ff_fd = fd;
+	ff_writes = 0;
+	ff_cut_in = 0;
+	ff_lost = 0;
+	return 0;
+}
+
+int flashfile_commit_new(const char **why)
+{
+	if (ff_tmp_path[0] == '\0' || ff_fd < 0) {
+		*why = "no new image";
+		return -1;
+	}
+	if (fsync(ff_fd) != 0 || link(ff_tmp_path, ff_final_path) != 0) {
+		/* link, not rename: an image made meanwhile by someone else is
+		 * never overwritten. */
+		*why = strerror(errno);
+		return -1;
+	}
+	unlink(ff_tmp_path);
+	ff_tmp_path[0] = '\0';
+	return 0;
+}
+
+void flashfile_abort_new(void)
+{
+	if (ff_tmp_path[0] != '\0') {
+		unlink(ff_tmp_path);
+		ff_tmp_path[0] = '\0';
+	}
+	flashfile_close();
+}
+
+void flashfile_close(void)
+{
+	if (ff_fd >= 0) {
+		fsync(ff_fd);
+		close(ff_fd);
+	}
+	ff_fd = -1;
+}
+
+void flashfile_cut_at(unsigned long n)
+{
+	if (n == 0) {
+		ff_lost = 1;
+		ff_cut_in = 0;
+	} else {
+		ff_cut_in = n;
+	}
+}
+
+void flashfile_cut_cancel(void) { ff_cut_in = 0; }
+int flashfile_power_lost(void) { return ff_lost; }
+unsigned long flashfile_writes(void) { return ff_writes; }
+unsigned long flashfile_cut_pending(void) { return ff_cut_in; }
+
+/* Power back: the RAM copy is reloaded from the file, as a chip would read
+ * its cells, so nothing that did not reach the file survives. */
+void flashfile_power_restore(void)
+{
+	const char *why;
+	ff_lost = 0;
+	ff_cut_in = 0;
+	if (ff_fd >= 0 && ff_load(&why) != 0)
+		log_warnx("flash: reload after power loss: %s", why);
+}
+
+void hal_flash_geometry(struct hal_flash_geometry *g)
+{
+	g->page_size = FLASHFILE_PAGE_SIZE;
+	g->page_count = FLASHFILE_PAGES;
+}
+
+static int ff_range_ok(uint32_t page, uint32_t offset, uint32_t len)
+{
+	return ff_fd >= 0 && page < FLASHFILE_PAGES && offset <= FLASHFILE_PAGE_SIZE &&
+	       len <= FLASHFILE_PAGE_SIZE - offset;
+}
+
+int hal_flash_read(uint32_t page, uint32_t offset, uint8_t *buf, uint32_t len)
+{
+	if (ff_lost || !ff_range_ok(page, offset, len))
+		return -1;
+	memcpy(buf, ff_image + (size_t)page * FLASHFILE_PAGE_SIZE + offset, len);
+	return 0;
+}
+
+/* Counts one write against an armed cut. Returns 1 if this write is the one
+ * the power dies in. */
+static int ff_write_meets_cut(void)
+{
+	if (ff_cut_in == 0)
+		return 0;
+	if (--ff_cut_in == 0) {
+		ff_lost = 1;
+		return 1;
+	}
+	return 0;
+}
+
+/* Writes image bytes [pos, pos+len) through to the file. */
+static int ff_persist(size_t pos, size_t len)
+{
+	if (pwrite(ff_fd, ff_image + pos, len, (off_t)pos) != (ssize_t)len) {
+		log_warn("flash: write at %zu", pos);
+		return -1;
+	}
+	if (fdatasync(ff_fd) != 0) {
+		log_warn("flash: fdatasync");
+		return -1;
+	}
+	return 0;
+}
+
+int hal_flash_program(uint32_t page, uint32_t offset, const uint8_t *buf, uint32_t len)
+{
+	size_t pos, n, i;
+	int torn;
+	if (ff_lost || !ff_range_ok(page, offset, len))
+		return -1;
+	torn = ff_write_meets_cut();
+	n = torn ? len / 2u : len;
+	pos = (size_t)page * FLASHFILE_PAGE_SIZE + offset;
+	for (i = 0; i < n; i++) {
+		if ((buf[i] & ~ff_image[pos + i] & 0xFFu) != 0) {
+			log_warnx("flash: program of page %u offset %zu sets erased-only bits",
+				  (unsigned)page, (size_t)offset + i);
+			break;
+		}
+	}
+	for (i = 0; i < n; i++)
+		ff_image[pos + i] &= buf[i];
+	if (n > 0 && ff_persist(pos, n) != 0)
+		return -1;
+	ff_writes++;
+	if (torn)
+		log_info("flash: power cut during program of page %u (%zu of %u bytes written)",
+			 (unsigned)page, n, (unsigned)len);
+	return torn ? -1 : 0;
+}
+
+int hal_flash_erase(uint32_t page)
+{
+	size_t pos, n;
+	int torn;
+	if (ff_lost || !ff_range_ok(page, 0, 0))
+		return -1;
+	torn = ff_write_meets_cut();
+	n = torn ? FLASHFILE_PAGE_SIZE / 2u : FLASHFILE_PAGE_SIZE;
+	pos = (size_t)page * FLASHFILE_PAGE_SIZE;
+	memset(ff_image + pos, 0xFF, n);
+	if (ff_persist(pos, n) != 0)
+		return -1;
+	ff_writes++;
+	if (torn)
+		log_info("flash: power cut during erase of page %u (half erased)", (unsigned)page);
+	return torn ? -1 : 0;
+}

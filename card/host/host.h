@@ -1,0 +1,261 @@
+/* sigcard-card's private header: the emulator around the card core. Each
+ * section is one file of card/host/; the core is reached only through
+ * card/card.h, and this folder implements card/hal.h for it. */
+#ifndef SC_CARD_HOST_H
+#define SC_CARD_HOST_H
+
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "card/card.h"
+#include "common/frame.h"
+
+/* --- log.c: stderr in the foreground (-d), syslog otherwise. --- */
+
+void log_init(int foreground, int verbose);
+void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));  /* + strerror(errno) */
+void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* --- flashfile.c: the card's flash as a file, with power-cut injection. --- */
+
+/* Geometry of the image: FLASHFILE_PAGES pages of FLASHFILE_PAGE_SIZE bytes,
+ * stored in page order, nothing else in the file (an erased byte is 0xFF). */
+#define FLASHFILE_PAGE_SIZE 2048u
+#define FLASHFILE_PAGES 64u
+#define FLASHFILE_SIZE ((off_t)FLASHFILE_PAGE_SIZE * FLASHFILE_PAGES)
+
+/* Opens an existing image read-write; 0, or -1 with *why set to a message
+ * (missing, wrong size, not a regular file, I/O error). */
+int flashfile_open(const char *path, const char **why);
+/* Creates a new image at path: a fully erased image in a temporary file of
+ * the same folder, which then becomes the open flash so card_factory_init()
+ * can run on it; flashfile_commit_new() then moves it into place. Refuses
+ * if path already exists. 0 or -1 with *why. */
+int flashfile_create(const char *path, const char **why);
+int flashfile_commit_new(const char **why);
+/* Drops the temporary image after a failed creation. */
+void flashfile_abort_new(void);
+void flashfile_close(void);
+
+/* Power-cut injection. flashfile_cut_at(0): power is lost now; N >= 1: at
+ * the Nth program or erase from now. The write that meets the cut is torn
+ * (only the first half of its bytes reach the image) and fails; from then
+ * on every flash call fails until flashfile_power_restore(). */
+void flashfile_cut_at(unsigned long n);
+void flashfile_cut_cancel(void);
+int flashfile_power_lost(void);
+void flashfile_power_restore(void);
+/* Programs and erases applied since the image was opened. */
+unsigned long flashfile_writes(void);
+/* 0 when no cut is armed, else writes left until it (1 = the next one). */
+unsigned long flashfile_cut_pending(void);
+
+/* --- entropy.c: hal_entropy from getrandom, or from a test seed. --- */
+
+#define ENTROPY_SEED_MAX 64u
+/* From now on hal_entropy returns SHA-256(seed || counter) blocks: the same
+ * seed gives the same card (keys, JPs). For tests only. 0 or -1 (length). */
+int entropy_set_seed(const uint8_t *seed, size_t len);
+
+/* --- font.c: a 5x7 bitmap font for printable ASCII. --- */
+
+#define FONT_W 5
+#define FONT_H 7
+/* Column bitmaps of c (bit 0 = top row); '?' for anything not printable
+ * ASCII. */
+const uint8_t *font_glyph(unsigned char c);
+
+/* --- raster.c: the screen model drawn into a grey image. --- */
+
+struct raster {
+	uint32_t w, h;       /* pixels */
+	uint8_t *px;         /* w*h bytes, 0 = black, 255 = white; owned */
+};
+/* Draws title, lines and QR (libqrencode) of s into r (which it allocates;
+ * raster_free releases it). Non-ASCII characters are drawn as '?'. 0, or -1
+ * if memory or the QR encoder failed. */
+int raster_screen(struct raster *r, const struct card_screen *s);
+void raster_free(struct raster *r);
+/* Text cells a UTF-8 string takes (one per code point). */
+size_t raster_text_cells(const char *s);
+
+/* --- qr.c: a QR code as a module matrix, quiet zone included. --- */
+
+struct qr_modules {
+	uint32_t size;       /* modules per side, quiet zone included */
+	uint8_t *dark;       /* size*size bytes, 1 = dark; owned */
+};
+int qr_modules_make(struct qr_modules *q, const char *payload);
+void qr_modules_free(struct qr_modules *q);
+#define QR_QUIET_ZONE 4u   /* modules of white around the code, as ISO 18004 asks */
+
+/* --- pngfile.c: an image written as PNG, atomically. --- */
+
+/* Writes r to path as an 8-bit greyscale PNG: into path.tmp.PID, fsync'd,
+ * then renamed over path, so a reader never sees half a file. 0 or -1. */
+int pngfile_write(const char *path, const struct raster *r);
+
+/* --- display.c: hal_display_show and who watches the screen. --- */
+
+/* Where the screen goes besides the core's model: a PNG path (or NULL) and
+ * the terminal window (tty.c) when on. */
+void display_init(const char *png_path, int tty);
+/* The last screen the core showed, and a counter bumped on every change. */
+const struct card_screen *display_current(void);
+unsigned long display_serial(void);
+/* "idle", "on_reader", "review", "pin_wrong", "password", "cancelled",
+ * "timeout", "pin_blocked", "released"; "unknown" otherwise. */
+const char *display_screen_name(unsigned id);
+/* The id for a name, or -1. */
+int display_screen_id(const char *name);
+
+/* --- tty.c: the card's own terminal window: screen and keypad. --- */
+
+/* Puts the terminal on fd in raw mode (restored by tty_close, also at exit);
+ * 0 or -1. */
+int tty_open(int fd);
+void tty_close(void);
+int tty_active(void);
+void tty_draw(const struct card_screen *s);
+/* Reads what is waiting on the terminal and turns it into card keys; -1 on
+ * end of input (the window closed). */
+int tty_on_readable(void);
+/* Keypad bytes to a card key: digits, Enter = OK, Esc = Cancel, Backspace
+ * (DEL or ^H); 0 for bytes that are no key. Exposed for tests. */
+int tty_key_for_byte(unsigned char b);
+
+/* --- evloop.c: a small poll() loop that calls back per file descriptor. --- */
+
+typedef void (*evloop_cb)(int fd, short revents, void *arg);
+/* 0, or -1 if the table (EVLOOP_MAX) is full. */
+#define EVLOOP_MAX 32
+int evloop_add(int fd, short events, evloop_cb cb, void *arg);
+void evloop_set_events(int fd, short events);
+void evloop_del(int fd);
+/* One poll() of at most timeout_ms, then the callbacks; -1 on poll error
+ * other than EINTR. */
+int evloop_once(int timeout_ms);
+
+/* --- fdio.c: whole writes and socket set-up. --- */
+
+/* Writes all n bytes to a blocking or non-blocking fd, waiting at most
+ * timeout_ms in total; 0 or -1. */
+int fdio_write_all(int fd, const void *buf, size_t n, int timeout_ms);
+int fdio_nonblock(int fd);
+/* A listening Unix stream socket at path, mode 0600. A stale socket at path
+ * is replaced; anything else there is refused. fd or -1 with *why. */
+int fdio_unix_listen(const char *path, const char **why);
+/* Connects to a Unix socket; fd or -1. */
+int fdio_unix_connect(const char *path);
+
+/* --- carrier.c: one frame stream to the card (a slot client or vpcd). --- */
+
+struct carrier {
+	const char *name;          /* for logs: "contact", "vpcd", ... */
+	enum card_iface iface;     /* which interface of the card it feeds */
+	int fd;                    /* -1 when no peer */
+	int powered;               /* the field is on for this peer */
+	int quickack;              /* set TCP_QUICKACK before each read (vpcd) */
+	struct sc_frame_dec dec;
+	uint8_t body[SC_FRAME_MAX_BODY];    /* one incoming frame */
+	uint8_t rapdu[SC_FRAME_MAX_BODY];   /* the card's answer */
+	uint8_t reply[SC_FRAME_HDR + SC_FRAME_MAX_BODY];  /* ... as a frame */
+	unsigned long frames;      /* frames served on this connection */
+};
+void carrier_init(struct carrier *c, const char *name, enum card_iface iface);
+/* Takes over a connected fd (made non-blocking). */
+void carrier_attach(struct carrier *c, int fd);
+/* Closes the peer; if it had powered the card, that is the field going off. */
+void carrier_detach(struct carrier *c, const char *why);
+/* Reads what is there and serves every complete frame. 0, or -1 when the
+ * peer must be dropped (closed, malformed frame, write failure, power cut):
+ * the caller then calls carrier_detach. */
+int carrier_on_readable(struct carrier *c, const char **why);
+/* Serves one frame body (control code or APDU); writes the reply, if any,
+ * to c->fd. 0 or -1 (*why set). Exposed for tests. */
+int carrier_serve(struct carrier *c, const uint8_t *body, size_t len, const char **why);
+
+/* --- slot.c: the contact and contactless Unix sockets. --- */
+
+/* Listens at path for iface; one client at a time. 0 or -1 with *why. */
+int slot_open(enum card_iface iface, const char *path, const char **why);
+void slot_close_all(void);
+/* Drops every slot client (power loss). */
+void slot_drop_clients(const char *why);
+/* 1 if a client holds the slot of iface. */
+int slot_busy(enum card_iface iface);
+
+/* --- vpcd.c: the card as a client of pcscd's vpcd reader driver. --- */
+
+/* Connects (and keeps reconnecting, with backoff) to host:port. */
+int vpcd_start(const char *host, uint16_t port, enum card_iface iface, const char **why);
+/* Called from the main loop: retries a due reconnect; returns the ms until
+ * the next retry, or -1 if none is due. */
+int vpcd_tick(void);
+void vpcd_drop(const char *why);
+void vpcd_stop(void);
+/* "HOST:PORT", "PORT" or "HOST" into its parts (default 127.0.0.1:35963). */
+#define VPCD_DEFAULT_HOST "127.0.0.1"
+#define VPCD_DEFAULT_PORT 35963u
+int vpcd_parse_addr(const char *s, char *host, size_t host_cap, uint16_t *port);
+
+/* --- control.c: the automation socket (docs/control-socket.md). --- */
+
+int control_open(const char *path, const char **why);
+void control_close(void);
+/* Answers pending waits whose screen appeared or whose time ran out;
+ * returns ms until the nearest deadline, or -1. */
+int control_tick(void);
+/* Called on every screen change: a waiter for that screen is answered at
+ * the next control_tick() even if the screen changes again before it. */
+void control_on_screen(const struct card_screen *s);
+/* Handles one request line and writes the JSON reply (NUL-terminated) into
+ * out. Returns 1 if the reply is final, 0 if the request waits for a screen
+ * (then *wait_id and *wait_ms are set), -1 if the client must be dropped
+ * after the reply. Exposed for tests. */
+int control_handle_line(const char *line, char *out, size_t cap, int *wait_id, int *wait_ms);
+
+/* --- power.c: what a power loss or reset does to the emulated card. --- */
+
+/* The card loses power (all peers dropped: the readers see the card go) and
+ * boots again from flash, which recovers the store. */
+void power_cycle(const char *why);
+/* Called after every call into the core: if the flash saw a power cut,
+ * power_cycle() now. Returns 1 if it did. */
+int power_check(void);
+unsigned long power_boots(void);
+/* 1 while power_cycle() runs or the daemon stops: peers dropped then are
+ * not a field-off for the core. */
+int power_cycling(void);
+void power_stopping(void);
+
+/* --- perso.c: the issuer's personalisation run (the personalise command). --- */
+
+/* Runs `personalise`: argv after the word. Returns the exit status. */
+int perso_main(int argc, char **argv, const uint8_t transport_key[CARD_TRANSPORT_KEY_LEN]);
+
+/* --- keys.c: secrets read from files. --- */
+
+/* Reads a file that must be a regular file, not readable or writable by
+ * group or others, at most cap-1 bytes; NUL-terminates. 0 or -1 with *why. */
+int keys_read_private_file(const char *path, char *out, size_t cap, const char **why);
+/* The transport key from a 0600 file holding 32 hex digits (whitespace
+ * around them allowed). 0 or -1 with *why. */
+int keys_transport_from_file(const char *path, uint8_t key[CARD_TRANSPORT_KEY_LEN],
+			     const char **why);
+/* The well-known test transport key (docs: README "sigcard-card"). */
+extern const uint8_t keys_test_transport[CARD_TRANSPORT_KEY_LEN];
+
+/* --- run.c: the daemon's main loop. --- */
+
+/* Set from signal handlers: stop at the next turn of the loop. */
+extern volatile sig_atomic_t run_stop_requested;
+int run_loop(void);
+
+#endif

@@ -1,0 +1,92 @@
+/* The card's two slots as Unix sockets it listens on: the contact slot and
+ * the contactless field. One reader per slot at a time: a second one is
+ * refused (closed at once, with a log line); a reader leaving is the card
+ * leaving that reader. */
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "host.h"
+
+struct slot {
+	int listen_fd;            /* -1: slot not offered */
+	const char *path;         /* the socket's path, removed at the end */
+	struct carrier car;
+};
+
+static struct slot slots[2] = {{-1, NULL, {0}}, {-1, NULL, {0}}};
+static const char *const slot_names[2] = {"contact", "contactless"};
+
+static void slot_on_client(int fd, short revents, void *arg)
+{
+	struct slot *s = arg;
+	const char *why = "hung up";
+	(void)fd;
+	if ((revents & POLLIN) != 0 && carrier_on_readable(&s->car, &why) == 0)
+		return;
+	if ((revents & (POLLIN | POLLHUP | POLLERR)) != 0)
+		carrier_detach(&s->car, why);
+}
+
+static void slot_on_accept(int fd, short revents, void *arg)
+{
+	struct slot *s = arg;
+	int c = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	(void)revents;
+	if (c < 0)
+		return;
+	if (s->car.fd >= 0) {
+		log_warnx("%s: a reader is already connected: refusing another", s->car.name);
+		close(c);
+		return;
+	}
+	if (evloop_add(c, POLLIN, slot_on_client, s) != 0) {
+		log_warnx("%s: too many descriptors: refusing the reader", s->car.name);
+		close(c);
+		return;
+	}
+	carrier_attach(&s->car, c);
+	log_info("%s: reader connected", s->car.name);
+}
+
+int slot_open(enum card_iface iface, const char *path, const char **why)
+{
+	struct slot *s = &slots[iface == CARD_IFACE_CONTACTLESS];
+	int fd = fdio_unix_listen(path, why);
+	if (fd < 0)
+		return -1;
+	if (evloop_add(fd, POLLIN, slot_on_accept, s) != 0) {
+		*why = "too many descriptors";
+		close(fd);
+		return -1;
+	}
+	carrier_init(&s->car, slot_names[iface == CARD_IFACE_CONTACTLESS], iface);
+	s->listen_fd = fd;
+	s->path = path;
+	return 0;
+}
+
+void slot_drop_clients(const char *why)
+{
+	unsigned i;
+	for (i = 0; i < 2; i++)
+		carrier_detach(&slots[i].car, why);
+}
+
+void slot_close_all(void)
+{
+	unsigned i;
+	slot_drop_clients("stopping");
+	for (i = 0; i < 2; i++) {
+		if (slots[i].listen_fd < 0)
+			continue;
+		evloop_del(slots[i].listen_fd);
+		close(slots[i].listen_fd);
+		unlink(slots[i].path);
+		slots[i].listen_fd = -1;
+	}
+}
+
+int slot_busy(enum card_iface iface)
+{
+	return slots[iface == CARD_IFACE_CONTACTLESS].car.fd >= 0;
+}
