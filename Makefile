@@ -83,6 +83,8 @@ PROGRAMS := $(BUILD)/bin/sigcard-card $(BUILD)/bin/sigcard-terminal $(BUILD)/bin
 
 .PHONY: all programs tests check demo fuzz bench install card-freestanding firmware
 .DEFAULT_GOAL := all
+# Keep objects that pattern chains would otherwise delete as intermediate.
+.SECONDARY:
 all: programs
 programs: $(PROGRAMS)
 
