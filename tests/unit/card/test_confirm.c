@@ -1,0 +1,352 @@
+/* Claim 7 on the card: the review screen after the card leaves the reader,
+ * PIN entry on the keypad (counter decremented before the comparison,
+ * blocked at 3, the issuer's unblock), the password screen and QR, GET
+ * JOINT PASSWORD's rules, and every way the pending signature is voided. */
+#include <stdio.h>
+#include <string.h>
+
+#include "card_test.h"
+
+#define C CARD_IFACE_CONTACT
+#define CL CARD_IFACE_CONTACTLESS
+#define SELECT "00A4040009F05349474341524401"
+
+static const struct card_screen *scr(void)
+{
+	/* What the core shows and what it pushed to the HAL must agree. */
+	assert_memory_equal(card_current_screen(), ram_hal_screen(), sizeof(struct card_screen));
+	return card_current_screen();
+}
+
+/* An issued card that has signed one enc transaction and left the reader. */
+static void signed_and_off(uint64_t seed, struct cc_signature *s)
+{
+	struct sc_tx tx;
+
+	fx_issued(seed, NULL);
+	fx_sign(SC_SCHEME_ENC, &tx, s);
+	assert_int_equal(scr()->id, CARD_SCREEN_ON_READER);
+	card_field(C, 0);
+}
+
+static int get_jp(enum card_iface iface, char jp[9])
+{
+	uint8_t r[16];
+	size_t n;
+	int sw;
+
+	card_field(iface, 1);
+	assert_int_equal(fx_sw(iface, SELECT), 0x9000);
+	sw = fx_hex(iface, "804A000008", r, sizeof r, &n);
+	if (sw == 0x9000) {
+		assert_int_equal(n, 8);
+		memcpy(jp, r, 8);
+		jp[8] = '\0';
+	}
+	return sw;
+}
+
+static void review_shows_the_transaction(void **state)
+{
+	struct sc_tx tx;
+	struct cc_signature s;
+
+	(void)state;
+	fx_issued(1, NULL);
+	fx_sign(SC_SCHEME_ENC, &tx, &s);
+	/* On the reader the keypad does nothing. */
+	cc_keys(TEST_PIN "K");
+	assert_int_equal(scr()->id, CARD_SCREEN_ON_READER);
+	card_field(C, 0);
+	assert_int_equal(scr()->id, CARD_SCREEN_REVIEW);
+	assert_string_equal(scr()->title, "Confirm payment");
+	assert_string_equal(scr()->lines[0], "12.34 EUR");
+	assert_string_equal(scr()->lines[1], "Café Müller");
+	assert_string_equal(scr()->lines[2], "To: FR1420041010050500013M02606");
+	assert_string_equal(scr()->lines[3], "From: " TEST_ACCOUNT);
+	assert_string_equal(scr()->lines[4], "PIN: ");
+	assert_string_equal(scr()->qr, "");
+	cc_keys("12");
+	assert_string_equal(scr()->lines[4], "PIN: **");
+	cc_keys("B");
+	assert_string_equal(scr()->lines[4], "PIN: *");
+	cc_keys("BBB34567890");
+	assert_string_equal(scr()->lines[4], "PIN: ********"); /* at most 8 digits */
+	/* OK with fewer than 4 digits is not a try. */
+	cc_keys("BBBBBBBB12K");
+	assert_int_equal(scr()->id, CARD_SCREEN_REVIEW);
+	assert_int_equal(fx_tries(), 3);
+}
+
+static void right_pin_shows_password_and_qr(void **state)
+{
+	struct cc_signature s;
+	char want[128];
+
+	(void)state;
+	signed_and_off(2, &s);
+	cc_keys(TEST_PIN "K");
+	assert_int_equal(scr()->id, CARD_SCREEN_PASSWORD);
+	assert_int_equal(strlen(scr()->lines[0]), 8);
+	assert_string_equal(scr()->lines[1], "12.34 EUR");
+	snprintf(want, sizeof want, "SIGCARD1:0123456789abcdef:1:%s", scr()->lines[0]);
+	assert_string_equal(scr()->qr, want);
+	assert_int_equal(sc_jp_check(SC_SCHEME_ENC, TEST_KCARD, scr()->lines[0], s.x, s.x_len), 0);
+	/* OK dismisses it, and the password is gone. */
+	cc_keys("K");
+	assert_int_equal(scr()->id, CARD_SCREEN_IDLE);
+	assert_null(strstr(scr()->qr, "SIGCARD1"));
+}
+
+static void wrong_pin_then_right(void **state)
+{
+	struct cc_signature s;
+
+	(void)state;
+	signed_and_off(3, &s);
+	cc_keys("9999K");
+	assert_int_equal(scr()->id, CARD_SCREEN_PIN_WRONG);
+	assert_string_equal(scr()->lines[5], "2 tries left");
+	assert_string_equal(scr()->lines[4], "PIN: ");
+	cc_keys("12345K"); /* a longer PIN sharing the prefix is wrong too */
+	assert_int_equal(scr()->id, CARD_SCREEN_PIN_WRONG);
+	assert_string_equal(scr()->lines[5], "1 try left");
+	cc_keys(TEST_PIN);
+	assert_int_equal(scr()->id, CARD_SCREEN_REVIEW);
+	cc_keys("K");
+	assert_int_equal(scr()->id, CARD_SCREEN_PASSWORD);
+	assert_int_equal(fx_tries(), 3); /* a right PIN restores the counter */
+}
+
+static void three_wrong_block_until_issuer_unblocks(void **state)
+{
+	struct sc_tx tx;
+	struct cc_signature s;
+	uint8_t enc[SC_TX_MAX_LEN], wrong[SC_KCARD_LEN];
+	char jp[9];
+	size_t n;
+
+	(void)state;
+	signed_and_off(4, &s);
+	cc_keys("0000K1111K");
+	assert_int_equal(scr()->id, CARD_SCREEN_PIN_WRONG);
+	cc_keys("2222K");
+	assert_int_equal(scr()->id, CARD_SCREEN_PIN_BLOCKED);
+	assert_int_equal(get_jp(CL, jp), 0x6985);
+	card_field(CL, 0);
+	/* Even the right PIN does nothing now, and nothing can be signed. */
+	cc_keys(TEST_PIN "K");
+	assert_int_equal(scr()->id, CARD_SCREEN_IDLE);
+	fx_reboot();
+	assert_int_equal(fx_tries(), 0);
+	fx_tx(&tx, SC_SCHEME_ENC);
+	n = fx_tx_encode(&tx, enc, sizeof enc);
+	assert_int_equal(cc_sign(C, enc, n, &s), 0x6983);
+	assert_int_equal(fx_atc(), 1);
+
+	/* The issuer's unblock: a MAC under K_card over a fresh challenge. */
+	memcpy(wrong, TEST_KCARD, sizeof wrong);
+	wrong[31] ^= 1;
+	assert_int_equal(cc_authenticated(C, 0x2C, 0x00, wrong, sizeof wrong, CC_LABEL_UNBLOCK,
+					  TEST_CARD_ID), 0x6982);
+	assert_int_equal(fx_sw(C, "802C000020" "0000000000000000000000000000000000000000000000000000000000000000"), 0x6985);
+	assert_int_equal(fx_tries(), 0);
+	assert_int_equal(cc_authenticated(C, 0x2C, 0x00, TEST_KCARD, sizeof TEST_KCARD,
+					  CC_LABEL_UNBLOCK, TEST_CARD_ID), 0x9000);
+	assert_int_equal(fx_tries(), 3);
+	fx_sign(SC_SCHEME_ENC, &tx, &s);
+	assert_int_equal(s.atc, 2);
+	card_field(C, 0);
+	cc_keys(TEST_PIN "K");
+	assert_int_equal(scr()->id, CARD_SCREEN_PASSWORD);
+}
+
+static void pin_counter_committed_before_compare(void **state)
+{
+	struct sc_tx tx;
+	struct cc_signature s;
+	char jp[9];
+
+	(void)state;
+	/* Cut the decrement itself: no comparison happens, no password. */
+	signed_and_off(5, &s);
+	cc_keys(TEST_PIN);
+	ram_hal_cut_at(1, 0);
+	cc_keys("K");
+	assert_true(ram_hal_cut_happened());
+	assert_int_not_equal(scr()->id, CARD_SCREEN_PASSWORD);
+	fx_reboot();
+	assert_int_equal(fx_tries(), 3);
+	assert_int_equal(get_jp(CL, jp), 0x6985);
+
+	/* Cut the write that restores the counter after a match: the
+	 * decrement was already on flash, and the password never shows. */
+	fx_sign(SC_SCHEME_ENC, &tx, &s);
+	card_field(C, 0);
+	cc_keys(TEST_PIN);
+	ram_hal_cut_at(2, 0);
+	cc_keys("K");
+	assert_true(ram_hal_cut_happened());
+	assert_int_not_equal(scr()->id, CARD_SCREEN_PASSWORD);
+	fx_reboot();
+	assert_int_equal(fx_tries(), 2);
+	assert_int_equal(get_jp(CL, jp), 0x6985);
+}
+
+static void cancel_voids(void **state)
+{
+	struct cc_signature s;
+	char jp[9];
+
+	(void)state;
+	signed_and_off(6, &s);
+	cc_keys("12C");
+	assert_int_equal(scr()->id, CARD_SCREEN_CANCELLED);
+	cc_keys(TEST_PIN "K"); /* too late: nothing pending */
+	assert_int_equal(scr()->id, CARD_SCREEN_IDLE);
+	assert_int_equal(get_jp(CL, jp), 0x6985);
+	assert_int_equal(fx_tries(), 3);
+}
+
+static void timeout_voids(void **state)
+{
+	struct cc_signature s;
+	char jp[9];
+
+	(void)state;
+	signed_and_off(7, &s);
+	ram_hal_advance(59999);
+	card_poll();
+	assert_int_equal(scr()->id, CARD_SCREEN_REVIEW);
+	cc_keys("1"); /* a key restarts the clock */
+	ram_hal_advance(59999);
+	card_poll();
+	assert_int_equal(scr()->id, CARD_SCREEN_REVIEW);
+	ram_hal_advance(1);
+	card_poll();
+	assert_int_equal(scr()->id, CARD_SCREEN_TIMEOUT);
+	cc_keys("234K");
+	assert_int_not_equal(scr()->id, CARD_SCREEN_PASSWORD);
+	assert_int_equal(get_jp(CL, jp), 0x6985);
+}
+
+static void password_display_times_out(void **state)
+{
+	struct cc_signature s;
+	char jp[9];
+
+	(void)state;
+	signed_and_off(8, &s);
+	cc_keys(TEST_PIN "K");
+	assert_int_equal(scr()->id, CARD_SCREEN_PASSWORD);
+	ram_hal_advance(60000);
+	card_poll();
+	assert_int_equal(scr()->id, CARD_SCREEN_IDLE);
+	assert_int_equal(get_jp(CL, jp), 0x6985);
+}
+
+static void get_jp_rules(void **state)
+{
+	struct cc_signature s;
+	char jp[9], shown[9];
+
+	(void)state;
+	signed_and_off(9, &s);
+	/* Before confirmation: refused on both interfaces. */
+	assert_int_equal(get_jp(CL, jp), 0x6985);
+	card_field(CL, 0);
+	cc_keys(TEST_PIN "K");
+	assert_int_equal(scr()->id, CARD_SCREEN_PASSWORD);
+	memcpy(shown, scr()->lines[0], sizeof shown);
+	/* Contact: refused, even after confirmation. */
+	assert_int_equal(get_jp(C, jp), 0x6985);
+	card_field(C, 0);
+	/* Contactless: once. */
+	assert_int_equal(get_jp(CL, jp), 0x9000);
+	assert_string_equal(jp, shown);
+	assert_int_equal(sc_jp_check(SC_SCHEME_ENC, TEST_KCARD, jp, s.x, s.x_len), 0);
+	assert_int_equal(scr()->id, CARD_SCREEN_RELEASED);
+	assert_int_equal(get_jp(CL, jp), 0x6985);
+}
+
+static void new_sign_voids_pending(void **state)
+{
+	struct sc_tx tx;
+	struct cc_signature s, s2;
+	char jp[9];
+
+	(void)state;
+	signed_and_off(10, &s);
+	cc_keys(TEST_PIN "K");
+	assert_int_equal(scr()->id, CARD_SCREEN_PASSWORD);
+	fx_sign(SC_SCHEME_ENC, &tx, &s2);
+	assert_int_equal(s2.atc, 2);
+	assert_int_equal(scr()->id, CARD_SCREEN_ON_READER);
+	assert_int_equal(get_jp(CL, jp), 0x6985);
+	/* And the new one is confirmed on its own. */
+	card_field(C, 0);
+	cc_keys(TEST_PIN "K");
+	assert_int_equal(scr()->id, CARD_SCREEN_PASSWORD);
+	assert_int_equal(sc_jp_check(SC_SCHEME_ENC, TEST_KCARD, scr()->lines[0], s2.x, s2.x_len), 0);
+}
+
+static void power_cut_voids(void **state)
+{
+	struct cc_signature s;
+	char jp[9];
+
+	(void)state;
+	signed_and_off(11, &s);
+	cc_keys(TEST_PIN "K");
+	assert_int_equal(scr()->id, CARD_SCREEN_PASSWORD);
+	fx_reboot();
+	assert_int_equal(scr()->id, CARD_SCREEN_IDLE);
+	assert_int_equal(get_jp(CL, jp), 0x6985);
+	card_field(C, 0);
+	cc_keys(TEST_PIN "K");
+	assert_int_not_equal(scr()->id, CARD_SCREEN_PASSWORD);
+}
+
+static void contactless_sign_and_read(void **state)
+{
+	uint8_t enc[SC_TX_MAX_LEN];
+	struct sc_tx tx;
+	struct cc_signature s;
+	char jp[9];
+	size_t n;
+
+	(void)state;
+	fx_issued(12, NULL);
+	fx_tx(&tx, SC_SCHEME_ENC_DIGEST);
+	n = fx_tx_encode(&tx, enc, sizeof enc);
+	card_field(CL, 1);
+	assert_int_equal(fx_sw(CL, SELECT), 0x9000);
+	assert_int_equal(cc_sign(CL, enc, n, &s), 0x9000);
+	/* The contact field going off is not this card leaving the reader. */
+	card_field(C, 0);
+	assert_int_equal(scr()->id, CARD_SCREEN_ON_READER);
+	card_field(CL, 0);
+	assert_int_equal(scr()->id, CARD_SCREEN_REVIEW);
+	cc_keys(TEST_PIN "K");
+	assert_int_equal(get_jp(CL, jp), 0x9000);
+	assert_int_equal(sc_jp_check(SC_SCHEME_ENC_DIGEST, TEST_KCARD, jp, s.x, s.x_len), 0);
+}
+
+int main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(review_shows_the_transaction),
+		cmocka_unit_test(right_pin_shows_password_and_qr),
+		cmocka_unit_test(wrong_pin_then_right),
+		cmocka_unit_test(three_wrong_block_until_issuer_unblocks),
+		cmocka_unit_test(pin_counter_committed_before_compare),
+		cmocka_unit_test(cancel_voids),
+		cmocka_unit_test(timeout_voids),
+		cmocka_unit_test(password_display_times_out),
+		cmocka_unit_test(get_jp_rules),
+		cmocka_unit_test(new_sign_voids_pending),
+		cmocka_unit_test(power_cut_voids),
+		cmocka_unit_test(contactless_sign_and_read),
+	};
+	return RUN_TESTS("card confirm", tests, argc, argv);
+}

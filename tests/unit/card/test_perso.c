@@ -1,0 +1,199 @@
+/* Personalisation and lifecycle: the transport key gate, each PUT DATA
+ * item and its checks, on-card key generation, ISSUE, refusal for good
+ * afterwards, GET DATA, the enrolment record, and BLOCK CARD. */
+#include <string.h>
+
+#include "card_test.h"
+
+#define C CARD_IFACE_CONTACT
+#define SELECT "00A4040009F05349474341524401"
+
+static void authed(uint64_t seed)
+{
+	fx_manufacture(seed);
+	card_field(C, 1);
+	assert_int_equal(fx_sw(C, SELECT), 0x9000);
+	assert_int_equal(cc_authenticated(C, 0x82, 0x01, TEST_TK, sizeof TEST_TK,
+					  CC_LABEL_TRANSPORT, NULL), 0x9000);
+}
+
+static void perso_needs_transport_key(void **state)
+{
+	uint8_t wrong[CARD_TRANSPORT_KEY_LEN];
+
+	(void)state;
+	fx_manufacture(1);
+	card_field(C, 1);
+	assert_int_equal(fx_sw(C, SELECT), 0x9000);
+	assert_int_equal(fx_sw(C, "80DADF2008" "0102030405060708"), 0x6982);
+	assert_int_equal(fx_sw(C, "8047000000"), 0x6982);
+	assert_int_equal(fx_sw(C, "80440000"), 0x6982);
+	/* A wrong key fails, and its challenge is spent. */
+	memcpy(wrong, TEST_TK, sizeof wrong);
+	wrong[15] ^= 1;
+	assert_int_equal(cc_authenticated(C, 0x82, 0x01, wrong, sizeof wrong, CC_LABEL_TRANSPORT,
+					  NULL), 0x6982);
+	assert_int_equal(fx_sw(C, "80DADF2008" "0102030405060708"), 0x6982);
+	/* No challenge: conditions not satisfied; wrong P2 or length. */
+	assert_int_equal(fx_sw(C, "8082000120" "0000000000000000000000000000000000000000000000000000000000000000"), 0x6985);
+	assert_int_equal(fx_sw(C, "8082000220" "0000000000000000000000000000000000000000000000000000000000000000"), 0x6A86);
+	assert_int_equal(fx_sw(C, "0084000010"), 0x9000);
+	assert_int_equal(fx_sw(C, "808200010400000000"), 0x6700);
+	/* The right key opens personalisation. */
+	assert_int_equal(cc_authenticated(C, 0x82, 0x01, TEST_TK, sizeof TEST_TK,
+					  CC_LABEL_TRANSPORT, NULL), 0x9000);
+	assert_int_equal(fx_sw(C, "80DADF2008" "0102030405060708"), 0x9000);
+}
+
+static void put_data_checks(void **state)
+{
+	(void)state;
+	authed(2);
+	assert_int_equal(fx_sw(C, "80DADF2007" "01020304050607"), 0x6700);  /* card id: 8 */
+	assert_int_equal(fx_sw(C, "80DADF2710" "00000000000000000000000000000000"), 0x6700);
+	assert_int_equal(fx_sw(C, "80DADF2803" "313233"), 0x6700);          /* PIN too short */
+	assert_int_equal(fx_sw(C, "80DADF2809" "313233343536373839"), 0x6700); /* too long */
+	assert_int_equal(fx_sw(C, "80DADF2804" "3132333A"), 0x6A80);        /* not digits */
+	assert_int_equal(fx_sw(C, "80DADF2503" "616263"), 0x6A80);          /* lowercase */
+	assert_int_equal(fx_sw(C, "80DADF2503" "2D4142"), 0x6A80);          /* leading '-' */
+	assert_int_equal(fx_sw(C, "80DADF9901" "00"), 0x6A86);              /* unknown tag */
+	assert_int_equal(fx_sw(C, "80DADF2404" "31323334"), 0x6A86);        /* tries: read-only */
+	/* Nothing was stored by the refused commands. */
+	assert_int_equal(fx_sw(C, "00CADF2000"), 0x6A88);
+	assert_int_equal(fx_sw(C, "00CADF2500"), 0x6A88);
+	/* Secrets are write-only: no GET DATA tag for K_card or the PIN. */
+	assert_int_equal(fx_sw(C, "80DADF2710" "000102030405060708090A0B0C0D0E0F"), 0x6700);
+	assert_int_equal(fx_sw(C, "80DADF2720" "000102030405060708090A0B0C0D0E0F"
+				  "101112131415161718191A1B1C1D1E1F"), 0x9000);
+	assert_int_equal(fx_sw(C, "00CADF2700"), 0x6A86);
+	assert_int_equal(fx_sw(C, "00CADF2800"), 0x6A86);
+}
+
+static void issue_needs_everything(void **state)
+{
+	(void)state;
+	authed(3);
+	assert_int_equal(fx_sw(C, "80440000"), 0x6985);
+	assert_int_equal(fx_sw(C, "80DADF2008" "0123456789ABCDEF"), 0x9000);
+	assert_int_equal(fx_sw(C, "80DADF2720" "000102030405060708090A0B0C0D0E0F"
+				  "101112131415161718191A1B1C1D1E1F"), 0x9000);
+	assert_int_equal(fx_sw(C, "80DADF2804" "31323334"), 0x9000);
+	assert_int_equal(fx_sw(C, "80440000"), 0x6985); /* no account, no key */
+	assert_int_equal(fx_sw(C, "80DADF2505" "414C494345"), 0x9000);
+	assert_int_equal(fx_sw(C, "80440000"), 0x6985); /* no key */
+	assert_int_equal(fx_sw(C, "8047000100"), 0x6A86);
+	assert_int_equal(fx_sw(C, "804700000100"), 0x6700);
+	assert_int_equal(fx_sw(C, "8047000000"), 0x9000);
+	assert_int_equal(fx_sw(C, "80440000"), 0x9000);
+	assert_int_equal(fx_lifecycle(), 0x02);
+}
+
+static void perso_refused_after_issue(void **state)
+{
+	uint8_t pub[SC_PUBKEY_LEN], r[128];
+	size_t n;
+
+	(void)state;
+	fx_issued(4, pub);
+	card_field(C, 1);
+	assert_int_equal(fx_sw(C, SELECT), 0x9000);
+	/* The transport key is gone: even its MAC no longer opens anything. */
+	assert_int_equal(cc_authenticated(C, 0x82, 0x01, TEST_TK, sizeof TEST_TK,
+					  CC_LABEL_TRANSPORT, NULL), 0x6985);
+	assert_int_equal(fx_sw(C, "80DADF2008" "0102030405060708"), 0x6985);
+	assert_int_equal(fx_sw(C, "80DADF2804" "39393939"), 0x6985);
+	assert_int_equal(fx_sw(C, "8047000000"), 0x6985);
+	assert_int_equal(fx_sw(C, "80440000"), 0x6985);
+	/* The key pair is unchanged, also after a reboot. */
+	fx_reboot();
+	card_field(C, 1);
+	assert_int_equal(fx_sw(C, SELECT), 0x9000);
+	assert_int_equal(cc_get_data(C, CC_TAG_PUBKEY, r, sizeof r, &n), 0x9000);
+	assert_int_equal(n, SC_PUBKEY_LEN);
+	assert_memory_equal(r, pub, SC_PUBKEY_LEN);
+}
+
+static void get_data_items(void **state)
+{
+	uint8_t pub[SC_PUBKEY_LEN], r[160];
+	size_t n;
+
+	(void)state;
+	fx_issued(5, pub);
+	assert_int_equal(pub[0], 0x04);
+	card_field(C, 1);
+	assert_int_equal(fx_sw(C, SELECT), 0x9000);
+	assert_int_equal(cc_get_data(C, CC_TAG_CARD_ID, r, sizeof r, &n), 0x9000);
+	assert_int_equal(n, 8);
+	assert_memory_equal(r, TEST_CARD_ID, 8);
+	assert_int_equal(cc_get_data(C, CC_TAG_ACCOUNT, r, sizeof r, &n), 0x9000);
+	assert_int_equal(n, strlen(TEST_ACCOUNT));
+	assert_memory_equal(r, TEST_ACCOUNT, n);
+	assert_int_equal(cc_get_data(C, CC_TAG_ENROLMENT, r, sizeof r, &n), 0x9000);
+	assert_int_equal(n, 8 + 65 + 1 + strlen(TEST_ACCOUNT));
+	assert_memory_equal(r, TEST_CARD_ID, 8);
+	assert_memory_equal(r + 8, pub, 65);
+	assert_int_equal(r[73], strlen(TEST_ACCOUNT));
+	assert_memory_equal(r + 74, TEST_ACCOUNT, strlen(TEST_ACCOUNT));
+	assert_int_equal(fx_tries(), 3);
+	assert_int_equal(fx_atc(), 0);
+	assert_int_equal(fx_lifecycle(), 2);
+}
+
+static void two_cards_have_different_keys(void **state)
+{
+	uint8_t a[SC_PUBKEY_LEN], b[SC_PUBKEY_LEN];
+
+	(void)state;
+	fx_issued(6, a);
+	fx_issued(7, b);
+	assert_memory_not_equal(a, b, SC_PUBKEY_LEN);
+}
+
+static void block_card_is_final(void **state)
+{
+	uint8_t enc[SC_TX_MAX_LEN], wrong[SC_KCARD_LEN];
+	struct sc_tx tx;
+	struct cc_signature s;
+	size_t n;
+
+	(void)state;
+	fx_issued(8, NULL);
+	card_field(C, 1);
+	assert_int_equal(fx_sw(C, SELECT), 0x9000);
+	memcpy(wrong, TEST_KCARD, sizeof wrong);
+	wrong[0] ^= 0x80;
+	assert_int_equal(cc_authenticated(C, 0x16, 0x00, wrong, sizeof wrong, CC_LABEL_BLOCK,
+					  TEST_CARD_ID), 0x6982);
+	/* An unblock MAC does not block (labels differ). */
+	assert_int_equal(cc_authenticated(C, 0x16, 0x00, TEST_KCARD, sizeof TEST_KCARD,
+					  CC_LABEL_UNBLOCK, TEST_CARD_ID), 0x6982);
+	assert_int_equal(fx_lifecycle(), 2);
+	assert_int_equal(cc_authenticated(C, 0x16, 0x00, TEST_KCARD, sizeof TEST_KCARD,
+					  CC_LABEL_BLOCK, TEST_CARD_ID), 0x9000);
+	assert_int_equal(fx_lifecycle(), 3);
+	fx_reboot();
+	assert_int_equal(fx_lifecycle(), 3);
+	fx_tx(&tx, SC_SCHEME_ENC);
+	n = fx_tx_encode(&tx, enc, sizeof enc);
+	assert_int_equal(cc_sign(C, enc, n, &s), 0x6983);
+	/* No way back: neither unblock nor perso. */
+	assert_int_equal(cc_authenticated(C, 0x2C, 0x00, TEST_KCARD, sizeof TEST_KCARD,
+					  CC_LABEL_UNBLOCK, TEST_CARD_ID), 0x6985);
+	assert_int_equal(fx_sw(C, "8047000000"), 0x6985);
+	assert_int_equal(fx_atc(), 0);
+}
+
+int main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(perso_needs_transport_key),
+		cmocka_unit_test(put_data_checks),
+		cmocka_unit_test(issue_needs_everything),
+		cmocka_unit_test(perso_refused_after_issue),
+		cmocka_unit_test(get_data_items),
+		cmocka_unit_test(two_cards_have_different_keys),
+		cmocka_unit_test(block_card_is_final),
+	};
+	return RUN_TESTS("card perso", tests, argc, argv);
+}
