@@ -135,7 +135,7 @@ static void decode_bad_arguments(void **state)
 
 /* Property: a stream of random frames, cut into random pieces, decodes to
  * the same frames whatever the cuts. */
-static void decode_any_split(void **state)
+static void split_stream_anywhere(void **state)
 {
 	enum { FRAMES = 12, MAXB = 300 };
 	static uint8_t stream[FRAMES * (MAXB + 2)], bodies[FRAMES][MAXB];
@@ -196,7 +196,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(decode_zero_length_is_error),
 		cmocka_unit_test(decode_too_long_for_buffer),
 		cmocka_unit_test(decode_bad_arguments),
-		cmocka_unit_test(decode_any_split),
+		cmocka_unit_test(split_stream_anywhere),
 	};
 
 	return RUN_TESTS("common/frame", tests, argc, argv);
