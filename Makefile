@@ -138,7 +138,8 @@ $(eval $(call unit_group,common,$(LIBCOMMON),$(MBEDTLS_LIBS)))
 $(eval $(call unit_group,card,$(LIBSUPPORT) $(LIBCORE) $(LIBCOMMON),$(CARD_LIBS) $(call pc,libs,libcrypto)))
 $(eval $(call unit_group,cardhost,$(LIBCARDHOST) $(LIBCORE) $(LIBCOMMON),$(CARD_LIBS) $(call pc,libs,libcrypto zbar)))
 $(eval $(call unit_group,server,$(LIBSERVER) $(LIBSUPPORT) $(LIBCORE) $(LIBCOMMON),$(SERVER_LIBS)))
-$(eval $(call unit_group,terminal,$(LIBTERMINAL) $(LIBCOMMON),$(TERMINAL_LIBS)))
+# terminal tests draw QR codes with libqrencode, independently of the card.
+$(eval $(call unit_group,terminal,$(LIBTERMINAL) $(LIBCOMMON),$(TERMINAL_LIBS) $(call pc,libs,libqrencode)))
 
 # Helper programs the integration tests and benchmarks run (tests/tools/*.c,
 # bench/*.c): each links everything, since each drives several parts.

@@ -1,0 +1,122 @@
+/* The camera: a source of frames (a PNG file re-read, or a V4L2 device)
+ * whose QR codes zbar decodes; only the QR of this card and this ATC counts,
+ * so a stale password screen from an earlier payment is never used. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <zbar.h>
+
+#include "common/scheme.h"
+#include "terminal/terminal.h"
+
+#define FILE_POLL_MS 100
+
+int term_camera_open(struct term_camera *cam, const char *spec)
+{
+	memset(cam, 0, sizeof *cam);
+	cam->poll_ms = FILE_POLL_MS;
+	if (spec == NULL || strlen(spec) >= sizeof cam->path)
+		return term_errf(cam->err, sizeof cam->err, TERM_EXIT_USAGE,
+				 "camera spec missing or too long");
+	const char *path;
+	if (strncmp(spec, "file:", 5) == 0) {
+		cam->kind = TERM_CAMERA_FILE;
+		path = spec + 5;
+	} else if (strncmp(spec, "v4l2:", 5) == 0) {
+		cam->kind = TERM_CAMERA_V4L2;
+		path = spec + 5;
+	} else {
+		return term_errf(cam->err, sizeof cam->err, TERM_EXIT_USAGE,
+				 "'%s': unknown camera; expected file:PATH or v4l2:/dev/videoN",
+				 spec);
+	}
+	if (path[0] == '\0')
+		return term_errf(cam->err, sizeof cam->err, TERM_EXIT_USAGE,
+				 "'%s': a path is needed after the colon", spec);
+	memcpy(cam->path, path, strlen(path) + 1);
+
+	zbar_image_scanner_t *sc = zbar_image_scanner_create();
+	if (sc == NULL)
+		return term_errf(cam->err, sizeof cam->err, TERM_EXIT_FAILURE,
+				 "zbar: cannot create a scanner");
+	/* QR codes only: fewer false reads from other symbologies, less work. */
+	zbar_image_scanner_set_config(sc, ZBAR_NONE, ZBAR_CFG_ENABLE, 0);
+	zbar_image_scanner_set_config(sc, ZBAR_QRCODE, ZBAR_CFG_ENABLE, 1);
+	cam->scanner = sc;
+	if (cam->kind == TERM_CAMERA_V4L2) {
+		int rc = term_camera_v4l2_open(cam);
+		if (rc != 0) {
+			term_camera_close(cam);
+			return rc;
+		}
+	}
+	return 0;
+}
+
+void term_camera_close(struct term_camera *cam)
+{
+	if (cam->video != NULL)
+		term_camera_v4l2_close(cam);
+	if (cam->scanner != NULL)
+		zbar_image_scanner_destroy(cam->scanner);
+	cam->scanner = NULL;
+}
+
+/* A zbar image that points at the caller's grey bytes (Y800). */
+static zbar_image_t *grey_image(const uint8_t *grey, unsigned width, unsigned height)
+{
+	zbar_image_t *img = zbar_image_create();
+	if (img == NULL)
+		return NULL;
+	zbar_image_set_format(img, zbar_fourcc('Y', '8', '0', '0'));
+	zbar_image_set_size(img, width, height);
+	zbar_image_set_data(img, grey, (unsigned long)width * height, NULL);
+	return img;
+}
+
+/* Looks through the symbols zbar found in img for this card's QR. */
+static int match_symbols(zbar_image_t *img, const uint8_t card_id[SC_CARD_ID_LEN],
+			 uint32_t atc, char jp[SC_JP_DIGITS + 1])
+{
+	int found = 0;
+	for (const zbar_symbol_t *s = zbar_image_first_symbol(img); s != NULL && !found;
+	     s = zbar_symbol_next(s)) {
+		if (zbar_symbol_get_type(s) != ZBAR_QRCODE)
+			continue;
+		struct term_qr q;
+		if (term_qr_parse(&q, zbar_symbol_get_data(s), zbar_symbol_get_data_length(s)) != 0)
+			continue;
+		if (q.atc == atc && sc_ct_equal(q.card_id, card_id, SC_CARD_ID_LEN)) {
+			memcpy(jp, q.jp, SC_JP_DIGITS + 1);
+			found = 1;
+		}
+		sc_wipe(&q, sizeof q);
+	}
+	return found;
+}
+
+int term_camera_scan_grey(struct term_camera *cam, const uint8_t *grey, unsigned width,
+			  unsigned height, const uint8_t card_id[SC_CARD_ID_LEN], uint32_t atc,
+			  char jp[SC_JP_DIGITS + 1])
+{
+	zbar_image_t *img = grey_image(grey, width, height);
+	if (img == NULL)
+		return term_errf(cam->err, sizeof cam->err, TERM_EXIT_FAILURE,
+				 "zbar: cannot create an image");
+	cam->frames++;
+	int found = 0;
+	if (zbar_scan_image(cam->scanner, img) > 0)
+		found = match_symbols(img, card_id, atc, jp);
+	zbar_image_destroy(img);
+	return found;
+}
+
+int term_camera_wait_jp(struct term_camera *cam, const uint8_t card_id[SC_CARD_ID_LEN],
+			uint32_t atc, int timeout_ms, char jp[SC_JP_DIGITS + 1])
+{
+	if (cam->scanner == NULL)
+		return term_errf(cam->err, sizeof cam->err, TERM_EXIT_FAILURE, "camera not open");
+	if (cam->kind == TERM_CAMERA_V4L2)
+		return term_camera_v4l2_wait(cam, card_id, atc, timeout_ms, jp);
+	return term_camera_file_wait(cam, card_id, atc, timeout_ms, jp);
+}

@@ -1,0 +1,118 @@
+/* The server's receipt key and the check of its signature (OpenSSL): a
+ * receipt the terminal prints has been signed by the server, over the
+ * bytes of common/submit.h's receipt. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/core_names.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/param_build.h>
+#include <openssl/pem.h>
+
+#include "common/hex.h"
+#include "common/scheme.h"
+#include "terminal/terminal.h"
+
+static int is_p256(EVP_PKEY *k)
+{
+	char group[64];
+	size_t n = 0;
+	return EVP_PKEY_get_base_id(k) == EVP_PKEY_EC &&
+	       EVP_PKEY_get_utf8_string_param(k, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group,
+					      &n) == 1 &&
+	       (strcmp(group, "prime256v1") == 0 || strcmp(group, "P-256") == 0);
+}
+
+int term_receipt_key_from_point(EVP_PKEY **key, const uint8_t *point, size_t len, char *err,
+				size_t cap)
+{
+	*key = NULL;
+	if (len != SC_PUBKEY_LEN || point[0] != 0x04)
+		return term_errf(err, cap, TERM_EXIT_FAILURE,
+				 "a receipt key must be a 65-byte uncompressed P-256 point");
+	OSSL_PARAM_BLD *b = OSSL_PARAM_BLD_new();
+	OSSL_PARAM *params = NULL;
+	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
+	int ok = b != NULL && ctx != NULL &&
+		 OSSL_PARAM_BLD_push_utf8_string(b, OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1", 0) &&
+		 OSSL_PARAM_BLD_push_octet_string(b, OSSL_PKEY_PARAM_PUB_KEY, point, len) &&
+		 (params = OSSL_PARAM_BLD_to_param(b)) != NULL &&
+		 EVP_PKEY_fromdata_init(ctx) == 1 &&
+		 EVP_PKEY_fromdata(ctx, key, EVP_PKEY_PUBLIC_KEY, params) == 1;
+	OSSL_PARAM_free(params);
+	OSSL_PARAM_BLD_free(b);
+	EVP_PKEY_CTX_free(ctx);
+	ERR_clear_error();
+	if (!ok) {
+		EVP_PKEY_free(*key);
+		*key = NULL;
+		return term_errf(err, cap, TERM_EXIT_FAILURE,
+				 "the receipt key is not a point on P-256");
+	}
+	return 0;
+}
+
+int term_receipt_key_load(EVP_PKEY **key, const char *path, char *err, size_t cap)
+{
+	char text[8192];
+	*key = NULL;
+	FILE *f = fopen(path, "r");
+	if (f == NULL)
+		return term_errf(err, cap, TERM_EXIT_FAILURE, "receipt key %s: %s", path,
+				 strerror(errno));
+	size_t n = fread(text, 1, sizeof text - 1, f);
+	fclose(f);
+	text[n] = '\0';
+	if (strstr(text, "PRIVATE KEY") != NULL)
+		return term_errf(err, cap, TERM_EXIT_FAILURE,
+				 "receipt key %s holds a private key: a terminal needs only the"
+				 " public one", path);
+	if (strstr(text, "-----BEGIN PUBLIC KEY-----") != NULL) {
+		BIO *bio = BIO_new_mem_buf(text, (int)n);
+		*key = bio ? PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL) : NULL;
+		BIO_free(bio);
+		ERR_clear_error();
+		if (*key == NULL || !is_p256(*key)) {
+			EVP_PKEY_free(*key);
+			*key = NULL;
+			return term_errf(err, cap, TERM_EXIT_FAILURE,
+					 "receipt key %s: not a P-256 public key", path);
+		}
+		return 0;
+	}
+	/* Else: the point as hex, surrounding white space allowed. */
+	char *s = text;
+	while (*s == ' ' || *s == '\n' || *s == '\t' || *s == '\r')
+		s++;
+	size_t len = strlen(s);
+	while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\n' || s[len - 1] == '\t' ||
+			   s[len - 1] == '\r'))
+		s[--len] = '\0';
+	uint8_t point[SC_PUBKEY_LEN];
+	if (sc_hex_decode(point, sizeof point, s) != (int)SC_PUBKEY_LEN)
+		return term_errf(err, cap, TERM_EXIT_FAILURE,
+				 "receipt key %s: expected a PEM public key or 130 hex digits",
+				 path);
+	int rc = term_receipt_key_from_point(key, point, sizeof point, err, cap);
+	if (rc != 0)
+		return term_errf(err, cap, TERM_EXIT_FAILURE,
+				 "receipt key %s: not a point on P-256", path);
+	return 0;
+}
+
+int term_receipt_verify(EVP_PKEY *key, const uint8_t *receipt, size_t len, const uint8_t *sig,
+			size_t sig_len, char *err, size_t cap)
+{
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	int ok = md != NULL && EVP_DigestVerifyInit(md, NULL, EVP_sha256(), NULL, key) == 1 &&
+		 EVP_DigestVerify(md, sig, sig_len, receipt, len) == 1;
+	EVP_MD_CTX_free(md);
+	ERR_clear_error();
+	if (!ok)
+		return term_errf(err, cap, TERM_EXIT_BAD_RECEIPT,
+				 "the server's receipt signature does not verify with the receipt"
+				 " key");
+	return 0;
+}

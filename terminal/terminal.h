@@ -1,0 +1,276 @@
+/* sigcard-terminal's private header: every terminal/ file's prototypes,
+ * grouped by file. The terminal is not freestanding: it does I/O through the
+ * carriers (Unix socket, PC/SC), the camera (zbar), and the server client. */
+#ifndef SC_TERMINAL_H
+#define SC_TERMINAL_H
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <PCSC/winscard.h>
+#include <openssl/evp.h>
+
+#include "common/scheme.h"
+#include "common/tx.h"
+
+/* --- errors.c: failure classes, one exit code each -------------------------
+ *
+ * Every terminal function returns 0 or the negative of one of these classes,
+ * and leaves a message for a person in the error buffer of the object it
+ * worked on. The program exits with the class number, so a script can tell
+ * "the card was taken away" from "the server said no" without parsing text.
+ * README.md and docs/man/sigcard-terminal.1 list them; keep all three equal. */
+enum term_exit {
+	TERM_EXIT_OK = 0,
+	TERM_EXIT_FAILURE = 1,       /* a local failure outside the classes below */
+	TERM_EXIT_USAGE = 2,         /* bad command line or option value */
+	TERM_EXIT_CARD_ABSENT = 3,   /* no card in the reader (or no reader) */
+	TERM_EXIT_CARD_REMOVED = 4,  /* the card left in the middle of a command */
+	TERM_EXIT_CARD_ERROR = 5,    /* the card answered with an error or garbage */
+	TERM_EXIT_CANCELLED = 6,     /* cancel, wrong PIN or timeout on the card: no password */
+	TERM_EXIT_SERVER_UNREACHABLE = 7,
+	TERM_EXIT_SERVER_REFUSED = 8, /* the server's code name is in the message */
+	TERM_EXIT_BAD_RECEIPT = 9,   /* the server's receipt does not verify */
+};
+
+#define TERM_ERR_MAX 1024
+
+/* Formats a message into err (when err is not NULL) and returns -class. */
+int term_errf(char *err, size_t cap, enum term_exit class, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+int term_verrf(char *err, size_t cap, enum term_exit class, const char *fmt, va_list ap)
+	__attribute__((format(printf, 4, 0)));
+/* The name of a class ("card-absent", ...), for messages and the man page. */
+const char *term_exit_name(int class_or_negative);
+/* Milliseconds on a monotonic clock, for deadlines. */
+int64_t term_now_ms(void);
+
+/* --- carrier.c, carrier_unix.c, carrier_pcsc.c: ways to reach a card -------
+ *
+ * A carrier is one reader slot. Its spec names the kind:
+ *   unix:PATH          the emulated card's contact (or contactless) socket,
+ *                      framed as in common/frame.h
+ *   pcsc:READER NAME   a PC/SC reader through pcscd (libpcsclite)
+ *   nfc:...            not built yet (the NFC issue)
+ */
+#define TERM_RAPDU_MAX (65536u + 2u)
+#define TERM_ATR_MAX 33u
+#define TERM_SPEC_MAX 512u
+
+struct term_carrier;
+
+struct term_carrier_ops {
+	const char *kind;
+	/* Powers the card up (a fresh session, nothing selected) and reads its
+	 * ATR. */
+	int (*power_on)(struct term_carrier *c, uint8_t *atr, size_t cap, size_t *atr_len);
+	/* One C-APDU, one raw R-APDU (data + SW), no 61xx handling. */
+	int (*transmit)(struct term_carrier *c, const uint8_t *capdu, size_t len,
+			uint8_t *rapdu, size_t cap, size_t *rlen);
+	/* The card leaves the reader: power down, let go of the slot. */
+	int (*power_off)(struct term_carrier *c);
+	/* 1 if a card is in the slot, 0 if not, or a negative class. */
+	int (*present)(struct term_carrier *c);
+	void (*close)(struct term_carrier *c);
+};
+
+struct term_carrier {
+	const struct term_carrier_ops *ops;  /* NULL until opened */
+	char spec[TERM_SPEC_MAX];            /* as given, for messages */
+	int timeout_ms;                      /* per exchange */
+	char err[TERM_ERR_MAX];              /* the last failure, for a person */
+	/* unix: */
+	char path[108];                      /* sun_path */
+	int fd;                              /* -1 when not connected */
+	/* pcsc: */
+	char reader[256];
+	SCARDCONTEXT pcsc_ctx;
+	SCARDHANDLE pcsc_card;
+	DWORD pcsc_proto;
+	int pcsc_has_ctx, pcsc_connected;
+};
+
+/* Parses spec and readies the carrier; touches no device yet. A bad spec is
+ * TERM_EXIT_USAGE; "nfc:" is TERM_EXIT_FAILURE ("not built yet"). */
+int term_carrier_open(struct term_carrier *c, const char *spec, int timeout_ms);
+void term_carrier_close(struct term_carrier *c);
+int term_carrier_power_on(struct term_carrier *c, uint8_t *atr, size_t cap, size_t *atr_len);
+int term_carrier_power_off(struct term_carrier *c);
+int term_carrier_present(struct term_carrier *c);
+/* One command with the ISO 7816-4 follow-ups done here: 61xx is answered with
+ * GET RESPONSE until the data is complete, 6Cxx by resending with Le = xx.
+ * data/len receive the response data, sw the final status word. */
+int term_carrier_apdu(struct term_carrier *c, const uint8_t *capdu, size_t len,
+		      uint8_t *data, size_t cap, size_t *data_len, uint16_t *sw);
+
+/* carrier_unix.c, carrier_pcsc.c */
+extern const struct term_carrier_ops term_carrier_unix_ops;
+extern const struct term_carrier_ops term_carrier_pcsc_ops;
+int term_unix_connect(const char *path, char *err, size_t cap);
+
+/* --- qr.c: the card's password QR code -------------------------------------
+ * "SIGCARD1:<card id, 16 hex digits>:<ATC decimal>:<JP, 8 digits>" */
+struct term_qr {
+	uint8_t card_id[SC_CARD_ID_LEN];
+	uint32_t atc;
+	char jp[SC_JP_DIGITS + 1];
+};
+/* 0, or TERM_EXIT_FAILURE's negative for anything not exactly that form. */
+int term_qr_parse(struct term_qr *q, const char *payload, size_t len);
+
+/* --- camera.c, camera_file.c, camera_v4l2.c: frames decoded by zbar --------
+ *   file:PATH        a PNG re-read on every frame (the emulated card's screen)
+ *   v4l2:/dev/videoN a real camera through zbar's video support
+ */
+enum term_camera_kind { TERM_CAMERA_FILE = 1, TERM_CAMERA_V4L2 = 2 };
+
+struct term_camera {
+	enum term_camera_kind kind;
+	char path[TERM_SPEC_MAX];
+	int poll_ms;                 /* file: delay between two reads */
+	void *scanner;               /* zbar_image_scanner_t */
+	void *video;                 /* zbar_video_t (v4l2) */
+	unsigned frames;             /* frames looked at so far */
+	char err[TERM_ERR_MAX];
+};
+
+/* Parses spec and prepares the decoder (a v4l2 device is opened here, so a
+ * missing camera is reported before the card is touched). */
+int term_camera_open(struct term_camera *cam, const char *spec);
+void term_camera_close(struct term_camera *cam);
+/* Looks at frames until one holds the QR code of this card and ATC, and
+ * copies its password into jp (NUL-terminated). QR codes of other cards or
+ * other ATCs (a stale screen) are ignored. TERM_EXIT_CANCELLED when
+ * timeout_ms passes first: the holder cancelled, mistyped the PIN, or never
+ * confirmed. */
+int term_camera_wait_jp(struct term_camera *cam, const uint8_t card_id[SC_CARD_ID_LEN],
+			uint32_t atc, int timeout_ms, char jp[SC_JP_DIGITS + 1]);
+/* Decodes the QR codes in one grey (Y800) frame and returns 1 with jp set if
+ * one matches, 0 if none does. Shared by both sources. */
+int term_camera_scan_grey(struct term_camera *cam, const uint8_t *grey, unsigned width,
+			  unsigned height, const uint8_t card_id[SC_CARD_ID_LEN], uint32_t atc,
+			  char jp[SC_JP_DIGITS + 1]);
+/* camera_file.c: reads a PNG as 8-bit grey into a malloc'd buffer. */
+int term_png_read_grey(const char *path, uint8_t **grey, unsigned *width, unsigned *height,
+		       char *err, size_t cap);
+int term_camera_file_wait(struct term_camera *cam, const uint8_t card_id[SC_CARD_ID_LEN],
+			  uint32_t atc, int timeout_ms, char jp[SC_JP_DIGITS + 1]);
+/* camera_v4l2.c */
+int term_camera_v4l2_open(struct term_camera *cam);
+void term_camera_v4l2_close(struct term_camera *cam);
+int term_camera_v4l2_wait(struct term_camera *cam, const uint8_t card_id[SC_CARD_ID_LEN],
+			  uint32_t atc, int timeout_ms, char jp[SC_JP_DIGITS + 1]);
+
+/* --- options.c: the command line of "pay" ---------------------------------- */
+enum term_jp_source { TERM_JP_SCAN = 1, TERM_JP_CONTACTLESS = 2 };
+
+#define TERM_DEFAULT_TIMEOUT_S 120
+
+struct term_pay_opts {
+	uint64_t amount;                          /* minor units */
+	uint16_t currency;                        /* ISO 4217 numeric */
+	char currency_alpha[4];
+	char payee[SC_ACCOUNT_MAX + 1];
+	char payee_name[SC_PAYEE_NAME_MAX + 1];
+	char terminal_id[SC_TERMINAL_ID_MAX + 1];
+	uint8_t scheme;                           /* enum sc_scheme */
+	enum term_jp_source jp_source;
+	const char *card;                         /* carrier spec (contact) */
+	const char *contactless;                  /* carrier spec, --jp contactless */
+	const char *camera;                       /* camera spec, --jp scan */
+	const char *server;                       /* unix:PATH or HOST:PORT */
+	const char *receipt_key;                  /* PEM file, or NULL: ask the server */
+	int timeout_s;                            /* for the holder to confirm */
+	int card_timeout_ms;                      /* per APDU */
+	int retries;                              /* submission resends */
+	int help;                                 /* --help was asked: nothing else parsed */
+};
+
+/* Parses the arguments after "pay" (argv[0] is "pay"). 0, or
+ * -TERM_EXIT_USAGE with a message naming the option in err. */
+int term_pay_opts_parse(struct term_pay_opts *o, int argc, char **argv, char *err, size_t cap);
+void term_pay_usage(FILE *f);
+/* unix:PATH or HOST:PORT (port 1..65535): 1 if s has that form. */
+int term_server_spec_valid(const char *s);
+
+/* --- card_session.c: the signature applet's commands (docs/PROTOCOL.md §5) -- */
+#define TERM_GET_DATA_MAX 256u
+#define TERM_TAG_CARD_ID 0xDF20u
+#define TERM_TAG_ATC 0xDF22u
+#define TERM_TAG_ACCOUNT 0xDF25u
+
+/* What SIGN TRANSACTION gives back (claims 4 and 6: X is C or D). */
+struct term_signed {
+	uint32_t atc;
+	uint8_t x[SC_X_MAX];
+	size_t x_len;
+	uint8_t sig[SC_ECDSA_DER_MAX];
+	size_t sig_len;
+};
+
+/* Powers the card up and selects the signature applet. */
+int term_card_start(struct term_carrier *c);
+/* GET DATA of one tag (P1-P2) into out. */
+int term_card_get_data(struct term_carrier *c, uint16_t tag, uint8_t *out, size_t cap,
+		       size_t *len);
+/* The card id and payer account, read before the transaction is built. */
+int term_card_identity(struct term_carrier *c, uint8_t card_id[SC_CARD_ID_LEN],
+		       char account[SC_ACCOUNT_MAX + 1]);
+/* SIGN TRANSACTION over the canonical tx; checks the answer's shape
+ * (X as long as the scheme says, a DER signature of plausible length). */
+int term_card_sign(struct term_carrier *c, const uint8_t *tx, size_t tx_len, uint8_t scheme,
+		   struct term_signed *out);
+/* GET JOINT PASSWORD (contactless): 1 with jp set, 0 if the card has no
+ * password to release (not confirmed yet, cancelled, or already read). */
+int term_card_get_jp(struct term_carrier *c, char jp[SC_JP_DIGITS + 1]);
+
+/* --- server_client.c: frames to and from sigcard-server ------------------- */
+struct term_server {
+	char spec[TERM_SPEC_MAX];  /* unix:PATH or HOST:PORT */
+	int fd;                    /* -1 when not connected */
+	int timeout_ms;            /* connect, and each exchange */
+	char err[TERM_ERR_MAX];
+};
+
+/* Readies (does not connect) a server client; a bad spec is usage. */
+int term_server_init(struct term_server *s, const char *spec, int timeout_ms);
+/* Sends one message body and reads one back, connecting first if need be.
+ * Any failure to connect, a lost connection, a timeout, or a malformed
+ * frame drops the connection and is TERM_EXIT_SERVER_UNREACHABLE. */
+int term_server_exchange(struct term_server *s, const uint8_t *req, size_t req_len,
+			 uint8_t *resp, size_t cap, size_t *resp_len);
+void term_server_close(struct term_server *s);
+
+/* --- receipt.c: the server's signed receipt -------------------------------- */
+/* Reads the server's receipt public key: a PEM public key (SubjectPublicKeyInfo)
+ * or the SEC1 uncompressed point as 130 hex digits. Must be P-256. */
+int term_receipt_key_load(EVP_PKEY **key, const char *path, char *err, size_t cap);
+int term_receipt_key_from_point(EVP_PKEY **key, const uint8_t *point, size_t len, char *err,
+				size_t cap);
+/* ECDSA P-256 / SHA-256 over the receipt bytes, DER signature: 0 or
+ * -TERM_EXIT_BAD_RECEIPT. */
+int term_receipt_verify(EVP_PKEY *key, const uint8_t *receipt, size_t len, const uint8_t *sig,
+			size_t sig_len, char *err, size_t cap);
+
+/* --- pay.c: one payment, start to end -------------------------------------- */
+/* What a finished payment hands back, for the front end to print. */
+struct term_paid {
+	struct sc_tx tx;
+	uint8_t card_id[SC_CARD_ID_LEN];
+	uint32_t atc;
+	uint64_t transfer_id;
+	uint64_t counter;              /* server receipt counter */
+	uint64_t balance_after;        /* payer's, minor units */
+	int attempts;                  /* SUBMITs sent (all identical) */
+};
+
+/* Runs the whole flow of DESIGN.md §1 for o; progress goes to log (may be
+ * NULL). 0 with *paid filled, or a negative class with a message in err. */
+int term_pay_run(const struct term_pay_opts *o, struct term_paid *paid, FILE *log, char *err,
+		 size_t cap);
+/* Prints the receipt as "key: value" lines. */
+void term_paid_print(const struct term_paid *p, FILE *out);
+
+#endif

@@ -1,0 +1,191 @@
+/* The server's receipt key (PEM or hex point, P-256 only, never a private
+ * key) and the receipt signature check, against keys and signatures made
+ * here with OpenSSL. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+
+#include "terminal/terminal.h"
+
+struct fixture {
+	char dir[64];
+	char pem[128];
+	EVP_PKEY *key;
+	uint8_t receipt[76];
+	uint8_t sig[80];
+	size_t sig_len;
+};
+
+static void sign(EVP_PKEY *k, const uint8_t *msg, size_t len, uint8_t *sig, size_t *sig_len)
+{
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	*sig_len = 80;
+	assert_int_equal(EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, k), 1);
+	assert_int_equal(EVP_DigestSign(md, sig, sig_len, msg, len), 1);
+	EVP_MD_CTX_free(md);
+}
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static int setup(void **state)
+{
+	struct fixture *fx = calloc(1, sizeof *fx);
+	snprintf(fx->dir, sizeof fx->dir, "/tmp/sc-term-rcpt.XXXXXX");
+	if (mkdtemp(fx->dir) == NULL)
+		return -1;
+	snprintf(fx->pem, sizeof fx->pem, "%s/receipt.pub", fx->dir);
+	fx->key = EVP_EC_gen("P-256");
+	FILE *f = fopen(fx->pem, "w");
+	if (fx->key == NULL || f == NULL || !PEM_write_PUBKEY(f, fx->key))
+		return -1;
+	fclose(f);
+	for (size_t i = 0; i < sizeof fx->receipt; i++)
+		fx->receipt[i] = (uint8_t)(i * 7u);
+	sign(fx->key, fx->receipt, sizeof fx->receipt, fx->sig, &fx->sig_len);
+	*state = fx;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *fx = *state;
+	char cmd[128];
+	EVP_PKEY_free(fx->key);
+	snprintf(cmd, sizeof cmd, "rm -rf %s", fx->dir);
+	if (system(cmd) != 0)
+		return -1;
+	free(fx);
+	return 0;
+}
+
+static void good_receipt_verifies(void **state)
+{
+	struct fixture *fx = *state;
+	EVP_PKEY *k;
+	char err[TERM_ERR_MAX];
+	assert_int_equal(term_receipt_key_load(&k, fx->pem, err, sizeof err), 0);
+	assert_int_equal(term_receipt_verify(k, fx->receipt, sizeof fx->receipt, fx->sig,
+					     fx->sig_len, err, sizeof err), 0);
+	EVP_PKEY_free(k);
+}
+
+static void any_changed_byte_fails(void **state)
+{
+	struct fixture *fx = *state;
+	EVP_PKEY *k;
+	char err[TERM_ERR_MAX];
+	assert_int_equal(term_receipt_key_load(&k, fx->pem, err, sizeof err), 0);
+	for (size_t i = 0; i < sizeof fx->receipt; i++) {
+		uint8_t r[76];
+		memcpy(r, fx->receipt, sizeof r);
+		r[i] ^= 0x01;
+		assert_int_equal(term_receipt_verify(k, r, sizeof r, fx->sig, fx->sig_len, err,
+						     sizeof err), -TERM_EXIT_BAD_RECEIPT);
+	}
+	uint8_t sig[80];
+	memcpy(sig, fx->sig, fx->sig_len);
+	sig[fx->sig_len - 1] ^= 0x80;
+	assert_int_equal(term_receipt_verify(k, fx->receipt, sizeof fx->receipt, sig, fx->sig_len,
+					     err, sizeof err), -TERM_EXIT_BAD_RECEIPT);
+	assert_non_null(strstr(err, "does not verify"));
+	EVP_PKEY_free(k);
+}
+
+static void another_servers_key_fails(void **state)
+{
+	struct fixture *fx = *state;
+	EVP_PKEY *other = EVP_EC_gen("P-256");
+	char err[TERM_ERR_MAX];
+	assert_int_equal(term_receipt_verify(other, fx->receipt, sizeof fx->receipt, fx->sig,
+					     fx->sig_len, err, sizeof err), -TERM_EXIT_BAD_RECEIPT);
+	EVP_PKEY_free(other);
+}
+
+static void hex_point_file_works(void **state)
+{
+	struct fixture *fx = *state;
+	uint8_t point[65];
+	size_t n = 0;
+	char hex[200], path[160], err[TERM_ERR_MAX];
+	EVP_PKEY *k;
+	assert_int_equal(EVP_PKEY_get_octet_string_param(fx->key, OSSL_PKEY_PARAM_PUB_KEY, point,
+							 sizeof point, &n), 1);
+	assert_int_equal(n, 65);
+	for (size_t i = 0; i < n; i++)
+		snprintf(hex + 2 * i, 3, "%02x", point[i]);
+	strcat(hex, "\n");
+	snprintf(path, sizeof path, "%s/receipt.hex", fx->dir);
+	write_file(path, hex);
+	assert_int_equal(term_receipt_key_load(&k, path, err, sizeof err), 0);
+	assert_int_equal(term_receipt_verify(k, fx->receipt, sizeof fx->receipt, fx->sig,
+					     fx->sig_len, err, sizeof err), 0);
+	EVP_PKEY_free(k);
+	/* the point must be on the curve */
+	point[64] ^= 1;
+	assert_int_equal(term_receipt_key_from_point(&k, point, 65, err, sizeof err),
+			 -TERM_EXIT_FAILURE);
+	assert_null(k);
+}
+
+static void unusable_key_files(void **state)
+{
+	struct fixture *fx = *state;
+	char path[160], err[TERM_ERR_MAX];
+	EVP_PKEY *k;
+	assert_int_equal(term_receipt_key_load(&k, "/nonexistent/receipt.pem", err, sizeof err),
+			 -TERM_EXIT_FAILURE);
+	assert_non_null(strstr(err, "No such file"));
+
+	snprintf(path, sizeof path, "%s/private.pem", fx->dir);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	assert_int_equal(PEM_write_PrivateKey(f, fx->key, NULL, NULL, 0, NULL, NULL), 1);
+	fclose(f);
+	assert_int_equal(term_receipt_key_load(&k, path, err, sizeof err), -TERM_EXIT_FAILURE);
+	assert_non_null(strstr(err, "private key"));
+
+	snprintf(path, sizeof path, "%s/p384.pem", fx->dir);
+	EVP_PKEY *p384 = EVP_EC_gen("P-384");
+	f = fopen(path, "w");
+	assert_non_null(f);
+	assert_int_equal(PEM_write_PUBKEY(f, p384), 1);
+	fclose(f);
+	EVP_PKEY_free(p384);
+	assert_int_equal(term_receipt_key_load(&k, path, err, sizeof err), -TERM_EXIT_FAILURE);
+	assert_non_null(strstr(err, "not a P-256"));
+
+	snprintf(path, sizeof path, "%s/junk", fx->dir);
+	write_file(path, "hello\n");
+	assert_int_equal(term_receipt_key_load(&k, path, err, sizeof err), -TERM_EXIT_FAILURE);
+	assert_null(k);
+}
+
+int main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(good_receipt_verifies, setup, teardown),
+		cmocka_unit_test_setup_teardown(any_changed_byte_fails, setup, teardown),
+		cmocka_unit_test_setup_teardown(another_servers_key_fails, setup, teardown),
+		cmocka_unit_test_setup_teardown(hex_point_file_works, setup, teardown),
+		cmocka_unit_test_setup_teardown(unusable_key_files, setup, teardown),
+	};
+	if (argc > 1)
+		cmocka_set_test_filter(argv[1]);
+	return cmocka_run_group_tests_name("terminal receipt", tests, NULL, NULL);
+}
