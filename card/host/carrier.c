@@ -36,8 +36,8 @@ void carrier_attach(struct carrier *c, int fd)
 
 void carrier_detach(struct carrier *c, const char *why)
 {
-	if (c->fd < 0)
-		return;
+	if (c->name == NULL || c->fd < 0)
+		return;   /* never set up, or no peer */
 	log_info("%s: peer gone (%s) after %lu frames", c->name, why, c->frames);
 	evloop_del(c->fd);
 	close(c->fd);

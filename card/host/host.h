@@ -237,8 +237,14 @@ void power_stopping(void);
 
 /* --- perso.c: the issuer's personalisation run (the personalise command). --- */
 
-/* Runs `personalise`: argv after the word. Returns the exit status. */
-int perso_main(int argc, char **argv, const uint8_t transport_key[CARD_TRANSPORT_KEY_LEN]);
+struct perso_job;   /* opaque: what the perso and PIN files said */
+/* Parses `personalise` and its options (argv from the word on) and reads
+ * and checks the perso and PIN files, before any flash is touched. Returns
+ * a job, or NULL after printing why (*status: the exit status). */
+struct perso_job *perso_load(int argc, char **argv, int *status);
+/* Runs the job on the open flash and writes the enrolment record; wipes
+ * and frees the job. Returns the exit status. */
+int perso_apply(struct perso_job *job, const uint8_t transport_key[CARD_TRANSPORT_KEY_LEN]);
 
 /* --- keys.c: secrets read from files. --- */
 

@@ -1,32 +1,323 @@
-/* sigcard-card: placeholder front end until its issue lands; it answers
- * --help and --version truthfully and refuses to pretend to do more. */
+/* sigcard-card: the card emulator. Parses the command line, opens (or
+ * makes) the flash image, boots the card core, opens its carriers and runs
+ * the loop; or, with the personalise command, runs the issuer's
+ * personalisation on the image and exits. See sigcard-card(1). */
+#include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/hex.h"
+#include "common/scheme.h"
+#include "host.h"
+
+struct options {
+	const char *flash;
+	const char *tk_file;
+	const char *contact;
+	const char *contactless;
+	const char *vpcd;          /* NULL: no vpcd; "" : the default address */
+	enum card_iface vpcd_iface;
+	const char *png;
+	const char *control;
+	int tty;                   /* 1 on, 0 off, -1 if stdin is a terminal */
+	int foreground;
+	int verbose;
+	const char *seed;
+};
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: sigcard-card [--help] [--version]\n"
-		   "\n"
-		   "sigcard-card is not implemented yet in this build: only --help and\n"
-		   "--version work. See README.md.\n");
+	fprintf(f,
+"usage: sigcard-card --flash PATH [options]\n"
+"       sigcard-card --flash PATH [--transport-key-file FILE] personalise\n"
+"                    --perso FILE --pin-file FILE [--export FILE]\n"
+"\n"
+"The sigcard card emulator: the card core with a file-backed flash, a screen\n"
+"(PNG and terminal window), a keypad, and its readers' carriers.\n"
+"\n"
+"  -f, --flash PATH               the card's flash image; made on first start\n"
+"                                 (a new card, personalising, under the\n"
+"                                 transport key)\n"
+"  -k, --transport-key-file FILE  transport key: 32 hex digits in a file only\n"
+"                                 its owner can read; without it the well-known\n"
+"                                 test key is used, with a warning\n"
+"  -c, --contact PATH             listen on a Unix socket as the contact slot\n"
+"  -l, --contactless PATH         listen on a Unix socket as the contactless field\n"
+"      --vpcd[=[HOST:]PORT]       dial pcscd's vpcd driver (default\n"
+"                                 127.0.0.1:35963), redialling when pcscd restarts\n"
+"      --vpcd-iface IFACE         card interface behind vpcd: contact (default)\n"
+"                                 or contactless\n"
+"  -p, --png PATH                 write the screen as a PNG at every change\n"
+"  -C, --control PATH             automation socket (docs/control-socket.md)\n"
+"  -t, --tty                      draw the screen and read the keypad in this\n"
+"                                 terminal (default when stdin is a terminal)\n"
+"  -T, --no-tty                   do not use the terminal\n"
+"  -d, --foreground               stay in the foreground, log to stderr\n"
+"                                 (otherwise syslog; without a terminal window\n"
+"                                 the daemon goes to the background)\n"
+"  -v, --verbose                  debug logs\n"
+"      --seed HEX                 FOR TESTS ONLY: a fixed entropy seed (2-128\n"
+"                                 hex digits), so keys and passwords repeat\n"
+"  -h, --help                     this text\n"
+"  -V, --version                  the version\n"
+"\n"
+"personalise: runs the personalisation APDUs on the image, from the issuer's\n"
+"perso file (JSON {\"card_id\",\"account\",\"k_card\"}, mode 0600) and a PIN\n"
+"file (4-8 digits, mode 0600), issues the card, and writes the enrolment\n"
+"record (JSON {\"card_id\",\"account\",\"public_key\"}) to --export FILE or\n"
+"stdout. Keypad on the card: digits, Enter = OK, Esc = Cancel, Backspace.\n");
 }
 
-int main(int argc, char **argv)
+static void on_stop_signal(int sig)
 {
-	static const struct option opts[] = {
+	(void)sig;
+	run_stop_requested = 1;
+}
+
+static int die(const char *what, const char *path, const char *why)
+{
+	if (path != NULL)
+		fprintf(stderr, "sigcard-card: %s %s: %s\n", what, path, why);
+	else
+		fprintf(stderr, "sigcard-card: %s: %s\n", what, why);
+	return 1;
+}
+
+static int parse_options(int argc, char **argv, struct options *o)
+{
+	enum { OPT_VPCD = 256, OPT_VPCD_IFACE, OPT_SEED };
+	static const struct option longopts[] = {
+		{"flash", required_argument, NULL, 'f'},
+		{"transport-key-file", required_argument, NULL, 'k'},
+		{"contact", required_argument, NULL, 'c'},
+		{"contactless", required_argument, NULL, 'l'},
+		{"vpcd", optional_argument, NULL, OPT_VPCD},
+		{"vpcd-iface", required_argument, NULL, OPT_VPCD_IFACE},
+		{"png", required_argument, NULL, 'p'},
+		{"control", required_argument, NULL, 'C'},
+		{"tty", no_argument, NULL, 't'},
+		{"no-tty", no_argument, NULL, 'T'},
+		{"foreground", no_argument, NULL, 'd'},
+		{"verbose", no_argument, NULL, 'v'},
+		{"seed", required_argument, NULL, OPT_SEED},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
 	};
 	int c;
-	while ((c = getopt_long(argc, argv, "hV", opts, NULL)) != -1) {
+	memset(o, 0, sizeof *o);
+	o->tty = -1;
+	o->vpcd_iface = CARD_IFACE_CONTACT;
+	/* '+': stop at the first word, so "personalise" keeps its own options. */
+	while ((c = getopt_long(argc, argv, "+f:k:c:l:p:C:tTdvhV", longopts, NULL)) != -1) {
 		switch (c) {
+		case 'f': o->flash = optarg; break;
+		case 'k': o->tk_file = optarg; break;
+		case 'c': o->contact = optarg; break;
+		case 'l': o->contactless = optarg; break;
+		case OPT_VPCD: o->vpcd = optarg != NULL ? optarg : ""; break;
+		case OPT_VPCD_IFACE:
+			if (strcmp(optarg, "contact") == 0) {
+				o->vpcd_iface = CARD_IFACE_CONTACT;
+			} else if (strcmp(optarg, "contactless") == 0) {
+				o->vpcd_iface = CARD_IFACE_CONTACTLESS;
+			} else {
+				fprintf(stderr, "sigcard-card: --vpcd-iface: contact or contactless\n");
+				return 2;
+			}
+			break;
+		case 'p': o->png = optarg; break;
+		case 'C': o->control = optarg; break;
+		case 't': o->tty = 1; break;
+		case 'T': o->tty = 0; break;
+		case 'd': o->foreground = 1; break;
+		case 'v': o->verbose = 1; break;
+		case OPT_SEED: o->seed = optarg; break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("sigcard-card %s\n", SC_VERSION); return 0;
-		default: usage(stderr); return 2;
+		default:
+			fprintf(stderr, "Try 'sigcard-card --help'.\n");
+			return 2;
 		}
 	}
-	fprintf(stderr, "sigcard-card: not implemented yet (see --help)\n");
-	return 2;
+	if (o->flash == NULL) {
+		fprintf(stderr, "sigcard-card: --flash PATH is required (try --help)\n");
+		return 2;
+	}
+	return -1;
+}
+
+static int load_transport_key(const struct options *o, uint8_t tk[CARD_TRANSPORT_KEY_LEN])
+{
+	const char *why;
+	if (o->tk_file != NULL) {
+		if (keys_transport_from_file(o->tk_file, tk, &why) != 0)
+			return die("transport key", o->tk_file, why);
+		return 0;
+	}
+	fprintf(stderr, "sigcard-card: WARNING: no --transport-key-file: using the well-known\n"
+			"sigcard-card: WARNING: TEST transport key; never use this card for real money\n");
+	memcpy(tk, keys_test_transport, CARD_TRANSPORT_KEY_LEN);
+	return 0;
+}
+
+static int set_seed(const char *hex)
+{
+	uint8_t seed[ENTROPY_SEED_MAX];
+	int n = sc_hex_decode(seed, sizeof seed, hex);
+	if (n <= 0 || entropy_set_seed(seed, (size_t)n) != 0)
+		return die("--seed", NULL, "1 to 64 bytes as hex digits");
+	sc_wipe(seed, sizeof seed);
+	fprintf(stderr, "sigcard-card: WARNING: --seed: deterministic entropy, for tests only\n");
+	return 0;
+}
+
+/* Opens the image, or makes a new card there: a blank image in a temporary
+ * file, factory-initialised under the transport key, then moved into place,
+ * so a half-made card never sits at the path. */
+static int open_flash(const struct options *o, const uint8_t tk[CARD_TRANSPORT_KEY_LEN])
+{
+	const char *why;
+	if (access(o->flash, F_OK) == 0) {
+		if (flashfile_open(o->flash, &why) != 0)
+			return die("flash image", o->flash, why);
+		return 0;
+	}
+	if (errno != ENOENT)
+		return die("flash image", o->flash, strerror(errno));
+	if (flashfile_create(o->flash, &why) != 0)
+		return die("flash image", o->flash, why);
+	if (card_factory_init(tk) != 0) {
+		flashfile_abort_new();
+		return die("flash image", o->flash, "the card's factory initialisation failed");
+	}
+	if (flashfile_commit_new(&why) != 0) {
+		flashfile_abort_new();
+		return die("flash image", o->flash, why);
+	}
+	fprintf(stderr, "sigcard-card: made a new card at %s\n", o->flash);
+	return 0;
+}
+
+static int open_carriers(const struct options *o)
+{
+	const char *why;
+	if (o->contact != NULL && slot_open(CARD_IFACE_CONTACT, o->contact, &why) != 0)
+		return die("contact socket", o->contact, why);
+	if (o->contactless != NULL &&
+	    slot_open(CARD_IFACE_CONTACTLESS, o->contactless, &why) != 0)
+		return die("contactless socket", o->contactless, why);
+	if (o->control != NULL && control_open(o->control, &why) != 0)
+		return die("control socket", o->control, why);
+	if (o->vpcd != NULL) {
+		char host[256];
+		uint16_t port;
+		if (vpcd_parse_addr(o->vpcd, host, sizeof host, &port) != 0)
+			return die("--vpcd", o->vpcd, "not [HOST:]PORT");
+		if (vpcd_start(host, port, o->vpcd_iface, &why) != 0)
+			return die("--vpcd", o->vpcd, why);
+	}
+	return 0;
+}
+
+static void on_tty(int fd, short revents, void *arg)
+{
+	(void)fd;
+	(void)arg;
+	if ((revents & POLLIN) != 0 && tty_on_readable() == 0)
+		return;
+	log_info("terminal window closed: stopping");
+	run_stop_requested = 1;
+}
+
+static int serve(const struct options *o)
+{
+	struct sigaction sa;
+	int tty = o->tty == 1 || (o->tty < 0 && isatty(STDIN_FILENO));
+	int rc;
+	if (tty && !isatty(STDIN_FILENO))
+		return die("--tty", NULL, "standard input is not a terminal");
+	if (o->contact == NULL && o->contactless == NULL && o->vpcd == NULL && o->control == NULL &&
+	    !tty)
+		return die("nothing to serve", NULL,
+			   "give --contact, --contactless, --vpcd, --control or --tty");
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_stop_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (card_boot() != 0)
+		fprintf(stderr, "sigcard-card: the card could not read its flash: it answers "
+				"every APDU with SW_MEMORY_FAILURE\n");
+	display_init(o->png, tty);
+	hal_display_show(card_current_screen());
+	if (o->png != NULL && access(o->png, F_OK) != 0)
+		return die("--png", o->png, "cannot write the screen there");
+	if (open_carriers(o) != 0)
+		return 1;
+	if (!o->foreground && !tty && daemon(1, 0) != 0)
+		return die("daemon", NULL, strerror(errno));
+	log_init(o->foreground, o->verbose);
+	if (tty) {
+		if (tty_open(STDIN_FILENO) != 0 ||
+		    evloop_add(STDIN_FILENO, POLLIN, on_tty, NULL) != 0)
+			return die("--tty", NULL, "cannot use the terminal");
+		tty_draw(display_current());
+	}
+	log_info("card %s up (flash %s)", SC_VERSION, o->flash);
+	rc = run_loop();
+	log_info("stopping");
+	power_stopping();
+	tty_close();
+	control_close();
+	slot_close_all();
+	vpcd_stop();
+	flashfile_close();
+	return rc == 0 ? 0 : 1;
+}
+
+int main(int argc, char **argv)
+{
+	uint8_t tk[CARD_TRANSPORT_KEY_LEN] = {0};
+	struct options o;
+	int rc = parse_options(argc, argv, &o);
+	if (rc >= 0)
+		return rc;
+	if (o.seed != NULL && set_seed(o.seed) != 0)
+		return 1;
+	if (optind < argc && strcmp(argv[optind], "personalise") == 0) {
+		struct perso_job *job = perso_load(argc - optind, argv + optind, &rc);
+		if (job == NULL)
+			return rc;
+		if (load_transport_key(&o, tk) != 0 || open_flash(&o, tk) != 0) {
+			sc_wipe(tk, sizeof tk);
+			return 1;
+		}
+		rc = perso_apply(job, tk);
+		sc_wipe(tk, sizeof tk);
+		flashfile_close();
+		return rc;
+	}
+	if (optind < argc) {
+		fprintf(stderr, "sigcard-card: unexpected argument '%s' (try --help)\n", argv[optind]);
+		return 2;
+	}
+	/* The transport key is needed only to make a new card. */
+	if (access(o.flash, F_OK) != 0 && load_transport_key(&o, tk) != 0)
+		return 1;
+	rc = open_flash(&o, tk);
+	sc_wipe(tk, sizeof tk);
+	if (rc != 0)
+		return 1;
+	rc = serve(&o);
+	flashfile_close();
+	return rc;
 }

@@ -1,0 +1,308 @@
+/* `sigcard-card --flash PATH personalise`: the issuer's personalisation,
+ * run in-process through card_apdu on the contact interface, exactly the
+ * APDUs a personalisation terminal would send (docs/PROTOCOL.md §5):
+ * SELECT, GET CHALLENGE + EXTERNAL AUTHENTICATE under the transport key,
+ * PUT DATA card id / K_card / PIN / account, GENERATE KEY PAIR, ISSUE. The
+ * enrolment record (card id, account, public key) goes to --export or
+ * stdout; the PIN and K_card go nowhere else and are wiped. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <mbedtls/md.h>
+
+#include "common/apdu.h"
+#include "common/hex.h"
+#include "common/scheme.h"
+#include "common/sw.h"
+#include "common/tx.h"
+#include "host.h"
+
+#define PERSO_FILE_MAX 4096
+#define PERSO_PIN_MIN 4u      /* the core's PIN length range */
+#define PERSO_PIN_MAX 8u
+#define PERSO_TAG_CARD_ID 0xDF20u
+#define PERSO_TAG_ACCOUNT 0xDF25u
+#define PERSO_TAG_KCARD 0xDF27u
+#define PERSO_TAG_PIN 0xDF28u
+#define PERSO_TRANSPORT_LABEL "sigcard/transport/v1"
+
+struct perso_job {
+	const char *export_path;    /* NULL: stdout */
+	uint8_t card_id[SC_CARD_ID_LEN];
+	char account[SC_ACCOUNT_MAX + 1];
+	uint8_t k_card[SC_KCARD_LEN];
+	char pin[PERSO_PIN_MAX + 1];
+};
+
+static int perso_fail(const char *what, const char *why)
+{
+	fprintf(stderr, "sigcard-card: personalise: %s: %s\n", what, why);
+	return 1;
+}
+
+/* One command, following 61xx with GET RESPONSE; returns the SW, or -1 if
+ * the answer did not parse. */
+static int perso_transmit(uint8_t cla, uint8_t ins, uint8_t p1, uint8_t p2, const uint8_t *data,
+			  size_t lc, size_t le, uint8_t *resp, size_t cap, size_t *resp_len)
+{
+	uint8_t cmd[300], r[300];
+	size_t got = 0;
+	int len = sc_apdu_build(cmd, sizeof cmd, cla, ins, p1, p2, data, lc, le);
+	int sw = -1;
+	while (len > 0) {
+		size_t n = card_apdu(CARD_IFACE_CONTACT, cmd, (size_t)len, r, sizeof r);
+		sc_wipe(cmd, sizeof cmd);
+		if (n < 2 || n - 2 > cap - got) {
+			sw = -1;
+			break;
+		}
+		memcpy(resp + got, r, n - 2);
+		got += n - 2;
+		sw = r[n - 2] << 8 | r[n - 1];
+		if ((sw & 0xFF00) != SW_BYTES_REMAINING_00)
+			break;
+		len = sc_apdu_build(cmd, sizeof cmd, 0x00, 0xC0, 0, 0, NULL, 0,
+				    (sw & 0xFF) == 0 ? 256u : (size_t)(sw & 0xFF));
+	}
+	sc_wipe(r, sizeof r);
+	*resp_len = got;
+	return sw;
+}
+
+static int perso_step(const char *what, int sw)
+{
+	char msg[96];
+	if (sw == (int)SW_NO_ERROR)
+		return 0;
+	if (sw < 0)
+		return perso_fail(what, "the card's answer does not parse");
+	snprintf(msg, sizeof msg, "%s (%04X)", sc_sw_name((uint16_t)sw), (unsigned)sw);
+	return perso_fail(what, msg);
+}
+
+static int perso_put(const char *what, uint16_t tag, const void *v, size_t n)
+{
+	uint8_t r[8];
+	size_t rn;
+	return perso_step(what, perso_transmit(0x80, 0xDA, (uint8_t)(tag >> 8), (uint8_t)tag, v, n,
+					      0, r, sizeof r, &rn));
+}
+
+static int perso_transport_auth(const uint8_t tk[CARD_TRANSPORT_KEY_LEN])
+{
+	uint8_t challenge[16], msg[sizeof PERSO_TRANSPORT_LABEL - 1 + 16], mac[32], r[8];
+	size_t n;
+	int sw = perso_transmit(0x00, 0x84, 0, 0, NULL, 0, sizeof challenge, challenge,
+				sizeof challenge, &n);
+	if (perso_step("GET CHALLENGE", sw) != 0)
+		return 1;
+	if (n != sizeof challenge)
+		return perso_fail("GET CHALLENGE", "not 16 bytes");
+	memcpy(msg, PERSO_TRANSPORT_LABEL, sizeof PERSO_TRANSPORT_LABEL - 1);
+	memcpy(msg + sizeof PERSO_TRANSPORT_LABEL - 1, challenge, sizeof challenge);
+	if (mbedtls_md_hmac(mbedtls_md_info_from_type(MBEDTLS_MD_SHA256), tk,
+			    CARD_TRANSPORT_KEY_LEN, msg, sizeof msg, mac) != 0)
+		return perso_fail("EXTERNAL AUTHENTICATE", "HMAC failed");
+	sw = perso_transmit(0x80, 0x82, 0x00, 0x01, mac, sizeof mac, 0, r, sizeof r, &n);
+	sc_wipe(mac, sizeof mac);
+	if (sw == (int)SW_SECURITY_STATUS_NOT_SATISFIED)
+		return perso_fail("EXTERNAL AUTHENTICATE", "wrong transport key");
+	if (sw == (int)SW_CONDITIONS_NOT_SATISFIED)
+		return perso_fail("EXTERNAL AUTHENTICATE",
+				  "the card is not personalising any more (already issued?)");
+	return perso_step("EXTERNAL AUTHENTICATE", sw);
+}
+
+/* The perso file: exactly {"card_id","account","k_card"}, nothing else. */
+static int perso_parse(const char *text, struct perso_job *d)
+{
+	json_error_t jerr;
+	json_t *o = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
+	const char *id, *acct, *k;
+	int rc = 1;
+	if (!json_is_object(o) || json_object_size(o) != 3) {
+		json_decref(o);
+		return perso_fail("perso file", "not a JSON object with exactly card_id, account, k_card");
+	}
+	id = json_string_value(json_object_get(o, "card_id"));
+	acct = json_string_value(json_object_get(o, "account"));
+	k = json_string_value(json_object_get(o, "k_card"));
+	if (id == NULL || acct == NULL || k == NULL)
+		perso_fail("perso file", "card_id, account and k_card must be strings");
+	else if (strlen(id) != 2 * SC_CARD_ID_LEN ||
+		 sc_hex_decode(d->card_id, sizeof d->card_id, id) != (int)SC_CARD_ID_LEN)
+		perso_fail("perso file", "card_id: 16 hex digits");
+	else if (sc_account_id_valid(acct) != 0)
+		perso_fail("perso file", "account: 1-34 of A-Z 0-9 -, not starting with -");
+	else if (strlen(k) != 2 * SC_KCARD_LEN ||
+		 sc_hex_decode(d->k_card, sizeof d->k_card, k) != (int)SC_KCARD_LEN)
+		perso_fail("perso file", "k_card: 64 hex digits");
+	else {
+		snprintf(d->account, sizeof d->account, "%s", acct);
+		rc = 0;
+	}
+	/* jansson keeps its own copy of k_card: wipe it before freeing. */
+	if (k != NULL)
+		sc_wipe((void *)(uintptr_t)k, strlen(k));
+	json_decref(o);
+	return rc;
+}
+
+static int perso_read_pin(const char *path, char pin[PERSO_PIN_MAX + 1])
+{
+	char text[64];
+	const char *why;
+	size_t n;
+	if (keys_read_private_file(path, text, sizeof text, &why) != 0)
+		return perso_fail(path, why);
+	n = strcspn(text, "\r\n");
+	if (text[n] != '\0' && strspn(text + n, "\r\n") != strlen(text + n)) {
+		sc_wipe(text, sizeof text);
+		return perso_fail(path, "one line of digits expected");
+	}
+	text[n] = '\0';
+	if (n < PERSO_PIN_MIN || n > PERSO_PIN_MAX || strspn(text, "0123456789") != n) {
+		sc_wipe(text, sizeof text);
+		return perso_fail(path, "the PIN is 4 to 8 digits");
+	}
+	memcpy(pin, text, n + 1);
+	sc_wipe(text, sizeof text);
+	return 0;
+}
+
+/* Writes the record to path atomically (temp + rename), or to stdout. */
+static int perso_export(const char *path, const struct perso_job *d,
+			const uint8_t pub[SC_PUBKEY_LEN])
+{
+	char id[2 * SC_CARD_ID_LEN + 1], pk[2 * SC_PUBKEY_LEN + 1], tmp[4096];
+	json_t *rec;
+	int rc = 0;
+	FILE *f;
+	sc_hex_encode(id, d->card_id, SC_CARD_ID_LEN);
+	sc_hex_encode(pk, pub, SC_PUBKEY_LEN);
+	rec = json_pack("{s:s, s:s, s:s}", "card_id", id, "account", d->account, "public_key", pk);
+	if (rec == NULL)
+		return perso_fail("export", "out of memory");
+	if (path == NULL) {
+		rc = json_dumpf(rec, stdout, JSON_COMPACT) != 0 || fputc('\n', stdout) == EOF ||
+		     fflush(stdout) != 0;
+		json_decref(rec);
+		return rc != 0 ? perso_fail("export", "cannot write to stdout") : 0;
+	}
+	snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+	f = fopen(tmp, "wx");
+	if (f == NULL) {
+		json_decref(rec);
+		return perso_fail(path, strerror(errno));
+	}
+	if (json_dumpf(rec, f, JSON_COMPACT) != 0 || fputc('\n', f) == EOF || fflush(f) != 0 ||
+	    fsync(fileno(f)) != 0)
+		rc = 1;
+	if (fclose(f) != 0)
+		rc = 1;
+	if (rc == 0 && rename(tmp, path) != 0)
+		rc = 1;
+	json_decref(rec);
+	if (rc != 0) {
+		unlink(tmp);
+		return perso_fail(path, "cannot write the enrolment record");
+	}
+	return 0;
+}
+
+static int perso_run(const struct perso_job *d, const uint8_t tk[CARD_TRANSPORT_KEY_LEN],
+		     uint8_t pub[SC_PUBKEY_LEN])
+{
+	uint8_t r[128];
+	size_t n;
+	int sw;
+	if (perso_step("SELECT", perso_transmit(0x00, 0xA4, 0x04, 0x00, card_applet_aid,
+						CARD_AID_LEN, 0, r, sizeof r, &n)) != 0 ||
+	    perso_transport_auth(tk) != 0 ||
+	    perso_put("PUT DATA card id", PERSO_TAG_CARD_ID, d->card_id, SC_CARD_ID_LEN) != 0 ||
+	    perso_put("PUT DATA K_card", PERSO_TAG_KCARD, d->k_card, SC_KCARD_LEN) != 0 ||
+	    perso_put("PUT DATA PIN", PERSO_TAG_PIN, d->pin, strlen(d->pin)) != 0 ||
+	    perso_put("PUT DATA account", PERSO_TAG_ACCOUNT, d->account, strlen(d->account)) != 0)
+		return 1;
+	sw = perso_transmit(0x80, 0x47, 0, 0, NULL, 0, 256, r, sizeof r, &n);
+	if (perso_step("GENERATE KEY PAIR", sw) != 0)
+		return 1;
+	if (n != SC_PUBKEY_LEN || r[0] != 0x04)
+		return perso_fail("GENERATE KEY PAIR", "not a SEC1 uncompressed P-256 key");
+	memcpy(pub, r, SC_PUBKEY_LEN);
+	return perso_step("ISSUE", perso_transmit(0x80, 0x44, 0, 0, NULL, 0, 0, r, sizeof r, &n));
+}
+
+static void perso_usage(void)
+{
+	fprintf(stderr, "usage: sigcard-card --flash PATH [--transport-key-file FILE] personalise "
+			"--perso FILE --pin-file FILE [--export FILE]\n");
+}
+
+struct perso_job *perso_load(int argc, char **argv, int *status)
+{
+	static const struct option longopts[] = {
+		{"perso", required_argument, NULL, 'p'},
+		{"pin-file", required_argument, NULL, 'P'},
+		{"export", required_argument, NULL, 'e'},
+		{NULL, 0, NULL, 0},
+	};
+	static struct perso_job job;
+	const char *perso_path = NULL, *pin_path = NULL, *why;
+	char text[PERSO_FILE_MAX];
+	int c, rc;
+	memset(&job, 0, sizeof job);
+	*status = 2;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'p': perso_path = optarg; break;
+		case 'P': pin_path = optarg; break;
+		case 'e': job.export_path = optarg; break;
+		default: perso_usage(); return NULL;
+		}
+	}
+	if (optind < argc || perso_path == NULL || pin_path == NULL) {
+		perso_usage();
+		return NULL;
+	}
+	*status = 1;
+	if (keys_read_private_file(perso_path, text, sizeof text, &why) != 0) {
+		perso_fail(perso_path, why);
+		return NULL;
+	}
+	rc = perso_parse(text, &job);
+	sc_wipe(text, sizeof text);
+	if (rc == 0)
+		rc = perso_read_pin(pin_path, job.pin);
+	if (rc != 0) {
+		sc_wipe(&job, sizeof job);
+		return NULL;
+	}
+	*status = 0;
+	return &job;
+}
+
+int perso_apply(struct perso_job *job, const uint8_t transport_key[CARD_TRANSPORT_KEY_LEN])
+{
+	uint8_t pub[SC_PUBKEY_LEN];
+	int rc = 0;
+	if (card_boot() != 0)
+		rc = perso_fail("card", "cannot read its flash");
+	if (rc == 0) {
+		card_field(CARD_IFACE_CONTACT, 1);
+		rc = perso_run(job, transport_key, pub);
+		card_field(CARD_IFACE_CONTACT, 0);
+	}
+	if (rc == 0)
+		rc = perso_export(job->export_path, job, pub);
+	sc_wipe(job, sizeof *job);
+	return rc;
+}

@@ -1,0 +1,235 @@
+/* frameclient: talks the carrier frame protocol (common/frame.h) to a card
+ * on a Unix socket (or over TCP), for tests and by hand. Each argument is
+ * one step; every reply is printed as one line of uppercase hex.
+ *
+ *   frameclient [-g] [-t MS] SOCKET|tcp:HOST:PORT STEP...
+ *   STEP: HEX        a C-APDU (the R-APDU is printed: data then SW)
+ *         on|off|reset  control codes 01, 00, 02 (no reply)
+ *         atr        control code 04 (the ATR is printed)
+ *         body:HEX   any frame body, sent as is (printed reply, if any)
+ *         bytes:HEX  raw bytes with no framing (nothing awaited)
+ *         eof        expect the card to close the connection
+ *         sleep:MS   pause
+ *   -g: follow 61xx with GET RESPONSE and print the joined answer.
+ * Exit: 0 all steps done, 1 a step failed (no reply, bad reply, no eof), 2 usage. */
+#include <errno.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/apdu.h"
+#include "common/frame.h"
+#include "common/hex.h"
+
+static int timeout_ms = 5000;
+static uint8_t body[SC_FRAME_MAX_BODY];
+
+static int dial(const char *where)
+{
+	int fd;
+	if (strncmp(where, "tcp:", 4) == 0) {
+		char host[256];
+		const char *colon = strrchr(where + 4, ':');
+		struct addrinfo hints = {0}, *ai;
+		if (colon == NULL || (size_t)(colon - where - 4) >= sizeof host)
+			return -1;
+		memcpy(host, where + 4, (size_t)(colon - where - 4));
+		host[colon - where - 4] = '\0';
+		hints.ai_socktype = SOCK_STREAM;
+		if (getaddrinfo(host, colon + 1, &hints, &ai) != 0)
+			return -1;
+		fd = socket(ai->ai_family, SOCK_STREAM, 0);
+		if (fd >= 0 && connect(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
+			close(fd);
+			fd = -1;
+		}
+		freeaddrinfo(ai);
+		return fd;
+	} else {
+		struct sockaddr_un sa = {0};
+		sa.sun_family = AF_UNIX;
+		if (strlen(where) >= sizeof sa.sun_path)
+			return -1;
+		strcpy(sa.sun_path, where);
+		fd = socket(AF_UNIX, SOCK_STREAM, 0);
+		if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
+			close(fd);
+			fd = -1;
+		}
+		return fd;
+	}
+}
+
+static int send_all(int fd, const uint8_t *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+		if (w <= 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* Reads exactly n bytes within the timeout; 0, -1 (timeout/error), -2 (eof). */
+static int recv_exact(int fd, uint8_t *p, size_t n)
+{
+	while (n > 0) {
+		struct pollfd pfd = {fd, POLLIN, 0};
+		ssize_t r;
+		if (poll(&pfd, 1, timeout_ms) <= 0)
+			return -1;
+		r = read(fd, p, n);
+		if (r == 0)
+			return -2;
+		if (r < 0)
+			return -1;
+		p += r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
+static int send_body(int fd, const uint8_t *b, size_t n)
+{
+	static uint8_t frame[SC_FRAME_HDR + SC_FRAME_MAX_BODY];
+	int len = sc_frame_encode(frame, sizeof frame, b, n);
+	return len < 0 ? -1 : send_all(fd, frame, (size_t)len);
+}
+
+/* One reply frame into body; returns its length or -1. */
+static long recv_body(int fd)
+{
+	uint8_t hdr[2];
+	size_t n;
+	if (recv_exact(fd, hdr, 2) != 0)
+		return -1;
+	n = (size_t)hdr[0] << 8 | hdr[1];
+	if (n == 0 || recv_exact(fd, body, n) != 0)
+		return -1;
+	return (long)n;
+}
+
+static void print_hex(const uint8_t *p, size_t n)
+{
+	size_t i;
+	for (i = 0; i < n; i++)
+		printf("%02X", p[i]);
+	printf("\n");
+	fflush(stdout);
+}
+
+/* A C-APDU; with follow, 61xx is chased with GET RESPONSE. */
+static int apdu(int fd, const uint8_t *cmd, size_t n, int follow)
+{
+	static uint8_t joined[SC_FRAME_MAX_BODY + 2];
+	size_t got = 0;
+	long r;
+	if (send_body(fd, cmd, n) != 0)
+		return -1;
+	for (;;) {
+		uint8_t gr[5] = {0x00, 0xC0, 0x00, 0x00, 0x00};
+		r = recv_body(fd);
+		if (r < 2 || (size_t)r - 2 > sizeof joined - 2 - got)
+			return -1;
+		memcpy(joined + got, body, (size_t)r - 2);
+		got += (size_t)r - 2;
+		if (!follow || body[r - 2] != 0x61) {
+			joined[got] = body[r - 2];
+			joined[got + 1] = body[r - 1];
+			print_hex(joined, got + 2);
+			return 0;
+		}
+		gr[4] = body[r - 1];
+		if (send_body(fd, gr, sizeof gr) != 0)
+			return -1;
+	}
+}
+
+static int step(int fd, const char *s, int follow)
+{
+	static uint8_t buf[SC_FRAME_MAX_BODY];
+	uint8_t code;
+	int n;
+	long r;
+	if (strcmp(s, "on") == 0 || strcmp(s, "off") == 0 || strcmp(s, "reset") == 0) {
+		code = s[1] == 'n' ? SC_CTRL_POWER_ON : s[1] == 'f' ? SC_CTRL_POWER_OFF : SC_CTRL_RESET;
+		return send_body(fd, &code, 1);
+	}
+	if (strcmp(s, "atr") == 0) {
+		code = SC_CTRL_GET_ATR;
+		if (send_body(fd, &code, 1) != 0 || (r = recv_body(fd)) < 0)
+			return -1;
+		print_hex(body, (size_t)r);
+		return 0;
+	}
+	if (strcmp(s, "eof") == 0) {
+		uint8_t b;
+		return recv_exact(fd, &b, 1) == -2 ? 0 : -1;
+	}
+	if (strncmp(s, "sleep:", 6) == 0) {
+		struct timespec ts = {0, 0};
+		long ms = atol(s + 6);
+		ts.tv_sec = ms / 1000;
+		ts.tv_nsec = (ms % 1000) * 1000000L;
+		nanosleep(&ts, NULL);
+		return 0;
+	}
+	if (strncmp(s, "bytes:", 6) == 0) {
+		n = sc_hex_decode(buf, sizeof buf, s + 6);
+		return n <= 0 ? -1 : send_all(fd, buf, (size_t)n);
+	}
+	if (strncmp(s, "body:", 5) == 0) {
+		struct pollfd pfd = {fd, POLLIN, 0};
+		n = sc_hex_decode(buf, sizeof buf, s + 5);
+		if (n <= 0 || send_body(fd, buf, (size_t)n) != 0)
+			return -1;
+		/* A reply is optional here: print it if one comes soon. */
+		if (poll(&pfd, 1, 300) > 0 && (r = recv_body(fd)) > 0)
+			print_hex(body, (size_t)r);
+		return 0;
+	}
+	n = sc_hex_decode(buf, sizeof buf, s);
+	if (n < 4)
+		return -1;
+	return apdu(fd, buf, (size_t)n, follow);
+}
+
+int main(int argc, char **argv)
+{
+	int c, fd, follow = 0, i;
+	while ((c = getopt(argc, argv, "gt:h")) != -1) {
+		switch (c) {
+		case 'g': follow = 1; break;
+		case 't': timeout_ms = atoi(optarg); break;
+		default:
+			fprintf(stderr, "usage: frameclient [-g] [-t MS] SOCKET|tcp:HOST:PORT STEP...\n");
+			return 2;
+		}
+	}
+	if (argc - optind < 1) {
+		fprintf(stderr, "usage: frameclient [-g] [-t MS] SOCKET|tcp:HOST:PORT STEP...\n");
+		return 2;
+	}
+	fd = dial(argv[optind]);
+	if (fd < 0) {
+		fprintf(stderr, "frameclient: cannot connect to %s: %s\n", argv[optind], strerror(errno));
+		return 1;
+	}
+	for (i = optind + 1; i < argc; i++) {
+		if (step(fd, argv[i], follow) != 0) {
+			fprintf(stderr, "frameclient: step '%s' failed\n", argv[i]);
+			close(fd);
+			return 1;
+		}
+	}
+	close(fd);
+	return 0;
+}
