@@ -35,6 +35,14 @@ static void slot_on_accept(int fd, short revents, void *arg)
 	if (c < 0)
 		return;
 	if (s->car.fd >= 0) {
+		/* The reader in the slot may have just left, its goodbye not yet
+		 * read in this round: serve what it sent first, so a reader that
+		 * reconnects at once is not refused. */
+		struct pollfd p = {s->car.fd, POLLIN, 0};
+		if (poll(&p, 1, 0) > 0)
+			slot_on_client(s->car.fd, p.revents, s);
+	}
+	if (s->car.fd >= 0) {
 		log_warnx("%s: a reader is already connected: refusing another", s->car.name);
 		close(c);
 		return;
