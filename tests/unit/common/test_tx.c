@@ -326,6 +326,68 @@ static void single_byte_change_detected(void **state)
 	}
 }
 
+/* Property: whatever is done to a canonical encoding (byte changed,
+ * inserted, deleted, or the input cut short), the result either fails to
+ * decode or is itself canonical (re-encodes to exactly those bytes) with
+ * another hash. A cut never decodes. */
+static void mutations_fail_or_stay_canonical(void **state)
+{
+	struct prng p;
+	size_t accepted = 0, rejected = 0;
+
+	(void)state;
+	prng_seed(&p, 23);
+	for (int i = 0; i < 20000; i++) {
+		struct sc_tx tx, back;
+		uint8_t enc[SC_TX_MAX_LEN], mod[SC_TX_MAX_LEN + 1], again[SC_TX_MAX_LEN];
+		uint8_t h0[SC_HASH_LEN], h1[SC_HASH_LEN];
+		size_t n, m, at;
+		int rc;
+
+		random_tx(&p, &tx);
+		rc = encode(&tx, enc);
+		assert_true(rc > 0);
+		n = (size_t)rc;
+		assert_int_equal(sc_tx_hash(enc, n, h0), SC_OK);
+		at = prng_below(&p, n);
+		switch (prng_below(&p, 4)) {
+		case 0:  /* change */
+			memcpy(mod, enc, n);
+			mod[at] = (uint8_t)(mod[at] ^ (1 + prng_below(&p, 255)));
+			m = n;
+			break;
+		case 1:  /* insert */
+			memcpy(mod, enc, at);
+			mod[at] = (uint8_t)prng_next(&p);
+			memcpy(mod + at + 1, enc + at, n - at);
+			m = n + 1;
+			break;
+		case 2:  /* delete */
+			memcpy(mod, enc, at);
+			memcpy(mod + at, enc + at + 1, n - at - 1);
+			m = n - 1;
+			break;
+		default: /* cut */
+			memcpy(mod, enc, at);
+			assert_int_equal(sc_tx_decode(&back, mod, at), SC_ERR_TRUNCATED);
+			rejected++;
+			continue;
+		}
+		if (sc_tx_decode(&back, mod, m) != SC_OK) {
+			rejected++;
+			continue;
+		}
+		accepted++;
+		assert_int_equal(encode(&back, again), m);
+		assert_memory_equal(again, mod, m);
+		assert_int_equal(sc_tx_hash(mod, m, h1), SC_OK);
+		assert_memory_not_equal(h0, h1, SC_HASH_LEN);
+	}
+	/* Both outcomes happen, so both branches were exercised. */
+	assert_true(accepted > 100);
+	assert_true(rejected > 100);
+}
+
 static void text_checks(void **state)
 {
 	(void)state;
@@ -410,6 +472,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(hash_is_sha256_of_encoding),
 		cmocka_unit_test(roundtrip_random),
 		cmocka_unit_test(single_byte_change_detected),
+		cmocka_unit_test(mutations_fail_or_stay_canonical),
 		cmocka_unit_test(text_checks),
 		cmocka_unit_test(display_text),
 		cmocka_unit_test(scheme_names),
