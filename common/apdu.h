@@ -35,7 +35,8 @@ struct sc_apdu {
 /* Parses buf[0..len) as exactly one C-APDU. Rejects with SC_ERR_BAD_APDU:
  * fewer than 4 bytes, Lc/data mismatch, short Lc = 0, an extended Lc with a
  * short Le (or the reverse), trailing bytes; SC_ERR_TRUNCATED where the
- * length fields promise more than is there. */
+ * length fields promise more than is there. On error *a keeps only the
+ * header (when 4 bytes were there), so a card can still answer by INS. */
 int sc_apdu_parse(struct sc_apdu *a, const uint8_t *buf, size_t len);
 
 /* Builds a C-APDU in the smallest form that fits (short unless lc > 255 or

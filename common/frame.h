@@ -15,9 +15,9 @@ enum sc_frame_ctrl {
 	SC_CTRL_GET_ATR = 0x04,
 };
 
-/* Largest body: an extended APDU with 65535 data bytes and a 3-byte Le is
- * 4 + 3 + 65535 + 3; the 16-bit length field caps everything at 65535, so
- * that is the limit. A carrier may impose a smaller one. */
+/* Largest body: the 16-bit length field caps everything at 65535 (so an
+ * extended APDU with 65535 data bytes, 4 + 3 + 65535 + 2, cannot be
+ * carried whole). A carrier may impose a smaller limit. */
 #define SC_FRAME_MAX_BODY 65535u
 #define SC_FRAME_HDR 2u
 
@@ -30,7 +30,7 @@ struct sc_frame_dec {
 	size_t have;       /* header bytes (0..2) then body bytes received */
 	uint8_t hdr[2];
 	int in_body;       /* header complete */
-	int err;           /* sticky: SC_ERR_FRAME_SIZE, SC_ERR_LENGTH */
+	int err;           /* sticky: SC_ERR_FRAME_SIZE, SC_ERR_LENGTH, SC_ERR_ARG */
 };
 
 void sc_frame_dec_init(struct sc_frame_dec *d, uint8_t *body, size_t cap);
@@ -39,7 +39,8 @@ void sc_frame_dec_init(struct sc_frame_dec *d, uint8_t *body, size_t cap);
  * decoder is then dead until re-initialised). *body_len is set to the body
  * length when a frame completed during this call, else to 0; since a
  * zero-length body is not a valid frame (SC_ERR_LENGTH), 0 means "no frame
- * yet". Call again with the rest of the input after a frame completes. */
+ * yet". Call again with the rest of the input after a frame completes; the
+ * body buffer is reused by the next frame. */
 int sc_frame_dec_feed(struct sc_frame_dec *d, const uint8_t *in, size_t n, size_t *body_len);
 
 /* Writes header + body into out; returns the total length or a negative

@@ -29,7 +29,9 @@ int sc_jp_seal(uint8_t scheme, const uint8_t k[SC_KCARD_LEN], const char jp[SC_J
 	       const uint8_t *rand8, uint8_t x[SC_X_MAX]);
 
 /* Server side: 0 if x is what the card would have made for jp under k, else
- * SC_ERR_AUTH. The comparison is constant-time. */
+ * SC_ERR_AUTH. The comparison is constant-time. A jp that is not 8 ASCII
+ * digits or an unknown scheme is SC_ERR_BAD_VALUE; an x_len other than
+ * sc_scheme_x_len(scheme), SC_ERR_LENGTH. */
 int sc_jp_check(uint8_t scheme, const uint8_t k[SC_KCARD_LEN], const char jp[SC_JP_DIGITS],
 		const uint8_t *x, size_t x_len);
 

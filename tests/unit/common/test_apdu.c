@@ -133,6 +133,13 @@ static void rejects_malformed(void **state)
 			fail_msg("case %zu: got %d, want %d", i, rc, bad[i].err);
 		assert_null(a.data);
 		assert_int_equal(a.lc, 0);
+		assert_int_equal(a.le, 0);
+		/* The header survives, so the card can still answer by INS. */
+		if (bad[i].n >= 4) {
+			assert_int_equal(a.cla, bad[i].b[0]);
+			assert_int_equal(a.ins, bad[i].b[1]);
+			assert_int_equal(a.p1, bad[i].b[2]);
+		}
 	}
 	assert_int_equal(sc_apdu_parse(NULL, bad[0].b, 4), SC_ERR_ARG);
 	assert_int_equal(sc_apdu_parse(&a, NULL, 4), SC_ERR_BAD_APDU);
