@@ -1,32 +1,192 @@
-/* sigcard-server: placeholder front end until its issue lands; it answers
- * --help and --version truthfully and refuses to pretend to do more. */
+/* sigcard-server: the issuer's back end. `serve` (the default) runs the
+ * daemon; the other commands administer the ledger. See --help and
+ * sigcard-server(1). */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include "server/server.h"
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: sigcard-server [--help] [--version]\n"
-		   "\n"
-		   "sigcard-server is not implemented yet in this build: only --help and\n"
-		   "--version work. See README.md.\n");
+	fprintf(f,
+"usage: sigcard-server [OPTIONS] [serve]          run the daemon\n"
+"       sigcard-server [-D DIR] init                create master key, receipt key, ledger\n"
+"       sigcard-server [-D DIR] account create ID --currency CUR [--balance AMOUNT]\n"
+"       sigcard-server [-D DIR] account show ID\n"
+"       sigcard-server [-D DIR] card prepare --account ID [--card-id HEX] --out PERSO.json\n"
+"       sigcard-server [-D DIR] card enrol --record RECORD.json\n"
+"       sigcard-server [-D DIR] card block|unblock|show CARD_ID\n"
+"       sigcard-server [-D DIR] key show            print the receipt public key (hex)\n"
+"       sigcard-server [-D DIR] check               check the ledger's invariants\n"
+"\n"
+"Files:\n"
+"  -D, --data DIR          data folder (default $SIGCARD_SERVER_DATA or\n"
+"                          /var/lib/sigcard-server): ledger.db, master.key,\n"
+"                          receipt.key, submit.sock\n"
+"      --db FILE           the SQLite ledger (default DIR/ledger.db)\n"
+"Daemon:\n"
+"  -d, --foreground        stay in the foreground, log to stderr (else syslog)\n"
+"      --listen HOST:PORT  submissions over TCP (default %s; 'none' for off)\n"
+"      --unix PATH         submissions over a Unix socket (default DIR/submit.sock;\n"
+"                          'none' for off)\n"
+"      --http HOST:PORT    read-only JSON API and /metrics (default %s; 'none')\n"
+"      --workers N         signature-verify threads (default: one per CPU)\n"
+"      --max-conns N       submission connections at once (default 1024)\n"
+"      --max-frame BYTES   largest frame body accepted (default 1024, at most %u)\n"
+"      --idle-timeout S    drop a peer silent for S seconds (default 30)\n"
+"      --challenge-ttl S   seconds a challenge stays valid (default 300)\n"
+"      --card-jp-limit N   wrong joint passwords that block a card (default 10)\n"
+"      --max-amount MINOR  largest transfer, in minor units (default 100000000000)\n"
+"      --batch-max N       most submissions per commit (default 256)\n"
+"Admin:\n"
+"      --currency CUR      ISO 4217 letters (account create)\n"
+"      --balance AMOUNT    opening balance, e.g. 100.00, booked from EQUITY-CUR\n"
+"      --account ID        the card's account (card prepare)\n"
+"      --card-id HEX       16 hex digits (card prepare; random if not given)\n"
+"      --out FILE          perso file to write, mode 0600 (card prepare)\n"
+"      --record FILE       the record the card exported (card enrol)\n"
+"  -h, --help              this text\n"
+"  -V, --version           the version\n",
+		SRV_DEFAULT_TCP, SRV_DEFAULT_HTTP, SRV_FRAME_CAP);
+}
+
+enum {
+	O_DB = 256, O_LISTEN, O_UNIX, O_HTTP, O_WORKERS, O_MAX_CONNS, O_MAX_FRAME, O_IDLE,
+	O_TTL, O_JP_LIMIT, O_MAX_AMOUNT, O_BATCH, O_CURRENCY, O_BALANCE, O_ACCOUNT, O_CARD_ID,
+	O_OUT, O_RECORD,
+};
+
+/* A whole-number option in [min, max], or exit 2 with a message. */
+static unsigned long long number(const char *name, const char *text, unsigned long long min,
+				 unsigned long long max)
+{
+	char *end;
+	unsigned long long v;
+
+	if (!text[0] || text[0] == '-')
+		goto bad;
+	v = strtoull(text, &end, 10);
+	if (*end || v < min || v > max)
+		goto bad;
+	return v;
+bad:
+	fprintf(stderr, "sigcard-server: --%s wants a number from %llu to %llu, not '%s'\n", name,
+		min, max, text);
+	exit(2);
+}
+
+static void set_text(char *dst, size_t cap, const char *name, const char *v)
+{
+	if (strlen(v) >= cap) {
+		fprintf(stderr, "sigcard-server: --%s: too long\n", name);
+		exit(2);
+	}
+	snprintf(dst, cap, "%s", strcmp(v, "none") == 0 ? "" : v);
 }
 
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
+		{"data", required_argument, NULL, 'D'},
+		{"db", required_argument, NULL, O_DB},
+		{"foreground", no_argument, NULL, 'd'},
+		{"listen", required_argument, NULL, O_LISTEN},
+		{"unix", required_argument, NULL, O_UNIX},
+		{"http", required_argument, NULL, O_HTTP},
+		{"workers", required_argument, NULL, O_WORKERS},
+		{"max-conns", required_argument, NULL, O_MAX_CONNS},
+		{"max-frame", required_argument, NULL, O_MAX_FRAME},
+		{"idle-timeout", required_argument, NULL, O_IDLE},
+		{"challenge-ttl", required_argument, NULL, O_TTL},
+		{"card-jp-limit", required_argument, NULL, O_JP_LIMIT},
+		{"max-amount", required_argument, NULL, O_MAX_AMOUNT},
+		{"batch-max", required_argument, NULL, O_BATCH},
+		{"currency", required_argument, NULL, O_CURRENCY},
+		{"balance", required_argument, NULL, O_BALANCE},
+		{"account", required_argument, NULL, O_ACCOUNT},
+		{"card-id", required_argument, NULL, O_CARD_ID},
+		{"out", required_argument, NULL, O_OUT},
+		{"record", required_argument, NULL, O_RECORD},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
 	};
+	const char *currency = NULL, *balance = NULL, *account = NULL, *card_id = NULL;
+	const char *out = NULL, *record = NULL;
+	int serve_opts = 0, admin_opts = 0, unix_set = 0;
+	struct srv_config cfg;
+	char db_path[SRV_PATH_MAX] = "";
 	int c;
-	while ((c = getopt_long(argc, argv, "hV", opts, NULL)) != -1) {
+
+	umask(077); /* the ledger, keys and perso files are the issuer's alone */
+	srv_config_defaults(&cfg);
+	while ((c = getopt_long(argc, argv, "D:dhV", opts, NULL)) != -1) {
 		switch (c) {
+		case 'D': set_text(cfg.data_dir, sizeof(cfg.data_dir), "data", optarg); break;
+		case O_DB: set_text(db_path, sizeof(db_path), "db", optarg); break;
+		case 'd': cfg.foreground = 1; serve_opts++; break;
+		case O_LISTEN: set_text(cfg.tcp_addr, sizeof(cfg.tcp_addr), "listen", optarg);
+			serve_opts++; break;
+		case O_UNIX: set_text(cfg.unix_path, sizeof(cfg.unix_path), "unix", optarg);
+			unix_set = 1; serve_opts++; break;
+		case O_HTTP: set_text(cfg.http_addr, sizeof(cfg.http_addr), "http", optarg);
+			serve_opts++; break;
+		case O_WORKERS: cfg.workers = (int)number("workers", optarg, 1, 64); serve_opts++; break;
+		case O_MAX_CONNS: cfg.max_conns = (int)number("max-conns", optarg, 1, 100000);
+			serve_opts++; break;
+		case O_MAX_FRAME: cfg.max_frame = (size_t)number("max-frame", optarg, 64, SRV_FRAME_CAP);
+			serve_opts++; break;
+		case O_IDLE: cfg.idle_timeout = (int)number("idle-timeout", optarg, 1, 86400);
+			serve_opts++; break;
+		case O_TTL: cfg.challenge_ttl = (uint32_t)number("challenge-ttl", optarg, 1, 86400);
+			serve_opts++; break;
+		case O_JP_LIMIT: cfg.card_jp_limit = (int)number("card-jp-limit", optarg, 1, 1000);
+			serve_opts++; break;
+		case O_MAX_AMOUNT: cfg.max_amount = number("max-amount", optarg, 1, INT64_MAX);
+			serve_opts++; break;
+		case O_BATCH: cfg.batch_max = (int)number("batch-max", optarg, 1, 10000);
+			serve_opts++; break;
+		case O_CURRENCY: currency = optarg; admin_opts++; break;
+		case O_BALANCE: balance = optarg; admin_opts++; break;
+		case O_ACCOUNT: account = optarg; admin_opts++; break;
+		case O_CARD_ID: card_id = optarg; admin_opts++; break;
+		case O_OUT: out = optarg; admin_opts++; break;
+		case O_RECORD: record = optarg; admin_opts++; break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("sigcard-server %s\n", SC_VERSION); return 0;
 		default: usage(stderr); return 2;
 		}
 	}
-	fprintf(stderr, "sigcard-server: not implemented yet (see --help)\n");
-	return 2;
+	snprintf(cfg.db_path, sizeof(cfg.db_path), "%s", db_path);
+	if (unix_set && !cfg.unix_path[0])
+		snprintf(cfg.unix_path, sizeof(cfg.unix_path), "-"); /* 'none': keep it off */
+	srv_config_paths(&cfg);
+	if (!strcmp(cfg.unix_path, "-"))
+		cfg.unix_path[0] = '\0';
+
+	if (optind >= argc || !strcmp(argv[optind], "serve")) {
+		if (optind < argc && optind + 1 != argc) {
+			fprintf(stderr, "sigcard-server: serve takes no arguments\n");
+			return 2;
+		}
+		if (admin_opts) {
+			fprintf(stderr, "sigcard-server: account/card options do not apply to serve\n");
+			return 2;
+		}
+		if (!cfg.tcp_addr[0] && !cfg.unix_path[0]) {
+			fprintf(stderr, "sigcard-server: --listen none and --unix none: nothing to serve\n");
+			return 2;
+		}
+		log_init("sigcard-server", cfg.foreground);
+		return srv_run(&cfg);
+	}
+	if (serve_opts) {
+		fprintf(stderr, "sigcard-server: daemon options apply to serve only\n");
+		return 2;
+	}
+	log_init("sigcard-server", 1);
+	return srv_admin(&cfg, argc - optind, argv + optind, currency, balance, card_id, account,
+			 out, record);
 }

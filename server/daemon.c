@@ -1,0 +1,347 @@
+/* The running server: the event loop (network), verify threads (crypto,
+ * reads), one writer thread (group commit) and the HTTP thread, the queues
+ * between them, and a drain on SIGTERM. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <event2/event.h>
+#include <event2/thread.h>
+#include "server.h"
+
+static struct event_base *run_base;
+static struct event *stop_ev;
+static pthread_mutex_t run_mu = PTHREAD_MUTEX_INITIALIZER;
+
+int srv_queue_init(struct srv_queue *q)
+{
+	memset(q, 0, sizeof(*q));
+	if (pthread_mutex_init(&q->mu, NULL) != 0)
+		return -1;
+	if (pthread_cond_init(&q->cv, NULL) != 0) {
+		pthread_mutex_destroy(&q->mu);
+		return -1;
+	}
+	return 0;
+}
+
+void srv_queue_push(struct srv_queue *q, struct srv_job *j)
+{
+	j->next = NULL;
+	pthread_mutex_lock(&q->mu);
+	if (q->tail)
+		q->tail->next = j;
+	else
+		q->head = j;
+	q->tail = j;
+	q->depth++;
+	pthread_cond_signal(&q->cv);
+	pthread_mutex_unlock(&q->mu);
+}
+
+struct srv_job *srv_queue_pop(struct srv_queue *q, int max)
+{
+	struct srv_job *first, *last;
+	int n = 1;
+
+	pthread_mutex_lock(&q->mu);
+	while (!q->head && !q->closed)
+		pthread_cond_wait(&q->cv, &q->mu);
+	first = q->head;
+	if (first) {
+		last = first;
+		while (n < max && last->next) {
+			last = last->next;
+			n++;
+		}
+		q->head = last->next;
+		if (!q->head)
+			q->tail = NULL;
+		last->next = NULL;
+		q->depth -= n;
+	}
+	pthread_mutex_unlock(&q->mu);
+	return first;
+}
+
+void srv_queue_close(struct srv_queue *q)
+{
+	pthread_mutex_lock(&q->mu);
+	q->closed = 1;
+	pthread_cond_broadcast(&q->cv);
+	pthread_mutex_unlock(&q->mu);
+}
+
+static void queue_destroy(struct srv_queue *q)
+{
+	pthread_cond_destroy(&q->cv);
+	pthread_mutex_destroy(&q->mu);
+}
+
+static void *verify_main(void *arg)
+{
+	struct srv *s = arg;
+	struct srv_db db;
+	struct srv_job *j;
+	char err[256];
+	int ok = srv_db_open(&db, s->cfg.db_path, 1, SRV_SCHEMA_VERSION, err, sizeof(err)) == 0;
+
+	if (!ok)
+		log_warnx("verify thread: %s", err);
+	while ((j = srv_queue_pop(&s->verify_q, 1)) != NULL) {
+		atomic_fetch_sub(&srv_metrics.verify_queue, 1);
+		if (ok)
+			srv_job_check(s, &db, j);
+		else
+			srv_job_reply_error(j, SC_RES_RETRY_LATER, "the ledger cannot be read");
+		atomic_fetch_add(&srv_metrics.writer_queue, 1);
+		srv_queue_push(&s->writer_q, j);
+	}
+	if (ok)
+		srv_db_close(&db);
+	return NULL;
+}
+
+/* After a failed commit nothing of the batch happened: every reply becomes
+ * RETRY_LATER, which is true, and the terminal resubmits the same message. */
+static void batch_failed(struct srv_job *jobs)
+{
+	for (struct srv_job *j = jobs; j; j = j->next)
+		if (j->kind != JOB_REJECT)
+			srv_job_reply_error(j, SC_RES_RETRY_LATER, "the ledger could not commit");
+}
+
+static void commit_batch(struct srv *s, struct srv_db *db, struct srv_job *jobs)
+{
+	unsigned n = 0;
+
+	if (srv_db_exec(db, "BEGIN IMMEDIATE") != SQLITE_OK) {
+		batch_failed(jobs);
+		return;
+	}
+	for (struct srv_job *j = jobs; j; j = j->next) {
+		n++;
+		srv_db_exec(db, "SAVEPOINT job");
+		if (srv_job_apply(s, db, j) != 0) {
+			srv_db_exec(db, "ROLLBACK TO job");
+			srv_job_reply_error(j, SC_RES_RETRY_LATER, "the ledger could not record this");
+		}
+		srv_db_exec(db, "RELEASE job");
+	}
+	if (srv_db_exec(db, "COMMIT") != SQLITE_OK) {
+		log_warnx("commit of %u submissions failed: %s", n, sqlite3_errmsg(db->db));
+		srv_db_exec(db, "ROLLBACK");
+		batch_failed(jobs);
+		return;
+	}
+	srv_metrics_batch(n);
+}
+
+static void *writer_main(void *arg)
+{
+	struct srv *s = arg;
+	struct srv_db db;
+	struct srv_job *jobs;
+	char err[256];
+	int64_t last_purge = srv_now_ms();
+	int ok = srv_db_open(&db, s->cfg.db_path, 0, SRV_SCHEMA_VERSION, err, sizeof(err)) == 0;
+
+	if (!ok)
+		log_warnx("writer thread: %s", err);
+	/* One transaction per batch of whatever queued up while the last one
+	 * was syncing: the fsync cost is shared, and no reply leaves before
+	 * the COMMIT that holds its effects. */
+	while ((jobs = srv_queue_pop(&s->writer_q, s->cfg.batch_max)) != NULL) {
+		struct srv_job *next;
+
+		for (struct srv_job *j = jobs; j; j = j->next)
+			atomic_fetch_sub(&srv_metrics.writer_queue, 1);
+		if (ok)
+			commit_batch(s, &db, jobs);
+		else
+			batch_failed(jobs);
+		for (struct srv_job *j = jobs; j; j = next) {
+			next = j->next;
+			if (j->kind != JOB_CHALLENGE && j->code >= 0 &&
+			    (unsigned)j->code < SC_RES_COUNT)
+				atomic_fetch_add(&srv_metrics.results[j->code], 1);
+			srv_net_complete(s->net, j);
+		}
+		if (ok && srv_now_ms() - last_purge > 60000) {
+			sqlite3_stmt *st = srv_stmt(&db, ST_CHALLENGE_PURGE);
+
+			last_purge = srv_now_ms();
+			if (st) {
+				sqlite3_bind_int64(st, 1, last_purge);
+				sqlite3_step(st);
+				sqlite3_reset(st);
+			}
+		}
+	}
+	if (ok)
+		srv_db_close(&db);
+	return NULL;
+}
+
+struct drain_state {
+	struct srv *s;
+	struct event *timer;
+	int ticks;
+};
+
+static void drain_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct drain_state *d = arg;
+	struct timeval tv = {0, 20000};
+
+	(void)fd;
+	(void)what;
+	/* Give in-flight requests up to 30 s to reach their COMMIT and reply. */
+	if (srv_net_idle(d->s->net) || ++d->ticks > 1500) {
+		event_base_loopexit(run_base, NULL);
+		return;
+	}
+	evtimer_add(d->timer, &tv);
+}
+
+static void on_stop(evutil_socket_t fd, short what, void *arg)
+{
+	struct drain_state *d = arg;
+
+	(void)fd;
+	(void)what;
+	if (atomic_exchange(&d->s->stopping, 1))
+		return;
+	log_info("stopping: draining requests in flight");
+	srv_net_drain(d->s->net);
+	drain_tick(-1, 0, d);
+}
+
+void srv_stop(void)
+{
+	pthread_mutex_lock(&run_mu);
+	if (stop_ev)
+		event_active(stop_ev, 0, 0);
+	pthread_mutex_unlock(&run_mu);
+}
+
+static int load_keys(struct srv *s)
+{
+	char err[512];
+
+	if (srv_master_key_load(s->cfg.master_key_path, s->master_key, err, sizeof(err)) != 0) {
+		log_warnx("%s", err);
+		return -1;
+	}
+	s->receipt_key = srv_receipt_key_load(s->cfg.receipt_key_path, err, sizeof(err));
+	if (!s->receipt_key) {
+		log_warnx("%s", err);
+		return -1;
+	}
+	if (srv_pubkey_export(s->receipt_key, s->receipt_pub) != 0) {
+		log_warnx("cannot export the receipt public key");
+		return -1;
+	}
+	return 0;
+}
+
+int srv_run(const struct srv_config *cfg)
+{
+	struct srv *s = calloc(1, sizeof(*s));
+	struct drain_state drain = {0};
+	struct event *sigterm = NULL, *sigint = NULL;
+	struct srv_db db;
+	char err[512];
+	int rc = 1, started = 0;
+
+	if (!s)
+		return 1;
+	s->cfg = *cfg;
+	if (load_keys(s) != 0)
+		goto out;
+	/* Create or migrate the schema before any thread opens the file. */
+	if (srv_db_open(&db, s->cfg.db_path, 0, SRV_SCHEMA_VERSION, err, sizeof(err)) != 0) {
+		log_warnx("%s", err);
+		goto out;
+	}
+	srv_db_close(&db);
+	if (!s->cfg.foreground && daemon(0, 0) != 0) {
+		log_warn("cannot become a daemon");
+		goto out;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	if (evthread_use_pthreads() != 0 || !(run_base = event_base_new())) {
+		log_warnx("cannot set up the event loop");
+		goto out;
+	}
+	if (srv_queue_init(&s->verify_q) != 0 || srv_queue_init(&s->writer_q) != 0)
+		goto out;
+	s->net = srv_net_start(s, run_base, err, sizeof(err));
+	if (!s->net) {
+		log_warnx("%s", err);
+		goto out;
+	}
+	if (s->cfg.http_addr[0] && !(s->http = srv_http_start(s, err, sizeof(err)))) {
+		log_warnx("%s", err);
+		goto out;
+	}
+	s->verify_threads = calloc((size_t)s->cfg.workers, sizeof(pthread_t));
+	if (!s->verify_threads)
+		goto out;
+	for (int i = 0; i < s->cfg.workers; i++)
+		pthread_create(&s->verify_threads[i], NULL, verify_main, s);
+	pthread_create(&s->writer_thread, NULL, writer_main, s);
+	started = 1;
+
+	drain.s = s;
+	drain.timer = evtimer_new(run_base, drain_tick, &drain);
+	pthread_mutex_lock(&run_mu);
+	stop_ev = event_new(run_base, -1, 0, on_stop, &drain);
+	pthread_mutex_unlock(&run_mu);
+	sigterm = evsignal_new(run_base, SIGTERM, on_stop, &drain);
+	sigint = evsignal_new(run_base, SIGINT, on_stop, &drain);
+	event_add(sigterm, NULL);
+	event_add(sigint, NULL);
+	log_info("serving: submissions on %s%s%s, HTTP on %s, %d verify threads",
+		 s->cfg.tcp_addr[0] ? s->cfg.tcp_addr : "-", s->cfg.unix_path[0] ? " and " : "",
+		 s->cfg.unix_path, s->cfg.http_addr[0] ? s->cfg.http_addr : "-", s->cfg.workers);
+	event_base_dispatch(run_base);
+	rc = 0;
+out:
+	if (started) {
+		srv_queue_close(&s->verify_q);
+		for (int i = 0; i < s->cfg.workers; i++)
+			pthread_join(s->verify_threads[i], NULL);
+		srv_queue_close(&s->writer_q);
+		pthread_join(s->writer_thread, NULL);
+		queue_destroy(&s->verify_q);
+		queue_destroy(&s->writer_q);
+	}
+	if (s->http)
+		srv_http_stop(s->http);
+	pthread_mutex_lock(&run_mu);
+	if (stop_ev)
+		event_free(stop_ev);
+	stop_ev = NULL;
+	pthread_mutex_unlock(&run_mu);
+	if (drain.timer)
+		event_free(drain.timer);
+	if (sigterm)
+		event_free(sigterm);
+	if (sigint)
+		event_free(sigint);
+	if (s->net)
+		srv_net_free(s->net);
+	if (run_base)
+		event_base_free(run_base);
+	run_base = NULL;
+	free(s->verify_threads);
+	EVP_PKEY_free(s->receipt_key);
+	sc_wipe(s->master_key, sizeof(s->master_key));
+	free(s);
+	if (rc == 0)
+		log_info("stopped cleanly");
+	return rc;
+}

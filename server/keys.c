@@ -1,0 +1,285 @@
+/* The issuer's keys (master key for K_card, ECDSA P-256 receipt key) and the
+ * strict ECDSA checks of card signatures, with OpenSSL libcrypto. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <openssl/core_names.h>
+#include <openssl/ec.h>
+#include <openssl/evp.h>
+#include <openssl/obj_mac.h>
+#include <openssl/param_build.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
+#include <openssl/sha.h>
+#include "server.h"
+
+int srv_random(uint8_t *out, size_t n)
+{
+	return RAND_bytes(out, (int)n) == 1 ? 0 : -1;
+}
+
+int srv_sha256(const uint8_t *in, size_t len, uint8_t out[32])
+{
+	return SHA256(in, len, out) ? 0 : -1;
+}
+
+/* Creates path exclusively with mode 0600 and writes n bytes. */
+static int write_secret(const char *path, const void *p, size_t n, char *err, size_t errlen)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+
+	if (fd < 0) {
+		snprintf(err, errlen, "cannot create %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (write(fd, p, n) != (ssize_t)n || fsync(fd) != 0) {
+		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+		close(fd);
+		unlink(path);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+int srv_master_key_create(const char *path, char *err, size_t errlen)
+{
+	uint8_t key[SC_MASTER_KEY_LEN];
+	int rc;
+
+	if (srv_random(key, sizeof(key)) != 0) {
+		snprintf(err, errlen, "no randomness for the master key");
+		return -1;
+	}
+	rc = write_secret(path, key, sizeof(key), err, errlen);
+	sc_wipe(key, sizeof(key));
+	return rc;
+}
+
+/* Opens a secret file read-only and refuses it unless only its owner can
+ * read it: a key the world can read is a key to rotate, not to use. */
+static int open_secret(const char *path, char *err, size_t errlen)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0) {
+		snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s is not a regular file", path);
+		close(fd);
+		return -1;
+	}
+	if (st.st_mode & 077) {
+		snprintf(err, errlen, "%s may be read by group or others (mode %04o); "
+			 "chmod 600 it", path, (unsigned)(st.st_mode & 07777));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int srv_master_key_load(const char *path, uint8_t key[SC_MASTER_KEY_LEN], char *err,
+			size_t errlen)
+{
+	uint8_t buf[SC_MASTER_KEY_LEN + 1];
+	ssize_t n;
+	int fd = open_secret(path, err, errlen);
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf));
+	close(fd);
+	if (n != SC_MASTER_KEY_LEN) {
+		snprintf(err, errlen, "%s does not hold a %u-byte master key", path,
+			 SC_MASTER_KEY_LEN);
+		sc_wipe(buf, sizeof(buf));
+		return -1;
+	}
+	memcpy(key, buf, SC_MASTER_KEY_LEN);
+	sc_wipe(buf, sizeof(buf));
+	return 0;
+}
+
+int srv_receipt_key_create(const char *path, char *err, size_t errlen)
+{
+	EVP_PKEY *k = EVP_EC_gen("P-256");
+	BIO *mem = BIO_new(BIO_s_mem());
+	char *pem;
+	long n;
+	int rc = -1;
+
+	if (!k || !mem || !PEM_write_bio_PrivateKey(mem, k, NULL, NULL, 0, NULL, NULL)) {
+		snprintf(err, errlen, "cannot generate the receipt key");
+		goto out;
+	}
+	n = BIO_get_mem_data(mem, &pem);
+	rc = write_secret(path, pem, (size_t)n, err, errlen);
+out:
+	BIO_free_all(mem); /* BIO_s_mem cleanses its buffer on free */
+	EVP_PKEY_free(k);
+	return rc;
+}
+
+EVP_PKEY *srv_receipt_key_load(const char *path, char *err, size_t errlen)
+{
+	EVP_PKEY *k = NULL;
+	FILE *f;
+	int fd = open_secret(path, err, errlen);
+
+	if (fd < 0)
+		return NULL;
+	f = fdopen(fd, "r");
+	if (!f) {
+		close(fd);
+		snprintf(err, errlen, "cannot read %s", path);
+		return NULL;
+	}
+	k = PEM_read_PrivateKey(f, NULL, NULL, NULL);
+	fclose(f);
+	if (!k || EVP_PKEY_get_base_id(k) != EVP_PKEY_EC || EVP_PKEY_get_bits(k) != 256) {
+		snprintf(err, errlen, "%s does not hold a P-256 private key", path);
+		EVP_PKEY_free(k);
+		return NULL;
+	}
+	return k;
+}
+
+int srv_pubkey_export(EVP_PKEY *k, uint8_t out[SC_PUBKEY_LEN])
+{
+	size_t n = 0;
+
+	if (EVP_PKEY_get_octet_string_param(k, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, out,
+					    SC_PUBKEY_LEN, &n) != 1 || n != SC_PUBKEY_LEN)
+		return -1;
+	/* The encoded form follows the key's point format: make sure it is the
+	 * uncompressed one the cards use. */
+	return out[0] == 0x04 ? 0 : -1;
+}
+
+EVP_PKEY *srv_pubkey_import(const uint8_t pub[SC_PUBKEY_LEN])
+{
+	OSSL_PARAM params[3];
+	EVP_PKEY_CTX *ctx;
+	EVP_PKEY *k = NULL;
+	char group[] = SN_X9_62_prime256v1;
+
+	if (pub[0] != 0x04)
+		return NULL;
+	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, group, 0);
+	params[1] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, (void *)pub,
+						      SC_PUBKEY_LEN);
+	params[2] = OSSL_PARAM_construct_end();
+	ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
+	if (!ctx || EVP_PKEY_fromdata_init(ctx) != 1 ||
+	    EVP_PKEY_fromdata(ctx, &k, EVP_PKEY_PUBLIC_KEY, params) != 1)
+		k = NULL;
+	EVP_PKEY_CTX_free(ctx);
+	if (k) {
+		/* fromdata decodes the point; the check proves it is on the curve. */
+		ctx = EVP_PKEY_CTX_new_from_pkey(NULL, k, NULL);
+		if (!ctx || EVP_PKEY_public_check(ctx) != 1) {
+			EVP_PKEY_free(k);
+			k = NULL;
+		}
+		EVP_PKEY_CTX_free(ctx);
+	}
+	return k;
+}
+
+/* The P-256 group order n, big-endian. */
+static const uint8_t p256_order[32] = {
+	0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	0xbc, 0xe6, 0xfa, 0xad, 0xa7, 0x17, 0x9e, 0x84, 0xf3, 0xb9, 0xca, 0xc2, 0xfc, 0x63, 0x25, 0x51,
+};
+
+/* One DER INTEGER at *p (within end) that must be a minimal, positive
+ * encoding of a value in [1, n-1]. Advances *p. */
+static int der_scalar(const uint8_t **p, const uint8_t *end)
+{
+	const uint8_t *v;
+	size_t len;
+	uint8_t be[32];
+
+	if (end - *p < 2 || (*p)[0] != 0x02)
+		return -1;
+	len = (*p)[1];
+	*p += 2;
+	if (len == 0 || len > 33 || (size_t)(end - *p) < len)
+		return -1;
+	v = *p;
+	*p += len;
+	if (v[0] & 0x80)
+		return -1; /* negative */
+	if (len > 1 && v[0] == 0x00 && !(v[1] & 0x80))
+		return -1; /* a leading zero that is not needed */
+	if (len == 33) {
+		if (v[0] != 0x00)
+			return -1; /* above 2^256 */
+		v++; /* the sign byte, checked above to be needed */
+		len--;
+	}
+	memset(be, 0, sizeof(be));
+	memcpy(be + 32 - len, v, len);
+	{
+		int zero = 1;
+
+		for (size_t i = 0; i < 32; i++)
+			zero &= be[i] == 0;
+		if (zero)
+			return -1; /* 0 */
+	}
+	return memcmp(be, p256_order, 32) < 0 ? 0 : -1;
+}
+
+/* Strict DER of ECDSA-Sig-Value: SEQUENCE (short-form length, the whole
+ * input) of two minimal INTEGERs. OpenSSL's own verify tolerates some
+ * non-canonical forms; this runs first so that a signature has exactly one
+ * accepted encoding. */
+int srv_ecdsa_der_strict(const uint8_t *sig, size_t sig_len)
+{
+	const uint8_t *p = sig, *end = sig + sig_len;
+
+	if (sig_len < 8 || sig_len > SC_ECDSA_DER_MAX || sig[0] != 0x30 || sig[1] & 0x80 ||
+	    (size_t)sig[1] != sig_len - 2)
+		return -1;
+	p += 2;
+	if (der_scalar(&p, end) != 0 || der_scalar(&p, end) != 0)
+		return -1;
+	return p == end ? 0 : -1;
+}
+
+int srv_ecdsa_verify(EVP_PKEY *pub, const uint8_t digest[32], const uint8_t *sig, size_t sig_len)
+{
+	EVP_PKEY_CTX *ctx;
+	int ok;
+
+	if (srv_ecdsa_der_strict(sig, sig_len) != 0)
+		return 0;
+	ctx = EVP_PKEY_CTX_new(pub, NULL);
+	ok = ctx && EVP_PKEY_verify_init(ctx) == 1 &&
+	     EVP_PKEY_verify(ctx, sig, sig_len, digest, 32) == 1;
+	EVP_PKEY_CTX_free(ctx);
+	return ok;
+}
+
+int srv_ecdsa_sign(EVP_PKEY *key, const uint8_t *msg, size_t len, uint8_t *sig)
+{
+	uint8_t digest[32];
+	size_t n = SC_ECDSA_DER_MAX;
+	EVP_PKEY_CTX *ctx;
+	int ok;
+
+	if (srv_sha256(msg, len, digest) != 0)
+		return -1;
+	ctx = EVP_PKEY_CTX_new(key, NULL);
+	ok = ctx && EVP_PKEY_sign_init(ctx) == 1 &&
+	     EVP_PKEY_sign(ctx, sig, &n, digest, sizeof(digest)) == 1;
+	EVP_PKEY_CTX_free(ctx);
+	return ok ? (int)n : -1;
+}

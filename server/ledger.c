@@ -1,0 +1,348 @@
+/* Accounts, cards and double-entry bookings over a struct srv_db, shared by
+ * the admin commands, the writer thread and the HTTP API. */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include "common/currency.h"
+#include "common/hex.h"
+#include "server.h"
+
+int64_t srv_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+const char *srv_card_status_name(int status)
+{
+	switch (status) {
+	case CARD_PREPARED: return "prepared";
+	case CARD_ACTIVE: return "active";
+	case CARD_BLOCKED: return "blocked";
+	default: return "unknown";
+	}
+}
+
+static void copy_text(char *out, size_t cap, const unsigned char *s)
+{
+	snprintf(out, cap, "%s", s ? (const char *)s : "");
+}
+
+int srv_account_get(struct srv_db *d, const char *id, struct srv_account *a)
+{
+	sqlite3_stmt *st = srv_stmt(d, ST_ACCOUNT_GET);
+	int rc;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return rc == SQLITE_DONE ? 0 : -1;
+	}
+	memset(a, 0, sizeof(*a));
+	snprintf(a->id, sizeof(a->id), "%s", id);
+	a->currency = (uint16_t)sqlite3_column_int(st, 0);
+	a->balance = sqlite3_column_int64(st, 1);
+	a->flags = sqlite3_column_int(st, 2);
+	sqlite3_reset(st);
+	return 1;
+}
+
+int srv_card_get(struct srv_db *d, const uint8_t id[SC_CARD_ID_LEN], struct srv_card *c)
+{
+	sqlite3_stmt *st = srv_stmt(d, ST_CARD_GET);
+	int rc;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_blob(st, 1, id, SC_CARD_ID_LEN, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return rc == SQLITE_DONE ? 0 : -1;
+	}
+	memset(c, 0, sizeof(*c));
+	memcpy(c->id, id, SC_CARD_ID_LEN);
+	copy_text(c->account, sizeof(c->account), sqlite3_column_text(st, 0));
+	if (sqlite3_column_bytes(st, 1) == SC_PUBKEY_LEN) {
+		memcpy(c->pubkey, sqlite3_column_blob(st, 1), SC_PUBKEY_LEN);
+		c->has_pubkey = 1;
+	}
+	c->status = sqlite3_column_int(st, 2);
+	c->last_atc = sqlite3_column_int64(st, 3);
+	c->jp_failures = sqlite3_column_int(st, 4);
+	sqlite3_reset(st);
+	return 1;
+}
+
+static int step_done(sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int account_insert(struct srv_db *d, const char *id, uint16_t currency, int flags)
+{
+	sqlite3_stmt *st = srv_stmt(d, ST_ACCOUNT_INSERT);
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, currency);
+	sqlite3_bind_int(st, 3, flags);
+	sqlite3_bind_int64(st, 4, srv_now_ms());
+	return step_done(st);
+}
+
+static int account_add(struct srv_db *d, const char *id, int64_t delta)
+{
+	sqlite3_stmt *st = srv_stmt(d, ST_ACCOUNT_ADD);
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, delta);
+	if (step_done(st) != 0 || sqlite3_changes(d->db) != 1)
+		return -1;
+	return 0;
+}
+
+int64_t srv_transfer_book(struct srv_db *d, const char *payer, const char *payee,
+			  uint64_t amount, uint16_t currency, const uint8_t *card_id,
+			  uint32_t atc, const uint8_t tx_hash[SC_HASH_LEN],
+			  const uint8_t sub_hash[SC_HASH_LEN], int64_t now_ms)
+{
+	sqlite3_stmt *st;
+
+	if (amount == 0 || amount > INT64_MAX)
+		return -1;
+	if (account_add(d, payer, -(int64_t)amount) != 0 ||
+	    account_add(d, payee, (int64_t)amount) != 0)
+		return -1;
+	st = srv_stmt(d, ST_TRANSFER_INSERT);
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, payer, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, payee, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, (int64_t)amount);
+	sqlite3_bind_int(st, 4, currency);
+	if (card_id) {
+		sqlite3_bind_blob(st, 5, card_id, SC_CARD_ID_LEN, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 6, atc);
+	}
+	if (tx_hash)
+		sqlite3_bind_blob(st, 7, tx_hash, SC_HASH_LEN, SQLITE_STATIC);
+	if (sub_hash)
+		sqlite3_bind_blob(st, 8, sub_hash, SC_HASH_LEN, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 9, now_ms);
+	if (step_done(st) != 0)
+		return -1;
+	return sqlite3_last_insert_rowid(d->db);
+}
+
+/* Runs under BEGIN IMMEDIATE: either all of it or nothing. */
+int srv_account_create(struct srv_db *d, const char *id, uint16_t currency, uint64_t opening,
+		       char *err, size_t errlen)
+{
+	const struct sc_currency *cur = sc_currency_by_numeric(currency);
+	char equity[SC_ACCOUNT_MAX + 1];
+	struct srv_account a;
+	int rc;
+
+	if (sc_account_id_valid(id) != SC_OK) {
+		snprintf(err, errlen, "'%s' is not a valid account id (1..%u of A-Z 0-9 -,"
+			 " not starting with -)", id, SC_ACCOUNT_MAX);
+		return -1;
+	}
+	if (!cur) {
+		snprintf(err, errlen, "currency %u is not known", currency);
+		return -1;
+	}
+	if (strncmp(id, SRV_EQUITY_PREFIX, strlen(SRV_EQUITY_PREFIX)) == 0) {
+		snprintf(err, errlen, "account ids starting with %s are the issuer's",
+			 SRV_EQUITY_PREFIX);
+		return -1;
+	}
+	if (opening > INT64_MAX) {
+		snprintf(err, errlen, "opening balance too large");
+		return -1;
+	}
+	snprintf(equity, sizeof(equity), "%s%s", SRV_EQUITY_PREFIX, cur->alpha);
+	if (srv_db_exec(d, "BEGIN IMMEDIATE") != SQLITE_OK) {
+		snprintf(err, errlen, "cannot lock the database: %s", sqlite3_errmsg(d->db));
+		return -1;
+	}
+	rc = srv_account_get(d, id, &a);
+	if (rc != 0) {
+		snprintf(err, errlen, rc > 0 ? "account %s exists already" : "database error: %s",
+			 rc > 0 ? id : sqlite3_errmsg(d->db));
+		goto fail;
+	}
+	rc = srv_account_get(d, equity, &a);
+	if (rc < 0 || (rc == 0 && account_insert(d, equity, currency, SRV_ACCOUNT_ISSUER) != 0) ||
+	    account_insert(d, id, currency, 0) != 0) {
+		snprintf(err, errlen, "cannot create account %s: %s", id, sqlite3_errmsg(d->db));
+		goto fail;
+	}
+	if (opening > 0 && srv_transfer_book(d, equity, id, opening, currency, NULL, 0, NULL, NULL,
+					     srv_now_ms()) < 0) {
+		snprintf(err, errlen, "cannot book the opening balance: %s", sqlite3_errmsg(d->db));
+		goto fail;
+	}
+	if (srv_db_exec(d, "COMMIT") != SQLITE_OK) {
+		snprintf(err, errlen, "commit failed: %s", sqlite3_errmsg(d->db));
+		goto fail;
+	}
+	return 0;
+fail:
+	srv_db_exec(d, "ROLLBACK");
+	return -1;
+}
+
+int srv_card_prepare(struct srv_db *d, const uint8_t id[SC_CARD_ID_LEN], const char *account,
+		     char *err, size_t errlen)
+{
+	struct srv_account a;
+	struct srv_card c;
+	sqlite3_stmt *st;
+	char hex[2 * SC_CARD_ID_LEN + 1];
+	int rc;
+
+	sc_hex_encode(hex, id, SC_CARD_ID_LEN);
+	if ((rc = srv_account_get(d, account, &a)) != 1 || (a.flags & SRV_ACCOUNT_ISSUER)) {
+		snprintf(err, errlen, rc < 0 ? "database error" : "no customer account %s", account);
+		return -1;
+	}
+	if ((rc = srv_card_get(d, id, &c)) != 0) {
+		snprintf(err, errlen, rc < 0 ? "database error" : "card %s exists already", hex);
+		return -1;
+	}
+	st = srv_stmt(d, ST_CARD_INSERT);
+	if (!st)
+		return -1;
+	sqlite3_bind_blob(st, 1, id, SC_CARD_ID_LEN, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, account, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, srv_now_ms());
+	if (step_done(st) != 0) {
+		snprintf(err, errlen, "cannot record card %s: %s", hex, sqlite3_errmsg(d->db));
+		return -1;
+	}
+	return 0;
+}
+
+int srv_card_enrol(struct srv_db *d, const uint8_t id[SC_CARD_ID_LEN], const char *account,
+		   const uint8_t pubkey[SC_PUBKEY_LEN], char *err, size_t errlen)
+{
+	struct srv_card c;
+	sqlite3_stmt *st;
+	char hex[2 * SC_CARD_ID_LEN + 1];
+	int rc;
+
+	sc_hex_encode(hex, id, SC_CARD_ID_LEN);
+	if ((rc = srv_card_get(d, id, &c)) != 1) {
+		snprintf(err, errlen, rc < 0 ? "database error" :
+			 "card %s was not prepared by this issuer (run 'card prepare' first)", hex);
+		return -1;
+	}
+	if (strcmp(c.account, account) != 0) {
+		snprintf(err, errlen, "the record names account %s but card %s was prepared for %s",
+			 account, hex, c.account);
+		return -1;
+	}
+	if (c.status != CARD_PREPARED) {
+		snprintf(err, errlen, "card %s is already enrolled (%s)", hex,
+			 srv_card_status_name(c.status));
+		return -1;
+	}
+	st = srv_stmt(d, ST_CARD_ENROL);
+	if (!st)
+		return -1;
+	sqlite3_bind_blob(st, 1, id, SC_CARD_ID_LEN, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, pubkey, SC_PUBKEY_LEN, SQLITE_STATIC);
+	if (step_done(st) != 0) {
+		snprintf(err, errlen, "cannot enrol card %s: %s", hex, sqlite3_errmsg(d->db));
+		return -1;
+	}
+	return 0;
+}
+
+int srv_card_set_status(struct srv_db *d, const uint8_t id[SC_CARD_ID_LEN], int status,
+			char *err, size_t errlen)
+{
+	struct srv_card c;
+	sqlite3_stmt *st;
+	char hex[2 * SC_CARD_ID_LEN + 1];
+	int rc;
+
+	sc_hex_encode(hex, id, SC_CARD_ID_LEN);
+	if ((rc = srv_card_get(d, id, &c)) != 1) {
+		snprintf(err, errlen, rc < 0 ? "database error" : "no card %s", hex);
+		return -1;
+	}
+	if (c.status == CARD_PREPARED) {
+		snprintf(err, errlen, "card %s is not enrolled yet", hex);
+		return -1;
+	}
+	st = srv_stmt(d, ST_CARD_STATUS);
+	if (!st)
+		return -1;
+	sqlite3_bind_blob(st, 1, id, SC_CARD_ID_LEN, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, status);
+	if (step_done(st) != 0) {
+		snprintf(err, errlen, "cannot change card %s: %s", hex, sqlite3_errmsg(d->db));
+		return -1;
+	}
+	return 0;
+}
+
+/* Each query returns one row naming a broken invariant, or none. */
+static const struct {
+	const char *what;
+	const char *sql;
+} checks[] = {
+	{"balances of a currency do not sum to zero",
+	 "SELECT currency || ': ' || SUM(balance) FROM accounts GROUP BY currency"
+	 " HAVING SUM(balance) != 0 LIMIT 1"},
+	{"a balance differs from its credits minus its debits",
+	 "SELECT a.id || ': ' || a.balance FROM accounts a WHERE a.balance !="
+	 " (SELECT COALESCE(SUM(amount), 0) FROM transfers WHERE payee = a.id) -"
+	 " (SELECT COALESCE(SUM(amount), 0) FROM transfers WHERE payer = a.id) LIMIT 1"},
+	{"a customer balance is negative",
+	 "SELECT id || ': ' || balance FROM accounts WHERE balance < 0 AND (flags & 1) = 0 LIMIT 1"},
+	{"a transfer crosses currencies",
+	 "SELECT t.id FROM transfers t JOIN accounts p ON p.id = t.payer"
+	 " JOIN accounts q ON q.id = t.payee"
+	 " WHERE p.currency != t.currency OR q.currency != t.currency LIMIT 1"},
+	{"a card transfer has no receipt",
+	 "SELECT t.id FROM transfers t LEFT JOIN receipts r ON r.transfer_id = t.id"
+	 " WHERE t.card_id IS NOT NULL AND r.transfer_id IS NULL LIMIT 1"},
+};
+
+int srv_ledger_check(struct srv_db *d, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < sizeof(checks) / sizeof(checks[0]); i++) {
+		sqlite3_stmt *st;
+		int rc;
+
+		if (sqlite3_prepare_v2(d->db, checks[i].sql, -1, &st, NULL) != SQLITE_OK) {
+			snprintf(err, errlen, "cannot check: %s", sqlite3_errmsg(d->db));
+			return -1;
+		}
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW)
+			snprintf(err, errlen, "%s (%s)", checks[i].what,
+				 (const char *)sqlite3_column_text(st, 0));
+		else if (rc != SQLITE_DONE)
+			snprintf(err, errlen, "cannot check: %s", sqlite3_errmsg(d->db));
+		sqlite3_finalize(st);
+		if (rc != SQLITE_DONE)
+			return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,457 @@
+/* Submission peers on the event loop: TCP and Unix listeners, frame
+ * reassembly with a size limit, one request in flight per peer (its input
+ * waits meanwhile), replies handed back from the other threads. A slow or
+ * malformed peer costs only its own connection. */
+#include <errno.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+#include "common/frame.h"
+#include "server.h"
+
+struct srv_conn {
+	struct srv_net *net;
+	struct bufferevent *bev;    /* NULL once the peer is gone */
+	uint64_t serial;
+	char peer[64];
+	int busy;                   /* a request of this peer is in flight */
+	int closing;                /* free once the output is flushed */
+	struct srv_conn *prev, *next;
+};
+
+struct srv_net {
+	struct srv *s;
+	struct event_base *base;
+	struct evconnlistener *tcp, *unx;
+	struct event *done_ev;      /* wakes the loop for finished jobs */
+	pthread_mutex_t mu;
+	struct srv_job *done_head, *done_tail;
+	struct srv_conn *conns;
+	long nconns, in_flight;
+	int draining;
+	uint64_t serial;
+};
+
+static void conn_read(struct bufferevent *bev, void *arg);
+
+static void conn_free(struct srv_conn *c)
+{
+	struct srv_net *n = c->net;
+
+	if (c->bev)
+		bufferevent_free(c->bev);
+	c->bev = NULL;
+	if (c->busy)
+		return; /* the job still points here: freed when it returns */
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		n->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	n->nconns--;
+	atomic_fetch_sub(&srv_metrics.connections, 1);
+	free(c);
+}
+
+static void conn_write_done(struct bufferevent *bev, void *arg)
+{
+	struct srv_conn *c = arg;
+
+	(void)bev;
+	if (c->closing)
+		conn_free(c);
+}
+
+static void conn_event(struct bufferevent *bev, short what, void *arg)
+{
+	struct srv_conn *c = arg;
+
+	(void)bev;
+	if (what & (BEV_EVENT_TIMEOUT | BEV_EVENT_ERROR)) {
+		atomic_fetch_add(&srv_metrics.peers_dropped, 1);
+		log_debug("peer %s dropped: %s", c->peer,
+			  what & BEV_EVENT_TIMEOUT ? "idle timeout" : "socket error");
+	}
+	conn_free(c);
+}
+
+static struct srv_job *job_new(struct srv_conn *c, enum srv_job_kind kind)
+{
+	struct srv_job *j = calloc(1, sizeof(*j));
+
+	if (!j)
+		return NULL;
+	j->kind = kind;
+	j->conn = c;
+	j->conn_serial = c->serial;
+	j->code = -1;
+	snprintf(j->peer, sizeof(j->peer), "%s", c->peer);
+	return j;
+}
+
+/* Hands j to its first stage; the peer reads nothing more until the reply. */
+static void dispatch(struct srv_conn *c, struct srv_job *j)
+{
+	struct srv *s = c->net->s;
+
+	c->busy = 1;
+	c->net->in_flight++;
+	atomic_fetch_add(&srv_metrics.in_flight, 1);
+	bufferevent_disable(c->bev, EV_READ);
+	if (j->kind == JOB_SUBMIT) {
+		atomic_fetch_add(&srv_metrics.verify_queue, 1);
+		srv_queue_push(&s->verify_q, j);
+	} else {
+		atomic_fetch_add(&srv_metrics.writer_queue, 1);
+		srv_queue_push(&s->writer_q, j);
+	}
+}
+
+/* A frame the peer should not have sent: answer MALFORMED (recorded in the
+ * audit log like any submission) and drop the peer, whose stream may no
+ * longer be in step. */
+static void reject(struct srv_conn *c, const uint8_t *raw, size_t len, const char *why)
+{
+	struct srv_job *j = job_new(c, JOB_REJECT);
+
+	atomic_fetch_add(&srv_metrics.peers_dropped, 1);
+	log_debug("peer %s: %s", c->peer, why);
+	if (!j) {
+		conn_free(c);
+		return;
+	}
+	if (len > sizeof(j->body))
+		len = sizeof(j->body);
+	memcpy(j->body, raw, len);
+	j->body_len = len;
+	j->close_after = 1;
+	srv_job_reply_error(j, SC_RES_MALFORMED, why);
+	dispatch(c, j);
+}
+
+static void conn_read(struct bufferevent *bev, void *arg)
+{
+	struct srv_conn *c = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+	struct srv_net *n = c->net;
+
+	while (!c->busy && !c->closing) {
+		uint8_t hdr[SC_FRAME_HDR];
+		size_t have = evbuffer_get_length(in), len;
+		struct srv_job *j;
+		uint8_t type = 0;
+
+		if (have < SC_FRAME_HDR)
+			return;
+		evbuffer_copyout(in, hdr, SC_FRAME_HDR);
+		len = (size_t)hdr[0] << 8 | hdr[1];
+		if (len == 0 || len > n->s->cfg.max_frame) {
+			reject(c, hdr, sizeof(hdr), len ? "frame longer than --max-frame"
+						       : "empty frame");
+			return;
+		}
+		if (have < SC_FRAME_HDR + len)
+			return;
+		evbuffer_drain(in, SC_FRAME_HDR);
+		evbuffer_copyout(in, &type, 1);
+		if (type == SC_MSG_GET_RECEIPT_KEY && len == 1) {
+			/* Public and constant: answered here, nothing to queue. */
+			uint8_t body[1 + SC_PUBKEY_LEN], frame[SC_FRAME_HDR + sizeof(body)];
+			int bn = sc_receipt_key_encode(body, sizeof(body), n->s->receipt_pub);
+			int fn = bn > 0 ? sc_frame_encode(frame, sizeof(frame), body, (size_t)bn) : -1;
+
+			evbuffer_drain(in, len);
+			if (fn > 0)
+				bufferevent_write(bev, frame, (size_t)fn);
+			continue;
+		}
+		j = job_new(c, type == SC_MSG_GET_CHALLENGE ? JOB_CHALLENGE :
+			       type == SC_MSG_SUBMIT ? JOB_SUBMIT : JOB_REJECT);
+		if (!j) {
+			conn_free(c);
+			return;
+		}
+		evbuffer_remove(in, j->body, len);
+		j->body_len = len;
+		if (j->kind == JOB_REJECT)
+			srv_job_reply_error(j, SC_RES_MALFORMED, "unknown message type");
+		dispatch(c, j);
+	}
+}
+
+static void conn_new(struct srv_net *n, evutil_socket_t fd, const char *peer)
+{
+	struct srv *s = n->s;
+	struct timeval idle = {s->cfg.idle_timeout, 0};
+	struct srv_conn *c;
+
+	if (n->draining || n->nconns >= s->cfg.max_conns) {
+		atomic_fetch_add(&srv_metrics.peers_dropped, 1);
+		log_debug("peer %s refused: %s", peer, n->draining ? "draining" : "--max-conns");
+		evutil_closesocket(fd);
+		return;
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		evutil_closesocket(fd);
+		return;
+	}
+	c->bev = bufferevent_socket_new(n->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (!c->bev) {
+		evutil_closesocket(fd);
+		free(c);
+		return;
+	}
+	c->net = n;
+	c->serial = ++n->serial;
+	snprintf(c->peer, sizeof(c->peer), "%s", peer);
+	c->next = n->conns;
+	if (n->conns)
+		n->conns->prev = c;
+	n->conns = c;
+	n->nconns++;
+	atomic_fetch_add(&srv_metrics.connections, 1);
+	bufferevent_setcb(c->bev, conn_read, conn_write_done, conn_event, c);
+	/* Bounds how long a silent peer holds a slot, and an input buffer. */
+	bufferevent_set_timeouts(c->bev, &idle, &idle);
+	bufferevent_setwatermark(c->bev, EV_READ, 0, SC_FRAME_HDR + SRV_FRAME_CAP);
+	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+}
+
+static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
+		      int salen, void *arg)
+{
+	char peer[64] = "unix";
+
+	(void)l;
+	(void)salen;
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
+		char ip[INET_ADDRSTRLEN];
+
+		inet_ntop(AF_INET, &in->sin_addr, ip, sizeof(ip));
+		snprintf(peer, sizeof(peer), "%s:%u", ip, ntohs(in->sin_port));
+	} else if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
+		char ip[INET6_ADDRSTRLEN];
+
+		inet_ntop(AF_INET6, &in6->sin6_addr, ip, sizeof(ip));
+		snprintf(peer, sizeof(peer), "[%s]:%u", ip, ntohs(in6->sin6_port));
+	}
+	conn_new(arg, fd, peer);
+}
+
+static void on_accept_error(struct evconnlistener *l, void *arg)
+{
+	(void)l;
+	(void)arg;
+	/* EMFILE and friends: the listener retries on the next readiness. */
+	log_warn("accept");
+}
+
+/* Writes the finished jobs' replies; runs on the loop. */
+static void on_done(evutil_socket_t fd, short what, void *arg)
+{
+	struct srv_net *n = arg;
+	struct srv_job *j, *next;
+
+	(void)fd;
+	(void)what;
+	pthread_mutex_lock(&n->mu);
+	j = n->done_head;
+	n->done_head = n->done_tail = NULL;
+	pthread_mutex_unlock(&n->mu);
+	for (; j; j = next) {
+		struct srv_conn *c = j->conn;
+		uint8_t frame[SC_FRAME_HDR + sizeof(j->reply)];
+		int len;
+
+		next = j->next;
+		n->in_flight--;
+		atomic_fetch_sub(&srv_metrics.in_flight, 1);
+		c->busy = 0;
+		if (!c->bev) {
+			conn_free(c); /* the peer left while we worked */
+			free(j);
+			continue;
+		}
+		len = sc_frame_encode(frame, sizeof(frame), j->reply, j->reply_len);
+		if (len > 0)
+			bufferevent_write(c->bev, frame, (size_t)len);
+		if (len <= 0 || j->close_after || n->draining) {
+			c->closing = 1;
+			bufferevent_disable(c->bev, EV_READ);
+			if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
+				conn_free(c);
+		} else {
+			bufferevent_enable(c->bev, EV_READ);
+			conn_read(c->bev, c); /* frames that arrived meanwhile */
+		}
+		free(j);
+	}
+}
+
+void srv_net_complete(struct srv_net *n, struct srv_job *j)
+{
+	j->next = NULL;
+	pthread_mutex_lock(&n->mu);
+	if (n->done_tail)
+		n->done_tail->next = j;
+	else
+		n->done_head = j;
+	n->done_tail = j;
+	pthread_mutex_unlock(&n->mu);
+	event_active(n->done_ev, 0, 0);
+}
+
+static struct evconnlistener *listen_tcp(struct srv_net *n, const char *addr, char *err,
+					 size_t errlen)
+{
+	struct addrinfo hints, *ai = NULL;
+	struct evconnlistener *l;
+	char host[128], port[16];
+	int p;
+
+	if (srv_split_addr(addr, host, sizeof(host), &p) != 0) {
+		snprintf(err, errlen, "'%s' is not HOST:PORT", addr);
+		return NULL;
+	}
+	snprintf(port, sizeof(port), "%d", p);
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	if (getaddrinfo(host, port, &hints, &ai) != 0 || !ai) {
+		snprintf(err, errlen, "cannot resolve %s", addr);
+		return NULL;
+	}
+	l = evconnlistener_new_bind(n->base, on_accept, n,
+				    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC,
+				    512, ai->ai_addr, (int)ai->ai_addrlen);
+	freeaddrinfo(ai);
+	if (!l)
+		snprintf(err, errlen, "cannot listen on %s: %s", addr, strerror(errno));
+	return l;
+}
+
+static struct evconnlistener *listen_unix(struct srv_net *n, const char *path, char *err,
+					  size_t errlen)
+{
+	struct sockaddr_un sun;
+	struct evconnlistener *l;
+	struct stat st;
+	int fd;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sun.sun_path)) {
+		snprintf(err, errlen, "socket path too long: %s", path);
+		return NULL;
+	}
+	memcpy(sun.sun_path, path, strlen(path));
+	/* A socket left by a killed server is ours to replace; anything else
+	 * at that path is not. */
+	if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode))
+		unlink(path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0 || listen(fd, 512) != 0) {
+		snprintf(err, errlen, "cannot listen on %s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	chmod(path, 0660);
+	l = evconnlistener_new(n->base, on_accept, n, LEV_OPT_CLOSE_ON_FREE, -1, fd);
+	if (!l) {
+		snprintf(err, errlen, "cannot listen on %s", path);
+		close(fd);
+	}
+	return l;
+}
+
+struct srv_net *srv_net_start(struct srv *s, struct event_base *base, char *err, size_t errlen)
+{
+	struct srv_net *n = calloc(1, sizeof(*n));
+
+	if (!n) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	n->s = s;
+	n->base = base;
+	pthread_mutex_init(&n->mu, NULL);
+	n->done_ev = event_new(base, -1, 0, on_done, n);
+	if (!n->done_ev)
+		goto fail;
+	if (s->cfg.tcp_addr[0] && !(n->tcp = listen_tcp(n, s->cfg.tcp_addr, err, errlen)))
+		goto fail;
+	if (s->cfg.unix_path[0] && !(n->unx = listen_unix(n, s->cfg.unix_path, err, errlen)))
+		goto fail;
+	if (n->tcp)
+		evconnlistener_set_error_cb(n->tcp, on_accept_error);
+	if (n->unx)
+		evconnlistener_set_error_cb(n->unx, on_accept_error);
+	return n;
+fail:
+	srv_net_free(n);
+	return NULL;
+}
+
+void srv_net_drain(struct srv_net *n)
+{
+	struct srv_conn *c, *next;
+
+	n->draining = 1;
+	if (n->tcp)
+		evconnlistener_disable(n->tcp);
+	if (n->unx)
+		evconnlistener_disable(n->unx);
+	/* Idle peers go now; busy ones once their reply is out. */
+	for (c = n->conns; c; c = next) {
+		next = c->next;
+		if (!c->busy && !c->closing)
+			conn_free(c);
+	}
+}
+
+int srv_net_idle(struct srv_net *n)
+{
+	return n->in_flight == 0 && n->nconns == 0;
+}
+
+void srv_net_free(struct srv_net *n)
+{
+	struct srv_job *j, *next;
+
+	if (!n)
+		return;
+	while (n->conns) {
+		n->conns->busy = 0;
+		conn_free(n->conns);
+	}
+	for (j = n->done_head; j; j = next) {
+		next = j->next;
+		free(j);
+	}
+	if (n->tcp)
+		evconnlistener_free(n->tcp);
+	if (n->unx) {
+		evconnlistener_free(n->unx);
+		unlink(n->s->cfg.unix_path);
+	}
+	if (n->done_ev)
+		event_free(n->done_ev);
+	pthread_mutex_destroy(&n->mu);
+	free(n);
+}

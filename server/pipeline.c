@@ -1,0 +1,454 @@
+/* One submission from bytes to reply: parse -> cheap checks -> exactly-once
+ * lookup -> challenge -> card -> signature -> joint password (on a verify
+ * thread, reading only), then counter -> execute -> signed receipt (on the
+ * writer thread, inside its transaction). Unauthenticated input reaches the
+ * database only as an audit row. */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include "common/errors.h"
+#include "common/hex.h"
+#include "server.h"
+
+/* A precheck outcome besides a result code. */
+#define GO_ON (-1)
+#define DB_FAILED (-2)
+
+void srv_job_reply_error(struct srv_job *j, int code, const char *detail)
+{
+	int n;
+
+	j->code = code;
+	if (detail && detail != j->detail)
+		snprintf(j->detail, sizeof(j->detail), "%s", detail);
+	n = sc_result_encode(j->reply, sizeof(j->reply), (uint8_t)code, NULL, 0, NULL, 0,
+			     j->detail[0] ? j->detail : sc_result_message(code));
+	j->reply_len = n > 0 ? (size_t)n : 0;
+}
+
+__attribute__((format(printf, 3, 4)))
+static int decide(struct srv_job *j, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(j->detail, sizeof(j->detail), fmt, ap);
+	va_end(ap);
+	srv_job_reply_error(j, code, j->detail);
+	return code;
+}
+
+static int reply_receipt(struct srv_job *j, const uint8_t *body, size_t body_len,
+			 const uint8_t *sig, size_t sig_len)
+{
+	int n = sc_result_encode(j->reply, sizeof(j->reply), SC_RES_OK, body, body_len, sig,
+				 sig_len, "");
+
+	if (n < 0)
+		return DB_FAILED;
+	j->reply_len = (size_t)n;
+	j->code = SC_RES_OK;
+	j->detail[0] = '\0';
+	return SC_RES_OK;
+}
+
+/* The stored receipt of transfer id, as the reply. */
+static int replay_receipt(struct srv_db *db, struct srv_job *j, int64_t id)
+{
+	sqlite3_stmt *st = srv_stmt(db, ST_RECEIPT_GET);
+	int rc;
+
+	if (!st)
+		return DB_FAILED;
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return DB_FAILED;
+	}
+	rc = reply_receipt(j, sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0),
+			   sqlite3_column_blob(st, 1), (size_t)sqlite3_column_bytes(st, 1));
+	sqlite3_reset(st);
+	return rc;
+}
+
+/* The checks that need the database but no crypto, in the issue's order,
+ * with exactly-once first: an identical resubmission of an executed transfer
+ * gets its receipt even though its challenge is used by now. */
+static int precheck(struct srv_db *db, struct srv_job *j, struct srv_card *card)
+{
+	sqlite3_stmt *st = srv_stmt(db, ST_TRANSFER_BY_ATC);
+	char hex[2 * SC_CARD_ID_LEN + 1];
+	int rc;
+
+	if (!st)
+		return DB_FAILED;
+	sc_hex_encode(hex, j->sub.card_id, SC_CARD_ID_LEN);
+	sqlite3_bind_blob(st, 1, j->sub.card_id, SC_CARD_ID_LEN, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, j->sub.atc);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(st, 0);
+		int same = sqlite3_column_bytes(st, 1) == SC_HASH_LEN &&
+			   memcmp(sqlite3_column_blob(st, 1), j->sub_hash, SC_HASH_LEN) == 0;
+
+		sqlite3_reset(st);
+		if (same)
+			return replay_receipt(db, j, id);
+		return decide(j, SC_RES_IDEMPOTENCY_CONFLICT,
+			      "card %s counter %u was already used by transfer %lld", hex,
+			      (unsigned)j->sub.atc, (long long)id);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return DB_FAILED;
+
+	st = srv_stmt(db, ST_CHALLENGE_GET);
+	if (!st)
+		return DB_FAILED;
+	sqlite3_bind_blob(st, 1, j->tx.challenge, SC_CHALLENGE_LEN, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		sqlite3_reset(st);
+		if (rc != SQLITE_DONE)
+			return DB_FAILED;
+		return decide(j, SC_RES_CHALLENGE_INVALID, "this server never issued the challenge");
+	}
+	{
+		const char *tid = (const char *)sqlite3_column_text(st, 0);
+		int64_t expires = sqlite3_column_int64(st, 1);
+		int used = sqlite3_column_int(st, 2);
+		int same_terminal = tid && strcmp(tid, j->tx.terminal_id) == 0;
+
+		sqlite3_reset(st);
+		if (!same_terminal)
+			return decide(j, SC_RES_CHALLENGE_INVALID,
+				      "the challenge was issued to another terminal");
+		if (used)
+			return decide(j, SC_RES_CHALLENGE_INVALID, "the challenge was used already");
+		if (srv_now_ms() >= expires)
+			return decide(j, SC_RES_CHALLENGE_INVALID, "the challenge has expired");
+	}
+
+	rc = srv_card_get(db, j->sub.card_id, card);
+	if (rc < 0)
+		return DB_FAILED;
+	if (rc == 0 || card->status == CARD_PREPARED || !card->has_pubkey)
+		return decide(j, SC_RES_UNKNOWN_CARD, "card %s is not enrolled", hex);
+	if (card->status == CARD_BLOCKED)
+		return decide(j, SC_RES_CARD_BLOCKED, "card %s is blocked", hex);
+	return GO_ON;
+}
+
+/* Wrong passwords recorded against this signed message so far. */
+static int message_failures(struct srv_db *db, const struct srv_job *j)
+{
+	sqlite3_stmt *st = srv_stmt(db, ST_MSGFAIL_GET);
+	int n = 0, rc;
+
+	if (!st)
+		return DB_FAILED;
+	sqlite3_bind_blob(st, 1, j->signed_hash, SC_HASH_LEN, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		n = sqlite3_column_int(st, 0);
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? n : DB_FAILED;
+}
+
+static uint64_t elapsed_ns(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (uint64_t)((t1.tv_sec - t0->tv_sec) * 1000000000L + (t1.tv_nsec - t0->tv_nsec));
+}
+
+void srv_job_check(struct srv *s, struct srv_db *db, struct srv_job *j)
+{
+	uint8_t signed_data[SC_SIGNED_DATA_MAX];
+	uint8_t kcard[SC_KCARD_LEN];
+	struct srv_card card;
+	struct timespec t0;
+	EVP_PKEY *pub;
+	int n, rc, xl;
+
+	j->code = -1;
+	j->jp_ok = 0;
+	if ((rc = sc_submit_decode(&j->sub, j->body, j->body_len)) != 0) {
+		decide(j, SC_RES_MALFORMED, "SUBMIT: %s", sc_strerror(rc));
+		return;
+	}
+	if ((rc = sc_tx_decode(&j->tx, j->sub.tx, j->sub.tx_len)) != 0) {
+		decide(j, SC_RES_MALFORMED, "transaction: %s", sc_strerror(rc));
+		return;
+	}
+	xl = sc_scheme_x_len(j->tx.scheme);
+	if (xl < 0 || (size_t)xl != j->sub.x_len) {
+		decide(j, SC_RES_MALFORMED, "scheme %s takes a %d-byte X, not %zu",
+		       sc_scheme_name(j->tx.scheme), xl, j->sub.x_len);
+		return;
+	}
+	n = 0;
+	if (sc_tx_hash(j->sub.tx, j->sub.tx_len, j->tx_hash) != 0 ||
+	    srv_sha256(j->body, j->body_len, j->sub_hash) != 0 ||
+	    (n = sc_signed_data_build(signed_data, sizeof(signed_data), j->tx.scheme,
+				      j->sub.card_id, j->sub.atc, j->tx.challenge, j->tx_hash,
+				      j->sub.x, j->sub.x_len)) < 0 ||
+	    srv_sha256(signed_data, (size_t)n, j->signed_hash) != 0) {
+		decide(j, SC_RES_RETRY_LATER, "hashing failed");
+		return;
+	}
+	rc = precheck(db, j, &card);
+	if (rc == DB_FAILED) {
+		decide(j, SC_RES_RETRY_LATER, "the ledger could not be read");
+		return;
+	}
+	if (rc != GO_ON)
+		return;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	pub = srv_pubkey_import(card.pubkey);
+	rc = pub && srv_ecdsa_verify(pub, j->signed_hash, j->sub.sig, j->sub.sig_len);
+	EVP_PKEY_free(pub);
+	if (!rc) {
+		srv_metrics_verify(elapsed_ns(&t0));
+		decide(j, SC_RES_AUTH_FAILED, "the signature does not verify for this card");
+		return;
+	}
+	n = message_failures(db, j);
+	if (n == DB_FAILED) {
+		decide(j, SC_RES_RETRY_LATER, "the ledger could not be read");
+		return;
+	}
+	if (n >= SRV_MESSAGE_JP_LIMIT) {
+		srv_metrics_verify(elapsed_ns(&t0));
+		decide(j, SC_RES_AUTH_FAILED, "this signed message is void after %d wrong passwords",
+		       SRV_MESSAGE_JP_LIMIT);
+		return;
+	}
+	if (sc_kcard_derive(s->master_key, j->sub.card_id, kcard) != 0) {
+		decide(j, SC_RES_RETRY_LATER, "key derivation failed");
+		return;
+	}
+	j->jp_ok = sc_jp_check(j->tx.scheme, kcard, j->sub.jp, j->sub.x, j->sub.x_len) == 0;
+	sc_wipe(kcard, sizeof(kcard));
+	srv_metrics_verify(elapsed_ns(&t0));
+}
+
+static int audit(struct srv_db *db, const struct srv_job *j)
+{
+	sqlite3_stmt *st = srv_stmt(db, ST_AUDIT_INSERT);
+	int rc;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, srv_now_ms());
+	sqlite3_bind_text(st, 2, j->peer, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 3, j->body, (int)j->body_len, SQLITE_STATIC);
+	sqlite3_bind_int(st, 4, j->code);
+	sqlite3_bind_text(st, 5, j->detail, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* A wrong password on an authentic message: counted against the message
+ * and the card, which is blocked at the limit. */
+static int record_jp_failure(struct srv *s, struct srv_db *db, struct srv_job *j, int failures)
+{
+	sqlite3_stmt *st = srv_stmt(db, ST_MSGFAIL_ADD);
+	int card_failures, status, rc;
+
+	if (!st)
+		return DB_FAILED;
+	sqlite3_bind_blob(st, 1, j->signed_hash, SC_HASH_LEN, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, j->sub.card_id, SC_CARD_ID_LEN, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return DB_FAILED;
+	st = srv_stmt(db, ST_CARD_JP_FAIL);
+	if (!st)
+		return DB_FAILED;
+	sqlite3_bind_blob(st, 1, j->sub.card_id, SC_CARD_ID_LEN, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, s->cfg.card_jp_limit);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return DB_FAILED;
+	}
+	card_failures = sqlite3_column_int(st, 0);
+	status = sqlite3_column_int(st, 1);
+	while (sqlite3_step(st) == SQLITE_ROW)
+		;
+	sqlite3_reset(st);
+	if (status == CARD_BLOCKED) {
+		char hex[2 * SC_CARD_ID_LEN + 1];
+
+		sc_hex_encode(hex, j->sub.card_id, SC_CARD_ID_LEN);
+		log_warnx("card %s blocked after %d wrong joint passwords", hex, card_failures);
+		return decide(j, SC_RES_AUTH_FAILED,
+			      "wrong joint password; the card is now blocked");
+	}
+	return decide(j, SC_RES_AUTH_FAILED, "wrong joint password (%d of %d for this message)",
+		      failures + 1, SRV_MESSAGE_JP_LIMIT);
+}
+
+/* Debit, credit, counter, challenge, receipt: all or nothing, in the
+ * writer's transaction. */
+static int execute(struct srv *s, struct srv_db *db, struct srv_job *j,
+		   const struct srv_card *card)
+{
+	const struct sc_tx *tx = &j->tx;
+	uint8_t body[SC_RECEIPT_LEN], sig[SC_ECDSA_DER_MAX];
+	struct srv_account payer, payee;
+	struct sc_receipt r;
+	sqlite3_stmt *st;
+	int64_t id, counter;
+	int rc, siglen;
+
+	if (strcmp(tx->payer, card->account) != 0)
+		return decide(j, SC_RES_UNKNOWN_ACCOUNT, "payer %s is not the account of this card",
+			      tx->payer);
+	if (strcmp(tx->payer, tx->payee) == 0)
+		return decide(j, SC_RES_SAME_ACCOUNT, "payer and payee are both %s", tx->payer);
+	if ((rc = srv_account_get(db, tx->payer, &payer)) < 0)
+		return DB_FAILED;
+	if (rc == 0)
+		return decide(j, SC_RES_UNKNOWN_ACCOUNT, "no account %s", tx->payer);
+	if ((rc = srv_account_get(db, tx->payee, &payee)) < 0)
+		return DB_FAILED;
+	if (rc == 0 || (payee.flags & SRV_ACCOUNT_ISSUER))
+		return decide(j, SC_RES_UNKNOWN_ACCOUNT, "no account %s", tx->payee);
+	if (tx->currency != payer.currency || tx->currency != payee.currency)
+		return decide(j, SC_RES_CURRENCY_MISMATCH,
+			      "transaction in currency %u, payer account in %u, payee account in %u",
+			      tx->currency, payer.currency, payee.currency);
+	if (tx->amount > s->cfg.max_amount || tx->amount > (uint64_t)(INT64_MAX - payee.balance))
+		return decide(j, SC_RES_BAD_AMOUNT, "amount %llu is above the limit of %llu",
+			      (unsigned long long)tx->amount,
+			      (unsigned long long)s->cfg.max_amount);
+	if ((uint64_t)payer.balance < tx->amount)
+		return decide(j, SC_RES_INSUFFICIENT_FUNDS, "balance %lld, amount %llu",
+			      (long long)payer.balance, (unsigned long long)tx->amount);
+
+	id = srv_transfer_book(db, tx->payer, tx->payee, tx->amount, tx->currency,
+			       j->sub.card_id, j->sub.atc, j->tx_hash, j->sub_hash, srv_now_ms());
+	if (id < 0)
+		return DB_FAILED;
+	if (!(st = srv_stmt(db, ST_CARD_ACCEPT)))
+		return DB_FAILED;
+	sqlite3_bind_blob(st, 1, j->sub.card_id, SC_CARD_ID_LEN, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, j->sub.atc);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE || !(st = srv_stmt(db, ST_CHALLENGE_USE)))
+		return DB_FAILED;
+	sqlite3_bind_blob(st, 1, tx->challenge, SC_CHALLENGE_LEN, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE || !(st = srv_stmt(db, ST_COUNTER_NEXT)))
+		return DB_FAILED;
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return DB_FAILED;
+	}
+	counter = sqlite3_column_int64(st, 0);
+	while (sqlite3_step(st) == SQLITE_ROW)
+		;
+	sqlite3_reset(st);
+
+	memset(&r, 0, sizeof(r));
+	r.result = SC_RES_OK;
+	r.transfer_id = (uint64_t)id;
+	r.counter = (uint64_t)counter;
+	memcpy(r.card_id, j->sub.card_id, SC_CARD_ID_LEN);
+	r.atc = j->sub.atc;
+	memcpy(r.tx_hash, j->tx_hash, SC_HASH_LEN);
+	r.balance_after = (uint64_t)payer.balance - tx->amount;
+	r.currency = tx->currency;
+	if (sc_receipt_encode(body, sizeof(body), &r) != SC_RECEIPT_LEN ||
+	    (siglen = srv_ecdsa_sign(s->receipt_key, body, sizeof(body), sig)) < 0)
+		return DB_FAILED;
+	if (!(st = srv_stmt(db, ST_RECEIPT_INSERT)))
+		return DB_FAILED;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, counter);
+	sqlite3_bind_blob(st, 3, body, sizeof(body), SQLITE_STATIC);
+	sqlite3_bind_blob(st, 4, sig, siglen, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return DB_FAILED;
+	return reply_receipt(j, body, sizeof(body), sig, (size_t)siglen);
+}
+
+/* Writer stage of a SUBMIT whose checks the verify thread passed: the state
+ * may have moved since (another submission of the same message, a block),
+ * so the checks that read state run again here, under the write lock. */
+static int settle(struct srv *s, struct srv_db *db, struct srv_job *j)
+{
+	struct srv_card card;
+	int rc, failures;
+
+	if ((rc = precheck(db, j, &card)) != GO_ON)
+		return rc;
+	if ((failures = message_failures(db, j)) == DB_FAILED)
+		return DB_FAILED;
+	if (failures >= SRV_MESSAGE_JP_LIMIT)
+		return decide(j, SC_RES_AUTH_FAILED,
+			      "this signed message is void after %d wrong passwords",
+			      SRV_MESSAGE_JP_LIMIT);
+	if (!j->jp_ok)
+		return record_jp_failure(s, db, j, failures);
+	/* Only now, authenticated, may the counter matter: an unauthenticated
+	 * 2^32-1 never reaches this line, so it cannot burn the counter. */
+	if ((int64_t)j->sub.atc <= card.last_atc)
+		return decide(j, SC_RES_STALE_COUNTER, "counter %u is not above %lld",
+			      (unsigned)j->sub.atc, (long long)card.last_atc);
+	return execute(s, db, j, &card);
+}
+
+static int issue_challenge(struct srv *s, struct srv_db *db, struct srv_job *j)
+{
+	char tid[SC_TERMINAL_ID_MAX + 1];
+	uint8_t ch[SC_CHALLENGE_LEN];
+	sqlite3_stmt *st;
+	int n, rc;
+
+	if (sc_get_challenge_decode(j->body, j->body_len, tid) != 0) {
+		srv_job_reply_error(j, SC_RES_MALFORMED, "GET CHALLENGE: bad terminal id");
+		return 0;
+	}
+	if (srv_random(ch, sizeof(ch)) != 0 || !(st = srv_stmt(db, ST_CHALLENGE_INSERT)))
+		return -1;
+	sqlite3_bind_blob(st, 1, ch, sizeof(ch), SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, tid, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, srv_now_ms() + (int64_t)s->cfg.challenge_ttl * 1000);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return -1;
+	n = sc_challenge_encode(j->reply, sizeof(j->reply), ch, s->cfg.challenge_ttl);
+	if (n < 0)
+		return -1;
+	j->reply_len = (size_t)n;
+	j->code = SC_RES_OK;
+	atomic_fetch_add(&srv_metrics.challenges, 1);
+	return 0;
+}
+
+int srv_job_apply(struct srv *s, struct srv_db *db, struct srv_job *j)
+{
+	int rc;
+
+	if (j->kind == JOB_CHALLENGE)
+		return issue_challenge(s, db, j);
+	if (j->kind == JOB_SUBMIT && j->code < 0) {
+		rc = settle(s, db, j);
+		if (rc == DB_FAILED || rc < 0)
+			return -1;
+	}
+	if (audit(db, j) != 0)
+		return -1;
+	return 0;
+}

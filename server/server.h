@@ -1,0 +1,283 @@
+/* sigcard-server's private header: the issuer's back end. Prototypes are
+ * grouped by the file that defines them. */
+#ifndef SC_SERVER_H
+#define SC_SERVER_H
+
+#include <limits.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sqlite3.h>
+#include <openssl/evp.h>
+#include "common/errors.h"
+#include "common/scheme.h"
+#include "common/submit.h"
+#include "common/tx.h"
+
+#define SRV_PATH_MAX 512
+#define SRV_FRAME_CAP 4096u          /* largest --max-frame */
+#define SRV_MESSAGE_JP_LIMIT 3       /* wrong passwords after which a signed message is void */
+#define SRV_DEFAULT_TCP "127.0.0.1:7460"
+#define SRV_DEFAULT_HTTP "127.0.0.1:7461"
+#define SRV_EQUITY_PREFIX "EQUITY-"  /* issuer equity account: EQUITY-<alpha currency> */
+#define SRV_ACCOUNT_ISSUER 1         /* account flag: may go negative (issuer equity) */
+
+struct srv_config {
+	char data_dir[SRV_PATH_MAX];     /* holds the files below unless overridden */
+	char db_path[SRV_PATH_MAX];      /* SQLite ledger */
+	char master_key_path[SRV_PATH_MAX];
+	char receipt_key_path[SRV_PATH_MAX];
+	char tcp_addr[128];              /* HOST:PORT, or "" for none */
+	char unix_path[SRV_PATH_MAX];    /* submission socket, or "" for none */
+	char http_addr[128];             /* HOST:PORT, or "" for none */
+	int foreground;                  /* -d: stay in front, log to stderr */
+	int workers;                     /* verify threads */
+	int max_conns;
+	size_t max_frame;                /* largest frame body accepted */
+	uint32_t challenge_ttl;          /* seconds a challenge stays valid */
+	int card_jp_limit;               /* wrong passwords that block a card */
+	uint64_t max_amount;             /* per-transfer limit, minor units */
+	int idle_timeout;                /* seconds a peer may stay silent mid-request */
+	int batch_max;                   /* most submissions per commit */
+};
+
+/* ---- log.c: stderr in the foreground, syslog as a daemon */
+void log_init(const char *ident, int to_stderr);
+void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* ---- store.c: one SQLite connection with its prepared statements */
+enum srv_stmt {
+	ST_ACCOUNT_GET,
+	ST_ACCOUNT_INSERT,
+	ST_ACCOUNT_ADD,
+	ST_CARD_GET,
+	ST_CARD_INSERT,
+	ST_CARD_ENROL,
+	ST_CARD_STATUS,
+	ST_CARD_ACCEPT,
+	ST_CARD_JP_FAIL,
+	ST_CHALLENGE_INSERT,
+	ST_CHALLENGE_GET,
+	ST_CHALLENGE_USE,
+	ST_CHALLENGE_PURGE,
+	ST_TRANSFER_BY_ATC,
+	ST_TRANSFER_INSERT,
+	ST_RECEIPT_GET,
+	ST_RECEIPT_INSERT,
+	ST_COUNTER_NEXT,
+	ST_MSGFAIL_GET,
+	ST_MSGFAIL_ADD,
+	ST_AUDIT_INSERT,
+	ST_COUNT
+};
+
+struct srv_db {
+	sqlite3 *db;
+	sqlite3_stmt *st[ST_COUNT];      /* prepared lazily, kept for the connection's life */
+};
+
+#define SRV_SCHEMA_VERSION 2
+/* Opens path; a writable open creates and migrates the schema up to
+ * target_version (SRV_SCHEMA_VERSION outside tests). 0 or -1 with err set. */
+int srv_db_open(struct srv_db *d, const char *path, int readonly, int target_version,
+		char *err, size_t errlen);
+void srv_db_close(struct srv_db *d);
+sqlite3_stmt *srv_stmt(struct srv_db *d, enum srv_stmt id); /* reset, bindings cleared */
+int srv_db_exec(struct srv_db *d, const char *sql);         /* SQLITE_OK or the error */
+int srv_db_version(struct srv_db *d);                       /* schema version, -1 on error */
+
+/* ---- ledger.c: accounts, cards and the books */
+struct srv_account {
+	char id[SC_ACCOUNT_MAX + 1];
+	uint16_t currency;
+	int64_t balance;                 /* minor units */
+	int flags;                       /* SRV_ACCOUNT_ISSUER */
+};
+
+enum srv_card_status { CARD_PREPARED = 0, CARD_ACTIVE = 1, CARD_BLOCKED = 2 };
+
+struct srv_card {
+	uint8_t id[SC_CARD_ID_LEN];
+	char account[SC_ACCOUNT_MAX + 1];
+	uint8_t pubkey[SC_PUBKEY_LEN];
+	int has_pubkey;
+	int status;                      /* enum srv_card_status */
+	int64_t last_atc;                /* -1 before the first accepted transfer */
+	int jp_failures;                 /* wrong passwords since the last accepted transfer */
+};
+
+const char *srv_card_status_name(int status);
+/* 1 found, 0 not found, -1 database error. */
+int srv_account_get(struct srv_db *d, const char *id, struct srv_account *a);
+int srv_card_get(struct srv_db *d, const uint8_t id[SC_CARD_ID_LEN], struct srv_card *c);
+/* Creates account id in currency with an opening balance booked from the
+ * issuer's equity account in that currency (created on first use). Runs in
+ * its own transaction. 0, or -1 with a message in err. */
+int srv_account_create(struct srv_db *d, const char *id, uint16_t currency, uint64_t opening,
+		       char *err, size_t errlen);
+/* Books amount from payer to payee (balances and a transfer row), no
+ * checks beyond the database's; the caller holds the transaction. Returns
+ * the transfer id or -1. card_id NULL for a booking that is not a card's. */
+int64_t srv_transfer_book(struct srv_db *d, const char *payer, const char *payee,
+			  uint64_t amount, uint16_t currency, const uint8_t *card_id,
+			  uint32_t atc, const uint8_t tx_hash[SC_HASH_LEN],
+			  const uint8_t sub_hash[SC_HASH_LEN], int64_t now_ms);
+int srv_card_prepare(struct srv_db *d, const uint8_t id[SC_CARD_ID_LEN], const char *account,
+		     char *err, size_t errlen);
+int srv_card_enrol(struct srv_db *d, const uint8_t id[SC_CARD_ID_LEN], const char *account,
+		   const uint8_t pubkey[SC_PUBKEY_LEN], char *err, size_t errlen);
+int srv_card_set_status(struct srv_db *d, const uint8_t id[SC_CARD_ID_LEN], int status,
+			char *err, size_t errlen);
+/* The books' invariants: per currency Σ balances = 0, every balance equals
+ * its credits minus its debits, no customer balance below zero. 0 if all
+ * hold, else -1 with the first broken one in err. */
+int srv_ledger_check(struct srv_db *d, char *err, size_t errlen);
+int64_t srv_now_ms(void);
+
+/* ---- keys.c: the issuer master key, the receipt key, ECDSA checks */
+int srv_master_key_create(const char *path, char *err, size_t errlen);
+/* Refuses a key file that group or others may read. */
+int srv_master_key_load(const char *path, uint8_t key[SC_MASTER_KEY_LEN], char *err,
+			size_t errlen);
+int srv_receipt_key_create(const char *path, char *err, size_t errlen);
+EVP_PKEY *srv_receipt_key_load(const char *path, char *err, size_t errlen);
+/* SEC1 uncompressed public key of k. */
+int srv_pubkey_export(EVP_PKEY *k, uint8_t out[SC_PUBKEY_LEN]);
+/* A P-256 public key from its SEC1 uncompressed form, checked on the curve. */
+EVP_PKEY *srv_pubkey_import(const uint8_t pub[SC_PUBKEY_LEN]);
+/* 0 if sig is strict DER (minimal, no trailing bytes) with r and s in
+ * [1, n-1], else -1. */
+int srv_ecdsa_der_strict(const uint8_t *sig, size_t sig_len);
+/* 1 valid, 0 invalid: strict DER first, then ECDSA P-256 over digest. */
+int srv_ecdsa_verify(EVP_PKEY *pub, const uint8_t digest[32], const uint8_t *sig, size_t sig_len);
+/* DER signature of SHA-256(msg) into sig (SC_ECDSA_DER_MAX bytes); length or -1. */
+int srv_ecdsa_sign(EVP_PKEY *key, const uint8_t *msg, size_t len, uint8_t *sig);
+int srv_sha256(const uint8_t *in, size_t len, uint8_t out[32]);
+int srv_random(uint8_t *out, size_t n);
+
+/* ---- metrics.c: counters for /metrics, updated from every thread */
+#define SRV_VERIFY_BUCKETS 10
+#define SRV_BATCH_BUCKETS 10
+struct srv_metrics {
+	atomic_ulong results[SC_RES_COUNT];   /* submissions by result */
+	atomic_ulong challenges;
+	atomic_ulong verify_le[SRV_VERIFY_BUCKETS]; /* cumulative is computed when printed */
+	atomic_ulong verify_count, verify_sum_ns;
+	atomic_ulong batch_le[SRV_BATCH_BUCKETS];
+	atomic_ulong batch_count, batch_sum;
+	atomic_long verify_queue, writer_queue, connections, in_flight;
+	atomic_ulong peers_dropped;
+};
+extern struct srv_metrics srv_metrics;
+void srv_metrics_verify(uint64_t ns);
+void srv_metrics_batch(unsigned n);
+/* Prometheus text exposition into buf; length written. */
+size_t srv_metrics_render(char *buf, size_t cap);
+
+/* ---- pipeline.c: one submission from bytes to reply */
+enum srv_job_kind { JOB_CHALLENGE, JOB_SUBMIT, JOB_REJECT };
+
+struct srv_job {
+	enum srv_job_kind kind;
+	void *conn;                       /* the network side's peer; opaque here */
+	uint64_t conn_serial;             /* which incarnation of conn asked */
+	char peer[64];                    /* for the audit log */
+	uint8_t body[SRV_FRAME_CAP];      /* the raw request body */
+	size_t body_len;
+	/* filled by the worker */
+	struct sc_submit sub;
+	struct sc_tx tx;
+	uint8_t tx_hash[SC_HASH_LEN];
+	uint8_t signed_hash[SC_HASH_LEN]; /* SHA-256 of the signed data */
+	uint8_t sub_hash[SC_HASH_LEN];    /* SHA-256 of the whole SUBMIT body */
+	int jp_ok;                        /* signature verified and password right */
+	int code;                         /* decided result, or -1 while undecided */
+	char detail[128];                 /* for the person reading the result */
+	/* the reply, built by whoever decides */
+	uint8_t reply[SC_RESULT_MSG_MAX];
+	size_t reply_len;
+	int close_after;                  /* drop the peer once the reply is out */
+	struct srv_job *next;
+};
+
+struct srv; /* daemon state, daemon.c */
+
+/* Verify-thread stage: parse, cheap checks, challenge, card, signature,
+ * password. Reads only. */
+void srv_job_check(struct srv *s, struct srv_db *db, struct srv_job *j);
+/* Writer stage, inside the writer's transaction: re-checks what may have
+ * changed, then records the outcome. Returns 0, or -1 if the database failed
+ * (the caller rolls the job back and answers RETRY_LATER). */
+int srv_job_apply(struct srv *s, struct srv_db *db, struct srv_job *j);
+/* Builds j->reply for a non-OK code. */
+void srv_job_reply_error(struct srv_job *j, int code, const char *detail);
+
+/* ---- daemon.c: the threads and queues of the running server */
+struct srv_queue {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct srv_job *head, *tail;
+	long depth;
+	int closed;
+};
+
+struct srv {
+	struct srv_config cfg;
+	uint8_t master_key[SC_MASTER_KEY_LEN];
+	EVP_PKEY *receipt_key;
+	uint8_t receipt_pub[SC_PUBKEY_LEN];
+	struct srv_queue verify_q, writer_q;
+	pthread_t *verify_threads;
+	pthread_t writer_thread;
+	pthread_t http_thread;
+	int http_running;
+	struct srv_net *net;
+	struct srv_http *http;
+	atomic_int stopping;
+};
+
+int srv_queue_init(struct srv_queue *q);
+void srv_queue_push(struct srv_queue *q, struct srv_job *j);
+/* Up to max jobs, waiting while empty; NULL once closed and empty. */
+struct srv_job *srv_queue_pop(struct srv_queue *q, int max);
+void srv_queue_close(struct srv_queue *q);
+/* Starts everything, runs until SIGTERM/SIGINT (or srv_stop), drains and
+ * closes. 0 on a clean stop. */
+int srv_run(const struct srv_config *cfg);
+/* Asks a running srv_run (in this process) to drain and return. */
+void srv_stop(void);
+
+/* ---- net.c: listeners, peers, frames, on the event loop */
+struct srv_net;
+struct event_base;
+struct srv_net *srv_net_start(struct srv *s, struct event_base *base, char *err, size_t errlen);
+/* A finished job, from any thread: the reply goes out on the loop. */
+void srv_net_complete(struct srv_net *n, struct srv_job *j);
+/* Stops accepting and reading; returns when no request is in flight. */
+void srv_net_drain(struct srv_net *n);
+int srv_net_idle(struct srv_net *n);
+void srv_net_free(struct srv_net *n);
+
+/* ---- http.c: the read-only JSON API and /metrics, on its own thread */
+struct srv_http;
+struct srv_http *srv_http_start(struct srv *s, char *err, size_t errlen);
+void srv_http_stop(struct srv_http *h);
+
+/* ---- admin.c: the issuer's commands */
+int srv_admin(const struct srv_config *cfg, int argc, char **argv, const char *opt_currency,
+	      const char *opt_balance, const char *opt_card_id, const char *opt_account,
+	      const char *opt_out, const char *opt_record);
+
+/* ---- config.c: addresses and defaults */
+void srv_config_defaults(struct srv_config *c);
+/* Fills the paths not given from data_dir. */
+void srv_config_paths(struct srv_config *c);
+/* "HOST:PORT" into host and port; 0 or -1. */
+int srv_split_addr(const char *addr, char *host, size_t hostlen, int *port);
+
+#endif

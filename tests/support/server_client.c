@@ -1,0 +1,154 @@
+/* A blocking client of the server submission protocol
+ * (tests/support/server_client.h). */
+#include <errno.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+#include "common/frame.h"
+#include "server_client.h"
+
+int sclient_connect(const char *addr)
+{
+	int fd;
+
+	if (strncmp(addr, "tcp:", 4) == 0) {
+		struct addrinfo hints, *ai = NULL;
+		char host[128];
+		const char *colon = strrchr(addr + 4, ':');
+
+		if (!colon || (size_t)(colon - addr - 4) >= sizeof(host))
+			return -1;
+		memcpy(host, addr + 4, (size_t)(colon - addr - 4));
+		host[colon - addr - 4] = '\0';
+		memset(&hints, 0, sizeof(hints));
+		hints.ai_socktype = SOCK_STREAM;
+		if (getaddrinfo(host, colon + 1, &hints, &ai) != 0)
+			return -1;
+		fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd >= 0 && connect(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
+			close(fd);
+			fd = -1;
+		}
+		freeaddrinfo(ai);
+		return fd;
+	} else {
+		struct sockaddr_un sun;
+		const char *path = strncmp(addr, "unix:", 5) == 0 ? addr + 5 : addr;
+
+		memset(&sun, 0, sizeof(sun));
+		sun.sun_family = AF_UNIX;
+		if (strlen(path) >= sizeof(sun.sun_path))
+			return -1;
+		memcpy(sun.sun_path, path, strlen(path));
+		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd >= 0 && connect(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0) {
+			close(fd);
+			fd = -1;
+		}
+		return fd;
+	}
+}
+
+static int write_all(int fd, const uint8_t *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+static int read_all(int fd, uint8_t *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t r = read(fd, p, n);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return r == 0 ? 0 : -1;
+		p += r;
+		n -= (size_t)r;
+	}
+	return 1;
+}
+
+int sclient_send(int fd, const uint8_t *body, size_t len)
+{
+	uint8_t frame[SC_FRAME_HDR + 4096];
+	int n = sc_frame_encode(frame, sizeof(frame), body, len);
+
+	return n > 0 ? write_all(fd, frame, (size_t)n) : -1;
+}
+
+int sclient_recv(int fd, uint8_t *buf, size_t cap)
+{
+	uint8_t hdr[SC_FRAME_HDR];
+	size_t len;
+	int rc = read_all(fd, hdr, sizeof(hdr));
+
+	if (rc <= 0)
+		return rc;
+	len = (size_t)hdr[0] << 8 | hdr[1];
+	if (len == 0 || len > cap)
+		return -1;
+	rc = read_all(fd, buf, len);
+	return rc == 1 ? (int)len : -1;
+}
+
+int sclient_challenge(int fd, const char *terminal_id, uint8_t challenge[SC_CHALLENGE_LEN],
+		      int *code)
+{
+	uint8_t body[64], reply[SC_RESULT_MSG_MAX];
+	struct sc_result_msg m;
+	uint32_t ttl;
+	int n = sc_get_challenge_encode(body, sizeof(body), terminal_id);
+
+	*code = -1;
+	if (n <= 0 || sclient_send(fd, body, (size_t)n) != 0)
+		return -1;
+	n = sclient_recv(fd, reply, sizeof(reply));
+	if (n <= 0)
+		return -1;
+	if (sc_challenge_decode(reply, (size_t)n, challenge, &ttl) == 0)
+		return 0;
+	if (sc_result_decode(&m, reply, (size_t)n) == 0)
+		*code = m.code;
+	return -1;
+}
+
+int sclient_raw(int fd, const uint8_t *body, size_t len, uint8_t *reply, size_t *reply_len,
+		struct sc_result_msg *m)
+{
+	int n;
+
+	if (sclient_send(fd, body, len) != 0)
+		return -1;
+	n = sclient_recv(fd, reply, SC_RESULT_MSG_MAX);
+	if (n <= 0)
+		return -1;
+	*reply_len = (size_t)n;
+	if (sc_result_decode(m, reply, (size_t)n) != 0)
+		return -1;
+	return m->code;
+}
+
+int sclient_submit(int fd, const struct sc_submit *s, uint8_t *reply, size_t *reply_len,
+		   struct sc_result_msg *m)
+{
+	uint8_t body[SC_SUBMIT_MSG_MAX];
+	int n = sc_submit_encode(body, sizeof(body), s);
+
+	if (n <= 0)
+		return -1;
+	return sclient_raw(fd, body, (size_t)n, reply, reply_len, m);
+}

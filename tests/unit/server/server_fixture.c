@@ -1,0 +1,256 @@
+/* The unit tests' real server (server_fixture.h). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <openssl/evp.h>
+#include "server_fixture.h"
+
+static void *serve(void *arg)
+{
+	struct fx *f = arg;
+
+	srv_run(&f->cfg);
+	return NULL;
+}
+
+static int card_setup(struct fx *f, struct srv_db *db, struct soft_card *c, uint8_t idbyte,
+		      const char *account)
+{
+	uint8_t id[SC_CARD_ID_LEN] = {0x5c, 0, 0, 0, 0, 0, 0, idbyte};
+	uint8_t k[SC_KCARD_LEN];
+	char err[256];
+
+	if (sc_kcard_derive(f->master, id, k) != 0 || soft_card_new(c, id, k, account) != 0)
+		return -1;
+	if (srv_card_prepare(db, id, account, err, sizeof(err)) != 0 ||
+	    srv_card_enrol(db, id, account, c->pubkey, err, sizeof(err)) != 0) {
+		fprintf(stderr, "card setup: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+int fx_setup(struct fx *f, void (*tweak)(struct srv_config *))
+{
+	struct srv_db db;
+	EVP_PKEY *rk;
+	char err[256];
+	const char *tmp = getenv("TMPDIR");
+
+	memset(f, 0, sizeof(*f));
+	snprintf(f->dir, sizeof(f->dir), "%s/sc-server-test.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(f->dir))
+		return -1;
+	srv_config_defaults(&f->cfg);
+	snprintf(f->cfg.data_dir, sizeof(f->cfg.data_dir), "%s", f->dir);
+	srv_config_paths(&f->cfg);
+	snprintf(f->sock, sizeof(f->sock), "%s", f->cfg.unix_path);
+	f->cfg.tcp_addr[0] = '\0';
+	f->cfg.http_addr[0] = '\0';
+	f->cfg.foreground = 1;
+	f->cfg.workers = 2;
+	if (tweak)
+		tweak(&f->cfg);
+	log_init("test", 1);
+	if (srv_master_key_create(f->cfg.master_key_path, err, sizeof(err)) != 0 ||
+	    srv_receipt_key_create(f->cfg.receipt_key_path, err, sizeof(err)) != 0 ||
+	    srv_master_key_load(f->cfg.master_key_path, f->master, err, sizeof(err)) != 0 ||
+	    !(rk = srv_receipt_key_load(f->cfg.receipt_key_path, err, sizeof(err)))) {
+		fprintf(stderr, "fixture: %s\n", err);
+		return -1;
+	}
+	srv_pubkey_export(rk, f->receipt_pub);
+	EVP_PKEY_free(rk);
+	if (srv_db_open(&db, f->cfg.db_path, 0, SRV_SCHEMA_VERSION, err, sizeof(err)) != 0 ||
+	    srv_account_create(&db, "ALICE", 978, 100000, err, sizeof(err)) != 0 ||
+	    srv_account_create(&db, "BOB", 978, 0, err, sizeof(err)) != 0 ||
+	    srv_account_create(&db, "DAVE", 978, 0, err, sizeof(err)) != 0 ||
+	    srv_account_create(&db, "CAROL", 840, 5000, err, sizeof(err)) != 0) {
+		fprintf(stderr, "fixture: %s\n", err);
+		return -1;
+	}
+	if (card_setup(f, &db, &f->a1, 1, "ALICE") != 0 || card_setup(f, &db, &f->a2, 2, "ALICE") != 0 ||
+	    card_setup(f, &db, &f->b, 3, "BOB") != 0 || card_setup(f, &db, &f->c, 4, "CAROL") != 0)
+		return -1;
+	srv_db_close(&db);
+	if (srv_db_open(&f->db, f->cfg.db_path, 1, SRV_SCHEMA_VERSION, err, sizeof(err)) != 0)
+		return -1;
+	return fx_start(f);
+}
+
+int fx_start(struct fx *f)
+{
+	if (pthread_create(&f->thread, NULL, serve, f) != 0)
+		return -1;
+	f->running = 1;
+	for (int i = 0; i < 500; i++) {
+		int fd = sclient_connect(f->sock);
+
+		if (fd >= 0) {
+			close(fd);
+			return 0;
+		}
+		usleep(10000);
+	}
+	return -1;
+}
+
+void fx_stop(struct fx *f)
+{
+	if (!f->running)
+		return;
+	/* srv_run may not have reached its loop if the test was quick. */
+	for (int i = 0; i < 100; i++) {
+		srv_stop();
+		if (pthread_tryjoin_np(f->thread, NULL) == 0) {
+			f->running = 0;
+			return;
+		}
+		usleep(20000);
+	}
+	pthread_join(f->thread, NULL);
+	f->running = 0;
+}
+
+void fx_teardown(struct fx *f)
+{
+	char cmd[300];
+
+	fx_stop(f);
+	srv_db_close(&f->db);
+	soft_card_free(&f->a1);
+	soft_card_free(&f->a2);
+	soft_card_free(&f->b);
+	soft_card_free(&f->c);
+	sc_wipe(f->master, sizeof(f->master));
+	if (!getenv("SC_KEEP")) {
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
+		if (system(cmd) != 0)
+			fprintf(stderr, "cannot remove %s\n", f->dir);
+	}
+}
+
+int fx_connect(struct fx *f)
+{
+	return sclient_connect(f->sock);
+}
+
+int fx_tx(int fd, struct sc_tx *tx, const char *tid, const char *payer, const char *payee,
+	  uint64_t amount, uint16_t currency, uint8_t scheme)
+{
+	int code;
+
+	memset(tx, 0, sizeof(*tx));
+	tx->version = SC_TX_VERSION;
+	tx->scheme = scheme;
+	tx->amount = amount;
+	tx->currency = currency;
+	snprintf(tx->payer, sizeof(tx->payer), "%s", payer);
+	snprintf(tx->payee, sizeof(tx->payee), "%s", payee);
+	snprintf(tx->payee_name, sizeof(tx->payee_name), "Shop of %s", payee);
+	snprintf(tx->terminal_id, sizeof(tx->terminal_id), "%s", tid);
+	tx->time = (uint64_t)time(NULL);
+	return sclient_challenge(fd, tid, tx->challenge, &code);
+}
+
+int fx_build_tx(struct fx *f, struct soft_card *c, const struct sc_tx *tx, uint32_t atc,
+		const char *jp, uint8_t *body, size_t *len)
+{
+	uint8_t txbuf[SC_TX_MAX_LEN];
+	struct sc_submit s;
+	int n;
+
+	(void)f;
+	if (soft_card_sign(c, tx, atc, jp, txbuf, &s) != 0)
+		return -1;
+	n = sc_submit_encode(body, SC_SUBMIT_MSG_MAX, &s);
+	if (n <= 0)
+		return -1;
+	*len = (size_t)n;
+	return 0;
+}
+
+int fx_build(struct fx *f, int fd, struct soft_card *c, uint32_t atc, const char *payee,
+	     uint64_t amount, uint8_t scheme, char *jp, uint8_t *body, size_t *len)
+{
+	struct srv_account a;
+	struct sc_tx tx;
+	char pw[SC_JP_DIGITS + 1];
+
+	if (srv_account_get(&f->db, c->account, &a) != 1)
+		return -1;
+	if (fx_tx(fd, &tx, "T-1", c->account, payee, amount, a.currency, scheme) != 0)
+		return -1;
+	soft_card_jp(pw);
+	if (jp)
+		memcpy(jp, pw, sizeof(pw));
+	return fx_build_tx(f, c, &tx, atc, pw, body, len);
+}
+
+int fx_send(int fd, const uint8_t *body, size_t len, struct fx_reply *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->code = sclient_raw(fd, body, len, r->buf, &r->len, &r->m);
+	return r->code;
+}
+
+int fx_receipt_ok(struct fx *f, const struct fx_reply *r, struct sc_receipt *out)
+{
+	uint8_t digest[32];
+	EVP_PKEY *k;
+	int ok;
+
+	if (r->code != SC_RES_OK || !r->m.receipt ||
+	    sc_receipt_decode(out, r->m.receipt, r->m.receipt_len) != 0)
+		return -1;
+	k = srv_pubkey_import(f->receipt_pub);
+	srv_sha256(r->m.receipt, r->m.receipt_len, digest);
+	ok = k && srv_ecdsa_verify(k, digest, r->m.sig, r->m.sig_len);
+	EVP_PKEY_free(k);
+	return ok ? 0 : -1;
+}
+
+int64_t fx_balance(struct fx *f, const char *account)
+{
+	struct srv_account a;
+
+	if (srv_account_get(&f->db, account, &a) != 1)
+		return INT64_MIN;
+	return a.balance;
+}
+
+struct srv_card fx_card(struct fx *f, const struct soft_card *c)
+{
+	struct srv_card k;
+
+	memset(&k, 0, sizeof(k));
+	srv_card_get(&f->db, c->id, &k);
+	return k;
+}
+
+long fx_count(struct fx *f, const char *sql)
+{
+	sqlite3_stmt *st;
+	long n = -1;
+
+	if (sqlite3_prepare_v2(f->db.db, sql, -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = (long)sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+int fx_ledger_ok(struct fx *f)
+{
+	char err[256];
+
+	if (srv_ledger_check(&f->db, err, sizeof(err)) != 0) {
+		fprintf(stderr, "ledger: %s\n", err);
+		return 0;
+	}
+	return 1;
+}

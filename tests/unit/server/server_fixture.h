@@ -1,0 +1,60 @@
+/* A real sigcard-server for the unit tests: keys, a SQLite ledger in a
+ * fresh temporary folder, accounts and software cards, and srv_run on a
+ * thread serving the Unix socket. */
+#ifndef SC_TESTS_SERVER_FIXTURE_H
+#define SC_TESTS_SERVER_FIXTURE_H
+
+#include <pthread.h>
+#include "server/server.h"
+#include "tests/support/server_client.h"
+#include "tests/support/soft_card.h"
+
+/* Accounts: ALICE 1000.00 EUR, BOB 0 EUR, DAVE 0 EUR, CAROL 50.00 USD.
+ * Cards: a1 and a2 of ALICE, b of BOB, c of CAROL. */
+struct fx {
+	char dir[128];
+	char sock[SRV_PATH_MAX];
+	struct srv_config cfg;
+	pthread_t thread;
+	int running;
+	uint8_t master[SC_MASTER_KEY_LEN];
+	uint8_t receipt_pub[SC_PUBKEY_LEN];
+	struct soft_card a1, a2, b, c;
+	struct srv_db db;                 /* the test's own reading connection */
+};
+
+struct fx_reply {
+	uint8_t buf[SC_RESULT_MSG_MAX];
+	size_t len;
+	struct sc_result_msg m;
+	int code;
+};
+
+/* tweak (may be NULL) adjusts the config before the server starts. */
+int fx_setup(struct fx *f, void (*tweak)(struct srv_config *));
+void fx_teardown(struct fx *f);
+int fx_start(struct fx *f);
+void fx_stop(struct fx *f);
+int fx_connect(struct fx *f);
+/* A transaction from card c's account to payee, on a fresh challenge got
+ * over fd for terminal "T-1", signed at atc with a new JP (copied to jp if
+ * not NULL). The SUBMIT body goes to body. 0 or -1. */
+int fx_build(struct fx *f, int fd, struct soft_card *c, uint32_t atc, const char *payee,
+	     uint64_t amount, uint8_t scheme, char *jp, uint8_t *body, size_t *len);
+/* As fx_build with every transaction field given. */
+int fx_build_tx(struct fx *f, struct soft_card *c, const struct sc_tx *tx, uint32_t atc,
+		const char *jp, uint8_t *body, size_t *len);
+/* A transaction with a fresh challenge for terminal tid. */
+int fx_tx(int fd, struct sc_tx *tx, const char *tid, const char *payer, const char *payee,
+	  uint64_t amount, uint16_t currency, uint8_t scheme);
+/* Round trip of a raw body; returns the result code (or -1). */
+int fx_send(int fd, const uint8_t *body, size_t len, struct fx_reply *r);
+/* Checks a receipt reply: signature by the server's receipt key and the
+ * fields. 0 if it verifies. */
+int fx_receipt_ok(struct fx *f, const struct fx_reply *r, struct sc_receipt *out);
+int64_t fx_balance(struct fx *f, const char *account);
+struct srv_card fx_card(struct fx *f, const struct soft_card *c);
+long fx_count(struct fx *f, const char *sql);
+int fx_ledger_ok(struct fx *f);
+
+#endif

@@ -1,0 +1,466 @@
+/* The submission pipeline end to end over the Unix socket of a real server
+ * thread: every result code, exactly-once, counters, passwords, challenges. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include "server_fixture.h"
+
+static int setup(void **state)
+{
+	static struct fx f;
+
+	if (fx_setup(&f, NULL) != 0)
+		return -1;
+	*state = &f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	fx_teardown(*state);
+	return 0;
+}
+
+/* Pays amount from card c to payee at atc with scheme; returns the code. */
+static int pay(struct fx *f, int fd, struct soft_card *c, uint32_t atc, const char *payee,
+	       uint64_t amount, uint8_t scheme, struct fx_reply *r)
+{
+	uint8_t body[SC_SUBMIT_MSG_MAX];
+	size_t len;
+
+	assert_int_equal(fx_build(f, fd, c, atc, payee, amount, scheme, NULL, body, &len), 0);
+	return fx_send(fd, body, len, r);
+}
+
+static void each_scheme_pays_with_a_signed_receipt(void **state)
+{
+	struct fx *f = *state;
+	int fd = fx_connect(f);
+	struct fx_reply r;
+	struct sc_receipt rc;
+	uint8_t scheme;
+
+	assert_true(fd >= 0);
+	for (scheme = SC_SCHEME_ENC; scheme <= SC_SCHEME_ENC_DIGEST; scheme++) {
+		assert_int_equal(pay(f, fd, &f->a1, scheme, "BOB", 1000, scheme, &r), SC_RES_OK);
+		assert_int_equal(fx_receipt_ok(f, &r, &rc), 0);
+		assert_int_equal(rc.result, SC_RES_OK);
+		assert_int_equal(rc.atc, scheme);
+		assert_memory_equal(rc.card_id, f->a1.id, SC_CARD_ID_LEN);
+		assert_int_equal(rc.balance_after, 100000 - 1000 * scheme);
+		assert_int_equal(rc.currency, 978);
+		assert_int_equal(rc.counter, scheme);
+	}
+	assert_int_equal(fx_balance(f, "ALICE"), 97000);
+	assert_int_equal(fx_balance(f, "BOB"), 3000);
+	assert_int_equal(fx_card(f, &f->a1).last_atc, 3);
+	assert_true(fx_ledger_ok(f));
+	close(fd);
+}
+
+static void exact_replay_returns_the_same_receipt(void **state)
+{
+	struct fx *f = *state;
+	uint8_t body[SC_SUBMIT_MSG_MAX];
+	struct fx_reply first, again;
+	size_t len;
+	int fd = fx_connect(f);
+
+	assert_int_equal(fx_build(f, fd, &f->a1, 7, "BOB", 2500, SC_SCHEME_ENC_RAND, NULL, body,
+				  &len), 0);
+	assert_int_equal(fx_send(fd, body, len, &first), SC_RES_OK);
+	for (int i = 0; i < 5; i++) {
+		assert_int_equal(fx_send(fd, body, len, &again), SC_RES_OK);
+		assert_int_equal(again.len, first.len);
+		assert_memory_equal(again.buf, first.buf, first.len);
+	}
+	assert_int_equal(fx_balance(f, "ALICE"), 97500);
+	assert_int_equal(fx_count(f, "SELECT count(*) FROM transfers WHERE card_id IS NOT NULL"), 1);
+	/* and after a restart, from the ledger file */
+	fx_stop(f);
+	assert_int_equal(fx_start(f), 0);
+	close(fd);
+	fd = fx_connect(f);
+	assert_int_equal(fx_send(fd, body, len, &again), SC_RES_OK);
+	assert_memory_equal(again.buf, first.buf, first.len);
+	assert_int_equal(fx_balance(f, "ALICE"), 97500);
+	close(fd);
+}
+
+struct racer {
+	struct fx *f;
+	const uint8_t *body;
+	size_t len;
+	struct fx_reply r;
+};
+
+static void *race(void *arg)
+{
+	struct racer *x = arg;
+	int fd = fx_connect(x->f);
+
+	if (fd >= 0) {
+		fx_send(fd, x->body, x->len, &x->r);
+		close(fd);
+	}
+	return NULL;
+}
+
+static void fifty_identical_at_once_execute_once(void **state)
+{
+	struct fx *f = *state;
+	uint8_t body[SC_SUBMIT_MSG_MAX];
+	static struct racer x[50];
+	pthread_t t[50];
+	size_t len;
+	int fd = fx_connect(f);
+
+	assert_int_equal(fx_build(f, fd, &f->a1, 1, "BOB", 100, SC_SCHEME_ENC, NULL, body, &len), 0);
+	for (int i = 0; i < 50; i++) {
+		memset(&x[i], 0, sizeof(x[i]));
+		x[i].f = f;
+		x[i].body = body;
+		x[i].len = len;
+		pthread_create(&t[i], NULL, race, &x[i]);
+	}
+	for (int i = 0; i < 50; i++)
+		pthread_join(t[i], NULL);
+	for (int i = 0; i < 50; i++) {
+		assert_int_equal(x[i].r.code, SC_RES_OK);
+		assert_int_equal(x[i].r.len, x[0].r.len);
+		assert_memory_equal(x[i].r.buf, x[0].r.buf, x[0].r.len);
+	}
+	assert_int_equal(fx_balance(f, "ALICE"), 99900);
+	assert_int_equal(fx_balance(f, "BOB"), 100);
+	assert_int_equal(fx_count(f, "SELECT count(*) FROM receipts"), 1);
+	assert_true(fx_ledger_ok(f));
+	close(fd);
+}
+
+static void same_counter_other_content_conflicts(void **state)
+{
+	struct fx *f = *state;
+	struct fx_reply r;
+	int fd = fx_connect(f);
+
+	assert_int_equal(pay(f, fd, &f->a1, 5, "BOB", 100, SC_SCHEME_ENC, &r), SC_RES_OK);
+	/* ATC equal to the last accepted, different transaction */
+	assert_int_equal(pay(f, fd, &f->a1, 5, "BOB", 200, SC_SCHEME_ENC, &r),
+			 SC_RES_IDEMPOTENCY_CONFLICT);
+	/* ATC lower than the last accepted, never used */
+	assert_int_equal(pay(f, fd, &f->a1, 4, "BOB", 100, SC_SCHEME_ENC, &r), SC_RES_STALE_COUNTER);
+	assert_int_equal(pay(f, fd, &f->a1, 0, "BOB", 100, SC_SCHEME_ENC, &r), SC_RES_STALE_COUNTER);
+	assert_int_equal(fx_card(f, &f->a1).last_atc, 5);
+	assert_int_equal(fx_balance(f, "ALICE"), 99900);
+	/* far higher, but unauthenticated: the counter does not move */
+	{
+		uint8_t body[SC_SUBMIT_MSG_MAX];
+		size_t len;
+
+		assert_int_equal(fx_build(f, fd, &f->a1, 0xffffffffu, "BOB", 100, SC_SCHEME_ENC, NULL,
+					  body, &len), 0);
+		body[len - SC_JP_DIGITS - 5] ^= 0x01; /* inside the signature */
+		assert_int_equal(fx_send(fd, body, len, &r), SC_RES_AUTH_FAILED);
+		assert_int_equal(fx_card(f, &f->a1).last_atc, 5);
+		assert_int_equal(fx_card(f, &f->a1).jp_failures, 0);
+	}
+	assert_int_equal(pay(f, fd, &f->a1, 6, "BOB", 100, SC_SCHEME_ENC, &r), SC_RES_OK);
+	/* far higher and authenticated: accepted, and the card's own counter
+	 * cannot go past it either */
+	assert_int_equal(pay(f, fd, &f->a1, 0xffffffffu, "BOB", 100, SC_SCHEME_ENC, &r), SC_RES_OK);
+	assert_int_equal(fx_card(f, &f->a1).last_atc, 0xffffffffu);
+	assert_int_equal(pay(f, fd, &f->a1, 9, "BOB", 100, SC_SCHEME_ENC, &r), SC_RES_STALE_COUNTER);
+	close(fd);
+}
+
+static void wrong_passwords_void_the_message_then_block_the_card(void **state)
+{
+	struct fx *f = *state;
+	uint8_t body[SC_SUBMIT_MSG_MAX], other[SC_SUBMIT_MSG_MAX];
+	char jp[SC_JP_DIGITS + 1], other_jp[SC_JP_DIGITS + 1];
+	size_t len, olen;
+	struct fx_reply r;
+	int fd = fx_connect(f);
+
+	assert_int_equal(fx_build(f, fd, &f->a1, 1, "BOB", 100, SC_SCHEME_ENC_DIGEST, jp, body, &len), 0);
+	assert_int_equal(fx_build(f, fd, &f->a1, 2, "BOB", 100, SC_SCHEME_ENC_DIGEST, other_jp, other,
+				  &olen), 0);
+	/* the password of another transaction */
+	memcpy(body + len - SC_JP_DIGITS, other_jp, SC_JP_DIGITS);
+	assert_int_equal(fx_send(fd, body, len, &r), SC_RES_AUTH_FAILED);
+	/* two guesses more: the message has had its three */
+	for (int i = 0; i < 2; i++) {
+		body[len - 1] = (char)('0' + (body[len - 1] - '0' + 1) % 10);
+		if (memcmp(body + len - SC_JP_DIGITS, jp, SC_JP_DIGITS) == 0)
+			body[len - 1] = (char)('0' + (body[len - 1] - '0' + 1) % 10);
+		assert_int_equal(fx_send(fd, body, len, &r), SC_RES_AUTH_FAILED);
+	}
+	assert_int_equal(fx_card(f, &f->a1).jp_failures, 3);
+	/* now even the right password is refused: the message is void */
+	memcpy(body + len - SC_JP_DIGITS, jp, SC_JP_DIGITS);
+	assert_int_equal(fx_send(fd, body, len, &r), SC_RES_AUTH_FAILED);
+	assert_non_null(strstr(r.m.text, "void"));
+	assert_int_equal(fx_balance(f, "ALICE"), 100000);
+	assert_int_equal(fx_card(f, &f->a1).last_atc, -1);
+	/* the other message still works, and resets the card's count */
+	assert_int_equal(fx_send(fd, other, olen, &r), SC_RES_OK);
+	assert_int_equal(fx_card(f, &f->a1).jp_failures, 0);
+	close(fd);
+}
+
+static void card_blocked_past_its_limit(void **state)
+{
+	struct fx *f = *state;
+	uint8_t body[SC_SUBMIT_MSG_MAX];
+	size_t len;
+	struct fx_reply r;
+	int fd = fx_connect(f);
+
+	/* 10 wrong passwords over 4 messages (3 + 3 + 3 + 1) */
+	for (uint32_t atc = 1, n = 0; n < 10; atc++) {
+		char jp[SC_JP_DIGITS + 1];
+
+		assert_int_equal(fx_build(f, fd, &f->b, atc, "DAVE", 1, SC_SCHEME_ENC, jp, body, &len), 0);
+		for (int i = 0; i < 3 && n < 10; i++, n++) {
+			body[len - 1] = (char)('0' + (jp[7] - '0' + 1 + i) % 10);
+			assert_int_equal(fx_send(fd, body, len, &r), SC_RES_AUTH_FAILED);
+		}
+	}
+	assert_int_equal(fx_card(f, &f->b).status, CARD_BLOCKED);
+	assert_int_equal(fx_build(f, fd, &f->b, 50, "DAVE", 1, SC_SCHEME_ENC, NULL, body, &len), 0);
+	assert_int_equal(fx_send(fd, body, len, &r), SC_RES_CARD_BLOCKED);
+	close(fd);
+}
+
+static void challenge_rules(void **state)
+{
+	struct fx *f = *state;
+	uint8_t body[SC_SUBMIT_MSG_MAX];
+	size_t len;
+	struct fx_reply r;
+	struct sc_tx tx, tx2;
+	int fd = fx_connect(f);
+
+	/* reused: a second transaction on the challenge of an executed one */
+	assert_int_equal(fx_tx(fd, &tx, "T-1", "ALICE", "BOB", 100, 978, SC_SCHEME_ENC), 0);
+	assert_int_equal(fx_build_tx(f, &f->a1, &tx, 1, "12345678", body, &len), 0);
+	assert_int_equal(fx_send(fd, body, len, &r), SC_RES_OK);
+	tx.amount = 200;
+	assert_int_equal(fx_build_tx(f, &f->a1, &tx, 2, "12345678", body, &len), 0);
+	assert_int_equal(fx_send(fd, body, len, &r), SC_RES_CHALLENGE_INVALID);
+	/* issued to another terminal */
+	assert_int_equal(fx_tx(fd, &tx2, "T-2", "ALICE", "BOB", 100, 978, SC_SCHEME_ENC), 0);
+	snprintf(tx2.terminal_id, sizeof(tx2.terminal_id), "T-1");
+	assert_int_equal(fx_build_tx(f, &f->a1, &tx2, 3, "12345678", body, &len), 0);
+	assert_int_equal(fx_send(fd, body, len, &r), SC_RES_CHALLENGE_INVALID);
+	/* never issued */
+	memset(tx2.challenge, 0x42, sizeof(tx2.challenge));
+	assert_int_equal(fx_build_tx(f, &f->a1, &tx2, 4, "12345678", body, &len), 0);
+	assert_int_equal(fx_send(fd, body, len, &r), SC_RES_CHALLENGE_INVALID);
+	assert_int_equal(fx_card(f, &f->a1).last_atc, 1);
+	close(fd);
+}
+
+static void short_ttl(struct srv_config *c)
+{
+	c->challenge_ttl = 1;
+}
+
+static void challenge_expires(void **state)
+{
+	struct fx f2;
+	uint8_t body[SC_SUBMIT_MSG_MAX];
+	size_t len;
+	struct fx_reply r;
+	int fd;
+
+	(void)state;
+	assert_int_equal(fx_setup(&f2, short_ttl), 0);
+	fd = fx_connect(&f2);
+	assert_int_equal(fx_build(&f2, fd, &f2.a1, 1, "BOB", 100, SC_SCHEME_ENC, NULL, body, &len), 0);
+	usleep(1100 * 1000);
+	assert_int_equal(fx_send(fd, body, len, &r), SC_RES_CHALLENGE_INVALID);
+	assert_non_null(strstr(r.m.text, "expired"));
+	close(fd);
+	fx_teardown(&f2);
+}
+
+static void card_a_message_as_card_b(void **state)
+{
+	struct fx *f = *state;
+	uint8_t body[SC_SUBMIT_MSG_MAX];
+	size_t len;
+	struct fx_reply r;
+	int fd = fx_connect(f);
+
+	assert_int_equal(fx_build(f, fd, &f->a1, 1, "BOB", 100, SC_SCHEME_ENC, NULL, body, &len), 0);
+	memcpy(body + 1, f->a2.id, SC_CARD_ID_LEN); /* same account, other card */
+	assert_int_equal(fx_send(fd, body, len, &r), SC_RES_AUTH_FAILED);
+	memcpy(body + 1, f->b.id, SC_CARD_ID_LEN);
+	assert_int_equal(fx_send(fd, body, len, &r), SC_RES_AUTH_FAILED);
+	assert_int_equal(fx_card(f, &f->a2).jp_failures, 0);
+	assert_int_equal(fx_card(f, &f->a2).last_atc, -1);
+	assert_int_equal(fx_balance(f, "ALICE"), 100000);
+	close(fd);
+}
+
+static void business_errors(void **state)
+{
+	struct fx *f = *state;
+	uint8_t body[SC_SUBMIT_MSG_MAX];
+	size_t len;
+	struct fx_reply r;
+	struct sc_tx tx;
+	uint32_t atc = 1;
+	int fd = fx_connect(f);
+
+	assert_int_equal(pay(f, fd, &f->a1, atc++, "ALICE", 100, SC_SCHEME_ENC, &r), SC_RES_SAME_ACCOUNT);
+	assert_int_equal(pay(f, fd, &f->a1, atc++, "NOBODY", 100, SC_SCHEME_ENC, &r),
+			 SC_RES_UNKNOWN_ACCOUNT);
+	assert_int_equal(pay(f, fd, &f->a1, atc++, "EQUITY-EUR", 100, SC_SCHEME_ENC, &r),
+			 SC_RES_UNKNOWN_ACCOUNT);
+	assert_int_equal(pay(f, fd, &f->a1, atc++, "CAROL", 100, SC_SCHEME_ENC, &r),
+			 SC_RES_CURRENCY_MISMATCH);
+	assert_int_equal(pay(f, fd, &f->a1, atc++, "BOB", 100001, SC_SCHEME_ENC, &r),
+			 SC_RES_INSUFFICIENT_FUNDS);
+	assert_int_equal(pay(f, fd, &f->a1, atc++, "BOB", 100000000001ull, SC_SCHEME_ENC, &r),
+			 SC_RES_BAD_AMOUNT);
+	/* a payer that is not the card's account */
+	assert_int_equal(fx_tx(fd, &tx, "T-1", "DAVE", "BOB", 1, 978, SC_SCHEME_ENC), 0);
+	assert_int_equal(fx_build_tx(f, &f->a1, &tx, atc++, "12345678", body, &len), 0);
+	assert_int_equal(fx_send(fd, body, len, &r), SC_RES_UNKNOWN_ACCOUNT);
+	/* a currency the accounts do not hold */
+	assert_int_equal(fx_tx(fd, &tx, "T-1", "ALICE", "BOB", 1, 840, SC_SCHEME_ENC), 0);
+	assert_int_equal(fx_build_tx(f, &f->a1, &tx, atc++, "12345678", body, &len), 0);
+	assert_int_equal(fx_send(fd, body, len, &r), SC_RES_CURRENCY_MISMATCH);
+	assert_int_equal(fx_balance(f, "ALICE"), 100000);
+	/* declines moved nothing; the whole balance can still go */
+	assert_int_equal(pay(f, fd, &f->a1, atc++, "BOB", 100000, SC_SCHEME_ENC, &r), SC_RES_OK);
+	assert_int_equal(fx_balance(f, "ALICE"), 0);
+	assert_int_equal(pay(f, fd, &f->a1, atc++, "BOB", 1, SC_SCHEME_ENC, &r),
+			 SC_RES_INSUFFICIENT_FUNDS);
+	assert_true(fx_ledger_ok(f));
+	close(fd);
+}
+
+static void unknown_and_unenrolled_cards(void **state)
+{
+	struct fx *f = *state;
+	uint8_t body[SC_SUBMIT_MSG_MAX];
+	size_t len;
+	struct fx_reply r;
+	uint8_t id[SC_CARD_ID_LEN] = {9, 9, 9, 9, 9, 9, 9, 9};
+	struct srv_db db;
+	char err[256];
+	int fd = fx_connect(f);
+
+	assert_int_equal(fx_build(f, fd, &f->a1, 1, "BOB", 100, SC_SCHEME_ENC, NULL, body, &len), 0);
+	memcpy(body + 1, id, SC_CARD_ID_LEN);
+	assert_int_equal(fx_send(fd, body, len, &r), SC_RES_UNKNOWN_CARD);
+	/* prepared but never enrolled */
+	assert_int_equal(srv_db_open(&db, f->cfg.db_path, 0, SRV_SCHEMA_VERSION, err, sizeof(err)), 0);
+	assert_int_equal(srv_card_prepare(&db, id, "ALICE", err, sizeof(err)), 0);
+	assert_int_equal(fx_send(fd, body, len, &r), SC_RES_UNKNOWN_CARD);
+	/* blocked by the issuer */
+	assert_int_equal(srv_card_set_status(&db, f->a2.id, CARD_BLOCKED, err, sizeof(err)), 0);
+	srv_db_close(&db);
+	assert_int_equal(fx_build(f, fd, &f->a2, 1, "BOB", 100, SC_SCHEME_ENC, NULL, body, &len), 0);
+	assert_int_equal(fx_send(fd, body, len, &r), SC_RES_CARD_BLOCKED);
+	close(fd);
+}
+
+static void malformed_requests_are_answered_and_logged(void **state)
+{
+	struct fx *f = *state;
+	uint8_t body[SC_SUBMIT_MSG_MAX];
+	size_t len;
+	struct fx_reply r;
+	int fd = fx_connect(f);
+	long audit0 = fx_count(f, "SELECT count(*) FROM audit");
+	const uint8_t junk[] = {0x02, 0x01, 0x02};
+	const uint8_t unknown_type[] = {0x7f, 0x00};
+
+	assert_int_equal(fx_send(fd, junk, sizeof(junk), &r), SC_RES_MALFORMED);
+	assert_int_equal(fx_send(fd, unknown_type, sizeof(unknown_type), &r), SC_RES_MALFORMED);
+	/* a transaction that does not decode */
+	assert_int_equal(fx_build(f, fd, &f->a1, 1, "BOB", 100, SC_SCHEME_ENC, NULL, body, &len), 0);
+	body[1 + 8 + 4 + 2] ^= 0xff;
+	assert_int_equal(fx_send(fd, body, len, &r), SC_RES_MALFORMED);
+	/* the same connection still serves */
+	assert_int_equal(fx_build(f, fd, &f->a1, 1, "BOB", 100, SC_SCHEME_ENC, NULL, body, &len), 0);
+	assert_int_equal(fx_send(fd, body, len, &r), SC_RES_OK);
+	assert_int_equal(fx_count(f, "SELECT count(*) FROM audit"), audit0 + 4);
+	close(fd);
+	/* a frame above the limit: answered MALFORMED, then the peer is dropped */
+	fd = fx_connect(f);
+	{
+		uint8_t hdr[2] = {0x10, 0x00}, buf[SC_RESULT_MSG_MAX];
+		struct sc_result_msg m;
+		int n;
+
+		assert_int_equal(write(fd, hdr, 2), 2);
+		n = sclient_recv(fd, buf, sizeof(buf));
+		assert_true(n > 0);
+		assert_int_equal(sc_result_decode(&m, buf, (size_t)n), 0);
+		assert_int_equal(m.code, SC_RES_MALFORMED);
+		assert_int_equal(sclient_recv(fd, buf, sizeof(buf)), 0);
+	}
+	close(fd);
+}
+
+static void locked_ledger_answers_retry_later(void **state)
+{
+	/* RETRY_LATER is what a batch gets when its COMMIT fails: make the
+	 * ledger refuse writes by holding its write lock from outside past
+	 * the busy timeout. */
+	struct fx *f = *state;
+	uint8_t body[SC_SUBMIT_MSG_MAX];
+	size_t len;
+	struct fx_reply r;
+	struct srv_db db;
+	char err[256];
+	int fd = fx_connect(f);
+
+	assert_int_equal(fx_build(f, fd, &f->a1, 1, "BOB", 100, SC_SCHEME_ENC, NULL, body, &len), 0);
+	assert_int_equal(srv_db_open(&db, f->cfg.db_path, 0, SRV_SCHEMA_VERSION, err, sizeof(err)), 0);
+	assert_int_equal(srv_db_exec(&db, "BEGIN EXCLUSIVE"), SQLITE_OK);
+	assert_int_equal(fx_send(fd, body, len, &r), SC_RES_RETRY_LATER);
+	srv_db_exec(&db, "ROLLBACK");
+	srv_db_close(&db);
+	assert_int_equal(fx_balance(f, "ALICE"), 100000);
+	/* the same message, resubmitted, goes through */
+	assert_int_equal(fx_send(fd, body, len, &r), SC_RES_OK);
+	assert_int_equal(fx_balance(f, "ALICE"), 99900);
+	close(fd);
+}
+
+int main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(each_scheme_pays_with_a_signed_receipt, setup, teardown),
+		cmocka_unit_test_setup_teardown(exact_replay_returns_the_same_receipt, setup, teardown),
+		cmocka_unit_test_setup_teardown(fifty_identical_at_once_execute_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(same_counter_other_content_conflicts, setup, teardown),
+		cmocka_unit_test_setup_teardown(wrong_passwords_void_the_message_then_block_the_card,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(card_blocked_past_its_limit, setup, teardown),
+		cmocka_unit_test_setup_teardown(challenge_rules, setup, teardown),
+		cmocka_unit_test(challenge_expires),
+		cmocka_unit_test_setup_teardown(card_a_message_as_card_b, setup, teardown),
+		cmocka_unit_test_setup_teardown(business_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(unknown_and_unenrolled_cards, setup, teardown),
+		cmocka_unit_test_setup_teardown(malformed_requests_are_answered_and_logged, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(locked_ledger_answers_retry_later, setup,
+						teardown),
+	};
+
+	if (argc > 1)
+		cmocka_set_test_filter(argv[1]);
+	return cmocka_run_group_tests_name("server pipeline", tests, NULL, NULL);
+}
