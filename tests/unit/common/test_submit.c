@@ -1,0 +1,285 @@
+/* The server submission protocol codec (common/submit.h) against the hex
+ * vectors of docs/PROTOCOL.md section 6, read at run time, plus round trips
+ * and rejections. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "common_test.h"
+#include "common/errors.h"
+#include "common/hex.h"
+#include "common/submit.h"
+
+#define MAX_VEC 32
+#define MAX_BYTES 1024
+
+struct vec {
+	char name[64];
+	char attrs[160];
+	uint8_t b[MAX_BYTES];
+	size_t len;
+};
+
+static struct vec vecs[MAX_VEC];
+static size_t n_vecs;
+
+static FILE *open_doc(void)
+{
+	const char *top = getenv("SC_TOP");
+	char path[4096];
+	FILE *f;
+
+	if (top && *top) {
+		snprintf(path, sizeof(path), "%s/docs/PROTOCOL.md", top);
+		return fopen(path, "r");
+	}
+	f = fopen("docs/PROTOCOL.md", "r");
+	return f;
+}
+
+/* Collects the vectors inside the fences of section 6 only. */
+static int load(void **state)
+{
+	char line[512];
+	int section = 0, fence = 0;
+	struct vec *cur = NULL;
+	FILE *f = open_doc();
+
+	(void)state;
+	if (!f)
+		return -1;
+	n_vecs = 0;
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		if (!fence && strncmp(line, "## ", 3) == 0)
+			section = atoi(line + 3);
+		else if (strncmp(line, "```", 3) == 0)
+			fence = !fence, cur = NULL;
+		else if (fence && section == 6 && strncmp(line, "vector ", 7) == 0) {
+			char *sp = strchr(line + 7, ' ');
+
+			if (n_vecs == MAX_VEC)
+				return -1;
+			cur = &vecs[n_vecs++];
+			memset(cur, 0, sizeof(*cur));
+			if (sp)
+				*sp++ = '\0';
+			snprintf(cur->name, sizeof(cur->name), "%.63s", line + 7);
+			snprintf(cur->attrs, sizeof(cur->attrs), " %.150s ", sp ? sp : "");
+		} else if (fence && section == 6 && cur && *line) {
+			int n = sc_hex_decode(cur->b + cur->len, MAX_BYTES - cur->len, line);
+
+			if (n < 0)
+				return -1;
+			cur->len += (size_t)n;
+		}
+	}
+	fclose(f);
+	return n_vecs > 0 ? 0 : -1;
+}
+
+static const struct vec *get(const char *name)
+{
+	for (size_t i = 0; i < n_vecs; i++)
+		if (strcmp(vecs[i].name, name) == 0)
+			return &vecs[i];
+	fail_msg("no vector %s in docs/PROTOCOL.md section 6", name);
+	return NULL;
+}
+
+static int err_of(const struct vec *v)
+{
+	static const struct {
+		const char *name;
+		int err;
+	} errs[] = {{"LENGTH", SC_ERR_LENGTH}, {"BAD_VALUE", SC_ERR_BAD_VALUE},
+		    {"TRAILING", SC_ERR_TRAILING}, {"TRUNCATED", SC_ERR_TRUNCATED},
+		    {"BAD_TAG", SC_ERR_BAD_TAG}};
+	const char *e = strstr(v->attrs, " err=");
+
+	assert_non_null(e);
+	for (size_t i = 0; i < sizeof(errs) / sizeof(errs[0]); i++)
+		if (strncmp(e + 5, errs[i].name, strlen(errs[i].name)) == 0 &&
+		    e[5 + strlen(errs[i].name)] == ' ')
+			return errs[i].err;
+	fail_msg("unknown err in %s", v->name);
+	return 0;
+}
+
+static void challenge_messages(void **state)
+{
+	const struct vec *g = get("submit.get-challenge"), *c = get("submit.challenge");
+	uint8_t out[64], ch[SC_CHALLENGE_LEN], want[SC_CHALLENGE_LEN];
+	char tid[SC_TERMINAL_ID_MAX + 1];
+	uint32_t ttl;
+
+	(void)state;
+	assert_int_equal(sc_get_challenge_encode(out, sizeof(out), "TERM-0001"), (int)g->len);
+	assert_memory_equal(out, g->b, g->len);
+	assert_int_equal(sc_get_challenge_decode(g->b, g->len, tid), 0);
+	assert_string_equal(tid, "TERM-0001");
+	for (int i = 0; i < 16; i++)
+		want[i] = (uint8_t)(0xa0 + i);
+	assert_int_equal(sc_challenge_encode(out, sizeof(out), want, 300), (int)c->len);
+	assert_memory_equal(out, c->b, c->len);
+	assert_int_equal(sc_challenge_decode(c->b, c->len, ch, &ttl), 0);
+	assert_memory_equal(ch, want, 16);
+	assert_int_equal(ttl, 300);
+	/* a terminal id with a space is refused both ways */
+	assert_int_equal(sc_get_challenge_encode(out, sizeof(out), "T 1"), SC_ERR_BAD_VALUE);
+	memcpy(out, "\x01\x03T 1", 5);
+	assert_int_equal(sc_get_challenge_decode(out, 5, tid), SC_ERR_BAD_VALUE);
+}
+
+static void submit_message(void **state)
+{
+	const struct vec *v = get("submit.submit");
+	uint8_t out[SC_SUBMIT_MSG_MAX];
+	struct sc_submit s;
+
+	(void)state;
+	assert_int_equal(sc_submit_decode(&s, v->b, v->len), 0);
+	assert_int_equal(s.atc, 7);
+	assert_int_equal(s.tx_len, 127);
+	assert_int_equal(s.x_len, 16);
+	assert_int_equal(s.sig_len, 70);
+	assert_memory_equal(s.jp, "12345678", 8);
+	assert_memory_equal(s.card_id, "\x01\x02\x03\x04\x05\x06\x07\x08", 8);
+	assert_int_equal(sc_submit_encode(out, sizeof(out), &s), (int)v->len);
+	assert_memory_equal(out, v->b, v->len);
+	/* every truncation is refused */
+	for (size_t n = 0; n < v->len; n++)
+		assert_true(sc_submit_decode(&s, v->b, n) < 0);
+}
+
+static void result_and_receipt(void **state)
+{
+	const struct vec *ok = get("submit.result.ok"), *rv = get("submit.receipt");
+	const struct vec *af = get("submit.result.auth-failed");
+	uint8_t out[SC_RESULT_MSG_MAX];
+	struct sc_result_msg m;
+	struct sc_receipt r;
+
+	(void)state;
+	assert_int_equal(sc_receipt_decode(&r, rv->b, rv->len), 0);
+	assert_int_equal(r.transfer_id, 42);
+	assert_int_equal(r.counter, 9);
+	assert_int_equal(r.atc, 7);
+	assert_int_equal(r.balance_after, 97500);
+	assert_int_equal(r.currency, 978);
+	assert_int_equal(r.result, SC_RES_OK);
+	assert_int_equal(sc_receipt_encode(out, sizeof(out), &r), SC_RECEIPT_LEN);
+	assert_memory_equal(out, rv->b, rv->len);
+
+	assert_int_equal(sc_result_decode(&m, ok->b, ok->len), 0);
+	assert_int_equal(m.code, SC_RES_OK);
+	assert_int_equal(m.receipt_len, SC_RECEIPT_LEN);
+	assert_memory_equal(m.receipt, rv->b, rv->len);
+	assert_int_equal(m.text_len, 0);
+	assert_int_equal(sc_result_encode(out, sizeof(out), SC_RES_OK, m.receipt, m.receipt_len,
+					  m.sig, m.sig_len, ""), (int)ok->len);
+	assert_memory_equal(out, ok->b, ok->len);
+
+	assert_int_equal(sc_result_decode(&m, af->b, af->len), 0);
+	assert_int_equal(m.code, SC_RES_AUTH_FAILED);
+	assert_null(m.receipt);
+	assert_int_equal(sc_result_encode(out, sizeof(out), SC_RES_AUTH_FAILED, NULL, 0, NULL, 0,
+					  "wrong joint password (1 of 3 for this message)"),
+			 (int)af->len);
+	assert_memory_equal(out, af->b, af->len);
+	/* an error carries no receipt, OK always does */
+	assert_int_equal(sc_result_encode(out, sizeof(out), SC_RES_AUTH_FAILED, rv->b, rv->len,
+					  m.sig, 8, NULL), SC_ERR_ARG);
+	assert_int_equal(sc_result_encode(out, sizeof(out), SC_RES_OK, NULL, 0, NULL, 0, NULL),
+			 SC_ERR_ARG);
+}
+
+static void receipt_key_messages(void **state)
+{
+	const struct vec *g = get("submit.get-receipt-key"), *k = get("submit.receipt-key");
+	uint8_t out[80], pub[SC_PUBKEY_LEN];
+
+	(void)state;
+	assert_int_equal(sc_get_receipt_key_encode(out, sizeof(out)), 1);
+	assert_memory_equal(out, g->b, 1);
+	assert_int_equal(sc_get_receipt_key_decode(g->b, g->len), 0);
+	assert_int_equal(sc_receipt_key_decode(k->b, k->len, pub), 0);
+	assert_int_equal(sc_receipt_key_encode(out, sizeof(out), pub), (int)k->len);
+	assert_memory_equal(out, k->b, k->len);
+}
+
+static void bad_vectors_are_refused(void **state)
+{
+	struct sc_submit s;
+	struct sc_result_msg m;
+	char tid[SC_TERMINAL_ID_MAX + 1];
+	int seen = 0;
+
+	(void)state;
+	for (size_t i = 0; i < n_vecs; i++) {
+		const struct vec *v = &vecs[i];
+		int rc;
+
+		if (strncmp(v->name, "submit.bad.", 11) != 0)
+			continue;
+		seen++;
+		switch (sc_msg_type(v->b, v->len)) {
+		case SC_MSG_SUBMIT: rc = sc_submit_decode(&s, v->b, v->len); break;
+		case SC_MSG_GET_CHALLENGE: rc = sc_get_challenge_decode(v->b, v->len, tid); break;
+		case SC_MSG_RESULT: rc = sc_result_decode(&m, v->b, v->len); break;
+		default: fail_msg("%s: unexpected type", v->name); return;
+		}
+		if (rc != err_of(v))
+			fail_msg("%s: got %s", v->name, sc_strerror(rc));
+	}
+	assert_int_equal(seen, 6);
+}
+
+static void every_vector_is_used(void **state)
+{
+	static const char *const known[] = {
+		"submit.get-challenge", "submit.challenge", "submit.submit", "submit.receipt",
+		"submit.result.ok", "submit.result.auth-failed", "submit.get-receipt-key",
+		"submit.receipt-key",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < n_vecs; i++) {
+		int ok = strncmp(vecs[i].name, "submit.bad.", 11) == 0;
+
+		for (size_t k = 0; k < sizeof(known) / sizeof(known[0]); k++)
+			ok |= strcmp(vecs[i].name, known[k]) == 0;
+		if (!ok)
+			fail_msg("vector %s is checked by no test", vecs[i].name);
+	}
+}
+
+static void result_names_and_messages(void **state)
+{
+	(void)state;
+	for (int i = 0; i < (int)SC_RES_COUNT; i++) {
+		assert_true(strlen(sc_result_message(i)) > 10);
+		for (int k = 0; k < i; k++)
+			assert_string_not_equal(sc_result_name(i), sc_result_name(k));
+	}
+	assert_string_equal(sc_result_name(SC_RES_IDEMPOTENCY_CONFLICT), "IDEMPOTENCY_CONFLICT");
+	assert_string_equal(sc_result_name(SC_RES_RETRY_LATER), "RETRY_LATER");
+	assert_string_equal(sc_result_name(SC_RES_COUNT), "UNKNOWN_RESULT");
+	assert_string_equal(sc_result_name(-1), "UNKNOWN_RESULT");
+}
+
+int main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(challenge_messages),
+		cmocka_unit_test(submit_message),
+		cmocka_unit_test(result_and_receipt),
+		cmocka_unit_test(receipt_key_messages),
+		cmocka_unit_test(bad_vectors_are_refused),
+		cmocka_unit_test(every_vector_is_used),
+		cmocka_unit_test(result_names_and_messages),
+	};
+
+	if (argc > 1)
+		cmocka_set_test_filter(argv[1]);
+	return cmocka_run_group_tests_name("common submission protocol", tests, load, NULL);
+}
