@@ -17,6 +17,8 @@ static struct {
 	int entropy_fail;
 	struct card_screen screen;
 	unsigned long screens;
+	void (*hook)(void *arg);
+	void *hook_arg;
 } h = {.img = &own_flash};
 
 void ram_hal_attach(struct ram_flash *img, uint64_t seed)
@@ -31,6 +33,25 @@ void ram_hal_attach(struct ram_flash *img, uint64_t seed)
 	h.entropy_fail = 0;
 	memset(&h.screen, 0, sizeof h.screen);
 	h.screens = 0;
+}
+
+void ram_hal_set_write_hook(void (*hook)(void *arg), void *arg)
+{
+	h.hook = hook;
+	h.hook_arg = arg;
+}
+
+/* How many of len bytes the cut write changes. */
+static uint32_t torn_len(uint32_t len)
+{
+	return h.tear == RAM_HAL_CUT_TORN ? len / 2u : h.tear == RAM_HAL_CUT_AFTER ? len : 0;
+}
+
+static int write_done(int ok)
+{
+	if (ok == 1 && h.hook != NULL)
+		h.hook(h.hook_arg);
+	return ok == 1 ? 0 : -1;
 }
 
 void ram_hal_erase_all(void)
@@ -136,11 +157,11 @@ int hal_flash_program(uint32_t page, uint32_t offset, const uint8_t *buf, uint32
 	if (ok < 0)
 		return -1;
 	if (ok == 0)
-		n = h.tear ? len / 2u : 0;
+		n = torn_len(len);
 	dst = h.img->bytes + (size_t)page * RAM_HAL_PAGE_SIZE + offset;
 	for (uint32_t i = 0; i < n; i++)
 		dst[i] &= buf[i]; /* NOR: programming only clears bits */
-	return ok == 1 ? 0 : -1;
+	return write_done(ok);
 }
 
 int hal_flash_erase(uint32_t page)
@@ -154,9 +175,9 @@ int hal_flash_erase(uint32_t page)
 	if (ok < 0)
 		return -1;
 	if (ok == 0)
-		n = h.tear ? RAM_HAL_PAGE_SIZE / 2u : 0;
+		n = torn_len(RAM_HAL_PAGE_SIZE);
 	memset(h.img->bytes + (size_t)page * RAM_HAL_PAGE_SIZE, 0xFF, n);
-	return ok == 1 ? 0 : -1;
+	return write_done(ok);
 }
 
 static uint64_t splitmix64(void)

@@ -27,11 +27,18 @@ void ram_hal_attach(struct ram_flash *img, uint64_t seed);
 void ram_hal_erase_all(void);
 struct ram_flash *ram_hal_flash(void);
 
+/* How much of the cut write reaches the flash. */
+enum ram_hal_tear {
+	RAM_HAL_CUT_BEFORE = 0,  /* nothing */
+	RAM_HAL_CUT_TORN = 1,    /* its first half (of the bytes, or of the page erased) */
+	RAM_HAL_CUT_AFTER = 2,   /* all of it, but the card is told it failed */
+};
 /* Arms a power cut at the nth flash write (program or erase) from now,
- * n >= 1; tear: that write changes only its first half (a program) or
- * erases only the first half of the page. From then on every write fails
- * until ram_hal_power_restore(). n = 0 disarms. */
+ * n >= 1, tearing it as tear (enum ram_hal_tear) says. From then on every
+ * write fails until ram_hal_power_restore(). n = 0 disarms. */
 void ram_hal_cut_at(unsigned long n, int tear);
+/* Calls hook(arg) after every write that completed (NULL: none). */
+void ram_hal_set_write_hook(void (*hook)(void *arg), void *arg);
 /* 1 once an armed cut has happened. */
 int ram_hal_cut_happened(void);
 /* Ends the cut (the test then calls card_boot, as after a real restart). */
