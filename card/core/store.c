@@ -48,8 +48,10 @@ static uint32_t crc32(const uint8_t *p, size_t n)
 static void encode_payload(struct sc_writer *w, const struct core_persist *p)
 {
 	uint8_t account[SC_ACCOUNT_MAX];
-	size_t alen = strnlen(p->account, SC_ACCOUNT_MAX);
+	size_t alen = 0;
 
+	while (alen < SC_ACCOUNT_MAX && p->account[alen] != '\0')
+		alen++;
 	memset(account, 0, sizeof account);
 	memcpy(account, p->account, alen);
 	sc_put_u8(w, p->lifecycle);
