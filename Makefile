@@ -160,6 +160,11 @@ tests: programs $(UNIT_TESTS) $(TOOL_PROGS)
 # with "N passed, N failed".
 check: tests
 	@scripts/run-tests.sh $(BUILD) '$(T)'
+# The firmware's tests (tests/integration/firmware_*.sh) need its image,
+# built wherever the cross toolchain and QEMU are installed.
+ifneq ($(shell command -v arm-none-eabi-gcc >/dev/null && command -v qemu-system-arm >/dev/null && echo yes),)
+check: firmware
+endif
 
 # Fuzzing: tests/fuzz/fuzz_*.c, built with clang's libFuzzer, ASan and UBSan
 # over the freestanding code; each runs FUZZ_SECONDS on its corpus.
@@ -179,6 +184,14 @@ bench: programs $(BENCH_PROGS)
 
 demo: programs $(TOOL_PROGS)
 	@scripts/demo.sh $(BUILD)
+
+# The card core as a Cortex-M3 image for the MPS2 AN385 board, with mbedTLS
+# from Debian's source package (card/board/mps2/firmware.mk; README
+# "Firmware"). Prints the footprint.
+firmware:
+	@scripts/fetch-mbedtls.sh >/dev/null
+	@$(MAKE) --no-print-directory -f card/board/mps2/firmware.mk \
+		MBEDTLS_DIR="$$(cat build/mbedtls/.fetched)"
 
 # The card core and the common code it uses, built as for a microcontroller:
 # any symbol they need beyond hal_*, mbedtls_* and the mem*/str* builtins is

@@ -1,0 +1,127 @@
+/* card/board/mps2/: the card core on ARM's MPS2 AN385 board (Cortex-M3), as
+ * QEMU's mps2-an385 machine emulates it. This folder implements card/hal.h
+ * and the main loop; README.md "Firmware" describes the port. Prototypes
+ * are grouped by file. */
+#ifndef SC_BOARD_MPS2_H
+#define SC_BOARD_MPS2_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "card/card.h"
+
+/* --- startup.c: vector table, reset, faults, SysTick. --- */
+
+void Reset_Handler(void);
+void board_fault_handler(void);
+/* mbedTLS's exit (MBEDTLS_PLATFORM_EXIT_MACRO, mbedtls_config.h). */
+void board_mbedtls_exit(int status) __attribute__((noreturn));
+void SysTick_Handler(void);
+/* Starts SysTick at 1 kHz from the 25 MHz system clock. */
+void systick_start(void);
+/* Sleeps until the next interrupt unless one of the UART rings holds data
+ * (checked with interrupts masked, so no wake-up is lost). */
+void board_idle(void);
+/* Bytes of the stack never written since reset (the stack is painted at
+ * reset): what was left at the deepest point reached so far. */
+uint32_t board_stack_unused(void);
+
+/* --- uart.c: CMSDK APB UARTs, receive by interrupt into a ring. --- */
+
+enum board_uart {
+	BOARD_UART_CONTACT = 0,      /* UART0: the contact slot's frames */
+	BOARD_UART_UI = 1,           /* UART1: display model out, keypad in */
+	BOARD_UART_CONTACTLESS = 2,  /* UART2: the NFC front end's frames */
+};
+#define BOARD_UARTS 3
+void uart_start(enum board_uart u);
+/* Next received byte, or -1 if none is waiting. */
+int uart_getc(enum board_uart u);
+bool uart_rx_pending(void);
+void uart_write(enum board_uart u, const void *buf, size_t n);
+void uart_puts(enum board_uart u, const char *s);
+void UART0RX_Handler(void);
+void UART1RX_Handler(void);
+void UART2RX_Handler(void);
+
+/* --- semihost.c: Arm semihosting calls, served by QEMU on the host. --- */
+
+/* A host file opened for reading and writing ("r+b"): handle or -1. */
+int semihost_open_rw(const char *path);
+/* Reads or writes exactly n bytes at pos; 0 or -1. */
+int semihost_pread(int fd, uint32_t pos, void *buf, uint32_t n);
+int semihost_pwrite(int fd, uint32_t pos, const void *buf, uint32_t n);
+/* Length of the open file, or -1. */
+long semihost_flen(int fd);
+/* The command line QEMU was given (-semihosting-config arg=...), NUL-
+ * terminated in buf; 0 or -1. */
+int semihost_cmdline(char *buf, size_t cap);
+/* Writes a line to the debug console (QEMU's stderr). */
+void semihost_log(const char *s);
+/* Ends the emulation: status 0 or 1. */
+void semihost_exit(int failed) __attribute__((noreturn));
+
+/* --- flash.c: the board's flash as a host file (hal_flash_*). --- */
+
+/* The image: BOARD_STORE_PAGES pages for the card's store (hal.h), then the
+ * board's own pages: one manufacture page and two for the entropy log. */
+#define BOARD_PAGE_SIZE 2048u
+#define BOARD_STORE_PAGES 8u
+#define BOARD_PAGE_MFG (BOARD_STORE_PAGES)
+#define BOARD_PAGE_ENT0 (BOARD_STORE_PAGES + 1u)
+#define BOARD_PAGE_ENT1 (BOARD_STORE_PAGES + 2u)
+#define BOARD_PAGES (BOARD_STORE_PAGES + 3u)
+#define BOARD_IMAGE_SIZE (BOARD_PAGES * BOARD_PAGE_SIZE)
+
+/* Opens the image file; 0, or -1 with *why set. */
+int flash_open(const char *path, const char **why);
+/* Raw access to any page of the image, for the board's own pages. Program
+ * clears bits only (NOR semantics: new = old AND data). 0 or -1. */
+int flash_read_abs(uint32_t page, uint32_t off, void *buf, uint32_t len);
+int flash_program_abs(uint32_t page, uint32_t off, const void *buf, uint32_t len);
+int flash_erase_abs(uint32_t page);
+/* True if every byte of the card's store pages is erased. */
+bool flash_store_blank(void);
+/* Programs and erases so far, and power-cut injection (ui.c's "cut"): the
+ * Nth write from now fails half done and every later one fails, as when
+ * power is lost; the board then stops (QEMU exits) like a card losing power. */
+unsigned long flash_writes(void);
+void flash_cut_at(unsigned long n);
+bool flash_power_lost(void);
+
+/* --- mfg.c: the manufacture page, written by the host before first boot. --- */
+
+/* Layout: "SCMFG001" (8) | transport key (16) | entropy seed (32) |
+ * SHA-256 of the 56 bytes before it (32). */
+#define MFG_MAGIC "SCMFG001"
+#define MFG_SEED_LEN 32u
+#define MFG_LEN (8u + CARD_TRANSPORT_KEY_LEN + MFG_SEED_LEN + 32u)
+/* First boot: seeds the entropy log and formats the card under the
+ * transport key, then erases the page (the key and seed then live only in
+ * the card's store and the entropy log). 0 if the card is ready to boot. */
+int mfg_first_boot(void);
+
+/* --- entropy.c: hal_entropy as a forward-secure seed log. --- */
+
+/* Finds the newest entropy state on flash; 0, or -1 if there is none. */
+int entropy_mount(void);
+/* Writes the first state, derived from the manufacture seed. 0 or -1. */
+int entropy_install(const uint8_t seed[MFG_SEED_LEN]);
+
+/* --- carrier.c: frames on UART0 (contact) and UART2 (contactless). --- */
+
+/* The largest frame body a carrier takes: an extended APDU with the core's
+ * CORE_CHAIN_MAX of data fits with room to spare. A longer frame is read
+ * and discarded whole, and answered 6700 (wrong length). */
+#define CARRIER_BODY_MAX 1024u
+void carrier_start(void);
+/* Serves every complete frame waiting on either carrier. */
+void carrier_poll(void);
+
+/* --- ui.c: the display model and keypad on UART1. --- */
+
+void ui_poll(void);
+void ui_event(const char *json_fields);
+
+#endif

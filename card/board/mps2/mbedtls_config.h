@@ -1,0 +1,52 @@
+/* mbedTLS 2.28 configuration of the card firmware (MBEDTLS_CONFIG_FILE):
+ * only what card/core/, the common/ code it links and this board use:
+ * AES-256 (schemes, CTR_DRBG), SHA-256, HMAC and HKDF, P-256 ECDSA with
+ * its bignum and ASN.1 DER, and mbedTLS's own static-buffer allocator
+ * (the core hands it its heap, card/core/rng.c). No platform entropy (the
+ * HAL seeds the DRBG), no time, no file or network I/O. */
+#ifndef SC_BOARD_MBEDTLS_CONFIG_H
+#define SC_BOARD_MBEDTLS_CONFIG_H
+
+/* System support: bare metal, Thumb-2 bignum assembly. */
+#define MBEDTLS_HAVE_ASM
+#define MBEDTLS_NO_PLATFORM_ENTROPY
+#define MBEDTLS_PLATFORM_C
+#define MBEDTLS_PLATFORM_MEMORY
+/* No libc defaults (calloc, printf, exit): nothing falls back to a heap. */
+#define MBEDTLS_PLATFORM_NO_STD_FUNCTIONS
+/* The allocator stops the card on heap corruption: the board halts. */
+void board_mbedtls_exit(int status) __attribute__((noreturn));
+#define MBEDTLS_PLATFORM_EXIT_MACRO board_mbedtls_exit
+#define MBEDTLS_MEMORY_BUFFER_ALLOC_C
+
+/* Symmetric: tables in flash, not built in RAM at run time. */
+#define MBEDTLS_AES_C
+#define MBEDTLS_AES_ROM_TABLES
+#define MBEDTLS_AES_FEWER_TABLES
+#define MBEDTLS_SHA256_C
+#define MBEDTLS_SHA256_SMALLER
+#define MBEDTLS_MD_C
+#define MBEDTLS_HKDF_C
+#define MBEDTLS_CTR_DRBG_C
+
+/* P-256 ECDSA. */
+#define MBEDTLS_BIGNUM_C
+#define MBEDTLS_ECP_C
+#define MBEDTLS_ECP_DP_SECP256R1_ENABLED
+#define MBEDTLS_ECP_NIST_OPTIM
+#define MBEDTLS_ECDSA_C
+#define MBEDTLS_ASN1_PARSE_C
+#define MBEDTLS_ASN1_WRITE_C
+
+/* Sizes: P-256 needs 32-byte numbers; a small comb window and no fixed-
+ * point precomputation keep the heap small (slower, still well under a
+ * second per signature on a Cortex-M3). */
+#define MBEDTLS_MPI_MAX_SIZE 64
+#define MBEDTLS_MPI_WINDOW_SIZE 1
+#define MBEDTLS_ECP_MAX_BITS 256
+#define MBEDTLS_ECP_WINDOW_SIZE 2
+#define MBEDTLS_ECP_FIXED_POINT_OPTIM 0
+
+#include "mbedtls/check_config.h"
+
+#endif

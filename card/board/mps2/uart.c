@@ -1,0 +1,117 @@
+/* The CMSDK APB UARTs of the AN385 (ARM DDI 0479, "APB UART"): received
+ * bytes are moved by the RX interrupt into a ring the main loop drains;
+ * transmission polls, since a byte leaves at once under QEMU and in a few
+ * microseconds on the board. The UART has one receive register: a byte is
+ * only lost if a ring overflows, which a reader sending one frame at a time
+ * never causes. */
+#include <string.h>
+
+#include "board.h"
+
+#define UART_BASE(u) (0x40004000u + (uint32_t)(u) * 0x1000u)
+#define UART_REG(u, off) (*(volatile uint32_t *)(UART_BASE(u) + (off)))
+#define UART_DATA 0x00u
+#define UART_STATE 0x04u     /* bit 0 TX full, bit 1 RX full */
+#define UART_CTRL 0x08u      /* bit 0 TX enable, bit 1 RX enable, bit 3 RX interrupt */
+#define UART_INTCLEAR 0x0Cu  /* bit 1 clears the RX interrupt */
+#define UART_BAUDDIV 0x10u
+#define NVIC_ISER0 (*(volatile uint32_t *)0xE000E100u)
+
+/* 25 MHz / 115200 baud; QEMU ignores the rate but requires a divider >= 16. */
+#define UART_DIVIDER 217u
+
+/* Ring sizes: a whole frame of a carrier fits (board.h's body limit plus
+ * its header); the keypad needs little. */
+#define RING_CARRIER 2048u
+#define RING_UI 128u
+
+struct ring {
+	uint8_t *buf;
+	uint32_t size;                 /* a power of two */
+	volatile uint32_t head, tail;  /* head: ISR writes; tail: main loop */
+	volatile uint32_t dropped;     /* bytes lost to a full ring */
+};
+
+static uint8_t contact_buf[RING_CARRIER];
+static uint8_t ui_buf[RING_UI];
+static uint8_t contactless_buf[RING_CARRIER];
+static struct ring rings[BOARD_UARTS] = {
+	{contact_buf, RING_CARRIER, 0, 0, 0},
+	{ui_buf, RING_UI, 0, 0, 0},
+	{contactless_buf, RING_CARRIER, 0, 0, 0},
+};
+
+void uart_start(enum board_uart u)
+{
+	UART_REG(u, UART_BAUDDIV) = UART_DIVIDER;
+	UART_REG(u, UART_CTRL) = 0x1u | 0x2u | 0x8u;
+	/* AN385: UARTn RX is IRQ 2n. */
+	NVIC_ISER0 = 1u << (2u * (uint32_t)u);
+}
+
+static void uart_rx_isr(enum board_uart u)
+{
+	struct ring *r = &rings[u];
+
+	while ((UART_REG(u, UART_STATE) & 0x2u) != 0) {
+		uint8_t b = (uint8_t)UART_REG(u, UART_DATA);
+		if (r->head - r->tail < r->size) {
+			r->buf[r->head & (r->size - 1u)] = b;
+			r->head++;
+		} else {
+			r->dropped++;
+		}
+	}
+	UART_REG(u, UART_INTCLEAR) = 0x2u;
+}
+
+void UART0RX_Handler(void)
+{
+	uart_rx_isr(BOARD_UART_CONTACT);
+}
+
+void UART1RX_Handler(void)
+{
+	uart_rx_isr(BOARD_UART_UI);
+}
+
+void UART2RX_Handler(void)
+{
+	uart_rx_isr(BOARD_UART_CONTACTLESS);
+}
+
+int uart_getc(enum board_uart u)
+{
+	struct ring *r = &rings[u];
+	uint8_t b;
+
+	if (r->head == r->tail)
+		return -1;
+	b = r->buf[r->tail & (r->size - 1u)];
+	r->tail++;
+	return b;
+}
+
+bool uart_rx_pending(void)
+{
+	for (unsigned i = 0; i < BOARD_UARTS; i++)
+		if (rings[i].head != rings[i].tail)
+			return true;
+	return false;
+}
+
+void uart_write(enum board_uart u, const void *buf, size_t n)
+{
+	const uint8_t *p = buf;
+
+	for (size_t i = 0; i < n; i++) {
+		while ((UART_REG(u, UART_STATE) & 0x1u) != 0)
+			;
+		UART_REG(u, UART_DATA) = p[i];
+	}
+}
+
+void uart_puts(enum board_uart u, const char *s)
+{
+	uart_write(u, s, strlen(s));
+}

@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# Runs the card firmware (make firmware) on QEMU's MPS2 AN385 board, its
+# UARTs on Unix sockets: UART0 is the contact slot and UART2 the
+# contactless field, both speaking common/frame.h exactly as sigcard-card's
+# --contact/--contactless sockets; UART1 carries the screen and keypad
+# (README "Firmware"). The flash lives in a host file; a missing one is
+# manufactured first: erased, with the transport key and a 32-byte entropy
+# seed from /dev/urandom in the board's manufacture page.
+set -euo pipefail
+
+usage() {
+	cat <<USAGE
+usage: scripts/run-firmware.sh --flash FILE --contact SOCKET [options]
+
+  --flash FILE            the card's flash image (created if missing)
+  --contact SOCKET        Unix socket of the contact slot (UART0)
+  --contactless SOCKET    Unix socket of the contactless field (UART2)
+  --ui SOCKET             Unix socket of the screen and keypad (UART1);
+                          default: this terminal (JSON lines out, keys in)
+  --transport-key-file F  32 hex digits, mode 0600, for a new image;
+                          default: the well-known test key SIGCARD-TEST-TK1
+  --seed HEX              entropy seed (64 hex digits) of a new image, for
+                          reproducible tests only; default: /dev/urandom
+  --elf FILE              the image to run (default build/firmware/sigcard-card.elf)
+  -h, --help              this text
+
+QEMU runs in the foreground; stop it with SIGTERM or Ctrl-A X.
+USAGE
+}
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+flash= contact= contactless= ui= tkfile= seed= elf=$top/build/firmware/sigcard-card.elf
+die() { echo "run-firmware: $*" >&2; exit 2; }
+while [ $# -gt 0 ]; do
+	case $1 in
+	--flash) flash=${2:?}; shift 2 ;;
+	--contact) contact=${2:?}; shift 2 ;;
+	--contactless) contactless=${2:?}; shift 2 ;;
+	--ui) ui=${2:?}; shift 2 ;;
+	--transport-key-file) tkfile=${2:?}; shift 2 ;;
+	--seed) seed=${2:?}; shift 2 ;;
+	--elf) elf=${2:?}; shift 2 ;;
+	-h|--help) usage; exit 0 ;;
+	*) usage >&2; exit 2 ;;
+	esac
+done
+[ -n "$flash" ] && [ -n "$contact" ] || { usage >&2; exit 2; }
+[ -f "$elf" ] || die "$elf: no firmware image (run make firmware)"
+command -v qemu-system-arm >/dev/null || die "qemu-system-arm is not installed"
+# QEMU's option syntax gives ',' a meaning, semihosting splits at spaces.
+for p in "$flash" "$contact" "$contactless" "$ui"; do
+	case $p in *[,\ ]*) die "$p: paths with commas or spaces are not supported" ;; esac
+done
+
+# The board's image layout (card/board/mps2/board.h): 8 store pages, then
+# the manufacture page and two entropy pages, 2048 bytes each.
+page=2048 pages=11 mfg_page=8
+if [ ! -e "$flash" ]; then
+	if [ -n "$tkfile" ]; then
+		[ -f "$tkfile" ] || die "$tkfile: no such file"
+		case $(stat -c %a "$tkfile") in ?00) ;; *) die "$tkfile: readable or writable by group or others" ;; esac
+		tk=$(tr -d ' \t\n' <"$tkfile")
+	else
+		echo "run-firmware: new card under the well-known TEST transport key" >&2
+		tk=$(printf 'SIGCARD-TEST-TK1' | od -An -tx1 | tr -d ' \n')
+	fi
+	[[ $tk =~ ^[0-9a-fA-F]{32}$ ]] || die "transport key: 32 hex digits expected"
+	if [ -n "$seed" ]; then
+		[[ $seed =~ ^[0-9a-fA-F]{64}$ ]] || die "--seed: 64 hex digits expected"
+	else
+		seed=$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')
+	fi
+	python3 - "$flash" "$tk" "$seed" "$page" "$pages" "$mfg_page" <<'PY' || die "$flash: cannot create the image"
+import hashlib, os, sys
+path, tk, seed = sys.argv[1], bytes.fromhex(sys.argv[2]), bytes.fromhex(sys.argv[3])
+page, pages, mfg = int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6])
+image = bytearray(b"\xff" * (page * pages))
+rec = b"SCMFG001" + tk + seed
+rec += hashlib.sha256(rec).digest()
+image[mfg * page:mfg * page + len(rec)] = rec
+tmp = path + ".new"
+fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+with os.fdopen(fd, "wb") as f:
+    f.write(image)
+    f.flush()
+    os.fsync(f.fileno())
+os.rename(tmp, path)
+PY
+fi
+[ "$(stat -c %s "$flash")" -eq $((page * pages)) ] || die "$flash: wrong size (not a board image)"
+
+sock() { printf 'socket,id=%s,path=%s,server=on,wait=off' "$1" "$2"; }
+args=(-M mps2-an385 -nographic -monitor none -no-reboot
+	-semihosting-config "enable=on,target=native,arg=sigcard-card,arg=$flash"
+	-kernel "$elf"
+	-chardev "$(sock contact "$contact")" -serial chardev:contact)
+if [ -n "$ui" ]; then
+	args+=(-chardev "$(sock ui "$ui")" -serial chardev:ui)
+else
+	args+=(-serial stdio)
+fi
+if [ -n "$contactless" ]; then
+	args+=(-chardev "$(sock contactless "$contactless")" -serial chardev:contactless)
+else
+	args+=(-serial null)
+fi
+exec qemu-system-arm "${args[@]}"
