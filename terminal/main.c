@@ -9,9 +9,12 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-"usage: sigcard-terminal pay OPTIONS...   pay once, print the receipt (this\n"
-"                                         build checks the options only)\n"
-"       sigcard-terminal pay --help       the options of pay\n"
+"usage: sigcard-terminal pay OPTIONS...   pay once, print the receipt\n"
+"       sigcard-terminal pay --daemon unix:PATH OPTIONS...\n"
+"                                         pay through a terminal daemon\n"
+"       sigcard-terminal daemon --socket PATH SETTINGS...\n"
+"                                         run the terminal as a daemon\n"
+"       sigcard-terminal pay --help | daemon --help\n"
 "       sigcard-terminal --help | --version\n"
 "\n"
 "sigcard-terminal is the point-of-sale terminal of sigcard: it has the card\n"
@@ -30,6 +33,12 @@ static void usage(FILE *f)
 "See sigcard-terminal(1) and README.md.\n");
 }
 
+static void log_to_stderr(void *ctx, const char *text)
+{
+	(void)ctx;
+	fprintf(stderr, "sigcard-terminal: %s\n", text);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -45,7 +54,24 @@ int main(int argc, char **argv)
 		printf("sigcard-terminal %s\n", SC_VERSION);
 		return 0;
 	}
+	if (strcmp(cmd, "daemon") == 0)
+		return term_daemon_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "pay") == 0) {
+		/* --daemon unix:PATH: the payment runs in a terminal daemon. */
+		for (int i = 2; i < argc; i++) {
+			if (strcmp(argv[i], "--daemon") != 0)
+				continue;
+			if (i + 1 >= argc) {
+				fprintf(stderr, "sigcard-terminal: pay: --daemon: a value is needed\n");
+				return TERM_EXIT_USAGE;
+			}
+			char *rest[256];
+			int n = 0;
+			for (int k = 2; k < argc && n < 255; k++)
+				if (k != i && k != i + 1)
+					rest[n++] = argv[k];
+			return term_daemon_pay(argv[i + 1], n, rest);
+		}
 		struct term_pay_opts o;
 		char err[TERM_ERR_MAX] = "";
 		int rc = term_pay_opts_parse(&o, argc - 1, argv + 1, err, sizeof err);
@@ -57,12 +83,15 @@ int main(int argc, char **argv)
 			term_pay_usage(stdout);
 			return 0;
 		}
-		/* The flow needs the server's submission protocol (common/submit.h),
-		 * which lands with the server: say so rather than pretend. */
-		fprintf(stderr, "sigcard-terminal: pay: the payment flow is not in this build yet"
-				" (it needs the server's submission protocol); options are"
-				" checked only\n");
-		return TERM_EXIT_FAILURE;
+		struct term_paid paid;
+		struct term_log log = {log_to_stderr, NULL};
+		rc = term_pay_run(&o, &paid, &log, err, sizeof err);
+		if (rc != 0) {
+			fprintf(stderr, "sigcard-terminal: %s: %s\n", term_exit_name(rc), err);
+			return -rc;
+		}
+		term_paid_print(&paid, stdout);
+		return 0;
 	}
 	fprintf(stderr, "sigcard-terminal: '%s': unknown command (try --help)\n", cmd);
 	return TERM_EXIT_USAGE;

@@ -19,6 +19,8 @@ void term_pay_usage(FILE *f)
 "           [--scheme enc|enc-rand|enc-digest]\n"
 "           [--jp scan --camera CAMERA | --jp contactless --contactless CARRIER]\n"
 "           [--receipt-key FILE] [--timeout SECONDS] [--retries N]\n"
+"       sigcard-terminal pay --daemon unix:PATH --amount AMOUNT --currency CUR\n"
+"           --to ACCOUNT --payee-name NAME [--scheme S] [--timeout SECONDS]\n"
 "\n"
 "Pays AMOUNT from the account of the card in CARRIER to ACCOUNT: gets a\n"
 "challenge from SERVER, has the card sign the transaction, lets the card\n"
@@ -42,11 +44,15 @@ void term_pay_usage(FILE *f)
 "                         untested on the build machine, which has none)\n"
 "  --jp contactless     read it over the card's contactless interface;\n"
 "  --contactless CARRIER  unix:PATH of the card's contactless socket\n"
-"  --receipt-key FILE   the server's receipt public key (PEM); without it the\n"
-"                       key is asked from the server\n"
+"  --receipt-key FILE   the server's receipt public key: PEM, or the 130 hex\n"
+"                       digits of 'sigcard-server key show'; without it the\n"
+"                       key is asked from the server (weaker: pin it)\n"
 "  --timeout SECONDS    how long the holder has to confirm (default %d)\n"
 "  --retries N          resends of the same submission if the server cannot\n"
 "                       be reached (default 3; never a second transfer)\n"
+"  --daemon unix:PATH   let the terminal daemon at PATH pay (it has the card,\n"
+"                       server, terminal id and password settings; see\n"
+"                       sigcard-terminal daemon --help)\n"
 "\n"
 "Exit status: 0 paid; 1 local failure; 2 bad usage; 3 no card; 4 card removed\n"
 "during a command; 5 card error; 6 cancelled, wrong PIN or timeout on the\n"
@@ -91,6 +97,18 @@ static int parse_int(const char *s, long lo, long hi, int *out)
 	if (errno != 0 || *end != '\0' || v < lo || v > hi)
 		return -1;
 	*out = (int)v;
+	return 0;
+}
+
+int term_option_is_fixed(const char *name)
+{
+	static const char *const fixed[] = {"--card", "--server", "--terminal-id", "--jp",
+					    "--camera", "--contactless", "--receipt-key",
+					    "--retries"};
+	size_t n = strcspn(name, "=");
+	for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
+		if (strlen(fixed[i]) == n && strncmp(name, fixed[i], n) == 0)
+			return 1;
 	return 0;
 }
 

@@ -266,11 +266,43 @@ struct term_paid {
 	int attempts;                  /* SUBMITs sent (all identical) */
 };
 
+/* Where progress lines go: stderr for the one-shot command, the client's
+ * connection for the daemon. line() gets one line, without newline. */
+struct term_log {
+	void (*line)(void *ctx, const char *text);
+	void *ctx;
+};
+
 /* Runs the whole flow of DESIGN.md §1 for o; progress goes to log (may be
  * NULL). 0 with *paid filled, or a negative class with a message in err. */
-int term_pay_run(const struct term_pay_opts *o, struct term_paid *paid, FILE *log, char *err,
-		 size_t cap);
+int term_pay_run(const struct term_pay_opts *o, struct term_paid *paid,
+		 const struct term_log *log, char *err, size_t cap);
 /* Prints the receipt as "key: value" lines. */
 void term_paid_print(const struct term_paid *p, FILE *out);
+
+/* --- daemon.c: the terminal as a daemon (libevent) ---------------------------
+ * "sigcard-terminal daemon --socket PATH [-d] FIXED..." holds this terminal's
+ * own options (card, server, terminal id, password source, receipt key) and
+ * serves one payment at a time to front ends on a Unix socket (mode 0600).
+ * Protocol, one JSON object per line:
+ *   front end -> daemon  {"op":"pay","args":["--amount","12.34",...]}
+ *   daemon -> front end  {"progress":"..."} lines, then one of
+ *                        {"result":"ok","exit":0,"receipt":"key: value\n..."}
+ *                        {"result":"error","exit":N,"class":"card-absent",
+ *                         "message":"..."}
+ * The args are the per-payment options of pay, parsed by the same code as the
+ * one-shot command, so both accept and refuse exactly the same input. */
+#define TERM_REQUEST_MAX 65536u
+
+int term_daemon_main(int argc, char **argv);
+/* 1 if name is one of the options only the daemon sets (--card, ...). */
+int term_option_is_fixed(const char *name);
+
+/* daemon_client.c: the front end's side ("pay --daemon unix:PATH ..."). Returns
+ * the exit status: the daemon's class, or TERM_EXIT_FAILURE if it cannot be
+ * reached. */
+int term_daemon_pay(const char *spec, int argc, char **argv);
+/* The receipt as text (term_paid_print into a malloc'd string), or NULL. */
+char *term_paid_text(const struct term_paid *p);
 
 #endif

@@ -30,8 +30,8 @@ struct frame_peer {
 	peer_answer_fn answer;
 	void *user;
 	pthread_mutex_t lock;
-	/* every body received, in order (first 300 bytes of each) */
-	uint8_t log[PEER_LOG_MAX][300];
+	/* every body received, in order (first 600 bytes of each) */
+	uint8_t log[PEER_LOG_MAX][600];
 	size_t log_len[PEER_LOG_MAX];
 	int nlog;
 	int connections;

@@ -1,0 +1,426 @@
+/* The terminal daemon: a libevent loop on a Unix socket that takes payment
+ * requests from front ends (terminal.h has the protocol) and runs each on a
+ * worker thread, one at a time, since there is one card slot. The loop
+ * itself never blocks on the card, the camera or the server. */
+#include <errno.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+#include <event2/thread.h>
+#include <jansson.h>
+
+#include "terminal/terminal.h"
+
+#define MAX_FIXED 32
+
+struct job {
+	struct daemon *d;
+	int fd;                       /* the front end's connection, owned here */
+	int argc;
+	char *argv[128];              /* "pay", the request's args, the fixed ones */
+	struct term_pay_opts opts;
+	json_t *result;               /* the last line, sent once the job is over */
+};
+
+struct daemon {
+	char path[108];
+	int foreground;
+	int nfixed;
+	char *fixed[MAX_FIXED];       /* this terminal's own pay options */
+	struct event_base *base;
+	struct evconnlistener *listener;
+	struct event *job_done;       /* activated by the worker when it ends */
+	struct event *sig_term, *sig_int;
+	int busy, stopping;
+	pthread_t worker;
+	struct job *job;
+};
+
+static void dlog(const struct daemon *d, int prio, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void dlog(const struct daemon *d, int prio, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	if (d->foreground) {
+		fputs("sigcard-terminal: ", stderr);
+		vfprintf(stderr, fmt, ap);
+		fputc('\n', stderr);
+	} else {
+		vsyslog(prio, fmt, ap);
+	}
+	va_end(ap);
+}
+
+/* One JSON object and a newline to fd; a front end that went away is not
+ * the payment's problem, so errors are ignored. */
+static void send_json(int fd, json_t *obj)
+{
+	char *text = json_dumps(obj, JSON_COMPACT);
+	json_decref(obj);
+	if (text == NULL)
+		return;
+	size_t n = strlen(text);
+	const char *p = text;
+	while (n > 0) {
+		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			break;
+		p += w;
+		n -= (size_t)w;
+	}
+	if (n == 0)
+		(void)send(fd, "\n", 1, MSG_NOSIGNAL);
+	free(text);
+}
+
+static void send_error(int fd, int rc, const char *message)
+{
+	send_json(fd, json_pack("{s:s, s:i, s:s, s:s}", "result", "error", "exit", -rc, "class",
+				term_exit_name(rc), "message", message));
+}
+
+static void progress(void *ctx, const char *text)
+{
+	struct job *j = ctx;
+	send_json(j->fd, json_pack("{s:s}", "progress", text));
+}
+
+static void *run_job(void *arg)
+{
+	struct job *j = arg;
+	struct term_paid paid;
+	char err[TERM_ERR_MAX] = "";
+	struct term_log log = {progress, j};
+	int rc = term_pay_run(&j->opts, &paid, &log, err, sizeof err);
+	if (rc == 0) {
+		char *receipt = term_paid_text(&paid);
+		j->result = json_pack("{s:s, s:i, s:s, s:I}", "result", "ok", "exit", 0, "receipt",
+				      receipt ? receipt : "", "transfer_id",
+				      (json_int_t)paid.transfer_id);
+		dlog(j->d, LOG_INFO, "paid: transfer %llu, card ATC %u",
+		     (unsigned long long)paid.transfer_id, paid.atc);
+		free(receipt);
+	} else {
+		j->result = json_pack("{s:s, s:i, s:s, s:s}", "result", "error", "exit", -rc,
+				      "class", term_exit_name(rc), "message", err);
+		dlog(j->d, LOG_WARNING, "payment failed: %s: %s", term_exit_name(rc), err);
+	}
+	/* The result goes out from the loop, after the daemon is free again, so
+	 * a front end that pays right after this one is not told "busy". */
+	event_active(j->d->job_done, EV_READ, 0);
+	return NULL;
+}
+
+static void free_job(struct job *j)
+{
+	if (j == NULL)
+		return;
+	if (j->fd >= 0)
+		close(j->fd);
+	json_decref(j->result);
+	for (int i = 0; i < j->argc; i++)
+		free(j->argv[i]);
+	free(j);
+}
+
+static void on_job_done(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd, (void)what;
+	struct daemon *d = arg;
+	pthread_join(d->worker, NULL);
+	struct job *j = d->job;
+	d->job = NULL;
+	d->busy = 0;
+	if (j->result != NULL)
+		send_json(j->fd, j->result);
+	j->result = NULL;
+	free_job(j);
+	if (d->stopping)
+		event_base_loopexit(d->base, NULL);
+}
+
+/* Turns one request line into a job, or answers it with an error. */
+static void take_request(struct daemon *d, int fd, const char *line)
+{
+	json_error_t jerr;
+	json_t *req = json_loads(line, 0, &jerr);
+	json_t *args = req ? json_object_get(req, "args") : NULL;
+	const char *op = req ? json_string_value(json_object_get(req, "op")) : NULL;
+	char err[TERM_ERR_MAX];
+	if (req == NULL || op == NULL || strcmp(op, "pay") != 0 || !json_is_array(args) ||
+	    json_array_size(args) > 64) {
+		send_error(fd, -TERM_EXIT_USAGE, "the request is not {\"op\":\"pay\",\"args\":[...]}");
+		json_decref(req);
+		close(fd);
+		return;
+	}
+	if (d->busy) {
+		send_error(fd, -TERM_EXIT_FAILURE, "busy: a payment is in progress on this terminal");
+		json_decref(req);
+		close(fd);
+		return;
+	}
+	struct job *j = calloc(1, sizeof *j);
+	int rc = j ? 0 : term_errf(err, sizeof err, TERM_EXIT_FAILURE, "out of memory");
+	if (j != NULL) {
+		j->d = d;
+		j->fd = fd;
+		j->argv[j->argc++] = strdup("pay");
+	}
+	for (size_t i = 0; rc == 0 && i < json_array_size(args); i++) {
+		const char *a = json_string_value(json_array_get(args, i));
+		if (a == NULL)
+			rc = term_errf(err, sizeof err, TERM_EXIT_USAGE, "args must be strings");
+		else if (a[0] == '-' && term_option_is_fixed(a))
+			rc = term_errf(err, sizeof err, TERM_EXIT_USAGE,
+				       "%s is this terminal's own setting, given when the daemon"
+				       " started", a);
+		else
+			j->argv[j->argc++] = strdup(a);
+	}
+	for (int i = 0; rc == 0 && i < d->nfixed; i++)
+		j->argv[j->argc++] = strdup(d->fixed[i]);
+	for (int i = 0; rc == 0 && i < j->argc; i++)
+		if (j->argv[i] == NULL)
+			rc = term_errf(err, sizeof err, TERM_EXIT_FAILURE, "out of memory");
+	if (rc == 0)
+		rc = term_pay_opts_parse(&j->opts, j->argc, j->argv, err, sizeof err);
+	if (rc == 0 && j->opts.help)
+		rc = term_errf(err, sizeof err, TERM_EXIT_USAGE,
+			       "--help is for the front end: sigcard-terminal pay --help");
+	json_decref(req);
+	if (rc != 0) {
+		if (j == NULL) {
+			send_error(fd, rc, err);
+			close(fd);
+		} else {
+			send_error(j->fd, rc, err);
+			free_job(j);
+		}
+		return;
+	}
+	d->busy = 1;
+	d->job = j;
+	if (pthread_create(&d->worker, NULL, run_job, j) != 0) {
+		send_error(j->fd, -TERM_EXIT_FAILURE, "cannot start the payment");
+		free_job(j);
+		d->job = NULL;
+		d->busy = 0;
+	}
+}
+
+static void on_read(struct bufferevent *bev, void *arg)
+{
+	struct daemon *d = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+	size_t n;
+	char *line = evbuffer_readln(in, &n, EVBUFFER_EOL_LF);
+	if (line == NULL) {
+		if (evbuffer_get_length(in) > TERM_REQUEST_MAX) {
+			int fd = (int)bufferevent_getfd(bev);
+			send_error(fd, -TERM_EXIT_USAGE, "request too long");
+			bufferevent_free(bev);
+		}
+		return;
+	}
+	/* The connection leaves libevent here: the job (or the error answer)
+	 * owns it from now on. */
+	int fd = dup((int)bufferevent_getfd(bev));
+	bufferevent_free(bev);
+	if (fd >= 0)
+		take_request(d, fd, line);
+	free(line);
+}
+
+static void on_event(struct bufferevent *bev, short what, void *arg)
+{
+	(void)what, (void)arg;
+	bufferevent_free(bev);
+}
+
+static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
+		      int socklen, void *arg)
+{
+	(void)l, (void)sa, (void)socklen;
+	struct daemon *d = arg;
+	struct bufferevent *bev = bufferevent_socket_new(d->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (bev == NULL) {
+		evutil_closesocket(fd);
+		return;
+	}
+	struct timeval idle = {30, 0};
+	bufferevent_set_timeouts(bev, &idle, NULL);
+	bufferevent_setcb(bev, on_read, NULL, on_event, d);
+	bufferevent_enable(bev, EV_READ);
+}
+
+static void on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	(void)what;
+	struct daemon *d = arg;
+	dlog(d, LOG_INFO, "signal %d: stopping%s", (int)sig,
+	     d->busy ? " after the payment in progress" : "");
+	d->stopping = 1;
+	if (d->listener != NULL) {
+		evconnlistener_free(d->listener);
+		d->listener = NULL;
+		unlink(d->path);
+	}
+	if (!d->busy)
+		event_base_loopexit(d->base, NULL);
+}
+
+static void daemon_usage(FILE *f)
+{
+	fprintf(f,
+"usage: sigcard-terminal daemon --socket PATH [-d] --card CARRIER --server SERVER\n"
+"           --terminal-id ID [--jp scan --camera CAMERA | --jp contactless\n"
+"           --contactless CARRIER] [--receipt-key FILE] [--retries N]\n"
+"\n"
+"Runs the terminal as a daemon: it keeps this terminal's settings and pays,\n"
+"one payment at a time, for front ends that connect to PATH (mode 0600):\n"
+"  sigcard-terminal pay --daemon unix:PATH --amount ... --currency ... --to ...\n"
+"      --payee-name ... [--scheme S] [--timeout S]\n"
+"The settings are those of pay (see pay --help). -d stays in the foreground\n"
+"and logs to stderr; otherwise the daemon detaches and logs to syslog.\n"
+"SIGTERM or SIGINT stops it after the payment in progress.\n");
+}
+
+static int listen_unix(struct daemon *d)
+{
+	struct sockaddr_un sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sun_family = AF_UNIX;
+	memcpy(sa.sun_path, d->path, strlen(d->path) + 1);
+	/* A socket file left by a daemon that died is replaced; a live one is
+	 * not: connect to it first. */
+	int probe = term_unix_connect(d->path, NULL, 0);
+	if (probe >= 0) {
+		close(probe);
+		fprintf(stderr, "sigcard-terminal: daemon: %s: another daemon is listening\n",
+			d->path);
+		return -1;
+	}
+	unlink(d->path);
+	mode_t old = umask(077);
+	d->listener = evconnlistener_new_bind(d->base, on_accept, d,
+					      LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 8,
+					      (struct sockaddr *)&sa, sizeof sa);
+	umask(old);
+	if (d->listener != NULL && chmod(d->path, 0600) != 0) {
+		fprintf(stderr, "sigcard-terminal: daemon: %s: %s\n", d->path, strerror(errno));
+		return -1;
+	}
+	if (d->listener == NULL) {
+		fprintf(stderr, "sigcard-terminal: daemon: %s: cannot listen: %s\n", d->path,
+			strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int term_daemon_main(int argc, char **argv)
+{
+	struct daemon d;
+	memset(&d, 0, sizeof d);
+	const char *path = NULL;
+	/* Our own options first; everything else is a fixed pay option. */
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+			daemon_usage(stdout);
+			return 0;
+		} else if (strcmp(a, "-d") == 0 || strcmp(a, "--foreground") == 0) {
+			d.foreground = 1;
+		} else if (strcmp(a, "--socket") == 0 && i + 1 < argc) {
+			path = argv[++i];
+		} else if (a[0] == '-' && !term_option_is_fixed(a)) {
+			fprintf(stderr, "sigcard-terminal: daemon: %s: not a daemon setting%s\n", a,
+				strcmp(a, "--socket") == 0 ? " without a value" :
+				" (payment options come from each request)");
+			return TERM_EXIT_USAGE;
+		} else if (d.nfixed + 1 >= MAX_FIXED) {
+			fprintf(stderr, "sigcard-terminal: daemon: too many arguments\n");
+			return TERM_EXIT_USAGE;
+		} else {
+			d.fixed[d.nfixed++] = argv[i];
+			if (a[0] == '-' && strchr(a, '=') == NULL && i + 1 < argc)
+				d.fixed[d.nfixed++] = argv[++i];
+		}
+	}
+	if (path == NULL || path[0] == '\0' || strlen(path) >= sizeof d.path) {
+		fprintf(stderr, "sigcard-terminal: daemon: --socket PATH is required (see"
+				" daemon --help)\n");
+		return TERM_EXIT_USAGE;
+	}
+	memcpy(d.path, path, strlen(path) + 1);
+
+	/* Check the settings now, with a stand-in payment, so that a daemon with
+	 * a bad setting never starts: the same parser will see them again. */
+	char *check[MAX_FIXED + 16];
+	int n = 0;
+	static char *const sample[] = {"pay", "--amount", "1", "--currency", "EUR", "--to",
+				       "CHECK", "--payee-name", "check"};
+	for (size_t i = 0; i < sizeof sample / sizeof sample[0]; i++)
+		check[n++] = sample[i];
+	for (int i = 0; i < d.nfixed; i++)
+		check[n++] = d.fixed[i];
+	struct term_pay_opts o;
+	char err[TERM_ERR_MAX];
+	int rc = term_pay_opts_parse(&o, n, check, err, sizeof err);
+	if (rc != 0) {
+		fprintf(stderr, "sigcard-terminal: daemon: %s\n", err);
+		return -rc;
+	}
+
+	signal(SIGPIPE, SIG_IGN);
+	if (evthread_use_pthreads() != 0 || (d.base = event_base_new()) == NULL) {
+		fprintf(stderr, "sigcard-terminal: daemon: cannot start libevent\n");
+		return TERM_EXIT_FAILURE;
+	}
+	if (listen_unix(&d) != 0) {
+		event_base_free(d.base);
+		return TERM_EXIT_FAILURE;
+	}
+	if (!d.foreground) {
+		if (daemon(0, 0) != 0) {
+			fprintf(stderr, "sigcard-terminal: daemon: %s\n", strerror(errno));
+			return TERM_EXIT_FAILURE;
+		}
+		event_reinit(d.base);
+		openlog("sigcard-terminal", LOG_PID, LOG_DAEMON);
+	}
+	d.job_done = event_new(d.base, -1, 0, on_job_done, &d);
+	d.sig_term = evsignal_new(d.base, SIGTERM, on_signal, &d);
+	d.sig_int = evsignal_new(d.base, SIGINT, on_signal, &d);
+	event_add(d.sig_term, NULL);
+	event_add(d.sig_int, NULL);
+	dlog(&d, LOG_INFO, "daemon ready on %s", d.path);
+	event_base_dispatch(d.base);
+
+	if (d.listener != NULL) {
+		evconnlistener_free(d.listener);
+		unlink(d.path);
+	}
+	event_free(d.job_done);
+	event_free(d.sig_term);
+	event_free(d.sig_int);
+	event_base_free(d.base);
+	dlog(&d, LOG_INFO, "daemon stopped");
+	return 0;
+}

@@ -1,0 +1,77 @@
+# Helpers for the terminal's integration scripts (terminal_*.sh), sourced
+# after lib.sh: a whole world (server with two accounts, a personalised and
+# enrolled card on its sockets) in $T_DIR, and the holder's hands on the
+# card's keypad through its control socket. Not a test itself.
+. "$(dirname "${BASH_SOURCE[0]}")/card_helpers.bash"
+SRV=$SC_BIN/sigcard-server
+TERMINAL=$SC_BIN/sigcard-terminal
+PIN=4711
+
+# world_up: server data in $T_DIR/srv (ALICE-1 with 100.00 EUR, SHOP-1 empty),
+# the server on a Unix socket and HTTP, a card for ALICE-1 on its contact,
+# contactless and control sockets, its screen in $T_DIR/screen.png.
+world_up() {
+	local d=$T_DIR/srv
+	mkdir -p "$d"
+	"$SRV" -D "$d" init >"$T_DIR/admin.log" 2>&1 &&
+	"$SRV" -D "$d" account create ALICE-1 --currency EUR --balance 100.00 >>"$T_DIR/admin.log" 2>&1 &&
+	"$SRV" -D "$d" account create SHOP-1 --currency EUR >>"$T_DIR/admin.log" 2>&1 &&
+	"$SRV" -D "$d" card prepare --account ALICE-1 --out "$T_DIR/perso.json" >>"$T_DIR/admin.log" 2>&1 || return 1
+	( umask 077; printf '%s\n' "$PIN" >"$T_DIR/pin" )
+	"$CARD" --flash "$T_DIR/card.flash" personalise --perso "$T_DIR/perso.json" \
+		--pin-file "$T_DIR/pin" --export "$T_DIR/record.json" >"$T_DIR/perso.log" 2>&1 || return 1
+	"$SRV" -D "$d" card enrol --record "$T_DIR/record.json" >>"$T_DIR/admin.log" 2>&1 &&
+	"$SRV" -D "$d" key show >"$T_DIR/receipt.key" 2>>"$T_DIR/admin.log" || return 1
+	CARD_ID=$(jq -r .card_id "$T_DIR/record.json")
+	HTTP_PORT=$(sc_free_port)
+	SUBMIT=$T_DIR/submit.sock
+	server_up || return 1
+	CT=$T_DIR/contact.sock CL=$T_DIR/contactless.sock CTL=$T_DIR/control.sock
+	PNG=$T_DIR/screen.png
+	card_start card --flash "$T_DIR/card.flash" --contact "$CT" --contactless "$CL" \
+		--control "$CTL" --png "$PNG"
+}
+
+server_up() {
+	sc_bg server "$SRV" -D "$T_DIR/srv" -d --listen none --unix "$SUBMIT" \
+		--http "127.0.0.1:$HTTP_PORT" serve
+	SERVER_PID=$SC_LAST_PID
+	sc_wait_sock "$SUBMIT" 10 && sc_wait_port "$HTTP_PORT" 10
+}
+
+server_down() {
+	kill -TERM "$SERVER_PID" 2>/dev/null
+	wait "$SERVER_PID" 2>/dev/null
+}
+
+# balance ACCOUNT: minor units, from the server's HTTP API.
+balance() {
+	curl -sf "http://127.0.0.1:$HTTP_PORT/v1/accounts/$1" | jq -r .balance.minor
+}
+
+# holder KEYS [SCREEN]: in the background, waits for the card's review screen
+# (or SCREEN), then presses KEYS ("4711K" = PIN and OK, "C" = Cancel).
+holder() {
+	( ctl "$CTL" "{\"cmd\":\"wait\",\"screen\":\"${2:-review}\",\"timeout_ms\":30000}" 30 \
+		>"$T_DIR/holder-wait.out" 2>&1 &&
+	  ctl "$CTL" "{\"cmd\":\"press\",\"keys\":\"$1\"}" >"$T_DIR/holder-press.out" 2>&1 ) &
+	HOLDER_PID=$!
+}
+
+# card_atc: the card's counter, read over the contact slot.
+card_atc() {
+	local r
+	r=$("$FC" "$CT" on 00A4040009F05349474341524401 00CADF2200 off | tail -n +2 | head -1)
+	printf '%d' "0x${r:0:8}"
+}
+
+# pay ARGS...: sigcard-terminal pay with this world's settings; stdout in
+# $T_DIR/pay.out, stderr in $T_DIR/pay.err, exit status in PAY_RC.
+pay() {
+	"$TERMINAL" pay --card "unix:$CT" --server "unix:$SUBMIT" --terminal-id T-1 \
+		--receipt-key "$T_DIR/receipt.key" "$@" >"$T_DIR/pay.out" 2>"$T_DIR/pay.err"
+	PAY_RC=$?
+}
+
+# field NAME: a field of the last receipt.
+field() { sed -n "s/^$1: //p" "$T_DIR/pay.out"; }

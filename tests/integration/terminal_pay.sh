@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# sigcard-terminal end to end: a real server, a real emulated card, the
+# holder's PIN typed on the card's keypad through its control socket. One
+# payment for each scheme and each way of getting the joint password
+# (scanning the card's PNG with zbar, or the contactless read), checked
+# against the balances of the server's HTTP API; then the same through the
+# terminal daemon.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/terminal_helpers.bash"
+
+if ! world_up; then
+	t_fail "world up (server, accounts, card)" "$(cat "$T_DIR"/*.log 2>/dev/null | tail -20)"
+	t_done; exit
+fi
+t_ok "world up: server, ALICE-1 100.00 EUR, card $CARD_ID enrolled"
+
+alice=$(balance ALICE-1) shop=$(balance SHOP-1)
+t_eq "opening balances" "10000 0" "$alice $shop"
+n=0
+for scheme in enc enc-rand enc-digest; do
+	for jp in scan contactless; do
+		n=$((n + 1))
+		amount="1.0$n"
+		holder "${PIN}K"
+		if [ "$jp" = scan ]; then
+			pay --amount "$amount" --currency EUR --to SHOP-1 --payee-name "Café Nº$n" \
+				--scheme "$scheme" --camera "file:$PNG" --timeout 30
+		else
+			pay --amount "$amount" --currency EUR --to SHOP-1 --payee-name "Café Nº$n" \
+				--scheme "$scheme" --jp contactless --contactless "unix:$CL" --timeout 30
+		fi
+		wait "$HOLDER_PID"
+		if [ "$PAY_RC" -ne 0 ]; then
+			t_fail "$scheme by $jp: paid" "exit $PAY_RC" "$(cat "$T_DIR/pay.err")"
+			continue
+		fi
+		t_ok "$scheme by $jp: paid (transfer $(field transfer-id))"
+		t_eq "$scheme by $jp: receipt amount and payee" "$amount EUR|SHOP-1|Café Nº$n|$scheme" \
+			"$(field amount)|$(field payee)|$(field payee-name)|$(field scheme)"
+		alice=$((alice - 100 - n)) shop=$((shop + 100 + n))
+		t_eq "$scheme by $jp: balances moved by the amount, once" "$alice $shop" \
+			"$(balance ALICE-1) $(balance SHOP-1)"
+		t_eq "$scheme by $jp: receipt balance = ledger" "$(field payer-balance-after)" \
+			"$(curl -sf "http://127.0.0.1:$HTTP_PORT/v1/accounts/ALICE-1" | jq -r .balance.text)"
+		grep -q "receipt: verified" "$T_DIR/pay.out" && t_ok "$scheme by $jp: receipt verified" ||
+			t_fail "$scheme by $jp: receipt verified" "$(cat "$T_DIR/pay.out")"
+	done
+done
+t_eq "the card's counter: one per signature" 6 "$(card_atc)"
+if grep -rq "$PIN" "$T_DIR/pay.out" "$T_DIR/pay.err"; then t_fail "the PIN appears in no terminal output"; else t_ok "the PIN appears in no terminal output"; fi
+
+# --- the daemon form ---
+DSOCK=$T_DIR/terminal.sock
+sc_bg tdaemon "$TERMINAL" daemon --socket "$DSOCK" -d --card "unix:$CT" --server "unix:$SUBMIT" \
+	--terminal-id T-2 --receipt-key "$T_DIR/receipt.key" --camera "file:$PNG"
+TD_PID=$SC_LAST_PID
+if sc_wait_sock "$DSOCK" 10; then t_ok "terminal daemon listening"; else t_fail "terminal daemon listening" "$(cat "$T_DIR/tdaemon.log")"; fi
+t_eq "daemon socket is 0600" 600 "$(stat -c %a "$DSOCK")"
+holder "${PIN}K"
+"$TERMINAL" pay --daemon "unix:$DSOCK" --amount 2.00 --currency EUR --to SHOP-1 \
+	--payee-name Kiosk --scheme enc-rand --timeout 30 >"$T_DIR/pay.out" 2>"$T_DIR/pay.err"
+rc=$?
+wait "$HOLDER_PID"
+t_eq "daemon: paid" 0 "$rc"
+t_eq "daemon: receipt printed by the front end" "2.00 EUR" "$(field amount)"
+grep -q "card signed" "$T_DIR/pay.err" && t_ok "daemon: progress relayed to the front end" ||
+	t_fail "daemon: progress relayed to the front end" "$(cat "$T_DIR/pay.err")"
+alice=$((alice - 200)) shop=$((shop + 200))
+t_eq "daemon: balances" "$alice $shop" "$(balance ALICE-1) $(balance SHOP-1)"
+"$TERMINAL" pay --daemon "unix:$DSOCK" --amount 2.00 --currency EUR --to SHOP-1 \
+	--payee-name Kiosk --card "unix:/tmp/elsewhere" >/dev/null 2>"$T_DIR/pay.err"
+t_eq "daemon: a front end cannot change the terminal's card" 2 "$?"
+kill -TERM "$TD_PID"; wait "$TD_PID"
+t_eq "daemon: SIGTERM stops it cleanly" 0 "$?"
+t_check "daemon: socket removed" test ! -e "$DSOCK"
+t_done

@@ -1,0 +1,544 @@
+/* The payment flow (pay.c) against a frame peer playing the card's applet
+ * and another playing sigcard-server with common/submit.h's codec and a
+ * receipt key made here: the happy path, the identical resubmission after a
+ * lost connection, refusals, bad receipts, and failures that must stop the
+ * flow before the card signs or before anything is submitted. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+
+#include "common/submit.h"
+#include "common/tx.h"
+#include "frame_peer.h"
+#include "qr_png.h"
+#include "terminal/terminal.h"
+
+static const uint8_t CARD_ID[8] = {0xC0, 0xFF, 0xEE, 0x00, 0x11, 0x22, 0x33, 0x44};
+#define CARD_HEX "c0ffee0011223344"
+#define ATC 258u
+#define JP "86420135"
+
+/* How the fake server behaves in one test. */
+struct server {
+	int hang_up_submits;      /* drop this many SUBMITs without an answer */
+	uint8_t refuse;           /* answer SUBMIT with this code (0: OK) */
+	int wrong_receipt;        /* receipt for another ATC */
+	int bad_signature;        /* flip a bit of the receipt's signature */
+	int submits;              /* SUBMITs seen */
+	int key_asked;            /* GET RECEIPT KEYs seen */
+	EVP_PKEY *key;
+	uint8_t challenge[SC_CHALLENGE_LEN];
+};
+
+struct card {
+	int jp_after;             /* contactless: GET JP answers 6985 this many times */
+	int get_jp;               /* GET JPs seen */
+	int signs;                /* SIGNs seen */
+};
+
+struct world {
+	char dir[64];
+	char png[128], key_pem[128];
+	struct frame_peer card_peer, cl_peer, server_peer;
+	struct card card;
+	struct server server;
+	char card_spec[160], cl_spec[160], server_spec[160], camera_spec[160];
+	struct term_pay_opts o;
+};
+
+static void put_sw(uint8_t *out, size_t *n, uint16_t sw)
+{
+	out[(*n)++] = (uint8_t)(sw >> 8);
+	out[(*n)++] = (uint8_t)sw;
+}
+
+static enum peer_action card_answer(struct frame_peer *p, const uint8_t *b, size_t len,
+				    uint8_t *out, size_t *n)
+{
+	struct card *c = p->user;
+	*n = 0;
+	if (len == 1) {
+		if (b[0] != 0x04)
+			return PEER_SILENT;
+		memcpy(out, "\x3B\x80\x80\x01\x01", 5);
+		*n = 5;
+		return PEER_REPLY;
+	}
+	if (b[1] == 0xA4) {
+		put_sw(out, n, 0x9000);
+	} else if (b[1] == 0xCA && b[3] == 0x20) {
+		memcpy(out, CARD_ID, 8);
+		*n = 8;
+		put_sw(out, n, 0x9000);
+	} else if (b[1] == 0xCA && b[3] == 0x25) {
+		memcpy(out, "PAYER-1", 7);
+		*n = 7;
+		put_sw(out, n, 0x9000);
+	} else if (b[1] == 0x2A) {
+		struct sc_tx tx;
+		size_t lc = b[4];
+		c->signs++;
+		if (sc_tx_decode(&tx, b + 5, lc) != 0) {
+			put_sw(out, n, 0x6A80);
+			return PEER_REPLY;
+		}
+		size_t xl = (size_t)sc_scheme_x_len(tx.scheme);
+		const uint8_t head[] = {0xC1, 4, 0, 0, ATC >> 8, ATC & 0xFF, 0xC2, (uint8_t)xl};
+		memcpy(out, head, sizeof head);
+		*n = sizeof head;
+		memset(out + *n, 0x5C, xl);
+		*n += xl;
+		out[(*n)++] = 0xC3;
+		out[(*n)++] = 8;
+		memcpy(out + *n, "\x30\x06\x02\x01\x01\x02\x01\x01", 8);
+		*n += 8;
+		put_sw(out, n, 0x9000);
+	} else if (b[1] == 0x4A) {
+		c->get_jp++;
+		if (c->get_jp > c->jp_after) {
+			memcpy(out, JP, 8);
+			*n = 8;
+			put_sw(out, n, 0x9000);
+		} else {
+			put_sw(out, n, 0x6985);
+		}
+	} else {
+		put_sw(out, n, 0x6D00);
+	}
+	return PEER_REPLY;
+}
+
+static enum peer_action server_answer(struct frame_peer *p, const uint8_t *b, size_t len,
+				      uint8_t *out, size_t *n)
+{
+	struct server *s = p->user;
+	int rc;
+	if (sc_msg_type(b, len) == SC_MSG_GET_CHALLENGE) {
+		char tid[SC_TERMINAL_ID_MAX + 1];
+		if (sc_get_challenge_decode(b, len, tid) != 0 || strcmp(tid, "T-7") != 0)
+			return PEER_HANG_UP;
+		memset(s->challenge, 0xA5, sizeof s->challenge);
+		rc = sc_challenge_encode(out, 70000, s->challenge, 300);
+		*n = rc < 0 ? 0 : (size_t)rc;
+		return rc < 0 ? PEER_HANG_UP : PEER_REPLY;
+	}
+	if (sc_msg_type(b, len) == SC_MSG_GET_RECEIPT_KEY) {
+		uint8_t pub[SC_PUBKEY_LEN];
+		size_t pn = 0;
+		s->key_asked++;
+		if (EVP_PKEY_get_octet_string_param(s->key, "pub", pub, sizeof pub, &pn) != 1)
+			return PEER_HANG_UP;
+		rc = sc_receipt_key_encode(out, 70000, pub);
+		*n = rc < 0 ? 0 : (size_t)rc;
+		return rc < 0 ? PEER_HANG_UP : PEER_REPLY;
+	}
+	struct sc_submit sub;
+	if (sc_submit_decode(&sub, b, len) != 0)
+		return PEER_HANG_UP;
+	s->submits++;
+	if (s->hang_up_submits-- > 0)
+		return PEER_HANG_UP;
+	if (s->refuse != 0) {
+		rc = sc_result_encode(out, 70000, s->refuse, NULL, 0, NULL, 0, "from the test");
+		*n = (size_t)rc;
+		return PEER_REPLY;
+	}
+	struct sc_tx tx;
+	struct sc_receipt r;
+	memset(&r, 0, sizeof r);
+	if (sc_tx_decode(&tx, sub.tx, sub.tx_len) != 0 || memcmp(sub.jp, JP, 8) != 0)
+		return PEER_HANG_UP;
+	r.result = SC_RES_OK;
+	r.transfer_id = 4242;
+	r.counter = 9;
+	memcpy(r.card_id, sub.card_id, 8);
+	r.atc = sub.atc + (s->wrong_receipt ? 1u : 0u);
+	sc_tx_hash(sub.tx, sub.tx_len, r.tx_hash);
+	r.balance_after = 98766;
+	r.currency = tx.currency;
+	uint8_t rec[SC_RECEIPT_LEN], sig[80];
+	size_t sig_len = sizeof sig;
+	if (sc_receipt_encode(rec, sizeof rec, &r) < 0)
+		return PEER_HANG_UP;
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, s->key);
+	EVP_DigestSign(md, sig, &sig_len, rec, sizeof rec);
+	EVP_MD_CTX_free(md);
+	if (s->bad_signature)
+		sig[sig_len - 1] ^= 1;
+	rc = sc_result_encode(out, 70000, SC_RES_OK, rec, sizeof rec, sig, sig_len, NULL);
+	*n = rc < 0 ? 0 : (size_t)rc;
+	return rc < 0 ? PEER_HANG_UP : PEER_REPLY;
+}
+
+static const char *ARGS_BASE[] = {"pay", "--amount", "12.34", "--currency", "EUR", "--to",
+				  "SHOP-9", "--payee-name", "Bäckerei", "--terminal-id", "T-7"};
+
+/* Builds the options as the command line would, pointing at this world. */
+static void parse_opts(struct world *w, int contactless, const char *scheme)
+{
+	const char *argv[40];
+	int n = 0;
+	for (size_t i = 0; i < sizeof ARGS_BASE / sizeof ARGS_BASE[0]; i++)
+		argv[n++] = ARGS_BASE[i];
+	argv[n++] = "--card";
+	argv[n++] = w->card_spec;
+	argv[n++] = "--server";
+	argv[n++] = w->server_spec;
+	argv[n++] = "--receipt-key";
+	argv[n++] = w->key_pem;
+	argv[n++] = "--scheme";
+	argv[n++] = scheme;
+	argv[n++] = "--timeout";
+	argv[n++] = "2";
+	argv[n++] = "--retries";
+	argv[n++] = "2";
+	if (contactless) {
+		argv[n++] = "--jp";
+		argv[n++] = "contactless";
+		argv[n++] = "--contactless";
+		argv[n++] = w->cl_spec;
+	} else {
+		argv[n++] = "--camera";
+		argv[n++] = w->camera_spec;
+	}
+	char err[TERM_ERR_MAX];
+	assert_int_equal(term_pay_opts_parse(&w->o, n, (char **)argv, err, sizeof err), 0);
+	w->o.card_timeout_ms = 2000;
+}
+
+static int setup(void **state)
+{
+	struct world *w = calloc(1, sizeof *w);
+	snprintf(w->dir, sizeof w->dir, "/tmp/sc-term-pay.XXXXXX");
+	if (mkdtemp(w->dir) == NULL)
+		return -1;
+	snprintf(w->png, sizeof w->png, "%s/screen.png", w->dir);
+	snprintf(w->key_pem, sizeof w->key_pem, "%s/receipt.pub", w->dir);
+	w->server.key = EVP_EC_gen("P-256");
+	FILE *f = fopen(w->key_pem, "w");
+	if (w->server.key == NULL || f == NULL || !PEM_write_PUBKEY(f, w->server.key))
+		return -1;
+	fclose(f);
+	if (frame_peer_start(&w->card_peer, card_answer, &w->card) != 0 ||
+	    frame_peer_start(&w->cl_peer, card_answer, &w->card) != 0 ||
+	    frame_peer_start(&w->server_peer, server_answer, &w->server) != 0)
+		return -1;
+	snprintf(w->card_spec, sizeof w->card_spec, "unix:%s", w->card_peer.path);
+	snprintf(w->cl_spec, sizeof w->cl_spec, "unix:%s", w->cl_peer.path);
+	snprintf(w->server_spec, sizeof w->server_spec, "unix:%s", w->server_peer.path);
+	snprintf(w->camera_spec, sizeof w->camera_spec, "file:%s", w->png);
+	/* the card's screen after confirmation: this card, this ATC */
+	const char *qr = "SIGCARD1:" CARD_HEX ":258:" JP;
+	if (qr_png_write(w->png, &qr, 1) != 0)
+		return -1;
+	*state = w;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct world *w = *state;
+	char cmd[128];
+	frame_peer_stop(&w->card_peer);
+	frame_peer_stop(&w->cl_peer);
+	frame_peer_stop(&w->server_peer);
+	EVP_PKEY_free(w->server.key);
+	snprintf(cmd, sizeof cmd, "rm -rf %s", w->dir);
+	if (system(cmd) != 0)
+		return -1;
+	free(w);
+	return 0;
+}
+
+static int pay(struct world *w, struct term_paid *paid, char *err, size_t cap)
+{
+	return term_pay_run(&w->o, paid, NULL, err, cap);
+}
+
+static void pays_by_scan_for_each_scheme(void **state)
+{
+	struct world *w = *state;
+	static const char *const schemes[] = {"enc", "enc-rand", "enc-digest"};
+	for (int i = 0; i < 3; i++) {
+		struct term_paid paid;
+		char err[TERM_ERR_MAX] = "";
+		parse_opts(w, 0, schemes[i]);
+		int rc = pay(w, &paid, err, sizeof err);
+		if (rc != 0)
+			fail_msg("%s: %d %s", schemes[i], rc, err);
+		assert_int_equal(paid.transfer_id, 4242);
+		assert_int_equal(paid.balance_after, 98766);
+		assert_int_equal(paid.atc, ATC);
+		assert_int_equal(paid.attempts, 1);
+		assert_string_equal(paid.tx.payer, "PAYER-1");
+		assert_int_equal(paid.tx.amount, 1234);
+		assert_int_equal(paid.tx.scheme, sc_scheme_parse(schemes[i]));
+		/* the transaction signed carries the server's challenge */
+		assert_memory_equal(paid.tx.challenge, w->server.challenge, SC_CHALLENGE_LEN);
+	}
+	/* the card left the reader after each SIGN: power off was sent */
+	uint8_t body[8];
+	int n = frame_peer_count(&w->card_peer), offs = 0;
+	for (int i = 0; i < n; i++)
+		if (frame_peer_logged(&w->card_peer, i, body, sizeof body) == 1 && body[0] == 0)
+			offs++;
+	assert_int_equal(offs, 3);
+	assert_int_equal(w->card.signs, 3);
+}
+
+static void receipt_text_has_the_fields(void **state)
+{
+	struct world *w = *state;
+	struct term_paid paid;
+	char err[TERM_ERR_MAX] = "";
+	parse_opts(w, 0, "enc");
+	assert_int_equal(pay(w, &paid, err, sizeof err), 0);
+	char *text = term_paid_text(&paid);
+	assert_non_null(text);
+	assert_non_null(strstr(text, "result: OK\n"));
+	assert_non_null(strstr(text, "amount: 12.34 EUR\n"));
+	assert_non_null(strstr(text, "payee: SHOP-9\n"));
+	assert_non_null(strstr(text, "payee-name: Bäckerei\n"));
+	assert_non_null(strstr(text, "transfer-id: 4242\n"));
+	assert_non_null(strstr(text, "payer-balance-after: 987.66 EUR\n"));
+	assert_non_null(strstr(text, "time: 20"));
+	/* never the password */
+	assert_null(strstr(text, JP));
+	free(text);
+}
+
+static void pays_by_contactless_read(void **state)
+{
+	struct world *w = *state;
+	struct term_paid paid;
+	char err[TERM_ERR_MAX] = "";
+	w->card.jp_after = 2; /* the holder confirms while the terminal polls */
+	parse_opts(w, 1, "enc-digest");
+	assert_int_equal(pay(w, &paid, err, sizeof err), 0);
+	assert_int_equal(w->card.get_jp, 3);
+	assert_int_equal(paid.transfer_id, 4242);
+}
+
+static void lost_connection_resends_the_identical_submission(void **state)
+{
+	struct world *w = *state;
+	struct term_paid paid;
+	char err[TERM_ERR_MAX] = "";
+	w->server.hang_up_submits = 1;
+	parse_opts(w, 0, "enc-rand");
+	assert_int_equal(pay(w, &paid, err, sizeof err), 0);
+	assert_int_equal(paid.attempts, 2);
+	assert_int_equal(w->server.submits, 2);
+	assert_int_equal(w->card.signs, 1);
+	/* the two SUBMIT bodies are byte for byte the same */
+	uint8_t a[600], b[600];
+	int n = frame_peer_count(&w->server_peer), la = -1, lb = -1;
+	for (int i = 0; i < n; i++) {
+		uint8_t body[600];
+		int len = frame_peer_logged(&w->server_peer, i, body, sizeof body);
+		if (len > 0 && body[0] == SC_MSG_SUBMIT) {
+			if (la < 0) {
+				la = len;
+				memcpy(a, body, (size_t)len);
+			} else {
+				lb = len;
+				memcpy(b, body, (size_t)len);
+			}
+		}
+	}
+	assert_true(la > 0);
+	assert_int_equal(la, lb);
+	assert_memory_equal(a, b, (size_t)la);
+}
+
+static void retries_run_out(void **state)
+{
+	struct world *w = *state;
+	struct term_paid paid;
+	char err[TERM_ERR_MAX] = "";
+	w->server.hang_up_submits = 10;
+	parse_opts(w, 0, "enc");
+	assert_int_equal(pay(w, &paid, err, sizeof err), -TERM_EXIT_SERVER_UNREACHABLE);
+	assert_int_equal(w->server.submits, 3); /* the first and --retries 2 */
+}
+
+static void refusal_names_the_servers_code(void **state)
+{
+	struct world *w = *state;
+	struct term_paid paid;
+	char err[TERM_ERR_MAX] = "";
+	w->server.refuse = SC_RES_INSUFFICIENT_FUNDS;
+	parse_opts(w, 0, "enc");
+	assert_int_equal(pay(w, &paid, err, sizeof err), -TERM_EXIT_SERVER_REFUSED);
+	assert_non_null(strstr(err, "INSUFFICIENT_FUNDS"));
+	if (strstr(err, "from the test") == NULL)
+		fail_msg("%s", err);
+	assert_int_equal(w->server.submits, 1); /* a refusal is final: no resend */
+}
+
+static void receipts_that_do_not_match_are_rejected(void **state)
+{
+	struct world *w = *state;
+	struct term_paid paid;
+	char err[TERM_ERR_MAX] = "";
+	w->server.wrong_receipt = 1;
+	parse_opts(w, 0, "enc");
+	assert_int_equal(pay(w, &paid, err, sizeof err), -TERM_EXIT_BAD_RECEIPT);
+	assert_non_null(strstr(err, "another transaction"));
+	w->server.wrong_receipt = 0;
+	w->server.bad_signature = 1;
+	assert_int_equal(pay(w, &paid, err, sizeof err), -TERM_EXIT_BAD_RECEIPT);
+	assert_non_null(strstr(err, "does not verify"));
+}
+
+static void no_server_means_the_card_never_signs(void **state)
+{
+	struct world *w = *state;
+	struct term_paid paid;
+	char err[TERM_ERR_MAX] = "";
+	parse_opts(w, 0, "enc");
+	strcpy(w->server_spec, "unix:/nonexistent/sigcard-server.sock");
+	w->o.server = w->server_spec;
+	assert_int_equal(pay(w, &paid, err, sizeof err), -TERM_EXIT_SERVER_UNREACHABLE);
+	assert_int_equal(frame_peer_count(&w->card_peer), 0);
+}
+
+static void no_card_and_no_password(void **state)
+{
+	struct world *w = *state;
+	struct term_paid paid;
+	char err[TERM_ERR_MAX] = "";
+	parse_opts(w, 0, "enc");
+	w->o.card = "unix:/nonexistent/card.sock";
+	assert_int_equal(pay(w, &paid, err, sizeof err), -TERM_EXIT_CARD_ABSENT);
+	assert_int_equal(w->server.submits, 0);
+
+	/* the screen shows a stale password only: nothing is submitted */
+	const char *stale = "SIGCARD1:" CARD_HEX ":257:11111111";
+	assert_int_equal(qr_png_write(w->png, &stale, 1), 0);
+	parse_opts(w, 0, "enc");
+	assert_int_equal(pay(w, &paid, err, sizeof err), -TERM_EXIT_CANCELLED);
+	assert_int_equal(w->server.submits, 0);
+	assert_int_equal(w->card.signs, 1);
+
+	/* contactless: the card never releases a password */
+	w->card.jp_after = 1000;
+	parse_opts(w, 1, "enc");
+	assert_int_equal(pay(w, &paid, err, sizeof err), -TERM_EXIT_CANCELLED);
+	assert_int_equal(w->server.submits, 0);
+}
+
+static void receipt_key_from_the_server(void **state)
+{
+	struct world *w = *state;
+	struct term_paid paid;
+	char err[TERM_ERR_MAX] = "";
+	parse_opts(w, 0, "enc");
+	w->o.receipt_key = NULL;
+	assert_int_equal(pay(w, &paid, err, sizeof err), 0);
+	assert_int_equal(w->server.key_asked, 1);
+	assert_int_equal(paid.transfer_id, 4242);
+	/* and a pinned key is never replaced by the server's word */
+	parse_opts(w, 0, "enc");
+	assert_int_equal(pay(w, &paid, err, sizeof err), 0);
+	assert_int_equal(w->server.key_asked, 1);
+}
+
+static void missing_receipt_key_stops_before_anything(void **state)
+{
+	struct world *w = *state;
+	struct term_paid paid;
+	char err[TERM_ERR_MAX] = "";
+	parse_opts(w, 0, "enc");
+	w->o.receipt_key = "/nonexistent/receipt.pub";
+	assert_int_equal(pay(w, &paid, err, sizeof err), -TERM_EXIT_FAILURE);
+	assert_int_equal(frame_peer_count(&w->card_peer), 0);
+	assert_int_equal(frame_peer_count(&w->server_peer), 0);
+}
+
+/* The daemon form: a child process runs "daemon" with this world's settings;
+ * front ends pay through it, and get its refusals with the right status. */
+static void daemon_serves_front_ends(void **state)
+{
+	struct world *w = *state;
+	char sock[128];
+	snprintf(sock, sizeof sock, "%s/terminal.sock", w->dir);
+	const char *dargv[] = {"daemon", "--socket", sock, "-d", "--card", w->card_spec,
+			       "--server", w->server_spec, "--terminal-id", "T-7",
+			       "--receipt-key", w->key_pem, "--camera", w->camera_spec};
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		if (freopen("/dev/null", "w", stderr) == NULL)
+			_exit(99);
+		_exit(term_daemon_main((int)(sizeof dargv / sizeof dargv[0]), (char **)dargv));
+	}
+	struct stat st;
+	for (int i = 0; i < 100 && stat(sock, &st) != 0; i++)
+		usleep(20000);
+	assert_int_equal(stat(sock, &st), 0);
+	assert_int_equal(st.st_mode & 077, 0); /* only its owner may ask it to pay */
+
+	char spec[160];
+	snprintf(spec, sizeof spec, "unix:%s", sock);
+	const char *args[] = {"--amount", "0.50", "--currency", "EUR", "--to", "SHOP-9",
+			      "--payee-name", "Kiosk", "--scheme", "enc-digest", "--timeout", "2"};
+	int n = (int)(sizeof args / sizeof args[0]);
+	assert_int_equal(term_daemon_pay(spec, n, (char **)args), 0);
+	assert_int_equal(w->server.submits, 1);
+
+	/* the terminal's own settings are not the front end's to change */
+	const char *steal[] = {"--amount", "1", "--currency", "EUR", "--to", "SHOP-9",
+			       "--payee-name", "Kiosk", "--card", "unix:/tmp/other"};
+	assert_int_equal(term_daemon_pay(spec, 10, (char **)steal), TERM_EXIT_USAGE);
+	/* bad input gets the same answer as the one-shot command */
+	args[1] = "0.505";
+	assert_int_equal(term_daemon_pay(spec, n, (char **)args), TERM_EXIT_USAGE);
+	/* a refusal comes back as a refusal */
+	args[1] = "0.50";
+	w->server.refuse = SC_RES_UNKNOWN_ACCOUNT;
+	assert_int_equal(term_daemon_pay(spec, n, (char **)args), TERM_EXIT_SERVER_REFUSED);
+
+	int status;
+	kill(pid, SIGTERM);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_int_not_equal(stat(sock, &st), 0); /* it removed its socket */
+	assert_int_equal(term_daemon_pay(spec, n, (char **)args), TERM_EXIT_FAILURE);
+}
+
+int main(int argc, char **argv)
+{
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+	const struct CMUnitTest tests[] = {
+		T(pays_by_scan_for_each_scheme),
+		T(receipt_text_has_the_fields),
+		T(pays_by_contactless_read),
+		T(lost_connection_resends_the_identical_submission),
+		T(retries_run_out),
+		T(refusal_names_the_servers_code),
+		T(receipts_that_do_not_match_are_rejected),
+		T(no_server_means_the_card_never_signs),
+		T(no_card_and_no_password),
+		T(receipt_key_from_the_server),
+		T(missing_receipt_key_stops_before_anything),
+		T(daemon_serves_front_ends),
+	};
+	if (argc > 1)
+		cmocka_set_test_filter(argv[1]);
+	return cmocka_run_group_tests_name("terminal payment flow", tests, NULL, NULL);
+}
