@@ -154,7 +154,14 @@ $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(ALL_LINK)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(ALL_LIBS)
 
-tests: programs $(UNIT_TESTS) $(TOOL_PROGS)
+# The emulated PN532 pair the NFC tests run libnfc against (tests/pn532sim/,
+# part of the test tree, never installed).
+PN532SIM := $(BUILD)/tests/pn532sim/pn532sim
+$(PN532SIM): $(call obj,$(wildcard tests/pn532sim/*.c))
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^
+
+tests: programs $(UNIT_TESTS) $(TOOL_PROGS) $(PN532SIM)
 
 # Runs every unit and integration test (T=pattern picks by name) and ends
 # with "N passed, N failed".
