@@ -1,12 +1,16 @@
 /* The card's randomness: one mbedTLS CTR_DRBG (AES-256) seeded from
  * hal_entropy, so a deterministic seed is just a HAL choice in tests.
  *
- * mbedTLS's bignum code allocates through mbedtls_calloc. Debian 12's
- * libmbedcrypto is built without MBEDTLS_PLATFORM_MEMORY and without
- * MBEDTLS_MEMORY_BUFFER_ALLOC_C (see /usr/include/mbedtls/config.h), so on
- * the host that is libc's calloc, inside the library; the core itself never
- * allocates. A firmware build of mbedTLS enables both options, and then the
- * core gives mbedTLS a static heap here, sized for P-256 ECDSA. */
+ * mbedTLS's bignum code (ECDSA) allocates through mbedtls_calloc. Debian
+ * 12's libmbedcrypto 2.28.3 is built without MBEDTLS_PLATFORM_MEMORY and
+ * without MBEDTLS_MEMORY_BUFFER_ALLOC_C (both commented out in
+ * /usr/include/mbedtls/config.h; `nm -D libmbedcrypto.so.2.28.3` shows
+ * calloc and free imported from libc, and no memory_buffer_alloc), so on
+ * the host the heap is libc's, used inside the library only: the core's
+ * own objects never allocate (make card-freestanding checks that). A
+ * firmware build of mbedTLS enables both options, and then the core hands
+ * mbedTLS a static 12 KiB heap here, enough for P-256 key generation and
+ * signing. */
 #include <string.h>
 
 #include "mbedtls/ctr_drbg.h"

@@ -249,6 +249,21 @@ static void dead_card_answers_memory_failure(void **state)
 	assert_int_equal(card_apdu(C, (const uint8_t *)"\x00\xA4", 2, r, 1), 0);
 }
 
+static void entropy_failure_keeps_the_card_down(void **state)
+{
+	(void)state;
+	fx_issued(10, NULL);
+	ram_hal_entropy_fail(1);
+	assert_int_equal(card_boot(), -1);
+	card_field(C, 1);
+	assert_int_equal(fx_sw(C, SELECT), 0x6581);
+	ram_hal_entropy_fail(0);
+	assert_int_equal(card_boot(), 0);
+	card_field(C, 1);
+	assert_int_equal(fx_sw(C, SELECT), 0x9000);
+	assert_int_equal(fx_lifecycle(), 2);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -261,6 +276,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(transient_cleared_on_reset_and_deselect),
 		cmocka_unit_test(protocol_vectors),
 		cmocka_unit_test(dead_card_answers_memory_failure),
+		cmocka_unit_test(entropy_failure_keeps_the_card_down),
 	};
 	return RUN_TESTS("card runtime", tests, argc, argv);
 }
