@@ -17,6 +17,8 @@ usage: scripts/run-firmware.sh --flash FILE --contact SOCKET [options]
   --contactless SOCKET    Unix socket of the contactless field (UART2)
   --ui SOCKET             Unix socket of the screen and keypad (UART1);
                           default: this terminal (JSON lines out, keys in)
+  --ui-wait               start the board only once a client is on --ui,
+                          so it sees every line from the boot on
   --transport-key-file F  32 hex digits, mode 0600, for a new image;
                           default: the well-known test key SIGCARD-TEST-TK1
   --seed HEX              entropy seed (64 hex digits) of a new image, for
@@ -24,12 +26,13 @@ usage: scripts/run-firmware.sh --flash FILE --contact SOCKET [options]
   --elf FILE              the image to run (default build/firmware/sigcard-card.elf)
   -h, --help              this text
 
-QEMU runs in the foreground; stop it with SIGTERM or Ctrl-A X.
+The board runs in the foreground until SIGTERM (or Ctrl-A X without --ui),
+or until an injected power cut stops it.
 USAGE
 }
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-flash= contact= contactless= ui= tkfile= seed= elf=$top/build/firmware/sigcard-card.elf
+flash= contact= contactless= ui= ui_wait=off tkfile= seed= elf=$top/build/firmware/sigcard-card.elf
 die() { echo "run-firmware: $*" >&2; exit 2; }
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -37,6 +40,7 @@ while [ $# -gt 0 ]; do
 	--contact) contact=${2:?}; shift 2 ;;
 	--contactless) contactless=${2:?}; shift 2 ;;
 	--ui) ui=${2:?}; shift 2 ;;
+	--ui-wait) ui_wait=on; shift ;;
 	--transport-key-file) tkfile=${2:?}; shift 2 ;;
 	--seed) seed=${2:?}; shift 2 ;;
 	--elf) elf=${2:?}; shift 2 ;;
@@ -89,19 +93,46 @@ PY
 fi
 [ "$(stat -c %s "$flash")" -eq $((page * pages)) ] || die "$flash: wrong size (not a board image)"
 
-sock() { printf 'socket,id=%s,path=%s,server=on,wait=off' "$1" "$2"; }
+# QEMU puts each UART on a private socket; scripts/firmware-bridge.py
+# serves the slot sockets in front of the carriers' UARTs with the host
+# emulator's semantics (a reader leaving is the field going off; whole
+# frames only), which a bare UART on a socket cannot give.
+rundir=$(mktemp -d "${TMPDIR:-/tmp}/sigcard-fw.XXXXXX")
+sock() { printf 'socket,id=%s,path=%s,server=on,wait=%s' "$1" "$2" "${3:-off}"; }
 args=(-M mps2-an385 -nographic -monitor none -no-reboot
 	-semihosting-config "enable=on,target=native,arg=sigcard-card,arg=$flash"
 	-kernel "$elf"
-	-chardev "$(sock contact "$contact")" -serial chardev:contact)
+	-chardev "$(sock contact "$rundir/contact")" -serial chardev:contact)
 if [ -n "$ui" ]; then
-	args+=(-chardev "$(sock ui "$ui")" -serial chardev:ui)
+	args+=(-chardev "$(sock ui "$ui" $ui_wait)" -serial chardev:ui)
 else
 	args+=(-serial stdio)
 fi
 if [ -n "$contactless" ]; then
-	args+=(-chardev "$(sock contactless "$contactless")" -serial chardev:contactless)
+	args+=(-chardev "$(sock contactless "$rundir/contactless")" -serial chardev:contactless)
 else
 	args+=(-serial null)
 fi
-exec qemu-system-arm "${args[@]}"
+
+pids=()
+stop() {
+	kill -TERM "${pids[@]}" 2>/dev/null
+	wait 2>/dev/null
+	rm -rf "$rundir"
+}
+trap 'stop; exit 143' TERM INT
+qemu-system-arm "${args[@]}" &
+qemu=$!
+pids+=("$qemu")
+python3 "$top/scripts/firmware-bridge.py" --name contact --listen "$contact" \
+	--uart "$rundir/contact" &
+pids+=("$!")
+if [ -n "$contactless" ]; then
+	python3 "$top/scripts/firmware-bridge.py" --name contactless --listen "$contactless" \
+		--uart "$rundir/contactless" &
+	pids+=("$!")
+fi
+status=0
+wait "$qemu" || status=$?
+stop
+exit "$status"

@@ -38,6 +38,8 @@ enum board_uart {
 void uart_start(enum board_uart u);
 /* Next received byte, or -1 if none is waiting. */
 int uart_getc(enum board_uart u);
+/* True if a ring holds bytes; call with interrupts masked (it also moves
+ * what the UARTs hold into the rings). */
 bool uart_rx_pending(void);
 void uart_write(enum board_uart u, const void *buf, size_t n);
 void uart_puts(enum board_uart u, const char *s);

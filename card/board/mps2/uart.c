@@ -49,10 +49,15 @@ void uart_start(enum board_uart u)
 	NVIC_ISER0 = 1u << (2u * (uint32_t)u);
 }
 
-static void uart_rx_isr(enum board_uart u)
+/* Moves what the UART holds into its ring. The interrupt is cleared
+ * before reading, never after: a byte that lands between the last read
+ * and a late clear would leave RX full with no interrupt pending, and QEMU
+ * (like the hardware) delivers nothing more until DATA is read. */
+static void uart_drain(enum board_uart u)
 {
 	struct ring *r = &rings[u];
 
+	UART_REG(u, UART_INTCLEAR) = 0x2u;
 	while ((UART_REG(u, UART_STATE) & 0x2u) != 0) {
 		uint8_t b = (uint8_t)UART_REG(u, UART_DATA);
 		if (r->head - r->tail < r->size) {
@@ -62,22 +67,21 @@ static void uart_rx_isr(enum board_uart u)
 			r->dropped++;
 		}
 	}
-	UART_REG(u, UART_INTCLEAR) = 0x2u;
 }
 
 void UART0RX_Handler(void)
 {
-	uart_rx_isr(BOARD_UART_CONTACT);
+	uart_drain(BOARD_UART_CONTACT);
 }
 
 void UART1RX_Handler(void)
 {
-	uart_rx_isr(BOARD_UART_UI);
+	uart_drain(BOARD_UART_UI);
 }
 
 void UART2RX_Handler(void)
 {
-	uart_rx_isr(BOARD_UART_CONTACTLESS);
+	uart_drain(BOARD_UART_CONTACTLESS);
 }
 
 int uart_getc(enum board_uart u)
@@ -94,6 +98,9 @@ int uart_getc(enum board_uart u)
 
 bool uart_rx_pending(void)
 {
+	/* Called with interrupts masked: also collect what the UARTs hold. */
+	for (unsigned i = 0; i < BOARD_UARTS; i++)
+		uart_drain((enum board_uart)i);
 	for (unsigned i = 0; i < BOARD_UARTS; i++)
 		if (rings[i].head != rings[i].tail)
 			return true;

@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# The card firmware in QEMU (MPS2 AN385), through the same contact and
+# contactless frame sockets and frameclient as the host emulator: boot and
+# manufacture, ATRs, SELECT, unknown AID, GET DATA, malformed frames, the
+# issuer's personalisation over APDUs, and what survives a restart: the
+# store, the forward-secure entropy log, and no manufacture secrets left.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/card_helpers.bash"
+. "$(dirname "$0")/firmware_helpers.bash"
+fw_require
+
+SELECT=00A4040009F05349474341524401
+ID=1122334455667788
+KC=$(printf 'c3%.0s' $(seq 32))
+FLASH=$T_DIR/card.flash
+
+# --- the run script ---
+out=$("$FW_RUN" --help); rc=$?
+[ "$rc" -eq 0 ] && [[ $out == *"--contact SOCKET"* ]] && t_ok "run-firmware --help" || t_fail "run-firmware --help" "$out"
+"$FW_RUN" --flash "$FLASH" >/dev/null 2>&1; t_eq "no --contact: usage, exit 2" 2 $?
+printf 'x' >"$T_DIR/short.flash"
+err=$("$FW_RUN" --flash "$T_DIR/short.flash" --contact "$T_DIR/x.sock" 2>&1); rc=$?
+[ "$rc" -eq 2 ] && [[ $err == *"wrong size"* ]] && t_ok "a file that is no board image is refused" || t_fail "a file that is no board image is refused" "$err"
+printf '00112233445566778899aabbccddeeff\n' >"$T_DIR/tk"; chmod 644 "$T_DIR/tk"
+err=$("$FW_RUN" --flash "$T_DIR/tk.flash" --transport-key-file "$T_DIR/tk" --contact "$T_DIR/x.sock" 2>&1); rc=$?
+[ "$rc" -eq 2 ] && [[ $err == *"group or others"* ]] && [ ! -e "$T_DIR/tk.flash" ] && t_ok "group-readable transport key refused, no image made" || t_fail "group-readable transport key refused" "$err"
+
+# --- first boot: manufacture ---
+fw_start fw "$FLASH" --seed "$(printf '5e%.0s' $(seq 32))" || { t_fail "the board boots in QEMU" "$(cat "$T_DIR/fw.log")"; t_done; exit 1; }
+t_eq "first boot: manufactured, then booted" "true true" \
+	"$(fw_wait_event manufactured 1 >/dev/null && echo true) $(fw_wait_event boot 1 | jq .ok)"
+t_eq "the idle screen is shown" sigcard "$(fw_wait_screen idle 5 | jq -r .screen.title)"
+
+atr=$("$FC" "$FW_CT" on atr)
+t_eq "contact ATR (historical bytes SIGCARDC)" 3B888001534947434152444303 "$atr"
+atr=$("$FC" "$FW_CL" on atr)
+t_eq "contactless ATR (historical bytes SIGCARDL)" L "$(python3 -c 'import sys; print(chr(bytes.fromhex(sys.argv[1])[11]))' "$atr")"
+r=($("$FC" "$FW_CT" on $SELECT 00A4040005A000000001 00CADF2300 00CADF2000 off))
+t_eq "SELECT the applet: 9000" 9000 "${r[0]}"
+t_eq "unknown AID: 6A82" 6A82 "${r[1]}"
+t_eq "GET DATA lifecycle: personalising" 019000 "${r[2]}"
+t_eq "GET DATA card id before personalisation: 6A88" 6A88 "${r[3]}"
+
+# Malformed frames drop their reader, as on the host emulator's sockets;
+# the card never sees them and serves the next reader.
+t_check "unknown control code: reader dropped" "$FC" "$FW_CT" on body:03 eof
+t_check "zero-length frame: reader dropped" "$FC" "$FW_CT" bytes:0000 eof
+big=$(printf '00%.0s' $(seq 1100))
+t_check "a frame longer than the board takes: reader dropped" "$FC" "$FW_CT" on body:$big eof
+r=$("$FC" "$FW_CT" on $SELECT)
+t_eq "the next reader is served" 9000 "$r"
+"$FC" "$FW_CT" on sleep:1500 $SELECT >"$T_DIR/first.out" 2>&1 &
+sleep 0.5
+if "$FC" -t 1000 "$FW_CT" $SELECT >/dev/null 2>&1; then t_fail "a second reader on the slot is refused"; else t_ok "a second reader on the slot is refused"; fi
+wait $!
+t_eq "... while the first one is served" 9000 "$(cat "$T_DIR/first.out")"
+
+# --- personalisation by the issuer, over APDUs ---
+PUB=$(fw_perso "$FW_CT" "$FW_TK" $ID "$KC" 4321 ALICE-9 2>"$T_DIR/perso.err")
+t_eq "personalisation over the contact UART" "130 04" "${#PUB} ${PUB:0:2}"
+r=($("$FC" "$FW_CT" on $SELECT 00CADF2000 00CADF2100 00CADF2300 00CADF2500 00CADF2400 00CADF2200 off))
+t_eq "GET DATA card id" ${ID^^}9000 "${r[1]}"
+t_eq "GET DATA public key = the one generated" "${PUB^^}9000" "${r[2]}"
+t_eq "GET DATA lifecycle: issued" 029000 "${r[3]}"
+t_eq "GET DATA account" "$(printf ALICE-9 | od -An -tx1 | tr -d ' \n' | tr a-f A-F)9000" "${r[4]}"
+t_eq "GET DATA PIN tries: 3" 039000 "${r[5]}"
+t_eq "GET DATA ATC: 0" 000000009000 "${r[6]}"
+r=$("$FC" "$FW_CT" on $SELECT 0084000010 80820001200000000000000000000000000000000000000000000000000000000000000000 | tail -1)
+t_eq "after ISSUE, EXTERNAL AUTHENTICATE is refused" 6985 "$(sw "$r")"
+
+# --- power off and on: the store and the entropy log ---
+fw_stop
+kill -0 "$FW_PID" 2>/dev/null && t_fail "the board stops on SIGTERM" || t_ok "the board stops on SIGTERM"
+[ ! -e "$FW_CT" ] && t_ok "... and removes its slot sockets" || t_fail "... and removes its slot sockets"
+python3 - "$FLASH" >"$T_DIR/ent1" <<'PY'
+import hashlib, sys
+img = open(sys.argv[1], "rb").read()
+page = 2048
+mfg = img[8 * page:9 * page]
+recs = []
+for p in (9, 10):
+    for s in range(32):
+        r = img[p * page + s * 64:p * page + s * 64 + 48]
+        if r[:4] == b"SCE1" and hashlib.sha256(r[:40]).digest()[:8] == r[40:48]:
+            recs.append(int.from_bytes(r[4:8], "big"))
+print("mfg_erased=%d records=%d" % (mfg == b"\xff" * page, len(recs)))
+print(recs[0] if recs else 0, file=open(sys.argv[1] + ".seq", "w"))
+PY
+e1=$(cat "$T_DIR/ent1")
+t_eq "after first boot: manufacture page erased, one live entropy state" "mfg_erased=1 records=1" "$e1"
+seq1=$(cat "$FLASH.seq")
+fw_start fw2 "$FLASH" || { t_fail "the board boots again"; t_done; exit 1; }
+fw_wait_event manufactured 1 >/dev/null && t_fail "a second boot does not manufacture again" || t_ok "a second boot does not manufacture again"
+r=($("$FC" "$FW_CT" on $SELECT 00CADF2000 00CADF2100 00CADF2300 off))
+t_eq "after a restart: card id, key and lifecycle are kept" "${ID^^}9000 ${PUB^^}9000 029000" "${r[1]} ${r[2]} ${r[3]}"
+fw_stop
+python3 - "$FLASH" >"$T_DIR/ent2" <<'PY'
+import hashlib, sys
+img = open(sys.argv[1], "rb").read()
+recs = []
+for p in (9, 10):
+    for s in range(32):
+        r = img[p * 2048 + s * 64:p * 2048 + s * 64 + 48]
+        if r[:4] == b"SCE1" and hashlib.sha256(r[:40]).digest()[:8] == r[40:48]:
+            recs.append(int.from_bytes(r[4:8], "big"))
+print("records=%d seq=%d" % (len(recs), recs[0] if recs else 0))
+PY
+e2=$(cat "$T_DIR/ent2")
+[ "${e2%% *}" = records=1 ] && [ "${e2##*seq=}" -gt "$seq1" ] && t_ok "a boot moves the entropy state on and zeroes the old one ($e2, was $seq1)" || t_fail "entropy state moves on" "$e2 after $seq1"
+t_done

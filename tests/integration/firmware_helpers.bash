@@ -1,0 +1,146 @@
+# Helpers for the firmware's integration scripts (firmware_*.sh), sourced
+# after lib.sh and card_helpers.bash: the card image runs in QEMU
+# (scripts/run-firmware.sh) and is reached through the same frameclient as
+# the host emulator; its screen and keypad are on the UI socket (UART1).
+# Not a test itself (the runner only runs *.sh).
+FW_ELF=$SC_TOP/build/firmware/sigcard-card.elf
+FW_RUN=$SC_TOP/scripts/run-firmware.sh
+# The well-known test transport key, "SIGCARD-TEST-TK1".
+FW_TK=534947434152442D544553542D544B31
+
+# fw_require: skips the whole script (one t_skip) where the machine cannot
+# run the firmware.
+fw_require() {
+	local why=
+	command -v qemu-system-arm >/dev/null || why="qemu-system-arm is not installed"
+	[ -f "$FW_ELF" ] || why="no firmware image (make firmware needs gcc-arm-none-eabi)"
+	if [ -n "$why" ]; then
+		t_skip "firmware in QEMU" "$why"
+		t_done
+		exit 0
+	fi
+}
+
+# fw_start NAME FLASH [run-firmware options]: the board in QEMU with its
+# contact socket at $T_DIR/NAME.ct, contactless at NAME.cl and the UI at
+# NAME.ui, which a reader process copies line by line into $T_DIR/NAME.ui.log
+# (keys go in through fw_keys). Sets FW_PID, FW_CT, FW_CL, FW_UI_LOG.
+fw_start() {
+	local name=$1 flash=$2; shift 2
+	FW_CT=$T_DIR/$name.ct FW_CL=$T_DIR/$name.cl
+	FW_UI=$T_DIR/$name.ui FW_UI_LOG=$T_DIR/$name.ui.log FW_UI_IN=$T_DIR/$name.ui.in
+	rm -f "$FW_UI_LOG" "$FW_UI_IN"; : >"$FW_UI_LOG"; mkfifo "$FW_UI_IN"
+	sc_bg "$name" "$FW_RUN" --flash "$flash" --contact "$FW_CT" --contactless "$FW_CL" \
+		--ui "$FW_UI" --ui-wait "$@"
+	FW_PID=$SC_LAST_PID
+	sc_wait_sock "$FW_UI" 10 || return 1
+	# (A background job's stdin is /dev/null: the script goes in a file.)
+	cat >"$T_DIR/ui-reader.py" <<'PY'
+import os, select, socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+log = open(sys.argv[2], "ab", buffering=0)
+keys = os.open(sys.argv[3], os.O_RDWR | os.O_NONBLOCK)
+while True:
+    r, _, _ = select.select([s, keys], [], [])
+    if s in r:
+        d = s.recv(4096)
+        if not d:
+            break
+        log.write(d)
+    if keys in r:
+        s.sendall(os.read(keys, 4096))
+PY
+	sc_bg "$name-ui" python3 "$T_DIR/ui-reader.py" "$FW_UI" "$FW_UI_LOG" "$FW_UI_IN"
+	fw_wait_event boot 20 >/dev/null && sc_wait_sock "$FW_CT" 10 && sc_wait_sock "$FW_CL" 10
+}
+
+# fw_stop: stops QEMU (and the UI reader goes with the socket).
+fw_stop() {
+	kill -TERM "$FW_PID" 2>/dev/null
+	for _ in $(seq 50); do kill -0 "$FW_PID" 2>/dev/null || break; sleep 0.1; done
+	wait "$FW_PID" 2>/dev/null
+	FW_STATUS=$?
+	sleep 0.2
+}
+
+# fw_keys TEXT: presses keys on the card's keypad.
+fw_keys() { printf '%s' "$1" >"$FW_UI_IN"; }
+# fw_cmd LINE: a board command on the UI ("cut 3").
+fw_cmd() { printf '!%s\n' "$1" >"$FW_UI_IN"; }
+
+# fw_mark: from now on, fw_wait_* only look at newer UI lines.
+fw_mark() { FW_MARK=$(wc -l <"$FW_UI_LOG"); }
+FW_MARK=0
+# fw_wait_event EVENT [SECONDS]: prints the first UI line after the mark
+# with that "event"; fails on timeout.
+fw_wait_event() { fw_wait_json ".event == \"$1\"" "${2:-10}"; }
+# fw_wait_screen NAME [SECONDS]: prints the first screen event after the
+# mark showing NAME.
+fw_wait_screen() { fw_wait_json ".event == \"screen\" and .screen.name == \"$1\"" "${2:-10}"; }
+fw_wait_json() {
+	local deadline=$(( $(date +%s) + $2 )) line
+	while :; do
+		line=$(tail -n +$((FW_MARK + 1)) "$FW_UI_LOG" | grep '^{' | jq -c "select($1)" 2>/dev/null | head -n 1)
+		[ -n "$line" ] && { printf '%s\n' "$line"; return 0; }
+		[ "$(date +%s)" -lt "$deadline" ] || return 1
+		sleep 0.1
+	done
+}
+
+# fw_perso SOCKET TK CARD_ID KCARD PIN ACCOUNT: the issuer's personalisation
+# over one reader session (the MAC answers the card's challenge): SELECT,
+# EXTERNAL AUTHENTICATE, PUT DATA x4, GENERATE KEY PAIR, ISSUE. Prints the
+# public key (hex); fails with the first bad status word.
+fw_perso() {
+	python3 - "$@" <<'PY'
+import hashlib, hmac, socket, sys
+path, tk, card_id, kcard, pin, account = sys.argv[1:7]
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(20)
+s.connect(path)
+def recv_exact(n):
+    b = b""
+    while len(b) < n:
+        d = s.recv(n - len(b))
+        if not d:
+            sys.exit("card closed the connection")
+        b += d
+    return b
+def frame(body, reply=True):
+    s.sendall(len(body).to_bytes(2, "big") + body)
+    if reply:
+        return recv_exact(int.from_bytes(recv_exact(2), "big"))
+def apdu(hexstr, what):
+    r = frame(bytes.fromhex(hexstr))
+    while r[-2] == 0x61:
+        r = r[:-2] + frame(bytes([0, 0xC0, 0, 0, r[-1]]))
+    if r[-2:] != b"\x90\x00":
+        sys.exit("%s: SW %s" % (what, r[-2:].hex()))
+    return r[:-2]
+def put(tag, value):
+    apdu("80DA%04X%02X" % (tag, len(value)) + value.hex(), "PUT DATA %04X" % tag)
+frame(b"\x01", reply=False)
+apdu("00A4040009F05349474341524401", "SELECT")
+ch = apdu("0084000010", "GET CHALLENGE")
+mac = hmac.new(bytes.fromhex(tk), b"sigcard/transport/v1" + ch, hashlib.sha256).digest()
+apdu("80820001" + "20" + mac.hex(), "EXTERNAL AUTHENTICATE")
+put(0xDF20, bytes.fromhex(card_id))
+put(0xDF27, bytes.fromhex(kcard))
+put(0xDF28, pin.encode())
+put(0xDF25, account.encode())
+pub = apdu("8047000000", "GENERATE KEY PAIR")
+apdu("80440000", "ISSUE")
+frame(b"\x00", reply=False)
+print(pub.hex())
+PY
+}
+
+# fw_pem PUBKEY_HEX: a PEM SubjectPublicKeyInfo for OpenSSL.
+fw_pem() {
+	python3 - "$1" <<'PY'
+import base64, sys
+spki = bytes.fromhex("3059301306072a8648ce3d020106082a8648ce3d030107034200") + bytes.fromhex(sys.argv[1])
+print("-----BEGIN PUBLIC KEY-----\n" + base64.encodebytes(spki).decode() + "-----END PUBLIC KEY-----")
+PY
+}
