@@ -8,6 +8,10 @@
 #include <openssl/evp.h>
 #include "server_fixture.h"
 
+/* f->db is one SQLite connection (opened without its own mutex) and the
+ * tests call in from several threads. */
+static pthread_mutex_t db_mu = PTHREAD_MUTEX_INITIALIZER;
+
 static void *serve(void *arg)
 {
 	struct fx *f = arg;
@@ -179,8 +183,12 @@ int fx_build(struct fx *f, int fd, struct soft_card *c, uint32_t atc, const char
 	struct srv_account a;
 	struct sc_tx tx;
 	char pw[SC_JP_DIGITS + 1];
+	int rc;
 
-	if (srv_account_get(&f->db, c->account, &a) != 1)
+	pthread_mutex_lock(&db_mu);
+	rc = srv_account_get(&f->db, c->account, &a);
+	pthread_mutex_unlock(&db_mu);
+	if (rc != 1)
 		return -1;
 	if (fx_tx(fd, &tx, "T-1", c->account, payee, amount, a.currency, scheme) != 0)
 		return -1;
@@ -216,10 +224,12 @@ int fx_receipt_ok(struct fx *f, const struct fx_reply *r, struct sc_receipt *out
 int64_t fx_balance(struct fx *f, const char *account)
 {
 	struct srv_account a;
+	int rc;
 
-	if (srv_account_get(&f->db, account, &a) != 1)
-		return INT64_MIN;
-	return a.balance;
+	pthread_mutex_lock(&db_mu);
+	rc = srv_account_get(&f->db, account, &a);
+	pthread_mutex_unlock(&db_mu);
+	return rc == 1 ? a.balance : INT64_MIN;
 }
 
 struct srv_card fx_card(struct fx *f, const struct soft_card *c)
@@ -227,7 +237,9 @@ struct srv_card fx_card(struct fx *f, const struct soft_card *c)
 	struct srv_card k;
 
 	memset(&k, 0, sizeof(k));
+	pthread_mutex_lock(&db_mu);
 	srv_card_get(&f->db, c->id, &k);
+	pthread_mutex_unlock(&db_mu);
 	return k;
 }
 
@@ -236,11 +248,13 @@ long fx_count(struct fx *f, const char *sql)
 	sqlite3_stmt *st;
 	long n = -1;
 
-	if (sqlite3_prepare_v2(f->db.db, sql, -1, &st, NULL) != SQLITE_OK)
-		return -1;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		n = (long)sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	pthread_mutex_lock(&db_mu);
+	if (sqlite3_prepare_v2(f->db.db, sql, -1, &st, NULL) == SQLITE_OK) {
+		if (sqlite3_step(st) == SQLITE_ROW)
+			n = (long)sqlite3_column_int64(st, 0);
+		sqlite3_finalize(st);
+	}
+	pthread_mutex_unlock(&db_mu);
 	return n;
 }
 

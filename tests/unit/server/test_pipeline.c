@@ -439,6 +439,79 @@ static void locked_ledger_answers_retry_later(void **state)
 	close(fd);
 }
 
+struct drainer {
+	struct fx *f;
+	struct soft_card card;
+	int ok, declined, other;
+};
+
+static void *drain_account(void *arg)
+{
+	struct drainer *d = arg;
+	int fd = fx_connect(d->f);
+
+	for (uint32_t atc = 1; atc <= 30 && fd >= 0; atc++) {
+		uint8_t body[SC_SUBMIT_MSG_MAX];
+		size_t len;
+		struct fx_reply r;
+		int code = -1;
+
+		if (fx_build(d->f, fd, &d->card, atc, "DAVE", 500, SC_SCHEME_ENC_RAND, NULL, body,
+			     &len) == 0)
+			code = fx_send(fd, body, len, &r);
+		if (code == SC_RES_OK)
+			d->ok++;
+		else if (code == SC_RES_INSUFFICIENT_FUNDS)
+			d->declined++;
+		else
+			d->other++;
+	}
+	if (fd >= 0)
+		close(fd);
+	return NULL;
+}
+
+static void parallel_transfers_drain_one_account(void **state)
+{
+	struct fx *f = *state;
+	static struct drainer d[8];
+	pthread_t t[8];
+	struct srv_db db;
+	char err[256];
+	int ok = 0, declined = 0;
+
+	/* 8 cards of ALICE, 30 transfers of 5.00 each: 1200.00 asked of 1000.00 */
+	assert_int_equal(srv_db_open(&db, f->cfg.db_path, 0, SRV_SCHEMA_VERSION, err, sizeof(err)), 0);
+	for (int i = 0; i < 8; i++) {
+		uint8_t id[SC_CARD_ID_LEN] = {0xd0, 0, 0, 0, 0, 0, 0, (uint8_t)i};
+		uint8_t k[SC_KCARD_LEN];
+
+		memset(&d[i], 0, sizeof(d[i]));
+		d[i].f = f;
+		assert_int_equal(sc_kcard_derive(f->master, id, k), 0);
+		assert_int_equal(soft_card_new(&d[i].card, id, k, "ALICE"), 0);
+		assert_int_equal(srv_card_prepare(&db, id, "ALICE", err, sizeof(err)), 0);
+		assert_int_equal(srv_card_enrol(&db, id, "ALICE", d[i].card.pubkey, err, sizeof(err)), 0);
+	}
+	srv_db_close(&db);
+	for (int i = 0; i < 8; i++)
+		pthread_create(&t[i], NULL, drain_account, &d[i]);
+	for (int i = 0; i < 8; i++) {
+		pthread_join(t[i], NULL);
+		ok += d[i].ok;
+		declined += d[i].declined;
+		assert_int_equal(d[i].other, 0);
+		soft_card_free(&d[i].card);
+	}
+	assert_int_equal(ok, 200);
+	assert_int_equal(declined, 40);
+	assert_int_equal(fx_balance(f, "ALICE"), 0);
+	assert_int_equal(fx_balance(f, "DAVE"), 100000);
+	assert_int_equal(fx_count(f, "SELECT count(*) FROM receipts"), 200);
+	assert_int_equal(fx_count(f, "SELECT count(DISTINCT counter) FROM receipts"), 200);
+	assert_true(fx_ledger_ok(f));
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -457,6 +530,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(malformed_requests_are_answered_and_logged, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(locked_ledger_answers_retry_later, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(parallel_transfers_drain_one_account, setup,
 						teardown),
 	};
 
