@@ -175,6 +175,7 @@ endif
 
 # Fuzzing: tests/fuzz/fuzz_*.c, built with clang's libFuzzer, ASan and UBSan
 # over the freestanding code; each runs FUZZ_SECONDS on its corpus.
+# (tests/support also holds OpenSSL-based helpers: hence libcrypto.)
 FUZZ_CC := clang
 FUZZ_SRCS := $(COMMON_SRCS) $(CORE_SRCS) $(SUPPORT_SRCS)
 FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -I. -g -O1 -fsanitize=fuzzer,address,undefined \
@@ -182,7 +183,7 @@ FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -I. -g -O1 -fsanitize=fuzzer,address,undefi
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 build/fuzz/%: tests/fuzz/%.c $(FUZZ_SRCS) $(wildcard common/*.h card/*.h card/core/*.h tests/support/*.h)
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_SRCS) $(MBEDTLS_LIBS)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_SRCS) $(MBEDTLS_LIBS) $(call pc,libs,libcrypto)
 fuzz: $(FUZZ_TARGETS)
 	@scripts/run-fuzz.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
