@@ -136,7 +136,8 @@ endef
 UNIT_TESTS :=
 $(eval $(call unit_group,common,$(LIBCOMMON),$(MBEDTLS_LIBS)))
 $(eval $(call unit_group,card,$(LIBSUPPORT) $(LIBCORE) $(LIBCOMMON),$(CARD_LIBS) $(call pc,libs,libcrypto)))
-$(eval $(call unit_group,cardhost,$(LIBCARDHOST) $(LIBCORE) $(LIBCOMMON),$(CARD_LIBS) $(call pc,libs,libcrypto zbar)))
+# The core calls back into the host HAL, so the host archive comes again after it.
+$(eval $(call unit_group,cardhost,$(LIBCARDHOST) $(LIBCORE) $(LIBCOMMON),$(LIBCARDHOST) $(LIBCOMMON) $(CARD_LIBS) $(call pc,libs,libcrypto zbar)))
 $(eval $(call unit_group,server,$(LIBSERVER) $(LIBSUPPORT) $(LIBCORE) $(LIBCOMMON),$(SERVER_LIBS)))
 # terminal tests draw QR codes with libqrencode, independently of the card.
 $(eval $(call unit_group,terminal,$(LIBTERMINAL) $(LIBCOMMON),$(TERMINAL_LIBS) $(call pc,libs,libqrencode)))

@@ -33,6 +33,11 @@ int vpcd_parse_addr(const char *s, char *host, size_t host_cap, uint16_t *port)
 	size_t hlen = colon != NULL ? (size_t)(colon - s) : 0;
 	char *end;
 	unsigned long v;
+	if (*s == '\0') {   /* --vpcd alone: the defaults */
+		snprintf(host, host_cap, "%s", VPCD_DEFAULT_HOST);
+		*port = VPCD_DEFAULT_PORT;
+		return 0;
+	}
 	if (colon == NULL && strspn(s, "0123456789") != strlen(s)) {
 		p = NULL;   /* a host alone */
 		hlen = strlen(s);
