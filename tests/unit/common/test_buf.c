@@ -189,6 +189,34 @@ static void writer_overflow_each_width(void **state)
 	assert_int_equal(w.err, SC_ERR_OVERFLOW);
 }
 
+static void writer_error_is_sticky(void **state)
+{
+	static const uint8_t v[1] = { 0xee };
+	uint8_t out[16];
+	struct sc_writer w;
+
+	(void)state;
+	memset(out, 0x55, sizeof(out));
+	sc_writer_init(&w, out, 3);
+	sc_put_u32(&w, 1);
+	assert_int_equal(w.err, SC_ERR_OVERFLOW);
+	/* Later puts that would fit write nothing, and the first error stays. */
+	w.cap = sizeof(out);
+	sc_put_u8(&w, 1);
+	sc_put_u16(&w, 1);
+	sc_put_u64(&w, 1);
+	sc_put_bytes(&w, v, 1);
+	sc_put_tlv(&w, 1, v, 1);
+	assert_int_equal(w.err, SC_ERR_OVERFLOW);
+	assert_int_equal(w.len, 0);
+	assert_int_equal(out[0], 0x55);
+	sc_writer_init(&w, out, sizeof(out));
+	sc_put_tlv(&w, 1, v, 300);
+	sc_put_u8(&w, 1);
+	assert_int_equal(w.err, SC_ERR_LENGTH);
+	assert_int_equal(w.len, 0);
+}
+
 static void writer_tlv_limits(void **state)
 {
 	uint8_t big[256] = { 0 }, out[300];
@@ -263,6 +291,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(tlv_truncated_header),
 		cmocka_unit_test(writer_writes_big_endian),
 		cmocka_unit_test(writer_overflow_each_width),
+		cmocka_unit_test(writer_error_is_sticky),
 		cmocka_unit_test(writer_tlv_limits),
 		cmocka_unit_test(writer_reader_roundtrip),
 	};
