@@ -104,9 +104,7 @@ r=$("$FC" "$FW_CT" on $SELECT 00CADF2400 off | tail -1)
 t_eq "the wrong PIN cost one try (2 left)" 029000 "$r"
 
 # The stack never came near its end (the run-time high-water mark).
-fw_mark
-printf '?' >"$FW_UI_IN"
-st=$(fw_wait_event status 5)
+st=$(fw_status)
 used=$(( 16384 - $(jq .stack_unused <<<"$st") ))
 echo "# stack used at the deepest point of this run: $used bytes (painted at reset)"
 [ "$used" -gt 0 ] && [ "$used" -lt 16384 ] && t_ok "the stack high-water mark is within the stack ($used B)" || t_fail "stack high-water mark" "$st"

@@ -30,6 +30,11 @@ fw_start() {
 	FW_CT=$T_DIR/$name.ct FW_CL=$T_DIR/$name.cl
 	FW_UI=$T_DIR/$name.ui FW_UI_LOG=$T_DIR/$name.ui.log FW_UI_IN=$T_DIR/$name.ui.in
 	rm -f "$FW_UI_LOG" "$FW_UI_IN"; : >"$FW_UI_LOG"; mkfifo "$FW_UI_IN"
+	FW_MARK=0
+	# This shell holds the key FIFO open too, so writing to it never blocks
+	# even once the board (and its UI reader) has stopped.
+	[ -n "${FW_UI_FD:-}" ] && exec {FW_UI_FD}>&-
+	exec {FW_UI_FD}<>"$FW_UI_IN"
 	sc_bg "$name" "$FW_RUN" --flash "$flash" --contact "$FW_CT" --contactless "$FW_CL" \
 		--ui "$FW_UI" --ui-wait "$@"
 	FW_PID=$SC_LAST_PID
@@ -65,9 +70,11 @@ fw_stop() {
 }
 
 # fw_keys TEXT: presses keys on the card's keypad.
-fw_keys() { printf '%s' "$1" >"$FW_UI_IN"; }
+fw_keys() { printf '%s' "$1" >&"$FW_UI_FD"; }
 # fw_cmd LINE: a board command on the UI ("cut 3").
-fw_cmd() { printf '!%s\n' "$1" >"$FW_UI_IN"; }
+fw_cmd() { printf '!%s\n' "$1" >&"$FW_UI_FD"; }
+# fw_status: asks the board for a status line and prints it.
+fw_status() { fw_mark; printf '?' >&"$FW_UI_FD"; fw_wait_event status 5; }
 
 # fw_mark: from now on, fw_wait_* only look at newer UI lines.
 fw_mark() { FW_MARK=$(wc -l <"$FW_UI_LOG"); }
