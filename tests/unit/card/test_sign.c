@@ -4,6 +4,7 @@
  * in-process card the server's tests drive. */
 #include <string.h>
 
+#include "card/core/core.h"
 #include "card_test.h"
 #include "common/apdu.h"
 #include "common/errors.h"
@@ -200,6 +201,42 @@ static void sign_without_le_uses_get_response(void **state)
 	assert_int_equal(fx_sw(CARD_IFACE_CONTACT, "00C0000000"), 0x6985);
 }
 
+static void atc_exhaustion_refuses(void **state)
+{
+	uint8_t enc[SC_TX_MAX_LEN];
+	struct sc_tx tx;
+	struct cc_signature s;
+	size_t n;
+
+	(void)state;
+	fx_issued(13, NULL);
+	/* Jump the counter to its last value (store internals, for speed). */
+	store_begin()->atc = UINT32_MAX - 1u;
+	assert_int_equal(store_commit(), 0);
+	fx_sign(SC_SCHEME_ENC, &tx, &s);
+	assert_int_equal(s.atc, UINT32_MAX);
+	n = fx_tx_encode(&tx, enc, sizeof enc);
+	assert_int_equal(cc_sign(CARD_IFACE_CONTACT, enc, n, &s), 0x6A84);
+	fx_reboot();
+	assert_int_equal(fx_atc(), UINT32_MAX);
+}
+
+static void small_reader_buffer_gets_the_rest_later(void **state)
+{
+	uint8_t r[8], cmd[5] = {0x00, 0xCA, 0xDF, 0x21, 0x00};
+	size_t n;
+
+	(void)state;
+	fx_issued(14, NULL);
+	card_field(CARD_IFACE_CONTACT, 1);
+	assert_int_equal(cc_select(CARD_IFACE_CONTACT), 0x9000);
+	/* Le 256, but the carrier only has room for 6 data bytes. */
+	n = card_apdu(CARD_IFACE_CONTACT, cmd, sizeof cmd, r, sizeof r);
+	assert_int_equal(n, 8);
+	assert_int_equal(r[0], 0x04);
+	assert_int_equal(r[6] << 8 | r[7], 0x6100 | (65 - 6));
+}
+
 static void sim_card_round_trip(void **state)
 {
 	struct sim_card_identity a, b;
@@ -255,6 +292,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test(refuses_malformed_tx),
 		cmocka_unit_test(refuses_before_issue),
 		cmocka_unit_test(sign_without_le_uses_get_response),
+		cmocka_unit_test(atc_exhaustion_refuses),
+		cmocka_unit_test(small_reader_buffer_gets_the_rest_later),
 		cmocka_unit_test(sim_card_round_trip),
 	};
 	return RUN_TESTS("card sign", tests, argc, argv);
