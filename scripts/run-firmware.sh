@@ -23,6 +23,8 @@ usage: scripts/run-firmware.sh --flash FILE --contact SOCKET [options]
                           default: the well-known test key SIGCARD-TEST-TK1
   --seed HEX              entropy seed (64 hex digits) of a new image, for
                           reproducible tests only; default: /dev/urandom
+  --cut-at-boot N         tests: power is lost at the Nth flash write from
+                          power-up (manufacture, the boot's entropy commit)
   --elf FILE              the image to run (default build/firmware/sigcard-card.elf)
   -h, --help              this text
 
@@ -32,7 +34,7 @@ USAGE
 }
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-flash= contact= contactless= ui= ui_wait=off tkfile= seed= elf=$top/build/firmware/sigcard-card.elf
+flash= contact= contactless= ui= ui_wait=off cut_arg= tkfile= seed= elf=$top/build/firmware/sigcard-card.elf
 die() { echo "run-firmware: $*" >&2; exit 2; }
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -41,6 +43,8 @@ while [ $# -gt 0 ]; do
 	--contactless) contactless=${2:?}; shift 2 ;;
 	--ui) ui=${2:?}; shift 2 ;;
 	--ui-wait) ui_wait=on; shift ;;
+	--cut-at-boot) [[ ${2:-} =~ ^[1-9][0-9]{0,4}$ ]] || die "--cut-at-boot: a write count from 1"
+		cut_arg=",arg=cut=$2"; shift 2 ;;
 	--transport-key-file) tkfile=${2:?}; shift 2 ;;
 	--seed) seed=${2:?}; shift 2 ;;
 	--elf) elf=${2:?}; shift 2 ;;
@@ -100,7 +104,7 @@ fi
 rundir=$(mktemp -d "${TMPDIR:-/tmp}/sigcard-fw.XXXXXX")
 sock() { printf 'socket,id=%s,path=%s,server=on,wait=%s' "$1" "$2" "${3:-off}"; }
 args=(-M mps2-an385 -nographic -monitor none -no-reboot
-	-semihosting-config "enable=on,target=native,arg=sigcard-card,arg=$flash"
+	-semihosting-config "enable=on,target=native,arg=sigcard-card,arg=$flash$cut_arg"
 	-kernel "$elf"
 	-chardev "$(sock contact "$rundir/contact")" -serial chardev:contact)
 if [ -n "$ui" ]; then

@@ -57,7 +57,26 @@ while True:
         s.sendall(os.read(keys, 4096))
 PY
 	sc_bg "$name-ui" python3 "$T_DIR/ui-reader.py" "$FW_UI" "$FW_UI_LOG" "$FW_UI_IN"
-	fw_wait_event boot 20 >/dev/null && sc_wait_sock "$FW_CT" 10 && sc_wait_sock "$FW_CL" 10
+	# The board boots, or an injected cut (--cut-at-boot) stops it first.
+	FW_BOOT=$(fw_wait_json '.event == "boot" or .event == "power_lost"' 20) || return 1
+	[ "$(jq -r .event <<<"$FW_BOOT")" = power_lost ] && return 0
+	sc_wait_sock "$FW_CT" 10 && sc_wait_sock "$FW_CL" 10
+}
+
+# fw_entropy_log FLASH: "N SEQ": the valid records of the board's entropy
+# log (card/board/mps2/entropy.c) and the newest one's sequence number.
+fw_entropy_log() {
+	python3 - "$1" <<'PY'
+import hashlib, sys
+img = open(sys.argv[1], "rb").read()
+seqs = []
+for page in (9, 10):
+    for slot in range(32):
+        r = img[page * 2048 + slot * 64:page * 2048 + slot * 64 + 48]
+        if r[:4] == b"SCE1" and hashlib.sha256(r[:40]).digest()[:8] == r[40:48]:
+            seqs.append(int.from_bytes(r[4:8], "big"))
+print(len(seqs), max(seqs) if seqs else 0)
+PY
 }
 
 # fw_stop: stops QEMU (and the UI reader goes with the socket).

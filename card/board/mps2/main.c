@@ -8,22 +8,33 @@
 #define POLL_MS 50u
 #define CMDLINE_MAX 512u
 
-/* The flash image path: the first argument after the program name. */
-static const char *flash_path(char *cmdline)
+/* The command line: "sigcard-card FLASH [cut=N]". FLASH is the image;
+ * cut=N (tests) arms a power cut at the Nth flash write from power-up, so
+ * that manufacture and the entropy log's boot-time commit can be torn too.
+ * Returns the path (cut into cmdline), or NULL. */
+static const char *parse_cmdline(char *cmdline, unsigned long *cut)
 {
-	char *p = strchr(cmdline, ' ');
+	char *path, *p = strchr(cmdline, ' ');
 
+	*cut = 0;
 	if (p == NULL)
 		return NULL;
 	while (*p == ' ')
 		p++;
 	if (*p == '\0')
 		return NULL;
-	cmdline = p;
-	p = strchr(cmdline, ' ');
-	if (p != NULL)
-		*p = '\0';
-	return cmdline;
+	path = p;
+	p = strchr(path, ' ');
+	if (p != NULL) {
+		*p++ = '\0';
+		if (strncmp(p, "cut=", 4) != 0 || p[4] < '1' || p[4] > '9')
+			return NULL;
+		for (p += 4; *p >= '0' && *p <= '9' && *cut < 100000ul; p++)
+			*cut = *cut * 10u + (unsigned long)(*p - '0');
+		if (*p != '\0')
+			return NULL;
+	}
+	return path;
 }
 
 static void board_stop_power_lost(void)
@@ -37,6 +48,7 @@ int main(void)
 {
 	static char cmdline[CMDLINE_MAX];
 	const char *path, *why = NULL;
+	unsigned long cut;
 	uint32_t last_poll;
 	int ok;
 
@@ -44,14 +56,16 @@ int main(void)
 	uart_start(BOARD_UART_UI);
 	carrier_start();
 	if (semihost_cmdline(cmdline, sizeof cmdline) != 0 ||
-	    (path = flash_path(cmdline)) == NULL) {
-		semihost_log("sigcard-card: no flash image named on the command line");
+	    (path = parse_cmdline(cmdline, &cut)) == NULL) {
+		semihost_log("sigcard-card: usage: sigcard-card FLASH [cut=N]");
 		semihost_exit(1);
 	}
 	if (flash_open(path, &why) != 0) {
 		semihost_log(why);
 		semihost_exit(1);
 	}
+	if (cut > 0)
+		flash_cut_at(cut);
 	/* A card that cannot boot still answers: SW_MEMORY_FAILURE to all. */
 	ok = mfg_first_boot() == 0 && card_boot() == 0;
 	if (flash_power_lost())
