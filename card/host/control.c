@@ -367,6 +367,8 @@ int control_open(const char *path, const char **why)
 void control_close(void)
 {
 	unsigned i;
+	if (ctl_listen_fd < 0)
+		return;   /* never opened: the client table was never set up */
 	for (i = 0; i < CTL_CLIENTS; i++)
 		ctl_drop(&ctl_clients[i], "stopping");
 	if (ctl_listen_fd >= 0) {
@@ -382,6 +384,8 @@ int control_tick(void)
 	unsigned i;
 	int next = -1;
 	uint32_t now = hal_tick_ms();
+	if (ctl_listen_fd < 0)
+		return -1;
 	for (i = 0; i < CTL_CLIENTS; i++) {
 		struct ctl_client *c = &ctl_clients[i];
 		json_t *req_id;
@@ -420,6 +424,8 @@ int control_tick(void)
 void control_on_screen(const struct card_screen *s)
 {
 	unsigned i;
+	if (ctl_listen_fd < 0)
+		return;
 	for (i = 0; i < CTL_CLIENTS; i++) {
 		struct ctl_client *c = &ctl_clients[i];
 		if (c->fd >= 0 && c->wait_id >= 0 && !c->wait_hit && c->wait_id == s->id) {

@@ -5,7 +5,9 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <fcntl.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <jansson.h>
@@ -136,6 +138,26 @@ static void power_cut_arms_and_reset_reboots(void **state)
 	json_decref(r);
 }
 
+/* Regression: with no control socket, the zeroed client table looked like
+ * a client on fd 0 waiting for the idle screen; control_tick then "replied"
+ * to fd 0 and closed it, and later whatever descriptor reused 0 (a reader's
+ * socket, the flash file). */
+static void no_control_socket_touches_no_descriptor(void **state)
+{
+	int p[2], saved = dup(0);
+	(void)state;
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(dup2(p[0], 0), 0);
+	hal_display_show(card_current_screen());   /* idle: id 0 */
+	control_tick();
+	control_close();
+	assert_int_not_equal(fcntl(0, F_GETFD), -1);
+	dup2(saved, 0);
+	close(saved);
+	close(p[0]);
+	close(p[1]);
+}
+
 static void keypad_bytes(void **state)
 {
 	(void)state;
@@ -180,6 +202,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(errors_are_named_and_bad_json_drops, setup, teardown),
 		cmocka_unit_test_setup_teardown(wait_parks_unless_the_screen_is_there, setup, teardown),
 		cmocka_unit_test_setup_teardown(power_cut_arms_and_reset_reboots, setup, teardown),
+		cmocka_unit_test_setup_teardown(no_control_socket_touches_no_descriptor, setup, teardown),
 		cmocka_unit_test(keypad_bytes),
 		cmocka_unit_test(vpcd_addresses),
 	};
