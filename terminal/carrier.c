@@ -50,12 +50,19 @@ int term_carrier_open(struct term_carrier *c, const char *spec, int timeout_ms)
 		c->ops = &term_carrier_pcsc_ops;
 		return 0;
 	}
-	if (starts_with(spec, "nfc:"))
-		return term_errf(c->err, sizeof c->err, TERM_EXIT_FAILURE,
-				 "'%s': the NFC carrier is not built yet (it comes with the NFC"
-				 " issue); use unix:PATH or pcsc:READER", spec);
+	if (starts_with(spec, "nfc:")) {
+		const char *cs = spec + 4;
+		if (cs[0] == '\0' || strchr(cs, ':') == NULL || strlen(cs) >= sizeof c->connstring)
+			return term_errf(c->err, sizeof c->err, TERM_EXIT_USAGE,
+					 "'%s': a libnfc connstring (DRIVER:PORT, e.g."
+					 " pn532_uart:/dev/ttyUSB0) is needed after nfc:", spec);
+		memcpy(c->connstring, cs, strlen(cs) + 1);
+		c->ops = &term_carrier_nfc_ops;
+		return 0;
+	}
 	return term_errf(c->err, sizeof c->err, TERM_EXIT_USAGE,
-			 "'%s': unknown carrier; expected unix:PATH or pcsc:READER NAME", spec);
+			 "'%s': unknown carrier; expected unix:PATH, pcsc:READER NAME or"
+			 " nfc:CONNSTRING", spec);
 }
 
 void term_carrier_close(struct term_carrier *c)

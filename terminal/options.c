@@ -31,9 +31,10 @@ void term_pay_usage(FILE *f)
 "  --currency CUR       ISO 4217 letters (EUR)\n"
 "  --to ACCOUNT         the payee's account id (A-Z, 0-9, '-'; up to %u)\n"
 "  --payee-name NAME    the payee's name, shown on the card (up to %u bytes)\n"
-"  --card CARRIER       the card's contact slot: unix:PATH (the emulated card's\n"
-"                       socket) or pcsc:READER NAME (PC/SC, through pcscd);\n"
-"                       nfc: is not built yet\n"
+"  --card CARRIER       the card's slot: unix:PATH (the emulated card's\n"
+"                       socket), pcsc:READER NAME (PC/SC, through pcscd) or\n"
+"                       nfc:CONNSTRING (a libnfc reader, e.g.\n"
+"                       nfc:pn532_uart:/dev/ttyUSB0)\n"
 "  --server SERVER      unix:PATH or HOST:PORT of sigcard-server\n"
 "  --terminal-id ID     this terminal's id (up to %u characters)\n"
 "  --scheme S           how the card seals the password: enc, enc-rand\n"
@@ -43,7 +44,8 @@ void term_pay_usage(FILE *f)
 "                         v4l2:/dev/videoN (a real camera through zbar;\n"
 "                         untested on the build machine, which has none)\n"
 "  --jp contactless     read it over the card's contactless interface;\n"
-"  --contactless CARRIER  unix:PATH of the card's contactless socket\n"
+"  --contactless CARRIER  unix:PATH of the card's contactless socket, or\n"
+"                         nfc:CONNSTRING of a libnfc reader\n"
 "  --receipt-key FILE   the server's receipt public key: PEM, or the 130 hex\n"
 "                       digits of 'sigcard-server key show'; without it the\n"
 "                       key is asked from the server (weaker: pin it)\n"
@@ -243,7 +245,8 @@ int term_pay_opts_parse(struct term_pay_opts *o, int argc, char **argv, char *er
 	if (o->jp_source == TERM_JP_SCAN && o->contactless != NULL)
 		return usage_err(err, cap, "--contactless goes with --jp contactless");
 	if (o->jp_source == TERM_JP_CONTACTLESS && o->contactless == NULL)
-		return usage_err(err, cap, "--jp contactless needs --contactless unix:PATH");
+		return usage_err(err, cap, "--jp contactless needs --contactless unix:PATH or"
+				 " nfc:CONNSTRING");
 	if (o->jp_source == TERM_JP_CONTACTLESS && o->camera != NULL)
 		return usage_err(err, cap, "--camera goes with --jp scan");
 	if (o->camera != NULL && strncmp(o->camera, "file:", 5) != 0 &&
@@ -252,11 +255,12 @@ int term_pay_opts_parse(struct term_pay_opts *o, int argc, char **argv, char *er
 				 " v4l2:/dev/videoN", o->camera);
 	if (strncmp(o->card, "unix:", 5) != 0 && strncmp(o->card, "pcsc:", 5) != 0 &&
 	    strncmp(o->card, "nfc:", 4) != 0)
-		return usage_err(err, cap, "--card '%s': expected unix:PATH or pcsc:READER"
-				 " NAME", o->card);
-	if (o->contactless != NULL && strncmp(o->contactless, "unix:", 5) != 0)
-		return usage_err(err, cap, "--contactless '%s': expected unix:PATH",
-				 o->contactless);
+		return usage_err(err, cap, "--card '%s': expected unix:PATH, pcsc:READER"
+				 " NAME or nfc:CONNSTRING", o->card);
+	if (o->contactless != NULL && strncmp(o->contactless, "unix:", 5) != 0 &&
+	    strncmp(o->contactless, "nfc:", 4) != 0)
+		return usage_err(err, cap, "--contactless '%s': expected unix:PATH or"
+				 " nfc:CONNSTRING", o->contactless);
 	if (!term_server_spec_valid(o->server))
 		return usage_err(err, cap, "--server '%s': expected unix:PATH or HOST:PORT"
 				 " (port 1..65535)", o->server);

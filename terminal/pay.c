@@ -323,7 +323,7 @@ int term_pay_run(const struct term_pay_opts *o, struct term_paid *paid,
 
 	/* Everything local is checked before the card is touched: a payment
 	 * must not be signed that this terminal could never complete. */
-	/* The carrier specs first (nfc: is refused here), then the key. */
+	/* The carrier specs first (a malformed one is refused here), then the key. */
 	int rc = term_carrier_open(&p->card, o->card, o->card_timeout_ms);
 	if (rc != 0)
 		pass(p, rc, p->card.err);

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include <PCSC/winscard.h>
+#include <nfc/nfc.h>
 #include <openssl/evp.h>
 
 #include "common/scheme.h"
@@ -53,7 +54,8 @@ int64_t term_now_ms(void);
  *   unix:PATH          the emulated card's contact (or contactless) socket,
  *                      framed as in common/frame.h
  *   pcsc:READER NAME   a PC/SC reader through pcscd (libpcsclite)
- *   nfc:...            not built yet (the NFC issue)
+ *   nfc:CONNSTRING     a libnfc reader (e.g. nfc:pn532_uart:/dev/ttyUSB0); the
+ *                      card is selected as an ISO 14443-4A target
  */
 #define TERM_RAPDU_MAX (65536u + 2u)
 #define TERM_ATR_MAX 33u
@@ -90,10 +92,16 @@ struct term_carrier {
 	SCARDHANDLE pcsc_card;
 	DWORD pcsc_proto;
 	int pcsc_has_ctx, pcsc_connected;
+	/* nfc: */
+	char connstring[NFC_BUFSIZE_CONNSTRING];
+	nfc_context *nfc_ctx;
+	nfc_device *nfc_dev;
+	nfc_target nfc_target;               /* the selected card */
+	int nfc_selected;
 };
 
 /* Parses spec and readies the carrier; touches no device yet. A bad spec is
- * TERM_EXIT_USAGE; "nfc:" is TERM_EXIT_FAILURE ("not built yet"). */
+ * TERM_EXIT_USAGE. */
 int term_carrier_open(struct term_carrier *c, const char *spec, int timeout_ms);
 void term_carrier_close(struct term_carrier *c);
 int term_carrier_power_on(struct term_carrier *c, uint8_t *atr, size_t cap, size_t *atr_len);
@@ -105,9 +113,10 @@ int term_carrier_present(struct term_carrier *c);
 int term_carrier_apdu(struct term_carrier *c, const uint8_t *capdu, size_t len,
 		      uint8_t *data, size_t cap, size_t *data_len, uint16_t *sw);
 
-/* carrier_unix.c, carrier_pcsc.c */
+/* carrier_unix.c, carrier_pcsc.c, carrier_nfc.c */
 extern const struct term_carrier_ops term_carrier_unix_ops;
 extern const struct term_carrier_ops term_carrier_pcsc_ops;
+extern const struct term_carrier_ops term_carrier_nfc_ops;
 int term_unix_connect(const char *path, char *err, size_t cap);
 
 /* --- qr.c: the card's password QR code -------------------------------------

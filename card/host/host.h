@@ -205,6 +205,17 @@ void vpcd_stop(void);
 #define VPCD_DEFAULT_PORT 35963u
 int vpcd_parse_addr(const char *s, char *host, size_t host_cap, uint16_t *port);
 
+/* --- nfc_target.c: the contactless interface on a PN532 through libnfc. --- */
+
+/* Opens the libnfc device at connstring (for example pn532_uart:/dev/ttyUSB0)
+ * for ISO 14443-4A card emulation; 0 or -1 with *why. */
+int nfc_target_open(const char *connstring, const char **why);
+/* Starts serving readers (after any fork); 0 or -1 with *why. */
+int nfc_target_run(const char **why);
+/* Drops the current reader (power loss). */
+void nfc_target_drop(const char *why);
+void nfc_target_close(void);
+
 /* --- control.c: the automation socket (docs/control-socket.md). --- */
 
 int control_open(const char *path, const char **why);

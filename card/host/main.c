@@ -21,6 +21,7 @@ struct options {
 	const char *contactless;
 	const char *vpcd;          /* NULL: no vpcd; "" : the default address */
 	enum card_iface vpcd_iface;
+	const char *nfc;           /* libnfc connstring, or NULL */
 	const char *png;
 	const char *control;
 	int tty;                   /* 1 on, 0 off, -1 if stdin is a terminal */
@@ -51,6 +52,9 @@ static void usage(FILE *f)
 "                                 127.0.0.1:35963), redialling when pcscd restarts\n"
 "      --vpcd-iface IFACE         card interface behind vpcd: contact (default)\n"
 "                                 or contactless\n"
+"      --nfc CONNSTRING           the contactless interface as an ISO 14443-4A\n"
+"                                 card emulated by a PN532 through libnfc, e.g.\n"
+"                                 pn532_uart:/dev/ttyUSB0\n"
 "  -p, --png PATH                 write the screen as a PNG at every change\n"
 "  -C, --control PATH             automation socket (docs/control-socket.md)\n"
 "  -t, --tty                      draw the screen and read the keypad in this\n"
@@ -89,7 +93,7 @@ static int die(const char *what, const char *path, const char *why)
 
 static int parse_options(int argc, char **argv, struct options *o)
 {
-	enum { OPT_VPCD = 256, OPT_VPCD_IFACE, OPT_SEED };
+	enum { OPT_VPCD = 256, OPT_VPCD_IFACE, OPT_SEED, OPT_NFC };
 	static const struct option longopts[] = {
 		{"flash", required_argument, NULL, 'f'},
 		{"transport-key-file", required_argument, NULL, 'k'},
@@ -97,6 +101,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{"contactless", required_argument, NULL, 'l'},
 		{"vpcd", optional_argument, NULL, OPT_VPCD},
 		{"vpcd-iface", required_argument, NULL, OPT_VPCD_IFACE},
+		{"nfc", required_argument, NULL, OPT_NFC},
 		{"png", required_argument, NULL, 'p'},
 		{"control", required_argument, NULL, 'C'},
 		{"tty", no_argument, NULL, 't'},
@@ -130,6 +135,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 				return 2;
 			}
 			break;
+		case OPT_NFC: o->nfc = optarg; break;
 		case 'p': o->png = optarg; break;
 		case 'C': o->control = optarg; break;
 		case 't': o->tty = 1; break;
@@ -213,6 +219,8 @@ static int open_carriers(const struct options *o)
 		return die("contactless socket", o->contactless, why);
 	if (o->control != NULL && control_open(o->control, &why) != 0)
 		return die("control socket", o->control, why);
+	if (o->nfc != NULL && nfc_target_open(o->nfc, &why) != 0)
+		return die("--nfc", o->nfc, why);
 	if (o->vpcd != NULL) {
 		char host[256];
 		uint16_t port;
@@ -242,9 +250,9 @@ static int serve(const struct options *o)
 	if (tty && !isatty(STDIN_FILENO))
 		return die("--tty", NULL, "standard input is not a terminal");
 	if (o->contact == NULL && o->contactless == NULL && o->vpcd == NULL && o->control == NULL &&
-	    !tty)
+	    o->nfc == NULL && !tty)
 		return die("nothing to serve", NULL,
-			   "give --contact, --contactless, --vpcd, --control or --tty");
+			   "give --contact, --contactless, --vpcd, --nfc, --control or --tty");
 
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_stop_signal;
@@ -273,6 +281,11 @@ static int serve(const struct options *o)
 		tty_draw(display_current());
 	}
 	log_info("card %s up (flash %s)", SC_VERSION, o->flash);
+	{
+		const char *why;
+		if (nfc_target_run(&why) != 0)
+			return die("--nfc", o->nfc, why);
+	}
 	rc = run_loop();
 	log_info("stopping");
 	power_stopping();
@@ -280,6 +293,7 @@ static int serve(const struct options *o)
 	control_close();
 	slot_close_all();
 	vpcd_stop();
+	nfc_target_close();
 	flashfile_close();
 	return rc == 0 ? 0 : 1;
 }

@@ -21,6 +21,7 @@ void power_cycle(const char *why)
 	log_info("power: %s: card restarts", why);
 	slot_drop_clients(why);
 	vpcd_drop(why);
+	nfc_target_drop(why);
 	flashfile_power_restore();
 	if (card_boot() != 0)
 		log_warnx("power: card_boot failed: the card answers only SW_MEMORY_FAILURE");

@@ -118,6 +118,12 @@ int main(int argc, char **argv)
 			rc = 2;
 			goto out;
 		}
+		if (n > 262) {
+			/* libnfc copies the bytes into one 264-byte frame unchecked. */
+			fprintf(stderr, "nfc_apdu: %ld bytes do not fit one PN532 frame (262)\n", n);
+			rc = 2;
+			goto out;
+		}
 		int r = nfc_initiator_transceive_bytes(dev, tx, (size_t)n, rx, sizeof rx, timeout_ms);
 		if (r < 0) {
 			fprintf(stderr, "nfc_apdu: exchange failed: %s\n", nfc_strerror(dev));

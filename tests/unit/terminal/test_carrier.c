@@ -134,9 +134,13 @@ static void spec_parsing(void **state)
 	assert_string_equal(c.reader, "Virtual PCD 00 00");
 	term_carrier_close(&c);
 
-	assert_int_equal(term_carrier_open(&c, "nfc:pn532_uart:/dev/ttyUSB0", 100),
-			 -TERM_EXIT_FAILURE);
-	assert_non_null(strstr(c.err, "not built yet"));
+	assert_int_equal(term_carrier_open(&c, "nfc:pn532_uart:/dev/ttyUSB0", 100), 0);
+	assert_string_equal(c.ops->kind, "nfc");
+	assert_string_equal(c.connstring, "pn532_uart:/dev/ttyUSB0");
+	term_carrier_close(&c);
+	assert_int_equal(term_carrier_open(&c, "nfc:pn532", 100), -TERM_EXIT_USAGE);
+	assert_non_null(strstr(c.err, "libnfc connstring"));
+	assert_int_equal(term_carrier_open(&c, "nfc:", 100), -TERM_EXIT_USAGE);
 	assert_int_equal(term_carrier_open(&c, "unix:", 100), -TERM_EXIT_USAGE);
 	assert_int_equal(term_carrier_open(&c, "pcsc:", 100), -TERM_EXIT_USAGE);
 	assert_int_equal(term_carrier_open(&c, "serial:/dev/ttyS0", 100), -TERM_EXIT_USAGE);

@@ -1,0 +1,327 @@
+/* The card's contactless interface on a PN532 through libnfc: the chip
+ * emulates an ISO/IEC 14443-4A card (nfc_target_init), and each C-APDU a
+ * reader sends (nfc_target_receive_bytes) goes to the core, its R-APDU back
+ * (nfc_target_send_bytes). libnfc blocks, so it runs on a worker thread;
+ * the core stays on the main thread. For each selection the worker hands
+ * the main loop one end of a fresh socketpair, on which it speaks the
+ * carrier framing (power on, APDUs, power off) like any other reader: the
+ * core sees the reader come and go exactly as through the contactless
+ * socket. A power cut on the card closes that end: the worker then goes
+ * silent until the next selection, as a card without power does. */
+#include <errno.h>
+#include <fcntl.h>
+#include <nfc/nfc.h>
+#include <pthread.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/frame.h"
+#include "host.h"
+
+/* TgSetData carries at most 263 bytes after its command code in one PN532
+ * frame, and libnfc sends no more: a longer answer cannot leave the chip. */
+#define NFC_TARGET_RAPDU_MAX 263u
+/* Historical bytes when the contactless ATR gives none. */
+static const uint8_t nfc_default_hist[] = {'S', 'I', 'G', 'C', 'A', 'R', 'D'};
+
+static nfc_context *nfc_ctx;
+static nfc_device *nfc_dev;
+static char nfc_name[NFC_BUFSIZE_CONNSTRING];
+static pthread_t nfc_thread;
+static int nfc_thread_started;
+static volatile sig_atomic_t nfc_stopping;
+static int nfc_notify[2] = {-1, -1};   /* worker -> main: new session fds */
+static struct carrier nfc_car;
+static uint8_t nfc_hist[48];
+static size_t nfc_hist_len;
+
+/* --- worker thread --- */
+
+static int write_all(int fd, const uint8_t *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+static int send_frame(int fd, const uint8_t *body, size_t len)
+{
+	uint8_t buf[SC_FRAME_HDR + SC_FRAME_MAX_BODY];
+	int n = sc_frame_encode(buf, sizeof buf, body, len);
+	return n < 0 ? -1 : write_all(fd, buf, (size_t)n);
+}
+
+/* One reply frame from the main loop; its length, or -1 (closed: the card
+ * lost power). */
+static long recv_frame(int fd, uint8_t *body, size_t cap)
+{
+	struct sc_frame_dec dec;
+	sc_frame_dec_init(&dec, body, cap);
+	for (;;) {
+		uint8_t b;
+		ssize_t r = read(fd, &b, 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		size_t got = 0;
+		if (sc_frame_dec_feed(&dec, &b, 1, &got) < 0)
+			return -1;
+		if (got > 0)
+			return (long)got;
+	}
+}
+
+static void target_template(nfc_target *nt)
+{
+	uint8_t rnd[3] = {0};
+	memset(nt, 0, sizeof *nt);
+	nt->nm.nmt = NMT_ISO14443A;
+	nt->nm.nbr = NBR_UNDEFINED;
+	nt->nti.nai.abtAtqa[0] = 0x00;
+	nt->nti.nai.abtAtqa[1] = 0x04;
+	nt->nti.nai.btSak = 0x20;   /* ISO/IEC 14443-4 compliant */
+	/* A random single-size UID: 08 is the PN53x's fixed first byte, which
+	 * ISO/IEC 14443-3 reserves for random UIDs. A fresh one per selection
+	 * keeps the card untraceable by its UID. */
+	if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd)
+		memset(rnd, 0x5A, sizeof rnd);
+	nt->nti.nai.szUidLen = 4;
+	nt->nti.nai.abtUid[0] = 0x08;
+	memcpy(nt->nti.nai.abtUid + 1, rnd, sizeof rnd);
+	/* ATS: T0 (TA, TB, TC present, FSCI 8 = 256 bytes), TA 106 kbit/s,
+	 * TB FWI 7, TC CID supported, then the historical bytes. */
+	static const uint8_t ats[4] = {0x78, 0x80, 0x70, 0x02};
+	memcpy(nt->nti.nai.abtAts, ats, sizeof ats);
+	memcpy(nt->nti.nai.abtAts + sizeof ats, nfc_hist, nfc_hist_len);
+	nt->nti.nai.szAtsLen = sizeof ats + nfc_hist_len;
+}
+
+/* One selection: APDUs until the reader releases the card or the field
+ * goes; then the card has left the reader. */
+static void serve_session(void)
+{
+	int sv[2];
+	uint8_t capdu[4096], rapdu[SC_FRAME_MAX_BODY];
+	static const uint8_t power_on = SC_CTRL_POWER_ON, power_off = SC_CTRL_POWER_OFF;
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
+		log_warn("nfc: socketpair");
+		return;
+	}
+	if (write_all(nfc_notify[1], (const uint8_t *)&sv[0], sizeof sv[0]) != 0) {
+		close(sv[0]);
+		close(sv[1]);
+		return;
+	}
+	int alive = send_frame(sv[1], &power_on, 1) == 0;
+	while (alive && !nfc_stopping) {
+		int r = nfc_target_receive_bytes(nfc_dev, capdu, sizeof capdu, 0);
+		if (r < 0) {
+			log_info("nfc: reader gone (%s)", nfc_strerror(nfc_dev));
+			break;
+		}
+		long n;
+		if (send_frame(sv[1], capdu, (size_t)r) != 0 ||
+		    (n = recv_frame(sv[1], rapdu, sizeof rapdu)) < 0) {
+			/* The card lost power in the command: no answer, as a
+			 * chip without power gives none. */
+			log_info("nfc: card lost power: silent until the next selection");
+			alive = 0;
+			break;
+		}
+		if ((size_t)n > NFC_TARGET_RAPDU_MAX) {
+			log_warnx("nfc: an answer of %ld bytes does not fit a PN532 frame (%u):"
+				  " answering 6700; the reader must ask with a short Le", n,
+				  NFC_TARGET_RAPDU_MAX);
+			rapdu[0] = 0x67;
+			rapdu[1] = 0x00;
+			n = 2;
+		}
+		if (nfc_target_send_bytes(nfc_dev, rapdu, (size_t)n, 0) < 0) {
+			log_info("nfc: reader gone while answering (%s)", nfc_strerror(nfc_dev));
+			break;
+		}
+	}
+	if (alive)
+		(void)send_frame(sv[1], &power_off, 1);
+	close(sv[1]);
+}
+
+static void *worker(void *arg)
+{
+	(void)arg;
+	while (!nfc_stopping) {
+		nfc_target nt;
+		uint8_t rx[264];
+		target_template(&nt);
+		int r = nfc_target_init(nfc_dev, &nt, rx, sizeof rx, 0);
+		if (nfc_stopping)
+			break;
+		if (r < 0) {
+			log_warnx("nfc: %s: target mode failed: %s; retrying", nfc_name,
+				  nfc_strerror(nfc_dev));
+			sleep(1);
+			continue;
+		}
+		log_info("nfc: selected by a reader (UID %02X%02X%02X%02X)", nt.nti.nai.abtUid[0],
+			 nt.nti.nai.abtUid[1], nt.nti.nai.abtUid[2], nt.nti.nai.abtUid[3]);
+		serve_session();
+	}
+	return NULL;
+}
+
+/* --- main thread --- */
+
+static void on_session(int fd, short revents, void *arg)
+{
+	const char *why = "hung up";
+	(void)fd;
+	(void)arg;
+	if ((revents & POLLIN) != 0 && carrier_on_readable(&nfc_car, &why) == 0)
+		return;
+	if ((revents & (POLLIN | POLLHUP | POLLERR)) != 0)
+		carrier_detach(&nfc_car, why);
+}
+
+static void on_notify(int fd, short revents, void *arg)
+{
+	int sfd;
+	(void)revents;
+	(void)arg;
+	if (read(fd, &sfd, sizeof sfd) != (ssize_t)sizeof sfd)
+		return;
+	if (nfc_car.fd >= 0) {
+		/* The last session's goodbye may still be unread: serve it. */
+		struct pollfd p = {nfc_car.fd, POLLIN, 0};
+		while (nfc_car.fd >= 0 && poll(&p, 1, 0) > 0)
+			on_session(nfc_car.fd, p.revents, NULL);
+		carrier_detach(&nfc_car, "superseded by a new selection");
+	}
+	if (evloop_add(sfd, POLLIN, on_session, NULL) != 0) {
+		log_warnx("nfc: too many descriptors: dropping the reader");
+		close(sfd);
+		return;
+	}
+	carrier_attach(&nfc_car, sfd);
+}
+
+/* The historical bytes of the contactless ATR, for the ATS (PC/SC maps
+ * one to the other for contactless cards). */
+static void take_historical_bytes(void)
+{
+	uint8_t atr[64];
+	size_t n = card_atr(CARD_IFACE_CONTACTLESS, atr, sizeof atr);
+	size_t p = 2, k;
+	uint8_t y;
+	memcpy(nfc_hist, nfc_default_hist, sizeof nfc_default_hist);
+	nfc_hist_len = sizeof nfc_default_hist;
+	if (n < 2)
+		return;
+	k = atr[1] & 0x0Fu;
+	y = atr[1];
+	for (;;) {
+		p += (size_t)((y >> 4 & 1) + (y >> 5 & 1) + (y >> 6 & 1));
+		if (!(y & 0x80u))
+			break;
+		if (p >= n)
+			return;
+		y = atr[p++];
+	}
+	if (k == 0 || p + k > n || k > sizeof nfc_hist)
+		return;
+	memcpy(nfc_hist, atr + p, k);
+	nfc_hist_len = k;
+}
+
+int nfc_target_open(const char *connstring, const char **why)
+{
+	if (strlen(connstring) >= sizeof nfc_name) {
+		*why = "connstring too long";
+		return -1;
+	}
+	memcpy(nfc_name, connstring, strlen(connstring) + 1);
+	nfc_init(&nfc_ctx);
+	if (nfc_ctx == NULL) {
+		*why = "libnfc could not start";
+		return -1;
+	}
+	nfc_dev = nfc_open(nfc_ctx, connstring);
+	if (nfc_dev == NULL) {
+		nfc_exit(nfc_ctx);
+		nfc_ctx = NULL;
+		*why = "libnfc cannot open this device (check the connstring and the port)";
+		return -1;
+	}
+	if (pipe2(nfc_notify, O_CLOEXEC) != 0 ||
+	    evloop_add(nfc_notify[0], POLLIN, on_notify, NULL) != 0) {
+		*why = "cannot set up the session pipe";
+		nfc_target_close();
+		return -1;
+	}
+	carrier_init(&nfc_car, "nfc", CARD_IFACE_CONTACTLESS);
+	return 0;
+}
+
+int nfc_target_run(const char **why)
+{
+	if (nfc_dev == NULL)
+		return 0;
+	take_historical_bytes();
+	if (pthread_create(&nfc_thread, NULL, worker, NULL) != 0) {
+		*why = "cannot start the NFC thread";
+		return -1;
+	}
+	nfc_thread_started = 1;
+	log_info("nfc: card emulation on %s (%s)", nfc_name, nfc_device_get_name(nfc_dev));
+	return 0;
+}
+
+void nfc_target_drop(const char *why)
+{
+	carrier_detach(&nfc_car, why);
+}
+
+void nfc_target_close(void)
+{
+	nfc_stopping = 1;
+	nfc_target_drop("stopping");
+	if (nfc_thread_started) {
+		/* Abort until the worker notices: it may be between two libnfc
+		 * calls when the first abort lands. */
+		for (int i = 0; i < 50; i++) {
+			nfc_abort_command(nfc_dev);
+			struct timespec ts;
+			clock_gettime(CLOCK_REALTIME, &ts);
+			ts.tv_nsec += 100 * 1000000L;
+			if (ts.tv_nsec >= 1000000000L) {
+				ts.tv_sec++;
+				ts.tv_nsec -= 1000000000L;
+			}
+			if (pthread_timedjoin_np(nfc_thread, NULL, &ts) == 0)
+				break;
+		}
+		nfc_thread_started = 0;
+	}
+	if (nfc_notify[0] >= 0) {
+		evloop_del(nfc_notify[0]);
+		close(nfc_notify[0]);
+		close(nfc_notify[1]);
+		nfc_notify[0] = nfc_notify[1] = -1;
+	}
+	if (nfc_dev != NULL)
+		nfc_close(nfc_dev);
+	if (nfc_ctx != NULL)
+		nfc_exit(nfc_ctx);
+	nfc_dev = NULL;
+	nfc_ctx = NULL;
+}

@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# sigcard over NFC, through the real libnfc and the emulated PN532 pair:
+# sigcard-card --nfc as an ISO 14443-4A target, sigcard-terminal with
+# nfc: carriers as initiator. nfc-list sees the card; a full payment per
+# scheme with the card and the password read both over NFC; the
+# contactless password read over NFC after signing on the contact slot; a
+# command longer than a PN532 frame, chained, answered as over the contact
+# slot; the card taken out of the field in the middle of SIGN.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/terminal_helpers.bash"
+. "$(dirname "$0")/nfc_helpers.bash"
+TERM_APDU=$SC_BUILD/tests/tools/term_apdu
+
+if ! world_up; then
+	t_fail "world up (server, accounts, card)" "$(cat "$T_DIR"/*.log 2>/dev/null | tail -20)"
+	t_done; exit
+fi
+nfc_sim_start sim -v || { t_fail "pn532sim starts"; t_done; exit; }
+# The same card again, now also on the card side of the emulated PN532.
+nfc_stop "$CARD_PID"
+card_start card2 --flash "$T_DIR/card.flash" --contact "$CT" --contactless "$CL" \
+	--control "$CTL" --png "$PNG" --nfc "$CARD_CS"
+if nfc_wait_log 1 'card: target armed'; then t_ok "sigcard-card --nfc waits in target mode"
+else t_fail "sigcard-card --nfc waits in target mode" "$(tail "$T_DIR/card2.log")"; t_done; exit; fi
+
+# --- nfc-list, unmodified, sees the card ---
+out=$(LIBNFC_DEFAULT_DEVICE=$READER_CS timeout 30 nfc-list 2>&1)
+if grep -q 'ATQA (SENS_RES): 00  04' <<<"$out" && grep -q 'SAK (SEL_RES): 20' <<<"$out" &&
+   grep -qE 'UID \(NFCID[0-9]\): 08  ' <<<"$out" && grep -q 'ATS: 78  80  70  02' <<<"$out"; then
+	t_ok "nfc-list lists sigcard-card (ATQA 00 04, SAK 20, UID 08..., ATS)"
+else
+	t_fail "nfc-list lists sigcard-card" "$out"
+fi
+
+# --- a full payment over NFC, each scheme ---
+alice=$(balance ALICE-1) shop=$(balance SHOP-1)
+n=0
+for scheme in enc enc-rand enc-digest; do
+	n=$((n + 1))
+	nfc_wait_log $((n + 1)) 'card: target armed' 15
+	holder "${PIN}K"
+	pay --card "nfc:$READER_CS" --amount "3.0$n" --currency EUR --to SHOP-1 \
+		--payee-name "NFC Shop $n" --scheme "$scheme" --jp contactless \
+		--contactless "nfc:$READER_CS" --timeout 30
+	wait "$HOLDER_PID"
+	if [ "$PAY_RC" -ne 0 ]; then
+		t_fail "$scheme over NFC: paid" "exit $PAY_RC" "$(cat "$T_DIR/pay.err")" "$(tail -5 "$T_DIR/card2.log")"
+		continue
+	fi
+	t_ok "$scheme over NFC: paid (transfer $(field transfer-id))"
+	alice=$((alice - 300 - n)) shop=$((shop + 300 + n))
+	t_eq "$scheme over NFC: balances moved once" "$alice $shop" "$(balance ALICE-1) $(balance SHOP-1)"
+	grep -q "receipt: verified" "$T_DIR/pay.out" && t_ok "$scheme over NFC: receipt verified" ||
+		t_fail "$scheme over NFC: receipt verified" "$(cat "$T_DIR/pay.out")"
+done
+grep -q 'nfc: selected by a reader' "$T_DIR/card2.log"; t_eq "the card served them over NFC" 0 $?
+
+# --- only the password over NFC: signed on the contact slot ---
+n=$((n + 1))
+holder "${PIN}K"
+pay --amount "3.0$n" --currency EUR --to SHOP-1 --payee-name "NFC Shop $n" --scheme enc-rand \
+	--jp contactless --contactless "nfc:$READER_CS" --timeout 30
+wait "$HOLDER_PID"
+t_eq "contact signature, contactless password over NFC: paid" 0 "$PAY_RC"
+alice=$((alice - 300 - n)) shop=$((shop + 300 + n))
+t_eq "contactless password over NFC: balances" "$alice $shop" "$(balance ALICE-1) $(balance SHOP-1)"
+jp_reads=$(grep -c 'd4 40 01 80 4a' "$PN532SIM_LOG")
+[ "$jp_reads" -ge 4 ] && t_ok "GET JOINT PASSWORD went over the emulated field ($jp_reads times)" ||
+	t_fail "GET JOINT PASSWORD went over the emulated field" "$jp_reads"
+
+# --- a command longer than one PN532 frame: chained, same answer ---
+atc_before=$(card_atc)
+over_nfc=$(timeout 30 "$TERM_APDU" "nfc:$READER_CS" 00A4040009F05349474341524401 @300 2>&1)
+over_ct=$(timeout 30 "$TERM_APDU" "unix:$CT" 00A4040009F05349474341524401 @300 2>&1)
+t_eq "300-byte SIGN: same answer over NFC (chained) as over the contact slot" "$over_ct" "$over_nfc"
+if [[ $over_nfc =~ ^9000$'\n'[0-9A-F]{4}$ ]] && [ "${over_nfc: -4}" != 9000 ]; then
+	t_ok "SELECT then a status word refusing the over-long transaction (${over_nfc: -4})"
+else
+	t_fail "SELECT then a status word refusing the over-long transaction" "$over_nfc"
+fi
+if grep -q 'reader <- d4 40 01 90 2a 00 00 ff' "$PN532SIM_LOG"; then t_ok "it crossed the field as a chain (CLA 90)"
+else t_fail "it crossed the field as a chain (CLA 90)" "$over_nfc"; fi
+t_eq "the refused SIGN moved no counter" "$atc_before" "$(card_atc)"
+
+# --- the card taken out of the field in the middle of SIGN ---
+nfc_stop "$CARD_PID"
+nfc_stop "$PN532SIM_PID"
+nfc_sim_start sim2 --remove-at 4 || t_fail "pn532sim --remove-at starts"
+card_start card3 --flash "$T_DIR/card.flash" --contact "$CT" --control "$CTL" --nfc "$CARD_CS"
+nfc_wait_log 1 'card: target armed'
+atc_before=$(card_atc)
+pay --card "nfc:$READER_CS" --amount 9.99 --currency EUR --to SHOP-1 --payee-name "Gone" \
+	--scheme enc --jp contactless --contactless "nfc:$READER_CS" --timeout 5
+t_eq "card removed during SIGN: exit 4 (card removed)" 4 "$PAY_RC"
+if grep -q 'left the field during a command' "$T_DIR/pay.err"; then t_ok "the terminal says the card left the field"
+else t_fail "the terminal says the card left the field" "$(cat "$T_DIR/pay.err")"; fi
+t_eq "no money moved" "$alice $shop" "$(balance ALICE-1) $(balance SHOP-1)"
+t_eq "the card never signed" "$atc_before" "$(card_atc)"
+t_done
