@@ -17,6 +17,8 @@ if [ -f "$stamp" ]; then
 fi
 
 apt_dir=$PWD/build/apt
+# No stamp: nothing, or what an interrupted run left; start afresh.
+rm -rf "$dest"
 mkdir -p "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial" \
 	"$apt_dir/sources.list.d" "$dest"
 keyring=/usr/share/keyrings/debian-archive-keyring.gpg

@@ -108,4 +108,5 @@ st=$(fw_status)
 used=$(( 16384 - $(jq .stack_unused <<<"$st") ))
 echo "# stack used at the deepest point of this run: $used bytes (painted at reset)"
 [ "$used" -gt 0 ] && [ "$used" -lt 16384 ] && t_ok "the stack high-water mark is within the stack ($used B)" || t_fail "stack high-water mark" "$st"
+t_eq "no byte was lost on the board's UARTs" 0 "$(jq .rx_dropped <<<"$st")"
 t_done

@@ -41,6 +41,8 @@ int uart_getc(enum board_uart u);
 /* True if a ring holds bytes; call with interrupts masked (it also moves
  * what the UARTs hold into the rings). */
 bool uart_rx_pending(void);
+/* Bytes lost to full rings since reset (reported by ui.c's status). */
+uint32_t uart_rx_dropped(void);
 void uart_write(enum board_uart u, const void *buf, size_t n);
 void uart_puts(enum board_uart u, const char *s);
 void UART0RX_Handler(void);

@@ -3,7 +3,8 @@
  * emulator's Unix sockets do: 1-byte bodies are control codes, longer ones
  * C-APDUs; ATRs and R-APDUs go back as frames. A UART cannot drop its peer
  * the way a socket can, so a malformed frame is skipped instead: an empty
- * one is ignored, an over-long one is read whole and answered 6700. */
+ * one is ignored, an over-long one is read whole and answered 6700. (Under
+ * QEMU, scripts/firmware-bridge.py already drops such readers.) */
 #include <string.h>
 
 #include "board.h"

@@ -96,6 +96,15 @@ int uart_getc(enum board_uart u)
 	return b;
 }
 
+uint32_t uart_rx_dropped(void)
+{
+	uint32_t n = 0;
+
+	for (unsigned i = 0; i < BOARD_UARTS; i++)
+		n += rings[i].dropped;
+	return n;
+}
+
 bool uart_rx_pending(void)
 {
 	/* Called with interrupts masked: also collect what the UARTs hold. */

@@ -103,6 +103,8 @@ static void ui_status(void)
 {
 	ui_put("{\"event\":\"status\",\"flash_writes\":");
 	ui_put_u32((uint32_t)flash_writes());
+	ui_put(",\"rx_dropped\":");
+	ui_put_u32(uart_rx_dropped());
 	ui_put(",\"stack_unused\":");
 	ui_put_u32(board_stack_unused());
 	ui_put(",\"screen\":");
