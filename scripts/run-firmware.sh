@@ -125,7 +125,9 @@ stop() {
 	rm -rf "$rundir"
 }
 trap 'stop; exit 143' TERM INT
-qemu-system-arm "${args[@]}" &
+# <&0: a background job would otherwise read /dev/null, and the keypad
+# (-serial stdio without --ui) is this terminal.
+qemu-system-arm "${args[@]}" <&0 &
 qemu=$!
 pids+=("$qemu")
 python3 "$top/scripts/firmware-bridge.py" --name contact --listen "$contact" \
