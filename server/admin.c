@@ -236,7 +236,7 @@ static int cmd_card_enrol(const struct srv_config *cfg, const struct admin_args 
 		json_decref(o);
 		return fail("%s: public_key must be %u hex digits", a->record, 2 * SC_PUBKEY_LEN);
 	}
-	k = srv_pubkey_import(pub);
+	k = srv_pubkey_import(pub, 1);
 	if (!k) {
 		json_decref(o);
 		return fail("%s: public_key is not a P-256 point", a->record);

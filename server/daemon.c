@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <event2/event.h>
 #include <event2/thread.h>
@@ -86,14 +87,17 @@ static void *verify_main(void *arg)
 	struct srv_db db;
 	struct srv_job *j;
 	char err[256];
-	int ok = srv_db_open(&db, s->cfg.db_path, 1, SRV_SCHEMA_VERSION, err, sizeof(err)) == 0;
+	struct srv_keycache *kc = malloc(sizeof(*kc));
+	int ok = kc && srv_db_open(&db, s->cfg.db_path, 1, SRV_SCHEMA_VERSION, err, sizeof(err)) == 0;
 
 	if (!ok)
-		log_warnx("verify thread: %s", err);
+		log_warnx("verify thread: %s", kc ? err : "out of memory");
+	if (kc)
+		srv_keycache_init(kc);
 	while ((j = srv_queue_pop(&s->verify_q, 1)) != NULL) {
 		atomic_fetch_sub(&srv_metrics.verify_queue, 1);
 		if (ok)
-			srv_job_check(s, &db, j);
+			srv_job_check(s, &db, kc, j);
 		else
 			srv_job_reply_error(j, SC_RES_RETRY_LATER, "the ledger cannot be read");
 		atomic_fetch_add(&srv_metrics.writer_queue, 1);
@@ -101,6 +105,10 @@ static void *verify_main(void *arg)
 	}
 	if (ok)
 		srv_db_close(&db);
+	if (kc) {
+		srv_keycache_free(kc);
+		free(kc);
+	}
 	return NULL;
 }
 
@@ -156,12 +164,19 @@ static void *writer_main(void *arg)
 	while ((jobs = srv_queue_pop(&s->writer_q, s->cfg.batch_max)) != NULL) {
 		struct srv_job *next;
 
+		struct timespec t0, t1;
+
 		for (struct srv_job *j = jobs; j; j = j->next)
 			atomic_fetch_sub(&srv_metrics.writer_queue, 1);
+		clock_gettime(CLOCK_MONOTONIC, &t0);
 		if (ok)
 			commit_batch(s, &db, jobs);
 		else
 			batch_failed(jobs);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		atomic_fetch_add(&srv_metrics.writer_busy_ns,
+				 (unsigned long)((t1.tv_sec - t0.tv_sec) * 1000000000L +
+						 (t1.tv_nsec - t0.tv_nsec)));
 		for (struct srv_job *j = jobs; j; j = next) {
 			next = j->next;
 			if (j->kind != JOB_CHALLENGE && j->code >= 0 &&
@@ -182,6 +197,9 @@ static void *writer_main(void *arg)
 	}
 	if (ok)
 		srv_db_close(&db);
+	log_info("writer: %lu batches, %lu submissions, busy %.3f s",
+		 atomic_load(&srv_metrics.batch_count), atomic_load(&srv_metrics.batch_sum),
+		 (double)atomic_load(&srv_metrics.writer_busy_ns) / 1e9);
 	return NULL;
 }
 

@@ -162,7 +162,7 @@ int srv_pubkey_export(EVP_PKEY *k, uint8_t out[SC_PUBKEY_LEN])
 	return out[0] == 0x04 ? 0 : -1;
 }
 
-EVP_PKEY *srv_pubkey_import(const uint8_t pub[SC_PUBKEY_LEN])
+EVP_PKEY *srv_pubkey_import(const uint8_t pub[SC_PUBKEY_LEN], int full_check)
 {
 	OSSL_PARAM params[3];
 	EVP_PKEY_CTX *ctx;
@@ -180,8 +180,7 @@ EVP_PKEY *srv_pubkey_import(const uint8_t pub[SC_PUBKEY_LEN])
 	    EVP_PKEY_fromdata(ctx, &k, EVP_PKEY_PUBLIC_KEY, params) != 1)
 		k = NULL;
 	EVP_PKEY_CTX_free(ctx);
-	if (k) {
-		/* fromdata decodes the point; the check proves it is on the curve. */
+	if (k && full_check) {
 		ctx = EVP_PKEY_CTX_new_from_pkey(NULL, k, NULL);
 		if (!ctx || EVP_PKEY_public_check(ctx) != 1) {
 			EVP_PKEY_free(k);
@@ -252,6 +251,14 @@ int srv_ecdsa_der_strict(const uint8_t *sig, size_t sig_len)
 	if (der_scalar(&p, end) != 0 || der_scalar(&p, end) != 0)
 		return -1;
 	return p == end ? 0 : -1;
+}
+
+int srv_ecdsa_verify_ctx(EVP_PKEY_CTX *ctx, const uint8_t digest[32], const uint8_t *sig,
+			 size_t sig_len)
+{
+	if (srv_ecdsa_der_strict(sig, sig_len) != 0)
+		return 0;
+	return EVP_PKEY_verify(ctx, sig, sig_len, digest, 32) == 1;
 }
 
 int srv_ecdsa_verify(EVP_PKEY *pub, const uint8_t digest[32], const uint8_t *sig, size_t sig_len)

@@ -92,6 +92,10 @@ size_t srv_metrics_render(char *buf, size_t cap)
 		"sigcard_commit_batch_size_sum %lu\nsigcard_commit_batch_size_count %lu\n",
 	    atomic_load(&srv_metrics.batch_count), atomic_load(&srv_metrics.batch_sum),
 	    atomic_load(&srv_metrics.batch_count));
+	put(&o, "# HELP sigcard_writer_busy_seconds_total Time the writer spent in transactions.\n"
+		"# TYPE sigcard_writer_busy_seconds_total counter\n"
+		"sigcard_writer_busy_seconds_total %.6f\n",
+	    (double)atomic_load(&srv_metrics.writer_busy_ns) / 1e9);
 	put(&o, "# HELP sigcard_queue_depth Requests waiting, by stage.\n"
 		"# TYPE sigcard_queue_depth gauge\n"
 		"sigcard_queue_depth{queue=\"verify\"} %ld\n"

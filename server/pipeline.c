@@ -163,13 +163,14 @@ static uint64_t elapsed_ns(const struct timespec *t0)
 	return (uint64_t)((t1.tv_sec - t0->tv_sec) * 1000000000L + (t1.tv_nsec - t0->tv_nsec));
 }
 
-void srv_job_check(struct srv *s, struct srv_db *db, struct srv_job *j)
+void srv_job_check(struct srv *s, struct srv_db *db, struct srv_keycache *kc,
+		   struct srv_job *j)
 {
 	uint8_t signed_data[SC_SIGNED_DATA_MAX];
 	uint8_t kcard[SC_KCARD_LEN];
 	struct srv_card card;
 	struct timespec t0;
-	EVP_PKEY *pub;
+	EVP_PKEY_CTX *vctx;
 	int n, rc, xl;
 
 	j->code = -1;
@@ -207,9 +208,8 @@ void srv_job_check(struct srv *s, struct srv_db *db, struct srv_job *j)
 		return;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	pub = srv_pubkey_import(card.pubkey);
-	rc = pub && srv_ecdsa_verify(pub, j->signed_hash, j->sub.sig, j->sub.sig_len);
-	EVP_PKEY_free(pub);
+	vctx = srv_keycache_get(kc, card.id, card.pubkey);
+	rc = vctx && srv_ecdsa_verify_ctx(vctx, j->signed_hash, j->sub.sig, j->sub.sig_len);
 	if (!rc) {
 		srv_metrics_verify(elapsed_ns(&t0));
 		decide(j, SC_RES_AUTH_FAILED, "the signature does not verify for this card");

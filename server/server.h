@@ -148,13 +148,33 @@ int srv_receipt_key_create(const char *path, char *err, size_t errlen);
 EVP_PKEY *srv_receipt_key_load(const char *path, char *err, size_t errlen);
 /* SEC1 uncompressed public key of k. */
 int srv_pubkey_export(EVP_PKEY *k, uint8_t out[SC_PUBKEY_LEN]);
-/* A P-256 public key from its SEC1 uncompressed form, checked on the curve. */
-EVP_PKEY *srv_pubkey_import(const uint8_t pub[SC_PUBKEY_LEN]);
+/* A P-256 public key from its SEC1 uncompressed form (decoding checks the
+ * point is on the curve); full_check adds OpenSSL's whole public-key check. */
+EVP_PKEY *srv_pubkey_import(const uint8_t pub[SC_PUBKEY_LEN], int full_check);
 /* 0 if sig is strict DER (minimal, no trailing bytes) with r and s in
  * [1, n-1], else -1. */
 int srv_ecdsa_der_strict(const uint8_t *sig, size_t sig_len);
 /* 1 valid, 0 invalid: strict DER first, then ECDSA P-256 over digest. */
 int srv_ecdsa_verify(EVP_PKEY *pub, const uint8_t digest[32], const uint8_t *sig, size_t sig_len);
+/* The same with a context already set up by EVP_PKEY_verify_init. */
+int srv_ecdsa_verify_ctx(EVP_PKEY_CTX *ctx, const uint8_t digest[32], const uint8_t *sig,
+			 size_t sig_len);
+
+/* ---- keycache.c: a verify thread's ready-to-use card keys */
+#define SRV_KEYCACHE_SLOTS 1024
+struct srv_keycache_entry {
+	uint8_t id[SC_CARD_ID_LEN];
+	uint8_t pub[SC_PUBKEY_LEN];
+	EVP_PKEY_CTX *ctx;               /* verify_init done; NULL if empty */
+};
+struct srv_keycache {
+	struct srv_keycache_entry e[SRV_KEYCACHE_SLOTS];
+};
+void srv_keycache_init(struct srv_keycache *kc);
+void srv_keycache_free(struct srv_keycache *kc);
+/* A verify context for the card's enrolled key, or NULL if it does not parse. */
+EVP_PKEY_CTX *srv_keycache_get(struct srv_keycache *kc, const uint8_t id[SC_CARD_ID_LEN],
+			       const uint8_t pub[SC_PUBKEY_LEN]);
 /* DER signature of SHA-256(msg) into sig (SC_ECDSA_DER_MAX bytes); length or -1. */
 int srv_ecdsa_sign(EVP_PKEY *key, const uint8_t *msg, size_t len, uint8_t *sig);
 int srv_sha256(const uint8_t *in, size_t len, uint8_t out[32]);
@@ -170,6 +190,7 @@ struct srv_metrics {
 	atomic_ulong verify_count, verify_sum_ns;
 	atomic_ulong batch_le[SRV_BATCH_BUCKETS];
 	atomic_ulong batch_count, batch_sum;
+	atomic_ulong writer_busy_ns;          /* time the writer spent in transactions */
 	atomic_long verify_queue, writer_queue, connections, in_flight;
 	atomic_ulong peers_dropped;
 };
@@ -209,7 +230,8 @@ struct srv; /* daemon state, daemon.c */
 
 /* Verify-thread stage: parse, cheap checks, challenge, card, signature,
  * password. Reads only. */
-void srv_job_check(struct srv *s, struct srv_db *db, struct srv_job *j);
+void srv_job_check(struct srv *s, struct srv_db *db, struct srv_keycache *kc,
+		   struct srv_job *j);
 /* Writer stage, inside the writer's transaction: re-checks what may have
  * changed, then records the outcome. Returns 0, or -1 if the database failed
  * (the caller rolls the job back and answers RETRY_LATER). */

@@ -214,7 +214,7 @@ int fx_receipt_ok(struct fx *f, const struct fx_reply *r, struct sc_receipt *out
 	if (r->code != SC_RES_OK || !r->m.receipt ||
 	    sc_receipt_decode(out, r->m.receipt, r->m.receipt_len) != 0)
 		return -1;
-	k = srv_pubkey_import(f->receipt_pub);
+	k = srv_pubkey_import(f->receipt_pub, 1);
 	srv_sha256(r->m.receipt, r->m.receipt_len, digest);
 	ok = k && srv_ecdsa_verify(k, digest, r->m.sig, r->m.sig_len);
 	EVP_PKEY_free(k);

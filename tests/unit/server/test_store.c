@@ -197,7 +197,8 @@ static void card_prepare_then_enrol(void **state)
 	{
 		uint8_t bad[SC_PUBKEY_LEN] = {0x04, 1, 2, 3};
 
-		assert_null(srv_pubkey_import(bad));
+		assert_null(srv_pubkey_import(bad, 0));
+		assert_null(srv_pubkey_import(bad, 1));
 	}
 }
 

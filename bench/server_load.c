@@ -1,0 +1,306 @@
+/* server_load: the throughput of sigcard-server, verified and committed.
+ * It makes an issuer in a temporary folder, personalises N cards with the
+ * card core in-process (tests/support/sim_card.h) and enrols them, starts
+ * the real server (synchronous=FULL, Unix socket), prepares M signed
+ * submissions (challenge from the server, SIGN TRANSACTION and PIN + OK on
+ * the card), then sends them over N connections (one per card, so each
+ * card's counters arrive in order) and measures transfers/s and latency.
+ * In the same run it measures the raw OpenSSL P-256 verify rate of one core.
+ *
+ *   server_load [--server PATH] [--cards N] [--tx M] [--workers W]
+ *
+ * The last line is: server_tps=... raw_verify_per_core=... ratio=... */
+#include <errno.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <openssl/ec.h>
+#include <openssl/evp.h>
+#include <openssl/sha.h>
+#include "common/submit.h"
+#include "server/server.h"
+#include "tests/support/server_client.h"
+#include "tests/support/sim_card.h"
+
+struct sub {
+	uint8_t body[SC_SUBMIT_MSG_MAX];
+	size_t len;
+	double latency;     /* seconds, once sent */
+	int code;
+};
+
+struct lane {               /* one card, one connection */
+	struct sub *subs;
+	int n;
+	const char *sock;
+};
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void die(const char *what)
+{
+	fprintf(stderr, "server_load: %s\n", what);
+	exit(1);
+}
+
+/* Verifies per second on this thread, for about `seconds`: the same
+ * OpenSSL call the server makes, on a prepared key and signature. */
+static double raw_verify_rate(double seconds)
+{
+	EVP_PKEY *k = EVP_EC_gen("P-256");
+	uint8_t digest[32], sig[80];
+	size_t siglen = sizeof(sig);
+	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new(k, NULL);
+	double t0, t;
+	long n = 0;
+
+	SHA256((const uint8_t *)"sigcard", 7, digest);
+	if (!ctx || EVP_PKEY_sign_init(ctx) != 1 ||
+	    EVP_PKEY_sign(ctx, sig, &siglen, digest, sizeof(digest)) != 1 ||
+	    EVP_PKEY_verify_init(ctx) != 1)
+		die("openssl setup failed");
+	t0 = now();
+	do {
+		for (int i = 0; i < 100; i++)
+			if (EVP_PKEY_verify(ctx, sig, siglen, digest, sizeof(digest)) != 1)
+				die("verify failed");
+		n += 100;
+		t = now();
+	} while (t - t0 < seconds);
+	EVP_PKEY_CTX_free(ctx);
+	EVP_PKEY_free(k);
+	return (double)n / (t - t0);
+}
+
+static void *drive(void *arg)
+{
+	struct lane *l = arg;
+	uint8_t reply[SC_RESULT_MSG_MAX];
+	struct sc_result_msg m;
+	size_t rlen;
+	int fd = sclient_connect(l->sock);
+
+	for (int i = 0; i < l->n && fd >= 0; i++) {
+		double t0 = now();
+
+		l->subs[i].code = sclient_raw(fd, l->subs[i].body, l->subs[i].len, reply, &rlen, &m);
+		l->subs[i].latency = now() - t0;
+	}
+	if (fd >= 0)
+		close(fd);
+	return NULL;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"server", required_argument, NULL, 's'}, {"cards", required_argument, NULL, 'c'},
+		{"tx", required_argument, NULL, 't'}, {"workers", required_argument, NULL, 'w'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *build = getenv("SC_BUILD");
+	char server[1024], dir[256], sock[512], err[256], workers[16] = "";
+	int ncards = 64, ntx = 6400, c;
+	struct lane lanes[SIM_CARD_MAX];
+	struct srv_config cfg;
+	uint8_t master[SC_MASTER_KEY_LEN];
+	struct srv_db db;
+	double raw, t0, elapsed, *lat;
+	pid_t pid;
+	int fd, ok = 0, other = 0, nlat = 0;
+
+	/* The daemon of the same build: BUILD/bench/server_load -> BUILD/bin/. */
+	if (build && *build)
+		snprintf(server, sizeof(server), "%s/bin/sigcard-server", build);
+	else
+		snprintf(server, sizeof(server), "%.*s/../bin/sigcard-server",
+			 (int)(strrchr(argv[0], '/') ? strrchr(argv[0], '/') - argv[0] : 1),
+			 strrchr(argv[0], '/') ? argv[0] : ".");
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 's': snprintf(server, sizeof(server), "%s", optarg); break;
+		case 'c': ncards = atoi(optarg); break;
+		case 't': ntx = atoi(optarg); break;
+		case 'w': snprintf(workers, sizeof(workers), "%s", optarg); break;
+		default: die("usage: server_load [--server PATH] [--cards N] [--tx M] [--workers W]");
+		}
+	}
+	if (ncards < 1 || ncards > SIM_CARD_MAX || ntx < ncards)
+		die("--cards 1..64, --tx at least --cards");
+
+	/* 1. the raw rate first, alone on its core */
+	raw = raw_verify_rate(2.0);
+
+	/* 2. an issuer, accounts, cards personalised by the card core */
+	snprintf(dir, sizeof(dir), "%s/sc-bench.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	if (!mkdtemp(dir))
+		die("mkdtemp");
+	log_init("server_load", 1);
+	srv_config_defaults(&cfg);
+	snprintf(cfg.data_dir, sizeof(cfg.data_dir), "%s", dir);
+	srv_config_paths(&cfg);
+	snprintf(sock, sizeof(sock), "%s", cfg.unix_path);
+	if (srv_master_key_create(cfg.master_key_path, err, sizeof(err)) != 0 ||
+	    srv_receipt_key_create(cfg.receipt_key_path, err, sizeof(err)) != 0 ||
+	    srv_master_key_load(cfg.master_key_path, master, err, sizeof(err)) != 0 ||
+	    srv_db_open(&db, cfg.db_path, 0, SRV_SCHEMA_VERSION, err, sizeof(err)) != 0 ||
+	    srv_account_create(&db, "SHOP", 978, 0, err, sizeof(err)) != 0)
+		die(err);
+	for (int k = 0; k < ncards; k++) {
+		uint8_t id[8] = {0xbe, 0xec, 0, 0, 0, 0, 0, (uint8_t)k}, kc[32];
+		struct sim_card_identity ident;
+		char acct[24];
+
+		snprintf(acct, sizeof(acct), "PAYER-%d", k);
+		if (srv_account_create(&db, acct, 978, 1000000000, err, sizeof(err)) != 0 ||
+		    sc_kcard_derive(master, id, kc) != 0 ||
+		    sim_card_new(id, kc, "1234", acct, &ident) != k ||
+		    srv_card_prepare(&db, id, acct, err, sizeof(err)) != 0 ||
+		    srv_card_enrol(&db, id, acct, ident.pubkey, err, sizeof(err)) != 0)
+			die(err[0] ? err : "card setup failed");
+		sc_wipe(kc, sizeof(kc));
+	}
+	srv_db_close(&db);
+	sc_wipe(master, sizeof(master));
+
+	/* 3. the real daemon */
+	pid = fork();
+	if (pid == 0) {
+		char logp[300];
+
+		snprintf(logp, sizeof(logp), "%s/server.log", dir);
+		if (!freopen(logp, "w", stderr))
+			_exit(127);
+		if (workers[0])
+			execl(server, server, "-D", dir, "-d", "--listen", "none", "--http", "none",
+			      "--challenge-ttl", "3600", "--workers", workers, (char *)NULL);
+		else
+			execl(server, server, "-D", dir, "-d", "--listen", "none", "--http", "none",
+			      "--challenge-ttl", "3600", (char *)NULL);
+		_exit(127);
+	}
+	for (int i = 0; i < 500 && (fd = sclient_connect(sock)) < 0; i++)
+		usleep(10000);
+	if (fd < 0)
+		die("the server did not start (see its log in the bench folder)");
+
+	/* 4. M signed submissions, card by card in counter order */
+	t0 = now();
+	for (int k = 0; k < ncards; k++) {
+		int n = ntx / ncards + (k < ntx % ncards);
+
+		lanes[k].subs = calloc((size_t)n, sizeof(struct sub));
+		lanes[k].n = n;
+		lanes[k].sock = sock;
+		if (!lanes[k].subs || sim_card_use(k) != 0)
+			die("card switch failed");
+		for (int i = 0; i < n; i++) {
+			struct sc_tx tx;
+			uint8_t txbuf[SC_TX_MAX_LEN];
+			struct sc_submit s;
+			int code, len;
+			char jp[9];
+
+			memset(&tx, 0, sizeof(tx));
+			tx.version = SC_TX_VERSION;
+			tx.scheme = (uint8_t)(SC_SCHEME_ENC + i % 3);
+			tx.amount = 100;
+			tx.currency = 978;
+			snprintf(tx.payer, sizeof(tx.payer), "PAYER-%d", k);
+			snprintf(tx.payee, sizeof(tx.payee), "SHOP");
+			snprintf(tx.payee_name, sizeof(tx.payee_name), "Bench Shop");
+			snprintf(tx.terminal_id, sizeof(tx.terminal_id), "BENCH-%d", k);
+			tx.time = (uint64_t)time(NULL);
+			if (sclient_challenge(fd, tx.terminal_id, tx.challenge, &code) != 0)
+				die("no challenge");
+			len = sc_tx_encode(&tx, txbuf, sizeof(txbuf));
+			memset(&s, 0, sizeof(s));
+			if (len <= 0 || sim_card_sign(txbuf, (size_t)len, &s.atc, s.x, &s.x_len, s.sig,
+						      &s.sig_len) != 0 ||
+			    sim_card_confirm("1234", jp) != 0)
+				die("the card did not sign");
+			memcpy(s.card_id, (uint8_t[8]){0xbe, 0xec, 0, 0, 0, 0, 0, (uint8_t)k}, 8);
+			memcpy(s.jp, jp, 8);
+			s.tx = txbuf;
+			s.tx_len = (size_t)len;
+			len = sc_submit_encode(lanes[k].subs[i].body, SC_SUBMIT_MSG_MAX, &s);
+			if (len <= 0)
+				die("encode failed");
+			lanes[k].subs[i].len = (size_t)len;
+		}
+	}
+	close(fd);
+	fprintf(stderr, "server_load: %d submissions from %d cards prepared in %.1f s\n", ntx,
+		ncards, now() - t0);
+
+	/* 5. the load: one connection per card */
+	{
+		pthread_t t[SIM_CARD_MAX];
+
+		t0 = now();
+		for (int k = 0; k < ncards; k++)
+			pthread_create(&t[k], NULL, drive, &lanes[k]);
+		for (int k = 0; k < ncards; k++)
+			pthread_join(t[k], NULL);
+		elapsed = now() - t0;
+	}
+	kill(pid, SIGTERM);
+	waitpid(pid, NULL, 0);
+
+	lat = calloc((size_t)ntx, sizeof(double));
+	if (!lat)
+		die("out of memory");
+	for (int k = 0; k < ncards; k++) {
+		for (int i = 0; i < lanes[k].n; i++) {
+			if (lanes[k].subs[i].code == SC_RES_OK) {
+				ok++;
+				lat[nlat++] = lanes[k].subs[i].latency;
+			} else {
+				other++;
+			}
+		}
+		free(lanes[k].subs);
+	}
+	qsort(lat, (size_t)nlat, sizeof(double), cmp_double);
+	{
+		double tps = (double)ok / elapsed;
+		double p50 = nlat ? lat[nlat / 2] * 1e3 : 0, p99 = nlat ? lat[nlat * 99 / 100] * 1e3 : 0;
+		char cmd[300];
+
+		printf("%-34s %10d\n", "cards (card core, in-process)", ncards);
+		printf("%-34s %10d\n", "connections", ncards);
+		printf("%-34s %10d\n", "submissions", ntx);
+		printf("%-34s %10d\n", "executed (OK)", ok);
+		printf("%-34s %10d\n", "not OK", other);
+		printf("%-34s %10.2f\n", "elapsed s", elapsed);
+		printf("%-34s %10.0f\n", "transfers/s (verified, committed)", tps);
+		printf("%-34s %10.2f\n", "latency p50 ms", p50);
+		printf("%-34s %10.2f\n", "latency p99 ms", p99);
+		printf("%-34s %10.0f\n", "raw P-256 verify/s, one core", raw);
+		printf("server_tps=%.0f raw_verify_per_core=%.0f ratio=%.2f\n", tps, raw, tps / raw);
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+		if (!getenv("SC_KEEP") && system(cmd) != 0)
+			fprintf(stderr, "server_load: cannot remove %s\n", dir);
+	}
+	free(lat);
+	return other == 0 ? 0 : 1;
+}
