@@ -82,6 +82,17 @@ if grep -q 'reader <- d4 40 01 90 2a 00 00 ff' "$PN532SIM_LOG"; then t_ok "it cr
 else t_fail "it crossed the field as a chain (CLA 90)" "$over_nfc"; fi
 t_eq "the refused SIGN moved no counter" "$atc_before" "$(card_atc)"
 
+# --- devices that are not there ---
+err=$("$CARD" -d --no-tty --flash "$T_DIR/other.flash" --nfc "pn532_uart:$T_DIR/no-such-port" 2>&1); rc=$?
+if [ "$rc" -eq 1 ] && [[ $err == *"--nfc pn532_uart:$T_DIR/no-such-port: libnfc cannot open"* ]]; then
+	t_ok "sigcard-card --nfc on a missing port: exit 1, named"
+else t_fail "sigcard-card --nfc on a missing port: exit 1, named" "rc=$rc" "$err"; fi
+pay --card "nfc:pn532_uart:$T_DIR/no-such-port" --amount 1.00 --currency EUR --to SHOP-1 \
+	--payee-name X --scheme enc --camera "file:$PNG" --timeout 5
+if [ "$PAY_RC" -eq 3 ] && grep -q 'no NFC reader there' "$T_DIR/pay.err"; then
+	t_ok "terminal nfc: on a missing reader: exit 3 (no card), named"
+else t_fail "terminal nfc: on a missing reader: exit 3, named" "rc=$PAY_RC" "$(cat "$T_DIR/pay.err")"; fi
+
 # --- the card taken out of the field in the middle of SIGN ---
 nfc_stop "$CARD_PID"
 nfc_stop "$PN532SIM_PID"
