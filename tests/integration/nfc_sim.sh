@@ -3,8 +3,9 @@
 # nfc-list, unmodified, lists the emulated ISO 14443-4A card; APDU round
 # trips between libnfc initiator and target programs up to the frame limit;
 # raw-frame checks of what libnfc cannot reach (MI chaining across frames,
-# extended frames, ACK/NACK, wake-up, corrupt and unknown frames); the card
-# taken out of the field mid-exchange.
+# extended frames, ACK/NACK, wake-up, corrupt and unknown frames, InAutoPoll);
+# libnfc's own nfc-emulate-forum-tag4 read as a type 4 tag; the card taken
+# out of the field mid-exchange.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/nfc_helpers.bash"
 
@@ -46,9 +47,26 @@ else t_fail "target received the 262 bytes intact" "$(cut -c1-100 "$T_DIR/echo1.
 nfc_stop "$ECHO_PID"
 
 # --- raw frames: what libnfc's own buffers cannot reach ---
-for s in framing chained removal; do
+for s in framing chained removal autopoll; do
 	t_check "raw frames: $s" timeout 30 python3 "$RAWHOST" "$PN532SIM_READER" "$PN532SIM_CARD" "$s"
 done
+
+# --- another unmodified libnfc target: an NFC Forum type 4 tag ---
+armed=$(grep -c 'card: target armed' "$PN532SIM_LOG")
+sc_bg tag4 env LIBNFC_DEFAULT_DEVICE="$CARD_CS" nfc-emulate-forum-tag4
+TAG4_PID=$SC_LAST_PID
+nfc_wait_log $((armed + 1)) 'card: target armed'
+out=$(timeout 30 "$NFC_APDU" "$READER_CS" 00A4040007D276000085010100 00A4000C02E103 00B000000F 2>&1); rc=$?
+lines=()
+mapfile -t lines <<<"$out"
+if [ "$rc" -eq 0 ] && [ "${lines[4]}" = 9000 ] && [ "${lines[5]}" = 9000 ] &&
+   [[ ${lines[6]} == 000F20*9000 ]]; then
+	t_ok "nfc-emulate-forum-tag4: NDEF application selected, capability container read"
+else
+	t_fail "nfc-emulate-forum-tag4: NDEF application selected, capability container read" \
+		"rc=$rc" "$out" "$(cat "$T_DIR/tag4.log")"
+fi
+nfc_stop "$TAG4_PID"
 nfc_stop "$PN532SIM_PID"
 
 # --- the card taken out of the field mid-exchange ---

@@ -234,7 +234,28 @@ def removal(reader, card):
     reader.command([0x52, 0x00])
 
 
-SCENARIOS = {"chained": chained_exchange, "framing": framing, "removal": removal}
+def autopoll(reader, card):
+    """InAutoPoll (libnfc's nfc_initiator_poll_target) and GetGeneralStatus."""
+    reader.command([0x12, 0x14])
+    reader.command([0x32, 0x01, 0x01])
+    if reader.command([0x60, 0x01, 0x01, 0x20]) != b"\x00":
+        raise Fail("InAutoPoll found a target in an empty field")
+    card.send(frame(TG_INIT))
+    card.expect_ack()
+    got = reader.command([0x60, 0x01, 0x01, 0x10, 0x20])
+    if got[:3] != bytes([0x01, 0x20, len(got) - 3]) or got[3:12] != bytes(
+            [0x01, 0x00, 0x04, 0x20, 0x04, 0x08, 0x12, 0x34, 0x56]):
+        raise Fail("InAutoPoll answer %s" % got.hex())
+    card.response(0x8C)
+    st = reader.command([0x04])
+    if st != bytes([0x00, 0x01, 0x01, 0x01, 0x00, 0x00, 0x00, 0x00]):
+        raise Fail("GetGeneralStatus with a target %s" % st.hex())
+    reader.command([0x52, 0x00])
+    if reader.command([0x04]) != bytes([0x00, 0x01, 0x00, 0x00]):
+        raise Fail("GetGeneralStatus after release")
+
+
+SCENARIOS = {"autopoll": autopoll, "chained": chained_exchange, "framing": framing, "removal": removal}
 
 
 def main():
