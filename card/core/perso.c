@@ -155,7 +155,7 @@ uint16_t perso_put_data(const struct core_cmd *cmd, struct sc_writer *out)
 			return SW_WRONG_LENGTH;
 		memcpy(account, cmd->data, cmd->lc);
 		account[cmd->lc] = '\0';
-		if (sc_account_id_valid(account) != 0)
+		if (strlen(account) != cmd->lc || sc_account_id_valid(account) != 0)
 			return SW_WRONG_DATA;
 		w = store_begin();
 		memcpy(w->account, account, cmd->lc + 1u);

@@ -87,8 +87,12 @@ static int decode_payload(struct sc_reader *r, struct core_persist *p)
 	sc_get_bytes(r, p->privkey, sizeof p->privkey);
 	sc_get_bytes(r, p->pubkey, sizeof p->pubkey);
 	p->atc = sc_get_u32(r);
+	/* A record that passed its CRC but holds values no commit writes is
+	 * not trusted either. */
 	if (r->err != 0 || alen > SC_ACCOUNT_MAX || p->pin_len > CORE_PIN_MAX ||
-	    p->pin_tries > CORE_PIN_TRIES)
+	    p->pin_tries > CORE_PIN_TRIES || (p->have & ~CORE_HAVE_ALL) != 0 ||
+	    p->lifecycle < CORE_LC_PERSONALISING || p->lifecycle > CORE_LC_BLOCKED ||
+	    memchr(p->account, '\0', alen) != NULL)
 		return -1;
 	p->account[alen] = '\0';
 	return 0;

@@ -56,6 +56,7 @@ static void put_data_checks(void **state)
 	assert_int_equal(fx_sw(C, "80DADF2804" "3132333A"), 0x6A80);        /* not digits */
 	assert_int_equal(fx_sw(C, "80DADF2503" "616263"), 0x6A80);          /* lowercase */
 	assert_int_equal(fx_sw(C, "80DADF2503" "2D4142"), 0x6A80);          /* leading '-' */
+	assert_int_equal(fx_sw(C, "80DADF2503" "410042"), 0x6A80);          /* embedded NUL */
 	assert_int_equal(fx_sw(C, "80DADF9901" "00"), 0x6A86);              /* unknown tag */
 	assert_int_equal(fx_sw(C, "80DADF2404" "31323334"), 0x6A86);        /* tries: read-only */
 	/* Nothing was stored by the refused commands. */

@@ -177,6 +177,20 @@ static void corrupt_record_falls_back(void **state)
 	assert_int_equal(store_committed()->atc, 1);
 }
 
+static void out_of_domain_record_is_not_trusted(void **state)
+{
+	(void)state;
+	fresh(8);
+	commit_atc(1);
+	/* A record with a valid CRC but a lifecycle no commit of the card
+	 * makes: mount falls back to the one before. */
+	store_begin()->lifecycle = 9;
+	assert_int_equal(store_commit(), 0);
+	remount();
+	assert_int_equal(store_committed()->lifecycle, CORE_LC_PERSONALISING);
+	assert_int_equal(store_committed()->atc, 1);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -186,6 +200,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(wraps_around_the_pages),
 		cmocka_unit_test(cut_anywhere_leaves_old_or_new),
 		cmocka_unit_test(corrupt_record_falls_back),
+		cmocka_unit_test(out_of_domain_record_is_not_trusted),
 	};
 	return RUN_TESTS("card store", tests, argc, argv);
 }
