@@ -37,6 +37,9 @@ void confirm_reset(void)
 void confirm_void(void)
 {
 	confirm_reset();
+	/* The screen model holds the digits too: take them off. */
+	if (screen_current()->id == CARD_SCREEN_PASSWORD)
+		screen_simple(CARD_SCREEN_IDLE, "sigcard", NULL);
 }
 
 void confirm_arm(const struct sc_tx *tx, const char jp[SC_JP_DIGITS], uint32_t atc,

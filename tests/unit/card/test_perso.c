@@ -170,19 +170,29 @@ static void block_card_is_final(void **state)
 	assert_int_equal(cc_authenticated(C, 0x16, 0x00, TEST_KCARD, sizeof TEST_KCARD,
 					  CC_LABEL_UNBLOCK, TEST_CARD_ID), 0x6982);
 	assert_int_equal(fx_lifecycle(), 2);
+	/* A password on display when the issuer blocks the card goes away. */
+	fx_sign(SC_SCHEME_ENC, &tx, &s);
+	card_field(C, 0);
+	cc_keys(TEST_PIN "K");
+	assert_int_equal(card_current_screen()->id, CARD_SCREEN_PASSWORD);
+	card_field(C, 1);
+	assert_int_equal(fx_sw(C, SELECT), 0x9000);
 	assert_int_equal(cc_authenticated(C, 0x16, 0x00, TEST_KCARD, sizeof TEST_KCARD,
 					  CC_LABEL_BLOCK, TEST_CARD_ID), 0x9000);
+	assert_int_equal(card_current_screen()->id, CARD_SCREEN_IDLE);
+	assert_null(strstr(card_current_screen()->qr, "SIGCARD1"));
 	assert_int_equal(fx_lifecycle(), 3);
 	fx_reboot();
 	assert_int_equal(fx_lifecycle(), 3);
 	fx_tx(&tx, SC_SCHEME_ENC);
 	n = fx_tx_encode(&tx, enc, sizeof enc);
 	assert_int_equal(cc_sign(C, enc, n, &s), 0x6983);
+	assert_int_equal(fx_atc(), 1);
 	/* No way back: neither unblock nor perso. */
 	assert_int_equal(cc_authenticated(C, 0x2C, 0x00, TEST_KCARD, sizeof TEST_KCARD,
 					  CC_LABEL_UNBLOCK, TEST_CARD_ID), 0x6985);
 	assert_int_equal(fx_sw(C, "8047000000"), 0x6985);
-	assert_int_equal(fx_atc(), 0);
+	assert_int_equal(fx_atc(), 1);
 }
 
 int main(int argc, char **argv)
