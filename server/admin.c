@@ -345,7 +345,7 @@ int srv_admin(const struct srv_config *cfg, int argc, char **argv, const char *o
 	const char *what = argc > 0 ? argv[0] : "";
 	const char *verb = argc > 1 ? argv[1] : "";
 
-#define ARGS(n) do { if (argc != (n)) return fail("usage: see sigcard-server --help"); } while (0)
+#define ARGS(n) do { if (argc != (n)) { fail("usage: see sigcard-server --help"); return 2; } } while (0)
 	if (!strcmp(what, "init")) {
 		ARGS(1);
 		return cmd_init(cfg);
