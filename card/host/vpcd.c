@@ -16,12 +16,14 @@
 
 #define VPCD_BACKOFF_MIN_MS 100u
 #define VPCD_BACKOFF_MAX_MS 2000u
+#define VPCD_CONNECT_TIMEOUT_MS 3000u   /* a host that drops SYNs */
 
 static struct carrier vpcd_car;
 static char vpcd_host[256];
 static char vpcd_port[8];
 static int vpcd_on;             /* vpcd mode requested */
 static int vpcd_connecting = -1; /* fd of a connect in progress */
+static uint32_t vpcd_connect_since; /* tick the connect started */
 static uint32_t vpcd_retry_at;  /* tick of the next dial */
 static uint32_t vpcd_backoff = VPCD_BACKOFF_MIN_MS;
 static int vpcd_quiet;          /* failures logged once until connected */
@@ -148,6 +150,7 @@ static void vpcd_dial(void)
 		return;
 	}
 	vpcd_connecting = fd;
+	vpcd_connect_since = hal_tick_ms();
 }
 
 int vpcd_start(const char *host, uint16_t port, enum card_iface iface, const char **why)
@@ -167,7 +170,16 @@ int vpcd_start(const char *host, uint16_t port, enum card_iface iface, const cha
 int vpcd_tick(void)
 {
 	int32_t left;
-	if (!vpcd_on || vpcd_car.fd >= 0 || vpcd_connecting >= 0)
+	if (vpcd_on && vpcd_connecting >= 0 &&
+	    (uint32_t)(hal_tick_ms() - vpcd_connect_since) >= VPCD_CONNECT_TIMEOUT_MS) {
+		evloop_del(vpcd_connecting);
+		close(vpcd_connecting);
+		vpcd_connecting = -1;
+		vpcd_fail("connect timed out");
+	}
+	if (vpcd_connecting >= 0)
+		return (int)(VPCD_CONNECT_TIMEOUT_MS - (uint32_t)(hal_tick_ms() - vpcd_connect_since));
+	if (!vpcd_on || vpcd_car.fd >= 0)
 		return -1;
 	left = (int32_t)(vpcd_retry_at - hal_tick_ms());
 	if (left > 0)
