@@ -265,6 +265,21 @@ static int load_keys(struct srv *s)
 	return 0;
 }
 
+/* A daemon works from "/": relative paths are made absolute first. */
+static int absolute(char *path, size_t cap)
+{
+	char cwd[SRV_PATH_MAX], tmp[SRV_PATH_MAX];
+
+	if (!path[0] || path[0] == '/')
+		return 0;
+	if (!getcwd(cwd, sizeof(cwd)) ||
+	    snprintf(tmp, sizeof(tmp), "%s/%s", cwd, path) >= (int)sizeof(tmp) ||
+	    strlen(tmp) >= cap)
+		return -1;
+	memcpy(path, tmp, strlen(tmp) + 1);
+	return 0;
+}
+
 int srv_run(const struct srv_config *cfg)
 {
 	struct srv *s = calloc(1, sizeof(*s));
@@ -285,9 +300,24 @@ int srv_run(const struct srv_config *cfg)
 		goto out;
 	}
 	srv_db_close(&db);
+	if (!s->cfg.foreground &&
+	    (absolute(s->cfg.db_path, sizeof(s->cfg.db_path)) != 0 ||
+	     absolute(s->cfg.unix_path, sizeof(s->cfg.unix_path)) != 0 ||
+	     absolute(s->cfg.pidfile, sizeof(s->cfg.pidfile)) != 0)) {
+		log_warnx("a path is too long once made absolute");
+		goto out;
+	}
 	if (!s->cfg.foreground && daemon(0, 0) != 0) {
 		log_warn("cannot become a daemon");
 		goto out;
+	}
+	if (s->cfg.pidfile[0]) {
+		FILE *pf = fopen(s->cfg.pidfile, "w");
+
+		if (!pf || fprintf(pf, "%ld\n", (long)getpid()) < 0 || fclose(pf) != 0) {
+			log_warn("cannot write %s", s->cfg.pidfile);
+			goto out;
+		}
 	}
 	signal(SIGPIPE, SIG_IGN);
 	if (evthread_use_pthreads() != 0 || !(run_base = event_base_new())) {
@@ -358,6 +388,8 @@ out:
 	free(s->verify_threads);
 	EVP_PKEY_free(s->receipt_key);
 	sc_wipe(s->master_key, sizeof(s->master_key));
+	if (s->cfg.pidfile[0] && started)
+		unlink(s->cfg.pidfile);
 	free(s);
 	if (rc == 0)
 		log_info("stopped cleanly");

@@ -40,6 +40,7 @@ static void usage(FILE *f)
 "      --card-jp-limit N   wrong joint passwords that block a card (default 10)\n"
 "      --max-amount MINOR  largest transfer, in minor units (default 100000000000)\n"
 "      --batch-max N       most submissions per commit (default 256)\n"
+"      --pidfile FILE      write the daemon's process id there while serving\n"
 "Admin:\n"
 "      --currency CUR      ISO 4217 letters (account create)\n"
 "      --balance AMOUNT    opening balance, e.g. 100.00, booked from EQUITY-CUR\n"
@@ -55,7 +56,7 @@ static void usage(FILE *f)
 enum {
 	O_DB = 256, O_LISTEN, O_UNIX, O_HTTP, O_WORKERS, O_MAX_CONNS, O_MAX_FRAME, O_IDLE,
 	O_TTL, O_JP_LIMIT, O_MAX_AMOUNT, O_BATCH, O_CURRENCY, O_BALANCE, O_ACCOUNT, O_CARD_ID,
-	O_OUT, O_RECORD,
+	O_OUT, O_RECORD, O_PIDFILE,
 };
 
 /* A whole-number option in [min, max], or exit 2 with a message. */
@@ -103,6 +104,7 @@ int main(int argc, char **argv)
 		{"card-jp-limit", required_argument, NULL, O_JP_LIMIT},
 		{"max-amount", required_argument, NULL, O_MAX_AMOUNT},
 		{"batch-max", required_argument, NULL, O_BATCH},
+		{"pidfile", required_argument, NULL, O_PIDFILE},
 		{"currency", required_argument, NULL, O_CURRENCY},
 		{"balance", required_argument, NULL, O_BALANCE},
 		{"account", required_argument, NULL, O_ACCOUNT},
@@ -147,6 +149,8 @@ int main(int argc, char **argv)
 		case O_MAX_AMOUNT: cfg.max_amount = number("max-amount", optarg, 1, INT64_MAX);
 			serve_opts++; break;
 		case O_BATCH: cfg.batch_max = (int)number("batch-max", optarg, 1, 10000);
+			serve_opts++; break;
+		case O_PIDFILE: set_text(cfg.pidfile, sizeof(cfg.pidfile), "pidfile", optarg);
 			serve_opts++; break;
 		case O_CURRENCY: currency = optarg; admin_opts++; break;
 		case O_BALANCE: balance = optarg; admin_opts++; break;

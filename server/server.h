@@ -32,6 +32,7 @@ struct srv_config {
 	char tcp_addr[128];              /* HOST:PORT, or "" for none */
 	char unix_path[SRV_PATH_MAX];    /* submission socket, or "" for none */
 	char http_addr[128];             /* HOST:PORT, or "" for none */
+	char pidfile[SRV_PATH_MAX];      /* written once serving, or "" */
 	int foreground;                  /* -d: stay in front, log to stderr */
 	int workers;                     /* verify threads */
 	int max_conns;

@@ -53,7 +53,27 @@ t_eq "ALICE paid exactly once per submission" "$((100000000 - SENT))" \
 t_eq "BOB received exactly once per submission" "$SENT" \
 	"$(sqlite3 "$DB" "SELECT balance FROM accounts WHERE id = 'BOB'")"
 t_check "ledger invariants (Σ debits = Σ credits)" S check
+
+# SIGTERM under load: the server answers what is in flight, closes the
+# ledger, exits 0; everything it acknowledged is there afterwards.
+mkdir -p "$T_DIR/load2"
+cp "$T_DIR"/load/card*.perso.json "$T_DIR"/load/card*.key.pem "$T_DIR/load2/"
+"$CLI" load --server "$T_DIR/s.sock" --dir "$T_DIR/load2" --cards $CARDS --count 100000 \
+	--from-atc 1000000 --amount 1 --payee BOB --currency 978 &
+LOAD=$!
+sc_wait_for 30 bash -c "[ \$(wc -l <'$T_DIR/load2/acked') -ge 200 ]" || t_fail "second load acknowledged transfers"
 kill -TERM "$SPID"
-for _ in $(seq 50); do kill -0 "$SPID" 2>/dev/null || break; sleep 0.1; done
+wait "$SPID"; RC=$?
+wait "$LOAD" 2>/dev/null
+t_eq "SIGTERM under load: exit status 0" "0" "$RC"
+t_check "SIGTERM under load: stopped cleanly" grep -q "stopped cleanly" "$T_DIR/server2.log"
+start_server 3 || t_fail "server restarted" "$(cat "$T_DIR/server3.log")"
+ACKED2=$(wc -l <"$T_DIR/load2/acked")
+OUT=$("$CLI" check-acked --server "$T_DIR/s.sock" --dir "$T_DIR/load2")
+t_check "after SIGTERM: every acknowledged transfer there ($OUT)" \
+	bash -c "[[ '$OUT' =~ acked_ok=$ACKED2\ .*bad=0$ ]]"
+t_check "ledger invariants after both stops" S check
+kill -TERM "$SPID"
+wait "$SPID"
 t_eq "integrity_check after restart" "ok" "$(sqlite3 "$DB" 'PRAGMA integrity_check')"
 t_done

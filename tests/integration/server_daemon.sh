@@ -116,6 +116,20 @@ t_eq "integrity_check" "ok" "$(sqlite3 "$D/ledger.db" 'PRAGMA integrity_check')"
 t_check "ledger invariants" S check
 t_eq "audit log holds every submission" "12" "$(sqlite3 "$D/ledger.db" 'SELECT count(*) FROM audit')"
 
+# As a real daemon: detaches, logs to syslog, writes its pid file.
+"$SRV" -D "$D" --listen none --http none --unix "$SOCK" --pidfile "$T_DIR/srv.pid"
+t_eq "daemon mode: the command returns at once" "0" "$?"
+if sc_wait_sock "$SOCK" && sc_wait_for 5 test -s "$T_DIR/srv.pid"; then
+	DPID=$(cat "$T_DIR/srv.pid")
+	t_check "daemon mode: serves" pay --server "$SOCK" --atc 8 --amount 1
+	kill -TERM "$DPID"
+	sc_wait_for 10 bash -c "! kill -0 $DPID 2>/dev/null"
+	t_check "daemon mode: SIGTERM stops it and removes the pid file" bash -c "! kill -0 $DPID 2>/dev/null && test ! -e '$T_DIR/srv.pid'"
+else
+	t_fail "daemon mode: started"
+	[ -s "$T_DIR/srv.pid" ] && kill -TERM "$(cat "$T_DIR/srv.pid")"
+fi
+
 chmod 644 "$D/master.key"
 t_check "refuses a readable master key" bash -c "'$SRV' -D '$D' -d --listen none --http none --unix '$SOCK' 2>&1 | grep -q 'chmod 600'"
 t_done
