@@ -91,6 +91,22 @@ r=$(ctl "$CTL" '{"cmd":"wait","screen":"password","timeout_ms":200}')
 t_eq "control: wait times out" "false timeout" "$(jq -r '"\(.ok) \(.error)"' <<<"$r")"
 r=$(ctl "$CTL" '{"cmd":"status"}')
 t_eq "control: status" "true" "$(jq -r .ok <<<"$r")"
+# A bad client is dropped while another, mid-wait, is still served.
+r=$(python3 - "$CTL" <<'PY'
+import json, socket, sys, time
+good = socket.socket(socket.AF_UNIX); good.connect(sys.argv[1]); good.settimeout(5)
+bad = socket.socket(socket.AF_UNIX); bad.connect(sys.argv[1]); bad.settimeout(5)
+good.sendall(b'{"cmd":"wait","screen":"password","timeout_ms":1500,"id":"g1"}\n')
+bad.sendall(b'{"cmd":\n')
+err = bad.recv(4096)
+closed = bad.recv(4096) == b""
+first = json.loads(good.recv(4096))
+good.sendall(b'{"cmd":"screen","id":"g2"}\n')
+second = json.loads(good.recv(4096))
+print(json.loads(err)["ok"], closed, first["id"], first["error"], second["id"], second["ok"])
+PY
+)
+t_eq "control: bad client dropped, the waiting one still served" "False True g1 timeout g2 True" "$r"
 
 # --- clean stop ---
 kill -TERM "$CARD_PID"
