@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <nfc/nfc.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <sys/random.h>
 #include <sys/socket.h>
@@ -32,7 +33,7 @@ static nfc_device *nfc_dev;
 static char nfc_name[NFC_BUFSIZE_CONNSTRING];
 static pthread_t nfc_thread;
 static int nfc_thread_started;
-static volatile sig_atomic_t nfc_stopping;
+static atomic_int nfc_stopping;      /* set by the main thread, read by the worker */
 static int nfc_notify[2] = {-1, -1};   /* worker -> main: new session fds */
 static struct carrier nfc_car;
 static uint8_t nfc_hist[48];
