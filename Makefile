@@ -13,20 +13,20 @@ T ?=
 TOP_TARGETS := all check demo fuzz bench install card-freestanding firmware tests programs
 
 ifndef SC_DEPS_OK
-# Outer make: check packages once, then run the real build with pkg-config
-# flags that can be computed (they need the -dev packages in place).
-.PHONY: $(TOP_TARGETS) clean deps
-$(TOP_TARGETS):
+# Outer make: check packages once, then run the real build, once, with every
+# goal given (so `make -j2 all tests` is one inner make, not two racing over
+# the same archives), and with pkg-config flags that can now be computed.
+INNER_GOALS := $(filter-out clean deps,$(or $(MAKECMDGOALS),all))
+.PHONY: $(TOP_TARGETS) clean deps sc-inner
+$(INNER_GOALS): sc-inner ; @:
+sc-inner:
 	@scripts/ensure-deps.sh
-	@$(MAKE) --no-print-directory SC_DEPS_OK=1 $@
+	@$(MAKE) --no-print-directory SC_DEPS_OK=1 $(INNER_GOALS)
 deps:
 	@scripts/ensure-deps.sh
 clean:
 	rm -rf build
 Makefile: ;
-%:
-	@scripts/ensure-deps.sh
-	@$(MAKE) --no-print-directory SC_DEPS_OK=1 $@
 else
 
 ifeq ($(SANITIZE),)
