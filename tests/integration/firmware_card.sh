@@ -26,7 +26,15 @@ err=$("$FW_RUN" --flash "$T_DIR/tk.flash" --transport-key-file "$T_DIR/tk" --con
 [ "$rc" -eq 2 ] && [[ $err == *"group or others"* ]] && [ ! -e "$T_DIR/tk.flash" ] && t_ok "group-readable transport key refused, no image made" || t_fail "group-readable transport key refused" "$err"
 
 # --- first boot: manufacture ---
-fw_start fw "$FLASH" --seed "$(printf '5e%.0s' $(seq 32))" || { t_fail "the board boots in QEMU" "$(cat "$T_DIR/fw.log")"; t_done; exit 1; }
+fw_start fw "$FLASH" --seed "$(printf '5e%.0s' $(seq 32))" || { t_fail "the board boots in QEMU" "$(cat "$T_DIR/fw.log")"; 
+# A blank image with no manufacture record: no entropy, no transport key.
+# The board boots what it can and the card answers every APDU 6581.
+python3 -c 'import sys; open(sys.argv[1], "wb").write(b"\xff" * 22528)' "$T_DIR/blank.flash"
+fw_start blank "$T_DIR/blank.flash" || { t_fail "a blank board starts"; t_done; exit 1; }
+t_eq "no manufacture record: the card does not boot" false "$(jq .ok <<<"$FW_BOOT")"
+t_eq "... and answers SW_MEMORY_FAILURE" 6581 "$("$FC" "$FW_CT" on $SELECT)"
+fw_stop
+t_done; exit 1; }
 t_eq "first boot: manufactured, then booted" "true true" \
 	"$(fw_wait_event manufactured 1 >/dev/null && echo true) $(fw_wait_event boot 1 | jq .ok)"
 t_eq "the idle screen is shown" sigcard "$(fw_wait_screen idle 5 | jq -r .screen.title)"
@@ -89,7 +97,15 @@ PY
 e1=$(cat "$T_DIR/ent1")
 t_eq "after first boot: manufacture page erased, one live entropy state" "mfg_erased=1 records=1" "$e1"
 seq1=$(cat "$FLASH.seq")
-fw_start fw2 "$FLASH" || { t_fail "the board boots again"; t_done; exit 1; }
+fw_start fw2 "$FLASH" || { t_fail "the board boots again"; 
+# A blank image with no manufacture record: no entropy, no transport key.
+# The board boots what it can and the card answers every APDU 6581.
+python3 -c 'import sys; open(sys.argv[1], "wb").write(b"\xff" * 22528)' "$T_DIR/blank.flash"
+fw_start blank "$T_DIR/blank.flash" || { t_fail "a blank board starts"; t_done; exit 1; }
+t_eq "no manufacture record: the card does not boot" false "$(jq .ok <<<"$FW_BOOT")"
+t_eq "... and answers SW_MEMORY_FAILURE" 6581 "$("$FC" "$FW_CT" on $SELECT)"
+fw_stop
+t_done; exit 1; }
 fw_wait_event manufactured 1 >/dev/null && t_fail "a second boot does not manufacture again" || t_ok "a second boot does not manufacture again"
 r=($("$FC" "$FW_CT" on $SELECT 00CADF2000 00CADF2100 00CADF2300 off))
 t_eq "after a restart: card id, key and lifecycle are kept" "${ID^^}9000 ${PUB^^}9000 029000" "${r[1]} ${r[2]} ${r[3]}"
@@ -107,4 +123,12 @@ print("records=%d seq=%d" % (len(recs), recs[0] if recs else 0))
 PY
 e2=$(cat "$T_DIR/ent2")
 [ "${e2%% *}" = records=1 ] && [ "${e2##*seq=}" -gt "$seq1" ] && t_ok "a boot moves the entropy state on and zeroes the old one ($e2, was $seq1)" || t_fail "entropy state moves on" "$e2 after $seq1"
+
+# A blank image with no manufacture record: no entropy, no transport key.
+# The board boots what it can and the card answers every APDU 6581.
+python3 -c 'import sys; open(sys.argv[1], "wb").write(b"\xff" * 22528)' "$T_DIR/blank.flash"
+fw_start blank "$T_DIR/blank.flash" || { t_fail "a blank board starts"; t_done; exit 1; }
+t_eq "no manufacture record: the card does not boot" false "$(jq .ok <<<"$FW_BOOT")"
+t_eq "... and answers SW_MEMORY_FAILURE" 6581 "$("$FC" "$FW_CT" on $SELECT)"
+fw_stop
 t_done
