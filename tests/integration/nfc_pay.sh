@@ -82,6 +82,23 @@ if grep -q 'reader <- d4 40 01 90 2a 00 00 ff' "$PN532SIM_LOG"; then t_ok "it cr
 else t_fail "it crossed the field as a chain (CLA 90)" "$over_nfc"; fi
 t_eq "the refused SIGN moved no counter" "$atc_before" "$(card_atc)"
 
+# --- taken away while the holder confirms, tapped again for the password ---
+n=$((n + 1))
+( ctl "$CTL" '{"cmd":"wait","screen":"review","timeout_ms":30000}' 30 >"$T_DIR/away-wait.out" 2>&1 &&
+  kill -USR1 "$PN532SIM_PID" && sleep 0.5 &&
+  ctl "$CTL" "{\"cmd\":\"press\",\"keys\":\"${PIN}K\"}" >"$T_DIR/away-press.out" 2>&1 &&
+  sleep 1 && kill -USR2 "$PN532SIM_PID" ) &
+HOLDER_PID=$!
+pay --card "nfc:$READER_CS" --amount "3.0$n" --currency EUR --to SHOP-1 --payee-name "NFC Shop $n" \
+	--scheme enc-digest --jp contactless --contactless "nfc:$READER_CS" --timeout 30
+wait "$HOLDER_PID"
+t_eq "card away during the confirmation, tapped again: paid" 0 "$PAY_RC"
+alice=$((alice - 300 - n)) shop=$((shop + 300 + n))
+t_eq "card away and back: balances" "$alice $shop" "$(balance ALICE-1) $(balance SHOP-1)"
+if grep -q 'card taken out of the field (SIGUSR1)' "$PN532SIM_LOG" && grep -q 'card back in the field' "$PN532SIM_LOG"; then
+	t_ok "the card really left the field and came back"
+else t_fail "the card really left the field and came back" "$(tail "$PN532SIM_LOG")"; fi
+
 # --- devices that are not there ---
 err=$("$CARD" -d --no-tty --flash "$T_DIR/other.flash" --nfc "pn532_uart:$T_DIR/no-such-port" 2>&1); rc=$?
 if [ "$rc" -eq 1 ] && [[ $err == *"--nfc pn532_uart:$T_DIR/no-such-port: libnfc cannot open"* ]]; then
