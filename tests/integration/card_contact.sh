@@ -114,6 +114,29 @@ for _ in $(seq 40); do kill -0 "$CARD_PID" 2>/dev/null || break; sleep 0.05; don
 if kill -0 "$CARD_PID" 2>/dev/null; then t_fail "SIGTERM stops the card"; else
 	wait "$CARD_PID"; t_eq "SIGTERM stops the card with status 0" 0 $?; fi
 t_check "sockets removed at stop" bash -c "! test -e '$CT' && ! test -e '$CTL'"
+# Without -d (and no terminal window) the card detaches once its sockets
+# are open: the command returns 0 and the card serves on.
+"$CARD" --no-tty --flash "$T_DIR/card.flash" --contact "$CT" >"$T_DIR/bg.out" 2>&1 </dev/null
+rc=$?
+t_eq "without -d: the command returns 0" 0 "$rc"
+bgpid=$(python3 - "$T_DIR/card.flash" <<'PY'
+import os, sys
+for p in os.listdir("/proc"):
+    if p.isdigit():
+        try:
+            args = open("/proc/%s/cmdline" % p, "rb").read().split(b"\0")
+        except OSError:
+            continue
+        if sys.argv[1].encode() in args and b"--no-tty" in args:
+            print(p)
+PY
+)
+if [ -n "$bgpid" ]; then T_PIDS+=("$bgpid"); fi
+r=$("$FC" "$CT" on $SELECT)
+t_eq "the detached card serves its socket" 9000 "$(sw "$r")"
+t_eq "the detached card logs nothing to the terminal" "" "$(grep -v WARNING "$T_DIR/bg.out")"
+kill -TERM $bgpid 2>/dev/null
+sc_wait_for 5 bash -c "! test -e '$CT'" && t_ok "the detached card stops on SIGTERM" || t_fail "the detached card stops on SIGTERM"
 card_start card2 --flash "$T_DIR/card.flash" --contact "$CT"
 r=$("$FC" "$CT" on $SELECT 00CADF2000)
 t_eq "restarted card keeps its data" 00112233445566779000 "$(echo "$r" | tail -1)"
