@@ -125,22 +125,32 @@ static void commit_batch(struct srv *s, struct srv_db *db, struct srv_job *jobs)
 {
 	unsigned n = 0;
 
-	if (srv_db_exec(db, "BEGIN IMMEDIATE") != SQLITE_OK) {
+	sqlite3_stmt *st;
+
+	if (srv_db_run(db, ST_BEGIN) != SQLITE_OK) {
 		batch_failed(jobs);
 		return;
 	}
 	for (struct srv_job *j = jobs; j; j = j->next) {
 		n++;
-		srv_db_exec(db, "SAVEPOINT job");
+		srv_db_run(db, ST_SAVEPOINT);
 		if (srv_job_apply(s, db, j) != 0) {
-			srv_db_exec(db, "ROLLBACK TO job");
+			srv_db_run(db, ST_ROLLBACK_TO);
 			srv_job_reply_error(j, SC_RES_RETRY_LATER, "the ledger could not record this");
 		}
-		srv_db_exec(db, "RELEASE job");
+		srv_db_run(db, ST_RELEASE);
 	}
-	if (srv_db_exec(db, "COMMIT") != SQLITE_OK) {
+	st = srv_stmt(db, ST_COUNTER_SET);
+	if (st) {
+		sqlite3_bind_int64(st, 1, s->receipt_counter);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			st = NULL;
+		else
+			sqlite3_reset(st);
+	}
+	if (!st || srv_db_run(db, ST_COMMIT) != SQLITE_OK) {
 		log_warnx("commit of %u submissions failed: %s", n, sqlite3_errmsg(db->db));
-		srv_db_exec(db, "ROLLBACK");
+		srv_db_run(db, ST_ROLLBACK);
 		batch_failed(jobs);
 		return;
 	}
@@ -158,6 +168,22 @@ static void *writer_main(void *arg)
 
 	if (!ok)
 		log_warnx("writer thread: %s", err);
+	if (ok) {
+		/* The counter continues from the ledger; checkpoints are the
+		 * checkpoint thread's, off the commit path (this is a backstop). */
+		sqlite3_stmt *st = srv_stmt(&db, ST_COUNTER_GET);
+
+		ok = st && sqlite3_step(st) == SQLITE_ROW;
+		if (ok)
+			s->receipt_counter = sqlite3_column_int64(st, 0);
+		if (st)
+			sqlite3_reset(st);
+		srv_db_exec(&db, "PRAGMA wal_autocheckpoint=20000");
+		s->receipt_ctx = EVP_PKEY_CTX_new(s->receipt_key, NULL);
+		ok = ok && s->receipt_ctx && EVP_PKEY_sign_init(s->receipt_ctx) == 1;
+		if (!ok)
+			log_warnx("writer thread: cannot read the receipt counter or set up signing");
+	}
 	/* One transaction per batch of whatever queued up while the last one
 	 * was syncing: the fsync cost is shared, and no reply leaves before
 	 * the COMMIT that holds its effects. */
@@ -195,11 +221,34 @@ static void *writer_main(void *arg)
 			}
 		}
 	}
-	if (ok)
-		srv_db_close(&db);
+	srv_db_close(&db);
+	EVP_PKEY_CTX_free(s->receipt_ctx);
+	s->receipt_ctx = NULL;
 	log_info("writer: %lu batches, %lu submissions, busy %.3f s",
 		 atomic_load(&srv_metrics.batch_count), atomic_load(&srv_metrics.batch_sum),
 		 (double)atomic_load(&srv_metrics.writer_busy_ns) / 1e9);
+	return NULL;
+}
+
+/* Moves WAL pages into the database file every 200 ms from its own
+ * connection, so the writer's commits do not wait for checkpoints. PASSIVE:
+ * it never blocks the writer or a reader. */
+static void *checkpoint_main(void *arg)
+{
+	struct srv *s = arg;
+	struct srv_db db;
+	char err[256];
+
+	if (srv_db_open(&db, s->cfg.db_path, 0, SRV_SCHEMA_VERSION, err, sizeof(err)) != 0) {
+		log_warnx("checkpoint thread: %s", err);
+		return NULL;
+	}
+	while (!atomic_load(&s->checkpoint_stop)) {
+		sqlite3_wal_checkpoint_v2(db.db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+		usleep(200000);
+	}
+	sqlite3_wal_checkpoint_v2(db.db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	srv_db_close(&db);
 	return NULL;
 }
 
@@ -338,9 +387,14 @@ int srv_run(const struct srv_config *cfg)
 	s->verify_threads = calloc((size_t)s->cfg.workers, sizeof(pthread_t));
 	if (!s->verify_threads)
 		goto out;
-	for (int i = 0; i < s->cfg.workers; i++)
+	for (int i = 0; i < s->cfg.workers; i++) {
 		pthread_create(&s->verify_threads[i], NULL, verify_main, s);
+		pthread_setname_np(s->verify_threads[i], "sc-verify");
+	}
 	pthread_create(&s->writer_thread, NULL, writer_main, s);
+	pthread_setname_np(s->writer_thread, "sc-writer");
+	pthread_create(&s->checkpoint_thread, NULL, checkpoint_main, s);
+	pthread_setname_np(s->checkpoint_thread, "sc-checkpoint");
 	started = 1;
 
 	drain.s = s;
@@ -364,6 +418,8 @@ out:
 			pthread_join(s->verify_threads[i], NULL);
 		srv_queue_close(&s->writer_q);
 		pthread_join(s->writer_thread, NULL);
+		atomic_store(&s->checkpoint_stop, 1);
+		pthread_join(s->checkpoint_thread, NULL);
 		queue_destroy(&s->verify_q);
 		queue_destroy(&s->writer_q);
 	}

@@ -317,6 +317,7 @@ struct srv_http *srv_http_start(struct srv *s, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot start the HTTP thread");
 		goto fail;
 	}
+	pthread_setname_np(h->thread, "sc-http");
 	return h;
 fail:
 	if (h->http)

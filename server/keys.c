@@ -275,6 +275,17 @@ int srv_ecdsa_verify(EVP_PKEY *pub, const uint8_t digest[32], const uint8_t *sig
 	return ok;
 }
 
+int srv_ecdsa_sign_ctx(EVP_PKEY_CTX *ctx, const uint8_t *msg, size_t len, uint8_t *sig)
+{
+	uint8_t digest[32];
+	size_t n = SC_ECDSA_DER_MAX;
+
+	if (srv_sha256(msg, len, digest) != 0 ||
+	    EVP_PKEY_sign(ctx, sig, &n, digest, sizeof(digest)) != 1)
+		return -1;
+	return (int)n;
+}
+
 int srv_ecdsa_sign(EVP_PKEY *key, const uint8_t *msg, size_t len, uint8_t *sig)
 {
 	uint8_t digest[32];

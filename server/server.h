@@ -70,10 +70,17 @@ enum srv_stmt {
 	ST_TRANSFER_INSERT,
 	ST_RECEIPT_GET,
 	ST_RECEIPT_INSERT,
-	ST_COUNTER_NEXT,
 	ST_MSGFAIL_GET,
 	ST_MSGFAIL_ADD,
 	ST_AUDIT_INSERT,
+	ST_BEGIN,
+	ST_COMMIT,
+	ST_ROLLBACK,
+	ST_SAVEPOINT,
+	ST_RELEASE,
+	ST_ROLLBACK_TO,
+	ST_COUNTER_GET,
+	ST_COUNTER_SET,
 	ST_COUNT
 };
 
@@ -90,6 +97,9 @@ int srv_db_open(struct srv_db *d, const char *path, int readonly, int target_ver
 void srv_db_close(struct srv_db *d);
 sqlite3_stmt *srv_stmt(struct srv_db *d, enum srv_stmt id); /* reset, bindings cleared */
 int srv_db_exec(struct srv_db *d, const char *sql);         /* SQLITE_OK or the error */
+/* Runs a prepared statement without parameters to its end: SQLITE_OK or
+ * the error. For the writer's BEGIN/COMMIT/SAVEPOINT, parsed once. */
+int srv_db_run(struct srv_db *d, enum srv_stmt id);
 int srv_db_version(struct srv_db *d);                       /* schema version, -1 on error */
 
 /* ---- ledger.c: accounts, cards and the books */
@@ -178,6 +188,8 @@ EVP_PKEY_CTX *srv_keycache_get(struct srv_keycache *kc, const uint8_t id[SC_CARD
 			       const uint8_t pub[SC_PUBKEY_LEN]);
 /* DER signature of SHA-256(msg) into sig (SC_ECDSA_DER_MAX bytes); length or -1. */
 int srv_ecdsa_sign(EVP_PKEY *key, const uint8_t *msg, size_t len, uint8_t *sig);
+/* The same with a context already set up by EVP_PKEY_sign_init. */
+int srv_ecdsa_sign_ctx(EVP_PKEY_CTX *ctx, const uint8_t *msg, size_t len, uint8_t *sig);
 int srv_sha256(const uint8_t *in, size_t len, uint8_t out[32]);
 int srv_random(uint8_t *out, size_t n);
 
@@ -254,6 +266,10 @@ struct srv {
 	uint8_t master_key[SC_MASTER_KEY_LEN];
 	EVP_PKEY *receipt_key;
 	uint8_t receipt_pub[SC_PUBKEY_LEN];
+	/* the writer thread's own */
+	EVP_PKEY_CTX *receipt_ctx;        /* sign_init done */
+	int64_t receipt_counter;          /* last counter given; stored at each commit */
+	pthread_t checkpoint_thread;
 	struct srv_queue verify_q, writer_q;
 	pthread_t *verify_threads;
 	pthread_t writer_thread;
@@ -262,6 +278,7 @@ struct srv {
 	struct srv_net *net;
 	struct srv_http *http;
 	atomic_int stopping;
+	atomic_int checkpoint_stop;
 };
 
 int srv_queue_init(struct srv_queue *q);

@@ -105,14 +105,20 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_RECEIPT_GET] = "SELECT body, sig FROM receipts WHERE transfer_id = ?1",
 	[ST_RECEIPT_INSERT] = "INSERT INTO receipts (transfer_id, counter, body, sig)"
 			      " VALUES (?1, ?2, ?3, ?4)",
-	[ST_COUNTER_NEXT] = "UPDATE meta SET value = value + 1 WHERE key = 'receipt_counter'"
-			    " RETURNING value",
 	[ST_MSGFAIL_GET] = "SELECT failures FROM message_failures WHERE signed_hash = ?1",
 	[ST_MSGFAIL_ADD] = "INSERT INTO message_failures (signed_hash, card_id, failures)"
 			   " VALUES (?1, ?2, 1) ON CONFLICT (signed_hash)"
 			   " DO UPDATE SET failures = failures + 1",
 	[ST_AUDIT_INSERT] = "INSERT INTO audit (at_ms, peer, raw, result, detail)"
 			    " VALUES (?1, ?2, ?3, ?4, ?5)",
+	[ST_BEGIN] = "BEGIN IMMEDIATE",
+	[ST_COMMIT] = "COMMIT",
+	[ST_ROLLBACK] = "ROLLBACK",
+	[ST_SAVEPOINT] = "SAVEPOINT job",
+	[ST_RELEASE] = "RELEASE job",
+	[ST_ROLLBACK_TO] = "ROLLBACK TO job",
+	[ST_COUNTER_GET] = "SELECT value FROM meta WHERE key = 'receipt_counter'",
+	[ST_COUNTER_SET] = "UPDATE meta SET value = ?1 WHERE key = 'receipt_counter'",
 };
 
 int srv_db_exec(struct srv_db *d, const char *sql)
@@ -124,6 +130,21 @@ int srv_db_exec(struct srv_db *d, const char *sql)
 		log_warnx("sqlite: %s", msg ? msg : sqlite3_errstr(rc));
 	sqlite3_free(msg);
 	return rc;
+}
+
+int srv_db_run(struct srv_db *d, enum srv_stmt id)
+{
+	sqlite3_stmt *st = srv_stmt(d, id);
+	int rc;
+
+	if (!st)
+		return SQLITE_ERROR;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		;
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		log_warnx("sqlite: %s", sqlite3_errmsg(d->db));
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
 int srv_db_version(struct srv_db *d)
