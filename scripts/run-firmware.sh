@@ -15,6 +15,9 @@ usage: scripts/run-firmware.sh --flash FILE --contact SOCKET [options]
   --flash FILE            the card's flash image (created if missing)
   --contact SOCKET        Unix socket of the contact slot (UART0)
   --contactless SOCKET    Unix socket of the contactless field (UART2)
+  --contact-raw SOCKET    UART0 straight on a QEMU socket, without the bridge
+                          (tests of the board's own frame handling only:
+                          a reader leaving is not seen)
   --ui SOCKET             Unix socket of the screen and keypad (UART1);
                           default: this terminal (JSON lines out, keys in)
   --ui-wait               start the board only once a client is on --ui,
@@ -34,13 +37,14 @@ USAGE
 }
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-flash= contact= contactless= ui= ui_wait=off cut_arg= tkfile= seed= elf=$top/build/firmware/sigcard-card.elf
+flash= contact= contact_raw= contactless= ui= ui_wait=off cut_arg= tkfile= seed= elf=$top/build/firmware/sigcard-card.elf
 die() { echo "run-firmware: $*" >&2; exit 2; }
 while [ $# -gt 0 ]; do
 	case $1 in
 	--flash) flash=${2:?}; shift 2 ;;
 	--contact) contact=${2:?}; shift 2 ;;
 	--contactless) contactless=${2:?}; shift 2 ;;
+	--contact-raw) contact_raw=${2:?}; shift 2 ;;
 	--ui) ui=${2:?}; shift 2 ;;
 	--ui-wait) ui_wait=on; shift ;;
 	--cut-at-boot) [[ ${2:-} =~ ^[1-9][0-9]{0,4}$ ]] || die "--cut-at-boot: a write count from 1"
@@ -52,11 +56,12 @@ while [ $# -gt 0 ]; do
 	*) usage >&2; exit 2 ;;
 	esac
 done
-[ -n "$flash" ] && [ -n "$contact" ] || { usage >&2; exit 2; }
+[ -n "$flash" ] && [ -n "$contact$contact_raw" ] || { usage >&2; exit 2; }
+[ -z "$contact" ] || [ -z "$contact_raw" ] || die "--contact and --contact-raw: one of them"
 [ -f "$elf" ] || die "$elf: no firmware image (run make firmware)"
 command -v qemu-system-arm >/dev/null || die "qemu-system-arm is not installed"
 # QEMU's option syntax gives ',' a meaning, semihosting splits at spaces.
-for p in "$flash" "$contact" "$contactless" "$ui"; do
+for p in "$flash" "$contact" "$contact_raw" "$contactless" "$ui"; do
 	case $p in *[,\ ]*) die "$p: paths with commas or spaces are not supported" ;; esac
 done
 
@@ -106,7 +111,7 @@ sock() { printf 'socket,id=%s,path=%s,server=on,wait=%s' "$1" "$2" "${3:-off}"; 
 args=(-M mps2-an385 -nographic -monitor none -no-reboot
 	-semihosting-config "enable=on,target=native,arg=sigcard-card,arg=$flash$cut_arg"
 	-kernel "$elf"
-	-chardev "$(sock contact "$rundir/contact")" -serial chardev:contact)
+	-chardev "$(sock contact "${contact_raw:-$rundir/contact}")" -serial chardev:contact)
 if [ -n "$ui" ]; then
 	args+=(-chardev "$(sock ui "$ui" $ui_wait)" -serial chardev:ui)
 else
@@ -130,9 +135,11 @@ trap 'stop; exit 143' TERM INT
 qemu-system-arm "${args[@]}" <&0 &
 qemu=$!
 pids+=("$qemu")
-python3 "$top/scripts/firmware-bridge.py" --name contact --listen "$contact" \
-	--uart "$rundir/contact" &
-pids+=("$!")
+if [ -n "$contact" ]; then
+	python3 "$top/scripts/firmware-bridge.py" --name contact --listen "$contact" \
+		--uart "$rundir/contact" &
+	pids+=("$!")
+fi
 if [ -n "$contactless" ]; then
 	python3 "$top/scripts/firmware-bridge.py" --name contactless --listen "$contactless" \
 		--uart "$rundir/contactless" &

@@ -27,6 +27,20 @@ err=$("$FW_RUN" --flash "$T_DIR/tk.flash" --transport-key-file "$T_DIR/tk" --con
 
 # --- first boot: manufacture ---
 fw_start fw "$FLASH" --seed "$(printf '5e%.0s' $(seq 32))" || { t_fail "the board boots in QEMU" "$(cat "$T_DIR/fw.log")"; 
+# The board's own handling of malformed frames, UART0 straight on a socket
+# (no bridge): an empty frame is ignored, an over-long one read whole and
+# answered 6700; the stream stays in step.
+sc_bg raw "$FW_RUN" --flash "$FLASH" --contact-raw "$T_DIR/raw.ct"
+RAW_PID=$SC_LAST_PID
+if sc_wait_sock "$T_DIR/raw.ct" 10; then
+	t_eq "raw UART: an empty frame is ignored, the next served" 9000 "$("$FC" "$T_DIR/raw.ct" bytes:0000 on $SELECT)"
+	r=$("$FC" "$T_DIR/raw.ct" on body:$big $SELECT)
+	t_eq "raw UART: an over-long frame is skipped whole and answered 6700" "6700 9000" "$(echo $r)"
+else
+	t_fail "raw UART: the board starts" "$(cat "$T_DIR/raw.log")"
+fi
+kill -TERM "$RAW_PID"; wait "$RAW_PID" 2>/dev/null
+
 # A blank image with no manufacture record: no entropy, no transport key.
 # The board boots what it can and the card answers every APDU 6581.
 python3 -c 'import sys; open(sys.argv[1], "wb").write(b"\xff" * 22528)' "$T_DIR/blank.flash"
@@ -98,6 +112,20 @@ e1=$(cat "$T_DIR/ent1")
 t_eq "after first boot: manufacture page erased, one live entropy state" "mfg_erased=1 records=1" "$e1"
 seq1=$(cat "$FLASH.seq")
 fw_start fw2 "$FLASH" || { t_fail "the board boots again"; 
+# The board's own handling of malformed frames, UART0 straight on a socket
+# (no bridge): an empty frame is ignored, an over-long one read whole and
+# answered 6700; the stream stays in step.
+sc_bg raw "$FW_RUN" --flash "$FLASH" --contact-raw "$T_DIR/raw.ct"
+RAW_PID=$SC_LAST_PID
+if sc_wait_sock "$T_DIR/raw.ct" 10; then
+	t_eq "raw UART: an empty frame is ignored, the next served" 9000 "$("$FC" "$T_DIR/raw.ct" bytes:0000 on $SELECT)"
+	r=$("$FC" "$T_DIR/raw.ct" on body:$big $SELECT)
+	t_eq "raw UART: an over-long frame is skipped whole and answered 6700" "6700 9000" "$(echo $r)"
+else
+	t_fail "raw UART: the board starts" "$(cat "$T_DIR/raw.log")"
+fi
+kill -TERM "$RAW_PID"; wait "$RAW_PID" 2>/dev/null
+
 # A blank image with no manufacture record: no entropy, no transport key.
 # The board boots what it can and the card answers every APDU 6581.
 python3 -c 'import sys; open(sys.argv[1], "wb").write(b"\xff" * 22528)' "$T_DIR/blank.flash"
@@ -123,6 +151,20 @@ print("records=%d seq=%d" % (len(recs), recs[0] if recs else 0))
 PY
 e2=$(cat "$T_DIR/ent2")
 [ "${e2%% *}" = records=1 ] && [ "${e2##*seq=}" -gt "$seq1" ] && t_ok "a boot moves the entropy state on and zeroes the old one ($e2, was $seq1)" || t_fail "entropy state moves on" "$e2 after $seq1"
+
+# The board's own handling of malformed frames, UART0 straight on a socket
+# (no bridge): an empty frame is ignored, an over-long one read whole and
+# answered 6700; the stream stays in step.
+sc_bg raw "$FW_RUN" --flash "$FLASH" --contact-raw "$T_DIR/raw.ct"
+RAW_PID=$SC_LAST_PID
+if sc_wait_sock "$T_DIR/raw.ct" 10; then
+	t_eq "raw UART: an empty frame is ignored, the next served" 9000 "$("$FC" "$T_DIR/raw.ct" bytes:0000 on $SELECT)"
+	r=$("$FC" "$T_DIR/raw.ct" on body:$big $SELECT)
+	t_eq "raw UART: an over-long frame is skipped whole and answered 6700" "6700 9000" "$(echo $r)"
+else
+	t_fail "raw UART: the board starts" "$(cat "$T_DIR/raw.log")"
+fi
+kill -TERM "$RAW_PID"; wait "$RAW_PID" 2>/dev/null
 
 # A blank image with no manufacture record: no entropy, no transport key.
 # The board boots what it can and the card answers every APDU 6581.
