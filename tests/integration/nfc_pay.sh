@@ -41,8 +41,8 @@ else t_fail "sigcard-card --nfc waits in target mode" "$(tail "$T_DIR/card2.log"
 # --- nfc-list, unmodified, sees the card ---
 out=$(LIBNFC_DEFAULT_DEVICE=$READER_CS timeout 30 nfc-list 2>&1)
 if grep -q 'ATQA (SENS_RES): 00  04' <<<"$out" && grep -q 'SAK (SEL_RES): 20' <<<"$out" &&
-   grep -qE 'UID \(NFCID[0-9]\): 08  ' <<<"$out" && grep -q 'ATS: 78  80  70  02' <<<"$out"; then
-	t_ok "nfc-list lists sigcard-card (ATQA 00 04, SAK 20, UID 08..., ATS)"
+   grep -qE 'UID \(NFCID[0-9]\): 08  ' <<<"$out" && grep -q 'ATS: 78  80  70  02  53  49  47  43  41  52  44  4c' <<<"$out"; then
+	t_ok "nfc-list lists sigcard-card (ATQA 00 04, SAK 20, UID 08..., ATS with SIGCARDL)"
 else
 	t_fail "nfc-list lists sigcard-card" "$out"
 fi
@@ -82,6 +82,11 @@ t_eq "contactless password over NFC: balances" "$alice $shop" "$(balance ALICE-1
 jp_reads=$(grep -c 'd4 40 01 80 4a' "$PN532SIM_LOG")
 [ "$jp_reads" -ge 4 ] && t_ok "GET JOINT PASSWORD went over the emulated field ($jp_reads times)" ||
 	t_fail "GET JOINT PASSWORD went over the emulated field" "$jp_reads"
+
+# --- the ATR the terminal builds from the ATS is the contactless ATR ---
+atr_nfc=$(timeout 30 "$TERM_APDU" -a "nfc:$READER_CS" 2>&1)
+atr_cl=$(timeout 30 "$TERM_APDU" -a "unix:$CL" 2>&1)
+t_eq "ATR over NFC (from the ATS) = ATR of the contactless socket" "atr 3B888001534947434152444C0C|$atr_cl" "$atr_nfc|$atr_nfc"
 
 # --- a command longer than one PN532 frame: chained, same answer ---
 atc_before=$(atc)

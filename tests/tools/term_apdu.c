@@ -4,7 +4,8 @@
  * GET RESPONSE after 61xx. Each answer is printed as data then SW in
  * uppercase hex, one line each.
  *
- *   term_apdu [-t MS] CARRIER HEX|@N...
+ *   term_apdu [-a] [-t MS] CARRIER HEX|@N...
+ *   -a: print the ATR first, as "atr HEX".
  *   @N: a SIGN TRANSACTION (80 2A 00 00) carrying N pattern bytes, extended
  *       length when N > 255.
  * Exit: 0 all answered, else the terminal's failure class (README). */
@@ -18,13 +19,17 @@
 
 int main(int argc, char **argv)
 {
-	int timeout_ms = 5000, argi = 1;
-	if (argc > 2 && strcmp(argv[1], "-t") == 0) {
-		timeout_ms = atoi(argv[2]);
-		argi = 3;
+	int timeout_ms = 5000, argi = 1, show_atr = 0;
+	if (argc > argi && strcmp(argv[argi], "-a") == 0) {
+		show_atr = 1;
+		argi++;
+	}
+	if (argc > argi + 1 && strcmp(argv[argi], "-t") == 0) {
+		timeout_ms = atoi(argv[argi + 1]);
+		argi += 2;
 	}
 	if (argc - argi < 1) {
-		fprintf(stderr, "usage: term_apdu [-t MS] CARRIER HEX|@N...\n");
+		fprintf(stderr, "usage: term_apdu [-a] [-t MS] CARRIER HEX|@N...\n");
 		return 2;
 	}
 	struct term_carrier *c = calloc(1, sizeof *c);
@@ -34,6 +39,12 @@ int main(int argc, char **argv)
 	int rc = c ? term_carrier_open(c, argv[argi++], timeout_ms) : -TERM_EXIT_FAILURE;
 	if (rc == 0)
 		rc = term_carrier_power_on(c, atr, sizeof atr, &atr_len);
+	if (rc == 0 && show_atr) {
+		printf("atr ");
+		for (size_t i = 0; i < atr_len; i++)
+			printf("%02X", atr[i]);
+		printf("\n");
+	}
 	for (; rc == 0 && argi < argc; argi++) {
 		int n;
 		if (argv[argi][0] == '@') {
