@@ -52,6 +52,16 @@ size_t card_apdu(enum card_iface iface, const uint8_t *capdu, size_t len, uint8_
 /* A key pressed on the card's own keypad (enum card_key or a digit). */
 void card_key(int key);
 
+/* How long the holder has to confirm after the card leaves the reader, and
+ * how long a confirmed password stays on the screen: ms in
+ * [CARD_CONFIRM_TIMEOUT_MIN_MS, CARD_CONFIRM_TIMEOUT_MAX_MS], default
+ * CARD_CONFIRM_TIMEOUT_DEFAULT_MS. A setting of the board that hosts the
+ * core, kept in RAM (card_boot does not reset it). 0, or -1 if out of range. */
+#define CARD_CONFIRM_TIMEOUT_DEFAULT_MS 60000u
+#define CARD_CONFIRM_TIMEOUT_MIN_MS 1000u
+#define CARD_CONFIRM_TIMEOUT_MAX_MS 600000u
+int card_set_confirm_timeout(uint32_t ms);
+
 /* Lets the core act on time (confirmation timeout); call often (>= 10 Hz). */
 void card_poll(void);
 

@@ -28,6 +28,17 @@ static struct {
 	uint32_t since;               /* hal_tick_ms of the last event */
 } cf;
 
+/* Outside cf: confirm_reset wipes cf, and this is the board's setting. */
+static uint32_t confirm_timeout_ms = CARD_CONFIRM_TIMEOUT_DEFAULT_MS;
+
+int card_set_confirm_timeout(uint32_t ms)
+{
+	if (ms < CARD_CONFIRM_TIMEOUT_MIN_MS || ms > CARD_CONFIRM_TIMEOUT_MAX_MS)
+		return -1;
+	confirm_timeout_ms = ms;
+	return 0;
+}
+
 void confirm_reset(void)
 {
 	sc_wipe(&cf, sizeof cf);
@@ -238,9 +249,9 @@ void confirm_poll(void)
 {
 	uint32_t idle = hal_tick_ms() - cf.since; /* wraps correctly */
 
-	if (cf.state == CONFIRM_REVIEW && idle >= CORE_CONFIRM_TIMEOUT_MS) {
+	if (cf.state == CONFIRM_REVIEW && idle >= confirm_timeout_ms) {
 		void_with(CARD_SCREEN_TIMEOUT, "Timed out", NULL);
-	} else if (cf.state == CONFIRM_SHOWN && idle >= CORE_CONFIRM_TIMEOUT_MS) {
+	} else if (cf.state == CONFIRM_SHOWN && idle >= confirm_timeout_ms) {
 		/* The password does not stay on display for whoever finds the card. */
 		confirm_void();
 		screen_simple(CARD_SCREEN_IDLE, "sigcard", NULL);

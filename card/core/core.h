@@ -163,8 +163,6 @@ int pin_verify(const uint8_t *digits, size_t len);
 
 /* --- confirm.c: claim 7, the on-card confirmation --- */
 
-#define CORE_CONFIRM_TIMEOUT_MS 60000u
-
 void confirm_reset(void);
 /* Voids any pending signature and wipes its JP. */
 void confirm_void(void);

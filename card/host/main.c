@@ -28,6 +28,7 @@ struct options {
 	int foreground;
 	int verbose;
 	const char *seed;
+	uint32_t confirm_timeout_ms; /* 0: the core's default */
 };
 
 static void usage(FILE *f)
@@ -64,6 +65,9 @@ static void usage(FILE *f)
 "                                 (otherwise syslog; without a terminal window\n"
 "                                 the daemon goes to the background)\n"
 "  -v, --verbose                  debug logs\n"
+"      --confirm-timeout SECONDS  how long the holder has to confirm once the\n"
+"                                 card leaves the reader, and how long the\n"
+"                                 password stays shown (1-600, default 60)\n"
 "      --seed HEX                 FOR TESTS ONLY: a fixed entropy seed (2-128\n"
 "                                 hex digits), so keys and passwords repeat\n"
 "  -h, --help                     this text\n"
@@ -93,7 +97,7 @@ static int die(const char *what, const char *path, const char *why)
 
 static int parse_options(int argc, char **argv, struct options *o)
 {
-	enum { OPT_VPCD = 256, OPT_VPCD_IFACE, OPT_SEED, OPT_NFC };
+	enum { OPT_VPCD = 256, OPT_VPCD_IFACE, OPT_SEED, OPT_NFC, OPT_CONFIRM_TIMEOUT };
 	static const struct option longopts[] = {
 		{"flash", required_argument, NULL, 'f'},
 		{"transport-key-file", required_argument, NULL, 'k'},
@@ -109,6 +113,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{"foreground", no_argument, NULL, 'd'},
 		{"verbose", no_argument, NULL, 'v'},
 		{"seed", required_argument, NULL, OPT_SEED},
+		{"confirm-timeout", required_argument, NULL, OPT_CONFIRM_TIMEOUT},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
@@ -143,6 +148,22 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case 'd': o->foreground = 1; break;
 		case 'v': o->verbose = 1; break;
 		case OPT_SEED: o->seed = optarg; break;
+		case OPT_CONFIRM_TIMEOUT: {
+			char *end;
+			unsigned long s;
+
+			errno = 0;
+			s = strtoul(optarg, &end, 10);
+			if (errno != 0 || end == optarg || *end != '\0' || optarg[0] == '-' ||
+			    s * 1000u < CARD_CONFIRM_TIMEOUT_MIN_MS ||
+			    s > CARD_CONFIRM_TIMEOUT_MAX_MS / 1000u) {
+				fprintf(stderr, "sigcard-card: --confirm-timeout: whole seconds from 1 to 600, not '%s'\n",
+					optarg);
+				return 2;
+			}
+			o->confirm_timeout_ms = (uint32_t)s * 1000u;
+			break;
+		}
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("sigcard-card %s\n", SC_VERSION); return 0;
 		default:
@@ -307,6 +328,8 @@ int main(int argc, char **argv)
 		return rc;
 	if (o.seed != NULL && set_seed(o.seed) != 0)
 		return 1;
+	if (o.confirm_timeout_ms != 0)
+		(void)card_set_confirm_timeout(o.confirm_timeout_ms); /* range checked above */
 	if (optind < argc && strcmp(argv[optind], "personalise") == 0) {
 		struct perso_job *job = perso_load(argc - optind, argv + optind, &rc);
 		if (job == NULL)

@@ -245,6 +245,34 @@ static void password_display_times_out(void **state)
 	assert_int_equal(get_jp(CL, jp), 0x6985);
 }
 
+/* The board's setting shortens both windows, and bad values are refused. */
+static void confirm_timeout_is_settable(void **state)
+{
+	struct cc_signature s;
+	char jp[9];
+
+	(void)state;
+	assert_int_equal(card_set_confirm_timeout(CARD_CONFIRM_TIMEOUT_MIN_MS - 1), -1);
+	assert_int_equal(card_set_confirm_timeout(CARD_CONFIRM_TIMEOUT_MAX_MS + 1), -1);
+	assert_int_equal(card_set_confirm_timeout(2000), 0);
+	signed_and_off(9, &s);
+	ram_hal_advance(1999);
+	card_poll();
+	assert_int_equal(scr()->id, CARD_SCREEN_REVIEW);
+	ram_hal_advance(1);
+	card_poll();
+	assert_int_equal(scr()->id, CARD_SCREEN_TIMEOUT);
+	assert_int_equal(get_jp(CL, jp), 0x6985);
+
+	signed_and_off(10, &s);
+	cc_keys(TEST_PIN "K");
+	assert_int_equal(scr()->id, CARD_SCREEN_PASSWORD);
+	ram_hal_advance(2000);
+	card_poll();
+	assert_int_equal(scr()->id, CARD_SCREEN_IDLE);
+	assert_int_equal(card_set_confirm_timeout(CARD_CONFIRM_TIMEOUT_DEFAULT_MS), 0);
+}
+
 static void get_jp_rules(void **state)
 {
 	struct cc_signature s;
@@ -343,6 +371,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(cancel_voids),
 		cmocka_unit_test(timeout_voids),
 		cmocka_unit_test(password_display_times_out),
+		cmocka_unit_test(confirm_timeout_is_settable),
 		cmocka_unit_test(get_jp_rules),
 		cmocka_unit_test(new_sign_voids_pending),
 		cmocka_unit_test(power_cut_voids),
