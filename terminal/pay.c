@@ -188,7 +188,7 @@ static int jp_by_contactless(struct pay *p)
 	int rc = term_carrier_open(&p->cl, p->o->contactless, p->o->card_timeout_ms);
 	if (rc != 0)
 		return pass(p, rc, p->cl.err);
-	int started = 0;
+	int started = 0, ever_started = 0;
 	for (;;) {
 		if (!started) {
 			rc = term_card_start(&p->cl);
@@ -196,7 +196,7 @@ static int jp_by_contactless(struct pay *p)
 			if (rc == -TERM_EXIT_CARD_ABSENT || rc == -TERM_EXIT_CARD_REMOVED)
 				rc = 0;
 			else if (rc == 0)
-				started = 1;
+				started = ever_started = 1;
 		}
 		if (rc == 0 && started) {
 			rc = term_card_get_jp(&p->cl, p->jp);
@@ -211,6 +211,12 @@ static int jp_by_contactless(struct pay *p)
 		}
 		if (rc != 0)
 			break;
+		if (term_now_ms() >= deadline && !ever_started) {
+			rc = term_errf(p->cl.err, sizeof p->cl.err, TERM_EXIT_CARD_ABSENT,
+				       "no card answered in the contactless field %s within %d s",
+				       p->o->contactless, p->o->timeout_s);
+			break;
+		}
 		if (term_now_ms() >= deadline) {
 			rc = term_errf(p->cl.err, sizeof p->cl.err, TERM_EXIT_CANCELLED,
 				       "the card released no password over %s within %d s"

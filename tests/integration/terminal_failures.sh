@@ -2,7 +2,8 @@
 # sigcard-terminal when things go wrong, end to end: bad command lines, the
 # holder cancelling or mistyping on the card, no card, no server, a refusal,
 # a receipt that does not verify, and the server restarted between SIGN and
-# SUBMIT (the identical submission is resent and pays once). Each failure
+# SUBMIT (the identical submission is resent and pays once), the card
+# losing power in the middle of SIGN, and the PIN locked out. Each failure
 # has its own exit status and a message naming what happened.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/terminal_helpers.bash"
@@ -128,4 +129,35 @@ grep -q "sending the same submission again" "$T_DIR/pay.err" && t_ok "restart: t
 	t_fail "restart: the same submission was resent" "$(cat "$T_DIR/pay.err")"
 A0=$((A0 - 30)) S0=$((S0 + 30))
 unchanged "after the restart (moved exactly once)"
+
+# --- the card loses power in the middle of SIGN (its first flash write) ---
+atc=$(card_atc)
+ctl "$CTL" '{"cmd":"power_cut","at_write":1}' >/dev/null
+pay --amount 0.40 --currency EUR --to SHOP-1 --payee-name Shop --camera "file:$PNG" --timeout 5
+expect_rc "power lost during SIGN" 4 "left the reader during"
+unchanged "power lost during SIGN"
+after=$(card_atc)
+if [ "$after" -eq "$atc" ] || [ "$after" -eq $((atc + 1)) ]; then t_ok "power lost during SIGN: the ATC is the old or the new one ($atc -> $after)"
+else t_fail "power lost during SIGN: the ATC is the old or the new one" "$atc -> $after"; fi
+holder "${PIN}K"
+pay --amount 0.40 --currency EUR --to SHOP-1 --payee-name Shop --camera "file:$PNG" --timeout 30
+wait "$HOLDER_PID"
+t_eq "after the power cut the card pays again" 0 "$PAY_RC"
+t_eq "... with a counter above the one before the cut" 1 "$(( $(field atc) > after ))"
+A0=$((A0 - 40)) S0=$((S0 + 40))
+unchanged "after the power cut (moved once)"
+
+# --- three wrong PINs: locked out; the card then refuses to sign ---
+( ctl "$CTL" '{"cmd":"wait","screen":"review","timeout_ms":30000}' 30 >/dev/null &&
+  ctl "$CTL" '{"cmd":"press","keys":"0000K"}' >/dev/null &&
+  ctl "$CTL" '{"cmd":"press","keys":"0000K"}' >/dev/null &&
+  ctl "$CTL" '{"cmd":"press","keys":"0000K"}' >"$T_DIR/locked.out" ) &
+HOLDER_PID=$!
+pay --amount 0.50 --currency EUR --to SHOP-1 --payee-name Shop --camera "file:$PNG" --timeout 5
+wait "$HOLDER_PID"
+t_eq "three wrong PINs: the card shows it is locked" pin_blocked "$(jq -r .screen.name "$T_DIR/locked.out")"
+expect_rc "three wrong PINs: no password" 6 "cancelled"
+pay --amount 0.50 --currency EUR --to SHOP-1 --payee-name Shop --camera "file:$PNG" --timeout 5
+expect_rc "PIN locked: the card refuses to sign" 5 "blocked"
+unchanged "PIN locked out"
 t_done

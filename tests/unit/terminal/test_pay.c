@@ -434,6 +434,13 @@ static void no_card_and_no_password(void **state)
 	assert_int_equal(w->server.submits, 0);
 	assert_int_equal(w->card.signs, 1);
 
+	/* contactless: nothing in the field at all is no card, not a cancel */
+	parse_opts(w, 1, "enc");
+	w->o.contactless = "unix:/nonexistent/contactless.sock";
+	assert_int_equal(pay(w, &paid, err, sizeof err), -TERM_EXIT_CARD_ABSENT);
+	assert_non_null(strstr(err, "contactless field"));
+	assert_int_equal(w->server.submits, 0);
+
 	/* contactless: the card never releases a password */
 	w->card.jp_after = 1000;
 	parse_opts(w, 1, "enc");
