@@ -193,6 +193,12 @@ static void wrong_passwords_void_the_message_then_block_the_card(void **state)
 	/* the password of another transaction */
 	memcpy(body + len - SC_JP_DIGITS, other_jp, SC_JP_DIGITS);
 	assert_int_equal(fx_send(fd, body, len, &r), SC_RES_AUTH_FAILED);
+	/* the counts live in the ledger: a restart does not reset them */
+	close(fd);
+	fx_stop(f);
+	assert_int_equal(fx_start(f), 0);
+	fd = fx_connect(f);
+	assert_int_equal(fx_card(f, &f->a1).jp_failures, 1);
 	/* two guesses more: the message has had its three */
 	for (int i = 0; i < 2; i++) {
 		body[len - 1] = (char)('0' + (body[len - 1] - '0' + 1) % 10);
