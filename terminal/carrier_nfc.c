@@ -146,8 +146,13 @@ static int nfc_exchange(struct term_carrier *c, const uint8_t *capdu, size_t len
 			return term_errf(c->err, sizeof c->err, TERM_EXIT_CARD_REMOVED,
 					 "%s: the card left the field during a command (%s)",
 					 c->spec, nfc_strerror(c->nfc_dev));
-		return term_errf(c->err, sizeof c->err, TERM_EXIT_CARD_REMOVED,
-				 "%s: the exchange with the card failed (%s)", c->spec,
+		if (code == NFC_EOVFLOW)
+			return term_errf(c->err, sizeof c->err, TERM_EXIT_CARD_ERROR,
+					 "%s: the card's answer is longer than %zu bytes", c->spec,
+					 cap);
+		/* NFC_EIO, NFC_ENOTSUCHDEV, NFC_ECHIP...: the reader, not the card. */
+		return term_errf(c->err, sizeof c->err, TERM_EXIT_FAILURE,
+				 "%s: the reader failed during a command (%s)", c->spec,
 				 nfc_strerror(c->nfc_dev));
 	}
 	*rlen = (size_t)r;

@@ -5,7 +5,9 @@
 # scheme with the card and the password read both over NFC; the
 # contactless password read over NFC after signing on the contact slot; a
 # command longer than a PN532 frame, chained, answered as over the contact
-# slot; the card taken out of the field in the middle of SIGN.
+# slot; the ATR built from the ATS; the card taken out of the field while the
+# holder confirms (tapped again: paid) and in the middle of SIGN (exit 4, no
+# signature); missing ports and a reader gone mid-command, each named.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/terminal_helpers.bash"
 . "$(dirname "$0")/nfc_helpers.bash"
@@ -144,4 +146,22 @@ if grep -q 'left the field during a command' "$T_DIR/pay.err"; then t_ok "the te
 else t_fail "the terminal says the card left the field" "$(cat "$T_DIR/pay.err")"; fi
 t_eq "no money moved" "$alice $shop" "$(balance ALICE-1) $(balance SHOP-1)"
 t_eq "the card never signed (5 signatures so far)" "5 5" "$atc_before $(atc)"
+
+# --- the reader itself gone in the middle of a command ---
+nfc_stop "$CARD_PID"
+nfc_stop "$PN532SIM_PID"
+nfc_sim_start sim3 || t_fail "pn532sim starts again"
+sc_bg echo3 "$NFC_ECHO" "$CARD_CS"
+ECHO_PID=$SC_LAST_PID
+nfc_wait_log 1 'card: target armed'
+kill -STOP "$ECHO_PID"          # the card's host never answers ...
+( sleep 1; kill -TERM "$PN532SIM_PID" ) &   # ... and the reader goes away
+timeout 30 "$TERM_APDU" -t 8000 "nfc:$READER_CS" 00A4040000 >"$T_DIR/gone.out" 2>&1
+rc=$?
+wait $!
+kill -CONT "$ECHO_PID"
+t_eq "reader gone mid-command: exit 1 (local failure), not 'card removed'" 1 "$rc"
+if grep -q 'the reader failed during a command' "$T_DIR/gone.out"; then t_ok "the terminal names the reader failure"
+else t_fail "the terminal names the reader failure" "$(cat "$T_DIR/gone.out")"; fi
+nfc_stop "$ECHO_PID"
 t_done
