@@ -60,18 +60,23 @@ int main(int argc, char **argv)
 	if (strcmp(cmd, "pay") == 0) {
 		/* --daemon unix:PATH: the payment runs in a terminal daemon. */
 		for (int i = 2; i < argc; i++) {
-			if (strcmp(argv[i], "--daemon") != 0)
+			int joined = strncmp(argv[i], "--daemon=", 9) == 0;
+			if (strcmp(argv[i], "--daemon") != 0 && !joined)
 				continue;
-			if (i + 1 >= argc) {
+			if (!joined && i + 1 >= argc) {
 				fprintf(stderr, "sigcard-terminal: pay: --daemon: a value is needed\n");
+				return TERM_EXIT_USAGE;
+			}
+			if (argc > 256) {
+				fprintf(stderr, "sigcard-terminal: pay: too many arguments\n");
 				return TERM_EXIT_USAGE;
 			}
 			char *rest[256];
 			int n = 0;
-			for (int k = 2; k < argc && n < 255; k++)
-				if (k != i && k != i + 1)
+			for (int k = 2; k < argc; k++)
+				if (k != i && (joined || k != i + 1))
 					rest[n++] = argv[k];
-			return term_daemon_pay(argv[i + 1], n, rest);
+			return term_daemon_pay(joined ? argv[i] + 9 : argv[i + 1], n, rest);
 		}
 		struct term_pay_opts o;
 		char err[TERM_ERR_MAX] = "";

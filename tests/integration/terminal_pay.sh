@@ -67,7 +67,7 @@ grep -q "card signed" "$T_DIR/pay.err" && t_ok "daemon: progress relayed to the 
 	t_fail "daemon: progress relayed to the front end" "$(cat "$T_DIR/pay.err")"
 alice=$((alice - 200)) shop=$((shop + 200))
 t_eq "daemon: balances" "$alice $shop" "$(balance ALICE-1) $(balance SHOP-1)"
-"$TERMINAL" pay --daemon "unix:$DSOCK" --amount 2.00 --currency EUR --to SHOP-1 \
+"$TERMINAL" pay --daemon="unix:$DSOCK" --amount 2.00 --currency EUR --to SHOP-1 \
 	--payee-name Kiosk --card "unix:/tmp/elsewhere" >/dev/null 2>"$T_DIR/pay.err"
 t_eq "daemon: a front end cannot change the terminal's card" 2 "$?"
 kill -TERM "$TD_PID"; wait "$TD_PID"

@@ -3,6 +3,7 @@
  * receipt key made here: the happy path, the identical resubmission after a
  * lost connection, refusals, bad receipts, and failures that must stop the
  * flow before the card signs or before anything is submitted. */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -476,6 +477,20 @@ static void missing_receipt_key_stops_before_anything(void **state)
 	assert_int_equal(frame_peer_count(&w->server_peer), 0);
 }
 
+struct daemon_call {
+	const char *spec;
+	int argc;
+	char **argv;
+	int rc;
+};
+
+static void *call_daemon(void *arg)
+{
+	struct daemon_call *c = arg;
+	c->rc = term_daemon_pay(c->spec, c->argc, c->argv);
+	return NULL;
+}
+
 /* The daemon form: a child process runs "daemon" with this world's settings;
  * front ends pay through it, and get its refusals with the right status. */
 static void daemon_serves_front_ends(void **state)
@@ -528,6 +543,19 @@ static void daemon_serves_front_ends(void **state)
 	args[1] = "0.50";
 	w->server.refuse = SC_RES_UNKNOWN_ACCOUNT;
 	assert_int_equal(term_daemon_pay(spec, n, (char **)args), TERM_EXIT_SERVER_REFUSED);
+
+	/* one payment at a time: a second front end meanwhile is told "busy";
+	 * the first then times out on a screen with no password for it */
+	const char *stale = "SIGCARD1:" CARD_HEX ":1:11111111";
+	assert_int_equal(qr_png_write(w->png, &stale, 1), 0);
+	w->server.refuse = 0;
+	pthread_t first;
+	struct daemon_call call = {spec, n, (char **)args, -1};
+	assert_int_equal(pthread_create(&first, NULL, call_daemon, &call), 0);
+	usleep(500000);
+	assert_int_equal(term_daemon_pay(spec, n, (char **)args), TERM_EXIT_FAILURE);
+	pthread_join(first, NULL);
+	assert_int_equal(call.rc, TERM_EXIT_CANCELLED);
 
 	int status;
 	kill(pid, SIGTERM);
