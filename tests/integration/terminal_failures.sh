@@ -3,7 +3,8 @@
 # holder cancelling or mistyping on the card, no card, no server, a refusal,
 # a receipt that does not verify, and the server restarted between SIGN and
 # SUBMIT (the identical submission is resent and pays once), the card
-# losing power in the middle of SIGN, and the PIN locked out. Each failure
+# losing power in the middle of SIGN, no confirmation before the card's
+# timeout, and the PIN locked out. Each failure
 # has its own exit status and a message naming what happened.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/terminal_helpers.bash"
@@ -146,6 +147,16 @@ t_eq "after the power cut the card pays again" 0 "$PAY_RC"
 t_eq "... with a counter above the one before the cut" 1 "$(( $(field atc) > after ))"
 A0=$((A0 - 40)) S0=$((S0 + 40))
 unchanged "after the power cut (moved once)"
+
+# --- nobody confirms: the card's own timeout voids the signature ---
+kill -TERM "$CARD_PID"; wait "$CARD_PID" 2>/dev/null
+card_start card-timeout --flash "$T_DIR/card.flash" --contact "$CT" --contactless "$CL" \
+	--control "$CTL" --png "$PNG" --confirm-timeout 2
+pay --amount 0.45 --currency EUR --to SHOP-1 --payee-name Shop --camera "file:$PNG" --timeout 6
+expect_rc "no confirmation on the card" 6 "cancelled"
+t_eq "no confirmation: the card timed out on its own" timeout \
+	"$(ctl "$CTL" '{"cmd":"screen"}' | jq -r .screen.name)"
+unchanged "no confirmation"
 
 # --- three wrong PINs: locked out; the card then refuses to sign ---
 ( ctl "$CTL" '{"cmd":"wait","screen":"review","timeout_ms":30000}' 30 >/dev/null &&
