@@ -73,7 +73,9 @@ static int replay_receipt(struct srv_db *db, struct srv_job *j, int64_t id)
 
 /* The checks that need the database but no crypto, in the issue's order,
  * with exactly-once first: an identical resubmission of an executed transfer
- * gets its receipt even though its challenge is used by now. */
+ * gets its receipt even though its challenge is used by now. A different
+ * submission for that (card, ATC) sets j->used_by and goes on to the card
+ * and, in the caller, the signature: IDEMPOTENCY_CONFLICT is authenticated. */
 static int precheck(struct srv_db *db, struct srv_job *j, struct srv_card *card)
 {
 	sqlite3_stmt *st = srv_stmt(db, ST_TRANSFER_BY_ATC);
@@ -82,6 +84,7 @@ static int precheck(struct srv_db *db, struct srv_job *j, struct srv_card *card)
 
 	if (!st)
 		return DB_FAILED;
+	j->used_by = -1;
 	sc_hex_encode(hex, j->sub.card_id, SC_CARD_ID_LEN);
 	sqlite3_bind_blob(st, 1, j->sub.card_id, SC_CARD_ID_LEN, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, j->sub.atc);
@@ -94,9 +97,12 @@ static int precheck(struct srv_db *db, struct srv_job *j, struct srv_card *card)
 		sqlite3_reset(st);
 		if (same)
 			return replay_receipt(db, j, id);
-		return decide(j, SC_RES_IDEMPOTENCY_CONFLICT,
-			      "card %s counter %u was already used by transfer %lld", hex,
-			      (unsigned)j->sub.atc, (long long)id);
+		/* Another submission for a used (card, ATC): it is told so only
+		 * once its signature verifies, so an unauthenticated peer learns
+		 * nothing. Its challenge was consumed by the original, so the
+		 * challenge check cannot apply; the card's checks still do. */
+		j->used_by = id;
+		goto card;
 	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
@@ -129,6 +135,7 @@ static int precheck(struct srv_db *db, struct srv_job *j, struct srv_card *card)
 			return decide(j, SC_RES_CHALLENGE_INVALID, "the challenge has expired");
 	}
 
+card:
 	rc = srv_card_get(db, j->sub.card_id, card);
 	if (rc < 0)
 		return DB_FAILED;
@@ -137,6 +144,16 @@ static int precheck(struct srv_db *db, struct srv_job *j, struct srv_card *card)
 	if (card->status == CARD_BLOCKED)
 		return decide(j, SC_RES_CARD_BLOCKED, "card %s is blocked", hex);
 	return GO_ON;
+}
+
+static int conflict(struct srv_job *j)
+{
+	char hex[2 * SC_CARD_ID_LEN + 1];
+
+	sc_hex_encode(hex, j->sub.card_id, SC_CARD_ID_LEN);
+	return decide(j, SC_RES_IDEMPOTENCY_CONFLICT,
+		      "card %s counter %u was already used by transfer %lld", hex,
+		      (unsigned)j->sub.atc, (long long)j->used_by);
 }
 
 /* Wrong passwords recorded against this signed message so far. */
@@ -213,6 +230,13 @@ void srv_job_check(struct srv *s, struct srv_db *db, struct srv_keycache *kc,
 	if (!rc) {
 		srv_metrics_verify(elapsed_ns(&t0));
 		decide(j, SC_RES_AUTH_FAILED, "the signature does not verify for this card");
+		return;
+	}
+	if (j->used_by >= 0) {
+		/* Authentic but never executable: no password check, so no
+		 * failure counter moves for it. */
+		srv_metrics_verify(elapsed_ns(&t0));
+		conflict(j);
 		return;
 	}
 	n = message_failures(db, j);
@@ -386,6 +410,10 @@ static int settle(struct srv *s, struct srv_db *db, struct srv_job *j)
 
 	if ((rc = precheck(db, j, &card)) != GO_ON)
 		return rc;
+	/* The verify thread checked the signature (else the code would be
+	 * decided); the original may have committed since. */
+	if (j->used_by >= 0)
+		return conflict(j);
 	if ((failures = message_failures(db, j)) == DB_FAILED)
 		return DB_FAILED;
 	if (failures >= SRV_MESSAGE_JP_LIMIT)

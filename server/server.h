@@ -230,6 +230,7 @@ struct srv_job {
 	uint8_t signed_hash[SC_HASH_LEN]; /* SHA-256 of the signed data */
 	uint8_t sub_hash[SC_HASH_LEN];    /* SHA-256 of the whole SUBMIT body */
 	int jp_ok;                        /* signature verified and password right */
+	int64_t used_by;                  /* transfer already holding this (card, ATC), or -1 */
 	int code;                         /* decided result, or -1 while undecided */
 	char detail[128];                 /* for the person reading the result */
 	/* the reply, built by whoever decides */

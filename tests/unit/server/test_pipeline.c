@@ -178,6 +178,47 @@ static void same_counter_other_content_conflicts(void **state)
 	close(fd);
 }
 
+/* IDEMPOTENCY_CONFLICT says a (card, ATC) was used: only an authentic
+ * message learns it; anything else is AUTH_FAILED like any bad signature. */
+static void used_counter_is_told_only_to_an_authentic_message(void **state)
+{
+	struct fx *f = *state;
+	uint8_t body[SC_SUBMIT_MSG_MAX], other[SC_SUBMIT_MSG_MAX];
+	struct fx_reply r, first;
+	size_t len, olen;
+	int fd = fx_connect(f);
+
+	assert_int_equal(fx_build(f, fd, &f->a2, 3, "BOB", 100, SC_SCHEME_ENC, NULL, body, &len),
+			 0);
+	assert_int_equal(fx_send(fd, body, len, &first), SC_RES_OK);
+	/* the same bytes but a broken signature: not authentic */
+	memcpy(other, body, len);
+	other[len - SC_JP_DIGITS - 5] ^= 0x01;
+	assert_int_equal(fx_send(fd, other, len, &r), SC_RES_AUTH_FAILED);
+	/* another transaction at that counter, signed by someone else's card */
+	assert_int_equal(fx_build(f, fd, &f->b, 3, "DAVE", 100, SC_SCHEME_ENC, NULL, other, &olen),
+			 0);
+	memcpy(other + 1, f->a2.id, SC_CARD_ID_LEN);
+	assert_int_equal(fx_send(fd, other, olen, &r), SC_RES_AUTH_FAILED);
+	/* an authentic message of the card with a wrong password: conflict,
+	 * and no failure is counted for a message that can never execute */
+	memcpy(other, body, len);
+	other[len - 1] = other[len - 1] == '0' ? '1' : '0';
+	assert_int_equal(fx_send(fd, other, len, &r), SC_RES_IDEMPOTENCY_CONFLICT);
+	/* an authentic different transaction at that counter */
+	assert_int_equal(fx_build(f, fd, &f->a2, 3, "BOB", 300, SC_SCHEME_ENC, NULL, other, &olen),
+			 0);
+	assert_int_equal(fx_send(fd, other, olen, &r), SC_RES_IDEMPOTENCY_CONFLICT);
+	/* and the original still gets its receipt, nothing moved */
+	assert_int_equal(fx_send(fd, body, len, &r), SC_RES_OK);
+	assert_memory_equal(r.buf, first.buf, first.len);
+	assert_int_equal(fx_card(f, &f->a2).jp_failures, 0);
+	assert_int_equal(fx_card(f, &f->a2).last_atc, 3);
+	assert_int_equal(fx_count(f, "SELECT count(*) FROM message_failures"), 0);
+	assert_int_equal(fx_balance(f, "ALICE"), 99900);
+	close(fd);
+}
+
 static void wrong_passwords_void_the_message_then_block_the_card(void **state)
 {
 	struct fx *f = *state;
@@ -525,6 +566,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(exact_replay_returns_the_same_receipt, setup, teardown),
 		cmocka_unit_test_setup_teardown(fifty_identical_at_once_execute_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(same_counter_other_content_conflicts, setup, teardown),
+		cmocka_unit_test_setup_teardown(used_counter_is_told_only_to_an_authentic_message, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(wrong_passwords_void_the_message_then_block_the_card,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(card_blocked_past_its_limit, setup, teardown),
