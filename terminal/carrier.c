@@ -6,6 +6,7 @@
 
 #include "common/apdu.h"
 #include "common/errors.h"
+#include "common/scheme.h"
 #include "common/sw.h"
 #include "terminal/terminal.h"
 
@@ -164,6 +165,8 @@ int term_carrier_apdu(struct term_carrier *c, const uint8_t *capdu, size_t len,
 		if (rc == 0)
 			rc = take_rapdu(c, raw, rlen, data, cap, data_len, sw);
 	}
+	/* Answers carry the joint password (GET JOINT PASSWORD): wipe them. */
+	sc_wipe(raw, TERM_RAPDU_MAX);
 	free(again);
 	free(raw);
 	return rc;

@@ -11,6 +11,7 @@
 
 #include "common/errors.h"
 #include "common/frame.h"
+#include "common/scheme.h"
 #include "terminal/terminal.h"
 
 int term_unix_connect(const char *path, char *err, size_t cap)
@@ -89,11 +90,10 @@ static int send_frame(struct term_carrier *c, const uint8_t *body, size_t len, c
 
 /* Reads exactly one frame into out within the carrier's timeout. The card
  * speaks only when spoken to, so nothing may follow the frame. */
-static int recv_frame(struct term_carrier *c, uint8_t *out, size_t cap, size_t *len,
-		      const char *what)
+static int recv_frame_chunked(struct term_carrier *c, uint8_t *out, size_t cap, size_t *len,
+			      const char *what, uint8_t *chunk, size_t chunk_cap)
 {
 	struct sc_frame_dec dec;
-	uint8_t chunk[4096];
 	int64_t deadline = term_now_ms() + c->timeout_ms;
 	sc_frame_dec_init(&dec, out, cap);
 	*len = 0;
@@ -112,7 +112,7 @@ static int recv_frame(struct term_carrier *c, uint8_t *out, size_t cap, size_t *
 					 strerror(errno));
 		if (r == 0)
 			continue;
-		ssize_t n = recv(c->fd, chunk, sizeof chunk, 0);
+		ssize_t n = recv(c->fd, chunk, chunk_cap, 0);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n == 0 || (n < 0 && (errno == ECONNRESET || errno == EPIPE)))
@@ -139,6 +139,17 @@ static int recv_frame(struct term_carrier *c, uint8_t *out, size_t cap, size_t *
 			return 0;
 		}
 	}
+}
+
+/* The card's answers may hold the joint password: the bytes read pass
+ * through chunk, which is wiped before it goes. */
+static int recv_frame(struct term_carrier *c, uint8_t *out, size_t cap, size_t *len,
+		      const char *what)
+{
+	uint8_t chunk[4096];
+	int rc = recv_frame_chunked(c, out, cap, len, what, chunk, sizeof chunk);
+	sc_wipe(chunk, sizeof chunk);
+	return rc;
 }
 
 static int unix_control(struct term_carrier *c, uint8_t code, const char *what)

@@ -15,6 +15,7 @@
 
 #include "common/errors.h"
 #include "common/frame.h"
+#include "common/scheme.h"
 #include "terminal/terminal.h"
 
 int term_server_init(struct term_server *s, const char *spec, int timeout_ms)
@@ -155,6 +156,8 @@ int term_server_exchange(struct term_server *s, const uint8_t *req, size_t req_l
 		rc = n < 0 ? term_errf(s->err, sizeof s->err, TERM_EXIT_FAILURE,
 				       "cannot frame a message: %s", sc_strerror(n))
 			   : send_all(s, frame, (size_t)n);
+		if (n > 0)
+			sc_wipe(frame, (size_t)n); /* a SUBMIT holds the joint password */
 	}
 	free(frame);
 	if (rc != 0)
