@@ -70,6 +70,12 @@ struct core_persist *store_begin(void);
 int store_commit(void);
 /* Drops the working copy: the committed state is unchanged. */
 void store_abort(void);
+/* Leaves the committed state as the only record on flash (copied to a
+ * fresh page, then every other page erased), so that no older record keeps
+ * a secret the state has dropped: ISSUE calls it for the transport key, and
+ * store_mount finishes it if a power cut interrupted it. A cut at any write
+ * leaves the committed state intact. 0, or -1 (power lost). */
+int store_scrub(void);
 /* Sequence number of the committed record (for tests). */
 uint32_t store_seq(void);
 

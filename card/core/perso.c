@@ -224,5 +224,13 @@ uint16_t perso_issue(const struct core_cmd *cmd, struct sc_writer *out)
 	/* The transport key has done its job; nothing may use it again. */
 	sc_wipe(w->transport_key, sizeof w->transport_key);
 	cmd->session->transport_ok = false;
-	return core_commit() == 0 ? SW_NO_ERROR : SW_MEMORY_FAILURE;
+	if (core_commit() != 0)
+		return SW_MEMORY_FAILURE;
+	/* Older records still hold the transport key, which is often shared
+	 * by a batch of cards: take them off the flash. */
+	if (store_scrub() != 0) {
+		core_set_dead();
+		return SW_MEMORY_FAILURE;
+	}
+	return SW_NO_ERROR;
 }

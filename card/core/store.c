@@ -190,11 +190,45 @@ static int read_slot(uint32_t page, uint32_t slot, struct core_persist *p, uint3
 	return decode_payload(&r, p) == 0 ? 1 : 0;
 }
 
+static bool holds_transport_key(const struct core_persist *p)
+{
+	uint8_t any = 0;
+
+	for (size_t i = 0; i < sizeof p->transport_key; i++)
+		any |= p->transport_key[i];
+	return any != 0;
+}
+
+int store_scrub(void)
+{
+	uint32_t keep;
+
+	if (!st.mounted)
+		return -1;
+	/* A fresh page for the copy: never the one that holds the newest
+	 * record, which must stand until the copy does. */
+	if (st.next_slot != 0) {
+		st.next_page = (st.next_page + 1u) % st.page_count;
+		st.next_slot = 0;
+	}
+	keep = st.next_page;
+	if (write_record(&st.committed, st.seq + 1u) != 0)
+		goto fail;
+	st.seq++;
+	for (uint32_t page = 0; page < st.page_count; page++)
+		if (page != keep && hal_flash_erase(page) != 0)
+			goto fail;
+	return 0;
+fail:
+	st.mounted = false;
+	return -1;
+}
+
 int store_mount(void)
 {
 	struct core_persist cand;
 	uint32_t seq, best_seq = 0, best_page = 0;
-	bool found = false;
+	bool found = false, stale_key = false;
 
 	st.mounted = false;
 	if (geometry() != 0)
@@ -204,6 +238,8 @@ int store_mount(void)
 			int v = read_slot(page, slot, &cand, &seq);
 			if (v < 0)
 				return -1;
+			if (v == 1 && holds_transport_key(&cand))
+				stale_key = true;
 			if (v == 1 && (!found || seq > best_seq)) {
 				found = true;
 				best_seq = seq;
@@ -221,6 +257,10 @@ int store_mount(void)
 	st.next_page = (best_page + 1u) % st.page_count;
 	st.next_slot = 0;
 	st.mounted = true;
+	/* A power cut during the scrub that follows ISSUE can leave records
+	 * that still hold the transport key: finish the job now. */
+	if (stale_key && st.committed.lifecycle != CORE_LC_PERSONALISING)
+		return store_scrub();
 	return 0;
 }
 

@@ -114,6 +114,68 @@ static void perso_refused_after_issue(void **state)
 	assert_memory_equal(r, pub, SC_PUBKEY_LEN);
 }
 
+/* 1 if the transport key's bytes stand anywhere in the card's flash. */
+static int flash_holds_tk(void)
+{
+	const struct ram_flash *f = ram_hal_flash();
+
+	for (size_t i = 0; i + sizeof TEST_TK <= sizeof f->bytes; i++)
+		if (memcmp(f->bytes + i, TEST_TK, sizeof TEST_TK) == 0)
+			return 1;
+	return 0;
+}
+
+/* Everything ISSUE needs, short of ISSUE itself. */
+static void ready_to_issue(uint64_t seed)
+{
+	authed(seed);
+	assert_int_equal(fx_sw(C, "80DADF2008" "0123456789ABCDEF"), 0x9000);
+	assert_int_equal(fx_sw(C, "80DADF2720" "000102030405060708090A0B0C0D0E0F"
+				  "101112131415161718191A1B1C1D1E1F"), 0x9000);
+	assert_int_equal(fx_sw(C, "80DADF2804" "31323334"), 0x9000);
+	assert_int_equal(fx_sw(C, "80DADF2505" "414C494345"), 0x9000);
+	assert_int_equal(fx_sw(C, "8047000000"), 0x9000);
+}
+
+/* Older store records held the transport key (often shared by a batch of
+ * cards) after ISSUE; now no byte of it is left on the flash, also when
+ * power is cut at any write of ISSUE and the scrub after it. */
+static void issue_leaves_no_transport_key_on_flash(void **state)
+{
+	unsigned long before, n, writes;
+
+	(void)state;
+	ready_to_issue(20);
+	assert_true(flash_holds_tk());
+	before = ram_hal_writes();
+	assert_int_equal(fx_sw(C, "80440000"), 0x9000);
+	writes = ram_hal_writes() - before;
+	assert_true(writes >= 2); /* the commit, then the scrub */
+	assert_false(flash_holds_tk());
+	fx_reboot();
+	assert_false(flash_holds_tk());
+	assert_int_equal(fx_lifecycle(), 0x02);
+
+	for (n = 1; n <= writes; n++) {
+		for (int tear = RAM_HAL_CUT_BEFORE; tear <= RAM_HAL_CUT_AFTER; tear++) {
+			uint8_t lc;
+
+			ready_to_issue(20 + n);
+			ram_hal_cut_at(n, tear);
+			(void)fx_sw(C, "80440000");
+			assert_true(ram_hal_cut_happened());
+			fx_reboot();
+			lc = fx_lifecycle();
+			/* Old state or new, never a mix: personalising still
+			 * (the ISSUE record was cut) or issued with no key left. */
+			if (lc == 0x02)
+				assert_false(flash_holds_tk());
+			else
+				assert_int_equal(lc, 0x01);
+		}
+	}
+}
+
 static void get_data_items(void **state)
 {
 	uint8_t pub[SC_PUBKEY_LEN], r[160];
@@ -202,6 +264,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(put_data_checks),
 		cmocka_unit_test(issue_needs_everything),
 		cmocka_unit_test(perso_refused_after_issue),
+		cmocka_unit_test(issue_leaves_no_transport_key_on_flash),
 		cmocka_unit_test(get_data_items),
 		cmocka_unit_test(two_cards_have_different_keys),
 		cmocka_unit_test(block_card_is_final),
