@@ -49,6 +49,20 @@ done
 t_eq "the card's counter: one per signature" 6 "$(card_atc)"
 if grep -rq "$PIN" "$T_DIR/pay.out" "$T_DIR/pay.err"; then t_fail "the PIN appears in no terminal output"; else t_ok "the PIN appears in no terminal output"; fi
 
+# --- no pinned key: the receipt key is asked from the server, and said so ---
+holder "${PIN}K"
+"$TERMINAL" pay --card "unix:$CT" --server "unix:$SUBMIT" --terminal-id T-1 --amount 0.99 \
+	--currency EUR --to SHOP-1 --payee-name Shop --camera "file:$PNG" --timeout 30 \
+	>"$T_DIR/pay.out" 2>"$T_DIR/pay.err"
+rc=$?
+wait "$HOLDER_PID"
+t_eq "receipt key from the server: paid" 0 "$rc"
+grep -q "receipt key taken from the server (pin it" "$T_DIR/pay.err" &&
+	t_ok "receipt key from the server: the terminal says it was not pinned" ||
+	t_fail "receipt key from the server: the terminal says it was not pinned" "$(cat "$T_DIR/pay.err")"
+alice=$((alice - 99)) shop=$((shop + 99))
+t_eq "receipt key from the server: balances" "$alice $shop" "$(balance ALICE-1) $(balance SHOP-1)"
+
 # --- the daemon form ---
 DSOCK=$T_DIR/terminal.sock
 sc_bg tdaemon "$TERMINAL" daemon --socket "$DSOCK" -d --card "unix:$CT" --server "unix:$SUBMIT" \
