@@ -12,11 +12,13 @@
  * The last line is: server_tps=... raw_verify_per_core=... ratio=... */
 #include <errno.h>
 #include <getopt.h>
+#include <dirent.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -103,6 +105,87 @@ static void *drive(void *arg)
 	return NULL;
 }
 
+/* CPU seconds used so far, summed by thread name, of process pid (the
+ * server: its event loop, sc-verify, sc-writer, sc-checkpoint), plus
+ * slot "idle" for the whole machine: where the time of the load goes. */
+#define STAGES 8
+struct stage {
+	char name[20];
+	double cpu;
+};
+
+static int stage_add(struct stage *st, int n, const char *name, double cpu)
+{
+	int i;
+
+	for (i = 0; i < n && strcmp(st[i].name, name) != 0; i++)
+		;
+	if (i == n) {
+		if (n == STAGES)
+			return n;
+		snprintf(st[n].name, sizeof(st[n].name), "%s", name);
+		st[n++].cpu = 0;
+	}
+	st[i].cpu += cpu;
+	return n;
+}
+
+static int stages_read(pid_t pid, struct stage *st)
+{
+	double tick = (double)sysconf(_SC_CLK_TCK);
+	char path[64], buf[1024];
+	struct dirent *e;
+	DIR *d;
+	FILE *f;
+	int n = 0;
+
+	snprintf(path, sizeof(path), "/proc/%ld/task", (long)pid);
+	if ((d = opendir(path)) != NULL) {
+		while ((e = readdir(d)) != NULL) {
+			char comm[20], *open, *close_p;
+			unsigned long ut = 0, stime = 0;
+			size_t len;
+
+			if (e->d_name[0] == '.')
+				continue;
+			snprintf(buf, sizeof(buf), "%s/%.20s/stat", path, e->d_name);
+			if (!(f = fopen(buf, "r")))
+				continue;
+			len = fread(buf, 1, sizeof(buf) - 1, f);
+			fclose(f);
+			buf[len] = '\0';
+			open = strchr(buf, '(');
+			close_p = strrchr(buf, ')');
+			if (!open || !close_p || close_p - open - 1 >= (long)sizeof(comm))
+				continue;
+			snprintf(comm, sizeof(comm), "%.*s", (int)(close_p - open - 1), open + 1);
+			/* after ")": state ppid pgrp session tty tpgid flags minflt
+			 * cminflt majflt cmajflt utime stime */
+			if (sscanf(close_p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
+				   &ut, &stime) == 2)
+				n = stage_add(st, n, comm, (double)(ut + stime) / tick);
+		}
+		closedir(d);
+	}
+	if ((f = fopen("/proc/stat", "r")) != NULL) {
+		unsigned long long user, nice, sys, idle;
+
+		if (fscanf(f, "cpu %llu %llu %llu %llu", &user, &nice, &sys, &idle) == 4)
+			n = stage_add(st, n, "idle (machine)", (double)idle / tick);
+		fclose(f);
+	}
+	return n;
+}
+
+static double self_cpu(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+	       (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+}
+
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -119,7 +202,7 @@ int main(int argc, char **argv)
 	};
 	const char *build = getenv("SC_BUILD");
 	char server[1024], dir[256], sock[512], err[256], workers[16] = "";
-	int ncards = 64, ntx = 6400, c;
+	int ncards = 256, ntx = 12800, c;
 	struct lane lanes[SIM_CARD_MAX];
 	struct srv_config cfg;
 	uint8_t master[SC_MASTER_KEY_LEN];
@@ -145,7 +228,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (ncards < 1 || ncards > SIM_CARD_MAX || ntx < ncards)
-		die("--cards 1..64, --tx at least --cards");
+		die("--cards 1..1024, --tx at least --cards");
 
 	/* 1. the raw rate first, alone on its core */
 	raw = raw_verify_rate(2.0);
@@ -166,7 +249,7 @@ int main(int argc, char **argv)
 	    srv_account_create(&db, "SHOP", 978, 0, err, sizeof(err)) != 0)
 		die(err);
 	for (int k = 0; k < ncards; k++) {
-		uint8_t id[8] = {0xbe, 0xec, 0, 0, 0, 0, 0, (uint8_t)k}, kc[32];
+		uint8_t id[8] = {0xbe, 0xec, 0, 0, 0, 0, (uint8_t)(k >> 8), (uint8_t)k}, kc[32];
 		struct sim_card_identity ident;
 		char acct[24];
 
@@ -238,7 +321,7 @@ int main(int argc, char **argv)
 						      &s.sig_len) != 0 ||
 			    sim_card_confirm("1234", jp) != 0)
 				die("the card did not sign");
-			memcpy(s.card_id, (uint8_t[8]){0xbe, 0xec, 0, 0, 0, 0, 0, (uint8_t)k}, 8);
+			memcpy(s.card_id, (uint8_t[8]){0xbe, 0xec, 0, 0, 0, 0, (uint8_t)(k >> 8), (uint8_t)k}, 8);
 			memcpy(s.jp, jp, 8);
 			s.tx = txbuf;
 			s.tx_len = (size_t)len;
@@ -255,6 +338,9 @@ int main(int argc, char **argv)
 	/* 5. the load: one connection per card */
 	{
 		pthread_t t[SIM_CARD_MAX];
+		struct stage before[STAGES], after[STAGES];
+		int nb = stages_read(pid, before), na;
+		double gen = self_cpu();
 
 		t0 = now();
 		for (int k = 0; k < ncards; k++)
@@ -262,6 +348,18 @@ int main(int argc, char **argv)
 		for (int k = 0; k < ncards; k++)
 			pthread_join(t[k], NULL);
 		elapsed = now() - t0;
+		na = stages_read(pid, after);
+		gen = self_cpu() - gen;
+		fprintf(stderr, "server_load: CPU per submission during the load, us:");
+		for (int i = 0; i < na; i++) {
+			double b = 0;
+
+			for (int k = 0; k < nb; k++)
+				if (strcmp(before[k].name, after[i].name) == 0)
+					b = before[k].cpu;
+			fprintf(stderr, " %s %.0f,", after[i].name, (after[i].cpu - b) * 1e6 / ntx);
+		}
+		fprintf(stderr, " load generator %.0f\n", gen * 1e6 / ntx);
 	}
 	kill(pid, SIGTERM);
 	waitpid(pid, NULL, 0);
@@ -297,6 +395,18 @@ int main(int argc, char **argv)
 		printf("%-34s %10.2f\n", "latency p99 ms", p99);
 		printf("%-34s %10.0f\n", "raw P-256 verify/s, one core", raw);
 		printf("server_tps=%.0f raw_verify_per_core=%.0f ratio=%.2f\n", tps, raw, tps / raw);
+		/* where the writer's time went, from the daemon's own log */
+		snprintf(cmd, sizeof(cmd), "%s/server.log", dir);
+		{
+			FILE *lf = fopen(cmd, "r");
+			char line[512];
+
+			while (lf && fgets(line, sizeof(line), lf))
+				if (strstr(line, "writer:"))
+					fprintf(stderr, "server_load: daemon %s", strstr(line, "writer:"));
+			if (lf)
+				fclose(lf);
+		}
 		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 		if (!getenv("SC_KEEP") && system(cmd) != 0)
 			fprintf(stderr, "server_load: cannot remove %s\n", dir);

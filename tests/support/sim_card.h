@@ -9,7 +9,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SIM_CARD_MAX 64
+/* Each card's flash image is static (struct ram_flash, 4 KiB): 1024 cards
+ * are 4 MiB, enough for a load generator with hundreds in flight. */
+#define SIM_CARD_MAX 1024
 
 struct sim_card_identity {
 	uint8_t card_id[8];
