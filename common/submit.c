@@ -272,7 +272,7 @@ int sc_submit_decode(struct sc_submit *s, const uint8_t *body, size_t len)
 }
 
 int sc_result_encode(uint8_t *out, size_t cap, uint8_t code, const uint8_t *receipt,
-		     size_t receipt_len, const uint8_t *sig, size_t sig_len, const char *text)
+		     size_t receipt_len, const uint8_t *seal, size_t seal_len, const char *text)
 {
 	struct sc_writer w;
 	size_t tn = text ? strlen(text) : 0;
@@ -280,10 +280,10 @@ int sc_result_encode(uint8_t *out, size_t cap, uint8_t code, const uint8_t *rece
 	if (!out || code >= SC_RES_COUNT)
 		return SC_ERR_ARG;
 	if (code == SC_RES_OK) {
-		if (!receipt || receipt_len != SC_RECEIPT_LEN || !sig || sig_len < SC_SIG_MIN_LEN ||
-		    sig_len > SC_ECDSA_DER_MAX)
+		if (!receipt || receipt_len != SC_RECEIPT_LEN || !seal || seal_len < SC_SEAL_MIN ||
+		    seal_len > SC_SEAL_MAX)
 			return SC_ERR_ARG;
-	} else if (receipt || sig) {
+	} else if (receipt || seal) {
 		return SC_ERR_ARG;
 	}
 	if (tn > SC_RESULT_TEXT_MAX)
@@ -294,8 +294,8 @@ int sc_result_encode(uint8_t *out, size_t cap, uint8_t code, const uint8_t *rece
 	if (code == SC_RES_OK) {
 		sc_put_u16(&w, (uint16_t)receipt_len);
 		sc_put_bytes(&w, receipt, receipt_len);
-		sc_put_u8(&w, (uint8_t)sig_len);
-		sc_put_bytes(&w, sig, sig_len);
+		sc_put_u16(&w, (uint16_t)seal_len);
+		sc_put_bytes(&w, seal, seal_len);
 	}
 	sc_put_u8(&w, (uint8_t)tn);
 	sc_put_bytes(&w, (const uint8_t *)text, tn);
@@ -321,10 +321,10 @@ int sc_result_decode(struct sc_result_msg *m, const uint8_t *body, size_t len)
 		if (!r.err && m->receipt_len != SC_RECEIPT_LEN)
 			return SC_ERR_LENGTH;
 		m->receipt = sc_get_span(&r, m->receipt_len);
-		m->sig_len = sc_get_u8(&r);
-		if (!r.err && (m->sig_len < SC_SIG_MIN_LEN || m->sig_len > SC_ECDSA_DER_MAX))
+		m->seal_len = sc_get_u16(&r);
+		if (!r.err && (m->seal_len < SC_SEAL_MIN || m->seal_len > SC_SEAL_MAX))
 			return SC_ERR_LENGTH;
-		m->sig = sc_get_span(&r, m->sig_len);
+		m->seal = sc_get_span(&r, m->seal_len);
 	}
 	m->text_len = sc_get_u8(&r);
 	m->text = (const char *)sc_get_span(&r, m->text_len);

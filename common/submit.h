@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "scheme.h"
+#include "seal.h"
 #include "tx.h"
 
 enum sc_msg_type {
@@ -46,14 +47,14 @@ const char *sc_result_message(int code);
 
 #define SC_SIG_MIN_LEN 8u          /* shortest DER ECDSA signature */
 #define SC_RESULT_TEXT_MAX 255u
-#define SC_RECEIPT_VERSION 1u
+#define SC_RECEIPT_VERSION 2u       /* 2: sealed per batch (common/seal.h) */
 /* magic(4) version(1) result(1) transfer id(8) counter(8) card id(8) ATC(4)
  * tx hash(32) payer balance after(8) currency(2) */
 #define SC_RECEIPT_LEN 76u
 /* Largest message body of this protocol. */
 #define SC_SUBMIT_MSG_MAX (1u + SC_CARD_ID_LEN + 4u + 2u + SC_TX_MAX_LEN + 1u + SC_X_MAX + \
 			   1u + SC_ECDSA_DER_MAX + SC_JP_DIGITS)
-#define SC_RESULT_MSG_MAX (1u + 1u + 2u + SC_RECEIPT_LEN + 1u + SC_ECDSA_DER_MAX + 1u + \
+#define SC_RESULT_MSG_MAX (1u + 1u + 2u + SC_RECEIPT_LEN + 2u + SC_SEAL_MAX + 1u + \
 			   SC_RESULT_TEXT_MAX)
 
 /* SUBMIT: everything the server needs to rebuild the signed data and check
@@ -70,8 +71,9 @@ struct sc_submit {
 	char jp[SC_JP_DIGITS];              /* the joint password, no NUL */
 };
 
-/* The server's statement about one executed transfer; its encoding is what
- * the server's receipt key signs (ECDSA P-256, SHA-256, DER). */
+/* The server's statement about one executed transfer; its encoding is a
+ * leaf of the batch tree whose root the server's receipt key signs
+ * (common/seal.h). */
 struct sc_receipt {
 	uint8_t result;                     /* SC_RES_OK */
 	uint64_t transfer_id;
@@ -83,15 +85,15 @@ struct sc_receipt {
 	uint16_t currency;                  /* ISO 4217 numeric */
 };
 
-/* RESULT as decoded: receipt and sig point into the buffer (present only
+/* RESULT as decoded: receipt and seal point into the buffer (present only
  * when code is SC_RES_OK), text likewise (a detail for a person, may be
  * empty, never NUL-terminated). */
 struct sc_result_msg {
 	uint8_t code;
 	const uint8_t *receipt;
 	size_t receipt_len;
-	const uint8_t *sig;
-	size_t sig_len;
+	const uint8_t *seal;                /* for sc_seal_decode */
+	size_t seal_len;
 	const char *text;
 	size_t text_len;
 };
@@ -124,13 +126,14 @@ int sc_receipt_key_decode(const uint8_t *body, size_t len, uint8_t pub[SC_PUBKEY
 int sc_submit_encode(uint8_t *out, size_t cap, const struct sc_submit *s);
 int sc_submit_decode(struct sc_submit *s, const uint8_t *body, size_t len);
 
-/* code SC_RES_OK needs receipt (SC_RECEIPT_LEN bytes) and sig; any other
+/* code SC_RES_OK needs receipt (SC_RECEIPT_LEN bytes) and its seal
+ * (SC_SEAL_MIN..SC_SEAL_MAX bytes, as sc_seal_encode wrote it); any other
  * code must come without them. text may be NULL. */
 int sc_result_encode(uint8_t *out, size_t cap, uint8_t code, const uint8_t *receipt,
-		     size_t receipt_len, const uint8_t *sig, size_t sig_len, const char *text);
+		     size_t receipt_len, const uint8_t *seal, size_t seal_len, const char *text);
 int sc_result_decode(struct sc_result_msg *m, const uint8_t *body, size_t len);
 
-/* The signed bytes of a receipt: exactly SC_RECEIPT_LEN. */
+/* The bytes of a receipt, a leaf of its batch's seal: exactly SC_RECEIPT_LEN. */
 int sc_receipt_encode(uint8_t *out, size_t cap, const struct sc_receipt *r);
 int sc_receipt_decode(struct sc_receipt *r, const uint8_t *buf, size_t len);
 

@@ -112,55 +112,11 @@ static void *verify_main(void *arg)
 	return NULL;
 }
 
-/* After a failed commit nothing of the batch happened: every reply becomes
- * RETRY_LATER, which is true, and the terminal resubmits the same message. */
-static void batch_failed(struct srv_job *jobs)
-{
-	for (struct srv_job *j = jobs; j; j = j->next)
-		if (j->kind != JOB_REJECT)
-			srv_job_reply_error(j, SC_RES_RETRY_LATER, "the ledger could not commit");
-}
-
-static void commit_batch(struct srv *s, struct srv_db *db, struct srv_job *jobs)
-{
-	unsigned n = 0;
-
-	sqlite3_stmt *st;
-
-	if (srv_db_run(db, ST_BEGIN) != SQLITE_OK) {
-		batch_failed(jobs);
-		return;
-	}
-	for (struct srv_job *j = jobs; j; j = j->next) {
-		n++;
-		srv_db_run(db, ST_SAVEPOINT);
-		if (srv_job_apply(s, db, j) != 0) {
-			srv_db_run(db, ST_ROLLBACK_TO);
-			srv_job_reply_error(j, SC_RES_RETRY_LATER, "the ledger could not record this");
-		}
-		srv_db_run(db, ST_RELEASE);
-	}
-	st = srv_stmt(db, ST_COUNTER_SET);
-	if (st) {
-		sqlite3_bind_int64(st, 1, s->receipt_counter);
-		if (sqlite3_step(st) != SQLITE_DONE)
-			st = NULL;
-		else
-			sqlite3_reset(st);
-	}
-	if (!st || srv_db_run(db, ST_COMMIT) != SQLITE_OK) {
-		log_warnx("commit of %u submissions failed: %s", n, sqlite3_errmsg(db->db));
-		srv_db_run(db, ST_ROLLBACK);
-		batch_failed(jobs);
-		return;
-	}
-	srv_metrics_batch(n);
-}
-
 static void *writer_main(void *arg)
 {
 	struct srv *s = arg;
 	struct srv_db db;
+	struct srv_batch batch;
 	struct srv_job *jobs;
 	char err[256];
 	int64_t last_purge = srv_now_ms();
@@ -168,6 +124,10 @@ static void *writer_main(void *arg)
 
 	if (!ok)
 		log_warnx("writer thread: %s", err);
+	if (srv_batch_init(&batch, (size_t)s->cfg.batch_max) != 0) {
+		log_warnx("writer thread: out of memory");
+		ok = 0;
+	}
 	if (ok) {
 		/* The counter continues from the ledger; checkpoints are the
 		 * checkpoint thread's, off the commit path (this is a backstop). */
@@ -196,9 +156,9 @@ static void *writer_main(void *arg)
 			atomic_fetch_sub(&srv_metrics.writer_queue, 1);
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		if (ok)
-			commit_batch(s, &db, jobs);
+			srv_batch_commit(s, &db, &batch, jobs);
 		else
-			batch_failed(jobs);
+			srv_batch_fail(jobs);
 		clock_gettime(CLOCK_MONOTONIC, &t1);
 		atomic_fetch_add(&srv_metrics.writer_busy_ns,
 				 (unsigned long)((t1.tv_sec - t0.tv_sec) * 1000000000L +
@@ -222,6 +182,7 @@ static void *writer_main(void *arg)
 		}
 	}
 	srv_db_close(&db);
+	srv_batch_free(&batch);
 	EVP_PKEY_CTX_free(s->receipt_ctx);
 	s->receipt_ctx = NULL;
 	log_info("writer: %lu batches, %lu submissions, busy %.3f s",

@@ -153,7 +153,7 @@ static void get_transfer(struct srv_http *h, struct evhttp_request *req, const c
 
 	if (*end || end == idtext || id < 1)
 		return send_error(req, 404, "Not Found", "no such transfer");
-	if (sqlite3_prepare_v2(h->db.db, "SELECT " TRANSFER_COLS ", r.counter, r.body, r.sig"
+	if (sqlite3_prepare_v2(h->db.db, "SELECT " TRANSFER_COLS ", r.counter, r.body, r.seal"
 			       " FROM transfers LEFT JOIN receipts r ON r.transfer_id = id"
 			       " WHERE id = ?1", -1, &st, NULL) != SQLITE_OK)
 		return send_error(req, 503, "Service Unavailable", "the ledger cannot be read");
@@ -164,7 +164,7 @@ static void get_transfer(struct srv_http *h, struct evhttp_request *req, const c
 			json_object_set_new(o, "receipt", json_pack(
 				"{s:I,s:o,s:o}", "counter", (json_int_t)sqlite3_column_int64(st, 9),
 				"body", hex_json(sqlite3_column_blob(st, 10), sqlite3_column_bytes(st, 10)),
-				"signature", hex_json(sqlite3_column_blob(st, 11),
+				"seal", hex_json(sqlite3_column_blob(st, 11),
 						      sqlite3_column_bytes(st, 11))));
 	}
 	sqlite3_finalize(st);

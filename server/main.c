@@ -39,7 +39,7 @@ static void usage(FILE *f)
 "      --challenge-ttl S   seconds a challenge stays valid (default 300)\n"
 "      --card-jp-limit N   wrong joint passwords that block a card (default 10)\n"
 "      --max-amount MINOR  largest transfer, in minor units (default 100000000000)\n"
-"      --batch-max N       most submissions per commit (default 256)\n"
+"      --batch-max N       most submissions per commit, 1..4096 (default 256)\n"
 "      --pidfile FILE      write the daemon's process id there while serving\n"
 "Admin:\n"
 "      --currency CUR      ISO 4217 letters (account create)\n"
@@ -148,7 +148,7 @@ int main(int argc, char **argv)
 			serve_opts++; break;
 		case O_MAX_AMOUNT: cfg.max_amount = number("max-amount", optarg, 1, INT64_MAX);
 			serve_opts++; break;
-		case O_BATCH: cfg.batch_max = (int)number("batch-max", optarg, 1, 10000);
+		case O_BATCH: cfg.batch_max = (int)number("batch-max", optarg, 1, SC_SEAL_BATCH_MAX);
 			serve_opts++; break;
 		case O_PIDFILE: set_text(cfg.pidfile, sizeof(cfg.pidfile), "pidfile", optarg);
 			serve_opts++; break;

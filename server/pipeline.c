@@ -38,22 +38,25 @@ static int decide(struct srv_job *j, int code, const char *fmt, ...)
 	return code;
 }
 
-static int reply_receipt(struct srv_job *j, const uint8_t *body, size_t body_len,
-			 const uint8_t *sig, size_t sig_len)
+int srv_job_reply_receipt(struct srv_job *j, const uint8_t *body, size_t body_len,
+			  const uint8_t *seal, size_t seal_len)
 {
-	int n = sc_result_encode(j->reply, sizeof(j->reply), SC_RES_OK, body, body_len, sig,
-				 sig_len, "");
+	int n = sc_result_encode(j->reply, sizeof(j->reply), SC_RES_OK, body, body_len, seal,
+				 seal_len, "");
 
 	if (n < 0)
-		return DB_FAILED;
+		return -1;
 	j->reply_len = (size_t)n;
 	j->code = SC_RES_OK;
 	j->detail[0] = '\0';
-	return SC_RES_OK;
+	return 0;
 }
 
-/* The stored receipt of transfer id, as the reply. */
-static int replay_receipt(struct srv_db *db, struct srv_job *j, int64_t id)
+/* The stored receipt of transfer id, as the reply. A transfer executed
+ * earlier in the writer's open batch has no stored receipt yet: the job
+ * becomes that one's twin and gets its reply once the batch is sealed. */
+static int replay_receipt(struct srv_db *db, struct srv_batch *b, struct srv_job *j,
+			  int64_t id)
 {
 	sqlite3_stmt *st = srv_stmt(db, ST_RECEIPT_GET);
 	int rc;
@@ -61,14 +64,21 @@ static int replay_receipt(struct srv_db *db, struct srv_job *j, int64_t id)
 	if (!st)
 		return DB_FAILED;
 	sqlite3_bind_int64(st, 1, id);
-	if (sqlite3_step(st) != SQLITE_ROW) {
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
 		sqlite3_reset(st);
+		if (rc == SQLITE_DONE && b && (j->twin = srv_batch_find(b, id)) != NULL) {
+			j->code = SC_RES_OK;
+			j->detail[0] = '\0';
+			return SC_RES_OK;
+		}
 		return DB_FAILED;
 	}
-	rc = reply_receipt(j, sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0),
-			   sqlite3_column_blob(st, 1), (size_t)sqlite3_column_bytes(st, 1));
+	rc = srv_job_reply_receipt(j, sqlite3_column_blob(st, 0),
+				   (size_t)sqlite3_column_bytes(st, 0), sqlite3_column_blob(st, 1),
+				   (size_t)sqlite3_column_bytes(st, 1));
 	sqlite3_reset(st);
-	return rc;
+	return rc == 0 ? SC_RES_OK : DB_FAILED;
 }
 
 /* The checks that need the database but no crypto, in the issue's order,
@@ -76,7 +86,8 @@ static int replay_receipt(struct srv_db *db, struct srv_job *j, int64_t id)
  * gets its receipt even though its challenge is used by now. A different
  * submission for that (card, ATC) sets j->used_by and goes on to the card
  * and, in the caller, the signature: IDEMPOTENCY_CONFLICT is authenticated. */
-static int precheck(struct srv_db *db, struct srv_job *j, struct srv_card *card)
+static int precheck(struct srv_db *db, struct srv_batch *b, struct srv_job *j,
+		    struct srv_card *card)
 {
 	sqlite3_stmt *st = srv_stmt(db, ST_TRANSFER_BY_ATC);
 	char hex[2 * SC_CARD_ID_LEN + 1];
@@ -96,7 +107,7 @@ static int precheck(struct srv_db *db, struct srv_job *j, struct srv_card *card)
 
 		sqlite3_reset(st);
 		if (same)
-			return replay_receipt(db, j, id);
+			return replay_receipt(db, b, j, id);
 		/* Another submission for a used (card, ATC): it is told so only
 		 * once its signature verifies, so an unauthenticated peer learns
 		 * nothing. Its challenge was consumed by the original, so the
@@ -216,7 +227,7 @@ void srv_job_check(struct srv *s, struct srv_db *db, struct srv_keycache *kc,
 		decide(j, SC_RES_RETRY_LATER, "hashing failed");
 		return;
 	}
-	rc = precheck(db, j, &card);
+	rc = precheck(db, NULL, j, &card);
 	if (rc == DB_FAILED) {
 		decide(j, SC_RES_RETRY_LATER, "the ledger could not be read");
 		return;
@@ -317,18 +328,17 @@ static int record_jp_failure(struct srv *s, struct srv_db *db, struct srv_job *j
 		      failures + 1, SRV_MESSAGE_JP_LIMIT);
 }
 
-/* Debit, credit, counter, challenge, receipt: all or nothing, in the
- * writer's transaction. */
-static int execute(struct srv *s, struct srv_db *db, struct srv_job *j,
+/* Debit, credit, counter, challenge: all or nothing, in the writer's
+ * transaction; the receipt joins the batch, to be sealed before COMMIT. */
+static int execute(struct srv *s, struct srv_db *db, struct srv_batch *b, struct srv_job *j,
 		   const struct srv_card *card)
 {
 	const struct sc_tx *tx = &j->tx;
-	uint8_t body[SC_RECEIPT_LEN], sig[SC_ECDSA_DER_MAX];
 	struct srv_account payer, payee;
 	struct sc_receipt r;
 	sqlite3_stmt *st;
-	int64_t id, counter;
-	int rc, siglen;
+	int64_t id;
+	int rc;
 
 	if (strcmp(tx->payer, card->account) != 0)
 		return decide(j, SC_RES_UNKNOWN_ACCOUNT, "payer %s is not the account of this card",
@@ -372,43 +382,36 @@ static int execute(struct srv *s, struct srv_db *db, struct srv_job *j,
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
 		return DB_FAILED;
-	/* The writer alone gives counters; it stores the last at each commit. */
-	counter = ++s->receipt_counter;
 
 	memset(&r, 0, sizeof(r));
 	r.result = SC_RES_OK;
 	r.transfer_id = (uint64_t)id;
-	r.counter = (uint64_t)counter;
+	/* The writer alone gives counters; the batch stores the last at COMMIT. */
+	r.counter = (uint64_t)++s->receipt_counter;
 	memcpy(r.card_id, j->sub.card_id, SC_CARD_ID_LEN);
 	r.atc = j->sub.atc;
 	memcpy(r.tx_hash, j->tx_hash, SC_HASH_LEN);
 	r.balance_after = (uint64_t)payer.balance - tx->amount;
 	r.currency = tx->currency;
-	if (sc_receipt_encode(body, sizeof(body), &r) != SC_RECEIPT_LEN ||
-	    (siglen = srv_ecdsa_sign_ctx(s->receipt_ctx, body, sizeof(body), sig)) < 0)
+	if (sc_receipt_encode(j->receipt, sizeof(j->receipt), &r) != SC_RECEIPT_LEN)
 		return DB_FAILED;
-	if (!(st = srv_stmt(db, ST_RECEIPT_INSERT)))
-		return DB_FAILED;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, counter);
-	sqlite3_bind_blob(st, 3, body, sizeof(body), SQLITE_STATIC);
-	sqlite3_bind_blob(st, 4, sig, siglen, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
-		return DB_FAILED;
-	return reply_receipt(j, body, sizeof(body), sig, (size_t)siglen);
+	j->transfer_id = id;
+	j->counter = (int64_t)r.counter;
+	j->code = SC_RES_OK;
+	j->detail[0] = '\0';
+	srv_batch_add(b, j);
+	return SC_RES_OK;
 }
 
 /* Writer stage of a SUBMIT whose checks the verify thread passed: the state
  * may have moved since (another submission of the same message, a block),
  * so the checks that read state run again here, under the write lock. */
-static int settle(struct srv *s, struct srv_db *db, struct srv_job *j)
+static int settle(struct srv *s, struct srv_db *db, struct srv_batch *b, struct srv_job *j)
 {
 	struct srv_card card;
 	int rc, failures;
 
-	if ((rc = precheck(db, j, &card)) != GO_ON)
+	if ((rc = precheck(db, b, j, &card)) != GO_ON)
 		return rc;
 	/* The verify thread checked the signature (else the code would be
 	 * decided); the original may have committed since. */
@@ -427,7 +430,7 @@ static int settle(struct srv *s, struct srv_db *db, struct srv_job *j)
 	if ((int64_t)j->sub.atc <= card.last_atc)
 		return decide(j, SC_RES_STALE_COUNTER, "counter %u is not above %lld",
 			      (unsigned)j->sub.atc, (long long)card.last_atc);
-	return execute(s, db, j, &card);
+	return execute(s, db, b, j, &card);
 }
 
 static int issue_challenge(struct srv *s, struct srv_db *db, struct srv_job *j)
@@ -459,14 +462,14 @@ static int issue_challenge(struct srv *s, struct srv_db *db, struct srv_job *j)
 	return 0;
 }
 
-int srv_job_apply(struct srv *s, struct srv_db *db, struct srv_job *j)
+int srv_job_apply(struct srv *s, struct srv_db *db, struct srv_batch *b, struct srv_job *j)
 {
 	int rc;
 
 	if (j->kind == JOB_CHALLENGE)
 		return issue_challenge(s, db, j);
 	if (j->kind == JOB_SUBMIT && j->code < 0) {
-		rc = settle(s, db, j);
+		rc = settle(s, db, b, j);
 		if (rc == DB_FAILED || rc < 0)
 			return -1;
 	}

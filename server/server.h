@@ -89,7 +89,7 @@ struct srv_db {
 	sqlite3_stmt *st[ST_COUNT];      /* prepared lazily, kept for the connection's life */
 };
 
-#define SRV_SCHEMA_VERSION 2
+#define SRV_SCHEMA_VERSION 3
 /* Opens path; a writable open creates and migrates the schema up to
  * target_version (SRV_SCHEMA_VERSION outside tests). 0 or -1 with err set. */
 int srv_db_open(struct srv_db *d, const char *path, int readonly, int target_version,
@@ -232,6 +232,10 @@ struct srv_job {
 	int jp_ok;                        /* signature verified and password right */
 	int64_t used_by;                  /* transfer already holding this (card, ATC), or -1 */
 	int code;                         /* decided result, or -1 while undecided */
+	/* executed in the writer's open batch: the receipt waits for the seal */
+	uint8_t receipt[SC_RECEIPT_LEN];
+	int64_t transfer_id, counter;
+	struct srv_job *twin;             /* an identical SUBMIT executed earlier in the batch */
 	char detail[128];                 /* for the person reading the result */
 	/* the reply, built by whoever decides */
 	uint8_t reply[SC_RESULT_MSG_MAX];
@@ -241,17 +245,43 @@ struct srv_job {
 };
 
 struct srv; /* daemon state, daemon.c */
+struct srv_batch; /* the writer's open batch, batch.c */
 
 /* Verify-thread stage: parse, cheap checks, challenge, card, signature,
  * password. Reads only. */
 void srv_job_check(struct srv *s, struct srv_db *db, struct srv_keycache *kc,
 		   struct srv_job *j);
 /* Writer stage, inside the writer's transaction: re-checks what may have
- * changed, then records the outcome. Returns 0, or -1 if the database failed
- * (the caller rolls the job back and answers RETRY_LATER). */
-int srv_job_apply(struct srv *s, struct srv_db *db, struct srv_job *j);
+ * changed, then records the outcome; an executed transfer joins batch b to
+ * be sealed. Returns 0, or -1 if the database failed (the caller rolls the
+ * job back and answers RETRY_LATER). */
+int srv_job_apply(struct srv *s, struct srv_db *db, struct srv_batch *b, struct srv_job *j);
 /* Builds j->reply for a non-OK code. */
 void srv_job_reply_error(struct srv_job *j, int code, const char *detail);
+/* Builds j->reply for OK: the receipt and its seal. 0 or -1. */
+int srv_job_reply_receipt(struct srv_job *j, const uint8_t *body, size_t body_len,
+			  const uint8_t *seal, size_t seal_len);
+
+/* ---- batch.c: the writer's transaction over a batch of jobs */
+struct srv_batch {
+	struct srv_job **sealing;         /* executed in it, receipts waiting for the seal */
+	size_t n, cap;
+	uint8_t (*nodes)[SC_HASH_LEN];    /* the seal's tree, SC_SEAL_NODES(cap) slots */
+};
+/* Room for cap executed transfers (cap <= SC_SEAL_BATCH_MAX). 0 or -1. */
+int srv_batch_init(struct srv_batch *b, size_t cap);
+void srv_batch_free(struct srv_batch *b);
+/* Adds an executed job; its receipt is sealed before the COMMIT. */
+void srv_batch_add(struct srv_batch *b, struct srv_job *j);
+/* The job of this batch that executed transfer id, or NULL. */
+struct srv_job *srv_batch_find(const struct srv_batch *b, int64_t transfer_id);
+/* One transaction for the list of jobs: each applied, the receipts sealed
+ * (one signature), the receipt counter stored, COMMIT. Every job of the
+ * list has its reply afterwards; none promises what did not commit. */
+void srv_batch_commit(struct srv *s, struct srv_db *db, struct srv_batch *b,
+		      struct srv_job *jobs);
+/* Every job of the list answered RETRY_LATER: nothing of it happened. */
+void srv_batch_fail(struct srv_job *jobs);
 
 /* ---- daemon.c: the threads and queues of the running server */
 struct srv_queue {

@@ -72,6 +72,9 @@ static const char *const migrations[] = {
 	"  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;"
 	"CREATE TRIGGER audit_kept BEFORE DELETE ON audit"
 	"  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;",
+	/* 2 -> 3: receipts are sealed per commit batch (common/seal.h): the
+	 * column holds the seal, a path and the batch root's signature. */
+	"ALTER TABLE receipts RENAME COLUMN sig TO seal;",
 };
 
 static const char *const stmt_sql[ST_COUNT] = {
@@ -102,8 +105,8 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_TRANSFER_INSERT] = "INSERT INTO transfers (payer, payee, amount, currency, card_id,"
 			       " atc, tx_hash, submission_hash, created_ms)"
 			       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-	[ST_RECEIPT_GET] = "SELECT body, sig FROM receipts WHERE transfer_id = ?1",
-	[ST_RECEIPT_INSERT] = "INSERT INTO receipts (transfer_id, counter, body, sig)"
+	[ST_RECEIPT_GET] = "SELECT body, seal FROM receipts WHERE transfer_id = ?1",
+	[ST_RECEIPT_INSERT] = "INSERT INTO receipts (transfer_id, counter, body, seal)"
 			      " VALUES (?1, ?2, ?3, ?4)",
 	[ST_MSGFAIL_GET] = "SELECT failures FROM message_failures WHERE signed_hash = ?1",
 	[ST_MSGFAIL_ADD] = "INSERT INTO message_failures (signed_hash, card_id, failures)"

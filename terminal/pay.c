@@ -237,7 +237,7 @@ static int jp_by_contactless(struct pay *p)
 static int check_receipt(struct pay *p, const struct sc_result_msg *m, struct term_paid *paid)
 {
 	struct sc_receipt r;
-	if (m->receipt == NULL || m->sig == NULL ||
+	if (m->receipt == NULL || m->seal == NULL ||
 	    sc_receipt_decode(&r, m->receipt, m->receipt_len) != 0)
 		return term_errf(p->err, p->cap, TERM_EXIT_BAD_RECEIPT,
 				 "the server said OK without a well-formed signed receipt");
@@ -247,8 +247,8 @@ static int check_receipt(struct pay *p, const struct sc_result_msg *m, struct te
 		return term_errf(p->err, p->cap, TERM_EXIT_BAD_RECEIPT,
 				 "the server's receipt is for another transaction (card, ATC,"
 				 " transaction hash or currency differ)");
-	int rc = term_receipt_verify(p->receipt_key, m->receipt, m->receipt_len, m->sig,
-				     m->sig_len, p->err, p->cap);
+	int rc = term_receipt_verify(p->receipt_key, m->receipt, m->receipt_len, m->seal,
+				     m->seal_len, p->err, p->cap);
 	if (rc != 0)
 		return rc;
 	paid->transfer_id = r.transfer_id;

@@ -1,6 +1,6 @@
-/* The server's receipt key and the check of its signature (OpenSSL): a
- * receipt the terminal prints has been signed by the server, over the
- * bytes of common/submit.h's receipt. */
+/* The server's receipt key and the check of a receipt's seal (OpenSSL): a
+ * receipt the terminal prints lies under a batch root the server signed
+ * (common/seal.h). */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -13,6 +13,7 @@
 
 #include "common/hex.h"
 #include "common/scheme.h"
+#include "common/seal.h"
 #include "terminal/terminal.h"
 
 static int is_p256(EVP_PKEY *k)
@@ -102,12 +103,19 @@ int term_receipt_key_load(EVP_PKEY **key, const char *path, char *err, size_t ca
 	return 0;
 }
 
-int term_receipt_verify(EVP_PKEY *key, const uint8_t *receipt, size_t len, const uint8_t *sig,
-			size_t sig_len, char *err, size_t cap)
+int term_receipt_verify(EVP_PKEY *key, const uint8_t *receipt, size_t len, const uint8_t *seal,
+			size_t seal_len, char *err, size_t cap)
 {
+	uint8_t statement[SC_SEAL_STATEMENT_LEN];
+	struct sc_seal s;
+
+	if (sc_seal_decode(&s, seal, seal_len) != 0 ||
+	    sc_seal_open(receipt, len, &s, statement) != 0)
+		return term_errf(err, cap, TERM_EXIT_BAD_RECEIPT,
+				 "the server's receipt seal is malformed");
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
 	int ok = md != NULL && EVP_DigestVerifyInit(md, NULL, EVP_sha256(), NULL, key) == 1 &&
-		 EVP_DigestVerify(md, sig, sig_len, receipt, len) == 1;
+		 EVP_DigestVerify(md, s.sig, s.sig_len, statement, sizeof statement) == 1;
 	EVP_MD_CTX_free(md);
 	ERR_clear_error();
 	if (!ok)

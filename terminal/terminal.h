@@ -258,10 +258,11 @@ void term_server_close(struct term_server *s);
 int term_receipt_key_load(EVP_PKEY **key, const char *path, char *err, size_t cap);
 int term_receipt_key_from_point(EVP_PKEY **key, const uint8_t *point, size_t len, char *err,
 				size_t cap);
-/* ECDSA P-256 / SHA-256 over the receipt bytes, DER signature: 0 or
- * -TERM_EXIT_BAD_RECEIPT. */
-int term_receipt_verify(EVP_PKEY *key, const uint8_t *receipt, size_t len, const uint8_t *sig,
-			size_t sig_len, char *err, size_t cap);
+/* The receipt's seal (common/seal.h): the receipt folded up its path gives
+ * the batch statement, and the seal's DER signature (ECDSA P-256, SHA-256)
+ * must verify over it with key: 0 or -TERM_EXIT_BAD_RECEIPT. */
+int term_receipt_verify(EVP_PKEY *key, const uint8_t *receipt, size_t len, const uint8_t *seal,
+			size_t seal_len, char *err, size_t cap);
 
 /* --- pay.c: one payment, start to end -------------------------------------- */
 /* What a finished payment hands back, for the front end to print. */

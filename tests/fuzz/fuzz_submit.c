@@ -41,8 +41,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memcpy(text, m.text ? m.text : "", m.text_len);
 		text[m.text_len] = '\0';
 		if (strlen(text) == m.text_len) {
-			n = sc_result_encode(out, sizeof(out), m.code, m.receipt, m.receipt_len, m.sig,
-					     m.sig_len, text);
+			n = sc_result_encode(out, sizeof(out), m.code, m.receipt, m.receipt_len, m.seal,
+					     m.seal_len, text);
 			assert(n == (int)size && memcmp(out, data, size) == 0);
 		}
 		if (m.receipt)

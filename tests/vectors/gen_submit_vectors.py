@@ -4,6 +4,7 @@ submission protocol) from the layout tables there, independently of the C
 code in common/submit.c. Prints the vector block; paste it into the doc.
 The signatures are fixed DER byte strings: these vectors test the message
 encoding, not ECDSA (the server's tests sign and verify for real)."""
+import hashlib
 import struct
 
 def h(b):
@@ -32,12 +33,32 @@ vec("submit.challenge", b"\x81" + CHALLENGE + struct.pack(">I", 300))
 submit = (b"\x02" + CARD + struct.pack(">I", 7) + struct.pack(">H", len(TX)) + TX +
           bytes([len(X_ENC_RAND)]) + X_ENC_RAND + bytes([len(SIG)]) + SIG + b"12345678")
 vec("submit.submit", submit)
-receipt = (b"SCRC" + b"\x01" + b"\x00" + struct.pack(">Q", 42) + struct.pack(">Q", 9) + CARD +
-           struct.pack(">I", 7) + TX_HASH + struct.pack(">Q", 97500) + struct.pack(">H", 978))
+def receipt_of(transfer, counter):
+    return (b"SCRC" + b"\x02" + b"\x00" + struct.pack(">Q", transfer) +
+            struct.pack(">Q", counter) + CARD + struct.pack(">I", 7) + TX_HASH +
+            struct.pack(">Q", 97500) + struct.pack(">H", 978))
+
+def sha(b):
+    return hashlib.sha256(b).digest()
+
+receipt = receipt_of(42, 9)
 assert len(receipt) == 76
 vec("submit.receipt", receipt, "transfer=42 counter=9 atc=7 balance=97500 currency=978")
+# A batch of three receipts sealed together: leaves, the tree (the odd last
+# leaf is lifted unchanged), the signed statement, and two of the seals.
+batch = [receipt, receipt_of(43, 10), receipt_of(44, 11)]
+vec("submit.receipt.2", batch[1], "transfer=43 counter=10")
+vec("submit.receipt.3", batch[2], "transfer=44 counter=11")
+leaf = [sha(b"\x00" + r) for r in batch]
+n01 = sha(b"\x01" + leaf[0] + leaf[1])
+root = sha(b"\x01" + n01 + leaf[2])
+vec("submit.seal.statement", b"SCRB\x02" + root, "batch=3")
+seal0 = b"\x02" + b"\x01" + leaf[1] + b"\x01" + leaf[2] + bytes([len(RSIG)]) + RSIG
+seal2 = b"\x01" + b"\x00" + n01 + bytes([len(RSIG)]) + RSIG
+vec("submit.seal.0", seal0, "batch=3 leaf=0")
+vec("submit.seal.2", seal2, "batch=3 leaf=2")
 vec("submit.result.ok", b"\x82\x00" + struct.pack(">H", len(receipt)) + receipt +
-    bytes([len(RSIG)]) + RSIG + b"\x00")
+    struct.pack(">H", len(seal0)) + seal0 + b"\x00")
 text = b"wrong joint password (1 of 3 for this message)"
 vec("submit.result.auth-failed", b"\x82\x04" + bytes([len(text)]) + text, "code=4")
 vec("submit.get-receipt-key", b"\x03")

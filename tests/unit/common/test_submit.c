@@ -7,6 +7,7 @@
 #include "common_test.h"
 #include "common/errors.h"
 #include "common/hex.h"
+#include "common/seal.h"
 #include "common/submit.h"
 
 #define MAX_VEC 32
@@ -176,7 +177,7 @@ static void result_and_receipt(void **state)
 	assert_memory_equal(m.receipt, rv->b, rv->len);
 	assert_int_equal(m.text_len, 0);
 	assert_int_equal(sc_result_encode(out, sizeof(out), SC_RES_OK, m.receipt, m.receipt_len,
-					  m.sig, m.sig_len, ""), (int)ok->len);
+					  m.seal, m.seal_len, ""), (int)ok->len);
 	assert_memory_equal(out, ok->b, ok->len);
 
 	assert_int_equal(sc_result_decode(&m, af->b, af->len), 0);
@@ -188,7 +189,7 @@ static void result_and_receipt(void **state)
 	assert_memory_equal(out, af->b, af->len);
 	/* an error carries no receipt, OK always does */
 	assert_int_equal(sc_result_encode(out, sizeof(out), SC_RES_AUTH_FAILED, rv->b, rv->len,
-					  m.sig, 8, NULL), SC_ERR_ARG);
+					  ok->b, SC_SEAL_MIN, NULL), SC_ERR_ARG);
 	assert_int_equal(sc_result_encode(out, sizeof(out), SC_RES_OK, NULL, 0, NULL, 0, NULL),
 			 SC_ERR_ARG);
 }
@@ -239,7 +240,8 @@ static void every_vector_is_used(void **state)
 	static const char *const known[] = {
 		"submit.get-challenge", "submit.challenge", "submit.submit", "submit.receipt",
 		"submit.result.ok", "submit.result.auth-failed", "submit.get-receipt-key",
-		"submit.receipt-key",
+		"submit.receipt-key", "submit.receipt.2", "submit.receipt.3", "submit.seal.statement",
+		"submit.seal.0", "submit.seal.2",
 	};
 
 	(void)state;
@@ -251,6 +253,139 @@ static void every_vector_is_used(void **state)
 		if (!ok)
 			fail_msg("vector %s is checked by no test", vecs[i].name);
 	}
+}
+
+/* The batch of three of the vectors: the C tree, paths and seals give the
+ * bytes Python computed from the document's rules. */
+static void seal_vectors(void **state)
+{
+	const struct vec *r[3] = {get("submit.receipt"), get("submit.receipt.2"),
+				  get("submit.receipt.3")};
+	const struct vec *stv = get("submit.seal.statement"), *s0 = get("submit.seal.0"),
+			 *s2 = get("submit.seal.2"), *ok = get("submit.result.ok");
+	uint8_t nodes[SC_SEAL_NODES(3)][SC_HASH_LEN], root[SC_HASH_LEN];
+	uint8_t statement[SC_SEAL_STATEMENT_LEN], out[SC_SEAL_MAX];
+	struct sc_seal s, d;
+	struct sc_result_msg m;
+
+	(void)state;
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(sc_seal_leaf(r[i]->b, r[i]->len, nodes[i]), 0);
+	assert_int_equal(sc_seal_tree(nodes, 3, SC_SEAL_NODES(3), root), 0);
+	assert_int_equal(sc_seal_statement(root, statement), 0);
+	assert_int_equal(stv->len, SC_SEAL_STATEMENT_LEN);
+	assert_memory_equal(statement, stv->b, stv->len);
+
+	assert_int_equal(sc_seal_decode(&d, s0->b, s0->len), 0);
+	assert_int_equal(d.depth, 2);
+	assert_int_equal(sc_seal_path((const uint8_t(*)[SC_HASH_LEN])nodes, 3, 0, &s), 0);
+	s.sig = d.sig;
+	s.sig_len = d.sig_len;
+	assert_int_equal(sc_seal_encode(out, sizeof(out), &s), (int)s0->len);
+	assert_memory_equal(out, s0->b, s0->len);
+	assert_int_equal(sc_seal_open(r[0]->b, r[0]->len, &d, statement), 0);
+	assert_memory_equal(statement, stv->b, stv->len);
+
+	assert_int_equal(sc_seal_decode(&d, s2->b, s2->len), 0);
+	assert_int_equal(d.depth, 1);
+	assert_int_equal(sc_seal_path((const uint8_t(*)[SC_HASH_LEN])nodes, 3, 2, &s), 0);
+	s.sig = d.sig;
+	s.sig_len = d.sig_len;
+	assert_int_equal(sc_seal_encode(out, sizeof(out), &s), (int)s2->len);
+	assert_memory_equal(out, s2->b, s2->len);
+	assert_int_equal(sc_seal_open(r[2]->b, r[2]->len, &d, statement), 0);
+	assert_memory_equal(statement, stv->b, stv->len);
+	/* the wrong receipt for a seal leads elsewhere */
+	assert_int_equal(sc_seal_open(r[1]->b, r[1]->len, &d, statement), 0);
+	assert_memory_not_equal(statement, stv->b, stv->len);
+
+	/* RESULT OK carries the first receipt with its seal */
+	assert_int_equal(sc_result_decode(&m, ok->b, ok->len), 0);
+	assert_int_equal(m.seal_len, s0->len);
+	assert_memory_equal(m.seal, s0->b, s0->len);
+}
+
+/* Every leaf of trees of every size up to 70, and of the largest batch,
+ * opens to its root; a changed receipt byte or a flipped side does not. */
+static void seal_trees(void **state)
+{
+	static uint8_t nodes[SC_SEAL_NODES(SC_SEAL_BATCH_MAX)][SC_HASH_LEN];
+	static uint8_t receipts[SC_SEAL_BATCH_MAX][SC_RECEIPT_LEN];
+	const uint8_t sig[8] = {0x30, 0x06, 0x02, 0x01, 0x01, 0x02, 0x01, 0x01};
+	size_t sizes[72];
+
+	(void)state;
+	for (size_t k = 0; k < 70; k++)
+		sizes[k] = k + 1;
+	sizes[70] = SC_SEAL_BATCH_MAX - 1;
+	sizes[71] = SC_SEAL_BATCH_MAX;
+	for (size_t i = 0; i < SC_SEAL_BATCH_MAX; i++) {
+		memset(receipts[i], 0x5a, SC_RECEIPT_LEN);
+		receipts[i][6] = (uint8_t)(i >> 8);
+		receipts[i][7] = (uint8_t)i;
+	}
+	for (size_t k = 0; k < 72; k++) {
+		size_t n = sizes[k];
+		uint8_t root[SC_HASH_LEN], want[SC_SEAL_STATEMENT_LEN], got[SC_SEAL_STATEMENT_LEN];
+		uint8_t enc[SC_SEAL_MAX];
+
+		for (size_t i = 0; i < n; i++)
+			assert_int_equal(sc_seal_leaf(receipts[i], SC_RECEIPT_LEN, nodes[i]), 0);
+		assert_int_equal(sc_seal_tree(nodes, n, SC_SEAL_NODES(n), root), 0);
+		assert_int_equal(sc_seal_statement(root, want), 0);
+		for (size_t i = 0; i < n; i += n > 70 ? 97 : 1) {
+			struct sc_seal s, d;
+			int len;
+
+			assert_int_equal(sc_seal_path((const uint8_t(*)[SC_HASH_LEN])nodes, n, i, &s),
+					 0);
+			assert_true(s.depth <= SC_SEAL_DEPTH_MAX);
+			s.sig = sig;
+			s.sig_len = sizeof(sig);
+			len = sc_seal_encode(enc, sizeof(enc), &s);
+			assert_true(len >= (int)SC_SEAL_MIN);
+			assert_int_equal(sc_seal_decode(&d, enc, (size_t)len), 0);
+			assert_int_equal(sc_seal_open(receipts[i], SC_RECEIPT_LEN, &d, got), 0);
+			assert_memory_equal(got, want, sizeof(want));
+			receipts[i][40] ^= 1;
+			assert_int_equal(sc_seal_open(receipts[i], SC_RECEIPT_LEN, &d, got), 0);
+			assert_memory_not_equal(got, want, sizeof(want));
+			receipts[i][40] ^= 1;
+			if (d.depth > 0) {
+				d.path[0].sibling_left ^= 1;
+				assert_int_equal(sc_seal_open(receipts[i], SC_RECEIPT_LEN, &d, got), 0);
+				assert_memory_not_equal(got, want, sizeof(want));
+			}
+		}
+	}
+	/* a tree never exceeds the batch the seal can carry */
+	assert_int_equal(sc_seal_tree(nodes, SC_SEAL_BATCH_MAX + 1,
+				      SC_SEAL_NODES(SC_SEAL_BATCH_MAX + 1), nodes[0]),
+			 SC_ERR_ARG);
+	assert_int_equal(sc_seal_tree(nodes, 0, 10, nodes[0]), SC_ERR_ARG);
+	assert_int_equal(sc_seal_tree(nodes, 5, SC_SEAL_NODES(5) - 1, nodes[0]), SC_ERR_ARG);
+}
+
+static void seal_bad_encodings(void **state)
+{
+	const struct vec *s0 = get("submit.seal.0");
+	uint8_t b[SC_SEAL_MAX + 1];
+	struct sc_seal d;
+
+	(void)state;
+	memcpy(b, s0->b, s0->len);
+	for (size_t n = 0; n < s0->len; n++)
+		assert_true(sc_seal_decode(&d, b, n) < 0);
+	b[s0->len] = 0;
+	assert_int_equal(sc_seal_decode(&d, b, s0->len + 1), SC_ERR_TRAILING);
+	b[1] = 0x02; /* a side that is neither left nor right */
+	assert_int_equal(sc_seal_decode(&d, b, s0->len), SC_ERR_BAD_VALUE);
+	memcpy(b, s0->b, s0->len);
+	b[0] = SC_SEAL_DEPTH_MAX + 1;
+	assert_int_equal(sc_seal_decode(&d, b, s0->len), SC_ERR_LENGTH);
+	memcpy(b, s0->b, s0->len);
+	b[1 + 2 * 33] = 7; /* a signature shorter than any DER one */
+	assert_int_equal(sc_seal_decode(&d, b, s0->len), SC_ERR_LENGTH);
 }
 
 static void result_names_and_messages(void **state)
@@ -274,6 +409,9 @@ int main(int argc, char **argv)
 		cmocka_unit_test(submit_message),
 		cmocka_unit_test(result_and_receipt),
 		cmocka_unit_test(receipt_key_messages),
+		cmocka_unit_test(seal_vectors),
+		cmocka_unit_test(seal_trees),
+		cmocka_unit_test(seal_bad_encodings),
 		cmocka_unit_test(bad_vectors_are_refused),
 		cmocka_unit_test(every_vector_is_used),
 		cmocka_unit_test(result_names_and_messages),

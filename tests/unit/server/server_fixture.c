@@ -207,16 +207,19 @@ int fx_send(int fd, const uint8_t *body, size_t len, struct fx_reply *r)
 
 int fx_receipt_ok(struct fx *f, const struct fx_reply *r, struct sc_receipt *out)
 {
-	uint8_t digest[32];
+	uint8_t digest[32], statement[SC_SEAL_STATEMENT_LEN];
+	struct sc_seal seal;
 	EVP_PKEY *k;
 	int ok;
 
 	if (r->code != SC_RES_OK || !r->m.receipt ||
-	    sc_receipt_decode(out, r->m.receipt, r->m.receipt_len) != 0)
+	    sc_receipt_decode(out, r->m.receipt, r->m.receipt_len) != 0 ||
+	    sc_seal_decode(&seal, r->m.seal, r->m.seal_len) != 0 ||
+	    sc_seal_open(r->m.receipt, r->m.receipt_len, &seal, statement) != 0)
 		return -1;
 	k = srv_pubkey_import(f->receipt_pub, 1);
-	srv_sha256(r->m.receipt, r->m.receipt_len, digest);
-	ok = k && srv_ecdsa_verify(k, digest, r->m.sig, r->m.sig_len);
+	srv_sha256(statement, sizeof(statement), digest);
+	ok = k && srv_ecdsa_verify(k, digest, seal.sig, seal.sig_len);
 	EVP_PKEY_free(k);
 	return ok ? 0 : -1;
 }

@@ -59,7 +59,10 @@ static void schema_migrates_step_by_step(void **state)
 					  "UPDATE transfers SET amount = 2"), SQLITE_OK);
 	srv_db_close(&d);
 	assert_int_equal(srv_db_open(&d, e->db, 0, SRV_SCHEMA_VERSION, err, sizeof(err)), 0);
-	assert_int_equal(srv_db_version(&d), 2);
+	assert_int_equal(srv_db_version(&d), SRV_SCHEMA_VERSION);
+	/* 3: the receipts' signature column holds seals now */
+	assert_int_equal(srv_db_exec(&d, "SELECT seal FROM receipts"), SQLITE_OK);
+	assert_int_not_equal(srv_db_exec(&d, "SELECT sig FROM receipts"), SQLITE_OK);
 	assert_int_not_equal(srv_db_exec(&d, "UPDATE transfers SET amount = 3"), SQLITE_OK);
 	assert_int_not_equal(srv_db_exec(&d, "DELETE FROM transfers"), SQLITE_OK);
 	assert_int_equal(srv_db_exec(&d, "INSERT INTO audit (at_ms, peer, raw, result, detail)"

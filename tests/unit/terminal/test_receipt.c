@@ -1,6 +1,6 @@
 /* The server's receipt key (PEM or hex point, P-256 only, never a private
- * key) and the receipt signature check, against keys and signatures made
- * here with OpenSSL. */
+ * key) and the receipt seal check, against keys and seals made here with
+ * OpenSSL and common/seal.h. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,24 +16,17 @@
 #include <openssl/pem.h>
 
 #include "terminal/terminal.h"
+#include "seal_maker.h"
 
 struct fixture {
 	char dir[64];
 	char pem[128];
 	EVP_PKEY *key;
-	uint8_t receipt[76];
-	uint8_t sig[80];
+	uint8_t batch[5][SC_RECEIPT_LEN]; /* sealed together; the fixture's is batch[3] */
+	uint8_t receipt[SC_RECEIPT_LEN];
+	uint8_t sig[SC_SEAL_MAX];         /* its seal */
 	size_t sig_len;
 };
-
-static void sign(EVP_PKEY *k, const uint8_t *msg, size_t len, uint8_t *sig, size_t *sig_len)
-{
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
-	*sig_len = 80;
-	assert_int_equal(EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, k), 1);
-	assert_int_equal(EVP_DigestSign(md, sig, sig_len, msg, len), 1);
-	EVP_MD_CTX_free(md);
-}
 
 static void write_file(const char *path, const char *text)
 {
@@ -55,9 +48,14 @@ static int setup(void **state)
 	if (fx->key == NULL || f == NULL || !PEM_write_PUBKEY(f, fx->key))
 		return -1;
 	fclose(f);
-	for (size_t i = 0; i < sizeof fx->receipt; i++)
-		fx->receipt[i] = (uint8_t)(i * 7u);
-	sign(fx->key, fx->receipt, sizeof fx->receipt, fx->sig, &fx->sig_len);
+	for (size_t k = 0; k < 5; k++)
+		for (size_t i = 0; i < SC_RECEIPT_LEN; i++)
+			fx->batch[k][i] = (uint8_t)(i * 7u + k);
+	memcpy(fx->receipt, fx->batch[3], sizeof fx->receipt);
+	int n = seal_make(fx->key, (const uint8_t(*)[SC_RECEIPT_LEN])fx->batch, 5, 3, fx->sig);
+	if (n < 0)
+		return -1;
+	fx->sig_len = (size_t)n;
 	*state = fx;
 	return 0;
 }
@@ -98,12 +96,24 @@ static void any_changed_byte_fails(void **state)
 		assert_int_equal(term_receipt_verify(k, r, sizeof r, fx->sig, fx->sig_len, err,
 						     sizeof err), -TERM_EXIT_BAD_RECEIPT);
 	}
-	uint8_t sig[80];
-	memcpy(sig, fx->sig, fx->sig_len);
-	sig[fx->sig_len - 1] ^= 0x80;
-	assert_int_equal(term_receipt_verify(k, fx->receipt, sizeof fx->receipt, sig, fx->sig_len,
+	/* every byte of the seal matters too: a path byte, a side, the signature */
+	for (size_t i = 0; i < fx->sig_len; i++) {
+		uint8_t seal[SC_SEAL_MAX];
+		memcpy(seal, fx->sig, fx->sig_len);
+		seal[i] ^= i == 0 ? 0x40 : 0x01;
+		assert_int_equal(term_receipt_verify(k, fx->receipt, sizeof fx->receipt, seal,
+						     fx->sig_len, err, sizeof err),
+				 -TERM_EXIT_BAD_RECEIPT);
+	}
+	uint8_t seal[SC_SEAL_MAX];
+	memcpy(seal, fx->sig, fx->sig_len);
+	seal[fx->sig_len - 1] ^= 0x80;
+	assert_int_equal(term_receipt_verify(k, fx->receipt, sizeof fx->receipt, seal, fx->sig_len,
 					     err, sizeof err), -TERM_EXIT_BAD_RECEIPT);
 	assert_non_null(strstr(err, "does not verify"));
+	/* another receipt of the same batch with this one's seal */
+	assert_int_equal(term_receipt_verify(k, fx->batch[2], SC_RECEIPT_LEN, fx->sig, fx->sig_len,
+					     err, sizeof err), -TERM_EXIT_BAD_RECEIPT);
 	EVP_PKEY_free(k);
 }
 

@@ -1,0 +1,150 @@
+/* The writer's transaction over one batch of jobs: apply each, seal the
+ * receipts of the transfers it executed with one signature (common/seal.h),
+ * store the receipt counter, COMMIT. The signature is per batch for the
+ * reason the COMMIT is: at load a batch holds many transfers, and an ECDSA
+ * signature per transfer would cost a third of a verify each. */
+#include <stdlib.h>
+#include <string.h>
+#include "common/seal.h"
+#include "server.h"
+
+int srv_batch_init(struct srv_batch *b, size_t cap)
+{
+	memset(b, 0, sizeof(*b));
+	if (cap < 1 || cap > SC_SEAL_BATCH_MAX)
+		return -1;
+	b->sealing = calloc(cap, sizeof(*b->sealing));
+	b->nodes = calloc(SC_SEAL_NODES(cap), sizeof(*b->nodes));
+	if (!b->sealing || !b->nodes) {
+		srv_batch_free(b);
+		return -1;
+	}
+	b->cap = cap;
+	return 0;
+}
+
+void srv_batch_free(struct srv_batch *b)
+{
+	free(b->sealing);
+	free(b->nodes);
+	memset(b, 0, sizeof(*b));
+}
+
+void srv_batch_add(struct srv_batch *b, struct srv_job *j)
+{
+	/* A batch never holds more jobs than cap (the writer pops at most
+	 * that many), so every executed one has its slot. */
+	if (b->n < b->cap)
+		b->sealing[b->n++] = j;
+}
+
+struct srv_job *srv_batch_find(const struct srv_batch *b, int64_t transfer_id)
+{
+	for (size_t i = 0; i < b->n; i++)
+		if (b->sealing[i]->transfer_id == transfer_id)
+			return b->sealing[i];
+	return NULL;
+}
+
+/* After a failed commit nothing of the batch happened: every reply becomes
+ * RETRY_LATER, which is true, and the terminal resubmits the same message. */
+void srv_batch_fail(struct srv_job *jobs)
+{
+	for (struct srv_job *j = jobs; j; j = j->next)
+		if (j->kind != JOB_REJECT)
+			srv_job_reply_error(j, SC_RES_RETRY_LATER, "the ledger could not commit");
+}
+
+/* One signature over the root of the batch's receipts; each receipt is
+ * stored with its seal and becomes its job's reply. 0 or -1. */
+static int seal(struct srv *s, struct srv_db *db, struct srv_batch *b)
+{
+	uint8_t root[SC_HASH_LEN], statement[SC_SEAL_STATEMENT_LEN], sig[SC_ECDSA_DER_MAX];
+	uint8_t enc[SC_SEAL_MAX];
+	struct sc_seal sl;
+	int siglen, n;
+
+	if (b->n == 0)
+		return 0;
+	for (size_t i = 0; i < b->n; i++)
+		if (sc_seal_leaf(b->sealing[i]->receipt, SC_RECEIPT_LEN, b->nodes[i]) != 0)
+			return -1;
+	if (sc_seal_tree(b->nodes, b->n, SC_SEAL_NODES(b->cap), root) != 0 ||
+	    sc_seal_statement(root, statement) != 0 ||
+	    (siglen = srv_ecdsa_sign_ctx(s->receipt_ctx, statement, sizeof(statement), sig)) < 0)
+		return -1;
+	sl.sig = sig;
+	sl.sig_len = (size_t)siglen;
+	for (size_t i = 0; i < b->n; i++) {
+		struct srv_job *j = b->sealing[i];
+		sqlite3_stmt *st;
+		int rc;
+
+		if (sc_seal_path((const uint8_t(*)[SC_HASH_LEN])b->nodes, b->n, i, &sl) != 0 ||
+		    (n = sc_seal_encode(enc, sizeof(enc), &sl)) < 0 ||
+		    !(st = srv_stmt(db, ST_RECEIPT_INSERT)))
+			return -1;
+		sqlite3_bind_int64(st, 1, j->transfer_id);
+		sqlite3_bind_int64(st, 2, j->counter);
+		sqlite3_bind_blob(st, 3, j->receipt, SC_RECEIPT_LEN, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 4, enc, n, SQLITE_STATIC);
+		rc = sqlite3_step(st);
+		sqlite3_reset(st);
+		if (rc != SQLITE_DONE ||
+		    srv_job_reply_receipt(j, j->receipt, SC_RECEIPT_LEN, enc, (size_t)n) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+void srv_batch_commit(struct srv *s, struct srv_db *db, struct srv_batch *b,
+		      struct srv_job *jobs)
+{
+	sqlite3_stmt *st;
+	unsigned n = 0;
+
+	b->n = 0;
+	if (srv_db_run(db, ST_BEGIN) != SQLITE_OK) {
+		srv_batch_fail(jobs);
+		return;
+	}
+	for (struct srv_job *j = jobs; j; j = j->next) {
+		size_t mark = b->n;
+
+		n++;
+		j->twin = NULL;
+		srv_db_run(db, ST_SAVEPOINT);
+		if (srv_job_apply(s, db, b, j) != 0) {
+			srv_db_run(db, ST_ROLLBACK_TO);
+			b->n = mark; /* what it executed is undone */
+			j->twin = NULL;
+			srv_job_reply_error(j, SC_RES_RETRY_LATER, "the ledger could not record this");
+		}
+		srv_db_run(db, ST_RELEASE);
+	}
+	st = seal(s, db, b) == 0 ? srv_stmt(db, ST_COUNTER_SET) : NULL;
+	if (st) {
+		sqlite3_bind_int64(st, 1, s->receipt_counter);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			st = NULL;
+		else
+			sqlite3_reset(st);
+	}
+	if (!st || srv_db_run(db, ST_COMMIT) != SQLITE_OK) {
+		log_warnx("commit of %u submissions failed: %s", n, sqlite3_errmsg(db->db));
+		srv_db_run(db, ST_ROLLBACK);
+		srv_batch_fail(jobs);
+		b->n = 0;
+		return;
+	}
+	/* An identical SUBMIT later in the batch answers with its original's
+	 * bytes, as it would after the COMMIT. */
+	for (struct srv_job *j = jobs; j; j = j->next)
+		if (j->twin) {
+			memcpy(j->reply, j->twin->reply, j->twin->reply_len);
+			j->reply_len = j->twin->reply_len;
+			j->code = j->twin->code;
+		}
+	b->n = 0;
+	srv_metrics_batch(n);
+}

@@ -1,0 +1,254 @@
+/* The writer's batch (server/batch.c) driven directly, with jobs checked by
+ * the verify stage: the receipts of one batch share one signature, each
+ * seal opens to it, and an identical SUBMIT later in the same batch as its
+ * original gets the original's bytes (its receipt is not stored yet when
+ * it is looked up). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include "common/seal.h"
+#include "server_fixture.h"
+
+struct world {
+	struct fx f;
+	struct srv s;
+	struct srv_db wdb, rdb;
+	struct srv_keycache *kc;
+	struct srv_batch b;
+};
+
+/* Bodies are built while the fixture's server runs (it hands out the
+ * challenges); then it stops, and this test is the only writer. */
+static void writer_world(struct world *w)
+{
+	char err[256];
+	sqlite3_stmt *st;
+
+	fx_stop(&w->f);
+	memset(&w->s, 0, sizeof(w->s));
+	w->s.cfg = w->f.cfg;
+	assert_int_equal(srv_master_key_load(w->s.cfg.master_key_path, w->s.master_key, err,
+					     sizeof(err)), 0);
+	assert_non_null(w->s.receipt_key = srv_receipt_key_load(w->s.cfg.receipt_key_path, err,
+								   sizeof(err)));
+	assert_non_null(w->s.receipt_ctx = EVP_PKEY_CTX_new(w->s.receipt_key, NULL));
+	assert_int_equal(EVP_PKEY_sign_init(w->s.receipt_ctx), 1);
+	assert_int_equal(srv_db_open(&w->wdb, w->s.cfg.db_path, 0, SRV_SCHEMA_VERSION, err,
+				     sizeof(err)), 0);
+	assert_int_equal(srv_db_open(&w->rdb, w->s.cfg.db_path, 1, SRV_SCHEMA_VERSION, err,
+				     sizeof(err)), 0);
+	st = srv_stmt(&w->wdb, ST_COUNTER_GET);
+	assert_non_null(st);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	w->s.receipt_counter = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	assert_non_null(w->kc = malloc(sizeof(*w->kc)));
+	srv_keycache_init(w->kc);
+	assert_int_equal(srv_batch_init(&w->b, 16), 0);
+}
+
+static void world_free(struct world *w)
+{
+	srv_batch_free(&w->b);
+	srv_keycache_free(w->kc);
+	free(w->kc);
+	srv_db_close(&w->rdb);
+	srv_db_close(&w->wdb);
+	EVP_PKEY_CTX_free(w->s.receipt_ctx);
+	EVP_PKEY_free(w->s.receipt_key);
+	fx_teardown(&w->f);
+}
+
+/* Jobs for the bodies, checked by the verify stage, linked in order. */
+static struct srv_job *jobs_for(struct world *w, uint8_t (*bodies)[SC_SUBMIT_MSG_MAX],
+				const size_t *lens, const int *which, int n)
+{
+	struct srv_job *first = NULL, **link = &first;
+
+	for (int i = 0; i < n; i++) {
+		struct srv_job *j = calloc(1, sizeof(*j));
+
+		assert_non_null(j);
+		j->kind = JOB_SUBMIT;
+		snprintf(j->peer, sizeof(j->peer), "test");
+		memcpy(j->body, bodies[which[i]], lens[which[i]]);
+		j->body_len = lens[which[i]];
+		srv_job_check(&w->s, &w->rdb, w->kc, j);
+		*link = j;
+		link = &j->next;
+	}
+	return first;
+}
+
+static void jobs_free(struct srv_job *j)
+{
+	while (j) {
+		struct srv_job *next = j->next;
+
+		free(j);
+		j = next;
+	}
+}
+
+static void reply_of(const struct srv_job *j, struct fx_reply *r)
+{
+	memset(r, 0, sizeof(*r));
+	memcpy(r->buf, j->reply, j->reply_len);
+	r->len = j->reply_len;
+	assert_int_equal(sc_result_decode(&r->m, r->buf, r->len), 0);
+	r->code = r->m.code;
+}
+
+static void one_signature_seals_the_batch_and_twins_get_the_original(void **state)
+{
+	static struct world w;
+	static uint8_t bodies[3][SC_SUBMIT_MSG_MAX];
+	size_t lens[3];
+	/* A, A again, B, C, A a third time */
+	const int order[] = {0, 0, 1, 2, 0};
+	struct srv_job *jobs, *j[5];
+	struct fx_reply r[5];
+	struct sc_receipt rc[5];
+	struct sc_seal seal[5];
+	int fd, k = 0;
+
+	(void)state;
+	assert_int_equal(fx_setup(&w.f, NULL), 0);
+	fd = fx_connect(&w.f);
+	assert_true(fd >= 0);
+	assert_int_equal(fx_build(&w.f, fd, &w.f.a1, 1, "BOB", 100, SC_SCHEME_ENC, NULL,
+				  bodies[0], &lens[0]), 0);
+	assert_int_equal(fx_build(&w.f, fd, &w.f.a2, 1, "DAVE", 250, SC_SCHEME_ENC_RAND, NULL,
+				  bodies[1], &lens[1]), 0);
+	assert_int_equal(fx_build(&w.f, fd, &w.f.a1, 2, "DAVE", 7, SC_SCHEME_ENC_DIGEST, NULL,
+				  bodies[2], &lens[2]), 0);
+	close(fd);
+	writer_world(&w);
+
+	jobs = jobs_for(&w, bodies, lens, order, 5);
+	for (struct srv_job *p = jobs; p; p = p->next)
+		j[k++] = p;
+	for (k = 0; k < 5; k++)
+		assert_int_equal(j[k]->code, -1); /* all verified, none decided */
+	srv_batch_commit(&w.s, &w.wdb, &w.b, jobs);
+
+	for (k = 0; k < 5; k++) {
+		reply_of(j[k], &r[k]);
+		assert_int_equal(r[k].code, SC_RES_OK);
+		assert_int_equal(fx_receipt_ok(&w.f, &r[k], &rc[k]), 0);
+		assert_int_equal(sc_seal_decode(&seal[k], r[k].m.seal, r[k].m.seal_len), 0);
+	}
+	/* the twins answer with their original's bytes */
+	assert_int_equal(r[1].len, r[0].len);
+	assert_memory_equal(r[1].buf, r[0].buf, r[0].len);
+	assert_int_equal(r[4].len, r[0].len);
+	assert_memory_equal(r[4].buf, r[0].buf, r[0].len);
+	/* three transfers, three receipts under one root: one signature, real paths */
+	assert_true(rc[0].transfer_id != rc[2].transfer_id);
+	assert_true(rc[2].transfer_id != rc[3].transfer_id);
+	assert_true(rc[0].counter < rc[2].counter && rc[2].counter < rc[3].counter);
+	for (k = 2; k <= 3; k++) {
+		assert_int_equal(seal[k].sig_len, seal[0].sig_len);
+		assert_memory_equal(seal[k].sig, seal[0].sig, seal[0].sig_len);
+	}
+	assert_int_equal(seal[0].depth, 2);
+	assert_int_equal(seal[3].depth, 1); /* the third of three is lifted once */
+	assert_int_equal(fx_count(&w.f, "SELECT count(*) FROM receipts"), 3);
+	assert_int_equal(fx_count(&w.f, "SELECT count(*) FROM transfers WHERE card_id IS NOT NULL"),
+			 3);
+	assert_int_equal(fx_count(&w.f, "SELECT count(*) FROM audit"), 5);
+	assert_int_equal(fx_balance(&w.f, "ALICE"), 100000 - 100 - 250 - 7);
+	assert_true(fx_ledger_ok(&w.f));
+
+	/* in a later batch the replay reads the stored receipt: the same bytes */
+	{
+		const int again[] = {0};
+		struct srv_job *next = jobs_for(&w, bodies, lens, again, 1);
+		struct fx_reply rr;
+
+		srv_batch_commit(&w.s, &w.wdb, &w.b, next);
+		reply_of(next, &rr);
+		assert_int_equal(rr.len, r[0].len);
+		assert_memory_equal(rr.buf, r[0].buf, r[0].len);
+		jobs_free(next);
+	}
+	assert_int_equal(fx_count(&w.f, "SELECT count(*) FROM receipts"), 3);
+	jobs_free(jobs);
+	world_free(&w);
+}
+
+/* A batch whose COMMIT cannot happen promises nothing: every job RETRY_LATER,
+ * no receipt, no transfer, and the same bodies execute in the next batch. */
+static void a_failed_commit_answers_retry_later(void **state)
+{
+	static struct world w;
+	static uint8_t bodies[2][SC_SUBMIT_MSG_MAX];
+	size_t lens[2];
+	const int order[] = {0, 1, 0};
+	struct srv_job *jobs;
+	struct srv_db lock;
+	char err[256];
+	int fd;
+
+	(void)state;
+	assert_int_equal(fx_setup(&w.f, NULL), 0);
+	fd = fx_connect(&w.f);
+	assert_true(fd >= 0);
+	assert_int_equal(fx_build(&w.f, fd, &w.f.a1, 1, "BOB", 100, SC_SCHEME_ENC, NULL,
+				  bodies[0], &lens[0]), 0);
+	assert_int_equal(fx_build(&w.f, fd, &w.f.a2, 1, "DAVE", 250, SC_SCHEME_ENC, NULL,
+				  bodies[1], &lens[1]), 0);
+	close(fd);
+	writer_world(&w);
+
+	/* another writer holds the lock past the busy timeout */
+	assert_int_equal(srv_db_open(&lock, w.s.cfg.db_path, 0, SRV_SCHEMA_VERSION, err,
+				     sizeof(err)), 0);
+	assert_int_equal(srv_db_exec(&lock, "BEGIN IMMEDIATE"), SQLITE_OK);
+	sqlite3_busy_timeout(w.wdb.db, 50);
+	jobs = jobs_for(&w, bodies, lens, order, 3);
+	srv_batch_commit(&w.s, &w.wdb, &w.b, jobs);
+	for (struct srv_job *p = jobs; p; p = p->next) {
+		struct fx_reply r;
+
+		reply_of(p, &r);
+		assert_int_equal(r.code, SC_RES_RETRY_LATER);
+	}
+	jobs_free(jobs);
+	assert_int_equal(srv_db_exec(&lock, "ROLLBACK"), SQLITE_OK);
+	srv_db_close(&lock);
+	assert_int_equal(fx_count(&w.f, "SELECT count(*) FROM receipts"), 0);
+
+	jobs = jobs_for(&w, bodies, lens, order, 3);
+	srv_batch_commit(&w.s, &w.wdb, &w.b, jobs);
+	for (struct srv_job *p = jobs; p; p = p->next) {
+		struct fx_reply r;
+		struct sc_receipt rc;
+
+		reply_of(p, &r);
+		assert_int_equal(r.code, SC_RES_OK);
+		assert_int_equal(fx_receipt_ok(&w.f, &r, &rc), 0);
+	}
+	jobs_free(jobs);
+	assert_int_equal(fx_count(&w.f, "SELECT count(*) FROM receipts"), 2);
+	assert_true(fx_ledger_ok(&w.f));
+	world_free(&w);
+}
+
+int main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(one_signature_seals_the_batch_and_twins_get_the_original),
+		cmocka_unit_test(a_failed_commit_answers_retry_later),
+	};
+
+	if (argc > 1)
+		cmocka_set_test_filter(argv[1]);
+	return cmocka_run_group_tests_name("server commit batch", tests, NULL, NULL);
+}
