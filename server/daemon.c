@@ -93,7 +93,7 @@ static void *verify_main(void *arg)
 	if (!ok)
 		log_warnx("verify thread: %s", kc ? err : "out of memory");
 	if (kc)
-		srv_keycache_init(kc);
+		srv_keycache_init(kc, &s->key_generation);
 	while ((j = srv_queue_pop(&s->verify_q, 1)) != NULL) {
 		atomic_fetch_sub(&srv_metrics.verify_queue, 1);
 		if (ok)

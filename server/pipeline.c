@@ -1,8 +1,9 @@
-/* One submission from bytes to reply: parse -> cheap checks -> exactly-once
- * lookup -> challenge -> card -> signature -> joint password (on a verify
- * thread, reading only), then counter -> execute -> signed receipt (on the
- * writer thread, inside its transaction). Unauthenticated input reaches the
- * database only as an audit row. */
+/* One submission from bytes to reply. On a verify thread: parse, hashes,
+ * the card's key (cached), signature, joint password, deciding nothing but
+ * MALFORMED. On the writer thread, inside its transaction: exactly-once
+ * lookup -> challenge -> card -> signature verdict -> password verdict ->
+ * counter -> execute, the receipt sealed with its batch. Unauthenticated
+ * input reaches the database only as an audit row. */
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -191,17 +192,22 @@ static uint64_t elapsed_ns(const struct timespec *t0)
 	return (uint64_t)((t1.tv_sec - t0->tv_sec) * 1000000000L + (t1.tv_nsec - t0->tv_nsec));
 }
 
+/* The verify stage reads no ledger state but the card's key (cached per
+ * thread) and decides nothing but MALFORMED: it leaves its findings in
+ * key_known, sig_ok and jp_ok, and the writer decides in the issue's order
+ * (challenge, card, signature, password, counter) under the write lock. */
 void srv_job_check(struct srv *s, struct srv_db *db, struct srv_keycache *kc,
 		   struct srv_job *j)
 {
 	uint8_t signed_data[SC_SIGNED_DATA_MAX];
 	uint8_t kcard[SC_KCARD_LEN];
-	struct srv_card card;
 	struct timespec t0;
-	EVP_PKEY_CTX *vctx;
+	EVP_PKEY_CTX *vctx = NULL;
 	int n, rc, xl;
 
 	j->code = -1;
+	j->key_known = 0;
+	j->sig_ok = 0;
 	j->jp_ok = 0;
 	if ((rc = sc_submit_decode(&j->sub, j->body, j->body_len)) != 0) {
 		decide(j, SC_RES_MALFORMED, "SUBMIT: %s", sc_strerror(rc));
@@ -227,46 +233,25 @@ void srv_job_check(struct srv *s, struct srv_db *db, struct srv_keycache *kc,
 		decide(j, SC_RES_RETRY_LATER, "hashing failed");
 		return;
 	}
-	rc = precheck(db, NULL, j, &card);
-	if (rc == DB_FAILED) {
+	rc = srv_keycache_get(kc, db, j->sub.card_id, j->key, &vctx);
+	if (rc < 0) {
 		decide(j, SC_RES_RETRY_LATER, "the ledger could not be read");
 		return;
 	}
-	if (rc != GO_ON)
-		return;
-
+	if (rc == 0)
+		return; /* no enrolled key: the writer says which error comes first */
+	j->key_known = 1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	vctx = srv_keycache_get(kc, card.id, card.pubkey);
-	rc = vctx && srv_ecdsa_verify_ctx(vctx, j->signed_hash, j->sub.sig, j->sub.sig_len);
-	if (!rc) {
-		srv_metrics_verify(elapsed_ns(&t0));
-		decide(j, SC_RES_AUTH_FAILED, "the signature does not verify for this card");
-		return;
+	j->sig_ok = srv_ecdsa_verify_ctx(vctx, j->signed_hash, j->sub.sig, j->sub.sig_len);
+	/* The password is checked only behind an authentic signature. */
+	if (j->sig_ok) {
+		if (sc_kcard_derive(s->master_key, j->sub.card_id, kcard) != 0) {
+			decide(j, SC_RES_RETRY_LATER, "key derivation failed");
+			return;
+		}
+		j->jp_ok = sc_jp_check(j->tx.scheme, kcard, j->sub.jp, j->sub.x, j->sub.x_len) == 0;
+		sc_wipe(kcard, sizeof(kcard));
 	}
-	if (j->used_by >= 0) {
-		/* Authentic but never executable: no password check, so no
-		 * failure counter moves for it. */
-		srv_metrics_verify(elapsed_ns(&t0));
-		conflict(j);
-		return;
-	}
-	n = message_failures(db, j);
-	if (n == DB_FAILED) {
-		decide(j, SC_RES_RETRY_LATER, "the ledger could not be read");
-		return;
-	}
-	if (n >= SRV_MESSAGE_JP_LIMIT) {
-		srv_metrics_verify(elapsed_ns(&t0));
-		decide(j, SC_RES_AUTH_FAILED, "this signed message is void after %d wrong passwords",
-		       SRV_MESSAGE_JP_LIMIT);
-		return;
-	}
-	if (sc_kcard_derive(s->master_key, j->sub.card_id, kcard) != 0) {
-		decide(j, SC_RES_RETRY_LATER, "key derivation failed");
-		return;
-	}
-	j->jp_ok = sc_jp_check(j->tx.scheme, kcard, j->sub.jp, j->sub.x, j->sub.x_len) == 0;
-	sc_wipe(kcard, sizeof(kcard));
 	srv_metrics_verify(elapsed_ns(&t0));
 }
 
@@ -413,8 +398,16 @@ static int settle(struct srv *s, struct srv_db *db, struct srv_batch *b, struct 
 
 	if ((rc = precheck(db, b, j, &card)) != GO_ON)
 		return rc;
-	/* The verify thread checked the signature (else the code would be
-	 * decided); the original may have committed since. */
+	/* The verify stage checked with the key it had; a card enrolled or
+	 * re-keyed since is checked again, by the resubmission. */
+	if (!j->key_known || memcmp(j->key, card.pubkey, SC_PUBKEY_LEN) != 0) {
+		atomic_fetch_add(&s->key_generation, 1);
+		return decide(j, SC_RES_RETRY_LATER,
+			      "the card's key changed while this was checked; resubmit");
+	}
+	if (!j->sig_ok)
+		return decide(j, SC_RES_AUTH_FAILED, "the signature does not verify for this card");
+	/* Authentic, for a (card, ATC) that executed another submission. */
 	if (j->used_by >= 0)
 		return conflict(j);
 	if ((failures = message_failures(db, j)) == DB_FAILED)

@@ -180,12 +180,18 @@ struct srv_keycache_entry {
 };
 struct srv_keycache {
 	struct srv_keycache_entry e[SRV_KEYCACHE_SLOTS];
+	const atomic_ulong *generation;  /* moved by the writer when a key changed */
+	unsigned long seen;              /* the generation the entries belong to */
 };
-void srv_keycache_init(struct srv_keycache *kc);
+/* generation may be NULL (never flushed). */
+void srv_keycache_init(struct srv_keycache *kc, const atomic_ulong *generation);
 void srv_keycache_free(struct srv_keycache *kc);
-/* A verify context for the card's enrolled key, or NULL if it does not parse. */
-EVP_PKEY_CTX *srv_keycache_get(struct srv_keycache *kc, const uint8_t id[SC_CARD_ID_LEN],
-			       const uint8_t pub[SC_PUBKEY_LEN]);
+/* The verify context for card id's enrolled key: cached, or read from the
+ * ledger on a miss; *pub receives the key. 1 found, 0 no enrolled key (or
+ * one that does not parse), -1 the ledger could not be read. */
+int srv_keycache_get(struct srv_keycache *kc, struct srv_db *db,
+		     const uint8_t id[SC_CARD_ID_LEN], uint8_t pub[SC_PUBKEY_LEN],
+		     EVP_PKEY_CTX **ctx);
 /* DER signature of SHA-256(msg) into sig (SC_ECDSA_DER_MAX bytes); length or -1. */
 int srv_ecdsa_sign(EVP_PKEY *key, const uint8_t *msg, size_t len, uint8_t *sig);
 /* The same with a context already set up by EVP_PKEY_sign_init. */
@@ -229,6 +235,9 @@ struct srv_job {
 	uint8_t tx_hash[SC_HASH_LEN];
 	uint8_t signed_hash[SC_HASH_LEN]; /* SHA-256 of the signed data */
 	uint8_t sub_hash[SC_HASH_LEN];    /* SHA-256 of the whole SUBMIT body */
+	uint8_t key[SC_PUBKEY_LEN];       /* the card key the signature was checked with */
+	int key_known;                    /* the verify stage found an enrolled key */
+	int sig_ok;                       /* the signature verifies with key */
 	int jp_ok;                        /* signature verified and password right */
 	int64_t used_by;                  /* transfer already holding this (card, ATC), or -1 */
 	int code;                         /* decided result, or -1 while undecided */
@@ -310,6 +319,7 @@ struct srv {
 	struct srv_http *http;
 	atomic_int stopping;
 	atomic_int checkpoint_stop;
+	atomic_ulong key_generation;      /* verify threads drop cached keys when it moves */
 };
 
 int srv_queue_init(struct srv_queue *q);

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include "common/hex.h"
 #include "common/seal.h"
 #include "server_fixture.h"
 
@@ -49,7 +50,7 @@ static void writer_world(struct world *w)
 	w->s.receipt_counter = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
 	assert_non_null(w->kc = malloc(sizeof(*w->kc)));
-	srv_keycache_init(w->kc);
+	srv_keycache_init(w->kc, &w->s.key_generation);
 	assert_int_equal(srv_batch_init(&w->b, 16), 0);
 }
 
@@ -241,11 +242,74 @@ static void a_failed_commit_answers_retry_later(void **state)
 	world_free(&w);
 }
 
+static int commit_one(struct world *w, uint8_t (*bodies)[SC_SUBMIT_MSG_MAX], const size_t *lens)
+{
+	const int order[] = {0};
+	struct srv_job *j = jobs_for(w, bodies, lens, order, 1);
+	struct fx_reply r;
+
+	srv_batch_commit(&w->s, &w->wdb, &w->b, j);
+	reply_of(j, &r);
+	jobs_free(j);
+	return r.code;
+}
+
+/* A card re-keyed between the verify stage and the writer: the verdict of
+ * the old key is not used (RETRY_LATER), every verify thread's cache is
+ * emptied, and the resubmission is judged with the key enrolled now. */
+static void a_key_changed_in_flight_is_checked_again(void **state)
+{
+	static struct world w;
+	static uint8_t bodies[1][SC_SUBMIT_MSG_MAX];
+	const int order[] = {0};
+	size_t lens[1];
+	struct srv_job *j;
+	struct fx_reply r;
+	unsigned long gen;
+	char sql[300], hex[2 * SC_PUBKEY_LEN + 1], id[2 * SC_CARD_ID_LEN + 1];
+	int fd;
+
+	(void)state;
+	assert_int_equal(fx_setup(&w.f, NULL), 0);
+	fd = fx_connect(&w.f);
+	assert_true(fd >= 0);
+	assert_int_equal(fx_build(&w.f, fd, &w.f.a1, 1, "BOB", 100, SC_SCHEME_ENC, NULL,
+				  bodies[0], &lens[0]), 0);
+	close(fd);
+	writer_world(&w);
+
+	j = jobs_for(&w, bodies, lens, order, 1); /* checked with a1's key */
+	assert_true(j->key_known && j->sig_ok && j->jp_ok);
+	sc_hex_encode(hex, w.f.a2.pubkey, SC_PUBKEY_LEN);
+	sc_hex_encode(id, w.f.a1.id, SC_CARD_ID_LEN);
+	snprintf(sql, sizeof(sql), "UPDATE cards SET pubkey = x'%s' WHERE card_id = x'%s'", hex,
+		 id);
+	assert_int_equal(srv_db_exec(&w.wdb, sql), SQLITE_OK);
+	gen = atomic_load(&w.s.key_generation);
+	srv_batch_commit(&w.s, &w.wdb, &w.b, j);
+	reply_of(j, &r);
+	jobs_free(j);
+	assert_int_equal(r.code, SC_RES_RETRY_LATER);
+	assert_true(atomic_load(&w.s.key_generation) != gen);
+	/* resubmitted: checked with the key enrolled now, which did not sign it */
+	assert_int_equal(commit_one(&w, bodies, lens), SC_RES_AUTH_FAILED);
+	sc_hex_encode(hex, w.f.a1.pubkey, SC_PUBKEY_LEN);
+	snprintf(sql, sizeof(sql), "UPDATE cards SET pubkey = x'%s' WHERE card_id = x'%s'", hex,
+		 id);
+	assert_int_equal(srv_db_exec(&w.wdb, sql), SQLITE_OK);
+	assert_int_equal(commit_one(&w, bodies, lens), SC_RES_RETRY_LATER);
+	assert_int_equal(commit_one(&w, bodies, lens), SC_RES_OK);
+	assert_int_equal(fx_count(&w.f, "SELECT count(*) FROM receipts"), 1);
+	assert_true(fx_ledger_ok(&w.f));
+	world_free(&w);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(one_signature_seals_the_batch_and_twins_get_the_original),
 		cmocka_unit_test(a_failed_commit_answers_retry_later),
+		cmocka_unit_test(a_key_changed_in_flight_is_checked_again),
 	};
 
 	if (argc > 1)
