@@ -97,45 +97,70 @@ static int seal(struct srv *s, struct srv_db *db, struct srv_batch *b)
 	return 0;
 }
 
+/* One attempt at the batch: every job not yet failed applied, the receipts
+ * sealed, the counter stored, COMMIT. No savepoint per job (each costs
+ * statement-journal copies): a job whose writing fails undoes the attempt,
+ * is named in *culprit, and the caller tries again without it. 0, or -1
+ * with everything rolled back (*culprit NULL if no job is to blame). */
+static int attempt(struct srv *s, struct srv_db *db, struct srv_batch *b, struct srv_job *jobs,
+		   struct srv_job **culprit)
+{
+	int64_t counter = s->receipt_counter;
+	sqlite3_stmt *st;
+
+	*culprit = NULL;
+	b->n = 0;
+	if (srv_db_run(db, ST_BEGIN) != SQLITE_OK)
+		return -1;
+	for (struct srv_job *j = jobs; j; j = j->next) {
+		if (j->failed)
+			continue;
+		j->code = j->checked_code; /* what the verify stage left */
+		j->twin = NULL;
+		if (srv_job_apply(s, db, b, j) != 0) {
+			*culprit = j;
+			goto undo;
+		}
+	}
+	if (seal(s, db, b) != 0 || !(st = srv_stmt(db, ST_COUNTER_SET)))
+		goto undo;
+	sqlite3_bind_int64(st, 1, s->receipt_counter);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		sqlite3_reset(st);
+		goto undo;
+	}
+	sqlite3_reset(st);
+	if (srv_db_run(db, ST_COMMIT) != SQLITE_OK)
+		goto undo;
+	return 0;
+undo:
+	log_warnx("a commit failed: %s", sqlite3_errmsg(db->db));
+	srv_db_run(db, ST_ROLLBACK);
+	s->receipt_counter = counter;
+	b->n = 0;
+	return -1;
+}
+
 void srv_batch_commit(struct srv *s, struct srv_db *db, struct srv_batch *b,
 		      struct srv_job *jobs)
 {
-	sqlite3_stmt *st;
+	struct srv_job *culprit;
 	unsigned n = 0;
 
-	b->n = 0;
-	if (srv_db_run(db, ST_BEGIN) != SQLITE_OK) {
-		srv_batch_fail(jobs);
-		return;
-	}
 	for (struct srv_job *j = jobs; j; j = j->next) {
-		size_t mark = b->n;
-
+		j->checked_code = j->code;
+		j->failed = 0;
 		n++;
-		j->twin = NULL;
-		srv_db_run(db, ST_SAVEPOINT);
-		if (srv_job_apply(s, db, b, j) != 0) {
-			srv_db_run(db, ST_ROLLBACK_TO);
-			b->n = mark; /* what it executed is undone */
-			j->twin = NULL;
-			srv_job_reply_error(j, SC_RES_RETRY_LATER, "the ledger could not record this");
+	}
+	while (attempt(s, db, b, jobs, &culprit) != 0) {
+		if (!culprit) {
+			/* BEGIN, the seal or COMMIT: nothing of the batch happened. */
+			srv_batch_fail(jobs);
+			return;
 		}
-		srv_db_run(db, ST_RELEASE);
-	}
-	st = seal(s, db, b) == 0 ? srv_stmt(db, ST_COUNTER_SET) : NULL;
-	if (st) {
-		sqlite3_bind_int64(st, 1, s->receipt_counter);
-		if (sqlite3_step(st) != SQLITE_DONE)
-			st = NULL;
-		else
-			sqlite3_reset(st);
-	}
-	if (!st || srv_db_run(db, ST_COMMIT) != SQLITE_OK) {
-		log_warnx("commit of %u submissions failed: %s", n, sqlite3_errmsg(db->db));
-		srv_db_run(db, ST_ROLLBACK);
-		srv_batch_fail(jobs);
-		b->n = 0;
-		return;
+		culprit->failed = 1;
+		culprit->twin = NULL;
+		srv_job_reply_error(culprit, SC_RES_RETRY_LATER, "the ledger could not record this");
 	}
 	/* An identical SUBMIT later in the batch answers with its original's
 	 * bytes, as it would after the COMMIT. */

@@ -100,7 +100,11 @@ static struct srv_job *job_new(struct srv_conn *c, enum srv_job_kind kind)
 	return j;
 }
 
-/* Hands j to its first stage; the peer reads nothing more until the reply. */
+/* Hands j to its first stage. The peer's next frames wait in its input
+ * buffer until the reply (conn_read parses nothing while busy); reading
+ * stays enabled, since switching it off and on costs two epoll_ctl calls
+ * per request, and the buffer's high watermark bounds what a peer can
+ * send ahead. */
 static void dispatch(struct srv_conn *c, struct srv_job *j)
 {
 	struct srv *s = c->net->s;
@@ -108,7 +112,6 @@ static void dispatch(struct srv_conn *c, struct srv_job *j)
 	c->busy = 1;
 	c->net->in_flight++;
 	atomic_fetch_add(&srv_metrics.in_flight, 1);
-	bufferevent_disable(c->bev, EV_READ);
 	if (j->kind == JOB_SUBMIT) {
 		atomic_fetch_add(&srv_metrics.verify_queue, 1);
 		srv_queue_push(&s->verify_q, j);
@@ -260,6 +263,23 @@ static void on_accept_error(struct evconnlistener *l, void *arg)
 	log_warn("accept");
 }
 
+/* A reply almost always fits the socket's buffer: written at once, it
+ * needs no write event (two epoll_ctl calls); what does not fit, or
+ * anything behind earlier output, goes through the bufferevent. */
+static void reply_write(struct srv_conn *c, const uint8_t *frame, size_t len)
+{
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+	ssize_t w = 0;
+
+	if (evbuffer_get_length(out) == 0) {
+		w = send(bufferevent_getfd(c->bev), frame, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (w < 0)
+			w = 0; /* EAGAIN, or an error the bufferevent reports */
+	}
+	if ((size_t)w < len)
+		bufferevent_write(c->bev, frame + w, len - (size_t)w);
+}
+
 /* Writes the finished jobs' replies; runs on the loop. */
 static void on_done(evutil_socket_t fd, short what, void *arg)
 {
@@ -288,14 +308,13 @@ static void on_done(evutil_socket_t fd, short what, void *arg)
 		}
 		len = sc_frame_encode(frame, sizeof(frame), j->reply, j->reply_len);
 		if (len > 0)
-			bufferevent_write(c->bev, frame, (size_t)len);
+			reply_write(c, frame, (size_t)len);
 		if (len <= 0 || j->close_after || n->draining) {
 			c->closing = 1;
 			bufferevent_disable(c->bev, EV_READ);
 			if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
 				conn_free(c);
 		} else {
-			bufferevent_enable(c->bev, EV_READ);
 			conn_read(c->bev, c); /* frames that arrived meanwhile */
 		}
 		free(j);

@@ -76,9 +76,6 @@ enum srv_stmt {
 	ST_BEGIN,
 	ST_COMMIT,
 	ST_ROLLBACK,
-	ST_SAVEPOINT,
-	ST_RELEASE,
-	ST_ROLLBACK_TO,
 	ST_COUNTER_GET,
 	ST_COUNTER_SET,
 	ST_COUNT
@@ -98,7 +95,7 @@ void srv_db_close(struct srv_db *d);
 sqlite3_stmt *srv_stmt(struct srv_db *d, enum srv_stmt id); /* reset, bindings cleared */
 int srv_db_exec(struct srv_db *d, const char *sql);         /* SQLITE_OK or the error */
 /* Runs a prepared statement without parameters to its end: SQLITE_OK or
- * the error. For the writer's BEGIN/COMMIT/SAVEPOINT, parsed once. */
+ * the error. For the writer's BEGIN/COMMIT/ROLLBACK, parsed once. */
 int srv_db_run(struct srv_db *d, enum srv_stmt id);
 int srv_db_version(struct srv_db *d);                       /* schema version, -1 on error */
 
@@ -245,6 +242,8 @@ struct srv_job {
 	uint8_t receipt[SC_RECEIPT_LEN];
 	int64_t transfer_id, counter;
 	struct srv_job *twin;             /* an identical SUBMIT executed earlier in the batch */
+	int checked_code;                 /* code as the verify stage left it */
+	int failed;                       /* its writing failed: left out of the batch */
 	char detail[128];                 /* for the person reading the result */
 	/* the reply, built by whoever decides */
 	uint8_t reply[SC_RESULT_MSG_MAX];

@@ -117,9 +117,6 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
 	[ST_COMMIT] = "COMMIT",
 	[ST_ROLLBACK] = "ROLLBACK",
-	[ST_SAVEPOINT] = "SAVEPOINT job",
-	[ST_RELEASE] = "RELEASE job",
-	[ST_ROLLBACK_TO] = "ROLLBACK TO job",
 	[ST_COUNTER_GET] = "SELECT value FROM meta WHERE key = 'receipt_counter'",
 	[ST_COUNTER_SET] = "UPDATE meta SET value = ?1 WHERE key = 'receipt_counter'",
 };

@@ -242,6 +242,70 @@ static void a_failed_commit_answers_retry_later(void **state)
 	world_free(&w);
 }
 
+/* A job whose writing fails (here a trigger refuses its audit row) takes
+ * only itself out: the batch is tried again without it, the others commit,
+ * it answers RETRY_LATER with nothing of it done, and it executes once the
+ * ledger takes it. */
+static void a_job_whose_writing_fails_is_left_out(void **state)
+{
+	static struct world w;
+	static uint8_t bodies[3][SC_SUBMIT_MSG_MAX];
+	const int order[] = {0, 1, 2};
+	struct srv_job *jobs, *j[3];
+	size_t lens[3];
+	int fd, k = 0;
+
+	(void)state;
+	assert_int_equal(fx_setup(&w.f, NULL), 0);
+	fd = fx_connect(&w.f);
+	assert_true(fd >= 0);
+	assert_int_equal(fx_build(&w.f, fd, &w.f.a1, 1, "BOB", 100, SC_SCHEME_ENC, NULL,
+				  bodies[0], &lens[0]), 0);
+	assert_int_equal(fx_build(&w.f, fd, &w.f.a2, 1, "DAVE", 250, SC_SCHEME_ENC, NULL,
+				  bodies[1], &lens[1]), 0);
+	assert_int_equal(fx_build(&w.f, fd, &w.f.a1, 2, "DAVE", 7, SC_SCHEME_ENC, NULL,
+				  bodies[2], &lens[2]), 0);
+	close(fd);
+	writer_world(&w);
+	assert_int_equal(srv_db_exec(&w.wdb, "CREATE TEMP TRIGGER poison BEFORE INSERT ON audit"
+					     " WHEN NEW.peer = 'poison'"
+					     " BEGIN SELECT RAISE(ABORT, 'poisoned'); END;"),
+			 SQLITE_OK);
+	jobs = jobs_for(&w, bodies, lens, order, 3);
+	for (struct srv_job *p = jobs; p; p = p->next)
+		j[k++] = p;
+	snprintf(j[1]->peer, sizeof(j[1]->peer), "poison");
+	srv_batch_commit(&w.s, &w.wdb, &w.b, jobs);
+	assert_int_equal(j[0]->code, SC_RES_OK);
+	assert_int_equal(j[1]->code, SC_RES_RETRY_LATER);
+	assert_int_equal(j[2]->code, SC_RES_OK);
+	for (k = 0; k < 3; k += 2) {
+		struct fx_reply r;
+		struct sc_receipt rc;
+
+		reply_of(j[k], &r);
+		assert_int_equal(fx_receipt_ok(&w.f, &r, &rc), 0);
+	}
+	assert_int_equal(fx_balance(&w.f, "DAVE"), 7);
+	assert_int_equal(fx_count(&w.f, "SELECT count(*) FROM receipts"), 2);
+	assert_int_equal(fx_count(&w.f, "SELECT count(*) FROM audit"), 2);
+	/* the counter has no gap where the failed attempt was */
+	assert_int_equal(fx_count(&w.f, "SELECT max(counter) - min(counter) FROM receipts"), 1);
+	jobs_free(jobs);
+	assert_int_equal(srv_db_exec(&w.wdb, "DROP TRIGGER poison"), SQLITE_OK);
+	{
+		const int again[] = {1};
+		struct srv_job *one = jobs_for(&w, bodies, lens, again, 1);
+
+		srv_batch_commit(&w.s, &w.wdb, &w.b, one);
+		assert_int_equal(one->code, SC_RES_OK);
+		jobs_free(one);
+	}
+	assert_int_equal(fx_balance(&w.f, "DAVE"), 257);
+	assert_true(fx_ledger_ok(&w.f));
+	world_free(&w);
+}
+
 static int commit_one(struct world *w, uint8_t (*bodies)[SC_SUBMIT_MSG_MAX], const size_t *lens)
 {
 	const int order[] = {0};
@@ -310,6 +374,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(one_signature_seals_the_batch_and_twins_get_the_original),
 		cmocka_unit_test(a_failed_commit_answers_retry_later),
 		cmocka_unit_test(a_key_changed_in_flight_is_checked_again),
+		cmocka_unit_test(a_job_whose_writing_fails_is_left_out),
 	};
 
 	if (argc > 1)
