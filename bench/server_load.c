@@ -3,44 +3,60 @@
  * card core in-process (tests/support/sim_card.h) and enrols them, starts
  * the real server (synchronous=FULL, Unix socket), prepares M signed
  * submissions (challenge from the server, SIGN TRANSACTION and PIN + OK on
- * the card), then sends them over N connections (one per card, so each
- * card's counters arrive in order) and measures transfers/s and latency.
- * In the same run it measures the raw OpenSSL P-256 verify rate of one core.
+ * the card), then sends them over N connections (one per card) and measures
+ * transfers/s and latency. In the same run it measures the raw OpenSSL
+ * P-256 verify rate of one core.
  *
- *   server_load [--server PATH] [--cards N] [--tx M] [--workers W]
+ * The load is driven by one thread over epoll, the N sockets non-blocking:
+ * each card has exactly one submission in flight, and its next one leaves
+ * only when the reply to the previous one came back, so the server sees
+ * each card's counters in order. One thread rather than one per card so
+ * that the load generator takes as little as possible of the CPU the
+ * server is measured on (same machine); its cost is printed.
+ *
+ *   server_load [--server PATH] [--cards N] [--tx M] [--workers W] [--timeout S]
  *
  * The last line is: server_tps=... raw_verify_per_core=... ratio=... */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <dirent.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <openssl/ec.h>
 #include <openssl/evp.h>
 #include <openssl/sha.h>
+#include "common/frame.h"
 #include "common/submit.h"
 #include "server/server.h"
 #include "tests/support/server_client.h"
 #include "tests/support/sim_card.h"
 
 struct sub {
-	uint8_t body[SC_SUBMIT_MSG_MAX];
-	size_t len;
-	double latency;     /* seconds, once sent */
-	int code;
+	uint8_t frame[SC_FRAME_HDR + SC_SUBMIT_MSG_MAX]; /* the SUBMIT, framed, as sent */
+	size_t len;         /* bytes of frame */
+	double latency;     /* seconds from its first byte out to its reply */
+	int code;           /* the RESULT code; -1 until a valid RESULT came */
 };
 
-struct lane {               /* one card, one connection */
-	struct sub *subs;
+struct lane {               /* one card, one connection, one submission in flight */
+	struct sub *subs;   /* the card's submissions, in counter order */
 	int n;
-	const char *sock;
+	int next;           /* the one in flight: subs[next] */
+	int fd;             /* -1 before the load and once the lane is over */
+	int want_out;       /* EPOLLOUT registered: a frame is partly written */
+	size_t sent;        /* bytes of subs[next].frame written */
+	double t0;          /* when subs[next] started to go out */
+	struct sc_frame_dec dec;
+	uint8_t reply[SC_RESULT_MSG_MAX];
 };
 
 static double now(void)
@@ -51,9 +67,15 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+static pid_t server_pid;    /* the daemon started for the run, stopped by die() */
+
 static void die(const char *what)
 {
 	fprintf(stderr, "server_load: %s\n", what);
+	if (server_pid > 0) {
+		kill(server_pid, SIGTERM);
+		waitpid(server_pid, NULL, 0);
+	}
 	exit(1);
 }
 
@@ -86,23 +108,159 @@ static double raw_verify_rate(double seconds)
 	return (double)n / (t - t0);
 }
 
-static void *drive(void *arg)
+/* The load driver: a lane writes its submission, waits for the reply,
+ * records its code and latency, then writes the next one. A lane whose
+ * connection fails or whose peer breaks the framing is closed: its
+ * submissions not answered keep code -1 and count as not OK. */
+
+static void lane_close(struct lane *l)
 {
-	struct lane *l = arg;
-	uint8_t reply[SC_RESULT_MSG_MAX];
-	struct sc_result_msg m;
-	size_t rlen;
-	int fd = sclient_connect(l->sock);
+	close(l->fd);       /* also takes it out of the epoll set */
+	l->fd = -1;
+}
 
-	for (int i = 0; i < l->n && fd >= 0; i++) {
-		double t0 = now();
+/* Writes what is left of subs[next]; waits for EPOLLOUT if the socket is
+ * full. 0, or -1 when the connection failed. */
+static int lane_write(struct lane *l, int ep)
+{
+	struct sub *s = &l->subs[l->next];
+	int want_out;
 
-		l->subs[i].code = sclient_raw(fd, l->subs[i].body, l->subs[i].len, reply, &rlen, &m);
-		l->subs[i].latency = now() - t0;
+	while (l->sent < s->len) {
+		ssize_t w = send(l->fd, s->frame + l->sent, s->len - l->sent, MSG_NOSIGNAL);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			break;
+		if (w <= 0)
+			return -1;
+		l->sent += (size_t)w;
 	}
-	if (fd >= 0)
-		close(fd);
-	return NULL;
+	want_out = l->sent < s->len;
+	if (want_out != l->want_out) {
+		struct epoll_event ev = {.events = EPOLLIN | (want_out ? EPOLLOUT : 0u),
+					 .data.ptr = l};
+
+		if (epoll_ctl(ep, EPOLL_CTL_MOD, l->fd, &ev) != 0)
+			return -1;
+		l->want_out = want_out;
+	}
+	return 0;
+}
+
+static int lane_start(struct lane *l, int ep)
+{
+	l->sent = 0;
+	l->t0 = now();
+	return lane_write(l, ep);
+}
+
+/* One read (level-triggered: what is left is reported again). A complete
+ * RESULT closes subs[next] and starts the next. 0 while the lane goes on,
+ * 1 when its last reply came, -1 when the connection failed or the server
+ * sent what was not asked for. */
+static int lane_read(struct lane *l, int ep)
+{
+	uint8_t in[SC_FRAME_HDR + SC_RESULT_MSG_MAX];
+	ssize_t r = read(l->fd, in, sizeof(in));
+	size_t used = 0;
+
+	if (r < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK))
+		return 0;
+	if (r <= 0)
+		return -1;
+	while (used < (size_t)r) {
+		struct sub *s = &l->subs[l->next];
+		struct sc_result_msg m;
+		size_t body_len;
+		int k = sc_frame_dec_feed(&l->dec, in + used, (size_t)r - used, &body_len);
+
+		if (k < 0)
+			return -1;
+		used += (size_t)k;
+		if (body_len == 0)
+			continue;
+		/* a reply before the whole request went out, or a second
+		 * one in the same read, was not asked for */
+		if (l->sent < s->len || used < (size_t)r)
+			return -1;
+		s->latency = now() - l->t0;
+		s->code = sc_result_decode(&m, l->reply, body_len) == 0 ? m.code : -1;
+		if (++l->next == l->n)
+			return 1;
+		return lane_start(l, ep);
+	}
+	return 0;
+}
+
+/* Connects every lane to sock and drives them all until each lane is
+ * over or `timeout` seconds have passed. Returns the number of lanes
+ * that did not finish (failed or timed out). */
+static int drive(struct lane *lanes, int nlanes, const char *sock, double timeout)
+{
+	struct epoll_event ev[64];
+	double deadline = now() + timeout;
+	int ep = epoll_create1(EPOLL_CLOEXEC), active = 0, unfinished = 0;
+
+	if (ep < 0)
+		die("epoll_create1 failed");
+	for (int k = 0; k < nlanes; k++) {
+		struct lane *l = &lanes[k];
+		struct epoll_event e = {.events = EPOLLIN, .data.ptr = l};
+		int flags;
+
+		l->fd = sclient_connect(sock);
+		if (l->fd < 0) {
+			unfinished++;
+			continue;
+		}
+		flags = fcntl(l->fd, F_GETFL);
+		if (flags < 0 || fcntl(l->fd, F_SETFL, flags | O_NONBLOCK) != 0 ||
+		    epoll_ctl(ep, EPOLL_CTL_ADD, l->fd, &e) != 0 || lane_start(l, ep) != 0) {
+			lane_close(l);
+			unfinished++;
+			continue;
+		}
+		active++;
+	}
+	while (active > 0) {
+		double left = deadline - now();
+		int n;
+
+		if (left <= 0)
+			break;
+		n = epoll_wait(ep, ev, (int)(sizeof(ev) / sizeof(ev[0])), (int)(left * 1e3) + 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			die("epoll_wait failed");
+		for (int i = 0; i < n; i++) {
+			struct lane *l = ev[i].data.ptr;
+			int rc = 0;
+
+			if (ev[i].events & EPOLLOUT)
+				rc = lane_write(l, ep);
+			/* on EPOLLHUP/EPOLLERR the read says what happened */
+			if (rc == 0 && (ev[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
+				rc = lane_read(l, ep);
+			if (rc != 0) {
+				lane_close(l);
+				active--;
+				unfinished += rc < 0;
+			}
+		}
+	}
+	if (active > 0) {
+		fprintf(stderr, "server_load: the load timed out after %.0f s, %d cards not done\n",
+			timeout, active);
+		for (int k = 0; k < nlanes; k++)
+			if (lanes[k].fd >= 0)
+				lane_close(&lanes[k]);
+		unfinished += active;
+	}
+	close(ep);
+	return unfinished;
 }
 
 /* CPU seconds used so far, summed by thread name, of process pid (the
@@ -193,17 +351,65 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+#define TX_MAX 1000000          /* prepared submissions are held in memory */
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+"usage: server_load [--server PATH] [--cards N] [--tx M] [--workers W] [--timeout S]\n"
+"Prepares M submissions signed by N cards, drives a sigcard-server started for\n"
+"the run with them over N connections (one submission in flight per card), and\n"
+"prints its transfers/s against the raw P-256 verify rate of one core.\n"
+"\n"
+"      --server PATH  the daemon to start (default: bin/sigcard-server of this\n"
+"                     build, $SC_BUILD/bin/sigcard-server if SC_BUILD is set)\n"
+"      --cards N      cards, one connection each, 1 to %d (default 256)\n"
+"      --tx M         submissions in all, N to %d (default 12800)\n"
+"      --workers W    the server's verify threads, 1 to 64 (default: the\n"
+"                     server's own, one per CPU)\n"
+"      --timeout S    stop the load after S seconds, 1 to 86400; what is not\n"
+"                     answered by then counts as not OK (default 120)\n"
+"  -h, --help         this text\n"
+"\n"
+"The table goes to stdout, ending with server_tps=... raw_verify_per_core=...\n"
+"ratio=...; progress and CPU time per submission go to stderr. Exit status 0\n"
+"when every submission was executed, 1 if not, 2 on a bad option.\n",
+		SIM_CARD_MAX, TX_MAX);
+}
+
+/* A whole-number option in [min, max], or exit 2 saying what is wanted:
+ * no sign, no trailing characters, no overflow. */
+static long number(const char *name, const char *text, long min, long max)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	if (text[0] < '0' || text[0] > '9')
+		goto bad;
+	v = strtol(text, &end, 10);
+	if (errno || *end || v < min || v > max)
+		goto bad;
+	return v;
+bad:
+	fprintf(stderr, "server_load: --%s wants a whole number from %ld to %ld, not '%s'\n",
+		name, min, max, text);
+	exit(2);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"server", required_argument, NULL, 's'}, {"cards", required_argument, NULL, 'c'},
 		{"tx", required_argument, NULL, 't'}, {"workers", required_argument, NULL, 'w'},
+		{"timeout", required_argument, NULL, 'T'}, {"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *build = getenv("SC_BUILD");
 	char server[1024], dir[256], sock[512], err[256], workers[16] = "";
 	int ncards = 256, ntx = 12800, c;
-	struct lane lanes[SIM_CARD_MAX];
+	double timeout = 120;
+	struct lane *lanes;
 	struct srv_config cfg;
 	uint8_t master[SC_MASTER_KEY_LEN];
 	struct srv_db db;
@@ -218,17 +424,39 @@ int main(int argc, char **argv)
 		snprintf(server, sizeof(server), "%.*s/../bin/sigcard-server",
 			 (int)(strrchr(argv[0], '/') ? strrchr(argv[0], '/') - argv[0] : 1),
 			 strrchr(argv[0], '/') ? argv[0] : ".");
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
-		case 's': snprintf(server, sizeof(server), "%s", optarg); break;
-		case 'c': ncards = atoi(optarg); break;
-		case 't': ntx = atoi(optarg); break;
-		case 'w': snprintf(workers, sizeof(workers), "%s", optarg); break;
-		default: die("usage: server_load [--server PATH] [--cards N] [--tx M] [--workers W]");
+		case 's':
+			if (!optarg[0] || strlen(optarg) >= sizeof(server)) {
+				fprintf(stderr, "server_load: --server wants a path of 1 to %zu bytes\n",
+					sizeof(server) - 1);
+				return 2;
+			}
+			snprintf(server, sizeof(server), "%s", optarg);
+			break;
+		case 'c': ncards = (int)number("cards", optarg, 1, SIM_CARD_MAX); break;
+		case 't': ntx = (int)number("tx", optarg, 1, TX_MAX); break;
+		case 'w':
+			snprintf(workers, sizeof(workers), "%ld", number("workers", optarg, 1, 64));
+			break;
+		case 'T': timeout = (double)number("timeout", optarg, 1, 86400); break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;   /* getopt said what was wrong */
 		}
 	}
-	if (ncards < 1 || ncards > SIM_CARD_MAX || ntx < ncards)
-		die("--cards 1..1024, --tx at least --cards");
+	if (optind < argc) {
+		fprintf(stderr, "server_load: unexpected argument '%s'\n", argv[optind]);
+		usage(stderr);
+		return 2;
+	}
+	if (ntx < ncards) {
+		fprintf(stderr, "server_load: --tx (%d) must be at least --cards (%d): each card "
+			"sends at least one\n", ntx, ncards);
+		return 2;
+	}
+	lanes = calloc((size_t)ncards, sizeof(*lanes));
+	if (!lanes)
+		die("out of memory");
 
 	/* 1. the raw rate first, alone on its core */
 	raw = raw_verify_rate(2.0);
@@ -281,6 +509,9 @@ int main(int argc, char **argv)
 			      "--challenge-ttl", "3600", (char *)NULL);
 		_exit(127);
 	}
+	if (pid < 0)
+		die("fork failed");
+	server_pid = pid;
 	for (int i = 0; i < 500 && (fd = sclient_connect(sock)) < 0; i++)
 		usleep(10000);
 	if (fd < 0)
@@ -293,12 +524,14 @@ int main(int argc, char **argv)
 
 		lanes[k].subs = calloc((size_t)n, sizeof(struct sub));
 		lanes[k].n = n;
-		lanes[k].sock = sock;
+		lanes[k].fd = -1;
+		sc_frame_dec_init(&lanes[k].dec, lanes[k].reply, sizeof(lanes[k].reply));
 		if (!lanes[k].subs || sim_card_use(k) != 0)
 			die("card switch failed");
 		for (int i = 0; i < n; i++) {
 			struct sc_tx tx;
 			uint8_t txbuf[SC_TX_MAX_LEN];
+			uint8_t body[SC_SUBMIT_MSG_MAX];
 			struct sc_submit s;
 			int code, len;
 			char jp[9];
@@ -325,29 +558,32 @@ int main(int argc, char **argv)
 			memcpy(s.jp, jp, 8);
 			s.tx = txbuf;
 			s.tx_len = (size_t)len;
-			len = sc_submit_encode(lanes[k].subs[i].body, SC_SUBMIT_MSG_MAX, &s);
+			len = sc_submit_encode(body, sizeof(body), &s);
+			if (len > 0)
+				len = sc_frame_encode(lanes[k].subs[i].frame,
+						      sizeof(lanes[k].subs[i].frame), body, (size_t)len);
 			if (len <= 0)
 				die("encode failed");
 			lanes[k].subs[i].len = (size_t)len;
+			lanes[k].subs[i].code = -1;
 		}
 	}
 	close(fd);
 	fprintf(stderr, "server_load: %d submissions from %d cards prepared in %.1f s\n", ntx,
 		ncards, now() - t0);
 
-	/* 5. the load: one connection per card */
+	/* 5. the load: one connection per card, all driven by this thread */
 	{
-		pthread_t t[SIM_CARD_MAX];
 		struct stage before[STAGES], after[STAGES];
-		int nb = stages_read(pid, before), na;
+		int nb = stages_read(pid, before), na, broken;
 		double gen = self_cpu();
 
 		t0 = now();
-		for (int k = 0; k < ncards; k++)
-			pthread_create(&t[k], NULL, drive, &lanes[k]);
-		for (int k = 0; k < ncards; k++)
-			pthread_join(t[k], NULL);
+		broken = drive(lanes, ncards, sock, timeout);
 		elapsed = now() - t0;
+		if (broken)
+			fprintf(stderr, "server_load: %d of %d connections failed or did not finish "
+				"(their unanswered submissions count as not OK)\n", broken, ncards);
 		na = stages_read(pid, after);
 		gen = self_cpu() - gen;
 		fprintf(stderr, "server_load: CPU per submission during the load, us:");
@@ -363,6 +599,7 @@ int main(int argc, char **argv)
 	}
 	kill(pid, SIGTERM);
 	waitpid(pid, NULL, 0);
+	server_pid = 0;
 
 	lat = calloc((size_t)ntx, sizeof(double));
 	if (!lat)
@@ -378,6 +615,7 @@ int main(int argc, char **argv)
 		}
 		free(lanes[k].subs);
 	}
+	free(lanes);
 	qsort(lat, (size_t)nlat, sizeof(double), cmp_double);
 	{
 		double tps = (double)ok / elapsed;
