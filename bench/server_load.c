@@ -5,7 +5,10 @@
  * submissions (challenge from the server, SIGN TRANSACTION and PIN + OK on
  * the card), then sends them over N connections (one per card) and measures
  * transfers/s and latency. In the same run it measures the raw OpenSSL
- * P-256 verify rate of one core.
+ * P-256 verify rate of one core, for a second just before the load and a
+ * second just after it, and divides by their mean: on a shared machine the
+ * rate of a core drifts by a fifth within a minute, and the ratio should
+ * compare the load with what a core did at the time.
  *
  * The load is driven by one thread over epoll, the N sockets non-blocking:
  * each card has exactly one submission in flight, and its next one leaves
@@ -363,7 +366,7 @@ static void usage(FILE *out)
 "\n"
 "      --server PATH  the daemon to start (default: bin/sigcard-server of this\n"
 "                     build, $SC_BUILD/bin/sigcard-server if SC_BUILD is set)\n"
-"      --cards N      cards, one connection each, 1 to %d (default 256)\n"
+"      --cards N      cards, one connection each, 1 to %d (default 1024)\n"
 "      --tx M         submissions in all, N to %d (default 12800)\n"
 "      --workers W    the server's verify threads, 1 to 64 (default: the\n"
 "                     server's own, one per CPU)\n"
@@ -407,13 +410,13 @@ int main(int argc, char **argv)
 	};
 	const char *build = getenv("SC_BUILD");
 	char server[1024], dir[256], sock[512], err[256], workers[16] = "";
-	int ncards = 256, ntx = 12800, c;
+	int ncards = 1024, ntx = 12800, c;
 	double timeout = 120;
 	struct lane *lanes;
 	struct srv_config cfg;
 	uint8_t master[SC_MASTER_KEY_LEN];
 	struct srv_db db;
-	double raw, t0, elapsed, *lat;
+	double raw, raw_before, raw_after, t0, elapsed, *lat;
 	pid_t pid;
 	int fd, ok = 0, other = 0, nlat = 0;
 
@@ -458,8 +461,6 @@ int main(int argc, char **argv)
 	if (!lanes)
 		die("out of memory");
 
-	/* 1. the raw rate first, alone on its core */
-	raw = raw_verify_rate(2.0);
 
 	/* 2. an issuer, accounts, cards personalised by the card core */
 	snprintf(dir, sizeof(dir), "%s/sc-bench.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
@@ -572,7 +573,10 @@ int main(int argc, char **argv)
 	fprintf(stderr, "server_load: %d submissions from %d cards prepared in %.1f s\n", ntx,
 		ncards, now() - t0);
 
-	/* 5. the load: one connection per card, all driven by this thread */
+	/* 5. the load: one connection per card, all driven by this thread,
+	 * between two measures of the raw rate, each alone on a core (the
+	 * server is idle then) */
+	raw_before = raw_verify_rate(1.0);
 	{
 		struct stage before[STAGES], after[STAGES];
 		int nb = stages_read(pid, before), na, broken;
@@ -597,6 +601,8 @@ int main(int argc, char **argv)
 		}
 		fprintf(stderr, " load generator %.0f\n", gen * 1e6 / ntx);
 	}
+	raw_after = raw_verify_rate(1.0);
+	raw = (raw_before + raw_after) / 2;
 	kill(pid, SIGTERM);
 	waitpid(pid, NULL, 0);
 	server_pid = 0;
@@ -631,6 +637,8 @@ int main(int argc, char **argv)
 		printf("%-34s %10.0f\n", "transfers/s (verified, committed)", tps);
 		printf("%-34s %10.2f\n", "latency p50 ms", p50);
 		printf("%-34s %10.2f\n", "latency p99 ms", p99);
+		printf("%-34s %10.0f\n", "raw P-256 verify/s, before load", raw_before);
+		printf("%-34s %10.0f\n", "raw P-256 verify/s, after load", raw_after);
 		printf("%-34s %10.0f\n", "raw P-256 verify/s, one core", raw);
 		printf("server_tps=%.0f raw_verify_per_core=%.0f ratio=%.2f\n", tps, raw, tps / raw);
 		/* where the writer's time went, from the daemon's own log */

@@ -17,6 +17,27 @@ static size_t slot(const uint8_t id[SC_CARD_ID_LEN])
 	return h % SRV_KEYCACHE_SLOTS;
 }
 
+/* The entry for id: its own, else an empty one, else one to evict, among
+ * SRV_KEYCACHE_WAYS neighbours, so that cards whose ids share a slot do
+ * not evict each other on every submission. */
+static struct srv_keycache_entry *lookup(struct srv_keycache *kc,
+					 const uint8_t id[SC_CARD_ID_LEN])
+{
+	size_t base = slot(id), empty = SRV_KEYCACHE_SLOTS;
+
+	for (size_t w = 0; w < SRV_KEYCACHE_WAYS; w++) {
+		size_t i = (base + w) % SRV_KEYCACHE_SLOTS;
+
+		if (kc->e[i].ctx && memcmp(kc->e[i].id, id, SC_CARD_ID_LEN) == 0)
+			return &kc->e[i];
+		if (!kc->e[i].ctx && empty == SRV_KEYCACHE_SLOTS)
+			empty = i;
+	}
+	if (empty != SRV_KEYCACHE_SLOTS)
+		return &kc->e[empty];
+	return &kc->e[(base + kc->evict++ % SRV_KEYCACHE_WAYS) % SRV_KEYCACHE_SLOTS];
+}
+
 static void flush(struct srv_keycache *kc)
 {
 	for (size_t i = 0; i < SRV_KEYCACHE_SLOTS; i++) {
@@ -42,7 +63,7 @@ int srv_keycache_get(struct srv_keycache *kc, struct srv_db *db,
 		     const uint8_t id[SC_CARD_ID_LEN], uint8_t pub[SC_PUBKEY_LEN],
 		     EVP_PKEY_CTX **ctx)
 {
-	struct srv_keycache_entry *e = &kc->e[slot(id)];
+	struct srv_keycache_entry *e;
 	struct srv_card card;
 	EVP_PKEY *k;
 	int rc;
@@ -51,6 +72,7 @@ int srv_keycache_get(struct srv_keycache *kc, struct srv_db *db,
 		kc->seen = atomic_load(kc->generation);
 		flush(kc);
 	}
+	e = lookup(kc, id);
 	if (e->ctx && memcmp(e->id, id, SC_CARD_ID_LEN) == 0) {
 		memcpy(pub, e->pub, SC_PUBKEY_LEN);
 		*ctx = e->ctx;

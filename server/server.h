@@ -169,7 +169,8 @@ int srv_ecdsa_verify_ctx(EVP_PKEY_CTX *ctx, const uint8_t digest[32], const uint
 			 size_t sig_len);
 
 /* ---- keycache.c: a verify thread's ready-to-use card keys */
-#define SRV_KEYCACHE_SLOTS 1024
+#define SRV_KEYCACHE_SLOTS 4096
+#define SRV_KEYCACHE_WAYS 8         /* neighbours a card id may live in */
 struct srv_keycache_entry {
 	uint8_t id[SC_CARD_ID_LEN];
 	uint8_t pub[SC_PUBKEY_LEN];
@@ -179,6 +180,7 @@ struct srv_keycache {
 	struct srv_keycache_entry e[SRV_KEYCACHE_SLOTS];
 	const atomic_ulong *generation;  /* moved by the writer when a key changed */
 	unsigned long seen;              /* the generation the entries belong to */
+	unsigned evict;                  /* turns through the ways when all are taken */
 };
 /* generation may be NULL (never flushed). */
 void srv_keycache_init(struct srv_keycache *kc, const atomic_ulong *generation);
