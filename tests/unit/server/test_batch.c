@@ -54,6 +54,30 @@ static void writer_world(struct world *w)
 	assert_int_equal(srv_batch_init(&w->b, 16), 0);
 }
 
+/* The fixture's server hands out the challenges for the first n of three
+ * submissions (A: card a1, counter 1, 1.00 to BOB; B: a2, 1, 2.50 to DAVE;
+ * C: a1, 2, 0.07 to DAVE, one per scheme), then stops: from here on the
+ * test is the only writer. */
+static void world_start(struct world *w, uint8_t (*bodies)[SC_SUBMIT_MSG_MAX], size_t *lens,
+			int n)
+{
+	struct soft_card *card[3] = {&w->f.a1, &w->f.a2, &w->f.a1};
+	const uint32_t atc[3] = {1, 1, 2};
+	const char *payee[3] = {"BOB", "DAVE", "DAVE"};
+	const uint64_t amount[3] = {100, 250, 7};
+	const uint8_t scheme[3] = {SC_SCHEME_ENC, SC_SCHEME_ENC_RAND, SC_SCHEME_ENC_DIGEST};
+	int fd;
+
+	assert_int_equal(fx_setup(&w->f, NULL), 0);
+	fd = fx_connect(&w->f);
+	assert_true(fd >= 0);
+	for (int i = 0; i < n; i++)
+		assert_int_equal(fx_build(&w->f, fd, card[i], atc[i], payee[i], amount[i],
+					  scheme[i], NULL, bodies[i], &lens[i]), 0);
+	close(fd);
+	writer_world(w);
+}
+
 static void world_free(struct world *w)
 {
 	srv_batch_free(&w->b);
@@ -117,20 +141,10 @@ static void one_signature_seals_the_batch_and_twins_get_the_original(void **stat
 	struct fx_reply r[5];
 	struct sc_receipt rc[5];
 	struct sc_seal seal[5];
-	int fd, k = 0;
+	int k = 0;
 
 	(void)state;
-	assert_int_equal(fx_setup(&w.f, NULL), 0);
-	fd = fx_connect(&w.f);
-	assert_true(fd >= 0);
-	assert_int_equal(fx_build(&w.f, fd, &w.f.a1, 1, "BOB", 100, SC_SCHEME_ENC, NULL,
-				  bodies[0], &lens[0]), 0);
-	assert_int_equal(fx_build(&w.f, fd, &w.f.a2, 1, "DAVE", 250, SC_SCHEME_ENC_RAND, NULL,
-				  bodies[1], &lens[1]), 0);
-	assert_int_equal(fx_build(&w.f, fd, &w.f.a1, 2, "DAVE", 7, SC_SCHEME_ENC_DIGEST, NULL,
-				  bodies[2], &lens[2]), 0);
-	close(fd);
-	writer_world(&w);
+	world_start(&w, bodies, lens, 3);
 
 	jobs = jobs_for(&w, bodies, lens, order, 5);
 	for (struct srv_job *p = jobs; p; p = p->next)
@@ -195,18 +209,9 @@ static void a_failed_commit_answers_retry_later(void **state)
 	struct srv_job *jobs;
 	struct srv_db lock;
 	char err[256];
-	int fd;
 
 	(void)state;
-	assert_int_equal(fx_setup(&w.f, NULL), 0);
-	fd = fx_connect(&w.f);
-	assert_true(fd >= 0);
-	assert_int_equal(fx_build(&w.f, fd, &w.f.a1, 1, "BOB", 100, SC_SCHEME_ENC, NULL,
-				  bodies[0], &lens[0]), 0);
-	assert_int_equal(fx_build(&w.f, fd, &w.f.a2, 1, "DAVE", 250, SC_SCHEME_ENC, NULL,
-				  bodies[1], &lens[1]), 0);
-	close(fd);
-	writer_world(&w);
+	world_start(&w, bodies, lens, 2);
 
 	/* another writer holds the lock past the busy timeout */
 	assert_int_equal(srv_db_open(&lock, w.s.cfg.db_path, 0, SRV_SCHEMA_VERSION, err,
@@ -253,20 +258,10 @@ static void a_job_whose_writing_fails_is_left_out(void **state)
 	const int order[] = {0, 1, 2};
 	struct srv_job *jobs, *j[3];
 	size_t lens[3];
-	int fd, k = 0;
+	int k = 0;
 
 	(void)state;
-	assert_int_equal(fx_setup(&w.f, NULL), 0);
-	fd = fx_connect(&w.f);
-	assert_true(fd >= 0);
-	assert_int_equal(fx_build(&w.f, fd, &w.f.a1, 1, "BOB", 100, SC_SCHEME_ENC, NULL,
-				  bodies[0], &lens[0]), 0);
-	assert_int_equal(fx_build(&w.f, fd, &w.f.a2, 1, "DAVE", 250, SC_SCHEME_ENC, NULL,
-				  bodies[1], &lens[1]), 0);
-	assert_int_equal(fx_build(&w.f, fd, &w.f.a1, 2, "DAVE", 7, SC_SCHEME_ENC, NULL,
-				  bodies[2], &lens[2]), 0);
-	close(fd);
-	writer_world(&w);
+	world_start(&w, bodies, lens, 3);
 	assert_int_equal(srv_db_exec(&w.wdb, "CREATE TEMP TRIGGER poison BEFORE INSERT ON audit"
 					     " WHEN NEW.peer = 'poison'"
 					     " BEGIN SELECT RAISE(ABORT, 'poisoned'); END;"),
@@ -331,16 +326,9 @@ static void a_key_changed_in_flight_is_checked_again(void **state)
 	struct fx_reply r;
 	unsigned long gen;
 	char sql[300], hex[2 * SC_PUBKEY_LEN + 1], id[2 * SC_CARD_ID_LEN + 1];
-	int fd;
 
 	(void)state;
-	assert_int_equal(fx_setup(&w.f, NULL), 0);
-	fd = fx_connect(&w.f);
-	assert_true(fd >= 0);
-	assert_int_equal(fx_build(&w.f, fd, &w.f.a1, 1, "BOB", 100, SC_SCHEME_ENC, NULL,
-				  bodies[0], &lens[0]), 0);
-	close(fd);
-	writer_world(&w);
+	world_start(&w, bodies, lens, 1);
 
 	j = jobs_for(&w, bodies, lens, order, 1); /* checked with a1's key */
 	assert_true(j->key_known && j->sig_ok && j->jp_ok);
