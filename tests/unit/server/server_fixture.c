@@ -85,6 +85,23 @@ int fx_setup(struct fx *f, void (*tweak)(struct srv_config *))
 	return fx_start(f);
 }
 
+int fx_test_setup(void **state)
+{
+	/* one test at a time: the one server of the running test */
+	static struct fx f;
+
+	if (fx_setup(&f, NULL) != 0)
+		return -1;
+	*state = &f;
+	return 0;
+}
+
+int fx_test_teardown(void **state)
+{
+	fx_teardown(*state);
+	return 0;
+}
+
 int fx_start(struct fx *f)
 {
 	if (pthread_create(&f->thread, NULL, serve, f) != 0)
@@ -203,6 +220,17 @@ int fx_send(int fd, const uint8_t *body, size_t len, struct fx_reply *r)
 	memset(r, 0, sizeof(*r));
 	r->code = sclient_raw(fd, body, len, r->buf, &r->len, &r->m);
 	return r->code;
+}
+
+int fx_pay(struct fx *f, int fd, struct soft_card *c, uint32_t atc, const char *payee,
+	   uint64_t amount, uint8_t scheme, struct fx_reply *r)
+{
+	uint8_t body[SC_SUBMIT_MSG_MAX];
+	size_t len;
+
+	if (fx_build(f, fd, c, atc, payee, amount, scheme, NULL, body, &len) != 0)
+		return -1;
+	return fx_send(fd, body, len, r);
 }
 
 int fx_receipt_ok(struct fx *f, const struct fx_reply *r, struct sc_receipt *out)

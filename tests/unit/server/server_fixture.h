@@ -33,6 +33,12 @@ struct fx_reply {
 /* tweak (may be NULL) adjusts the config before the server starts. */
 int fx_setup(struct fx *f, void (*tweak)(struct srv_config *));
 void fx_teardown(struct fx *f);
+/* cmocka set-up and tear-down: a fresh server (fx_setup with no tweak) in
+ * *state for each test. */
+int fx_test_setup(void **state);
+int fx_test_teardown(void **state);
+/* A cmocka test table entry for a test run on that fresh server. */
+#define fx_unit_test(fn) cmocka_unit_test_setup_teardown(fn, fx_test_setup, fx_test_teardown)
 int fx_start(struct fx *f);
 void fx_stop(struct fx *f);
 int fx_connect(struct fx *f);
@@ -49,6 +55,10 @@ int fx_tx(int fd, struct sc_tx *tx, const char *tid, const char *payer, const ch
 	  uint64_t amount, uint16_t currency, uint8_t scheme);
 /* Round trip of a raw body; returns the result code (or -1). */
 int fx_send(int fd, const uint8_t *body, size_t len, struct fx_reply *r);
+/* fx_build (no JP kept) and fx_send of it: pays amount from card c to
+ * payee at atc. Returns the result code (or -1). */
+int fx_pay(struct fx *f, int fd, struct soft_card *c, uint32_t atc, const char *payee,
+	   uint64_t amount, uint8_t scheme, struct fx_reply *r);
 /* Checks a receipt reply: signature by the server's receipt key and the
  * fields. 0 if it verifies. */
 int fx_receipt_ok(struct fx *f, const struct fx_reply *r, struct sc_receipt *out);

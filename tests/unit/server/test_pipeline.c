@@ -10,33 +10,6 @@
 #include <cmocka.h>
 #include "server_fixture.h"
 
-static int setup(void **state)
-{
-	static struct fx f;
-
-	if (fx_setup(&f, NULL) != 0)
-		return -1;
-	*state = &f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	fx_teardown(*state);
-	return 0;
-}
-
-/* Pays amount from card c to payee at atc with scheme; returns the code. */
-static int pay(struct fx *f, int fd, struct soft_card *c, uint32_t atc, const char *payee,
-	       uint64_t amount, uint8_t scheme, struct fx_reply *r)
-{
-	uint8_t body[SC_SUBMIT_MSG_MAX];
-	size_t len;
-
-	assert_int_equal(fx_build(f, fd, c, atc, payee, amount, scheme, NULL, body, &len), 0);
-	return fx_send(fd, body, len, r);
-}
-
 static void each_scheme_pays_with_a_signed_receipt(void **state)
 {
 	struct fx *f = *state;
@@ -47,7 +20,7 @@ static void each_scheme_pays_with_a_signed_receipt(void **state)
 
 	assert_true(fd >= 0);
 	for (scheme = SC_SCHEME_ENC; scheme <= SC_SCHEME_ENC_DIGEST; scheme++) {
-		assert_int_equal(pay(f, fd, &f->a1, scheme, "BOB", 1000, scheme, &r), SC_RES_OK);
+		assert_int_equal(fx_pay(f, fd, &f->a1, scheme, "BOB", 1000, scheme, &r), SC_RES_OK);
 		assert_int_equal(fx_receipt_ok(f, &r, &rc), 0);
 		assert_int_equal(rc.result, SC_RES_OK);
 		assert_int_equal(rc.atc, scheme);
@@ -148,13 +121,13 @@ static void same_counter_other_content_conflicts(void **state)
 	struct fx_reply r;
 	int fd = fx_connect(f);
 
-	assert_int_equal(pay(f, fd, &f->a1, 5, "BOB", 100, SC_SCHEME_ENC, &r), SC_RES_OK);
+	assert_int_equal(fx_pay(f, fd, &f->a1, 5, "BOB", 100, SC_SCHEME_ENC, &r), SC_RES_OK);
 	/* ATC equal to the last accepted, different transaction */
-	assert_int_equal(pay(f, fd, &f->a1, 5, "BOB", 200, SC_SCHEME_ENC, &r),
+	assert_int_equal(fx_pay(f, fd, &f->a1, 5, "BOB", 200, SC_SCHEME_ENC, &r),
 			 SC_RES_IDEMPOTENCY_CONFLICT);
 	/* ATC lower than the last accepted, never used */
-	assert_int_equal(pay(f, fd, &f->a1, 4, "BOB", 100, SC_SCHEME_ENC, &r), SC_RES_STALE_COUNTER);
-	assert_int_equal(pay(f, fd, &f->a1, 0, "BOB", 100, SC_SCHEME_ENC, &r), SC_RES_STALE_COUNTER);
+	assert_int_equal(fx_pay(f, fd, &f->a1, 4, "BOB", 100, SC_SCHEME_ENC, &r), SC_RES_STALE_COUNTER);
+	assert_int_equal(fx_pay(f, fd, &f->a1, 0, "BOB", 100, SC_SCHEME_ENC, &r), SC_RES_STALE_COUNTER);
 	assert_int_equal(fx_card(f, &f->a1).last_atc, 5);
 	assert_int_equal(fx_balance(f, "ALICE"), 99900);
 	/* far higher, but unauthenticated: the counter does not move */
@@ -169,12 +142,12 @@ static void same_counter_other_content_conflicts(void **state)
 		assert_int_equal(fx_card(f, &f->a1).last_atc, 5);
 		assert_int_equal(fx_card(f, &f->a1).jp_failures, 0);
 	}
-	assert_int_equal(pay(f, fd, &f->a1, 6, "BOB", 100, SC_SCHEME_ENC, &r), SC_RES_OK);
+	assert_int_equal(fx_pay(f, fd, &f->a1, 6, "BOB", 100, SC_SCHEME_ENC, &r), SC_RES_OK);
 	/* far higher and authenticated: accepted, and the card's own counter
 	 * cannot go past it either */
-	assert_int_equal(pay(f, fd, &f->a1, 0xffffffffu, "BOB", 100, SC_SCHEME_ENC, &r), SC_RES_OK);
+	assert_int_equal(fx_pay(f, fd, &f->a1, 0xffffffffu, "BOB", 100, SC_SCHEME_ENC, &r), SC_RES_OK);
 	assert_int_equal(fx_card(f, &f->a1).last_atc, 0xffffffffu);
-	assert_int_equal(pay(f, fd, &f->a1, 9, "BOB", 100, SC_SCHEME_ENC, &r), SC_RES_STALE_COUNTER);
+	assert_int_equal(fx_pay(f, fd, &f->a1, 9, "BOB", 100, SC_SCHEME_ENC, &r), SC_RES_STALE_COUNTER);
 	close(fd);
 }
 
@@ -279,8 +252,7 @@ static void card_blocked_past_its_limit(void **state)
 		}
 	}
 	assert_int_equal(fx_card(f, &f->b).status, CARD_BLOCKED);
-	assert_int_equal(fx_build(f, fd, &f->b, 50, "DAVE", 1, SC_SCHEME_ENC, NULL, body, &len), 0);
-	assert_int_equal(fx_send(fd, body, len, &r), SC_RES_CARD_BLOCKED);
+	assert_int_equal(fx_pay(f, fd, &f->b, 50, "DAVE", 1, SC_SCHEME_ENC, &r), SC_RES_CARD_BLOCKED);
 	close(fd);
 }
 
@@ -366,16 +338,16 @@ static void business_errors(void **state)
 	uint32_t atc = 1;
 	int fd = fx_connect(f);
 
-	assert_int_equal(pay(f, fd, &f->a1, atc++, "ALICE", 100, SC_SCHEME_ENC, &r), SC_RES_SAME_ACCOUNT);
-	assert_int_equal(pay(f, fd, &f->a1, atc++, "NOBODY", 100, SC_SCHEME_ENC, &r),
+	assert_int_equal(fx_pay(f, fd, &f->a1, atc++, "ALICE", 100, SC_SCHEME_ENC, &r), SC_RES_SAME_ACCOUNT);
+	assert_int_equal(fx_pay(f, fd, &f->a1, atc++, "NOBODY", 100, SC_SCHEME_ENC, &r),
 			 SC_RES_UNKNOWN_ACCOUNT);
-	assert_int_equal(pay(f, fd, &f->a1, atc++, "EQUITY-EUR", 100, SC_SCHEME_ENC, &r),
+	assert_int_equal(fx_pay(f, fd, &f->a1, atc++, "EQUITY-EUR", 100, SC_SCHEME_ENC, &r),
 			 SC_RES_UNKNOWN_ACCOUNT);
-	assert_int_equal(pay(f, fd, &f->a1, atc++, "CAROL", 100, SC_SCHEME_ENC, &r),
+	assert_int_equal(fx_pay(f, fd, &f->a1, atc++, "CAROL", 100, SC_SCHEME_ENC, &r),
 			 SC_RES_CURRENCY_MISMATCH);
-	assert_int_equal(pay(f, fd, &f->a1, atc++, "BOB", 100001, SC_SCHEME_ENC, &r),
+	assert_int_equal(fx_pay(f, fd, &f->a1, atc++, "BOB", 100001, SC_SCHEME_ENC, &r),
 			 SC_RES_INSUFFICIENT_FUNDS);
-	assert_int_equal(pay(f, fd, &f->a1, atc++, "BOB", 100000000001ull, SC_SCHEME_ENC, &r),
+	assert_int_equal(fx_pay(f, fd, &f->a1, atc++, "BOB", 100000000001ull, SC_SCHEME_ENC, &r),
 			 SC_RES_BAD_AMOUNT);
 	/* a payer that is not the card's account */
 	assert_int_equal(fx_tx(fd, &tx, "T-1", "DAVE", "BOB", 1, 978, SC_SCHEME_ENC), 0);
@@ -387,9 +359,9 @@ static void business_errors(void **state)
 	assert_int_equal(fx_send(fd, body, len, &r), SC_RES_CURRENCY_MISMATCH);
 	assert_int_equal(fx_balance(f, "ALICE"), 100000);
 	/* declines moved nothing; the whole balance can still go */
-	assert_int_equal(pay(f, fd, &f->a1, atc++, "BOB", 100000, SC_SCHEME_ENC, &r), SC_RES_OK);
+	assert_int_equal(fx_pay(f, fd, &f->a1, atc++, "BOB", 100000, SC_SCHEME_ENC, &r), SC_RES_OK);
 	assert_int_equal(fx_balance(f, "ALICE"), 0);
-	assert_int_equal(pay(f, fd, &f->a1, atc++, "BOB", 1, SC_SCHEME_ENC, &r),
+	assert_int_equal(fx_pay(f, fd, &f->a1, atc++, "BOB", 1, SC_SCHEME_ENC, &r),
 			 SC_RES_INSUFFICIENT_FUNDS);
 	assert_true(fx_ledger_ok(f));
 	close(fd);
@@ -416,8 +388,7 @@ static void unknown_and_unenrolled_cards(void **state)
 	/* blocked by the issuer */
 	assert_int_equal(srv_card_set_status(&db, f->a2.id, CARD_BLOCKED, err, sizeof(err)), 0);
 	srv_db_close(&db);
-	assert_int_equal(fx_build(f, fd, &f->a2, 1, "BOB", 100, SC_SCHEME_ENC, NULL, body, &len), 0);
-	assert_int_equal(fx_send(fd, body, len, &r), SC_RES_CARD_BLOCKED);
+	assert_int_equal(fx_pay(f, fd, &f->a2, 1, "BOB", 100, SC_SCHEME_ENC, &r), SC_RES_CARD_BLOCKED);
 	close(fd);
 }
 
@@ -439,8 +410,7 @@ static void malformed_requests_are_answered_and_logged(void **state)
 	body[1 + 8 + 4 + 2] ^= 0xff;
 	assert_int_equal(fx_send(fd, body, len, &r), SC_RES_MALFORMED);
 	/* the same connection still serves */
-	assert_int_equal(fx_build(f, fd, &f->a1, 1, "BOB", 100, SC_SCHEME_ENC, NULL, body, &len), 0);
-	assert_int_equal(fx_send(fd, body, len, &r), SC_RES_OK);
+	assert_int_equal(fx_pay(f, fd, &f->a1, 1, "BOB", 100, SC_SCHEME_ENC, &r), SC_RES_OK);
 	assert_int_equal(fx_count(f, "SELECT count(*) FROM audit"), audit0 + 4);
 	close(fd);
 	/* a frame above the limit: answered MALFORMED, then the peer is dropped */
@@ -562,26 +532,21 @@ static void parallel_transfers_drain_one_account(void **state)
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(each_scheme_pays_with_a_signed_receipt, setup, teardown),
-		cmocka_unit_test_setup_teardown(exact_replay_returns_the_same_receipt, setup, teardown),
-		cmocka_unit_test_setup_teardown(fifty_identical_at_once_execute_once, setup, teardown),
-		cmocka_unit_test_setup_teardown(same_counter_other_content_conflicts, setup, teardown),
-		cmocka_unit_test_setup_teardown(used_counter_is_told_only_to_an_authentic_message, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(wrong_passwords_void_the_message_then_block_the_card,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(card_blocked_past_its_limit, setup, teardown),
-		cmocka_unit_test_setup_teardown(challenge_rules, setup, teardown),
+		fx_unit_test(each_scheme_pays_with_a_signed_receipt),
+		fx_unit_test(exact_replay_returns_the_same_receipt),
+		fx_unit_test(fifty_identical_at_once_execute_once),
+		fx_unit_test(same_counter_other_content_conflicts),
+		fx_unit_test(used_counter_is_told_only_to_an_authentic_message),
+		fx_unit_test(wrong_passwords_void_the_message_then_block_the_card),
+		fx_unit_test(card_blocked_past_its_limit),
+		fx_unit_test(challenge_rules),
 		cmocka_unit_test(challenge_expires),
-		cmocka_unit_test_setup_teardown(card_a_message_as_card_b, setup, teardown),
-		cmocka_unit_test_setup_teardown(business_errors, setup, teardown),
-		cmocka_unit_test_setup_teardown(unknown_and_unenrolled_cards, setup, teardown),
-		cmocka_unit_test_setup_teardown(malformed_requests_are_answered_and_logged, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(locked_ledger_answers_retry_later, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(parallel_transfers_drain_one_account, setup,
-						teardown),
+		fx_unit_test(card_a_message_as_card_b),
+		fx_unit_test(business_errors),
+		fx_unit_test(unknown_and_unenrolled_cards),
+		fx_unit_test(malformed_requests_are_answered_and_logged),
+		fx_unit_test(locked_ledger_answers_retry_later),
+		fx_unit_test(parallel_transfers_drain_one_account),
 	};
 
 	if (argc > 1)

@@ -13,22 +13,6 @@
 #include <openssl/ecdsa.h>
 #include "server_fixture.h"
 
-static int setup(void **state)
-{
-	static struct fx f;
-
-	if (fx_setup(&f, NULL) != 0)
-		return -1;
-	*state = &f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	fx_teardown(*state);
-	return 0;
-}
-
 /* Nothing moved for card a1 and ALICE. */
 static void assert_untouched(struct fx *f)
 {
@@ -324,10 +308,10 @@ static void strict_der_rules(void **state)
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(every_bit_flipped, setup, teardown),
-		cmocka_unit_test_setup_teardown(each_transaction_field_changed, setup, teardown),
-		cmocka_unit_test_setup_teardown(malleated_signature_is_no_new_transfer, setup, teardown),
-		cmocka_unit_test_setup_teardown(non_canonical_signatures_are_refused, setup, teardown),
+		fx_unit_test(every_bit_flipped),
+		fx_unit_test(each_transaction_field_changed),
+		fx_unit_test(malleated_signature_is_no_new_transfer),
+		fx_unit_test(non_canonical_signatures_are_refused),
 		cmocka_unit_test(strict_der_rules),
 	};
 

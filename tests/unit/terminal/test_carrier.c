@@ -62,63 +62,77 @@ static enum peer_action good_card(struct frame_peer *p, const uint8_t *b, size_t
 	}
 }
 
-/* A card that leaves in the middle of any APDU. */
-static enum peer_action leaving_card(struct frame_peer *p, const uint8_t *b, size_t len,
-				     uint8_t *out, size_t *out_len)
-{
-	if (len == 1)
-		return good_card(p, b, len, out, out_len);
-	return PEER_HANG_UP;
-}
+/* How a faulty card fails an APDU (given through the peer's user pointer);
+ * it powers on and gives its ATR like good_card. */
+enum fault {
+	FAULT_LEAVES,  /* leaves in the middle of the APDU */
+	FAULT_MUTE,    /* never answers */
+	FAULT_GARBAGE, /* answers a frame with a zero length */
+	FAULT_SHORT,   /* answers one byte: not an R-APDU */
+	FAULT_CHATTY,  /* keeps saying 61 01 forever */
+};
 
-/* A card that never answers an APDU. */
-static enum peer_action mute_card(struct frame_peer *p, const uint8_t *b, size_t len,
-				  uint8_t *out, size_t *out_len)
-{
-	if (len == 1)
-		return good_card(p, b, len, out, out_len);
-	return PEER_SILENT;
-}
-
-/* A card whose answer is a frame with a zero length. */
-static enum peer_action garbage_card(struct frame_peer *p, const uint8_t *b, size_t len,
-				     uint8_t *out, size_t *out_len)
-{
-	if (len == 1)
-		return good_card(p, b, len, out, out_len);
-	out[0] = 0;
-	out[1] = 0;
-	*out_len = 2;
-	return PEER_RAW;
-}
-
-/* A card that answers one byte: not an R-APDU. */
-static enum peer_action short_card(struct frame_peer *p, const uint8_t *b, size_t len,
-				   uint8_t *out, size_t *out_len)
-{
-	if (len == 1)
-		return good_card(p, b, len, out, out_len);
-	out[0] = 0x90;
-	*out_len = 1;
-	return PEER_REPLY;
-}
-
-/* A card that keeps saying 61 01 forever. */
-static enum peer_action chatty_card(struct frame_peer *p, const uint8_t *b, size_t len,
+static enum peer_action faulty_card(struct frame_peer *p, const uint8_t *b, size_t len,
 				    uint8_t *out, size_t *out_len)
 {
 	if (len == 1)
 		return good_card(p, b, len, out, out_len);
-	memcpy(out, "\x00\x61\x01", 3);
-	*out_len = 3;
-	return PEER_REPLY;
+	switch (*(const enum fault *)p->user) {
+	case FAULT_LEAVES:
+		return PEER_HANG_UP;
+	case FAULT_MUTE:
+		return PEER_SILENT;
+	case FAULT_GARBAGE:
+		out[0] = 0;
+		out[1] = 0;
+		*out_len = 2;
+		return PEER_RAW;
+	case FAULT_SHORT:
+		out[0] = 0x90;
+		*out_len = 1;
+		return PEER_REPLY;
+	case FAULT_CHATTY:
+		memcpy(out, "\x00\x61\x01", 3);
+		*out_len = 3;
+		return PEER_REPLY;
+	}
+	return PEER_HANG_UP;
 }
 
-static void open_unix(struct term_carrier *c, struct frame_peer *p, int timeout_ms)
+/* A unix: carrier to a frame peer, and what its last APDU answered. */
+struct slot {
+	struct frame_peer p;
+	struct term_carrier c;
+	uint8_t atr[TERM_ATR_MAX];
+	size_t atr_len;
+	uint8_t data[300];
+	size_t n;
+	uint16_t sw;
+};
+
+/* Starts a peer answering through card (user for it), opens the carrier
+ * to it with timeout_ms and powers the card on. */
+static void slot_power_on(struct slot *s, peer_answer_fn card, void *user, int timeout_ms)
 {
 	char spec[200];
-	snprintf(spec, sizeof spec, "unix:%s", p->path);
-	assert_int_equal(term_carrier_open(c, spec, timeout_ms), 0);
+
+	memset(s, 0, sizeof *s);
+	assert_int_equal(frame_peer_start(&s->p, card, user), 0);
+	snprintf(spec, sizeof spec, "unix:%s", s->p.path);
+	assert_int_equal(term_carrier_open(&s->c, spec, timeout_ms), 0);
+	assert_int_equal(term_carrier_power_on(&s->c, s->atr, sizeof s->atr, &s->atr_len), 0);
+}
+
+/* Sends cmd; the answer goes to s->data, s->n, s->sw. */
+static int slot_apdu(struct slot *s, const uint8_t *cmd, size_t len)
+{
+	return term_carrier_apdu(&s->c, cmd, len, s->data, sizeof s->data, &s->n, &s->sw);
+}
+
+static void slot_close(struct slot *s)
+{
+	term_carrier_close(&s->c);
+	frame_peer_stop(&s->p);
 }
 
 static void spec_parsing(void **state)
@@ -156,99 +170,78 @@ static void spec_parsing(void **state)
 static void power_on_reads_atr(void **state)
 {
 	(void)state;
-	struct frame_peer p;
-	struct term_carrier c;
-	uint8_t atr[TERM_ATR_MAX], seen[8];
-	size_t atr_len = 0;
-	assert_int_equal(frame_peer_start(&p, good_card, NULL), 0);
-	open_unix(&c, &p, 2000);
-	assert_int_equal(term_carrier_power_on(&c, atr, sizeof atr, &atr_len), 0);
-	assert_int_equal(atr_len, sizeof ATR);
-	assert_memory_equal(atr, ATR, sizeof ATR);
+	struct slot s;
+	uint8_t seen[8];
+	slot_power_on(&s, good_card, NULL, 2000);
+	assert_int_equal(s.atr_len, sizeof ATR);
+	assert_memory_equal(s.atr, ATR, sizeof ATR);
 	/* power on (01), then get ATR (04), each as a 1-byte body */
-	assert_int_equal(frame_peer_logged(&p, 0, seen, sizeof seen), 1);
+	assert_int_equal(frame_peer_logged(&s.p, 0, seen, sizeof seen), 1);
 	assert_int_equal(seen[0], 0x01);
-	assert_int_equal(frame_peer_logged(&p, 1, seen, sizeof seen), 1);
+	assert_int_equal(frame_peer_logged(&s.p, 1, seen, sizeof seen), 1);
 	assert_int_equal(seen[0], 0x04);
-	assert_int_equal(term_carrier_present(&c), 1);
-	assert_int_equal(term_carrier_power_off(&c), 0);
-	term_carrier_close(&c);
-	frame_peer_stop(&p);
+	assert_int_equal(term_carrier_present(&s.c), 1);
+	assert_int_equal(term_carrier_power_off(&s.c), 0);
+	slot_close(&s);
 	/* the power off went out before the slot was let go */
-	assert_int_equal(frame_peer_logged(&p, 2, seen, sizeof seen), 1);
+	assert_int_equal(frame_peer_logged(&s.p, 2, seen, sizeof seen), 1);
 	assert_int_equal(seen[0], 0x00);
 }
 
 static void apdu_round_trip(void **state)
 {
 	(void)state;
-	struct frame_peer p;
-	struct term_carrier c;
-	uint8_t atr[TERM_ATR_MAX], data[300], seen[300];
-	size_t atr_len, n;
-	uint16_t sw;
+	struct slot s;
+	uint8_t seen[300];
 	const uint8_t cmd[] = {0x80, 0x10, 0x00, 0x00, 0x03, 0xDE, 0xAD, 0x01};
-	assert_int_equal(frame_peer_start(&p, good_card, NULL), 0);
-	open_unix(&c, &p, 2000);
-	assert_int_equal(term_carrier_power_on(&c, atr, sizeof atr, &atr_len), 0);
-	assert_int_equal(term_carrier_apdu(&c, cmd, sizeof cmd, data, sizeof data, &n, &sw), 0);
-	assert_int_equal(sw, 0x9000);
-	assert_int_equal(n, 3);
-	assert_memory_equal(data, "\xDE\xAD\x01", 3);
-	assert_int_equal(frame_peer_logged(&p, 2, seen, sizeof seen), (int)sizeof cmd);
+	slot_power_on(&s, good_card, NULL, 2000);
+	assert_int_equal(slot_apdu(&s, cmd, sizeof cmd), 0);
+	assert_int_equal(s.sw, 0x9000);
+	assert_int_equal(s.n, 3);
+	assert_memory_equal(s.data, "\xDE\xAD\x01", 3);
+	assert_int_equal(frame_peer_logged(&s.p, 2, seen, sizeof seen), (int)sizeof cmd);
 	assert_memory_equal(seen, cmd, sizeof cmd);
 	/* a status word other than 9000 is handed up, not turned into a failure */
 	const uint8_t unknown[] = {0x80, 0x77, 0x00, 0x00};
-	assert_int_equal(term_carrier_apdu(&c, unknown, sizeof unknown, data, sizeof data, &n,
-					   &sw), 0);
-	assert_int_equal(sw, 0x6D00);
-	assert_int_equal(n, 0);
-	term_carrier_close(&c);
-	frame_peer_stop(&p);
+	assert_int_equal(slot_apdu(&s, unknown, sizeof unknown), 0);
+	assert_int_equal(s.sw, 0x6D00);
+	assert_int_equal(s.n, 0);
+	slot_close(&s);
+}
+
+/* Sends the 5-byte cmd to a good card that answers it only through a
+ * second command of the carrier's: that must be follow_up (5 bytes), and
+ * the answer 9000 with n bytes of data, left in s. */
+static void assert_followed_up(struct slot *s, const uint8_t *cmd, const char *follow_up,
+			       size_t n)
+{
+	uint8_t seen[16];
+	slot_power_on(s, good_card, NULL, 2000);
+	assert_int_equal(slot_apdu(s, cmd, 5), 0);
+	assert_int_equal(s->sw, 0x9000);
+	assert_int_equal(s->n, n);
+	assert_int_equal(frame_peer_logged(&s->p, 3, seen, sizeof seen), 5);
+	assert_memory_equal(seen, follow_up, 5);
 }
 
 static void get_response_follows_61xx(void **state)
 {
 	(void)state;
-	struct frame_peer p;
-	struct term_carrier c;
-	uint8_t atr[TERM_ATR_MAX], data[300], seen[16];
-	size_t atr_len, n;
-	uint16_t sw;
+	struct slot s;
 	const uint8_t cmd[] = {0x80, 0x20, 0x00, 0x00, 0x00};
-	assert_int_equal(frame_peer_start(&p, good_card, NULL), 0);
-	open_unix(&c, &p, 2000);
-	assert_int_equal(term_carrier_power_on(&c, atr, sizeof atr, &atr_len), 0);
-	assert_int_equal(term_carrier_apdu(&c, cmd, sizeof cmd, data, sizeof data, &n, &sw), 0);
-	assert_int_equal(sw, 0x9000);
-	assert_int_equal(n, 4);
-	assert_memory_equal(data, "\xAA\xBB\xCC\xDD", 4);
-	/* GET RESPONSE asked for exactly the 2 bytes the card announced */
-	assert_int_equal(frame_peer_logged(&p, 3, seen, sizeof seen), 5);
-	assert_memory_equal(seen, "\x00\xC0\x00\x00\x02", 5);
-	term_carrier_close(&c);
-	frame_peer_stop(&p);
+	/* GET RESPONSE asks for exactly the 2 bytes the card announced */
+	assert_followed_up(&s, cmd, "\x00\xC0\x00\x00\x02", 4);
+	assert_memory_equal(s.data, "\xAA\xBB\xCC\xDD", 4);
+	slot_close(&s);
 }
 
 static void wrong_le_is_resent(void **state)
 {
 	(void)state;
-	struct frame_peer p;
-	struct term_carrier c;
-	uint8_t atr[TERM_ATR_MAX], data[300], seen[16];
-	size_t atr_len, n;
-	uint16_t sw;
+	struct slot s;
 	const uint8_t cmd[] = {0x80, 0x30, 0x00, 0x00, 0x00};
-	assert_int_equal(frame_peer_start(&p, good_card, NULL), 0);
-	open_unix(&c, &p, 2000);
-	assert_int_equal(term_carrier_power_on(&c, atr, sizeof atr, &atr_len), 0);
-	assert_int_equal(term_carrier_apdu(&c, cmd, sizeof cmd, data, sizeof data, &n, &sw), 0);
-	assert_int_equal(sw, 0x9000);
-	assert_int_equal(n, 5);
-	assert_int_equal(frame_peer_logged(&p, 3, seen, sizeof seen), 5);
-	assert_memory_equal(seen, "\x80\x30\x00\x00\x05", 5);
-	term_carrier_close(&c);
-	frame_peer_stop(&p);
+	assert_followed_up(&s, cmd, "\x80\x30\x00\x00\x05", 5);
+	slot_close(&s);
 }
 
 static void no_card_is_absent(void **state)
@@ -268,85 +261,58 @@ static void no_card_is_absent(void **state)
 static void card_leaving_mid_command_is_removed(void **state)
 {
 	(void)state;
-	struct frame_peer p;
-	struct term_carrier c;
-	uint8_t atr[TERM_ATR_MAX], data[300];
-	size_t atr_len, n;
-	uint16_t sw;
+	struct slot s;
+	enum fault fault = FAULT_LEAVES;
 	const uint8_t cmd[] = {0x80, 0x10, 0x00, 0x00, 0x01, 0x42};
-	assert_int_equal(frame_peer_start(&p, leaving_card, NULL), 0);
-	open_unix(&c, &p, 2000);
-	assert_int_equal(term_carrier_power_on(&c, atr, sizeof atr, &atr_len), 0);
-	assert_int_equal(term_carrier_apdu(&c, cmd, sizeof cmd, data, sizeof data, &n, &sw),
-			 -TERM_EXIT_CARD_REMOVED);
-	assert_non_null(strstr(c.err, "left the reader"));
+	slot_power_on(&s, faulty_card, &fault, 2000);
+	assert_int_equal(slot_apdu(&s, cmd, sizeof cmd), -TERM_EXIT_CARD_REMOVED);
+	assert_non_null(strstr(s.c.err, "left the reader"));
 	/* after that the slot is empty until a new power on */
-	assert_int_equal(term_carrier_apdu(&c, cmd, sizeof cmd, data, sizeof data, &n, &sw),
-			 -TERM_EXIT_CARD_ABSENT);
-	term_carrier_close(&c);
-	frame_peer_stop(&p);
+	assert_int_equal(slot_apdu(&s, cmd, sizeof cmd), -TERM_EXIT_CARD_ABSENT);
+	slot_close(&s);
 }
 
 static void silent_card_times_out(void **state)
 {
 	(void)state;
-	struct frame_peer p;
-	struct term_carrier c;
-	uint8_t atr[TERM_ATR_MAX], data[300];
-	size_t atr_len, n;
-	uint16_t sw;
+	struct slot s;
+	enum fault fault = FAULT_MUTE;
 	const uint8_t cmd[] = {0x80, 0x10, 0x00, 0x00};
-	assert_int_equal(frame_peer_start(&p, mute_card, NULL), 0);
-	open_unix(&c, &p, 200);
-	assert_int_equal(term_carrier_power_on(&c, atr, sizeof atr, &atr_len), 0);
+	slot_power_on(&s, faulty_card, &fault, 200);
 	int64_t t0 = term_now_ms();
-	assert_int_equal(term_carrier_apdu(&c, cmd, sizeof cmd, data, sizeof data, &n, &sw),
-			 -TERM_EXIT_CARD_ERROR);
+	assert_int_equal(slot_apdu(&s, cmd, sizeof cmd), -TERM_EXIT_CARD_ERROR);
 	assert_true(term_now_ms() - t0 >= 190);
-	assert_non_null(strstr(c.err, "no answer"));
-	term_carrier_close(&c);
-	frame_peer_stop(&p);
+	assert_non_null(strstr(s.c.err, "no answer"));
+	slot_close(&s);
 }
 
 static void bad_answers_are_card_errors(void **state)
 {
 	(void)state;
-	peer_answer_fn bad[] = {garbage_card, short_card, chatty_card};
+	enum fault bad[] = {FAULT_GARBAGE, FAULT_SHORT, FAULT_CHATTY};
 	const char *why[] = {"bad frame", "not an R-APDU", "kept answering 61xx"};
 	for (size_t i = 0; i < 3; i++) {
-		struct frame_peer p;
-		struct term_carrier c;
-		uint8_t atr[TERM_ATR_MAX], data[300];
-		size_t atr_len, n;
-		uint16_t sw;
+		struct slot s;
 		const uint8_t cmd[] = {0x80, 0x10, 0x00, 0x00};
-		assert_int_equal(frame_peer_start(&p, bad[i], NULL), 0);
-		open_unix(&c, &p, 1000);
-		assert_int_equal(term_carrier_power_on(&c, atr, sizeof atr, &atr_len), 0);
-		assert_int_equal(term_carrier_apdu(&c, cmd, sizeof cmd, data, sizeof data, &n,
-						   &sw), -TERM_EXIT_CARD_ERROR);
-		assert_non_null(strstr(c.err, why[i]));
-		term_carrier_close(&c);
-		frame_peer_stop(&p);
+		slot_power_on(&s, faulty_card, &bad[i], 1000);
+		assert_int_equal(slot_apdu(&s, cmd, sizeof cmd), -TERM_EXIT_CARD_ERROR);
+		assert_non_null(strstr(s.c.err, why[i]));
+		slot_close(&s);
 	}
 }
 
 static void answer_longer_than_buffer_is_card_error(void **state)
 {
 	(void)state;
-	struct frame_peer p;
-	struct term_carrier c;
-	uint8_t atr[TERM_ATR_MAX], data[2];
-	size_t atr_len, n;
+	struct slot s;
+	uint8_t data[2];
+	size_t n;
 	uint16_t sw;
 	const uint8_t cmd[] = {0x80, 0x10, 0x00, 0x00, 0x03, 0x01, 0x02, 0x03};
-	assert_int_equal(frame_peer_start(&p, good_card, NULL), 0);
-	open_unix(&c, &p, 1000);
-	assert_int_equal(term_carrier_power_on(&c, atr, sizeof atr, &atr_len), 0);
-	assert_int_equal(term_carrier_apdu(&c, cmd, sizeof cmd, data, sizeof data, &n, &sw),
+	slot_power_on(&s, good_card, NULL, 1000);
+	assert_int_equal(term_carrier_apdu(&s.c, cmd, sizeof cmd, data, sizeof data, &n, &sw),
 			 -TERM_EXIT_CARD_ERROR);
-	term_carrier_close(&c);
-	frame_peer_stop(&p);
+	slot_close(&s);
 }
 
 static void pcsc_without_reader_is_absent(void **state)
