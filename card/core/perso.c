@@ -110,6 +110,18 @@ static bool all_digits(const uint8_t *s, size_t n)
 	return true;
 }
 
+/* A value of exactly the field's size, kept as it comes (card id, K_card):
+ * into field of the working copy, marked in *have by bit. */
+static uint16_t put_fixed(const struct core_cmd *cmd, uint8_t *field, size_t len, uint8_t *have,
+			  uint8_t bit)
+{
+	if (cmd->lc != len)
+		return SW_WRONG_LENGTH;
+	memcpy(field, cmd->data, len);
+	*have |= bit;
+	return 0;
+}
+
 uint16_t perso_put_data(const struct core_cmd *cmd, struct sc_writer *out)
 {
 	uint16_t tag = (uint16_t)(cmd->p1 << 8 | cmd->p2);
@@ -123,27 +135,21 @@ uint16_t perso_put_data(const struct core_cmd *cmd, struct sc_writer *out)
 	sw = perso_gate(cmd);
 	if (sw != 0)
 		return sw;
+	/* Only a commit makes the working copy count: a value refused below
+	 * leaves the store as it was. */
+	w = store_begin();
 	switch (tag) {
 	case TAG_CARD_ID:
-		if (cmd->lc != SC_CARD_ID_LEN)
-			return SW_WRONG_LENGTH;
-		w = store_begin();
-		memcpy(w->card_id, cmd->data, SC_CARD_ID_LEN);
-		w->have |= CORE_HAVE_CARD_ID;
+		sw = put_fixed(cmd, w->card_id, sizeof w->card_id, &w->have, CORE_HAVE_CARD_ID);
 		break;
 	case TAG_KCARD:
-		if (cmd->lc != SC_KCARD_LEN)
-			return SW_WRONG_LENGTH;
-		w = store_begin();
-		memcpy(w->kcard, cmd->data, SC_KCARD_LEN);
-		w->have |= CORE_HAVE_KCARD;
+		sw = put_fixed(cmd, w->kcard, sizeof w->kcard, &w->have, CORE_HAVE_KCARD);
 		break;
 	case TAG_PIN:
 		if (cmd->lc < CORE_PIN_MIN || cmd->lc > CORE_PIN_MAX)
 			return SW_WRONG_LENGTH;
 		if (!all_digits(cmd->data, cmd->lc))
 			return SW_WRONG_DATA;
-		w = store_begin();
 		memset(w->pin, 0, sizeof w->pin);
 		memcpy(w->pin, cmd->data, cmd->lc);
 		w->pin_len = (uint8_t)cmd->lc;
@@ -157,11 +163,12 @@ uint16_t perso_put_data(const struct core_cmd *cmd, struct sc_writer *out)
 		account[cmd->lc] = '\0';
 		if (strlen(account) != cmd->lc || sc_account_id_valid(account) != 0)
 			return SW_WRONG_DATA;
-		w = store_begin();
 		memcpy(w->account, account, cmd->lc + 1u);
 		w->have |= CORE_HAVE_ACCOUNT;
 		break;
 	}
+	if (sw != 0)
+		return sw;
 	return core_commit() == 0 ? SW_NO_ERROR : SW_MEMORY_FAILURE;
 }
 

@@ -25,6 +25,10 @@
 /* TgSetData carries at most 263 bytes after its command code in one PN532
  * frame, and libnfc sends no more: a longer answer cannot leave the chip. */
 #define NFC_TARGET_RAPDU_MAX 263u
+/* The worker's descriptors block (a write waits for the main loop), so
+ * this deadline of fdio_write_all's, which bounds only a write that would
+ * block on a non-blocking descriptor, does not come into play. */
+#define NFC_WRITE_TIMEOUT_MS 2000
 /* Historical bytes when the contactless ATR gives none. */
 static const uint8_t nfc_default_hist[] = {'S', 'I', 'G', 'C', 'A', 'R', 'D'};
 
@@ -41,25 +45,11 @@ static size_t nfc_hist_len;
 
 /* --- worker thread --- */
 
-static int write_all(int fd, const uint8_t *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 static int send_frame(int fd, const uint8_t *body, size_t len)
 {
 	uint8_t buf[SC_FRAME_HDR + SC_FRAME_MAX_BODY];
 	int n = sc_frame_encode(buf, sizeof buf, body, len);
-	return n < 0 ? -1 : write_all(fd, buf, (size_t)n);
+	return n < 0 ? -1 : fdio_write_all(fd, buf, (size_t)n, NFC_WRITE_TIMEOUT_MS);
 }
 
 /* One reply frame from the main loop; its length, or -1 (closed: the card
@@ -119,7 +109,7 @@ static void serve_session(void)
 		log_warn("nfc: socketpair");
 		return;
 	}
-	if (write_all(nfc_notify[1], (const uint8_t *)&sv[0], sizeof sv[0]) != 0) {
+	if (fdio_write_all(nfc_notify[1], &sv[0], sizeof sv[0], NFC_WRITE_TIMEOUT_MS) != 0) {
 		close(sv[0]);
 		close(sv[1]);
 		return;

@@ -26,29 +26,7 @@ err=$("$FW_RUN" --flash "$T_DIR/tk.flash" --transport-key-file "$T_DIR/tk" --con
 [ "$rc" -eq 2 ] && [[ $err == *"group or others"* ]] && [ ! -e "$T_DIR/tk.flash" ] && t_ok "group-readable transport key refused, no image made" || t_fail "group-readable transport key refused" "$err"
 
 # --- first boot: manufacture ---
-fw_start fw "$FLASH" --seed "$(printf '5e%.0s' $(seq 32))" || { t_fail "the board boots in QEMU" "$(cat "$T_DIR/fw.log")"; 
-# The board's own handling of malformed frames, UART0 straight on a socket
-# (no bridge): an empty frame is ignored, an over-long one read whole and
-# answered 6700; the stream stays in step.
-sc_bg raw "$FW_RUN" --flash "$FLASH" --contact-raw "$T_DIR/raw.ct"
-RAW_PID=$SC_LAST_PID
-if sc_wait_sock "$T_DIR/raw.ct" 10; then
-	t_eq "raw UART: an empty frame is ignored, the next served" 9000 "$("$FC" "$T_DIR/raw.ct" bytes:0000 on $SELECT)"
-	r=$("$FC" "$T_DIR/raw.ct" on body:$big $SELECT)
-	t_eq "raw UART: an over-long frame is skipped whole and answered 6700" "6700 9000" "$(echo $r)"
-else
-	t_fail "raw UART: the board starts" "$(cat "$T_DIR/raw.log")"
-fi
-kill -TERM "$RAW_PID"; wait "$RAW_PID" 2>/dev/null
-
-# A blank image with no manufacture record: no entropy, no transport key.
-# The board boots what it can and the card answers every APDU 6581.
-python3 -c 'import sys; open(sys.argv[1], "wb").write(b"\xff" * 22528)' "$T_DIR/blank.flash"
-fw_start blank "$T_DIR/blank.flash" || { t_fail "a blank board starts"; t_done; exit 1; }
-t_eq "no manufacture record: the card does not boot" false "$(jq .ok <<<"$FW_BOOT")"
-t_eq "... and answers SW_MEMORY_FAILURE" 6581 "$("$FC" "$FW_CT" on $SELECT)"
-fw_stop
-t_done; exit 1; }
+fw_start fw "$FLASH" --seed "$(printf '5e%.0s' $(seq 32))" || { t_fail "the board boots in QEMU" "$(cat "$T_DIR/fw.log")"; t_done; exit 1; }
 t_eq "first boot: manufactured, then booted" "true true" \
 	"$(fw_wait_event manufactured 1 >/dev/null && echo true) $(fw_wait_event boot 1 | jq .ok)"
 t_eq "the idle screen is shown" sigcard "$(fw_wait_screen idle 5 | jq -r .screen.title)"
@@ -94,62 +72,16 @@ t_eq "after ISSUE, EXTERNAL AUTHENTICATE is refused" 6985 "$(sw "$r")"
 fw_stop
 kill -0 "$FW_PID" 2>/dev/null && t_fail "the board stops on SIGTERM" || t_ok "the board stops on SIGTERM"
 [ ! -e "$FW_CT" ] && t_ok "... and removes its slot sockets" || t_fail "... and removes its slot sockets"
-python3 - "$FLASH" >"$T_DIR/ent1" <<'PY'
-import hashlib, sys
-img = open(sys.argv[1], "rb").read()
-page = 2048
-mfg = img[8 * page:9 * page]
-recs = []
-for p in (9, 10):
-    for s in range(32):
-        r = img[p * page + s * 64:p * page + s * 64 + 48]
-        if r[:4] == b"SCE1" and hashlib.sha256(r[:40]).digest()[:8] == r[40:48]:
-            recs.append(int.from_bytes(r[4:8], "big"))
-print("mfg_erased=%d records=%d" % (mfg == b"\xff" * page, len(recs)))
-print(recs[0] if recs else 0, file=open(sys.argv[1] + ".seq", "w"))
-PY
-e1=$(cat "$T_DIR/ent1")
-t_eq "after first boot: manufacture page erased, one live entropy state" "mfg_erased=1 records=1" "$e1"
-seq1=$(cat "$FLASH.seq")
-fw_start fw2 "$FLASH" || { t_fail "the board boots again"; 
-# The board's own handling of malformed frames, UART0 straight on a socket
-# (no bridge): an empty frame is ignored, an over-long one read whole and
-# answered 6700; the stream stays in step.
-sc_bg raw "$FW_RUN" --flash "$FLASH" --contact-raw "$T_DIR/raw.ct"
-RAW_PID=$SC_LAST_PID
-if sc_wait_sock "$T_DIR/raw.ct" 10; then
-	t_eq "raw UART: an empty frame is ignored, the next served" 9000 "$("$FC" "$T_DIR/raw.ct" bytes:0000 on $SELECT)"
-	r=$("$FC" "$T_DIR/raw.ct" on body:$big $SELECT)
-	t_eq "raw UART: an over-long frame is skipped whole and answered 6700" "6700 9000" "$(echo $r)"
-else
-	t_fail "raw UART: the board starts" "$(cat "$T_DIR/raw.log")"
-fi
-kill -TERM "$RAW_PID"; wait "$RAW_PID" 2>/dev/null
-
-# A blank image with no manufacture record: no entropy, no transport key.
-# The board boots what it can and the card answers every APDU 6581.
-python3 -c 'import sys; open(sys.argv[1], "wb").write(b"\xff" * 22528)' "$T_DIR/blank.flash"
-fw_start blank "$T_DIR/blank.flash" || { t_fail "a blank board starts"; t_done; exit 1; }
-t_eq "no manufacture record: the card does not boot" false "$(jq .ok <<<"$FW_BOOT")"
-t_eq "... and answers SW_MEMORY_FAILURE" 6581 "$("$FC" "$FW_CT" on $SELECT)"
-fw_stop
-t_done; exit 1; }
+mfg_erased=$(python3 -c 'import sys; img = open(sys.argv[1], "rb").read(); print(int(img[8 * 2048:9 * 2048] == b"\xff" * 2048))' "$FLASH")
+read -r n1 seq1 <<<"$(fw_entropy_log "$FLASH")"
+t_eq "after first boot: manufacture page erased, one live entropy state" "mfg_erased=1 records=1" "mfg_erased=$mfg_erased records=$n1"
+fw_start fw2 "$FLASH" || { t_fail "the board boots again"; t_done; exit 1; }
 fw_wait_event manufactured 1 >/dev/null && t_fail "a second boot does not manufacture again" || t_ok "a second boot does not manufacture again"
 r=($("$FC" "$FW_CT" on $SELECT 00CADF2000 00CADF2100 00CADF2300 off))
 t_eq "after a restart: card id, key and lifecycle are kept" "${ID^^}9000 ${PUB^^}9000 029000" "${r[1]} ${r[2]} ${r[3]}"
 fw_stop
-python3 - "$FLASH" >"$T_DIR/ent2" <<'PY'
-import hashlib, sys
-img = open(sys.argv[1], "rb").read()
-recs = []
-for p in (9, 10):
-    for s in range(32):
-        r = img[p * 2048 + s * 64:p * 2048 + s * 64 + 48]
-        if r[:4] == b"SCE1" and hashlib.sha256(r[:40]).digest()[:8] == r[40:48]:
-            recs.append(int.from_bytes(r[4:8], "big"))
-print("records=%d seq=%d" % (len(recs), recs[0] if recs else 0))
-PY
-e2=$(cat "$T_DIR/ent2")
+read -r n2 seq2 <<<"$(fw_entropy_log "$FLASH")"
+e2="records=$n2 seq=$seq2"
 [ "${e2%% *}" = records=1 ] && [ "${e2##*seq=}" -gt "$seq1" ] && t_ok "a boot moves the entropy state on and zeroes the old one ($e2, was $seq1)" || t_fail "entropy state moves on" "$e2 after $seq1"
 
 # The board's own handling of malformed frames, UART0 straight on a socket

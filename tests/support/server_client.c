@@ -52,7 +52,7 @@ int sclient_connect(const char *addr)
 	}
 }
 
-static int write_all(int fd, const uint8_t *p, size_t n)
+int sclient_write_all(int fd, const uint8_t *p, size_t n)
 {
 	while (n > 0) {
 		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
@@ -87,7 +87,7 @@ int sclient_send(int fd, const uint8_t *body, size_t len)
 	uint8_t frame[SC_FRAME_HDR + 4096];
 	int n = sc_frame_encode(frame, sizeof(frame), body, len);
 
-	return n > 0 ? write_all(fd, frame, (size_t)n) : -1;
+	return n > 0 ? sclient_write_all(fd, frame, (size_t)n) : -1;
 }
 
 int sclient_recv(int fd, uint8_t *buf, size_t cap)

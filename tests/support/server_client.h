@@ -9,6 +9,8 @@
 
 /* "unix:PATH", "tcp:HOST:PORT", or a path (Unix socket). fd or -1. */
 int sclient_connect(const char *addr);
+/* Writes all n bytes as they are (no framing); 0 or -1. */
+int sclient_write_all(int fd, const uint8_t *p, size_t n);
 /* Sends body as one frame; 0 or -1. */
 int sclient_send(int fd, const uint8_t *body, size_t len);
 /* Receives one frame body into buf (cap bytes); its length, 0 if the

@@ -13,70 +13,20 @@
  *   -g: follow 61xx with GET RESPONSE and print the joined answer.
  * Exit: 0 all steps done, 1 a step failed (no reply, bad reply, no eof), 2 usage. */
 #include <errno.h>
-#include <netdb.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "common/apdu.h"
 #include "common/frame.h"
 #include "common/hex.h"
+#include "tests/support/server_client.h"
 
 static int timeout_ms = 5000;
 static uint8_t body[SC_FRAME_MAX_BODY];
-
-static int dial(const char *where)
-{
-	int fd;
-	if (strncmp(where, "tcp:", 4) == 0) {
-		char host[256];
-		const char *colon = strrchr(where + 4, ':');
-		struct addrinfo hints = {0}, *ai;
-		if (colon == NULL || (size_t)(colon - where - 4) >= sizeof host)
-			return -1;
-		memcpy(host, where + 4, (size_t)(colon - where - 4));
-		host[colon - where - 4] = '\0';
-		hints.ai_socktype = SOCK_STREAM;
-		if (getaddrinfo(host, colon + 1, &hints, &ai) != 0)
-			return -1;
-		fd = socket(ai->ai_family, SOCK_STREAM, 0);
-		if (fd >= 0 && connect(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
-			close(fd);
-			fd = -1;
-		}
-		freeaddrinfo(ai);
-		return fd;
-	} else {
-		struct sockaddr_un sa = {0};
-		sa.sun_family = AF_UNIX;
-		if (strlen(where) >= sizeof sa.sun_path)
-			return -1;
-		strcpy(sa.sun_path, where);
-		fd = socket(AF_UNIX, SOCK_STREAM, 0);
-		if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
-			close(fd);
-			fd = -1;
-		}
-		return fd;
-	}
-}
-
-static int send_all(int fd, const uint8_t *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
 
 /* Reads exactly n bytes within the timeout; 0, -1 (timeout/error), -2 (eof). */
 static int recv_exact(int fd, uint8_t *p, size_t n)
@@ -101,7 +51,7 @@ static int send_body(int fd, const uint8_t *b, size_t n)
 {
 	static uint8_t frame[SC_FRAME_HDR + SC_FRAME_MAX_BODY];
 	int len = sc_frame_encode(frame, sizeof frame, b, n);
-	return len < 0 ? -1 : send_all(fd, frame, (size_t)len);
+	return len < 0 ? -1 : sclient_write_all(fd, frame, (size_t)len);
 }
 
 /* One reply frame into body; returns its length or -1. */
@@ -184,7 +134,7 @@ static int step(int fd, const char *s, int follow)
 	}
 	if (strncmp(s, "bytes:", 6) == 0) {
 		n = sc_hex_decode(buf, sizeof buf, s + 6);
-		return n <= 0 ? -1 : send_all(fd, buf, (size_t)n);
+		return n <= 0 ? -1 : sclient_write_all(fd, buf, (size_t)n);
 	}
 	if (strncmp(s, "body:", 5) == 0) {
 		struct pollfd pfd = {fd, POLLIN, 0};
@@ -218,7 +168,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: frameclient [-g] [-t MS] SOCKET|tcp:HOST:PORT STEP...\n");
 		return 2;
 	}
-	fd = dial(argv[optind]);
+	fd = sclient_connect(argv[optind]);
 	if (fd < 0) {
 		fprintf(stderr, "frameclient: cannot connect to %s: %s\n", argv[optind], strerror(errno));
 		return 1;
