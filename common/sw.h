@@ -15,7 +15,7 @@
 #define SW_COMMAND_CHAINING_NOT_SUPPORTED 0x6884u
 #define SW_SECURITY_STATUS_NOT_SATISFIED 0x6982u
 #define SW_FILE_INVALID                  0x6983u /* also: authentication method blocked */
-#define SW_DATA_INVALID                  0x6984u
+#define SW_DATA_INVALID                  0x6984u /* also: reference data not usable (invalidated) */
 #define SW_CONDITIONS_NOT_SATISFIED      0x6985u
 #define SW_COMMAND_NOT_ALLOWED           0x6986u
 #define SW_WRONG_DATA                    0x6A80u

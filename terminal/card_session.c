@@ -171,8 +171,15 @@ int term_card_get_jp(struct term_carrier *c, char jp[SC_JP_DIGITS + 1])
 	int rc = term_carrier_apdu(c, cmd, (size_t)len, resp, sizeof resp, &n, &sw);
 	if (rc != 0)
 		return rc;
+	/* 6985: not confirmed yet, ask again; 6984: never, stop asking. */
 	if (sw == SW_CONDITIONS_NOT_SATISFIED)
 		return 0;
+	if (sw == SW_DATA_INVALID)
+		return term_errf(c->err, sizeof c->err, TERM_EXIT_CANCELLED,
+				 "%s: the card will not release the password (%04X %s): the"
+				 " holder cancelled, the PIN was wrong too often, the card's"
+				 " confirmation timed out, or the password was already read;"
+				 " start a new payment", c->spec, sw, sc_sw_name(sw));
 	if (sw != SW_NO_ERROR)
 		return sw_fail(c, "GET JOINT PASSWORD", sw, NULL);
 	int ok = n == SC_JP_DIGITS;

@@ -180,7 +180,21 @@ static int jp_by_scan(struct pay *p, const uint8_t card_id[SC_CARD_ID_LEN])
 	return rc == 0 ? 0 : pass(p, rc, p->camera.err);
 }
 
-static int jp_by_contactless(struct pay *p)
+/* 1 if the card in the contactless field is the one that signed, 0 if it
+ * is another (or not a personalised sigcard), or a negative class. */
+static int is_signing_card(struct pay *p, const uint8_t card_id[SC_CARD_ID_LEN])
+{
+	uint8_t id[TERM_GET_DATA_MAX];
+	size_t n;
+	int rc = term_card_get_data(&p->cl, TERM_TAG_CARD_ID, id, sizeof id, &n);
+	if (rc == -TERM_EXIT_CARD_ERROR)
+		return 0;
+	if (rc != 0)
+		return rc;
+	return n == SC_CARD_ID_LEN && memcmp(id, card_id, SC_CARD_ID_LEN) == 0;
+}
+
+static int jp_by_contactless(struct pay *p, const uint8_t card_id[SC_CARD_ID_LEN])
 {
 	say(p, "waiting up to %d s for the holder to confirm; reading %s", p->o->timeout_s,
 	    p->o->contactless);
@@ -188,15 +202,27 @@ static int jp_by_contactless(struct pay *p)
 	int rc = term_carrier_open(&p->cl, p->o->contactless, p->o->card_timeout_ms);
 	if (rc != 0)
 		return pass(p, rc, p->cl.err);
-	int started = 0, ever_started = 0;
+	int started = 0, ever_started = 0, foreign = 0;
 	for (;;) {
 		if (!started) {
 			rc = term_card_start(&p->cl);
+			if (rc == 0)
+				rc = is_signing_card(p, card_id);
+			/* Only the card that signed can say its password is void
+			 * (6984): another card in the field is passed over. */
+			if (rc == 0) {
+				if (!foreign)
+					say(p, "another card is in the contactless field; waiting"
+					       " for the one that signed");
+				foreign = 1;
+				term_carrier_power_off(&p->cl);
+			} else if (rc == 1) {
+				rc = 0;
+				started = ever_started = 1;
+			}
 			/* Not in the field yet, or taken out again: keep looking. */
 			if (rc == -TERM_EXIT_CARD_ABSENT || rc == -TERM_EXIT_CARD_REMOVED)
 				rc = 0;
-			else if (rc == 0)
-				started = ever_started = 1;
 		}
 		if (rc == 0 && started) {
 			rc = term_card_get_jp(&p->cl, p->jp);
@@ -213,14 +239,16 @@ static int jp_by_contactless(struct pay *p)
 			break;
 		if (term_now_ms() >= deadline && !ever_started) {
 			rc = term_errf(p->cl.err, sizeof p->cl.err, TERM_EXIT_CARD_ABSENT,
-				       "no card answered in the contactless field %s within %d s",
+				       "%s in the contactless field %s within %d s",
+				       foreign ? "the card that signed did not come"
+					       : "no card answered",
 				       p->o->contactless, p->o->timeout_s);
 			break;
 		}
 		if (term_now_ms() >= deadline) {
 			rc = term_errf(p->cl.err, sizeof p->cl.err, TERM_EXIT_CANCELLED,
-				       "the card released no password over %s within %d s"
-				       " (cancelled, wrong PIN, or not confirmed on the card)",
+				       "the card released no password over %s within %d s:"
+				       " the holder did not confirm on the card in time",
 				       p->o->contactless, p->o->timeout_s);
 			break;
 		}
@@ -371,7 +399,7 @@ int term_pay_run(const struct term_pay_opts *o, struct term_paid *paid,
 	if (rc == 0) {
 		paid->atc = p->sig.atc;
 		rc = o->jp_source == TERM_JP_SCAN ? jp_by_scan(p, paid->card_id)
-						  : jp_by_contactless(p);
+						  : jp_by_contactless(p, paid->card_id);
 	}
 	if (rc == 0) {
 		say(p, "password obtained; submitting");

@@ -231,8 +231,10 @@ int term_card_identity(struct term_carrier *c, uint8_t card_id[SC_CARD_ID_LEN],
  * (X as long as the scheme says, a DER signature of plausible length). */
 int term_card_sign(struct term_carrier *c, const uint8_t *tx, size_t tx_len, uint8_t scheme,
 		   struct term_signed *out);
-/* GET JOINT PASSWORD (contactless): 1 with jp set, 0 if the card has no
- * password to release (not confirmed yet, cancelled, or already read). */
+/* GET JOINT PASSWORD (contactless): 1 with jp set, 0 if the holder has not
+ * confirmed yet (6985: ask again), -TERM_EXIT_CANCELLED if the card will
+ * never release this password (6984: cancelled, wrong PIN too often, timed
+ * out on the card, already read). */
 int term_card_get_jp(struct term_carrier *c, char jp[SC_JP_DIGITS + 1]);
 
 /* --- server_client.c: frames to and from sigcard-server ------------------- */

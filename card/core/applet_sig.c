@@ -219,12 +219,17 @@ out:
 uint16_t sig_get_jp(const struct core_cmd *cmd, struct sc_writer *out)
 {
 	char jp[SC_JP_DIGITS];
+	int rc;
 
 	if (cmd->p1 != 0 || cmd->p2 != 0)
 		return SW_INCORRECT_P1P2;
 	if (cmd->lc != 0 || cmd->le == 0)
 		return SW_WRONG_LENGTH;
-	if (confirm_release(cmd->iface, jp) != 0)
+	rc = confirm_release(cmd->iface, jp);
+	/* 6985: ask again later; 6984: this password is gone, stop asking. */
+	if (rc == CONFIRM_VOID)
+		return SW_DATA_INVALID;
+	if (rc != 0)
 		return SW_CONDITIONS_NOT_SATISFIED;
 	sc_put_bytes(out, (const uint8_t *)jp, sizeof jp);
 	sc_wipe(jp, sizeof jp);

@@ -260,8 +260,17 @@ void confirm_poll(void)
 
 int confirm_release(enum card_iface iface, char jp[SC_JP_DIGITS])
 {
-	if (iface != CARD_IFACE_CONTACTLESS || cf.state != CONFIRM_SHOWN)
-		return -1;
+	if (iface != CARD_IFACE_CONTACTLESS)
+		return CONFIRM_NOT_YET;
+	/* Every way out of a pending signature (Cancel, timeout, blocked PIN,
+	 * release, dismissal, a new SIGN's void, BLOCK CARD, power loss) ends in
+	 * CONFIRM_NONE with the JP wiped; the ATC, on flash, tells a card that
+	 * has signed before from one that never did, so telling "void" from
+	 * "pending" costs no flash write. */
+	if (cf.state == CONFIRM_NONE)
+		return store_committed()->atc != 0 ? CONFIRM_VOID : CONFIRM_NOT_YET;
+	if (cf.state != CONFIRM_SHOWN)
+		return CONFIRM_NOT_YET;
 	memcpy(jp, cf.jp, SC_JP_DIGITS);
 	confirm_void();
 	screen_simple(CARD_SCREEN_RELEASED, "Password sent", "Read once by the terminal");

@@ -178,7 +178,18 @@ void confirm_arm(const struct sc_tx *tx, const char jp[SC_JP_DIGITS], uint32_t a
 void confirm_field(enum card_iface iface, int on);
 void confirm_key(int key);
 void confirm_poll(void);
-/* GET JOINT PASSWORD: copies the JP and releases it, or returns -1. */
+/* Why GET JOINT PASSWORD gets no password (confirm_release). */
+enum confirm_refusal {
+	/* The contact interface, or a signature the holder may still confirm
+	 * (on the reader, or under review), or nothing ever signed. */
+	CONFIRM_NOT_YET = -1,
+	/* The last signature's password will never be released: cancelled,
+	 * timed out, PIN blocked, already released or dismissed, voided by a
+	 * later SIGN or BLOCK CARD, or lost with power. */
+	CONFIRM_VOID = -2,
+};
+/* GET JOINT PASSWORD: copies the JP and releases it (0), or returns a
+ * negative enum confirm_refusal. */
 int confirm_release(enum card_iface iface, char jp[SC_JP_DIGITS]);
 
 /* --- screen.c: the screen model --- */

@@ -81,7 +81,7 @@ t_eq "GET JOINT PASSWORD on the contact slot: refused" 6985 "$(sw "$r")"
 r=$("$FC" "$CL" on $SELECT 804A000008 804A000008)
 first=$(echo "$r" | sed -n 2p); second=$(echo "$r" | sed -n 3p)
 t_eq "contactless GET JOINT PASSWORD gives the JP" "$(printf %s "$JP" | python3 -c 'import sys; print(sys.stdin.read().encode().hex().upper())')9000" "$first"
-t_eq "... only once" 6985 "$second"
+t_eq "... only once: then void (6984)" 6984 "$second"
 r=$(ctl "$CTL" '{"cmd":"screen"}')
 t_eq "the card says it was read" released "$(jq -r .screen.name <<<"$r")"
 
@@ -91,7 +91,7 @@ ctl "$CTL" '{"cmd":"wait","screen":"review","timeout_ms":3000}' >/dev/null
 r=$(ctl "$CTL" '{"cmd":"press","keys":["1","C"]}')
 t_eq "Cancel voids the payment" cancelled "$(jq -r .screen.name <<<"$r")"
 r=$("$FC" "$CL" on $SELECT 804A000008 | tail -1)
-t_eq "after Cancel no contactless password" 6985 "$(sw "$r")"
+t_eq "after Cancel no contactless password: void (6984)" 6984 "$(sw "$r")"
 t_eq "after Cancel no QR on the PNG" "" "$(zbarimg -q --raw "$PNG" 2>/dev/null)"
 
 # A wrong PIN: the card says so, and still no password.

@@ -80,7 +80,7 @@ t_eq "GET JOINT PASSWORD on the contact slot: refused" 6985 "$(sw "$r")"
 r=$("$FC" "$FW_CL" on $SELECT 804A000008 804A000008)
 first=$(echo "$r" | sed -n 2p); second=$(echo "$r" | sed -n 3p)
 t_eq "contactless GET JOINT PASSWORD gives the JP" "$(ascii_hex "$JP" | tr a-f A-F)9000" "$first"
-t_eq "... only once" 6985 "$second"
+t_eq "... only once: then void (6984)" 6984 "$second"
 t_eq "the card says it was read" released "$(fw_wait_screen released 5 | jq -r .screen.name)"
 
 # Cancel: no password, ever.
@@ -90,7 +90,7 @@ fw_mark
 fw_keys 1C
 t_eq "Cancel voids the payment" cancelled "$(fw_wait_screen cancelled 5 | jq -r .screen.name)"
 r=$("$FC" "$FW_CL" on $SELECT 804A000008 | tail -1)
-t_eq "after Cancel no contactless password" 6985 "$(sw "$r")"
+t_eq "after Cancel no contactless password: void (6984)" 6984 "$(sw "$r")"
 
 # A wrong PIN: the card says so, and still no password.
 sign enc

@@ -59,11 +59,23 @@ wait "$HOLDER_PID"
 expect_rc "cancel on the card (scan)" 6 "cancelled"
 t_eq "cancel: the card showed its cancelled screen" cancelled "$(ctl "$CTL" '{"cmd":"screen"}' | jq -r .screen.name)"
 unchanged "cancel (scan)"
-holder C
+# Contactless: the card answers 6984 once the holder cancelled, so the
+# terminal stops at once instead of polling until its --timeout (30 s here).
+now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+( ctl "$CTL" '{"cmd":"wait","screen":"review","timeout_ms":30000}' 30 >/dev/null &&
+  ctl "$CTL" '{"cmd":"press","keys":"C"}' >/dev/null && now_ms >"$T_DIR/cancel.at" ) &
+HOLDER_PID=$!
 pay --amount 5.00 --currency EUR --to SHOP-1 --payee-name Shop --jp contactless \
-	--contactless "unix:$CL" --timeout 4
+	--contactless "unix:$CL" --timeout 30
+done_at=$(now_ms)
 wait "$HOLDER_PID"
-expect_rc "cancel on the card (contactless)" 6 "released no password"
+expect_rc "cancel on the card (contactless)" 6 "will not release the password"
+grep -q "start a new payment" "$T_DIR/pay.err" && t_ok "cancel (contactless): the message says what to do" ||
+	t_fail "cancel (contactless): the message says what to do" "$(cat "$T_DIR/pay.err")"
+took=$(( done_at - $(cat "$T_DIR/cancel.at" 2>/dev/null || echo 0) ))
+if [ "$took" -ge 0 ] && [ "$took" -lt 15000 ]; then
+	t_ok "cancel (contactless): the terminal stopped ${took} ms after Cancel, not at its 30 s timeout"
+else t_fail "cancel (contactless): the terminal stopped well before its timeout" "${took} ms"; fi
 unchanged "cancel (contactless)"
 
 # --- a wrong PIN first: tries left shown, then the right one pays ---
@@ -157,6 +169,15 @@ expect_rc "no confirmation on the card" 6 "cancelled"
 t_eq "no confirmation: the card timed out on its own" timeout \
 	"$(ctl "$CTL" '{"cmd":"screen"}' | jq -r .screen.name)"
 unchanged "no confirmation"
+# Contactless: the card's 2 s timeout ends the terminal's 30 s wait too.
+SECONDS=0
+pay --amount 0.45 --currency EUR --to SHOP-1 --payee-name Shop --jp contactless \
+	--contactless "unix:$CL" --timeout 30
+took=$SECONDS
+expect_rc "no confirmation on the card (contactless)" 6 "will not release the password"
+if [ "$took" -lt 15 ]; then t_ok "no confirmation (contactless): exit after ${took} s, not at the terminal's 30 s"
+else t_fail "no confirmation (contactless): exit well before the terminal's timeout" "${took} s"; fi
+unchanged "no confirmation (contactless)"
 
 # --- three wrong PINs: locked out; the card then refuses to sign ---
 ( ctl "$CTL" '{"cmd":"wait","screen":"review","timeout_ms":30000}' 30 >/dev/null &&

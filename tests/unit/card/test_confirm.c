@@ -132,7 +132,7 @@ static void three_wrong_block_until_issuer_unblocks(void **state)
 	assert_int_equal(scr()->id, CARD_SCREEN_PIN_WRONG);
 	cc_keys("2222K");
 	assert_int_equal(scr()->id, CARD_SCREEN_PIN_BLOCKED);
-	assert_int_equal(get_jp(CL, jp), 0x6985);
+	assert_int_equal(get_jp(CL, jp), 0x6984);
 	card_field(CL, 0);
 	/* Even the right PIN does nothing now, and nothing can be signed. */
 	cc_keys(TEST_PIN "K");
@@ -177,7 +177,7 @@ static void pin_counter_committed_before_compare(void **state)
 	assert_int_not_equal(scr()->id, CARD_SCREEN_PASSWORD);
 	fx_reboot();
 	assert_int_equal(fx_tries(), 3);
-	assert_int_equal(get_jp(CL, jp), 0x6985);
+	assert_int_equal(get_jp(CL, jp), 0x6984);
 
 	/* Cut the write that restores the counter after a match: the
 	 * decrement was already on flash, and the password never shows. */
@@ -190,7 +190,7 @@ static void pin_counter_committed_before_compare(void **state)
 	assert_int_not_equal(scr()->id, CARD_SCREEN_PASSWORD);
 	fx_reboot();
 	assert_int_equal(fx_tries(), 2);
-	assert_int_equal(get_jp(CL, jp), 0x6985);
+	assert_int_equal(get_jp(CL, jp), 0x6984);
 }
 
 static void cancel_voids(void **state)
@@ -204,7 +204,7 @@ static void cancel_voids(void **state)
 	assert_int_equal(scr()->id, CARD_SCREEN_CANCELLED);
 	cc_keys(TEST_PIN "K"); /* too late: nothing pending */
 	assert_int_equal(scr()->id, CARD_SCREEN_IDLE);
-	assert_int_equal(get_jp(CL, jp), 0x6985);
+	assert_int_equal(get_jp(CL, jp), 0x6984);
 	assert_int_equal(fx_tries(), 3);
 }
 
@@ -227,7 +227,7 @@ static void timeout_voids(void **state)
 	assert_int_equal(scr()->id, CARD_SCREEN_TIMEOUT);
 	cc_keys("234K");
 	assert_int_not_equal(scr()->id, CARD_SCREEN_PASSWORD);
-	assert_int_equal(get_jp(CL, jp), 0x6985);
+	assert_int_equal(get_jp(CL, jp), 0x6984);
 }
 
 static void password_display_times_out(void **state)
@@ -242,7 +242,7 @@ static void password_display_times_out(void **state)
 	ram_hal_advance(60000);
 	card_poll();
 	assert_int_equal(scr()->id, CARD_SCREEN_IDLE);
-	assert_int_equal(get_jp(CL, jp), 0x6985);
+	assert_int_equal(get_jp(CL, jp), 0x6984);
 }
 
 /* The board's setting shortens both windows, and bad values are refused. */
@@ -262,7 +262,7 @@ static void confirm_timeout_is_settable(void **state)
 	ram_hal_advance(1);
 	card_poll();
 	assert_int_equal(scr()->id, CARD_SCREEN_TIMEOUT);
-	assert_int_equal(get_jp(CL, jp), 0x6985);
+	assert_int_equal(get_jp(CL, jp), 0x6984);
 
 	signed_and_off(10, &s);
 	cc_keys(TEST_PIN "K");
@@ -294,7 +294,9 @@ static void get_jp_rules(void **state)
 	assert_string_equal(jp, shown);
 	assert_int_equal(sc_jp_check(SC_SCHEME_ENC, TEST_KCARD, jp, s.x, s.x_len), 0);
 	assert_int_equal(scr()->id, CARD_SCREEN_RELEASED);
-	assert_int_equal(get_jp(CL, jp), 0x6985);
+	assert_int_equal(get_jp(CL, jp), 0x6984); /* read once: void for good */
+	card_field(CL, 0);
+	assert_int_equal(get_jp(C, jp), 0x6985);  /* contact: never, whatever the state */
 }
 
 static void new_sign_voids_pending(void **state)
@@ -329,10 +331,103 @@ static void power_cut_voids(void **state)
 	assert_int_equal(scr()->id, CARD_SCREEN_PASSWORD);
 	fx_reboot();
 	assert_int_equal(scr()->id, CARD_SCREEN_IDLE);
-	assert_int_equal(get_jp(CL, jp), 0x6985);
+	assert_int_equal(get_jp(CL, jp), 0x6984);
 	card_field(C, 0);
 	cc_keys(TEST_PIN "K");
 	assert_int_not_equal(scr()->id, CARD_SCREEN_PASSWORD);
+}
+
+/* 6985 means "ask again": the holder may still confirm this signature. */
+static void pending_answers_6985(void **state)
+{
+	struct sc_tx tx;
+	struct cc_signature s;
+	char jp[9];
+
+	(void)state;
+	/* Nothing ever signed: no password was voided either. */
+	fx_issued(20, NULL);
+	assert_int_equal(get_jp(CL, jp), 0x6985);
+	card_field(CL, 0);
+	/* Signed, still on the reader. */
+	fx_sign(SC_SCHEME_ENC, &tx, &s);
+	assert_int_equal(scr()->id, CARD_SCREEN_ON_READER);
+	assert_int_equal(get_jp(CL, jp), 0x6985);
+	card_field(CL, 0);
+	/* Off the reader, under review, PIN half typed. */
+	card_field(C, 0);
+	cc_keys("12");
+	assert_int_equal(get_jp(CL, jp), 0x6985);
+	card_field(CL, 0);
+	/* Two wrong PINs: one try left, still the holder's to confirm. */
+	cc_keys("BB0000K1111K");
+	assert_int_equal(scr()->id, CARD_SCREEN_PIN_WRONG);
+	assert_int_equal(get_jp(CL, jp), 0x6985);
+	card_field(CL, 0);
+	/* And that same signature is then released after all. */
+	cc_keys(TEST_PIN "K");
+	assert_int_equal(get_jp(CL, jp), 0x9000);
+	assert_int_equal(sc_jp_check(SC_SCHEME_ENC, TEST_KCARD, jp, s.x, s.x_len), 0);
+}
+
+/* 6984 means "stop asking": each way a signature's password is voided. */
+static void every_void_answers_6984(void **state)
+{
+	struct sc_tx tx;
+	struct cc_signature s;
+	char jp[9];
+
+	(void)state;
+	/* Cancel at once, before any digit. */
+	signed_and_off(21, &s);
+	cc_keys("C");
+	assert_int_equal(scr()->id, CARD_SCREEN_CANCELLED);
+	assert_int_equal(get_jp(CL, jp), 0x6984);
+	assert_int_equal(get_jp(CL, jp), 0x6984); /* and stays so */
+	card_field(CL, 0);
+	/* Confirmation timeout. */
+	signed_and_off(22, &s);
+	ram_hal_advance(CARD_CONFIRM_TIMEOUT_DEFAULT_MS);
+	card_poll();
+	assert_int_equal(scr()->id, CARD_SCREEN_TIMEOUT);
+	assert_int_equal(get_jp(CL, jp), 0x6984);
+	card_field(CL, 0);
+	/* Three wrong PINs. */
+	signed_and_off(23, &s);
+	cc_keys("0000K1111K2222K");
+	assert_int_equal(scr()->id, CARD_SCREEN_PIN_BLOCKED);
+	assert_int_equal(get_jp(CL, jp), 0x6984);
+	card_field(CL, 0);
+	/* The holder dismissed the password screen without a read. */
+	signed_and_off(24, &s);
+	cc_keys(TEST_PIN "KC");
+	assert_int_equal(scr()->id, CARD_SCREEN_IDLE);
+	assert_int_equal(get_jp(CL, jp), 0x6984);
+	card_field(CL, 0);
+	/* Released once already. */
+	signed_and_off(25, &s);
+	cc_keys(TEST_PIN "K");
+	assert_int_equal(get_jp(CL, jp), 0x9000);
+	assert_int_equal(get_jp(CL, jp), 0x6984);
+	card_field(CL, 0);
+	/* The issuer blocked the card while it was under review. */
+	signed_and_off(26, &s);
+	card_field(C, 1);
+	assert_int_equal(fx_sw(C, SELECT), 0x9000);
+	assert_int_equal(cc_authenticated(C, 0x16, 0x00, TEST_KCARD, sizeof TEST_KCARD,
+					  CC_LABEL_BLOCK, TEST_CARD_ID), 0x9000);
+	card_field(C, 0);
+	assert_int_equal(get_jp(CL, jp), 0x6984);
+	card_field(CL, 0);
+	/* Power lost under review: the JP lived only in RAM. */
+	signed_and_off(27, &s);
+	cc_keys("12");
+	fx_reboot();
+	assert_int_equal(get_jp(CL, jp), 0x6984);
+	card_field(CL, 0);
+	/* The void is only the old signature's: a new SIGN is pending again. */
+	fx_sign(SC_SCHEME_ENC, &tx, &s);
+	assert_int_equal(get_jp(CL, jp), 0x6985);
 }
 
 static void contactless_sign_and_read(void **state)
@@ -375,6 +470,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test(get_jp_rules),
 		cmocka_unit_test(new_sign_voids_pending),
 		cmocka_unit_test(power_cut_voids),
+		cmocka_unit_test(pending_answers_6985),
+		cmocka_unit_test(every_void_answers_6984),
 		cmocka_unit_test(contactless_sign_and_read),
 	};
 	return RUN_TESTS("card confirm", tests, argc, argv);

@@ -23,6 +23,7 @@ struct applet {
 	int x_len;           /* length of X in SIGN's answer */
 	int bad_tlv;         /* SIGN answers tags out of order */
 	int jp_ready;        /* GET JP: 9000 + digits, else 6985 */
+	uint16_t jp_sw;      /* GET JP answers this SW instead (0: as jp_ready says) */
 	const char *account;
 };
 
@@ -92,7 +93,9 @@ static enum peer_action applet(struct frame_peer *p, const uint8_t *b, size_t le
 		*n += sizeof sig;
 		put_sw(out, n, 0x9000);
 	} else if (b[1] == 0x4A && b[0] == 0x80) {
-		if (a->jp_ready) {
+		if (a->jp_sw) {
+			put_sw(out, n, a->jp_sw);
+		} else if (a->jp_ready) {
 			memcpy(out, "24681357", 8);
 			*n = 8;
 			put_sw(out, n, 0x9000);
@@ -265,6 +268,30 @@ static void joint_password_read(void **state)
 	stop(&p, &c);
 }
 
+/* 6984: the card says this password will never come, and the terminal says
+ * so, as a cancel a person can act on rather than a card fault. */
+static void joint_password_void_is_a_cancel(void **state)
+{
+	(void)state;
+	struct applet a = {.account = "A", .jp_sw = 0x6984};
+	struct frame_peer p;
+	struct term_carrier c;
+	char jp[SC_JP_DIGITS + 1] = "";
+	start(&p, &a, &c);
+	assert_int_equal(term_card_start(&c), 0);
+	assert_int_equal(term_card_get_jp(&c, jp), -TERM_EXIT_CANCELLED);
+	assert_string_equal(jp, "");
+	assert_non_null(strstr(c.err, "6984"));
+	assert_non_null(strstr(c.err, "will not release the password"));
+	assert_non_null(strstr(c.err, "cancelled"));
+	assert_non_null(strstr(c.err, "start a new payment"));
+	/* Any other refusal is a card error, named by its SW. */
+	a.jp_sw = 0x6A86;
+	assert_int_equal(term_card_get_jp(&c, jp), -TERM_EXIT_CARD_ERROR);
+	assert_non_null(strstr(c.err, "6A86"));
+	stop(&p, &c);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -275,6 +302,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(sign_answer_of_the_wrong_shape),
 		cmocka_unit_test(sign_refusals_are_explained),
 		cmocka_unit_test(joint_password_read),
+		cmocka_unit_test(joint_password_void_is_a_cancel),
 	};
 	if (argc > 1)
 		cmocka_set_test_filter(argv[1]);

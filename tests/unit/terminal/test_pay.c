@@ -46,6 +46,9 @@ struct server {
 
 struct card {
 	int jp_after;             /* contactless: GET JP answers 6985 this many times */
+	int jp_void;              /* ... and then 6984 (the holder cancelled) */
+	int foreign;              /* the contactless card is another one (its id differs) */
+	int foreign_jp;           /* GET JPs sent to that other card */
 	int get_jp;               /* GET JPs seen */
 	int signs;                /* SIGNs seen */
 };
@@ -109,7 +112,9 @@ static enum peer_action card_answer(struct frame_peer *p, const uint8_t *b, size
 		put_sw(out, n, 0x9000);
 	} else if (b[1] == 0x4A) {
 		c->get_jp++;
-		if (c->get_jp > c->jp_after) {
+		if (c->get_jp > c->jp_after && c->jp_void) {
+			put_sw(out, n, 0x6984);
+		} else if (c->get_jp > c->jp_after) {
 			memcpy(out, JP, 8);
 			*n = 8;
 			put_sw(out, n, 0x9000);
@@ -120,6 +125,20 @@ static enum peer_action card_answer(struct frame_peer *p, const uint8_t *b, size
 		put_sw(out, n, 0x6D00);
 	}
 	return PEER_REPLY;
+}
+
+/* The contactless slot: the same card, or (foreign) another card whose
+ * password the terminal must not ask for. */
+static enum peer_action cl_answer(struct frame_peer *p, const uint8_t *b, size_t len,
+				  uint8_t *out, size_t *n)
+{
+	struct card *c = p->user;
+	enum peer_action a = card_answer(p, b, len, out, n);
+	if (c->foreign && len > 4 && b[1] == 0xCA && b[3] == 0x20)
+		out[7] ^= 0xFF;
+	if (c->foreign && len > 4 && b[1] == 0x4A)
+		c->foreign_jp++;
+	return a;
 }
 
 static enum peer_action server_answer(struct frame_peer *p, const uint8_t *b, size_t len,
@@ -237,7 +256,7 @@ static int setup(void **state)
 		return -1;
 	fclose(f);
 	if (frame_peer_start(&w->card_peer, card_answer, &w->card) != 0 ||
-	    frame_peer_start(&w->cl_peer, card_answer, &w->card) != 0 ||
+	    frame_peer_start(&w->cl_peer, cl_answer, &w->card) != 0 ||
 	    frame_peer_start(&w->server_peer, server_answer, &w->server) != 0)
 		return -1;
 	snprintf(w->card_spec, sizeof w->card_spec, "unix:%s", w->card_peer.path);
@@ -334,6 +353,44 @@ static void pays_by_contactless_read(void **state)
 	assert_int_equal(pay(w, &paid, err, sizeof err), 0);
 	assert_int_equal(w->card.get_jp, 3);
 	assert_int_equal(paid.transfer_id, 4242);
+}
+
+/* 6984 (cancelled on the card, PIN blocked, timed out there) stops the poll
+ * at once: exit 6 with a message to start again, long before --timeout. */
+static void void_password_stops_the_poll_at_once(void **state)
+{
+	struct world *w = *state;
+	struct term_paid paid;
+	char err[TERM_ERR_MAX] = "";
+	w->card.jp_after = 2; /* two polls pending, then the holder cancels */
+	w->card.jp_void = 1;
+	parse_opts(w, 1, "enc");
+	w->o.timeout_s = 30;
+	int64_t t0 = term_now_ms();
+	assert_int_equal(pay(w, &paid, err, sizeof err), -TERM_EXIT_CANCELLED);
+	int64_t took = term_now_ms() - t0;
+	assert_true(took < 5000);
+	assert_int_equal(w->card.get_jp, 3); /* no poll after the 6984 */
+	assert_non_null(strstr(err, "will not release the password"));
+	assert_non_null(strstr(err, "start a new payment"));
+	assert_int_equal(w->server.submits, 0);
+}
+
+/* Another card in the contactless field is not asked for a password (its
+ * 6984 would not be about this payment): the terminal waits for its own. */
+static void another_card_in_the_field_is_passed_over(void **state)
+{
+	struct world *w = *state;
+	struct term_paid paid;
+	char err[TERM_ERR_MAX] = "";
+	w->card.foreign = 1;
+	w->card.jp_void = 1;
+	parse_opts(w, 1, "enc");
+	assert_int_equal(pay(w, &paid, err, sizeof err), -TERM_EXIT_CARD_ABSENT);
+	assert_non_null(strstr(err, "the card that signed did not come"));
+	assert_int_equal(w->card.foreign_jp, 0);
+	assert_int_equal(w->card.get_jp, 0);
+	assert_int_equal(w->server.submits, 0);
 }
 
 static void lost_connection_resends_the_identical_submission(void **state)
@@ -576,6 +633,8 @@ int main(int argc, char **argv)
 		T(pays_by_scan_for_each_scheme),
 		T(receipt_text_has_the_fields),
 		T(pays_by_contactless_read),
+		T(void_password_stops_the_poll_at_once),
+		T(another_card_in_the_field_is_passed_over),
 		T(lost_connection_resends_the_identical_submission),
 		T(retries_run_out),
 		T(refusal_names_the_servers_code),
