@@ -84,6 +84,17 @@ static uint16_t perso_gate(const struct core_cmd *cmd)
 	return 0;
 }
 
+/* The gate of a personalisation command with no parameters and no data
+ * (GENERATE KEY PAIR, ISSUE). */
+static uint16_t perso_gate_bare(const struct core_cmd *cmd)
+{
+	if (cmd->p1 != 0 || cmd->p2 != 0)
+		return SW_INCORRECT_P1P2;
+	if (cmd->lc != 0)
+		return SW_WRONG_LENGTH;
+	return perso_gate(cmd);
+}
+
 uint16_t perso_external_auth(const struct core_cmd *cmd, struct sc_writer *out)
 {
 	const struct core_persist *p = store_committed();
@@ -181,11 +192,7 @@ uint16_t perso_generate_key(const struct core_cmd *cmd, struct sc_writer *out)
 	int ok;
 	uint16_t sw;
 
-	if (cmd->p1 != 0 || cmd->p2 != 0)
-		return SW_INCORRECT_P1P2;
-	if (cmd->lc != 0)
-		return SW_WRONG_LENGTH;
-	sw = perso_gate(cmd);
+	sw = perso_gate_bare(cmd);
 	if (sw != 0)
 		return sw;
 	mbedtls_ecdsa_init(&ec);
@@ -216,11 +223,7 @@ uint16_t perso_issue(const struct core_cmd *cmd, struct sc_writer *out)
 	uint16_t sw;
 
 	(void)out;
-	if (cmd->p1 != 0 || cmd->p2 != 0)
-		return SW_INCORRECT_P1P2;
-	if (cmd->lc != 0)
-		return SW_WRONG_LENGTH;
-	sw = perso_gate(cmd);
+	sw = perso_gate_bare(cmd);
 	if (sw != 0)
 		return sw;
 	if (store_committed()->have != CORE_HAVE_ALL)

@@ -8,6 +8,7 @@
 # Cancel, and a wrong PIN.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/card_helpers.bash"
+. "$(dirname "$0")/claim7_helpers.bash"
 . "$(dirname "$0")/firmware_helpers.bash"
 fw_require
 
@@ -19,50 +20,23 @@ CH=00112233445566778899aabbccddeeff
 
 fw_start fw "$T_DIR/card.flash" || { t_fail "the board boots in QEMU" "$(cat "$T_DIR/fw.log")"; t_done; exit 1; }
 PUB=$(fw_perso "$FW_CT" "$FW_TK" $ID $KC $PIN ALICE-1) || { t_fail "personalise" "$PUB"; t_done; exit 1; }
-fw_pem "$PUB" >"$T_DIR/pub.pem"
+claim7_pem "$PUB" >"$T_DIR/pub.pem"
 
-aes() { openssl enc -aes-256-ecb -K $KC -nopad "$@" | python3 -c 'import sys; print(sys.stdin.buffer.read().hex())'; }
-hex2bin() { python3 -c 'import sys; sys.stdout.buffer.write(bytes.fromhex(sys.argv[1]))' "$1"; }
-ascii_hex() { printf %s "$1" | od -An -tx1 | tr -d ' \n'; }
-
-# sign SCHEME: SELECT + SIGN TRANSACTION, then the card leaves the reader.
-# Sets TX, RAPDU.
-sign() {
-	TX=$("$MKTX" "$1" 1234 978 ALICE-1 BOB-2 "Bob's Shop" T1 $CH 1700000000)
-	local lc; lc=$(printf %02X $(( ${#TX} / 2 )))
-	fw_mark
-	RAPDU=$("$FC" -g -t 20000 "$FW_CT" on $SELECT 802A0000${lc}${TX}00 off | tail -1)
-}
+# sign SCHEME: claim7_sign on the board's contact slot (from a fresh UI mark).
+sign() { fw_mark; claim7_sign "$FW_CT" "$1" -t 20000; }
 
 last_atc=0
 for scheme in enc enc-rand enc-digest; do
 	sign $scheme
-	t_eq "$scheme: SIGN answers 9000" 9000 "$(sw "$RAPDU")"
-	ATC=$((16#$(tlv_field "$RAPDU" C1))); X=$(tlv_field "$RAPDU" C2); SIG=$(tlv_field "$RAPDU" C3)
-	[ "$ATC" -gt "$last_atc" ] && t_ok "$scheme: ATC $ATC above $last_atc" || t_fail "$scheme: ATC rises" "$ATC <= $last_atc"
-	last_atc=$ATC
+	claim7_check_answer $scheme
 	r=$(fw_wait_screen review 5)
 	t_eq "$scheme: off the reader the card shows the transaction" "Confirm payment" "$(jq -r .screen.title <<<"$r")"
-	jq -r '.screen.lines[]' <<<"$r" | grep -q "Bob's Shop" && t_ok "$scheme: the review shows the payee" || t_fail "$scheme: the review shows the payee" "$r"
-	jq -r '.screen.lines[]' <<<"$r" | grep -q "12.34 EUR" && t_ok "$scheme: the review shows the amount" || t_fail "$scheme: the review shows the amount" "$r"
+	claim7_check_review $scheme "$r"
 	fw_keys "${PIN}K"
 	r=$(fw_wait_screen password 5)
 	t_eq "$scheme: PIN + OK on the keypad shows the password" password "$(jq -r .screen.name <<<"$r")"
-	JP=$(jq -r '.screen.lines[0]' <<<"$r"); QR=$(jq -r .screen.qr <<<"$r")
-	t_eq "$scheme: QR payload" "SIGCARD1:$ID:$ATC:$JP" "$QR"
-	[[ $JP =~ ^[0-9]{8}$ ]] && t_ok "$scheme: JP is 8 digits" || t_fail "$scheme: JP is 8 digits" "$JP"
-	case $scheme in
-	enc) t_eq "enc: X = AES(K, JP || 0^8) (OpenSSL)" "$X" "$(hex2bin "$(ascii_hex "$JP")0000000000000000" | aes)" ;;
-	enc-rand) d=$(hex2bin "$X" | aes -d); t_eq "enc-rand: AES^-1(K, X) starts with JP (OpenSSL)" "$(ascii_hex "$JP")" "${d:0:16}" ;;
-	enc-digest) c=$(hex2bin "$(ascii_hex "$JP")0000000000000000" | aes)
-		t_eq "enc-digest: X = SHA-256(AES(K, JP || 0^8)) (OpenSSL)" "$X" "$(hex2bin "$c" | openssl dgst -sha256 -r | cut -d' ' -f1)" ;;
-	esac
-	num=$(case $scheme in enc) echo 1 ;; enc-rand) echo 2 ;; enc-digest) echo 3 ;; esac)
-	H=$("$MKTX" -H $scheme 1234 978 ALICE-1 BOB-2 "Bob's Shop" T1 $CH 1700000000)
-	hex2bin "01$(printf %02x $num)${ID}$(printf %08x $ATC)${CH}${H}${X}" >"$T_DIR/signed.bin"
-	hex2bin "$SIG" >"$T_DIR/sig.der"
-	t_check "$scheme: ECDSA signature verifies with OpenSSL against the card's key" \
-		openssl dgst -sha256 -verify "$T_DIR/pub.pem" -signature "$T_DIR/sig.der" "$T_DIR/signed.bin"
+	claim7_check_password $scheme "$r"
+	claim7_check_signed $scheme "the card's key"
 	fw_mark
 	fw_keys K
 	fw_wait_screen idle 5 >/dev/null || t_fail "$scheme: OK leaves the password screen"

@@ -161,12 +161,3 @@ frame(b"\x00", reply=False)
 print(pub.hex())
 PY
 }
-
-# fw_pem PUBKEY_HEX: a PEM SubjectPublicKeyInfo for OpenSSL.
-fw_pem() {
-	python3 - "$1" <<'PY'
-import base64, sys
-spki = bytes.fromhex("3059301306072a8648ce3d020106082a8648ce3d030107034200") + bytes.fromhex(sys.argv[1])
-print("-----BEGIN PUBLIC KEY-----\n" + base64.encodebytes(spki).decode() + "-----END PUBLIC KEY-----")
-PY
-}

@@ -39,17 +39,24 @@ static enum peer_action mute_server(struct frame_peer *p, const uint8_t *b, size
 	return PEER_SILENT;
 }
 
+/* Starts a peer answering through server and points s at its socket. */
+static void unix_server_start(struct frame_peer *p, struct term_server *s, peer_answer_fn server,
+			      int timeout_ms)
+{
+	char spec[200];
+	assert_int_equal(frame_peer_start(p, server, NULL), 0);
+	snprintf(spec, sizeof spec, "unix:%s", p->path);
+	assert_int_equal(term_server_init(s, spec, timeout_ms), 0);
+}
+
 static void unix_exchange_and_reconnect(void **state)
 {
 	(void)state;
 	struct frame_peer p;
 	struct term_server s;
-	char spec[200];
 	uint8_t resp[64];
 	size_t n;
-	assert_int_equal(frame_peer_start(&p, echo_server, NULL), 0);
-	snprintf(spec, sizeof spec, "unix:%s", p.path);
-	assert_int_equal(term_server_init(&s, spec, 2000), 0);
+	unix_server_start(&p, &s, echo_server, 2000);
 	assert_int_equal(term_server_exchange(&s, (const uint8_t *)"\x01" "abc", 4, resp, sizeof resp,
 					      &n), 0);
 	assert_int_equal(n, 4);
@@ -105,12 +112,9 @@ static void silent_server_times_out(void **state)
 	(void)state;
 	struct frame_peer p;
 	struct term_server s;
-	char spec[200];
 	uint8_t resp[16];
 	size_t n;
-	assert_int_equal(frame_peer_start(&p, mute_server, NULL), 0);
-	snprintf(spec, sizeof spec, "unix:%s", p.path);
-	assert_int_equal(term_server_init(&s, spec, 200), 0);
+	unix_server_start(&p, &s, mute_server, 200);
 	assert_int_equal(term_server_exchange(&s, (const uint8_t *)"\x01", 1, resp, sizeof resp,
 					      &n), -TERM_EXIT_SERVER_UNREACHABLE);
 	assert_non_null(strstr(s.err, "no answer in time"));

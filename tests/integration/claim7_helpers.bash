@@ -1,0 +1,72 @@
+# Helpers shared by the claim-7 scripts, card_claim7.sh (the host emulator)
+# and firmware_claim7.sh (the image in QEMU), sourced after lib.sh and
+# card_helpers.bash: the same SIGN TRANSACTION, and the same checks of what
+# the card shows and answers, made with OpenSSL independently of the card's
+# mbedTLS. They use the script's SELECT, ID, KC (K_card) and CH (the
+# challenge). Not a test itself (the runner only runs *.sh).
+
+aes() { openssl enc -aes-256-ecb -K $KC -nopad "$@" | python3 -c 'import sys; print(sys.stdin.buffer.read().hex())'; }
+hex2bin() { python3 -c 'import sys; sys.stdout.buffer.write(bytes.fromhex(sys.argv[1]))' "$1"; }
+ascii_hex() { printf %s "$1" | od -An -tx1 | tr -d ' \n'; }
+
+# claim7_pem PUBKEY_HEX: a PEM SubjectPublicKeyInfo for OpenSSL.
+claim7_pem() {
+	python3 - "$1" <<'PY'
+import base64, sys
+spki = bytes.fromhex("3059301306072a8648ce3d020106082a8648ce3d030107034200") + bytes.fromhex(sys.argv[1])
+print("-----BEGIN PUBLIC KEY-----\n" + base64.encodebytes(spki).decode() + "-----END PUBLIC KEY-----")
+PY
+}
+
+# claim7_sign SOCKET SCHEME [frameclient options]: SELECT + SIGN TRANSACTION
+# of 12.34 EUR from ALICE-1 to BOB-2 on challenge CH, then the card leaves
+# the reader. Sets TX, RAPDU.
+claim7_sign() {
+	local sock=$1 scheme=$2 lc; shift 2
+	TX=$("$MKTX" "$scheme" 1234 978 ALICE-1 BOB-2 "Bob's Shop" T1 $CH 1700000000)
+	lc=$(printf %02X $(( ${#TX} / 2 )))
+	RAPDU=$("$FC" -g "$@" "$sock" on $SELECT 802A0000${lc}${TX}00 off | tail -1)
+}
+
+# claim7_check_answer SCHEME: the SIGN answer is 9000 with an ATC above the
+# last one (last_atc). Sets ATC, X, SIG, last_atc.
+claim7_check_answer() {
+	t_eq "$1: SIGN answers 9000" 9000 "$(sw "$RAPDU")"
+	ATC=$((16#$(tlv_field "$RAPDU" C1))); X=$(tlv_field "$RAPDU" C2); SIG=$(tlv_field "$RAPDU" C3)
+	[ "$ATC" -gt "$last_atc" ] && t_ok "$1: ATC $ATC above $last_atc" || t_fail "$1: ATC rises" "$ATC <= $last_atc"
+	last_atc=$ATC
+}
+
+# claim7_check_review SCHEME SCREEN_JSON: the review screen shows the payee
+# and the amount.
+claim7_check_review() {
+	jq -r '.screen.lines[]' <<<"$2" | grep -q "Bob's Shop" && t_ok "$1: the review shows the payee" || t_fail "$1: the review shows the payee" "$2"
+	jq -r '.screen.lines[]' <<<"$2" | grep -q "12.34 EUR" && t_ok "$1: the review shows the amount" || t_fail "$1: the review shows the amount" "$2"
+}
+
+# claim7_check_password SCHEME SCREEN_JSON: the password screen's JP is 8
+# digits and its QR payload names card, ATC and JP. Sets JP, QR.
+claim7_check_password() {
+	JP=$(jq -r '.screen.lines[0]' <<<"$2"); QR=$(jq -r .screen.qr <<<"$2")
+	t_eq "$1: QR payload" "SIGCARD1:$ID:$ATC:$JP" "$QR"
+	[[ $JP =~ ^[0-9]{8}$ ]] && t_ok "$1: JP is 8 digits" || t_fail "$1: JP is 8 digits" "$JP"
+}
+
+# claim7_check_signed SCHEME KEY_NAME: X against K_card and JP, and the
+# signature over the signed data (version, scheme, card id, ATC, challenge,
+# transaction hash, X) against $T_DIR/pub.pem, which KEY_NAME names.
+claim7_check_signed() {
+	local scheme=$1 num c d H
+	case $scheme in
+	enc) t_eq "enc: X = AES(K, JP || 0^8) (OpenSSL)" "$X" "$(hex2bin "$(ascii_hex "$JP")0000000000000000" | aes)" ;;
+	enc-rand) d=$(hex2bin "$X" | aes -d); t_eq "enc-rand: AES^-1(K, X) starts with JP (OpenSSL)" "$(ascii_hex "$JP")" "${d:0:16}" ;;
+	enc-digest) c=$(hex2bin "$(ascii_hex "$JP")0000000000000000" | aes)
+		t_eq "enc-digest: X = SHA-256(AES(K, JP || 0^8)) (OpenSSL)" "$X" "$(hex2bin "$c" | openssl dgst -sha256 -r | cut -d' ' -f1)" ;;
+	esac
+	num=$(case $scheme in enc) echo 1 ;; enc-rand) echo 2 ;; enc-digest) echo 3 ;; esac)
+	H=$("$MKTX" -H $scheme 1234 978 ALICE-1 BOB-2 "Bob's Shop" T1 $CH 1700000000)
+	hex2bin "01$(printf %02x $num)${ID}$(printf %08x $ATC)${CH}${H}${X}" >"$T_DIR/signed.bin"
+	hex2bin "$SIG" >"$T_DIR/sig.der"
+	t_check "$scheme: ECDSA signature verifies with OpenSSL against $2" \
+		openssl dgst -sha256 -verify "$T_DIR/pub.pem" -signature "$T_DIR/sig.der" "$T_DIR/signed.bin"
+}
