@@ -264,6 +264,38 @@ static void hash_is_sha256_of_encoding(void **state)
 	assert_int_equal(sc_tx_hash(abc, 3, NULL), SC_ERR_ARG);
 }
 
+/* A random transaction from p (round i of a property test) and its
+ * encoding into enc, which must succeed; the encoding's length. */
+static size_t random_encoded(struct prng *p, int i, struct sc_tx *tx, uint8_t *enc)
+{
+	int n;
+
+	random_tx(p, tx);
+	n = encode(tx, enc);
+	if (n <= 0)
+		fail_msg("round %d: encode %s (name '%s')", i, sc_strerror(n), tx->payee_name);
+	return (size_t)n;
+}
+
+/* The canonical form: what decoded to tx re-encodes to exactly those n
+ * bytes. */
+static void assert_reencodes_to(const struct sc_tx *tx, const uint8_t *bytes, size_t n)
+{
+	uint8_t again[SC_TX_MAX_LEN];
+
+	assert_int_equal(encode(tx, again), n);
+	assert_memory_equal(again, bytes, n);
+}
+
+/* The n bytes hash to something other than h0. */
+static void assert_hash_differs(const uint8_t *h0, const uint8_t *bytes, size_t n)
+{
+	uint8_t h1[SC_HASH_LEN];
+
+	assert_int_equal(sc_tx_hash(bytes, n, h1), SC_OK);
+	assert_memory_not_equal(h0, h1, SC_HASH_LEN);
+}
+
 /* Property: decode(encode(x)) = x and encode(decode(b)) = b. */
 static void roundtrip_random(void **state)
 {
@@ -273,17 +305,12 @@ static void roundtrip_random(void **state)
 	prng_seed(&p, 3);
 	for (int i = 0; i < 20000; i++) {
 		struct sc_tx tx, back;
-		uint8_t enc[SC_TX_MAX_LEN], again[SC_TX_MAX_LEN];
-		int n;
+		uint8_t enc[SC_TX_MAX_LEN];
+		size_t n = random_encoded(&p, i, &tx, enc);
 
-		random_tx(&p, &tx);
-		n = encode(&tx, enc);
-		if (n < 0)
-			fail_msg("round %d: encode %s (name '%s')", i, sc_strerror(n), tx.payee_name);
-		assert_int_equal(sc_tx_decode(&back, enc, (size_t)n), SC_OK);
+		assert_int_equal(sc_tx_decode(&back, enc, n), SC_OK);
 		tx_equal(&tx, &back);
-		assert_int_equal(encode(&back, again), n);
-		assert_memory_equal(enc, again, (size_t)n);
+		assert_reencodes_to(&back, enc, n);
 	}
 }
 
@@ -298,29 +325,20 @@ static void single_byte_change_detected(void **state)
 	for (int i = 0; i < 300; i++) {
 		struct sc_tx tx, back;
 		uint8_t enc[SC_TX_MAX_LEN], h0[SC_HASH_LEN];
-		int n;
+		size_t n = random_encoded(&p, i, &tx, enc);
 
-		random_tx(&p, &tx);
-		n = encode(&tx, enc);
-		assert_true(n > 0);
-		assert_int_equal(sc_tx_hash(enc, (size_t)n, h0), SC_OK);
-		for (size_t at = 0; at < (size_t)n; at++) {
+		assert_int_equal(sc_tx_hash(enc, n, h0), SC_OK);
+		for (size_t at = 0; at < n; at++) {
 			for (int k = 0; k < 8; k++) {
-				uint8_t mod[SC_TX_MAX_LEN], h1[SC_HASH_LEN];
+				uint8_t mod[SC_TX_MAX_LEN];
 				uint8_t delta = (uint8_t)(1 + prng_below(&p, 255));
 
-				memcpy(mod, enc, (size_t)n);
+				memcpy(mod, enc, n);
 				mod[at] ^= delta;
-				if (sc_tx_decode(&back, mod, (size_t)n) != SC_OK)
+				if (sc_tx_decode(&back, mod, n) != SC_OK)
 					continue;
-				assert_int_equal(sc_tx_hash(mod, (size_t)n, h1), SC_OK);
-				assert_memory_not_equal(h0, h1, SC_HASH_LEN);
-				/* The canonical form: what decoded re-encodes to
-				 * exactly the changed bytes. */
-				uint8_t again[SC_TX_MAX_LEN];
-
-				assert_int_equal(encode(&back, again), n);
-				assert_memory_equal(again, mod, (size_t)n);
+				assert_hash_differs(h0, mod, n);
+				assert_reencodes_to(&back, mod, n);
 			}
 		}
 	}
@@ -339,15 +357,9 @@ static void mutations_fail_or_stay_canonical(void **state)
 	prng_seed(&p, 23);
 	for (int i = 0; i < 20000; i++) {
 		struct sc_tx tx, back;
-		uint8_t enc[SC_TX_MAX_LEN], mod[SC_TX_MAX_LEN + 1], again[SC_TX_MAX_LEN];
-		uint8_t h0[SC_HASH_LEN], h1[SC_HASH_LEN];
-		size_t n, m, at;
-		int rc;
+		uint8_t enc[SC_TX_MAX_LEN], mod[SC_TX_MAX_LEN + 1], h0[SC_HASH_LEN];
+		size_t n = random_encoded(&p, i, &tx, enc), m, at;
 
-		random_tx(&p, &tx);
-		rc = encode(&tx, enc);
-		assert_true(rc > 0);
-		n = (size_t)rc;
 		assert_int_equal(sc_tx_hash(enc, n, h0), SC_OK);
 		at = prng_below(&p, n);
 		switch (prng_below(&p, 4)) {
@@ -378,10 +390,8 @@ static void mutations_fail_or_stay_canonical(void **state)
 			continue;
 		}
 		accepted++;
-		assert_int_equal(encode(&back, again), m);
-		assert_memory_equal(again, mod, m);
-		assert_int_equal(sc_tx_hash(mod, m, h1), SC_OK);
-		assert_memory_not_equal(h0, h1, SC_HASH_LEN);
+		assert_reencodes_to(&back, mod, m);
+		assert_hash_differs(h0, mod, m);
 	}
 	/* Both outcomes happen, so both branches were exercised. */
 	assert_true(accepted > 100);
