@@ -52,21 +52,22 @@ tpay() {
 		>"$T_DIR/pay.out" 2>"$T_DIR/pay.err"
 }
 
+# no_card NAME CARD PATTERN: paying with CARD exits 3 (no card) and the
+# error says PATTERN.
+no_card() {
+	local rc
+	tpay --card "$2" --amount 1.00
+	rc=$?
+	if [ "$rc" -eq 3 ] && grep -q "$3" "$T_DIR/pay.err"; then
+		t_ok "$1"
+	else
+		t_fail "$1" "exit $rc" "$(cat "$T_DIR/pay.err")"
+	fi
+}
+
 # The reader is there but holds no card yet; a reader that does not exist.
-tpay --card "pcsc:$READER" --amount 1.00
-rc=$?
-if [ "$rc" -eq 3 ] && grep -q "card-absent: pcsc:$READER: SCardConnect" "$T_DIR/pay.err"; then
-	t_ok "empty reader: exit 3, card-absent"
-else
-	t_fail "empty reader: exit 3, card-absent" "exit $rc" "$(cat "$T_DIR/pay.err")"
-fi
-tpay --card "pcsc:no such reader" --amount 1.00
-rc=$?
-if [ "$rc" -eq 3 ] && grep -q "readers: \"$READER\"" "$T_DIR/pay.err"; then
-	t_ok "unknown reader: exit 3, names the readers there are"
-else
-	t_fail "unknown reader: exit 3, names the readers there are" "exit $rc" "$(cat "$T_DIR/pay.err")"
-fi
+no_card "empty reader: exit 3, card-absent" "pcsc:$READER" "card-absent: pcsc:$READER: SCardConnect"
+no_card "unknown reader: exit 3, names the readers there are" "pcsc:no such reader" "readers: \"$READER\""
 
 card_start card --flash "$T_DIR/card.flash" --vpcd=127.0.0.1:$PORT --control "$CTL" --png "$PNG"
 sc_wait_for 10 grep -q "vpcd: connected" "$T_DIR/card.log" && t_ok "the card dials vpcd" ||

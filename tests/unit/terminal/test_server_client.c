@@ -39,6 +39,21 @@ static enum peer_action mute_server(struct frame_peer *p, const uint8_t *b, size
 	return PEER_SILENT;
 }
 
+/* A TCP socket bound to a free port of 127.0.0.1, which goes to *port. */
+static int bind_loopback(unsigned *port)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in sa;
+	socklen_t sl = sizeof sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &sl), 0);
+	*port = ntohs(sa.sin_port);
+	return fd;
+}
+
 /* Starts a peer answering through server and points s at its socket. */
 static void unix_server_start(struct frame_peer *p, struct term_server *s, peer_answer_fn server,
 			      int timeout_ms)
@@ -87,16 +102,10 @@ static void no_server(void **state)
 	assert_non_null(strstr(s.err, "cannot connect"));
 
 	/* a TCP port nobody listens on: bind one, note it, close it */
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in sa;
-	socklen_t sl = sizeof sa;
-	memset(&sa, 0, sizeof sa);
-	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0);
-	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &sl), 0);
+	unsigned port;
+	int fd = bind_loopback(&port);
 	char spec[64];
-	snprintf(spec, sizeof spec, "127.0.0.1:%u", ntohs(sa.sin_port));
+	snprintf(spec, sizeof spec, "127.0.0.1:%u", port);
 	close(fd);
 	assert_int_equal(term_server_init(&s, spec, 500), 0);
 	assert_int_equal(term_server_exchange(&s, (const uint8_t *)"\x01", 1, resp, sizeof resp,
@@ -126,17 +135,11 @@ static void tcp_exchange(void **state)
 {
 	(void)state;
 	/* a one-shot TCP peer in this thread: accept after the client sent */
-	int lfd = socket(AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in sa;
-	socklen_t sl = sizeof sa;
-	memset(&sa, 0, sizeof sa);
-	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(lfd, (struct sockaddr *)&sa, sizeof sa), 0);
+	unsigned port;
+	int lfd = bind_loopback(&port);
 	assert_int_equal(listen(lfd, 1), 0);
-	assert_int_equal(getsockname(lfd, (struct sockaddr *)&sa, &sl), 0);
 	char spec[64];
-	snprintf(spec, sizeof spec, "localhost:%u", ntohs(sa.sin_port));
+	snprintf(spec, sizeof spec, "localhost:%u", port);
 	struct term_server s;
 	assert_int_equal(term_server_init(&s, spec, 300), 0);
 	/* no answer: times out, but the request did arrive, framed */
