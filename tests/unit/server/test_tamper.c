@@ -230,6 +230,18 @@ static size_t with_sig(uint8_t *body, size_t len, const uint8_t *sig, size_t n)
 	return (size_t)k;
 }
 
+/* A copy of body with the signature bytes sig (n bytes) is refused as not
+ * authentic. */
+static void assert_refused_with_sig(int fd, const uint8_t *body, size_t len, const uint8_t *sig,
+				    size_t n)
+{
+	uint8_t bad[SC_SUBMIT_MSG_MAX];
+	struct fx_reply r;
+
+	memcpy(bad, body, len);
+	assert_int_equal(fx_send(fd, bad, with_sig(bad, len, sig, n), &r), SC_RES_AUTH_FAILED);
+}
+
 static void non_canonical_signatures_are_refused(void **state)
 {
 	struct fx *f = *state;
@@ -252,9 +264,7 @@ static void non_canonical_signatures_are_refused(void **state)
 	if (s.sig_len < SC_ECDSA_DER_MAX) {
 		memcpy(der, s.sig, s.sig_len);
 		der[s.sig_len] = 0x00;
-		memcpy(bad, body, len);
-		n = with_sig(bad, len, der, s.sig_len + 1);
-		assert_int_equal(fx_send(fd, bad, n, &r), SC_RES_AUTH_FAILED);
+		assert_refused_with_sig(fd, body, len, der, s.sig_len + 1);
 	}
 	/* non-minimal: r with a superfluous leading zero byte */
 	if (s.sig_len + 1 <= SC_ECDSA_DER_MAX && !(s.sig[4] & 0x80)) {
@@ -266,18 +276,14 @@ static void non_canonical_signatures_are_refused(void **state)
 		der[3] = (uint8_t)(rl + 1);
 		der[4] = 0x00;
 		memcpy(der + 5, s.sig + 4, s.sig_len - 4);
-		memcpy(bad, body, len);
-		n = with_sig(bad, len, der, s.sig_len + 1);
-		assert_int_equal(fx_send(fd, bad, n, &r), SC_RES_AUTH_FAILED);
+		assert_refused_with_sig(fd, body, len, der, s.sig_len + 1);
 	}
 	/* a long-form SEQUENCE length for a short value */
 	if (s.sig_len + 1 <= SC_ECDSA_DER_MAX) {
 		der[0] = 0x30;
 		der[1] = 0x81;
 		memcpy(der + 2, s.sig + 1, s.sig_len - 1);
-		memcpy(bad, body, len);
-		n = with_sig(bad, len, der, s.sig_len + 1);
-		assert_int_equal(fx_send(fd, bad, n, &r), SC_RES_AUTH_FAILED);
+		assert_refused_with_sig(fd, body, len, der, s.sig_len + 1);
 	}
 	assert_untouched(f);
 	assert_int_equal(fx_send(fd, body, len, &r), SC_RES_OK);
