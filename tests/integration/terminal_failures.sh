@@ -62,8 +62,10 @@ unchanged "cancel (scan)"
 # Contactless: the card answers 6984 once the holder cancelled, so the
 # terminal stops at once instead of polling until its --timeout (30 s here).
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+# The time is taken just before the press: the terminal may well be done
+# before a timestamp taken after the press is written.
 ( ctl "$CTL" '{"cmd":"wait","screen":"review","timeout_ms":30000}' 30 >/dev/null &&
-  ctl "$CTL" '{"cmd":"press","keys":"C"}' >/dev/null && now_ms >"$T_DIR/cancel.at" ) &
+  now_ms >"$T_DIR/cancel.at" && ctl "$CTL" '{"cmd":"press","keys":"C"}' >/dev/null ) &
 HOLDER_PID=$!
 pay --amount 5.00 --currency EUR --to SHOP-1 --payee-name Shop --jp contactless \
 	--contactless "unix:$CL" --timeout 30
