@@ -1,6 +1,7 @@
-/* The running server: the event loop (network), verify threads (crypto,
- * reads), one writer thread (group commit) and the HTTP thread, the queues
- * between them, and a drain on SIGTERM. */
+/* The running server: the event loop (network), verify threads (crypto;
+ * the ledger only for keys not cached), one writer thread (every decision
+ * that reads state, group commit, the batch's seal) and the HTTP thread,
+ * the queues between them, and a drain on SIGTERM. */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>

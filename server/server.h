@@ -257,8 +257,9 @@ struct srv_job {
 struct srv; /* daemon state, daemon.c */
 struct srv_batch; /* the writer's open batch, batch.c */
 
-/* Verify-thread stage: parse, cheap checks, challenge, card, signature,
- * password. Reads only. */
+/* Verify-thread stage: parse, hashes, the card's key (kc, db on a miss),
+ * signature, password. Decides nothing but MALFORMED; leaves key_known,
+ * sig_ok and jp_ok for the writer. Reads only. */
 void srv_job_check(struct srv *s, struct srv_db *db, struct srv_keycache *kc,
 		   struct srv_job *j);
 /* Writer stage, inside the writer's transaction: re-checks what may have
