@@ -30,12 +30,14 @@ void srv_batch_free(struct srv_batch *b)
 	memset(b, 0, sizeof(*b));
 }
 
-void srv_batch_add(struct srv_batch *b, struct srv_job *j)
+int srv_batch_add(struct srv_batch *b, struct srv_job *j)
 {
-	/* A batch never holds more jobs than cap (the writer pops at most
-	 * that many), so every executed one has its slot. */
-	if (b->n < b->cap)
-		b->sealing[b->n++] = j;
+	/* The writer pops at most cap jobs, so this never refuses; if it did,
+	 * the job's writing fails rather than its receipt going unsealed. */
+	if (b->n >= b->cap)
+		return -1;
+	b->sealing[b->n++] = j;
+	return 0;
 }
 
 struct srv_job *srv_batch_find(const struct srv_batch *b, int64_t transfer_id)

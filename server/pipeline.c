@@ -68,7 +68,7 @@ static int replay_receipt(struct srv_db *db, struct srv_batch *b, struct srv_job
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_ROW) {
 		sqlite3_reset(st);
-		if (rc == SQLITE_DONE && b && (j->twin = srv_batch_find(b, id)) != NULL) {
+		if (rc == SQLITE_DONE && (j->twin = srv_batch_find(b, id)) != NULL) {
 			j->code = SC_RES_OK;
 			j->detail[0] = '\0';
 			return SC_RES_OK;
@@ -382,15 +382,16 @@ static int execute(struct srv *s, struct srv_db *db, struct srv_batch *b, struct
 		return DB_FAILED;
 	j->transfer_id = id;
 	j->counter = (int64_t)r.counter;
+	if (srv_batch_add(b, j) != 0)
+		return DB_FAILED;
 	j->code = SC_RES_OK;
 	j->detail[0] = '\0';
-	srv_batch_add(b, j);
 	return SC_RES_OK;
 }
 
-/* Writer stage of a SUBMIT whose checks the verify thread passed: the state
- * may have moved since (another submission of the same message, a block),
- * so the checks that read state run again here, under the write lock. */
+/* Writer stage of a SUBMIT the verify stage parsed: every check that reads
+ * state is made here, under the write lock, in the issue's order; the
+ * signature and password are the verify stage's verdicts. */
 static int settle(struct srv *s, struct srv_db *db, struct srv_batch *b, struct srv_job *j)
 {
 	struct srv_card card;

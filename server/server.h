@@ -262,10 +262,11 @@ struct srv_batch; /* the writer's open batch, batch.c */
  * sig_ok and jp_ok for the writer. Reads only. */
 void srv_job_check(struct srv *s, struct srv_db *db, struct srv_keycache *kc,
 		   struct srv_job *j);
-/* Writer stage, inside the writer's transaction: re-checks what may have
- * changed, then records the outcome; an executed transfer joins batch b to
- * be sealed. Returns 0, or -1 if the database failed (the caller rolls the
- * job back and answers RETRY_LATER). */
+/* Writer stage, inside the writer's transaction: decides what reads state
+ * (exactly once, challenge, card, the verify stage's verdicts, counter),
+ * then records the outcome; an executed transfer joins batch b to be
+ * sealed. Returns 0, or -1 if the database failed (the caller undoes the
+ * attempt and retries the batch without this job, which gets RETRY_LATER). */
 int srv_job_apply(struct srv *s, struct srv_db *db, struct srv_batch *b, struct srv_job *j);
 /* Builds j->reply for a non-OK code. */
 void srv_job_reply_error(struct srv_job *j, int code, const char *detail);
@@ -282,8 +283,9 @@ struct srv_batch {
 /* Room for cap executed transfers (cap <= SC_SEAL_BATCH_MAX). 0 or -1. */
 int srv_batch_init(struct srv_batch *b, size_t cap);
 void srv_batch_free(struct srv_batch *b);
-/* Adds an executed job; its receipt is sealed before the COMMIT. */
-void srv_batch_add(struct srv_batch *b, struct srv_job *j);
+/* Adds an executed job; its receipt is sealed before the COMMIT. 0, or -1
+ * if the batch is full. */
+int srv_batch_add(struct srv_batch *b, struct srv_job *j);
 /* The job of this batch that executed transfer id, or NULL. */
 struct srv_job *srv_batch_find(const struct srv_batch *b, int64_t transfer_id);
 /* One transaction for the list of jobs: each applied, the receipts sealed
