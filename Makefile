@@ -1,26 +1,48 @@
 # sigcard — build, test, demo. `make` builds build/bin/sigcard-{card,terminal,server};
-# `make check` runs every test; `make demo` runs one payment end to end.
-# See README.md. Every top-level target first makes sure the Debian packages
-# in scripts/packages.txt are there (scripts/ensure-deps.sh).
+# `make check` runs every test; `make demo` runs one payment end to end;
+# `make install` / `make uninstall` (README "Building and testing").
+# Only `make deps`, `demo`, `check`, `fuzz`, `bench` and `firmware` run
+# scripts/ensure-deps.sh (which apt-get installs scripts/packages.txt as
+# root): they need tools beyond the libraries. `make`, `make install` and
+# the rest never install anything: a missing library stops them with the
+# pkg-config modules it lacks and the `make deps` hint.
 
 VERSION := 0.1.0
+# Install layout (make install / uninstall). SYSCONFDIR is where the units
+# look for their environment files; UNITDIR, TMPFILESDIR and SYSUSERSDIR are
+# systemd's search paths under PREFIX.
 PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+DOCDIR ?= $(PREFIX)/share/doc/sigcard
+SYSCONFDIR ?= /etc
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
 DESTDIR ?=
 SANITIZE ?=
 FUZZ_SECONDS ?= 30
 T ?=
+# Warnings are errors in a development build (a git checkout) and only
+# warnings in a release build (an unpacked tarball); WERROR=0 or 1 decides.
+WERROR ?= $(if $(wildcard .git),1,0)
 
-TOP_TARGETS := all check demo fuzz bench install card-freestanding firmware tests programs
+TOP_TARGETS := all check demo fuzz bench install uninstall card-freestanding firmware tests programs
+# The goals that need more than the libraries (test tools, clang, the cross
+# toolchain, curl and jq): for these the packages are checked, and installed
+# as root, first.
+DEPS_GOALS := demo check fuzz bench firmware
 
 ifndef SC_DEPS_OK
-# Outer make: check packages once, then run the real build, once, with every
-# goal given (so `make -j2 all tests` is one inner make, not two racing over
-# the same archives), and with pkg-config flags that can now be computed.
+# Outer make: check packages once where a goal needs them, then run the real
+# build, once, with every goal given (so `make -j2 all tests` is one inner
+# make, not two racing over the same archives), and with pkg-config flags
+# that can now be computed.
 INNER_GOALS := $(filter-out clean deps,$(or $(MAKECMDGOALS),all))
 .PHONY: $(TOP_TARGETS) clean deps sc-inner
 $(INNER_GOALS): sc-inner ; @:
 sc-inner:
-	@scripts/ensure-deps.sh
+	@$(if $(filter $(DEPS_GOALS),$(INNER_GOALS)),scripts/ensure-deps.sh,:)
 	@$(MAKE) --no-print-directory SC_DEPS_OK=1 $(INNER_GOALS)
 deps:
 	@scripts/ensure-deps.sh
@@ -38,25 +60,44 @@ SAN_FLAGS := -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recove
 endif
 
 CC ?= cc
+# The project's own flags stay apart from the builder's CPPFLAGS, CFLAGS and
+# LDFLAGS, so that a packager's CFLAGS="-O2 -g -fstack-protector-strong"
+# replaces only the default optimisation.
 CFLAGS ?= -O2 -g
-# The STYLE.md set, all of it, as errors: the tree builds with no warning.
+WERROR_FLAG := $(if $(filter 1,$(WERROR)),-Werror)
+# The STYLE.md set, all of it: the tree builds with no warning.
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wconversion \
-	-Wformat=2 -Wvla -Werror
+	-Wformat=2 -Wvla $(WERROR_FLAG)
 # cmocka's macros trip -Wconversion and tests define no prototypes: tests use
 # the rest of the set.
-TEST_WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wformat=2 -Werror
-BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -I. -MMD -MP $(CFLAGS) $(SAN_FLAGS) \
-	-DSC_VERSION=\"$(VERSION)\"
+TEST_WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wformat=2 $(WERROR_FLAG)
+SC_CFLAGS := -std=c11 -D_GNU_SOURCE -I. -MMD -MP -DSC_VERSION=\"$(VERSION)\"
+BASE_CFLAGS := $(SC_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(SAN_FLAGS)
 LDFLAGS_ALL := $(LDFLAGS) $(SAN_FLAGS)
 
-pc = $(shell pkg-config --$(1) $(2))
+pc = $(shell pkg-config --$(1) $(2) 2>/dev/null)
 # mbedTLS 2.28 ships no .pc on Debian 12; its headers are in /usr/include.
 MBEDTLS_LIBS := -lmbedcrypto
 CARD_PKGS := libpng libqrencode jansson libnfc
 SERVER_PKGS := libcrypto libevent libevent_pthreads sqlite3 jansson
 TERMINAL_PKGS := libcrypto libevent libevent_pthreads zbar libpng libpcsclite libnfc jansson
-ALL_PKGS := $(sort $(CARD_PKGS) $(SERVER_PKGS) $(TERMINAL_PKGS) cmocka)
-PKG_CFLAGS := $(call pc,cflags,$(ALL_PKGS))
+PROGRAM_PKGS := $(sort $(CARD_PKGS) $(SERVER_PKGS) $(TERMINAL_PKGS))
+ALL_PKGS := $(sort $(PROGRAM_PKGS) cmocka)
+PKG_CFLAGS := $(call pc,cflags,$(PROGRAM_PKGS)) $(call pc,cflags,cmocka)
+
+# A missing library stops the build here, by name, rather than as a missing
+# header later; nothing is installed (that is `make deps`). The programs
+# need PROGRAM_PKGS and mbedTLS's headers; the test programs cmocka too.
+BUILD_GOALS := $(or $(MAKECMDGOALS),all)
+NEEDED_PKGS := $(if $(filter all programs install tests check demo bench,$(BUILD_GOALS)),$(PROGRAM_PKGS)) \
+	$(if $(filter tests check demo bench,$(BUILD_GOALS)),cmocka)
+MISSING_PKGS := $(foreach m,$(NEEDED_PKGS),$(if $(shell pkg-config --exists $(m) && echo y),,$(m)))
+ifneq ($(strip $(NEEDED_PKGS)),)
+MISSING_PKGS += $(if $(shell echo '\#include <mbedtls/version.h>' | $(CC) $(CPPFLAGS) -E -x c - >/dev/null 2>&1 && echo y),,mbedtls(headers))
+endif
+ifneq ($(strip $(MISSING_PKGS)),)
+$(error missing libraries (pkg-config modules): $(strip $(MISSING_PKGS)). On Debian 12, `make deps` (as root) installs scripts/packages.txt)
+endif
 CARD_LIBS := $(call pc,libs,$(CARD_PKGS)) $(MBEDTLS_LIBS) -lpthread
 SERVER_LIBS := $(call pc,libs,$(SERVER_PKGS)) $(MBEDTLS_LIBS) -lpthread
 TERMINAL_LIBS := $(call pc,libs,$(TERMINAL_PKGS)) $(MBEDTLS_LIBS) -lpthread
@@ -81,7 +122,7 @@ LIBSUPPORT := $(BUILD)/lib/libscsupport.a
 
 PROGRAMS := $(BUILD)/bin/sigcard-card $(BUILD)/bin/sigcard-terminal $(BUILD)/bin/sigcard-server
 
-.PHONY: all programs tests check demo fuzz bench install card-freestanding firmware
+.PHONY: all programs tests check demo fuzz bench install uninstall card-freestanding firmware
 .DEFAULT_GOAL := all
 # Keep objects that pattern chains would otherwise delete as intermediate.
 .SECONDARY:
@@ -208,12 +249,43 @@ firmware:
 card-freestanding:
 	@scripts/check-freestanding.sh
 
+# What `make install` lays out, and `make uninstall` takes away again: the
+# programs, man pages by section, the docs, and the systemd units (made from
+# dist/systemd/*.in with the install paths), tmpfiles.d and sysusers.d
+# entries and the units' example environment files (dist/, README
+# "Installing").
+MAN_PAGES := $(wildcard docs/man/*.[1-8])
+DOC_FILES := README.md docs/PROTOCOL.md docs/control-socket.md
+UNIT_INS := $(wildcard dist/systemd/*.in)
+UNIT_FILES := $(notdir $(UNIT_INS:.in=))
+ENV_EXAMPLES := $(wildcard dist/env/*.env)
+define man_dir
+$(DESTDIR)$(MANDIR)/man$(subst .,,$(suffix $(1)))
+endef
 install: programs
-	install -d $(DESTDIR)$(PREFIX)/bin
-	install -m 0755 $(PROGRAMS) $(DESTDIR)$(PREFIX)/bin/
-	@if ls docs/man/*.1 >/dev/null 2>&1; then \
-		install -d $(DESTDIR)$(PREFIX)/share/man/man1 && \
-		install -m 0644 docs/man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/; fi
+	install -d $(DESTDIR)$(BINDIR)
+	install -m 0755 $(PROGRAMS) $(DESTDIR)$(BINDIR)/
+	$(foreach m,$(MAN_PAGES),install -d $(call man_dir,$(m)) && install -m 0644 $(m) $(call man_dir,$(m))/;)
+	install -d $(DESTDIR)$(DOCDIR)/examples
+	install -m 0644 $(DOC_FILES) $(DESTDIR)$(DOCDIR)/
+	install -m 0644 $(ENV_EXAMPLES) $(DESTDIR)$(DOCDIR)/examples/
+	install -d $(DESTDIR)$(UNITDIR)
+	$(foreach u,$(UNIT_INS),sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+		$(u) >$(DESTDIR)$(UNITDIR)/$(notdir $(u:.in=)) && \
+		chmod 0644 $(DESTDIR)$(UNITDIR)/$(notdir $(u:.in=));)
+	install -d $(DESTDIR)$(TMPFILESDIR) $(DESTDIR)$(SYSUSERSDIR)
+	install -m 0644 dist/tmpfiles.d/sigcard.conf $(DESTDIR)$(TMPFILESDIR)/sigcard.conf
+	install -m 0644 dist/sysusers.d/sigcard.conf $(DESTDIR)$(SYSUSERSDIR)/sigcard.conf
+
+# Folders are left where they may hold others' files; sigcard's own go.
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(notdir $(PROGRAMS)))
+	rm -f $(foreach m,$(MAN_PAGES),$(call man_dir,$(m))/$(notdir $(m)))
+	rm -f $(addprefix $(DESTDIR)$(DOCDIR)/,$(notdir $(DOC_FILES)))
+	rm -f $(addprefix $(DESTDIR)$(DOCDIR)/examples/,$(notdir $(ENV_EXAMPLES)))
+	rm -f $(addprefix $(DESTDIR)$(UNITDIR)/,$(UNIT_FILES))
+	rm -f $(DESTDIR)$(TMPFILESDIR)/sigcard.conf $(DESTDIR)$(SYSUSERSDIR)/sigcard.conf
+	rmdir $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) 2>/dev/null || true
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
 

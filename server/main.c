@@ -1,6 +1,6 @@
 /* sigcard-server: the issuer's back end. `serve` (the default) runs the
  * daemon; the other commands administer the ledger. See --help and
- * sigcard-server(1). */
+ * sigcard-server(8). */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
