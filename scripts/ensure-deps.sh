@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Makes sure every Debian package in scripts/packages.txt is installed.
+# Makes sure every Debian package in scripts/packages.txt is installed
+# (`make deps`; `make demo`, `check`, `fuzz`, `bench` and `firmware` run it
+# first, never `make` or `make install`).
 # As root it installs what is missing with apt-get; otherwise it prints the
 # exact command to run and fails, so a build never half-works.
 set -eu
@@ -27,12 +29,13 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "ensure-deps: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
+log=${TMPDIR:-/tmp}/sigcard-apt.log
 # A fresh machine may have empty package lists: update once, then install.
-if ! apt-get install -y -q --no-install-recommends "${missing[@]}" >/tmp/sigcard-apt.log 2>&1; then
-	apt-get update -q >>/tmp/sigcard-apt.log 2>&1 || true
-	if ! apt-get install -y -q --no-install-recommends "${missing[@]}" >>/tmp/sigcard-apt.log 2>&1; then
-		tail -n 20 /tmp/sigcard-apt.log >&2
-		echo "ensure-deps: apt-get install failed (log: /tmp/sigcard-apt.log)" >&2
+if ! apt-get install -y -q --no-install-recommends "${missing[@]}" >"$log" 2>&1; then
+	apt-get update -q >>"$log" 2>&1 || true
+	if ! apt-get install -y -q --no-install-recommends "${missing[@]}" >>"$log" 2>&1; then
+		tail -n 20 "$log" >&2
+		echo "ensure-deps: apt-get install failed (log: $log)" >&2
 		exit 1
 	fi
 fi
