@@ -17,9 +17,10 @@ mkdir -p "$FAKE"
 printf '#!/bin/sh\necho "apt-get $*" >>"%s"\nexit 100\n' "$CALLS" >"$FAKE/apt-get"
 printf '#!/bin/sh\nexit 1\n' >"$FAKE/dpkg-query"
 chmod +x "$FAKE/apt-get" "$FAKE/dpkg-query"
-# make from the top, as a user would, apart from the make running this test.
+# make from the top, as a user would, with none of the variables that the
+# make running this test (make check) exports.
 mk() {
-	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL TMPDIR="$T_DIR" PATH="$FAKE:$PATH" \
+	env -i PATH="$FAKE:$PATH" HOME="$HOME" TMPDIR="$T_DIR" LC_ALL=C \
 		make -C "$SC_TOP" --no-print-directory BUILD="$BUILD_REL" "$@"
 }
 
