@@ -42,7 +42,7 @@ struct daemon {
 	struct event_base *base;
 	struct evconnlistener *listener;
 	struct event *job_done;       /* activated by the worker when it ends */
-	struct event *sig_term, *sig_int;
+	struct event *sig_term, *sig_int, *sig_hup;
 	int busy, stopping;
 	pthread_t worker;
 	struct job *job;
@@ -285,6 +285,15 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 		event_base_loopexit(d->base, NULL);
 }
 
+/* A hang-up (the terminal it started from closed, or an operator's HUP)
+ * does not stop a payment terminal: it has nothing to reload. */
+static void on_hup(evutil_socket_t sig, short what, void *arg)
+{
+	(void)sig;
+	(void)what;
+	dlog(arg, LOG_INFO, "SIGHUP ignored: nothing to reload (restart to change settings)");
+}
+
 static void daemon_usage(FILE *f)
 {
 	fprintf(f,
@@ -298,7 +307,7 @@ static void daemon_usage(FILE *f)
 "      --payee-name ... [--scheme S] [--timeout S]\n"
 "The settings are those of pay (see pay --help). -d stays in the foreground\n"
 "and logs to stderr; otherwise the daemon detaches and logs to syslog.\n"
-"SIGTERM or SIGINT stops it after the payment in progress.\n");
+"SIGTERM or SIGINT stops it after the payment in progress; SIGHUP is ignored.\n");
 }
 
 static int listen_unix(struct daemon *d)
@@ -389,6 +398,7 @@ int term_daemon_main(int argc, char **argv)
 	}
 
 	signal(SIGPIPE, SIG_IGN);
+	signal(SIGHUP, SIG_IGN); /* until the event loop handles it */
 	if (evthread_use_pthreads() != 0 || (d.base = event_base_new()) == NULL) {
 		fprintf(stderr, "sigcard-terminal: daemon: cannot start libevent\n");
 		return TERM_EXIT_FAILURE;
@@ -408,8 +418,10 @@ int term_daemon_main(int argc, char **argv)
 	d.job_done = event_new(d.base, -1, 0, on_job_done, &d);
 	d.sig_term = evsignal_new(d.base, SIGTERM, on_signal, &d);
 	d.sig_int = evsignal_new(d.base, SIGINT, on_signal, &d);
+	d.sig_hup = evsignal_new(d.base, SIGHUP, on_hup, &d);
 	event_add(d.sig_term, NULL);
 	event_add(d.sig_int, NULL);
+	event_add(d.sig_hup, NULL);
 	dlog(&d, LOG_INFO, "daemon ready on %s", d.path);
 	event_base_dispatch(d.base);
 
@@ -420,6 +432,7 @@ int term_daemon_main(int argc, char **argv)
 	event_free(d.job_done);
 	event_free(d.sig_term);
 	event_free(d.sig_int);
+	event_free(d.sig_hup);
 	event_base_free(d.base);
 	dlog(&d, LOG_INFO, "daemon stopped");
 	return 0;
