@@ -35,8 +35,8 @@ static int open_db(const struct srv_config *cfg, struct srv_db *db)
 {
 	char err[512];
 
-	if (access(cfg->db_path, F_OK) != 0)
-		return fail("no database at %s (run 'sigcard-server init' first)", cfg->db_path);
+	if (srv_ledger_present(cfg->db_path, err, sizeof(err)) != 0) /* only init creates one */
+		return fail("%s", err);
 	if (srv_db_open(db, cfg->db_path, 0, SRV_SCHEMA_VERSION, err, sizeof(err)) != 0)
 		return fail("%s", err);
 	return 0;

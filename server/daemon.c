@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <event2/event.h>
 #include <event2/thread.h>
+#include "common/hex.h"
 #include "server.h"
 
 static struct event_base *run_base;
@@ -113,6 +114,30 @@ static void *verify_main(void *arg)
 	return NULL;
 }
 
+/* One line per submission for the operator: what was decided, for which
+ * card, counter and amount, and how long the peer waited. Never the
+ * password, signature or raw bytes. */
+static void log_submission(const struct srv_job *j)
+{
+	struct timespec now;
+	double ms;
+	char card[2 * SC_CARD_ID_LEN + 1];
+	const char *sep = j->detail[0] ? ": " : "";
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (double)((int64_t)now.tv_sec * 1000000000 + now.tv_nsec - j->received_ns) / 1e6;
+	if (j->kind == JOB_REJECT || j->code == SC_RES_MALFORMED || !j->sub.tx) {
+		log_info("submission %s from %s, %.1f ms%s%s", sc_result_name(j->code), j->peer,
+			 ms, sep, j->detail);
+		return;
+	}
+	sc_hex_encode(card, j->sub.card_id, SC_CARD_ID_LEN);
+	log_info("submission %s card %s atc %u amount %llu %03u from %s to %s, %.1f ms%s%s",
+		 sc_result_name(j->code), card, j->sub.atc, (unsigned long long)j->tx.amount,
+		 j->tx.currency, j->tx.payer, j->tx.payee, ms, j->code == SC_RES_OK ? "" : sep,
+		 j->code == SC_RES_OK ? "" : j->detail);
+}
+
 static void *writer_main(void *arg)
 {
 	struct srv *s = arg;
@@ -167,8 +192,10 @@ static void *writer_main(void *arg)
 		for (struct srv_job *j = jobs; j; j = next) {
 			next = j->next;
 			if (j->kind != JOB_CHALLENGE && j->code >= 0 &&
-			    (unsigned)j->code < SC_RES_COUNT)
+			    (unsigned)j->code < SC_RES_COUNT) {
 				atomic_fetch_add(&srv_metrics.results[j->code], 1);
+				log_submission(j);
+			}
 			srv_net_complete(s->net, j);
 		}
 		if (ok && srv_now_ms() - last_purge > 60000) {
@@ -291,46 +318,86 @@ static int absolute(char *path, size_t cap)
 	return 0;
 }
 
+static void on_hup(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	log_info("SIGHUP ignored: there is no configuration to reload and no log file to"
+		 " reopen (restart to change settings)");
+}
+
+/* The ledger as the daemon may serve it: made by init (never created
+ * here), migrated to this build's schema, pages whole, books balanced. */
+static int ledger_ready(const char *path)
+{
+	struct srv_db db;
+	char err[768];
+	int rc;
+
+	if (srv_ledger_present(path, err, sizeof(err)) != 0 ||
+	    srv_db_open(&db, path, 0, SRV_SCHEMA_VERSION, err, sizeof(err)) != 0) {
+		log_warnx("%s", err);
+		return -1;
+	}
+	rc = srv_ledger_verify(&db, path, err, sizeof(err));
+	srv_db_close(&db);
+	if (rc != 0)
+		log_warnx("%s", err);
+	return rc;
+}
+
+static int write_pidfile(const char *path)
+{
+	FILE *pf = fopen(path, "w");
+
+	if (!pf || fprintf(pf, "%ld\n", (long)getpid()) < 0 || fclose(pf) != 0) {
+		log_warn("cannot write %s", path);
+		return -1;
+	}
+	return 0;
+}
+
+/* Everything that can fail at start happens before the process detaches
+ * (or, in the foreground, before "serving"): the lock, the ledger checks,
+ * every socket bound. A failure is on stderr with a non-zero exit. */
 int srv_run(const struct srv_config *cfg)
 {
 	struct srv *s = calloc(1, sizeof(*s));
 	struct drain_state drain = {0};
-	struct event *sigterm = NULL, *sigint = NULL;
-	struct srv_db db;
-	char err[512];
-	int rc = 1, started = 0;
+	struct event *sigterm = NULL, *sigint = NULL, *sighup = NULL;
+	char err[768];
+	int rc = 1, started = 0, pid_written = 0, lock_fd = -1, ready_fd = -1;
 
 	if (!s)
 		return 1;
 	s->cfg = *cfg;
-	if (load_keys(s) != 0)
-		goto out;
-	/* Create or migrate the schema before any thread opens the file. */
-	if (srv_db_open(&db, s->cfg.db_path, 0, SRV_SCHEMA_VERSION, err, sizeof(err)) != 0) {
-		log_warnx("%s", err);
-		goto out;
-	}
-	srv_db_close(&db);
-	if (!s->cfg.foreground &&
-	    (absolute(s->cfg.db_path, sizeof(s->cfg.db_path)) != 0 ||
-	     absolute(s->cfg.unix_path, sizeof(s->cfg.unix_path)) != 0 ||
-	     absolute(s->cfg.pidfile, sizeof(s->cfg.pidfile)) != 0)) {
-		log_warnx("a path is too long once made absolute");
-		goto out;
-	}
-	if (!s->cfg.foreground && daemon(0, 0) != 0) {
-		log_warn("cannot become a daemon");
-		goto out;
-	}
-	if (s->cfg.pidfile[0]) {
-		FILE *pf = fopen(s->cfg.pidfile, "w");
-
-		if (!pf || fprintf(pf, "%ld\n", (long)getpid()) < 0 || fclose(pf) != 0) {
-			log_warn("cannot write %s", s->cfg.pidfile);
+	/* Until detached, what goes wrong goes to the operator's stderr. */
+	log_init("sigcard-server", 1);
+	/* A terminal hanging up must not stop the server (nor kill it
+	 * before the event loop handles the signal). */
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGPIPE, SIG_IGN);
+	if (!s->cfg.foreground) {
+		if (absolute(s->cfg.db_path, sizeof(s->cfg.db_path)) != 0 ||
+		    absolute(s->cfg.unix_path, sizeof(s->cfg.unix_path)) != 0 ||
+		    absolute(s->cfg.pidfile, sizeof(s->cfg.pidfile)) != 0) {
+			log_warnx("a path is too long once made absolute");
+			goto out;
+		}
+		if ((ready_fd = srv_detach_begin(err, sizeof(err))) < 0) {
+			log_warnx("%s", err);
 			goto out;
 		}
 	}
-	signal(SIGPIPE, SIG_IGN);
+	if ((lock_fd = srv_lock_take(s->cfg.db_path, err, sizeof(err))) < 0) {
+		log_warnx("%s", err);
+		goto out;
+	}
+	if (srv_lock_note_pid(lock_fd) != 0)
+		log_warn("cannot write the pid into the ledger's lock file");
+	if (load_keys(s) != 0 || ledger_ready(s->cfg.db_path) != 0)
+		goto out;
 	if (evthread_use_pthreads() != 0 || !(run_base = event_base_new())) {
 		log_warnx("cannot set up the event loop");
 		goto out;
@@ -345,6 +412,16 @@ int srv_run(const struct srv_config *cfg)
 	if (s->cfg.http_addr[0] && !(s->http = srv_http_start(s, err, sizeof(err)))) {
 		log_warnx("%s", err);
 		goto out;
+	}
+	if (s->cfg.pidfile[0]) {
+		if (write_pidfile(s->cfg.pidfile) != 0)
+			goto out;
+		pid_written = 1;
+	}
+	if (ready_fd >= 0) {
+		if (srv_detach_finish(ready_fd, "sigcard-server") != 0)
+			goto out;
+		ready_fd = -1;
 	}
 	s->verify_threads = calloc((size_t)s->cfg.workers, sizeof(pthread_t));
 	if (!s->verify_threads)
@@ -366,8 +443,10 @@ int srv_run(const struct srv_config *cfg)
 	pthread_mutex_unlock(&run_mu);
 	sigterm = evsignal_new(run_base, SIGTERM, on_stop, &drain);
 	sigint = evsignal_new(run_base, SIGINT, on_stop, &drain);
+	sighup = evsignal_new(run_base, SIGHUP, on_hup, NULL);
 	event_add(sigterm, NULL);
 	event_add(sigint, NULL);
+	event_add(sighup, NULL);
 	log_info("serving: submissions on %s%s%s, HTTP on %s, %d verify threads",
 		 s->cfg.tcp_addr[0] ? s->cfg.tcp_addr : "-", s->cfg.unix_path[0] ? " and " : "",
 		 s->cfg.unix_path, s->cfg.http_addr[0] ? s->cfg.http_addr : "-", s->cfg.workers);
@@ -398,6 +477,8 @@ out:
 		event_free(sigterm);
 	if (sigint)
 		event_free(sigint);
+	if (sighup)
+		event_free(sighup);
 	if (s->net)
 		srv_net_free(s->net);
 	if (run_base)
@@ -406,8 +487,10 @@ out:
 	free(s->verify_threads);
 	EVP_PKEY_free(s->receipt_key);
 	sc_wipe(s->master_key, sizeof(s->master_key));
-	if (s->cfg.pidfile[0] && started)
+	if (pid_written)
 		unlink(s->cfg.pidfile);
+	if (lock_fd >= 0)
+		close(lock_fd); /* after the last connection to the ledger closed */
 	free(s);
 	if (rc == 0)
 		log_info("stopped cleanly");

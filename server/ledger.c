@@ -319,6 +319,15 @@ static const struct {
 	 "SELECT t.id FROM transfers t JOIN accounts p ON p.id = t.payer"
 	 " JOIN accounts q ON q.id = t.payee"
 	 " WHERE p.currency != t.currency OR q.currency != t.currency LIMIT 1"},
+	/* The writer continues from the stored counter: one behind the
+	 * receipts would give a used counter again (and fail every commit). */
+	{"the receipt counter is missing",
+	 "SELECT 'meta' WHERE NOT EXISTS (SELECT 1 FROM meta WHERE key = 'receipt_counter')"},
+	{"the receipt counter differs from the largest stored receipt",
+	 "SELECT 'counter ' || value || ', largest receipt ' ||"
+	 " (SELECT COALESCE(MAX(counter), 0) FROM receipts)"
+	 " FROM meta WHERE key = 'receipt_counter'"
+	 " AND value != (SELECT COALESCE(MAX(counter), 0) FROM receipts)"},
 	{"a card transfer has no receipt",
 	 "SELECT t.id FROM transfers t LEFT JOIN receipts r ON r.transfer_id = t.id"
 	 " WHERE t.card_id IS NOT NULL AND r.transfer_id IS NULL LIMIT 1"},

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <time.h>
 #include "server.h"
 
 static int log_stderr = 1;
@@ -23,11 +24,21 @@ static void vlog(int prio, const char *suffix, const char *fmt, va_list ap)
 	char line[1024];
 
 	vsnprintf(line, sizeof(line), fmt, ap);
-	if (log_stderr)
-		fprintf(stderr, "sigcard-server: %s%s%s\n", line, suffix ? ": " : "",
-			suffix ? suffix : "");
-	else
+	if (log_stderr) {
+		/* syslog stamps its lines; stderr (a terminal, a file, the
+		 * journal) gets an ISO 8601 UTC time of its own. */
+		struct timespec ts;
+		struct tm tm;
+		char when[32];
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		gmtime_r(&ts.tv_sec, &tm);
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
+		fprintf(stderr, "%s.%03ldZ sigcard-server: %s%s%s\n", when, ts.tv_nsec / 1000000,
+			line, suffix ? ": " : "", suffix ? suffix : "");
+	} else {
 		syslog(prio, "%s%s%s", line, suffix ? ": " : "", suffix ? suffix : "");
+	}
 }
 
 void log_info(const char *fmt, ...)

@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <event2/buffer.h>
@@ -89,9 +90,12 @@ static void conn_event(struct bufferevent *bev, short what, void *arg)
 static struct srv_job *job_new(struct srv_conn *c, enum srv_job_kind kind)
 {
 	struct srv_job *j = calloc(1, sizeof(*j));
+	struct timespec now;
 
 	if (!j)
 		return NULL;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	j->received_ns = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
 	j->kind = kind;
 	j->conn = c;
 	j->conn_serial = c->serial;

@@ -99,6 +99,20 @@ int srv_db_exec(struct srv_db *d, const char *sql);         /* SQLITE_OK or the 
 int srv_db_run(struct srv_db *d, enum srv_stmt id);
 int srv_db_version(struct srv_db *d);                       /* schema version, -1 on error */
 
+/* ---- preflight.c: what must hold before the daemon serves a ledger */
+/* Takes the exclusive lock of the ledger db_path (the file db_path.lock,
+ * held while the process lives, kept across fork). The fd, or -1 with err
+ * naming the holder's pid. */
+int srv_lock_take(const char *db_path, char *err, size_t errlen);
+/* Writes this process's id into the lock file fd, for a refused second server. */
+int srv_lock_note_pid(int fd);
+/* 0 if path holds a ledger init made (a schema version), else -1 with err
+ * saying what to do. Creates nothing. */
+int srv_ledger_present(const char *path, char *err, size_t errlen);
+/* PRAGMA quick_check, then srv_ledger_check. 0, or -1 with err saying what
+ * is wrong and what to do. Reads every page: linear in the ledger's size. */
+int srv_ledger_verify(struct srv_db *d, const char *path, char *err, size_t errlen);
+
 /* ---- ledger.c: accounts, cards and the books */
 struct srv_account {
 	char id[SC_ACCOUNT_MAX + 1];
@@ -142,8 +156,9 @@ int srv_card_enrol(struct srv_db *d, const uint8_t id[SC_CARD_ID_LEN], const cha
 int srv_card_set_status(struct srv_db *d, const uint8_t id[SC_CARD_ID_LEN], int status,
 			char *err, size_t errlen);
 /* The books' invariants: per currency Σ balances = 0, every balance equals
- * its credits minus its debits, no customer balance below zero. 0 if all
- * hold, else -1 with the first broken one in err. */
+ * its credits minus its debits, no customer balance below zero, the stored
+ * receipt counter is the largest receipt's. 0 if all hold, else -1 with the
+ * first broken one in err. */
 int srv_ledger_check(struct srv_db *d, char *err, size_t errlen);
 int64_t srv_now_ms(void);
 
@@ -226,6 +241,7 @@ struct srv_job {
 	void *conn;                       /* the network side's peer; opaque here */
 	uint64_t conn_serial;             /* which incarnation of conn asked */
 	char peer[64];                    /* for the audit log */
+	int64_t received_ns;              /* CLOCK_MONOTONIC at the frame's arrival (log latency) */
 	uint8_t body[SRV_FRAME_CAP];      /* the raw request body */
 	size_t body_len;
 	/* filled by the worker */
@@ -336,6 +352,16 @@ void srv_queue_close(struct srv_queue *q);
 int srv_run(const struct srv_config *cfg);
 /* Asks a running srv_run (in this process) to drain and return. */
 void srv_stop(void);
+
+/* ---- detach.c: becoming a daemon once serving, not before */
+/* Forks. The parent waits for srv_detach_finish and exits 0, or exits
+ * with the child's status if it stops first (its reason on stderr); it
+ * never returns. The child, in a new session, gets the fd to report on,
+ * or -1 with err if there is no child. */
+int srv_detach_begin(char *err, size_t errlen);
+/* Everything is bound: chdir /, stdio to /dev/null, the log to syslog,
+ * then tells the waiting parent. 0 or -1. */
+int srv_detach_finish(int ready_fd, const char *ident);
 
 /* ---- net.c: listeners, peers, frames, on the event loop */
 struct srv_net;
