@@ -134,9 +134,10 @@ static int attempt(struct srv *s, struct srv_db *db, struct srv_batch *b, struct
 	sqlite3_reset(st);
 	if (srv_db_run(db, ST_COMMIT) != SQLITE_OK)
 		goto undo;
+	srv_health_fault(NULL);
 	return 0;
 undo:
-	log_warnx("a commit failed: %s", sqlite3_errmsg(db->db));
+	srv_health_fault(sqlite3_errmsg(db->db)); /* logged once per run of failures */
 	srv_db_run(db, ST_ROLLBACK);
 	s->receipt_counter = counter;
 	b->n = 0;

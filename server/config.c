@@ -23,6 +23,7 @@ void srv_config_defaults(struct srv_config *c)
 	c->max_amount = 100000000000ull; /* 10^11 minor units: a billion euros */
 	c->idle_timeout = 30;
 	c->batch_max = 256;
+	c->check_time = 60;
 }
 
 static void fill(char *path, size_t cap, const char *dir, const char *name)

@@ -92,8 +92,10 @@ static void *verify_main(void *arg)
 	struct srv_keycache *kc = malloc(sizeof(*kc));
 	int ok = kc && srv_db_open(&db, s->cfg.db_path, 1, SRV_SCHEMA_VERSION, err, sizeof(err)) == 0;
 
-	if (!ok)
+	if (!ok) {
 		log_warnx("verify thread: %s", kc ? err : "out of memory");
+		srv_health_fault("a verify thread cannot read the ledger");
+	}
 	if (kc)
 		srv_keycache_init(kc, &s->key_generation);
 	while ((j = srv_queue_pop(&s->verify_q, 1)) != NULL) {
@@ -191,6 +193,9 @@ static void *writer_main(void *arg)
 						 (t1.tv_nsec - t0.tv_nsec)));
 		for (struct srv_job *j = jobs; j; j = next) {
 			next = j->next;
+			if (j->kind == JOB_CHALLENGE && j->code > 0 &&
+			    (unsigned)j->code < SC_RES_COUNT)
+				atomic_fetch_add(&srv_metrics.challenges_refused[j->code], 1);
 			if (j->kind != JOB_CHALLENGE && j->code >= 0 &&
 			    (unsigned)j->code < SC_RES_COUNT) {
 				atomic_fetch_add(&srv_metrics.results[j->code], 1);
@@ -329,7 +334,7 @@ static void on_hup(evutil_socket_t fd, short what, void *arg)
 
 /* The ledger as the daemon may serve it: made by init (never created
  * here), migrated to this build's schema, pages whole, books balanced. */
-static int ledger_ready(const char *path)
+static int ledger_ready(const char *path, int check_time)
 {
 	struct srv_db db;
 	char err[768];
@@ -340,11 +345,11 @@ static int ledger_ready(const char *path)
 		log_warnx("%s", err);
 		return -1;
 	}
-	rc = srv_ledger_verify(&db, path, err, sizeof(err));
+	rc = srv_ledger_verify(&db, path, check_time, err, sizeof(err));
 	srv_db_close(&db);
 	if (rc != 0)
 		log_warnx("%s", err);
-	return rc;
+	return rc < 0 ? -1 : 0;
 }
 
 static int write_pidfile(const char *path)
@@ -372,6 +377,7 @@ int srv_run(const struct srv_config *cfg)
 	if (!s)
 		return 1;
 	s->cfg = *cfg;
+	srv_metrics_start();
 	/* Until detached, what goes wrong goes to the operator's stderr. */
 	log_init("sigcard-server", 1);
 	/* A terminal hanging up must not stop the server (nor kill it
@@ -396,8 +402,15 @@ int srv_run(const struct srv_config *cfg)
 	}
 	if (srv_lock_note_pid(lock_fd) != 0)
 		log_warn("cannot write the pid into the ledger's lock file");
-	if (load_keys(s) != 0 || ledger_ready(s->cfg.db_path) != 0)
+	if (load_keys(s) != 0 || ledger_ready(s->cfg.db_path, s->cfg.check_time) != 0)
 		goto out;
+	/* Before the sockets, so that whoever waits for a socket finds the pid
+	 * file; a failed start removes it. */
+	if (s->cfg.pidfile[0]) {
+		if (write_pidfile(s->cfg.pidfile) != 0)
+			goto out;
+		pid_written = 1;
+	}
 	if (evthread_use_pthreads() != 0 || !(run_base = event_base_new())) {
 		log_warnx("cannot set up the event loop");
 		goto out;
@@ -412,11 +425,6 @@ int srv_run(const struct srv_config *cfg)
 	if (s->cfg.http_addr[0] && !(s->http = srv_http_start(s, err, sizeof(err)))) {
 		log_warnx("%s", err);
 		goto out;
-	}
-	if (s->cfg.pidfile[0]) {
-		if (write_pidfile(s->cfg.pidfile) != 0)
-			goto out;
-		pid_written = 1;
 	}
 	if (ready_fd >= 0) {
 		if (srv_detach_finish(ready_fd, "sigcard-server") != 0)

@@ -215,7 +215,11 @@ static void get_metrics(struct evhttp_request *req)
 static void get_health(struct srv_http *h, struct evhttp_request *req)
 {
 	int v = srv_db_version(&h->db);
+	char reason[160];
 
+	if (srv_health_failing(reason, sizeof(reason)))
+		return send_json(req, 503, "Service Unavailable",
+				 json_pack("{s:s,s:s}", "status", "failing", "reason", reason));
 	if (v != SRV_SCHEMA_VERSION || atomic_load(&h->s->stopping))
 		return send_json(req, 503, "Service Unavailable",
 				 json_pack("{s:s}", "status", v < 0 ? "ledger unreadable" : "stopping"));

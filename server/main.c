@@ -41,6 +41,7 @@ static void usage(FILE *f)
 "      --max-amount MINOR  largest transfer, in minor units (default 100000000000)\n"
 "      --batch-max N       most submissions per commit, 1..4096 (default 256)\n"
 "      --pidfile FILE      write the daemon's process id there while serving\n"
+"      --check-time S      most seconds the ledger check at start may take (default 60)\n"
 "Admin:\n"
 "      --currency CUR      ISO 4217 letters (account create)\n"
 "      --balance AMOUNT    opening balance, e.g. 100.00, booked from EQUITY-CUR\n"
@@ -56,7 +57,7 @@ static void usage(FILE *f)
 enum {
 	O_DB = 256, O_LISTEN, O_UNIX, O_HTTP, O_WORKERS, O_MAX_CONNS, O_MAX_FRAME, O_IDLE,
 	O_TTL, O_JP_LIMIT, O_MAX_AMOUNT, O_BATCH, O_CURRENCY, O_BALANCE, O_ACCOUNT, O_CARD_ID,
-	O_OUT, O_RECORD, O_PIDFILE,
+	O_OUT, O_RECORD, O_PIDFILE, O_CHECK_TIME,
 };
 
 /* A whole-number option in [min, max], or exit 2 with a message. */
@@ -105,6 +106,7 @@ int main(int argc, char **argv)
 		{"max-amount", required_argument, NULL, O_MAX_AMOUNT},
 		{"batch-max", required_argument, NULL, O_BATCH},
 		{"pidfile", required_argument, NULL, O_PIDFILE},
+		{"check-time", required_argument, NULL, O_CHECK_TIME},
 		{"currency", required_argument, NULL, O_CURRENCY},
 		{"balance", required_argument, NULL, O_BALANCE},
 		{"account", required_argument, NULL, O_ACCOUNT},
@@ -151,6 +153,8 @@ int main(int argc, char **argv)
 		case O_BATCH: cfg.batch_max = (int)number("batch-max", optarg, 1, SC_SEAL_BATCH_MAX);
 			serve_opts++; break;
 		case O_PIDFILE: set_text(cfg.pidfile, sizeof(cfg.pidfile), "pidfile", optarg);
+			serve_opts++; break;
+		case O_CHECK_TIME: cfg.check_time = (int)number("check-time", optarg, 0, 86400);
 			serve_opts++; break;
 		case O_CURRENCY: currency = optarg; admin_opts++; break;
 		case O_BALANCE: balance = optarg; admin_opts++; break;

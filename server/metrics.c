@@ -1,9 +1,59 @@
 /* Counters for the Prometheus /metrics page. Threads bump atomics; the
  * HTTP thread reads them, so no lock is held on the submission path. */
+#include <dirent.h>
+#include <pthread.h>
 #include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/resource.h>
 #include "server.h"
 
 struct srv_metrics srv_metrics;
+
+static pthread_mutex_t health_mu = PTHREAD_MUTEX_INITIALIZER;
+static char health_reason[160];       /* why the last commit failed; "" when it went through */
+static unsigned long health_repeats;  /* failed commits since the first of this run of them */
+static double started_at;             /* Unix time of srv_metrics_start */
+
+void srv_metrics_start(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	started_at = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Logs the first failure of a run and the recovery, not every failed
+ * commit in between: a full disk would otherwise flood the log. */
+void srv_health_fault(const char *reason)
+{
+	pthread_mutex_lock(&health_mu);
+	if (reason) {
+		if (!health_reason[0])
+			log_warnx("the ledger cannot commit: %s; answering RETRY_LATER until it can"
+				  " (further failures are counted, not logged)", reason);
+		snprintf(health_reason, sizeof(health_reason), "the ledger cannot commit: %s",
+			 reason);
+		health_repeats++;
+	} else if (health_reason[0]) {
+		log_info("the ledger commits again, after %lu failed commits", health_repeats);
+		health_reason[0] = '\0';
+		health_repeats = 0;
+	}
+	pthread_mutex_unlock(&health_mu);
+}
+
+int srv_health_failing(char *reason, size_t cap)
+{
+	int failing;
+
+	pthread_mutex_lock(&health_mu);
+	failing = health_reason[0] != '\0';
+	snprintf(reason, cap, "%s", health_reason);
+	pthread_mutex_unlock(&health_mu);
+	return failing;
+}
 
 /* Upper bounds of the verify latency buckets, microseconds. */
 static const unsigned long verify_le_us[SRV_VERIFY_BUCKETS] = {
@@ -58,6 +108,50 @@ static void put(struct out *o, const char *fmt, ...)
 		o->len = o->cap;
 }
 
+/* The standard process_* metrics and the build, from the kernel's view. */
+static void render_process(struct out *o)
+{
+	struct rusage ru;
+	struct rlimit rl;
+	long pages = 0, rss = 0, fds = 0;
+	FILE *f = fopen("/proc/self/statm", "r");
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+
+	if (f) {
+		if (fscanf(f, "%ld %ld", &pages, &rss) != 2)
+			rss = 0;
+		fclose(f);
+	}
+	if (d) {
+		while ((e = readdir(d)) != NULL)
+			fds += e->d_name[0] != '.';
+		fds--; /* the one opendir holds */
+		closedir(d);
+	}
+	getrusage(RUSAGE_SELF, &ru);
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		rl.rlim_cur = 0;
+	put(o, "# HELP sigcard_build_info The running build.\n"
+	       "# TYPE sigcard_build_info gauge\nsigcard_build_info{version=\"%s\"} 1\n",
+	    SC_VERSION);
+	put(o, "# HELP process_cpu_seconds_total User and system CPU time.\n"
+	       "# TYPE process_cpu_seconds_total counter\nprocess_cpu_seconds_total %.6f\n",
+	    (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+		    (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6);
+	put(o, "# HELP process_resident_memory_bytes Resident memory.\n"
+	       "# TYPE process_resident_memory_bytes gauge\nprocess_resident_memory_bytes %ld\n",
+	    rss * sysconf(_SC_PAGESIZE));
+	put(o, "# HELP process_open_fds Open file descriptors.\n"
+	       "# TYPE process_open_fds gauge\nprocess_open_fds %ld\n", fds);
+	put(o, "# HELP process_max_fds The file descriptor limit.\n"
+	       "# TYPE process_max_fds gauge\nprocess_max_fds %llu\n",
+	    (unsigned long long)rl.rlim_cur);
+	put(o, "# HELP process_start_time_seconds When the server started, Unix time.\n"
+	       "# TYPE process_start_time_seconds gauge\nprocess_start_time_seconds %.3f\n",
+	    started_at);
+}
+
 size_t srv_metrics_render(char *buf, size_t cap)
 {
 	struct out o = {buf, cap, 0};
@@ -71,6 +165,12 @@ size_t srv_metrics_render(char *buf, size_t cap)
 	put(&o, "# HELP sigcard_challenges_total Challenges issued.\n"
 		"# TYPE sigcard_challenges_total counter\n"
 		"sigcard_challenges_total %lu\n", atomic_load(&srv_metrics.challenges));
+	put(&o, "# HELP sigcard_challenges_refused_total Challenge requests refused, by result.\n"
+		"# TYPE sigcard_challenges_refused_total counter\n");
+	for (int i = 0; i < (int)SC_RES_COUNT; i++)
+		if (i != SC_RES_OK)
+			put(&o, "sigcard_challenges_refused_total{result=\"%s\"} %lu\n",
+			    sc_result_name(i), atomic_load(&srv_metrics.challenges_refused[i]));
 	put(&o, "# HELP sigcard_verify_seconds Signature and password check time per submission.\n"
 		"# TYPE sigcard_verify_seconds histogram\n");
 	for (int i = 0; i < SRV_VERIFY_BUCKETS; i++) {
@@ -109,5 +209,6 @@ size_t srv_metrics_render(char *buf, size_t cap)
 		"# TYPE sigcard_peers_dropped_total counter\nsigcard_peers_dropped_total %lu\n",
 	    atomic_load(&srv_metrics.connections), atomic_load(&srv_metrics.in_flight),
 	    atomic_load(&srv_metrics.peers_dropped));
+	render_process(&o);
 	return o.len;
 }

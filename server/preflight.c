@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
+#include <time.h>
 #include <unistd.h>
 #include "server.h"
 
@@ -100,33 +101,81 @@ int srv_ledger_present(const char *path, char *err, size_t errlen)
 	return rc == SQLITE_OK && version >= 1 ? 0 : -1;
 }
 
-int srv_ledger_verify(struct srv_db *d, const char *path, char *err, size_t errlen)
+struct deadline {
+	struct timespec at;
+	int passed;
+};
+
+/* SQLite's progress handler: interrupts the statement once past the
+ * deadline, so a ledger too large to check in time is not checked whole. */
+static int past_deadline(void *arg)
 {
-	char why[256] = "";
+	struct deadline *dl = arg;
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (now.tv_sec > dl->at.tv_sec ||
+	    (now.tv_sec == dl->at.tv_sec && now.tv_nsec >= dl->at.tv_nsec))
+		dl->passed = 1;
+	return dl->passed;
+}
+
+static int quick_check(struct srv_db *d, char *why, size_t cap)
+{
 	sqlite3_stmt *st;
 	int rc;
 
-	/* quick_check reads every page once (integrity_check also matches
-	 * each index against its table, which costs far more). */
 	rc = sqlite3_prepare_v2(d->db, "PRAGMA quick_check(1)", -1, &st, NULL);
 	if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW)
-		snprintf(why, sizeof(why), "%s", (const char *)sqlite3_column_text(st, 0));
+		snprintf(why, cap, "%s", (const char *)sqlite3_column_text(st, 0));
 	else
-		snprintf(why, sizeof(why), "%s", sqlite3_errmsg(d->db));
+		snprintf(why, cap, "%s", sqlite3_errmsg(d->db));
 	sqlite3_finalize(st);
 	for (char *c = why; *c; c++)
 		if (*c == '\n')
 			*c = ' '; /* one log line */
-	if (strcmp(why, "ok") != 0) {
-		snprintf(err, errlen, "the ledger %s is damaged (quick_check: %s): do not serve it;"
-			 " restore it from a backup", path, why);
-		return -1;
+	return strcmp(why, "ok") == 0 ? 0 : -1;
+}
+
+int srv_ledger_verify(struct srv_db *d, const char *path, int seconds, char *err,
+		      size_t errlen)
+{
+	struct deadline dl = {{0, 0}, 0};
+	char why[256] = "";
+	int rc = 0;
+
+	/* What reads only the accounts is checked whatever the time allowed. */
+	if (srv_ledger_check_totals(d, why, sizeof(why)) != 0)
+		goto broken;
+	if (seconds <= 0)
+		goto late;
+	clock_gettime(CLOCK_MONOTONIC, &dl.at);
+	dl.at.tv_sec += seconds;
+	sqlite3_progress_handler(d->db, 10000, past_deadline, &dl);
+	/* quick_check reads every page once (integrity_check also matches
+	 * each index against its table, which costs far more). */
+	if (quick_check(d, why, sizeof(why)) != 0) {
+		if (!dl.passed) {
+			snprintf(err, errlen, "the ledger %s is damaged (quick_check: %s): do not"
+				 " serve it; restore it from a backup", path, why);
+			rc = -1;
+		}
+	} else if (srv_ledger_check(d, why, sizeof(why)) != 0 && !dl.passed) {
+		sqlite3_progress_handler(d->db, 0, NULL, NULL);
+		goto broken;
 	}
-	if (srv_ledger_check(d, why, sizeof(why)) != 0) {
-		snprintf(err, errlen, "the ledger %s breaks an invariant: %s; it was changed outside"
-			 " the server or is damaged: do not serve it; see 'sigcard-server check' and"
-			 " restore it from a backup", path, why);
-		return -1;
-	}
-	return 0;
+	sqlite3_progress_handler(d->db, 0, NULL, NULL);
+	if (rc != 0 || !dl.passed)
+		return rc;
+late:
+	snprintf(err, errlen, "the ledger %s was checked only in its totals: quick_check and"
+		 " the per-transfer invariants did not finish within --check-time %d s; run"
+		 " 'sigcard-server check' and 'sqlite3 %s \"PRAGMA quick_check\"' beside the"
+		 " server, or allow more time", path, seconds, path);
+	return 1;
+broken:
+	snprintf(err, errlen, "the ledger %s breaks an invariant: %s; it was changed outside"
+		 " the server or is damaged: do not serve it; see 'sigcard-server check' and"
+		 " restore it from a backup", path, why);
+	return -1;
 }

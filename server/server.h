@@ -42,6 +42,7 @@ struct srv_config {
 	uint64_t max_amount;             /* per-transfer limit, minor units */
 	int idle_timeout;                /* seconds a peer may stay silent mid-request */
 	int batch_max;                   /* most submissions per commit */
+	int check_time;                  /* seconds the start-up check may take */
 };
 
 /* ---- log.c: stderr in the foreground, syslog as a daemon */
@@ -109,9 +110,12 @@ int srv_lock_note_pid(int fd);
 /* 0 if path holds a ledger init made (a schema version), else -1 with err
  * saying what to do. Creates nothing. */
 int srv_ledger_present(const char *path, char *err, size_t errlen);
-/* PRAGMA quick_check, then srv_ledger_check. 0, or -1 with err saying what
- * is wrong and what to do. Reads every page: linear in the ledger's size. */
-int srv_ledger_verify(struct srv_db *d, const char *path, char *err, size_t errlen);
+/* The totals (srv_ledger_check_totals), then within seconds PRAGMA
+ * quick_check and srv_ledger_check, which read every page: linear in the
+ * ledger's size. 0 all passed; -1 a check failed; 1 time ran out before
+ * they finished (none failed). err says what is wrong and what to do. */
+int srv_ledger_verify(struct srv_db *d, const char *path, int seconds, char *err,
+		      size_t errlen);
 
 /* ---- ledger.c: accounts, cards and the books */
 struct srv_account {
@@ -160,6 +164,8 @@ int srv_card_set_status(struct srv_db *d, const uint8_t id[SC_CARD_ID_LEN], int 
  * receipt counter is the largest receipt's. 0 if all hold, else -1 with the
  * first broken one in err. */
 int srv_ledger_check(struct srv_db *d, char *err, size_t errlen);
+/* Those of the invariants that read only the accounts and a few rows. */
+int srv_ledger_check_totals(struct srv_db *d, char *err, size_t errlen);
 int64_t srv_now_ms(void);
 
 /* ---- keys.c: the issuer master key, the receipt key, ECDSA checks */
@@ -219,6 +225,7 @@ int srv_random(uint8_t *out, size_t n);
 struct srv_metrics {
 	atomic_ulong results[SC_RES_COUNT];   /* submissions by result */
 	atomic_ulong challenges;
+	atomic_ulong challenges_refused[SC_RES_COUNT]; /* challenge requests by refusal */
 	atomic_ulong verify_le[SRV_VERIFY_BUCKETS]; /* cumulative is computed when printed */
 	atomic_ulong verify_count, verify_sum_ns;
 	atomic_ulong batch_le[SRV_BATCH_BUCKETS];
@@ -232,6 +239,13 @@ void srv_metrics_verify(uint64_t ns);
 void srv_metrics_batch(unsigned n);
 /* Prometheus text exposition into buf; length written. */
 size_t srv_metrics_render(char *buf, size_t cap);
+/* Notes the start time for process_start_time_seconds. */
+void srv_metrics_start(void);
+/* The writer's verdict on its last commit: the reason it failed, or NULL
+ * when it went through. The first failure and the recovery are logged. */
+void srv_health_fault(const char *reason);
+/* 1 with the reason if the last commit failed, else 0. */
+int srv_health_failing(char *reason, size_t cap);
 
 /* ---- pipeline.c: one submission from bytes to reply */
 enum srv_job_kind { JOB_CHALLENGE, JOB_SUBMIT, JOB_REJECT };

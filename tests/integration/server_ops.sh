@@ -110,6 +110,13 @@ head -c "$PAGE" /dev/zero | tr '\0' '\377' |
 start_fg garbage "$T_DIR/garbage"
 refused garbage "a ledger with a garbage page is refused" "damaged.*backup"
 
+sc_bg unchecked "$SRV" -D "$T_DIR/garbage" -d --listen none --http none \
+	--unix "$T_DIR/unchecked.sock" --check-time 0
+sc_wait_for 20 test -S "$T_DIR/unchecked.sock"
+t_check "--check-time 0 bounds the check to the totals, and says so" \
+	grep -q "checked only in its totals.*--check-time 0" "$T_DIR/unchecked.log"
+stop "$SC_LAST_PID"
+
 cp -a "$D" "$T_DIR/unbalanced"
 sqlite3 "$T_DIR/unbalanced/ledger.db" "UPDATE accounts SET balance = balance + 1 WHERE id = 'BOB'"
 start_fg unbalanced "$T_DIR/unbalanced"
@@ -149,6 +156,41 @@ if [ -s "$T_DIR/d.pid" ]; then
 		bash -c "! kill -0 $DPID 2>/dev/null && test ! -e '$T_DIR/d.pid'"
 fi
 t_check "the ledger still checks out" S check
+
+# ---- 5. Faults visible to monitoring: a ledger that cannot commit (a
+# trigger stands in for a full disk) turns /healthz to 503 with the reason.
+HPORT=$(sc_free_port)
+H=http://127.0.0.1:$HPORT
+sc_bg health "$SRV" -D "$D" -d --listen none --http "127.0.0.1:$HPORT" --unix "$SOCK"
+HPID=$SC_LAST_PID
+sc_wait_sock "$SOCK" && sc_wait_port "$HPORT" || t_fail "server with HTTP started" "$(cat "$T_DIR/health.log")"
+t_eq "healthz: 200 while commits go through" "200" "$(curl -s -o /dev/null -w '%{http_code}' $H/healthz)"
+sqlite3 "$D/ledger.db" "CREATE TRIGGER fault BEFORE UPDATE ON meta
+	BEGIN SELECT RAISE(ABORT, 'simulated I/O error'); END"
+pay --server "$SOCK" --atc 6 --amount 1 >"$T_DIR/fault.out" 2>&1
+t_check "a payment while commits fail is refused" test $? -ne 0
+pay --server "$SOCK" --atc 6 --amount 1 >/dev/null 2>&1
+t_eq "healthz: 503 while commits fail" "503" "$(curl -s -o "$T_DIR/health.json" -w '%{http_code}' $H/healthz)"
+t_check "healthz: the reason" grep -q '"reason": *"the ledger cannot commit: simulated I/O error"' "$T_DIR/health.json"
+t_eq "repeated commit failures are logged once" "1" "$(grep -c 'the ledger cannot commit' "$T_DIR/health.log")"
+M=$(curl -s $H/metrics)
+t_check "metrics: refused challenges by result" \
+	grep -q 'sigcard_challenges_refused_total{result="RETRY_LATER"} 2' <<<"$M"
+sqlite3 "$D/ledger.db" "DROP TRIGGER fault"
+t_check "pays once commits go through again" pay --server "$SOCK" --atc 6 --amount 1
+t_eq "healthz: 200 again" "200" "$(curl -s -o /dev/null -w '%{http_code}' $H/healthz)"
+t_check "the recovery is logged" grep -q "the ledger commits again, after 2 failed commits" "$T_DIR/health.log"
+M=$(curl -s $H/metrics)
+t_check "metrics: build info" grep -q '^sigcard_build_info{version="[^"]*"} 1$' <<<"$M"
+for m in process_cpu_seconds_total process_resident_memory_bytes process_open_fds \
+	process_max_fds process_start_time_seconds; do
+	t_check "metrics: $m" grep -Eq "^$m [0-9.e+]+\$" <<<"$M"
+done
+t_check "metrics: open fds and memory are real" bash -c "
+	[ \$(grep '^process_open_fds ' <<<'$M' | cut -d' ' -f2) -ge 5 ] &&
+	[ \$(grep '^process_resident_memory_bytes ' <<<'$M' | cut -d' ' -f2) -gt 1000000 ]"
+stop "$HPID"
+t_check "the ledger checks out after the fault" S check
 
 # ---- 7. The terminal daemon survives SIGHUP too (it reaches nothing at start).
 TSOCK=$T_DIR/terminal.sock
