@@ -57,3 +57,4 @@ until [ -S "$dir/s.sock" ]; do
 	sleep 0.01
 done
 echo "server start until it serves:   $(since "$t") s"
+echo "the server's own figure:        $(grep -o 'ledger checked in .*' "$dir/server.log")"

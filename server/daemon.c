@@ -337,9 +337,11 @@ static void on_hup(evutil_socket_t fd, short what, void *arg)
 static int ledger_ready(const char *path, int check_time)
 {
 	struct srv_db db;
+	struct timespec t0, t1;
 	char err[768];
 	int rc;
 
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (srv_ledger_present(path, err, sizeof(err)) != 0 ||
 	    srv_db_open(&db, path, 0, SRV_SCHEMA_VERSION, err, sizeof(err)) != 0) {
 		log_warnx("%s", err);
@@ -347,8 +349,12 @@ static int ledger_ready(const char *path, int check_time)
 	}
 	rc = srv_ledger_verify(&db, path, check_time, err, sizeof(err));
 	srv_db_close(&db);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (rc != 0)
 		log_warnx("%s", err);
+	else
+		log_info("ledger checked in %.1f s", (double)(t1.tv_sec - t0.tv_sec) +
+			 (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
 	return rc < 0 ? -1 : 0;
 }
 
