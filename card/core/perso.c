@@ -98,6 +98,8 @@ uint16_t perso_external_auth(const struct core_cmd *cmd, struct sc_writer *out)
 		return SW_INCORRECT_P1P2;
 	if (p->lifecycle != CORE_LC_PERSONALISING)
 		return SW_CONDITIONS_NOT_SATISFIED;
+	if (cmd->lc != MAC_LEN)
+		return SW_WRONG_LENGTH; /* refused for its form: nothing changes */
 	cmd->session->transport_ok = false;
 	sw = core_check_mac(cmd->session, p->transport_key, sizeof p->transport_key,
 			    SC_LABEL_TRANSPORT, false, cmd->data, cmd->lc);
