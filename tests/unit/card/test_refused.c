@@ -191,6 +191,20 @@ static void personalising_card(void **state)
 	assert_int_equal(fx_atc(), 0);
 }
 
+/* EXTERNAL AUTHENTICATE with a MAC of the wrong length is refused for its
+ * form and leaves the session's transport authentication standing. */
+static void external_auth_wrong_length_keeps_the_session(void **state)
+{
+	(void)state;
+	fx_manufacture(43);
+	card_field(C, 1);
+	assert_int_equal(fx_sw(C, SELECT), 0x9000);
+	authenticate();
+	assert_int_equal(fx_sw(C, "0084000010"), 0x9000);
+	assert_int_equal(fx_sw(C, "808200011F" ZERO31), 0x6700);
+	assert_int_equal(fx_sw(C, "80DADF2008" "0102030405060708"), 0x9000);
+}
+
 /* An issued card with a signature pending (on the reader, ATC 1). */
 static void issued_card_with_pending_signature(void **state)
 {
@@ -295,6 +309,7 @@ int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(personalising_card),
+		cmocka_unit_test(external_auth_wrong_length_keeps_the_session),
 		cmocka_unit_test(issued_card_with_pending_signature),
 		cmocka_unit_test(sign_without_le_spends_one_atc_and_answers),
 	};
