@@ -6,18 +6,9 @@ is encoded by hand from two integers, and low s is reduced with Python's
 integers against the P-256 order. Prints the fenced vector blocks; the doc
 holds their output and tests/unit/common/test_vectors.c checks common/applet.c
 against the doc."""
-import builtins, hashlib, re
+import hashlib
 
-def print(*args):
-    """Prints with long hex lines wrapped at 64 digits, as the doc holds them."""
-    for line in " ".join(str(a) for a in args).split("\n"):
-        if re.fullmatch(r"[0-9a-f]+", line):
-            for i in range(0, len(line), 64):
-                builtins.print(line[i:i + 64])
-        else:
-            builtins.print(line)
-
-def h(b): return b.hex()
+from vector_text import h, print
 
 # P-256 group order n (SEC 2, secp256r1).
 N = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551

@@ -24,6 +24,10 @@ extern const uint8_t TEST_KCARD[SC_KCARD_LEN];
 
 /* A blank RAM flash (entropy from seed), manufactured with TEST_TK, booted. */
 void fx_manufacture(uint64_t seed);
+/* fx_manufacture, then personalised with the TEST_* values on the contact
+ * interface, which stays on with the applet selected and the transport key
+ * proven; issued if issue is non-zero. pubkey may be NULL. */
+void fx_personalised(uint64_t seed, int issue, uint8_t pubkey[SC_PUBKEY_LEN]);
 /* fx_manufacture, then personalised with the TEST_* values and issued;
  * pubkey may be NULL. Leaves the card off every reader. */
 void fx_issued(uint64_t seed, uint8_t pubkey[SC_PUBKEY_LEN]);

@@ -28,7 +28,7 @@ void fx_manufacture(uint64_t seed)
 	assert_int_equal(card_boot(), 0);
 }
 
-void fx_issued(uint64_t seed, uint8_t pubkey[SC_PUBKEY_LEN])
+void fx_personalised(uint64_t seed, int issue, uint8_t pubkey[SC_PUBKEY_LEN])
 {
 	struct cc_perso p;
 
@@ -38,7 +38,12 @@ void fx_issued(uint64_t seed, uint8_t pubkey[SC_PUBKEY_LEN])
 	p.pin = TEST_PIN;
 	p.account = TEST_ACCOUNT;
 	card_field(CARD_IFACE_CONTACT, 1);
-	assert_int_equal(cc_personalise(TEST_TK, &p, 1, pubkey), 0x9000);
+	assert_int_equal(cc_personalise(TEST_TK, &p, issue, pubkey), 0x9000);
+}
+
+void fx_issued(uint64_t seed, uint8_t pubkey[SC_PUBKEY_LEN])
+{
+	fx_personalised(seed, 1, pubkey);
 	card_field(CARD_IFACE_CONTACT, 0);
 }
 

@@ -168,21 +168,13 @@ static void personalising_card(void **state)
 		{C, "00A40400", 0x6700, "SELECT without AID"},
 		{C, "10A4040009F05349474341524401", 0x6884, "SELECT chained"},
 	};
-	struct cc_perso p;
-	uint8_t pub[SC_PUBKEY_LEN];
 	struct sc_tx tx;
 	uint8_t enc[SC_TX_MAX_LEN];
 
 	(void)state;
 	fx_tx(&tx, SC_SCHEME_ENC);
 	set_tx(enc, fx_tx_encode(&tx, enc, sizeof enc));
-	fx_manufacture(40);
-	memcpy(p.card_id, TEST_CARD_ID, sizeof p.card_id);
-	memcpy(p.kcard, TEST_KCARD, sizeof p.kcard);
-	p.pin = TEST_PIN;
-	p.account = TEST_ACCOUNT;
-	card_field(C, 1);
-	assert_int_equal(cc_personalise(TEST_TK, &p, 0, pub), 0x9000);
+	fx_personalised(40, 0, NULL);
 	try_forms(forms, sizeof forms / sizeof forms[0], authenticate);
 	/* The well-formed command still acts: the refusals were for the form. */
 	authenticate();
