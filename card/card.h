@@ -8,10 +8,6 @@
 #include <stdint.h>
 #include "hal.h"
 
-/* The applet's AID. */
-#define CARD_AID_LEN 9
-extern const uint8_t card_applet_aid[CARD_AID_LEN];
-
 enum card_iface {
 	CARD_IFACE_CONTACT = 0,
 	CARD_IFACE_CONTACTLESS = 1,

@@ -83,8 +83,10 @@ static int match_symbols(zbar_image_t *img, const uint8_t card_id[SC_CARD_ID_LEN
 	     s = zbar_symbol_next(s)) {
 		if (zbar_symbol_get_type(s) != ZBAR_QRCODE)
 			continue;
-		struct term_qr q;
-		if (term_qr_parse(&q, zbar_symbol_get_data(s), zbar_symbol_get_data_length(s)) != 0)
+		/* Only a payload of exactly the card's form counts: a picture of
+		 * something else in the frame is never taken for a password. */
+		struct sc_qr q;
+		if (sc_qr_decode(&q, zbar_symbol_get_data(s), zbar_symbol_get_data_length(s)) != 0)
 			continue;
 		if (q.atc == atc && sc_ct_equal(q.card_id, card_id, SC_CARD_ID_LEN)) {
 			memcpy(jp, q.jp, SC_JP_DIGITS + 1);

@@ -4,17 +4,9 @@
 #include <string.h>
 
 #include "common/apdu.h"
-#include "common/buf.h"
+#include "common/applet.h"
 #include "common/sw.h"
 #include "terminal/terminal.h"
-
-#define TAG_RESP_ATC 0xC1u
-#define TAG_RESP_X 0xC2u
-#define TAG_RESP_SIG 0xC3u
-
-/* The applet's AID (card/card.h has the card's copy; the terminal does not
- * link the card core). */
-static const uint8_t sigcard_aid[] = {0xF0, 0x53, 0x49, 0x47, 0x43, 0x41, 0x52, 0x44, 0x01};
 
 static int sw_fail(struct term_carrier *c, const char *what, uint16_t sw, const char *meaning)
 {
@@ -41,8 +33,8 @@ int term_card_start(struct term_carrier *c)
 	int rc = term_carrier_power_on(c, atr, sizeof atr, &atr_len);
 	if (rc != 0)
 		return rc;
-	int len = build(c, cmd, sizeof cmd, 0x00, 0xA4, 0x04, 0x00, sigcard_aid,
-			sizeof sigcard_aid, 256);
+	int len = build(c, cmd, sizeof cmd, SC_CLA_ISO, SC_INS_SELECT, SC_P1_SELECT_BY_NAME,
+			SC_P2_SELECT_FCI, sc_applet_aid, SC_AID_LEN, 256);
 	if (len < 0)
 		return len;
 	rc = term_carrier_apdu(c, cmd, (size_t)len, resp, sizeof resp, &n, &sw);
@@ -60,8 +52,8 @@ int term_card_get_data(struct term_carrier *c, uint16_t tag, uint8_t *out, size_
 {
 	uint8_t cmd[8];
 	uint16_t sw;
-	int n = build(c, cmd, sizeof cmd, 0x00, 0xCA, (uint8_t)(tag >> 8), (uint8_t)tag, NULL, 0,
-		      256);
+	int n = build(c, cmd, sizeof cmd, SC_CLA_ISO, SC_INS_GET_DATA, (uint8_t)(tag >> 8),
+		      (uint8_t)tag, NULL, 0, 256);
 	if (n < 0)
 		return n;
 	int rc = term_carrier_apdu(c, cmd, (size_t)n, out, cap, len, &sw);
@@ -79,7 +71,7 @@ int term_card_identity(struct term_carrier *c, uint8_t card_id[SC_CARD_ID_LEN],
 {
 	uint8_t buf[TERM_GET_DATA_MAX];
 	size_t n;
-	int rc = term_card_get_data(c, TERM_TAG_CARD_ID, buf, sizeof buf, &n);
+	int rc = term_card_get_data(c, SC_TAG_CARD_ID, buf, sizeof buf, &n);
 	if (rc != 0)
 		return rc;
 	if (n != SC_CARD_ID_LEN)
@@ -87,7 +79,7 @@ int term_card_identity(struct term_carrier *c, uint8_t card_id[SC_CARD_ID_LEN],
 				 "%s: a card id of %zu bytes (expected %u)", c->spec, n,
 				 SC_CARD_ID_LEN);
 	memcpy(card_id, buf, SC_CARD_ID_LEN);
-	rc = term_card_get_data(c, TERM_TAG_ACCOUNT, buf, sizeof buf, &n);
+	rc = term_card_get_data(c, SC_TAG_ACCOUNT, buf, sizeof buf, &n);
 	if (rc != 0)
 		return rc;
 	if (n == 0 || n > SC_ACCOUNT_MAX)
@@ -114,13 +106,14 @@ static const char *sign_refusal(uint16_t sw)
 }
 
 int term_card_sign(struct term_carrier *c, const uint8_t *tx, size_t tx_len, uint8_t scheme,
-		   struct term_signed *out)
+		   struct sc_sign_resp *out)
 {
 	uint8_t cmd[8 + SC_TX_MAX_LEN], resp[256];
 	size_t n;
 	uint16_t sw;
 	memset(out, 0, sizeof *out);
-	int len = build(c, cmd, sizeof cmd, 0x80, 0x2A, 0x00, 0x00, tx, tx_len, 256);
+	int len = build(c, cmd, sizeof cmd, SC_CLA_PROPRIETARY, SC_INS_SIGN_TRANSACTION, 0x00, 0x00,
+			tx, tx_len, 256);
 	if (len < 0)
 		return len;
 	int rc = term_carrier_apdu(c, cmd, (size_t)len, resp, sizeof resp, &n, &sw);
@@ -129,35 +122,16 @@ int term_card_sign(struct term_carrier *c, const uint8_t *tx, size_t tx_len, uin
 	if (sw != SW_NO_ERROR)
 		return sw_fail(c, "SIGN TRANSACTION", sw, sign_refusal(sw));
 
-	/* C1 04 ATC, C2 len X, C3 len signature: in that order, nothing else. */
-	struct sc_reader r;
-	uint8_t tag;
-	size_t vlen;
-	const uint8_t *v;
+	/* C1 04 ATC, C2 len X, C3 len signature: in that order, nothing else,
+	 * and X as long as the transaction's scheme makes it. */
 	int x_len = sc_scheme_x_len(scheme);
-	sc_reader_init(&r, resp, n);
-	v = sc_get_tlv(&r, &tag, &vlen);
-	if (v == NULL || tag != TAG_RESP_ATC || vlen != 4)
-		goto bad;
-	out->atc = (uint32_t)v[0] << 24 | (uint32_t)v[1] << 16 | (uint32_t)v[2] << 8 | v[3];
-	v = sc_get_tlv(&r, &tag, &vlen);
-	if (v == NULL || tag != TAG_RESP_X || x_len < 0 || vlen != (size_t)x_len)
-		goto bad;
-	memcpy(out->x, v, vlen);
-	out->x_len = vlen;
-	v = sc_get_tlv(&r, &tag, &vlen);
-	if (v == NULL || tag != TAG_RESP_SIG || vlen < 8 || vlen > SC_ECDSA_DER_MAX || v[0] != 0x30)
-		goto bad;
-	memcpy(out->sig, v, vlen);
-	out->sig_len = vlen;
-	if (sc_reader_finish(&r) != 0)
-		goto bad;
+	if (sc_sign_resp_decode(out, resp, n) != 0 || x_len < 0 || out->x_len != (size_t)x_len) {
+		memset(out, 0, sizeof *out);
+		return term_errf(c->err, sizeof c->err, TERM_EXIT_CARD_ERROR,
+				 "%s: SIGN TRANSACTION answered %zu bytes that are not ATC, X and a"
+				 " signature", c->spec, n);
+	}
 	return 0;
-bad:
-	memset(out, 0, sizeof *out);
-	return term_errf(c->err, sizeof c->err, TERM_EXIT_CARD_ERROR,
-			 "%s: SIGN TRANSACTION answered %zu bytes that are not ATC, X and a"
-			 " signature", c->spec, n);
 }
 
 int term_card_get_jp(struct term_carrier *c, char jp[SC_JP_DIGITS + 1])
@@ -165,7 +139,8 @@ int term_card_get_jp(struct term_carrier *c, char jp[SC_JP_DIGITS + 1])
 	uint8_t cmd[8], resp[64];
 	size_t n;
 	uint16_t sw;
-	int len = build(c, cmd, sizeof cmd, 0x80, 0x4A, 0x00, 0x00, NULL, 0, SC_JP_DIGITS);
+	int len = build(c, cmd, sizeof cmd, SC_CLA_PROPRIETARY, SC_INS_GET_JOINT_PASSWORD, 0x00, 0x00,
+			NULL, 0, SC_JP_DIGITS);
 	if (len < 0)
 		return len;
 	int rc = term_carrier_apdu(c, cmd, (size_t)len, resp, sizeof resp, &n, &sw);

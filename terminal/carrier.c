@@ -10,7 +10,6 @@
 #include "common/sw.h"
 #include "terminal/terminal.h"
 
-#define INS_GET_RESPONSE 0xC0u
 /* A card that keeps saying 61xx is broken; stop long before RAM runs out. */
 #define GET_RESPONSE_MAX_ROUNDS 64
 
@@ -159,7 +158,7 @@ int term_carrier_apdu(struct term_carrier *c, const uint8_t *capdu, size_t len,
 				       "%s: the card kept answering 61xx", c->spec);
 			break;
 		}
-		uint8_t get[5] = {(uint8_t)(capdu[0] & 0x03u), INS_GET_RESPONSE, 0, 0,
+		uint8_t get[5] = {(uint8_t)(capdu[0] & 0x03u), SC_INS_GET_RESPONSE, 0, 0,
 				  (uint8_t)(*sw & 0xFFu)};
 		rc = c->ops->transmit(c, get, sizeof get, raw, TERM_RAPDU_MAX, &rlen);
 		if (rc == 0)

@@ -33,7 +33,7 @@ struct pay {
 	uint8_t tx_bytes[SC_TX_MAX_LEN];
 	size_t tx_len;
 	uint8_t tx_hash[SC_HASH_LEN];
-	struct term_signed sig;
+	struct sc_sign_resp sig;
 	char jp[SC_JP_DIGITS + 1];
 };
 
@@ -186,7 +186,7 @@ static int is_signing_card(struct pay *p, const uint8_t card_id[SC_CARD_ID_LEN])
 {
 	uint8_t id[TERM_GET_DATA_MAX];
 	size_t n;
-	int rc = term_card_get_data(&p->cl, TERM_TAG_CARD_ID, id, sizeof id, &n);
+	int rc = term_card_get_data(&p->cl, SC_TAG_CARD_ID, id, sizeof id, &n);
 	if (rc == -TERM_EXIT_CARD_ERROR)
 		return 0;
 	if (rc != 0)

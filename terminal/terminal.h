@@ -13,6 +13,7 @@
 #include <nfc/nfc.h>
 #include <openssl/evp.h>
 
+#include "common/applet.h"
 #include "common/scheme.h"
 #include "common/tx.h"
 
@@ -119,16 +120,6 @@ extern const struct term_carrier_ops term_carrier_pcsc_ops;
 extern const struct term_carrier_ops term_carrier_nfc_ops;
 int term_unix_connect(const char *path, char *err, size_t cap);
 
-/* --- qr.c: the card's password QR code -------------------------------------
- * "SIGCARD1:<card id, 16 hex digits>:<ATC decimal>:<JP, 8 digits>" */
-struct term_qr {
-	uint8_t card_id[SC_CARD_ID_LEN];
-	uint32_t atc;
-	char jp[SC_JP_DIGITS + 1];
-};
-/* 0, or TERM_EXIT_FAILURE's negative for anything not exactly that form. */
-int term_qr_parse(struct term_qr *q, const char *payload, size_t len);
-
 /* --- camera.c, camera_file.c, camera_v4l2.c: frames decoded by zbar --------
  *   file:PATH        a PNG re-read on every frame (the emulated card's screen)
  *   v4l2:/dev/videoN a real camera through zbar's video support
@@ -206,18 +197,7 @@ int term_server_spec_valid(const char *s);
 
 /* --- card_session.c: the signature applet's commands (docs/PROTOCOL.md §5) -- */
 #define TERM_GET_DATA_MAX 256u
-#define TERM_TAG_CARD_ID 0xDF20u
-#define TERM_TAG_ATC 0xDF22u
-#define TERM_TAG_ACCOUNT 0xDF25u
 
-/* What SIGN TRANSACTION gives back (claims 4 and 6: X is C or D). */
-struct term_signed {
-	uint32_t atc;
-	uint8_t x[SC_X_MAX];
-	size_t x_len;
-	uint8_t sig[SC_ECDSA_DER_MAX];
-	size_t sig_len;
-};
 
 /* Powers the card up and selects the signature applet. */
 int term_card_start(struct term_carrier *c);
@@ -230,7 +210,7 @@ int term_card_identity(struct term_carrier *c, uint8_t card_id[SC_CARD_ID_LEN],
 /* SIGN TRANSACTION over the canonical tx; checks the answer's shape
  * (X as long as the scheme says, a DER signature of plausible length). */
 int term_card_sign(struct term_carrier *c, const uint8_t *tx, size_t tx_len, uint8_t scheme,
-		   struct term_signed *out);
+		   struct sc_sign_resp *out);
 /* GET JOINT PASSWORD (contactless): 1 with jp set, 0 if the holder has not
  * confirmed yet (6985: ask again), -TERM_EXIT_CANCELLED if the card will
  * never release this password (6984: cancelled, wrong PIN too often, timed

@@ -3,10 +3,8 @@
  * K_card from its master key, can make them, and a recorded one cannot be
  * replayed): RESET RETRY COUNTER unblocks the PIN, BLOCK CARD ends the
  * card's life for good. */
+#include "common/applet.h"
 #include "core.h"
-
-static const char unblock_label[] = "sigcard/unblock/v1";
-static const char block_label[] = "sigcard/block/v1";
 
 /* Checks the issuer's MAC for label; 0 or the refusing SW. */
 static uint16_t issuer_gate(const struct core_cmd *cmd, const char *label)
@@ -27,7 +25,7 @@ uint16_t admin_reset_retry(const struct core_cmd *cmd, struct sc_writer *out)
 	uint16_t sw;
 
 	(void)out;
-	sw = issuer_gate(cmd, unblock_label);
+	sw = issuer_gate(cmd, SC_LABEL_UNBLOCK);
 	if (sw != SW_NO_ERROR)
 		return sw;
 	w = store_begin();
@@ -41,7 +39,7 @@ uint16_t admin_block(const struct core_cmd *cmd, struct sc_writer *out)
 	uint16_t sw;
 
 	(void)out;
-	sw = issuer_gate(cmd, block_label);
+	sw = issuer_gate(cmd, SC_LABEL_BLOCK);
 	if (sw != SW_NO_ERROR)
 		return sw;
 	confirm_void();

@@ -4,9 +4,6 @@
 
 #include "core.h"
 
-const uint8_t card_applet_aid[CARD_AID_LEN] = {0xF0, 0x53, 0x49, 0x47, 0x43,
-					       0x41, 0x52, 0x44, 0x01};
-
 /* Power-up until boot succeeds, and after any failed flash write, the card
  * is "dead": as if power had been lost at that instant. */
 static bool dead = true;

@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "common/currency.h"
-#include "common/hex.h"
 #include "core.h"
 
 enum confirm_state {
@@ -127,8 +126,7 @@ static void show_review(uint8_t id)
 static void show_password(void)
 {
 	struct card_screen s;
-	char hex[2 * SC_CARD_ID_LEN + 1];
-	char *q = s.qr;
+	struct sc_qr qr;
 
 	memset(&s, 0, sizeof s);
 	s.id = CARD_SCREEN_PASSWORD;
@@ -137,18 +135,14 @@ static void show_password(void)
 	s.lines[0][sizeof cf.jp] = '\0';
 	amount_line(s.lines[1], sizeof s.lines[1]);
 	screen_text(s.lines[2], sizeof s.lines[2], cf.tx.payee_name);
-	/* "SIGCARD1:<card id hex>:<ATC decimal>:<JP>": 45 bytes at most. */
-	sc_hex_encode(hex, store_committed()->card_id, SC_CARD_ID_LEN);
-	memcpy(q, "SIGCARD1:", 9);
-	q += 9;
-	memcpy(q, hex, 2 * SC_CARD_ID_LEN);
-	q += 2 * SC_CARD_ID_LEN;
-	*q++ = ':';
-	q += u32_decimal(q, cf.atc);
-	*q++ = ':';
-	memcpy(q, cf.jp, sizeof cf.jp);
-	q[sizeof cf.jp] = '\0';
+	memcpy(qr.card_id, store_committed()->card_id, SC_CARD_ID_LEN);
+	qr.atc = cf.atc;
+	memcpy(qr.jp, cf.jp, sizeof cf.jp);
+	qr.jp[SC_JP_DIGITS] = '\0';
+	_Static_assert(SC_QR_MAX < sizeof s.qr, "the QR payload fits the screen model");
+	(void)sc_qr_encode(s.qr, &qr); /* cf.jp is digits: core_rng_digits drew it */
 	screen_show(&s);
+	sc_wipe(&qr, sizeof qr);
 	sc_wipe(&s, sizeof s);
 }
 

@@ -11,6 +11,7 @@
 
 #include "card/card.h"
 #include "card/hal.h"
+#include "common/applet.h"
 #include "common/buf.h"
 #include "common/scheme.h"
 #include "common/sw.h"
@@ -18,10 +19,11 @@
 
 /* --- Persistent state (what the store keeps) --- */
 
+/* The values of GET DATA DF23. */
 enum core_lifecycle {
-	CORE_LC_PERSONALISING = 0x01,
-	CORE_LC_ISSUED = 0x02,
-	CORE_LC_BLOCKED = 0x03,
+	CORE_LC_PERSONALISING = SC_LIFECYCLE_PERSONALISING,
+	CORE_LC_ISSUED = SC_LIFECYCLE_ISSUED,
+	CORE_LC_BLOCKED = SC_LIFECYCLE_BLOCKED,
 };
 
 #define CORE_PIN_MIN 4u
@@ -91,7 +93,7 @@ int core_rng_digits(char *out, size_t n);
 
 #define CORE_CHAIN_MAX 512u   /* command data assembled from a chain */
 #define CORE_RESP_MAX 512u    /* response data held for GET RESPONSE */
-#define CORE_CHALLENGE_LEN 16u
+#define CORE_CHALLENGE_LEN SC_CARD_CHALLENGE_LEN
 
 /* An applet's transient memory for one interface, cleared on field reset
  * and on deselect (JavaCard's CLEAR_ON_DESELECT). */

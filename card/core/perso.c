@@ -4,17 +4,12 @@
  * the card is issued. Also the issuer MAC shared with admin.c. */
 #include <string.h>
 
+#include "common/applet.h"
 #include "core.h"
 #include "mbedtls/ecdsa.h"
 #include "mbedtls/md.h"
 
-#define TAG_CARD_ID 0xDF20u
-#define TAG_ACCOUNT 0xDF25u
-#define TAG_KCARD 0xDF27u
-#define TAG_PIN 0xDF28u
-#define MAC_LEN 32u
-
-static const char transport_label[] = "sigcard/transport/v1";
+#define MAC_LEN SC_ISSUER_MAC_LEN
 
 int core_auth_mac(const uint8_t *key, size_t key_len, const char *label,
 		  const uint8_t challenge[CORE_CHALLENGE_LEN], bool with_card_id,
@@ -63,7 +58,7 @@ uint16_t perso_get_challenge(const struct core_cmd *cmd, struct sc_writer *out)
 
 	if (cmd->p1 != 0 || cmd->p2 != 0)
 		return SW_INCORRECT_P1P2;
-	if (cmd->lc != 0 || cmd->le < CORE_CHALLENGE_LEN)
+	if (cmd->le < CORE_CHALLENGE_LEN)
 		return SW_WRONG_LENGTH;
 	if (core_rng(NULL, s->challenge, sizeof s->challenge) != 0) {
 		s->challenge_valid = false;
@@ -84,14 +79,12 @@ static uint16_t perso_gate(const struct core_cmd *cmd)
 	return 0;
 }
 
-/* The gate of a personalisation command with no parameters and no data
- * (GENERATE KEY PAIR, ISSUE). */
+/* The gate of a personalisation command with no parameters (GENERATE KEY
+ * PAIR, ISSUE; that they carry no data the command table checks). */
 static uint16_t perso_gate_bare(const struct core_cmd *cmd)
 {
 	if (cmd->p1 != 0 || cmd->p2 != 0)
 		return SW_INCORRECT_P1P2;
-	if (cmd->lc != 0)
-		return SW_WRONG_LENGTH;
 	return perso_gate(cmd);
 }
 
@@ -101,13 +94,15 @@ uint16_t perso_external_auth(const struct core_cmd *cmd, struct sc_writer *out)
 	uint16_t sw;
 
 	(void)out;
-	if (cmd->p1 != 0x00 || cmd->p2 != 0x01)
+	if (cmd->p1 != 0x00 || cmd->p2 != SC_P2_TRANSPORT_KEY)
 		return SW_INCORRECT_P1P2;
 	if (p->lifecycle != CORE_LC_PERSONALISING)
 		return SW_CONDITIONS_NOT_SATISFIED;
+	if (cmd->lc != MAC_LEN)
+		return SW_WRONG_LENGTH; /* refused for its form: nothing changes */
 	cmd->session->transport_ok = false;
 	sw = core_check_mac(cmd->session, p->transport_key, sizeof p->transport_key,
-			    transport_label, false, cmd->data, cmd->lc);
+			    SC_LABEL_TRANSPORT, false, cmd->data, cmd->lc);
 	if (sw == SW_NO_ERROR)
 		cmd->session->transport_ok = true;
 	return sw;
@@ -141,7 +136,7 @@ uint16_t perso_put_data(const struct core_cmd *cmd, struct sc_writer *out)
 	uint16_t sw;
 
 	(void)out;
-	if (tag != TAG_CARD_ID && tag != TAG_ACCOUNT && tag != TAG_KCARD && tag != TAG_PIN)
+	if (tag != SC_TAG_CARD_ID && tag != SC_TAG_ACCOUNT && tag != SC_TAG_KCARD && tag != SC_TAG_PIN)
 		return SW_INCORRECT_P1P2;
 	sw = perso_gate(cmd);
 	if (sw != 0)
@@ -150,13 +145,13 @@ uint16_t perso_put_data(const struct core_cmd *cmd, struct sc_writer *out)
 	 * leaves the store as it was. */
 	w = store_begin();
 	switch (tag) {
-	case TAG_CARD_ID:
+	case SC_TAG_CARD_ID:
 		sw = put_fixed(cmd, w->card_id, sizeof w->card_id, &w->have, CORE_HAVE_CARD_ID);
 		break;
-	case TAG_KCARD:
+	case SC_TAG_KCARD:
 		sw = put_fixed(cmd, w->kcard, sizeof w->kcard, &w->have, CORE_HAVE_KCARD);
 		break;
-	case TAG_PIN:
+	case SC_TAG_PIN:
 		if (cmd->lc < CORE_PIN_MIN || cmd->lc > CORE_PIN_MAX)
 			return SW_WRONG_LENGTH;
 		if (!all_digits(cmd->data, cmd->lc))
@@ -167,7 +162,7 @@ uint16_t perso_put_data(const struct core_cmd *cmd, struct sc_writer *out)
 		w->pin_tries = CORE_PIN_TRIES;
 		w->have |= CORE_HAVE_PIN;
 		break;
-	default: /* TAG_ACCOUNT */
+	default: /* SC_TAG_ACCOUNT */
 		if (cmd->lc < 1 || cmd->lc > SC_ACCOUNT_MAX)
 			return SW_WRONG_LENGTH;
 		memcpy(account, cmd->data, cmd->lc);

@@ -6,11 +6,9 @@
 #include <string.h>
 
 #include "common/apdu.h"
+#include "common/applet.h"
 #include "core.h"
 
-#define INS_SELECT 0xA4u
-#define INS_GET_RESPONSE 0xC0u
-#define CLA_CHAINING 0x10u
 #define AID_MIN 5u  /* a partial AID must at least name the RID */
 #define AID_MAX 16u
 
@@ -95,7 +93,8 @@ static size_t deliver(struct iface_state *x, size_t le, uint8_t *rapdu, size_t c
  * bytes. A failed SELECT leaves the current applet selected. */
 static uint16_t do_select(struct iface_state *x, const struct sc_apdu *a)
 {
-	if (a->p1 != 0x04u || (a->p2 != 0x00u && a->p2 != 0x0Cu))
+	if (a->p1 != SC_P1_SELECT_BY_NAME ||
+	    (a->p2 != SC_P2_SELECT_FCI && a->p2 != SC_P2_SELECT_NO_FCI))
 		return SW_INCORRECT_P1P2;
 	if (a->lc == 0 || a->lc > AID_MAX)
 		return SW_WRONG_LENGTH;
@@ -138,7 +137,7 @@ static uint16_t check_class(uint8_t cla, uint8_t *base, bool *chain)
 	if ((cla & 0x0Cu) != 0)
 		return SW_SECURE_MESSAGING_NOT_SUPPORTED;
 	*base = (uint8_t)(cla & 0x80u);
-	*chain = (cla & CLA_CHAINING) != 0;
+	*chain = (cla & SC_CLA_CHAINING) != 0;
 	return 0;
 }
 
@@ -171,7 +170,7 @@ size_t runtime_apdu(enum card_iface iface, const uint8_t *capdu, size_t len, uin
 		return sw_only(rapdu, SW_WRONG_LENGTH);
 	}
 	sw = check_class(a.cla, &base, &chain);
-	if (sw == 0 && base == 0 && a.ins == INS_GET_RESPONSE && !chain && !x->chaining) {
+	if (sw == 0 && base == 0 && a.ins == SC_INS_GET_RESPONSE && !chain && !x->chaining) {
 		sw = do_get_response(x, &a);
 		if (sw == SW_NO_ERROR)
 			return deliver(x, a.le, rapdu, cap);
@@ -188,12 +187,12 @@ size_t runtime_apdu(enum card_iface iface, const uint8_t *capdu, size_t len, uin
 		chain_clear(x);
 		return sw_only(rapdu, SW_LAST_COMMAND_EXPECTED);
 	}
-	if (a.ins == INS_SELECT || a.ins == INS_GET_RESPONSE) {
+	if (a.ins == SC_INS_SELECT || a.ins == SC_INS_GET_RESPONSE) {
 		if (base != 0)
 			return sw_only(rapdu, SW_CLA_NOT_SUPPORTED);
 		if (chain)
 			return sw_only(rapdu, SW_COMMAND_CHAINING_NOT_SUPPORTED);
-		if (a.ins == INS_GET_RESPONSE) /* inside a chain */
+		if (a.ins == SC_INS_GET_RESPONSE) /* inside a chain */
 			return sw_only(rapdu, SW_LAST_COMMAND_EXPECTED);
 		return sw_only(rapdu, do_select(x, &a));
 	}

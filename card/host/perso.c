@@ -18,6 +18,7 @@
 #include <mbedtls/md.h>
 
 #include "common/apdu.h"
+#include "common/applet.h"
 #include "common/hex.h"
 #include "common/scheme.h"
 #include "common/sw.h"
@@ -27,11 +28,6 @@
 #define PERSO_FILE_MAX 4096
 #define PERSO_PIN_MIN 4u      /* the core's PIN length range */
 #define PERSO_PIN_MAX 8u
-#define PERSO_TAG_CARD_ID 0xDF20u
-#define PERSO_TAG_ACCOUNT 0xDF25u
-#define PERSO_TAG_KCARD 0xDF27u
-#define PERSO_TAG_PIN 0xDF28u
-#define PERSO_TRANSPORT_LABEL "sigcard/transport/v1"
 
 struct perso_job {
 	const char *export_path;    /* NULL: stdout */
@@ -68,7 +64,7 @@ static int perso_transmit(uint8_t cla, uint8_t ins, uint8_t p1, uint8_t p2, cons
 		sw = r[n - 2] << 8 | r[n - 1];
 		if ((sw & 0xFF00) != SW_BYTES_REMAINING_00)
 			break;
-		len = sc_apdu_build(cmd, sizeof cmd, 0x00, 0xC0, 0, 0, NULL, 0,
+		len = sc_apdu_build(cmd, sizeof cmd, SC_CLA_ISO, SC_INS_GET_RESPONSE, 0, 0, NULL, 0,
 				    (sw & 0xFF) == 0 ? 256u : (size_t)(sw & 0xFF));
 	}
 	sc_wipe(r, sizeof r);
@@ -91,26 +87,28 @@ static int perso_put(const char *what, uint16_t tag, const void *v, size_t n)
 {
 	uint8_t r[8];
 	size_t rn;
-	return perso_step(what, perso_transmit(0x80, 0xDA, (uint8_t)(tag >> 8), (uint8_t)tag, v, n,
-					      0, r, sizeof r, &rn));
+	return perso_step(what, perso_transmit(SC_CLA_PROPRIETARY, SC_INS_PUT_DATA, (uint8_t)(tag >> 8),
+					      (uint8_t)tag, v, n, 0, r, sizeof r, &rn));
 }
 
 static int perso_transport_auth(const uint8_t tk[CARD_TRANSPORT_KEY_LEN])
 {
-	uint8_t challenge[16], msg[sizeof PERSO_TRANSPORT_LABEL - 1 + 16], mac[32], r[8];
+	uint8_t challenge[SC_CARD_CHALLENGE_LEN], mac[SC_ISSUER_MAC_LEN], r[8];
+	uint8_t msg[sizeof SC_LABEL_TRANSPORT - 1 + SC_CARD_CHALLENGE_LEN];
 	size_t n;
-	int sw = perso_transmit(0x00, 0x84, 0, 0, NULL, 0, sizeof challenge, challenge,
+	int sw = perso_transmit(SC_CLA_ISO, SC_INS_GET_CHALLENGE, 0, 0, NULL, 0, sizeof challenge, challenge,
 				sizeof challenge, &n);
 	if (perso_step("GET CHALLENGE", sw) != 0)
 		return 1;
 	if (n != sizeof challenge)
 		return perso_fail("GET CHALLENGE", "not 16 bytes");
-	memcpy(msg, PERSO_TRANSPORT_LABEL, sizeof PERSO_TRANSPORT_LABEL - 1);
-	memcpy(msg + sizeof PERSO_TRANSPORT_LABEL - 1, challenge, sizeof challenge);
+	memcpy(msg, SC_LABEL_TRANSPORT, sizeof SC_LABEL_TRANSPORT - 1);
+	memcpy(msg + sizeof SC_LABEL_TRANSPORT - 1, challenge, sizeof challenge);
 	if (mbedtls_md_hmac(mbedtls_md_info_from_type(MBEDTLS_MD_SHA256), tk,
 			    CARD_TRANSPORT_KEY_LEN, msg, sizeof msg, mac) != 0)
 		return perso_fail("EXTERNAL AUTHENTICATE", "HMAC failed");
-	sw = perso_transmit(0x80, 0x82, 0x00, 0x01, mac, sizeof mac, 0, r, sizeof r, &n);
+	sw = perso_transmit(SC_CLA_PROPRIETARY, SC_INS_EXTERNAL_AUTHENTICATE, 0x00,
+			    SC_P2_TRANSPORT_KEY, mac, sizeof mac, 0, r, sizeof r, &n);
 	sc_wipe(mac, sizeof mac);
 	if (sw == (int)SW_SECURITY_STATUS_NOT_SATISFIED)
 		return perso_fail("EXTERNAL AUTHENTICATE", "wrong transport key");
@@ -223,21 +221,24 @@ static int perso_run(const struct perso_job *d, const uint8_t tk[CARD_TRANSPORT_
 	uint8_t r[128];
 	size_t n;
 	int sw;
-	if (perso_step("SELECT", perso_transmit(0x00, 0xA4, 0x04, 0x00, card_applet_aid,
-						CARD_AID_LEN, 0, r, sizeof r, &n)) != 0 ||
+	if (perso_step("SELECT", perso_transmit(SC_CLA_ISO, SC_INS_SELECT, SC_P1_SELECT_BY_NAME,
+						SC_P2_SELECT_FCI, sc_applet_aid, SC_AID_LEN, 0, r,
+						sizeof r, &n)) != 0 ||
 	    perso_transport_auth(tk) != 0 ||
-	    perso_put("PUT DATA card id", PERSO_TAG_CARD_ID, d->card_id, SC_CARD_ID_LEN) != 0 ||
-	    perso_put("PUT DATA K_card", PERSO_TAG_KCARD, d->k_card, SC_KCARD_LEN) != 0 ||
-	    perso_put("PUT DATA PIN", PERSO_TAG_PIN, d->pin, strlen(d->pin)) != 0 ||
-	    perso_put("PUT DATA account", PERSO_TAG_ACCOUNT, d->account, strlen(d->account)) != 0)
+	    perso_put("PUT DATA card id", SC_TAG_CARD_ID, d->card_id, SC_CARD_ID_LEN) != 0 ||
+	    perso_put("PUT DATA K_card", SC_TAG_KCARD, d->k_card, SC_KCARD_LEN) != 0 ||
+	    perso_put("PUT DATA PIN", SC_TAG_PIN, d->pin, strlen(d->pin)) != 0 ||
+	    perso_put("PUT DATA account", SC_TAG_ACCOUNT, d->account, strlen(d->account)) != 0)
 		return 1;
-	sw = perso_transmit(0x80, 0x47, 0, 0, NULL, 0, 256, r, sizeof r, &n);
+	sw = perso_transmit(SC_CLA_PROPRIETARY, SC_INS_GENERATE_KEY_PAIR, 0, 0, NULL, 0, 256, r,
+			    sizeof r, &n);
 	if (perso_step("GENERATE KEY PAIR", sw) != 0)
 		return 1;
 	if (n != SC_PUBKEY_LEN || r[0] != 0x04)
 		return perso_fail("GENERATE KEY PAIR", "not a SEC1 uncompressed P-256 key");
 	memcpy(pub, r, SC_PUBKEY_LEN);
-	return perso_step("ISSUE", perso_transmit(0x80, 0x44, 0, 0, NULL, 0, 0, r, sizeof r, &n));
+	return perso_step("ISSUE", perso_transmit(SC_CLA_PROPRIETARY, SC_INS_ISSUE, 0, 0, NULL, 0, 0,
+						   r, sizeof r, &n));
 }
 
 static void perso_usage(void)

@@ -139,7 +139,7 @@ static void key(int k)
 static void sign_valid(enum card_iface iface, uint8_t scheme)
 {
 	struct sc_tx tx;
-	struct cc_signature s;
+	struct sc_sign_resp s;
 	uint8_t enc[SC_TX_MAX_LEN];
 	int n;
 

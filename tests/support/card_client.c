@@ -40,7 +40,7 @@ int cc_transmit(enum card_iface iface, uint8_t cla, uint8_t ins, uint8_t p1, uin
 		got += n;
 		if ((sw & 0xFF00) != 0x6100)
 			break;
-		len = sc_apdu_build(cmd, sizeof cmd, 0x00, 0xC0, 0, 0, NULL, 0,
+		len = sc_apdu_build(cmd, sizeof cmd, SC_CLA_ISO, SC_INS_GET_RESPONSE, 0, 0, NULL, 0,
 				    (sw & 0xFF) == 0 ? 256 : (size_t)(sw & 0xFF));
 		sw = cc_raw(iface, cmd, (size_t)len, part, sizeof part, &n);
 	}
@@ -53,39 +53,41 @@ int cc_select(enum card_iface iface)
 	uint8_t r[8];
 	size_t n;
 
-	return cc_transmit(iface, 0x00, 0xA4, 0x04, 0x00, card_applet_aid, CARD_AID_LEN, 0, r,
-			   sizeof r, &n);
+	return cc_transmit(iface, SC_CLA_ISO, SC_INS_SELECT, SC_P1_SELECT_BY_NAME, SC_P2_SELECT_FCI,
+			   sc_applet_aid, SC_AID_LEN, 0, r, sizeof r, &n);
 }
 
 int cc_get_data(enum card_iface iface, uint16_t tag, uint8_t *out, size_t cap, size_t *len)
 {
-	return cc_transmit(iface, 0x00, 0xCA, (uint8_t)(tag >> 8), (uint8_t)tag, NULL, 0, 256, out,
-			   cap, len);
+	return cc_transmit(iface, SC_CLA_ISO, SC_INS_GET_DATA, (uint8_t)(tag >> 8), (uint8_t)tag,
+			   NULL, 0, 256, out, cap, len);
 }
 
 int cc_authenticated(enum card_iface iface, uint8_t ins, uint8_t p2, const uint8_t *key,
 		     size_t key_len, const char *label, const uint8_t *card_id)
 {
-	uint8_t challenge[16], msg[64], mac[32], r[8];
+	uint8_t challenge[SC_CARD_CHALLENGE_LEN], msg[64], mac[SC_ISSUER_MAC_LEN], r[8];
 	size_t n, m = strlen(label);
 	int sw;
 
-	sw = cc_transmit(iface, 0x00, 0x84, 0, 0, NULL, 0, 16, challenge, sizeof challenge, &n);
+	sw = cc_transmit(iface, SC_CLA_ISO, SC_INS_GET_CHALLENGE, 0, 0, NULL, 0, sizeof challenge,
+			 challenge, sizeof challenge, &n);
 	if (sw != 0x9000)
 		return sw;
-	if (n != 16)
+	if (n != sizeof challenge)
 		return -1;
 	memcpy(msg, label, m);
 	if (card_id != NULL) {
 		memcpy(msg + m, card_id, SC_CARD_ID_LEN);
 		m += SC_CARD_ID_LEN;
 	}
-	memcpy(msg + m, challenge, 16);
-	m += 16;
+	memcpy(msg + m, challenge, sizeof challenge);
+	m += sizeof challenge;
 	if (mbedtls_md_hmac(mbedtls_md_info_from_type(MBEDTLS_MD_SHA256), key, key_len, msg, m,
 			    mac) != 0)
 		return -1;
-	return cc_transmit(iface, 0x80, ins, 0, p2, mac, sizeof mac, 0, r, sizeof r, &n);
+	return cc_transmit(iface, SC_CLA_PROPRIETARY, ins, 0, p2, mac, sizeof mac, 0, r, sizeof r,
+			   &n);
 }
 
 static int put_data(uint16_t tag, const void *v, size_t n)
@@ -93,8 +95,8 @@ static int put_data(uint16_t tag, const void *v, size_t n)
 	uint8_t r[8];
 	size_t rn;
 
-	return cc_transmit(CARD_IFACE_CONTACT, 0x80, 0xDA, (uint8_t)(tag >> 8), (uint8_t)tag, v, n,
-			   0, r, sizeof r, &rn);
+	return cc_transmit(CARD_IFACE_CONTACT, SC_CLA_PROPRIETARY, SC_INS_PUT_DATA, (uint8_t)(tag >> 8),
+			   (uint8_t)tag, v, n, 0, r, sizeof r, &rn);
 }
 
 int cc_personalise(const uint8_t tk[CARD_TRANSPORT_KEY_LEN], const struct cc_perso *p,
@@ -105,14 +107,16 @@ int cc_personalise(const uint8_t tk[CARD_TRANSPORT_KEY_LEN], const struct cc_per
 	int sw;
 
 	if ((sw = cc_select(CARD_IFACE_CONTACT)) != 0x9000 ||
-	    (sw = cc_authenticated(CARD_IFACE_CONTACT, 0x82, 0x01, tk, CARD_TRANSPORT_KEY_LEN,
-				   CC_LABEL_TRANSPORT, NULL)) != 0x9000 ||
-	    (sw = put_data(CC_TAG_CARD_ID, p->card_id, SC_CARD_ID_LEN)) != 0x9000 ||
-	    (sw = put_data(CC_TAG_KCARD, p->kcard, SC_KCARD_LEN)) != 0x9000 ||
-	    (sw = put_data(CC_TAG_PIN, p->pin, strlen(p->pin))) != 0x9000 ||
-	    (sw = put_data(CC_TAG_ACCOUNT, p->account, strlen(p->account))) != 0x9000)
+	    (sw = cc_authenticated(CARD_IFACE_CONTACT, SC_INS_EXTERNAL_AUTHENTICATE,
+				   SC_P2_TRANSPORT_KEY, tk, CARD_TRANSPORT_KEY_LEN,
+				   SC_LABEL_TRANSPORT, NULL)) != 0x9000 ||
+	    (sw = put_data(SC_TAG_CARD_ID, p->card_id, SC_CARD_ID_LEN)) != 0x9000 ||
+	    (sw = put_data(SC_TAG_KCARD, p->kcard, SC_KCARD_LEN)) != 0x9000 ||
+	    (sw = put_data(SC_TAG_PIN, p->pin, strlen(p->pin))) != 0x9000 ||
+	    (sw = put_data(SC_TAG_ACCOUNT, p->account, strlen(p->account))) != 0x9000)
 		return sw;
-	sw = cc_transmit(CARD_IFACE_CONTACT, 0x80, 0x47, 0, 0, NULL, 0, 256, r, sizeof r, &n);
+	sw = cc_transmit(CARD_IFACE_CONTACT, SC_CLA_PROPRIETARY, SC_INS_GENERATE_KEY_PAIR, 0, 0, NULL,
+			 0, 256, r, sizeof r, &n);
 	if (sw != 0x9000)
 		return sw;
 	if (n != SC_PUBKEY_LEN)
@@ -121,35 +125,22 @@ int cc_personalise(const uint8_t tk[CARD_TRANSPORT_KEY_LEN], const struct cc_per
 		memcpy(pubkey, r, SC_PUBKEY_LEN);
 	if (!issue)
 		return sw;
-	return cc_transmit(CARD_IFACE_CONTACT, 0x80, 0x44, 0, 0, NULL, 0, 0, r, sizeof r, &n);
+	return cc_transmit(CARD_IFACE_CONTACT, SC_CLA_PROPRIETARY, SC_INS_ISSUE, 0, 0, NULL, 0, 0, r,
+			   sizeof r, &n);
 }
 
-int cc_sign(enum card_iface iface, const uint8_t *tx, size_t tx_len, struct cc_signature *out)
+int cc_sign(enum card_iface iface, const uint8_t *tx, size_t tx_len, struct sc_sign_resp *out)
 {
 	uint8_t r[256];
-	size_t n, pos = 0;
+	size_t n;
 	int sw;
 
 	memset(out, 0, sizeof *out);
-	sw = cc_transmit(iface, 0x80, 0x2A, 0, 0, tx, tx_len, 256, r, sizeof r, &n);
+	sw = cc_transmit(iface, SC_CLA_PROPRIETARY, SC_INS_SIGN_TRANSACTION, 0, 0, tx, tx_len, 256, r,
+			 sizeof r, &n);
 	if (sw != 0x9000)
 		return sw;
-	/* C1 04 ATC | C2 len X | C3 len DER signature, in that order. */
-	if (n < 6 || r[0] != 0xC1 || r[1] != 4)
-		return -1;
-	out->atc = (uint32_t)r[2] << 24 | (uint32_t)r[3] << 16 | (uint32_t)r[4] << 8 | r[5];
-	pos = 6;
-	if (n - pos < 2 || r[pos] != 0xC2 || r[pos + 1] > SC_X_MAX || n - pos - 2 < r[pos + 1])
-		return -1;
-	out->x_len = r[pos + 1];
-	memcpy(out->x, r + pos + 2, out->x_len);
-	pos += 2 + out->x_len;
-	if (n - pos < 2 || r[pos] != 0xC3 || r[pos + 1] > SC_ECDSA_DER_MAX ||
-	    n - pos - 2 != r[pos + 1])
-		return -1;
-	out->sig_len = r[pos + 1];
-	memcpy(out->sig, r + pos + 2, out->sig_len);
-	return sw;
+	return sc_sign_resp_decode(out, r, n) == 0 ? sw : -1;
 }
 
 void cc_keys(const char *keys)

@@ -10,26 +10,11 @@
 #include <stdint.h>
 
 #include "card/card.h"
+#include "common/applet.h"
 #include "common/scheme.h"
 #include "common/tx.h"
 
 #define CC_RESP_MAX 1024u
-
-/* Labels of the issuer MACs: HMAC-SHA256(key, label [|| card id] || challenge). */
-#define CC_LABEL_TRANSPORT "sigcard/transport/v1"
-#define CC_LABEL_UNBLOCK "sigcard/unblock/v1"
-#define CC_LABEL_BLOCK "sigcard/block/v1"
-
-/* GET DATA / PUT DATA tags. */
-#define CC_TAG_CARD_ID 0xDF20u
-#define CC_TAG_PUBKEY 0xDF21u
-#define CC_TAG_ATC 0xDF22u
-#define CC_TAG_LIFECYCLE 0xDF23u
-#define CC_TAG_PIN_TRIES 0xDF24u
-#define CC_TAG_ACCOUNT 0xDF25u
-#define CC_TAG_ENROLMENT 0xDF26u
-#define CC_TAG_KCARD 0xDF27u
-#define CC_TAG_PIN 0xDF28u
 
 /* Sends one command (short or extended as needed) and collects the whole
  * response, following 61xx with GET RESPONSE. Returns the final SW. */
@@ -43,7 +28,8 @@ int cc_raw(enum card_iface iface, const uint8_t *capdu, size_t len, uint8_t *res
 
 int cc_select(enum card_iface iface);
 int cc_get_data(enum card_iface iface, uint16_t tag, uint8_t *out, size_t cap, size_t *len);
-/* GET CHALLENGE then the MAC-carrying command ins/p2 under key. */
+/* GET CHALLENGE then the MAC-carrying command ins/p2 under key, with the
+ * MAC of common/applet.h (SC_LABEL_*). */
 int cc_authenticated(enum card_iface iface, uint8_t ins, uint8_t p2, const uint8_t *key,
 		     size_t key_len, const char *label, const uint8_t *card_id);
 
@@ -59,16 +45,9 @@ struct cc_perso {
 int cc_personalise(const uint8_t tk[CARD_TRANSPORT_KEY_LEN], const struct cc_perso *p,
 		   int issue, uint8_t pubkey[SC_PUBKEY_LEN]);
 
-struct cc_signature {
-	uint32_t atc;
-	uint8_t x[SC_X_MAX];
-	size_t x_len;
-	uint8_t sig[SC_ECDSA_DER_MAX];
-	size_t sig_len;
-};
 /* SIGN TRANSACTION with the canonical tx (the applet must be selected);
- * parses the C1/C2/C3 response. */
-int cc_sign(enum card_iface iface, const uint8_t *tx, size_t tx_len, struct cc_signature *out);
+ * decodes the response with sc_sign_resp_decode (-1 if it does not). */
+int cc_sign(enum card_iface iface, const uint8_t *tx, size_t tx_len, struct sc_sign_resp *out);
 
 /* Types text ("1234", "K" for OK, "C" cancel, "B" backspace) on the keypad. */
 void cc_keys(const char *keys);

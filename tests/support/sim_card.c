@@ -70,7 +70,7 @@ int sim_card_use(int index)
 int sim_card_sign(const uint8_t *tx, size_t tx_len, uint32_t *atc, uint8_t x[32], size_t *x_len,
 		  uint8_t sig[72], size_t *sig_len)
 {
-	struct cc_signature s;
+	struct sc_sign_resp s;
 	int sw;
 
 	if (current < 0)

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "common/apdu.h"
+#include "common/applet.h"
 #include "common/frame.h"
 #include "common/hex.h"
 #include "tests/support/server_client.h"
@@ -85,7 +86,7 @@ static int apdu(int fd, const uint8_t *cmd, size_t n, int follow)
 	if (send_body(fd, cmd, n) != 0)
 		return -1;
 	for (;;) {
-		uint8_t gr[5] = {0x00, 0xC0, 0x00, 0x00, 0x00};
+		uint8_t gr[5] = {SC_CLA_ISO, SC_INS_GET_RESPONSE, 0x00, 0x00, 0x00};
 		r = recv_body(fd);
 		if (r < 2 || (size_t)r - 2 > sizeof joined - 2 - got)
 			return -1;

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "common/apdu.h"
+#include "common/applet.h"
 #include "common/hex.h"
 #include "terminal/terminal.h"
 
@@ -56,7 +57,8 @@ int main(int argc, char **argv)
 			}
 			for (long i = 0; i < len; i++)
 				body[i] = (uint8_t)(7 * i + 1);
-			n = sc_apdu_build(cmd, sizeof cmd, 0x80, 0x2A, 0, 0, body, (size_t)len, 256);
+			n = sc_apdu_build(cmd, sizeof cmd, SC_CLA_PROPRIETARY, SC_INS_SIGN_TRANSACTION,
+					  0, 0, body, (size_t)len, 256);
 		} else {
 			n = sc_hex_decode(cmd, sizeof cmd, argv[argi]);
 		}

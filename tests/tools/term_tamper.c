@@ -28,7 +28,7 @@ struct signed_tx {
 	uint8_t bytes[SC_TX_MAX_LEN];
 	size_t len;
 	uint8_t card_id[SC_CARD_ID_LEN];
-	struct term_signed sig;
+	struct sc_sign_resp sig;
 	char jp[SC_JP_DIGITS + 1];
 };
 

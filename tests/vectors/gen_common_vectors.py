@@ -4,18 +4,9 @@ the C code: Python's hashlib/hmac for SHA-256 and HKDF (RFC 5869), and the
 openssl command for AES-256-ECB. Prints the fenced vector blocks; the doc
 holds their output and tests/unit/common/test_vectors.c checks the C code
 against the doc."""
-import builtins, hashlib, hmac, re, struct, subprocess
+import hashlib, hmac, struct, subprocess
 
-def print(*args):
-    """Prints with long hex lines wrapped at 64 digits, as the doc holds them."""
-    for line in " ".join(str(a) for a in args).split("\n"):
-        if re.fullmatch(r"[0-9a-f]+", line):
-            for i in range(0, len(line), 64):
-                builtins.print(line[i:i + 64])
-        else:
-            builtins.print(line)
-
-def h(b): return b.hex()
+from vector_text import h, print
 
 def aes_ecb(key, block):
     out = subprocess.run(["openssl", "enc", "-aes-256-ecb", "-nopad", "-K", h(key)],

@@ -24,6 +24,10 @@ extern const uint8_t TEST_KCARD[SC_KCARD_LEN];
 
 /* A blank RAM flash (entropy from seed), manufactured with TEST_TK, booted. */
 void fx_manufacture(uint64_t seed);
+/* fx_manufacture, then personalised with the TEST_* values on the contact
+ * interface, which stays on with the applet selected and the transport key
+ * proven; issued if issue is non-zero. pubkey may be NULL. */
+void fx_personalised(uint64_t seed, int issue, uint8_t pubkey[SC_PUBKEY_LEN]);
 /* fx_manufacture, then personalised with the TEST_* values and issued;
  * pubkey may be NULL. Leaves the card off every reader. */
 void fx_issued(uint64_t seed, uint8_t pubkey[SC_PUBKEY_LEN]);
@@ -41,12 +45,16 @@ int fx_hex(enum card_iface iface, const char *hex, uint8_t *resp, size_t cap, si
 #define fx_sw(iface, hex) fx_hex((iface), (hex), NULL, 0, NULL)
 
 /* SELECT + SIGN over the contact interface; asserts 9000. */
-void fx_sign(uint8_t scheme, struct sc_tx *tx, struct cc_signature *sig);
+void fx_sign(uint8_t scheme, struct sc_tx *tx, struct sc_sign_resp *sig);
 
 /* 1 if sig (DER) is a valid ECDSA P-256/SHA-256 signature of msg under
  * the SEC1 public key pub, checked by OpenSSL. */
 int fx_openssl_verify(const uint8_t pub[SC_PUBKEY_LEN], const uint8_t *msg, size_t len,
 		      const uint8_t *sig, size_t sig_len);
+
+/* 1 if the DER signature's s is at most n/2 (n the P-256 group order),
+ * checked by OpenSSL. */
+int fx_openssl_low_s(const uint8_t *sig, size_t sig_len);
 
 uint32_t fx_atc(void);   /* GET DATA ATC over contact (selects first) */
 uint8_t fx_tries(void);  /* GET DATA PIN tries left */

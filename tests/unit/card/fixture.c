@@ -1,8 +1,11 @@
 /* The card tests' fixture (card_test.h). */
 #include <string.h>
 
+#include <openssl/bn.h>
 #include <openssl/core_names.h>
+#include <openssl/ec.h>
 #include <openssl/evp.h>
+#include <openssl/obj_mac.h>
 #include <openssl/params.h>
 
 #include "card_test.h"
@@ -25,7 +28,7 @@ void fx_manufacture(uint64_t seed)
 	assert_int_equal(card_boot(), 0);
 }
 
-void fx_issued(uint64_t seed, uint8_t pubkey[SC_PUBKEY_LEN])
+void fx_personalised(uint64_t seed, int issue, uint8_t pubkey[SC_PUBKEY_LEN])
 {
 	struct cc_perso p;
 
@@ -35,7 +38,12 @@ void fx_issued(uint64_t seed, uint8_t pubkey[SC_PUBKEY_LEN])
 	p.pin = TEST_PIN;
 	p.account = TEST_ACCOUNT;
 	card_field(CARD_IFACE_CONTACT, 1);
-	assert_int_equal(cc_personalise(TEST_TK, &p, 1, pubkey), 0x9000);
+	assert_int_equal(cc_personalise(TEST_TK, &p, issue, pubkey), 0x9000);
+}
+
+void fx_issued(uint64_t seed, uint8_t pubkey[SC_PUBKEY_LEN])
+{
+	fx_personalised(seed, 1, pubkey);
 	card_field(CARD_IFACE_CONTACT, 0);
 }
 
@@ -93,7 +101,7 @@ int fx_hex(enum card_iface iface, const char *hex, uint8_t *resp, size_t cap, si
 	return sw;
 }
 
-void fx_sign(uint8_t scheme, struct sc_tx *tx, struct cc_signature *sig)
+void fx_sign(uint8_t scheme, struct sc_tx *tx, struct sc_sign_resp *sig)
 {
 	uint8_t enc[SC_TX_MAX_LEN];
 	size_t n;
@@ -130,6 +138,23 @@ int fx_openssl_verify(const uint8_t pub[SC_PUBKEY_LEN], const uint8_t *msg, size
 	return ok;
 }
 
+int fx_openssl_low_s(const uint8_t *sig, size_t sig_len)
+{
+	const unsigned char *p = sig;
+	ECDSA_SIG *es = d2i_ECDSA_SIG(NULL, &p, (long)sig_len);
+	EC_GROUP *g = EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1);
+	BIGNUM *half = BN_new();
+	int low = 0;
+
+	if (es != NULL && g != NULL && half != NULL && p == sig + sig_len &&
+	    BN_rshift1(half, EC_GROUP_get0_order(g)) == 1)
+		low = BN_cmp(ECDSA_SIG_get0_s(es), half) <= 0;
+	BN_free(half);
+	EC_GROUP_free(g);
+	ECDSA_SIG_free(es);
+	return low;
+}
+
 static uint32_t get_u(uint16_t tag, size_t want)
 {
 	uint8_t r[16];
@@ -147,15 +172,15 @@ static uint32_t get_u(uint16_t tag, size_t want)
 
 uint32_t fx_atc(void)
 {
-	return get_u(CC_TAG_ATC, 4);
+	return get_u(SC_TAG_ATC, 4);
 }
 
 uint8_t fx_tries(void)
 {
-	return (uint8_t)get_u(CC_TAG_PIN_TRIES, 1);
+	return (uint8_t)get_u(SC_TAG_PIN_TRIES, 1);
 }
 
 uint8_t fx_lifecycle(void)
 {
-	return (uint8_t)get_u(CC_TAG_LIFECYCLE, 1);
+	return (uint8_t)get_u(SC_TAG_LIFECYCLE, 1);
 }

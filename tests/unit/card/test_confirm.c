@@ -19,7 +19,7 @@ static const struct card_screen *scr(void)
 }
 
 /* An issued card that has signed one enc transaction and left the reader. */
-static void signed_and_off(uint64_t seed, struct cc_signature *s)
+static void signed_and_off(uint64_t seed, struct sc_sign_resp *s)
 {
 	struct sc_tx tx;
 
@@ -49,7 +49,7 @@ static int get_jp(enum card_iface iface, char jp[9])
 static void review_shows_the_transaction(void **state)
 {
 	struct sc_tx tx;
-	struct cc_signature s;
+	struct sc_sign_resp s;
 
 	(void)state;
 	fx_issued(1, NULL);
@@ -80,7 +80,7 @@ static void review_shows_the_transaction(void **state)
 
 static void right_pin_shows_password_and_qr(void **state)
 {
-	struct cc_signature s;
+	struct sc_sign_resp s;
 	char want[128];
 
 	(void)state;
@@ -100,7 +100,7 @@ static void right_pin_shows_password_and_qr(void **state)
 
 static void wrong_pin_then_right(void **state)
 {
-	struct cc_signature s;
+	struct sc_sign_resp s;
 
 	(void)state;
 	signed_and_off(3, &s);
@@ -121,7 +121,7 @@ static void wrong_pin_then_right(void **state)
 static void three_wrong_block_until_issuer_unblocks(void **state)
 {
 	struct sc_tx tx;
-	struct cc_signature s;
+	struct sc_sign_resp s;
 	uint8_t enc[SC_TX_MAX_LEN], wrong[SC_KCARD_LEN];
 	char jp[9];
 	size_t n;
@@ -147,12 +147,12 @@ static void three_wrong_block_until_issuer_unblocks(void **state)
 	/* The issuer's unblock: a MAC under K_card over a fresh challenge. */
 	memcpy(wrong, TEST_KCARD, sizeof wrong);
 	wrong[31] ^= 1;
-	assert_int_equal(cc_authenticated(C, 0x2C, 0x00, wrong, sizeof wrong, CC_LABEL_UNBLOCK,
+	assert_int_equal(cc_authenticated(C, 0x2C, 0x00, wrong, sizeof wrong, SC_LABEL_UNBLOCK,
 					  TEST_CARD_ID), 0x6982);
 	assert_int_equal(fx_sw(C, "802C000020" "0000000000000000000000000000000000000000000000000000000000000000"), 0x6985);
 	assert_int_equal(fx_tries(), 0);
 	assert_int_equal(cc_authenticated(C, 0x2C, 0x00, TEST_KCARD, sizeof TEST_KCARD,
-					  CC_LABEL_UNBLOCK, TEST_CARD_ID), 0x9000);
+					  SC_LABEL_UNBLOCK, TEST_CARD_ID), 0x9000);
 	assert_int_equal(fx_tries(), 3);
 	fx_sign(SC_SCHEME_ENC, &tx, &s);
 	assert_int_equal(s.atc, 2);
@@ -164,7 +164,7 @@ static void three_wrong_block_until_issuer_unblocks(void **state)
 static void pin_counter_committed_before_compare(void **state)
 {
 	struct sc_tx tx;
-	struct cc_signature s;
+	struct sc_sign_resp s;
 	char jp[9];
 
 	(void)state;
@@ -195,7 +195,7 @@ static void pin_counter_committed_before_compare(void **state)
 
 static void cancel_voids(void **state)
 {
-	struct cc_signature s;
+	struct sc_sign_resp s;
 	char jp[9];
 
 	(void)state;
@@ -210,7 +210,7 @@ static void cancel_voids(void **state)
 
 static void timeout_voids(void **state)
 {
-	struct cc_signature s;
+	struct sc_sign_resp s;
 	char jp[9];
 
 	(void)state;
@@ -232,7 +232,7 @@ static void timeout_voids(void **state)
 
 static void password_display_times_out(void **state)
 {
-	struct cc_signature s;
+	struct sc_sign_resp s;
 	char jp[9];
 
 	(void)state;
@@ -248,7 +248,7 @@ static void password_display_times_out(void **state)
 /* The board's setting shortens both windows, and bad values are refused. */
 static void confirm_timeout_is_settable(void **state)
 {
-	struct cc_signature s;
+	struct sc_sign_resp s;
 	char jp[9];
 
 	(void)state;
@@ -275,7 +275,7 @@ static void confirm_timeout_is_settable(void **state)
 
 static void get_jp_rules(void **state)
 {
-	struct cc_signature s;
+	struct sc_sign_resp s;
 	char jp[9], shown[9];
 
 	(void)state;
@@ -302,7 +302,7 @@ static void get_jp_rules(void **state)
 static void new_sign_voids_pending(void **state)
 {
 	struct sc_tx tx;
-	struct cc_signature s, s2;
+	struct sc_sign_resp s, s2;
 	char jp[9];
 
 	(void)state;
@@ -322,7 +322,7 @@ static void new_sign_voids_pending(void **state)
 
 static void power_cut_voids(void **state)
 {
-	struct cc_signature s;
+	struct sc_sign_resp s;
 	char jp[9];
 
 	(void)state;
@@ -341,7 +341,7 @@ static void power_cut_voids(void **state)
 static void pending_answers_6985(void **state)
 {
 	struct sc_tx tx;
-	struct cc_signature s;
+	struct sc_sign_resp s;
 	char jp[9];
 
 	(void)state;
@@ -374,7 +374,7 @@ static void pending_answers_6985(void **state)
 static void every_void_answers_6984(void **state)
 {
 	struct sc_tx tx;
-	struct cc_signature s;
+	struct sc_sign_resp s;
 	char jp[9];
 
 	(void)state;
@@ -415,7 +415,7 @@ static void every_void_answers_6984(void **state)
 	card_field(C, 1);
 	assert_int_equal(fx_sw(C, SELECT), 0x9000);
 	assert_int_equal(cc_authenticated(C, 0x16, 0x00, TEST_KCARD, sizeof TEST_KCARD,
-					  CC_LABEL_BLOCK, TEST_CARD_ID), 0x9000);
+					  SC_LABEL_BLOCK, TEST_CARD_ID), 0x9000);
 	card_field(C, 0);
 	assert_int_equal(get_jp(CL, jp), 0x6984);
 	card_field(CL, 0);
@@ -434,7 +434,7 @@ static void contactless_sign_and_read(void **state)
 {
 	uint8_t enc[SC_TX_MAX_LEN];
 	struct sc_tx tx;
-	struct cc_signature s;
+	struct sc_sign_resp s;
 	char jp[9];
 	size_t n;
 

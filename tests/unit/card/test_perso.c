@@ -14,7 +14,7 @@ static void authed(uint64_t seed)
 	card_field(C, 1);
 	assert_int_equal(fx_sw(C, SELECT), 0x9000);
 	assert_int_equal(cc_authenticated(C, 0x82, 0x01, TEST_TK, sizeof TEST_TK,
-					  CC_LABEL_TRANSPORT, NULL), 0x9000);
+					  SC_LABEL_TRANSPORT, NULL), 0x9000);
 }
 
 static void perso_needs_transport_key(void **state)
@@ -31,7 +31,7 @@ static void perso_needs_transport_key(void **state)
 	/* A wrong key fails, and its challenge is spent. */
 	memcpy(wrong, TEST_TK, sizeof wrong);
 	wrong[15] ^= 1;
-	assert_int_equal(cc_authenticated(C, 0x82, 0x01, wrong, sizeof wrong, CC_LABEL_TRANSPORT,
+	assert_int_equal(cc_authenticated(C, 0x82, 0x01, wrong, sizeof wrong, SC_LABEL_TRANSPORT,
 					  NULL), 0x6982);
 	assert_int_equal(fx_sw(C, "80DADF2008" "0102030405060708"), 0x6982);
 	/* No challenge: conditions not satisfied; wrong P2 or length. */
@@ -41,7 +41,7 @@ static void perso_needs_transport_key(void **state)
 	assert_int_equal(fx_sw(C, "808200010400000000"), 0x6700);
 	/* The right key opens personalisation. */
 	assert_int_equal(cc_authenticated(C, 0x82, 0x01, TEST_TK, sizeof TEST_TK,
-					  CC_LABEL_TRANSPORT, NULL), 0x9000);
+					  SC_LABEL_TRANSPORT, NULL), 0x9000);
 	assert_int_equal(fx_sw(C, "80DADF2008" "0102030405060708"), 0x9000);
 }
 
@@ -100,7 +100,7 @@ static void perso_refused_after_issue(void **state)
 	assert_int_equal(fx_sw(C, SELECT), 0x9000);
 	/* The transport key is gone: even its MAC no longer opens anything. */
 	assert_int_equal(cc_authenticated(C, 0x82, 0x01, TEST_TK, sizeof TEST_TK,
-					  CC_LABEL_TRANSPORT, NULL), 0x6985);
+					  SC_LABEL_TRANSPORT, NULL), 0x6985);
 	assert_int_equal(fx_sw(C, "80DADF2008" "0102030405060708"), 0x6985);
 	assert_int_equal(fx_sw(C, "80DADF2804" "39393939"), 0x6985);
 	assert_int_equal(fx_sw(C, "8047000000"), 0x6985);
@@ -109,7 +109,7 @@ static void perso_refused_after_issue(void **state)
 	fx_reboot();
 	card_field(C, 1);
 	assert_int_equal(fx_sw(C, SELECT), 0x9000);
-	assert_int_equal(cc_get_data(C, CC_TAG_PUBKEY, r, sizeof r, &n), 0x9000);
+	assert_int_equal(cc_get_data(C, SC_TAG_PUBKEY, r, sizeof r, &n), 0x9000);
 	assert_int_equal(n, SC_PUBKEY_LEN);
 	assert_memory_equal(r, pub, SC_PUBKEY_LEN);
 }
@@ -186,13 +186,13 @@ static void get_data_items(void **state)
 	assert_int_equal(pub[0], 0x04);
 	card_field(C, 1);
 	assert_int_equal(fx_sw(C, SELECT), 0x9000);
-	assert_int_equal(cc_get_data(C, CC_TAG_CARD_ID, r, sizeof r, &n), 0x9000);
+	assert_int_equal(cc_get_data(C, SC_TAG_CARD_ID, r, sizeof r, &n), 0x9000);
 	assert_int_equal(n, 8);
 	assert_memory_equal(r, TEST_CARD_ID, 8);
-	assert_int_equal(cc_get_data(C, CC_TAG_ACCOUNT, r, sizeof r, &n), 0x9000);
+	assert_int_equal(cc_get_data(C, SC_TAG_ACCOUNT, r, sizeof r, &n), 0x9000);
 	assert_int_equal(n, strlen(TEST_ACCOUNT));
 	assert_memory_equal(r, TEST_ACCOUNT, n);
-	assert_int_equal(cc_get_data(C, CC_TAG_ENROLMENT, r, sizeof r, &n), 0x9000);
+	assert_int_equal(cc_get_data(C, SC_TAG_ENROLMENT, r, sizeof r, &n), 0x9000);
 	assert_int_equal(n, 8 + 65 + 1 + strlen(TEST_ACCOUNT));
 	assert_memory_equal(r, TEST_CARD_ID, 8);
 	assert_memory_equal(r + 8, pub, 65);
@@ -217,7 +217,7 @@ static void block_card_is_final(void **state)
 {
 	uint8_t enc[SC_TX_MAX_LEN], wrong[SC_KCARD_LEN];
 	struct sc_tx tx;
-	struct cc_signature s;
+	struct sc_sign_resp s;
 	size_t n;
 
 	(void)state;
@@ -226,11 +226,11 @@ static void block_card_is_final(void **state)
 	assert_int_equal(fx_sw(C, SELECT), 0x9000);
 	memcpy(wrong, TEST_KCARD, sizeof wrong);
 	wrong[0] ^= 0x80;
-	assert_int_equal(cc_authenticated(C, 0x16, 0x00, wrong, sizeof wrong, CC_LABEL_BLOCK,
+	assert_int_equal(cc_authenticated(C, 0x16, 0x00, wrong, sizeof wrong, SC_LABEL_BLOCK,
 					  TEST_CARD_ID), 0x6982);
 	/* An unblock MAC does not block (labels differ). */
 	assert_int_equal(cc_authenticated(C, 0x16, 0x00, TEST_KCARD, sizeof TEST_KCARD,
-					  CC_LABEL_UNBLOCK, TEST_CARD_ID), 0x6982);
+					  SC_LABEL_UNBLOCK, TEST_CARD_ID), 0x6982);
 	assert_int_equal(fx_lifecycle(), 2);
 	/* A password on display when the issuer blocks the card goes away. */
 	fx_sign(SC_SCHEME_ENC, &tx, &s);
@@ -240,7 +240,7 @@ static void block_card_is_final(void **state)
 	card_field(C, 1);
 	assert_int_equal(fx_sw(C, SELECT), 0x9000);
 	assert_int_equal(cc_authenticated(C, 0x16, 0x00, TEST_KCARD, sizeof TEST_KCARD,
-					  CC_LABEL_BLOCK, TEST_CARD_ID), 0x9000);
+					  SC_LABEL_BLOCK, TEST_CARD_ID), 0x9000);
 	assert_int_equal(card_current_screen()->id, CARD_SCREEN_IDLE);
 	assert_null(strstr(card_current_screen()->qr, "SIGCARD1"));
 	assert_int_equal(fx_lifecycle(), 3);
@@ -252,7 +252,7 @@ static void block_card_is_final(void **state)
 	assert_int_equal(fx_atc(), 1);
 	/* No way back: neither unblock nor perso. */
 	assert_int_equal(cc_authenticated(C, 0x2C, 0x00, TEST_KCARD, sizeof TEST_KCARD,
-					  CC_LABEL_UNBLOCK, TEST_CARD_ID), 0x6985);
+					  SC_LABEL_UNBLOCK, TEST_CARD_ID), 0x6985);
 	assert_int_equal(fx_sw(C, "8047000000"), 0x6985);
 	assert_int_equal(fx_atc(), 1);
 }

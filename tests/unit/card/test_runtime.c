@@ -115,16 +115,16 @@ static void response_chaining(void **state)
 	assert_int_equal(sw, 0x9000);
 	assert_int_equal(got, 65);
 	assert_int_equal(whole[0], 0x04);
-	/* Without Le: no data, all of it pending. */
-	assert_int_equal(fx_sw(C, "00CADF2100"), 0x9000);
-	assert_int_equal(fx_hex(C, "00CADF21", r, sizeof r, &n), 0x6141);
+	/* GET DATA is case 2: without Le it is refused, and nothing is pending
+	 * (§5.2; only a case-4 command runs without Le, test_refused.c). */
+	assert_int_equal(fx_hex(C, "00CADF21", r, sizeof r, &n), 0x6700);
 	assert_int_equal(n, 0);
-	assert_int_equal(fx_sw(C, "00C0000000"), 0x9000);
+	assert_int_equal(fx_sw(C, "00C0000000"), 0x6985);
 	/* Another command drops what was not collected. */
-	assert_int_equal(fx_sw(C, "00CADF21"), 0x6141);
+	assert_int_equal(fx_sw(C, "00CADF2110"), 0x6131);
 	assert_int_equal(fx_sw(C, "00CADF2300"), 0x9000);
 	assert_int_equal(fx_sw(C, "00C0000000"), 0x6985);
-	assert_int_equal(fx_sw(C, "00CADF21"), 0x6141);
+	assert_int_equal(fx_sw(C, "00CADF2110"), 0x6131);
 	assert_int_equal(fx_sw(C, "00C00000"), 0x6700); /* GET RESPONSE without Le */
 }
 
@@ -178,13 +178,13 @@ static void transient_cleared_on_reset_and_deselect(void **state)
 	card_field(C, 1);
 	assert_int_equal(fx_sw(C, SELECT), 0x9000);
 	assert_int_equal(cc_authenticated(C, 0x82, 0x01, TEST_TK, sizeof TEST_TK,
-					  CC_LABEL_TRANSPORT, NULL), 0x9000);
+					  SC_LABEL_TRANSPORT, NULL), 0x9000);
 	assert_int_equal(fx_sw(C, "80DADF2008" "0102030405060708"), 0x9000);
 	/* Re-selecting is a deselect: the authentication is gone. */
 	assert_int_equal(fx_sw(C, SELECT), 0x9000);
 	assert_int_equal(fx_sw(C, "80DADF2008" "0102030405060708"), 0x6982);
 	assert_int_equal(cc_authenticated(C, 0x82, 0x01, TEST_TK, sizeof TEST_TK,
-					  CC_LABEL_TRANSPORT, NULL), 0x9000);
+					  SC_LABEL_TRANSPORT, NULL), 0x9000);
 	/* So is a field reset, which also deselects the applet. */
 	card_field(C, 0);
 	card_field(C, 1);

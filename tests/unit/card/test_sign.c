@@ -17,7 +17,7 @@ static void sign_and_check(uint8_t scheme)
 {
 	uint8_t pub[SC_PUBKEY_LEN], enc[SC_TX_MAX_LEN], hash[SC_HASH_LEN], sd[SC_SIGNED_DATA_MAX];
 	struct sc_tx tx;
-	struct cc_signature s;
+	struct sc_sign_resp s;
 	const struct card_screen *scr;
 	size_t n;
 	int sd_len;
@@ -52,6 +52,43 @@ static void sign_and_check(uint8_t scheme)
 	}
 }
 
+/* §4: the card emits only low-s signatures, (r, n - s) being the other
+ * valid signature of the same payment. 200 signatures over four cards (own
+ * keys, own DRBG seeds) and ATCs 1-50, each checked by OpenSSL: it
+ * verifies, and its s is at most n/2. */
+static void signatures_are_low_s(void **state)
+{
+	uint8_t pub[SC_PUBKEY_LEN], enc[SC_TX_MAX_LEN], hash[SC_HASH_LEN], sd[SC_SIGNED_DATA_MAX];
+	struct sc_tx tx;
+	struct sc_sign_resp s;
+	size_t n;
+	int sd_len, checked = 0;
+
+	(void)state;
+	for (uint64_t card = 0; card < 4; card++) {
+		fx_issued(300 + card, pub);
+		for (uint32_t atc = 1; atc <= 50; atc++) {
+			fx_tx(&tx, (uint8_t)(SC_SCHEME_ENC + atc % 3u));
+			tx.amount = 100u * atc + card;
+			n = fx_tx_encode(&tx, enc, sizeof enc);
+			card_field(CARD_IFACE_CONTACT, 1);
+			assert_int_equal(cc_select(CARD_IFACE_CONTACT), 0x9000);
+			assert_int_equal(cc_sign(CARD_IFACE_CONTACT, enc, n, &s), 0x9000);
+			assert_int_equal(s.atc, atc);
+			assert_int_equal(sc_tx_hash(enc, n, hash), 0);
+			sd_len = sc_signed_data_build(sd, sizeof sd, tx.scheme, TEST_CARD_ID, s.atc,
+						      tx.challenge, hash, s.x, s.x_len);
+			assert_true(sd_len > 0);
+			assert_true(fx_openssl_verify(pub, sd, (size_t)sd_len, s.sig, s.sig_len));
+			if (!fx_openssl_low_s(s.sig, s.sig_len))
+				fail_msg("card %u ATC %u: a high-s signature",
+					 (unsigned)card, (unsigned)atc);
+			checked++;
+		}
+	}
+	assert_int_equal(checked, 200);
+}
+
 static void scheme_enc(void **state)
 {
 	(void)state;
@@ -73,7 +110,7 @@ static void scheme_enc_digest(void **state)
 static void atc_strictly_increases_and_persists(void **state)
 {
 	struct sc_tx tx;
-	struct cc_signature s;
+	struct sc_sign_resp s;
 	uint32_t last = 0;
 
 	(void)state;
@@ -96,7 +133,7 @@ static void atc_committed_before_signature(void **state)
 {
 	uint8_t enc[SC_TX_MAX_LEN];
 	struct sc_tx tx;
-	struct cc_signature s;
+	struct sc_sign_resp s;
 	size_t n;
 
 	(void)state;
@@ -120,7 +157,7 @@ static void refuses_other_payer(void **state)
 {
 	uint8_t enc[SC_TX_MAX_LEN];
 	struct sc_tx tx;
-	struct cc_signature s;
+	struct sc_sign_resp s;
 	size_t n;
 
 	(void)state;
@@ -138,7 +175,7 @@ static void refuses_malformed_tx(void **state)
 {
 	uint8_t enc[SC_TX_MAX_LEN];
 	struct sc_tx tx;
-	struct cc_signature s;
+	struct sc_sign_resp s;
 	size_t n;
 
 	(void)state;
@@ -159,7 +196,7 @@ static void refuses_before_issue(void **state)
 {
 	uint8_t enc[SC_TX_MAX_LEN];
 	struct sc_tx tx;
-	struct cc_signature s;
+	struct sc_sign_resp s;
 	size_t n;
 
 	(void)state;
@@ -205,7 +242,7 @@ static void atc_exhaustion_refuses(void **state)
 {
 	uint8_t enc[SC_TX_MAX_LEN];
 	struct sc_tx tx;
-	struct cc_signature s;
+	struct sc_sign_resp s;
 	size_t n;
 
 	(void)state;
@@ -295,6 +332,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(atc_exhaustion_refuses),
 		cmocka_unit_test(small_reader_buffer_gets_the_rest_later),
 		cmocka_unit_test(sim_card_round_trip),
+		cmocka_unit_test(signatures_are_low_s),
 	};
 	return RUN_TESTS("card sign", tests, argc, argv);
 }

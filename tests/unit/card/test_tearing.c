@@ -39,7 +39,7 @@ static void sign_once(struct run *r)
 {
 	uint8_t enc[SC_TX_MAX_LEN];
 	struct sc_tx tx;
-	struct cc_signature s;
+	struct sc_sign_resp s;
 	size_t n;
 
 	fx_tx(&tx, SC_SCHEME_ENC_RAND);

@@ -2,7 +2,8 @@
  * sections 1-4, read from the file at run time so that the document and the
  * code cannot drift apart. The file is $SC_TOP/docs/PROTOCOL.md
  * (scripts/run-tests.sh sets SC_TOP), else docs/PROTOCOL.md from the
- * current directory. Vector syntax, inside ``` fences:
+ * current directory. Also the applet vectors of §5.7 (common/applet.h).
+ * Vector syntax, inside ``` fences:
  *     vector NAME [key=value ...]
  *     hex digits, on as many lines as needed */
 #include <stdio.h>
@@ -10,6 +11,7 @@
 #include <string.h>
 #include "common_test.h"
 #include "common/apdu.h"
+#include "common/applet.h"
 #include "common/errors.h"
 #include "common/frame.h"
 #include "common/hex.h"
@@ -422,6 +424,74 @@ static void scheme_vectors(void **state)
 	assert_int_equal(checked, 3);
 }
 
+/* §5.7: the applet's bytes as common/applet.h names them, the SIGN
+ * response and the QR payload, both ways. */
+static void applet_vectors(void **state)
+{
+	const struct vector *aid = find("applet.aid"), *v;
+	uint8_t built[MAX_BYTES];
+	struct sc_sign_resp r;
+	struct sc_writer w;
+	struct sc_qr q;
+	char text[SC_QR_MAX + 1], attr_text[32];
+	size_t qrs = 0;
+	int n;
+
+	(void)state;
+	assert_int_equal(aid->len, SC_AID_LEN);
+	assert_memory_equal(aid->bytes, sc_applet_aid, SC_AID_LEN);
+	v = find("applet.apdu.select");
+	n = sc_apdu_build(built, sizeof(built), SC_CLA_ISO, SC_INS_SELECT, SC_P1_SELECT_BY_NAME,
+			  SC_P2_SELECT_FCI, sc_applet_aid, SC_AID_LEN, 0);
+	assert_int_equal(n, v->len);
+	assert_memory_equal(built, v->bytes, v->len);
+	v = find("applet.apdu.get_data.atc");
+	n = sc_apdu_build(built, sizeof(built), SC_CLA_ISO, SC_INS_GET_DATA, SC_TAG_ATC >> 8,
+			  SC_TAG_ATC & 0xFF, NULL, 0, 256);
+	assert_int_equal(n, v->len);
+	assert_memory_equal(built, v->bytes, v->len);
+	v = find("applet.apdu.get_jp");
+	n = sc_apdu_build(built, sizeof(built), SC_CLA_PROPRIETARY, SC_INS_GET_JOINT_PASSWORD, 0,
+			  0, NULL, 0, SC_JP_DIGITS);
+	assert_int_equal(n, v->len);
+	assert_memory_equal(built, v->bytes, v->len);
+	v = find("applet.apdu.sign.header");
+	assert_int_equal(v->len, 4);
+	assert_int_equal(v->bytes[0], SC_CLA_PROPRIETARY);
+	assert_int_equal(v->bytes[1], SC_INS_SIGN_TRANSACTION);
+
+	v = find("applet.sign");
+	assert_int_equal(sc_sign_resp_decode(&r, v->bytes, v->len), SC_OK);
+	assert_int_equal(r.atc, num_attr(v, "atc", 10));
+	assert_int_equal(r.x_len, find("applet.sign.x")->len);
+	assert_memory_equal(r.x, find("applet.sign.x")->bytes, r.x_len);
+	assert_int_equal(r.sig_len, find("applet.sign.sig")->len);
+	assert_memory_equal(r.sig, find("applet.sign.sig")->bytes, r.sig_len);
+	sc_writer_init(&w, built, sizeof(built));
+	sc_sign_resp_put(&w, &r);
+	assert_int_equal(w.err, 0);
+	assert_int_equal(w.len, v->len);
+	assert_memory_equal(built, v->bytes, v->len);
+
+	for (size_t i = 0; i < n_vectors; i++) {
+		v = &vectors[i];
+		if (strcmp(v->name, "applet.qr") != 0)
+			continue;
+		assert_int_equal(sc_qr_decode(&q, (const char *)v->bytes, v->len), SC_OK);
+		assert_int_equal(q.atc, num_attr(v, "atc", 10));
+		assert_non_null(attr(v, "jp", attr_text, sizeof(attr_text)));
+		assert_string_equal(q.jp, attr_text);
+		assert_non_null(attr(v, "card_id", attr_text, sizeof(attr_text)));
+		sc_hex_encode(text, q.card_id, SC_CARD_ID_LEN);
+		assert_string_equal(text, attr_text);
+		n = sc_qr_encode(text, &q);
+		assert_int_equal(n, v->len);
+		assert_memory_equal(text, v->bytes, v->len);
+		qrs++;
+	}
+	assert_int_equal(qrs, 3);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -431,6 +501,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(tx_vectors),
 		cmocka_unit_test(kcard_vector),
 		cmocka_unit_test(scheme_vectors),
+		cmocka_unit_test(applet_vectors),
 	};
 
 	if (argc > 1)

@@ -61,17 +61,17 @@ static void open_file_camera(struct term_camera *cam, const char *png)
 static void qr_parse_accepts_the_card_form(void **state)
 {
 	(void)state;
-	struct term_qr q;
-	assert_int_equal(term_qr_parse(&q, GOOD, strlen(GOOD)), 0);
+	struct sc_qr q;
+	assert_int_equal(sc_qr_decode(&q, GOOD, strlen(GOOD)), 0);
 	assert_memory_equal(q.card_id, CARD, 8);
 	assert_int_equal(q.atc, 42);
 	assert_string_equal(q.jp, "31415926");
 	const char *big = "SIGCARD1:0123456789ABCDEF:4294967295:00000000";
-	assert_int_equal(term_qr_parse(&q, big, strlen(big)), 0);
+	assert_int_equal(sc_qr_decode(&q, big, strlen(big)), 0);
 	assert_int_equal(q.atc, 4294967295u);
 	assert_string_equal(q.jp, "00000000");
 	const char *zero = "SIGCARD1:0123456789abcdef:0:12345678";
-	assert_int_equal(term_qr_parse(&q, zero, strlen(zero)), 0);
+	assert_int_equal(sc_qr_decode(&q, zero, strlen(zero)), 0);
 	assert_int_equal(q.atc, 0);
 }
 
@@ -98,15 +98,15 @@ static void qr_parse_rejects_everything_else(void **state)
 		"SIGCARD1:0123456789abcdef:42:31415926\n",
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-		struct term_qr q;
-		if (term_qr_parse(&q, bad[i], strlen(bad[i])) == 0)
+		struct sc_qr q;
+		if (sc_qr_decode(&q, bad[i], strlen(bad[i])) == 0)
 			fail_msg("accepted: \"%s\"", bad[i]);
 		assert_string_equal(q.jp, "");
 	}
 	/* an embedded NUL is not a shorter payload */
-	struct term_qr q;
+	struct sc_qr q;
 	const char nul[] = "SIGCARD1:0123456789abcdef:42:3141\0926";
-	assert_int_not_equal(term_qr_parse(&q, nul, sizeof nul - 1), 0);
+	assert_int_not_equal(sc_qr_decode(&q, nul, sizeof nul - 1), 0);
 }
 
 static void finds_this_transactions_password(void **state)

@@ -179,7 +179,7 @@ static void sign_answer_is_parsed(void **state)
 		struct applet a = {.x_len = x_lens[i], .account = "A"};
 		struct frame_peer p;
 		struct term_carrier c;
-		struct term_signed s;
+		struct sc_sign_resp s;
 		uint8_t tx[100], seen[128];
 		memset(tx, 0x5A, sizeof tx);
 		start(&p, &a, &c);
@@ -207,7 +207,7 @@ static void sign_answer_of_the_wrong_shape(void **state)
 	for (int i = 0; i < 2; i++) {
 		struct frame_peer p;
 		struct term_carrier c;
-		struct term_signed s;
+		struct sc_sign_resp s;
 		uint8_t tx[40] = {0};
 		start(&p, cases[i], &c);
 		assert_int_equal(term_card_start(&c), 0);
@@ -235,7 +235,7 @@ static void sign_refusals_are_explained(void **state)
 		struct applet a = {.sign_sw = cases[i].sw, .account = "A"};
 		struct frame_peer p;
 		struct term_carrier c;
-		struct term_signed s;
+		struct sc_sign_resp s;
 		uint8_t tx[40] = {0};
 		start(&p, &a, &c);
 		assert_int_equal(term_card_start(&c), 0);

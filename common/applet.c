@@ -1,0 +1,166 @@
+/* The applet's formats (common/applet.h): the SIGN TRANSACTION response
+ * and the password QR payload. */
+#include <string.h>
+
+#include "applet.h"
+#include "errors.h"
+#include "hex.h"
+
+const uint8_t sc_applet_aid[SC_AID_LEN] = {0xF0, 0x53, 0x49, 0x47, 0x43, 0x41, 0x52, 0x44, 0x01};
+
+#define DER_SEQUENCE 0x30u
+
+static int x_len_ok(size_t n)
+{
+	return n == 16u || n == 32u;
+}
+
+static int sig_len_ok(size_t n)
+{
+	return n >= SC_SIGN_SIG_MIN && n <= SC_ECDSA_DER_MAX;
+}
+
+void sc_sign_resp_put(struct sc_writer *w, const struct sc_sign_resp *r)
+{
+	if (w->err == 0 && (!x_len_ok(r->x_len) || !sig_len_ok(r->sig_len)))
+		w->err = SC_ERR_LENGTH;
+	sc_put_u8(w, SC_SIGN_TAG_ATC);
+	sc_put_u8(w, 4);
+	sc_put_u32(w, r->atc);
+	sc_put_tlv(w, SC_SIGN_TAG_X, r->x, r->x_len);
+	sc_put_tlv(w, SC_SIGN_TAG_SIG, r->sig, r->sig_len);
+}
+
+/* The next item, which must carry tag; its value, or NULL with *err set. */
+static const uint8_t *get_item(struct sc_reader *rd, uint8_t tag, size_t *len, int *err)
+{
+	uint8_t got = 0;
+	const uint8_t *v = sc_get_tlv(rd, &got, len);
+
+	if (v == NULL)
+		*err = rd->err;
+	else if (got != tag)
+		*err = SC_ERR_BAD_TAG;
+	return *err == 0 ? v : NULL;
+}
+
+int sc_sign_resp_decode(struct sc_sign_resp *r, const uint8_t *in, size_t len)
+{
+	struct sc_reader rd;
+	const uint8_t *v;
+	size_t n = 0;
+	int err = 0;
+
+	memset(r, 0, sizeof *r);
+	sc_reader_init(&rd, in, len);
+	if ((v = get_item(&rd, SC_SIGN_TAG_ATC, &n, &err)) == NULL)
+		goto bad;
+	if (n != 4u) {
+		err = SC_ERR_LENGTH;
+		goto bad;
+	}
+	r->atc = (uint32_t)v[0] << 24 | (uint32_t)v[1] << 16 | (uint32_t)v[2] << 8 | v[3];
+	if ((v = get_item(&rd, SC_SIGN_TAG_X, &n, &err)) == NULL)
+		goto bad;
+	if (!x_len_ok(n)) {
+		err = SC_ERR_LENGTH;
+		goto bad;
+	}
+	memcpy(r->x, v, n);
+	r->x_len = n;
+	if ((v = get_item(&rd, SC_SIGN_TAG_SIG, &n, &err)) == NULL)
+		goto bad;
+	if (!sig_len_ok(n)) {
+		err = SC_ERR_LENGTH;
+		goto bad;
+	}
+	if (v[0] != DER_SEQUENCE) {
+		err = SC_ERR_BAD_VALUE;
+		goto bad;
+	}
+	memcpy(r->sig, v, n);
+	r->sig_len = n;
+	err = sc_reader_finish(&rd);
+	if (err == 0)
+		return 0;
+bad:
+	memset(r, 0, sizeof *r);
+	return err;
+}
+
+static int is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static int all_digits(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!is_digit(s[i]))
+			return 0;
+	return 1;
+}
+
+int sc_qr_encode(char out[SC_QR_MAX + 1], const struct sc_qr *q)
+{
+	const size_t pre = sizeof SC_QR_PREFIX - 1u;
+	char tmp[10];
+	size_t at = pre, n = 0;
+	uint32_t v = q->atc;
+
+	if (!all_digits(q->jp, SC_JP_DIGITS))
+		return SC_ERR_BAD_VALUE;
+	memcpy(out, SC_QR_PREFIX, pre);
+	sc_hex_encode(out + at, q->card_id, SC_CARD_ID_LEN);
+	at += 2u * SC_CARD_ID_LEN;
+	out[at++] = ':';
+	do {
+		tmp[n++] = (char)('0' + v % 10u);
+		v /= 10u;
+	} while (v != 0);
+	while (n > 0)
+		out[at++] = tmp[--n];
+	out[at++] = ':';
+	memcpy(out + at, q->jp, SC_JP_DIGITS);
+	at += SC_JP_DIGITS;
+	out[at] = '\0';
+	return (int)at;
+}
+
+int sc_qr_decode(struct sc_qr *q, const char *payload, size_t len)
+{
+	const size_t pre = sizeof SC_QR_PREFIX - 1u;
+	char id_hex[2u * SC_CARD_ID_LEN + 1u];
+	uint64_t atc = 0;
+	size_t at = pre, digits = 0;
+
+	memset(q, 0, sizeof *q);
+	if (len < pre || memcmp(payload, SC_QR_PREFIX, pre) != 0)
+		goto bad;
+	if (len - at < 2u * SC_CARD_ID_LEN + 1u || payload[at + 2u * SC_CARD_ID_LEN] != ':')
+		goto bad;
+	memcpy(id_hex, payload + at, 2u * SC_CARD_ID_LEN);
+	id_hex[2u * SC_CARD_ID_LEN] = '\0';
+	if (sc_hex_decode(q->card_id, sizeof q->card_id, id_hex) != (int)SC_CARD_ID_LEN)
+		goto bad;
+	at += 2u * SC_CARD_ID_LEN + 1u;
+	while (at < len && is_digit(payload[at])) {
+		if (digits == 10u || (digits == 1u && atc == 0))
+			goto bad; /* too long, or a leading zero */
+		atc = atc * 10u + (uint64_t)(payload[at] - '0');
+		digits++;
+		at++;
+	}
+	if (digits == 0 || atc > UINT32_MAX || at >= len || payload[at] != ':')
+		goto bad;
+	at++;
+	if (len - at != SC_JP_DIGITS || !all_digits(payload + at, SC_JP_DIGITS))
+		goto bad;
+	memcpy(q->jp, payload + at, SC_JP_DIGITS);
+	q->jp[SC_JP_DIGITS] = '\0';
+	q->atc = (uint32_t)atc;
+	return 0;
+bad:
+	memset(q, 0, sizeof *q);
+	return SC_ERR_BAD_VALUE;
+}
