@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <event2/event.h>
 #include <event2/thread.h>
+#include "hostlib/atomicfile.h"
 #include "server.h"
 
 static struct event_base *run_base;
@@ -323,10 +324,12 @@ int srv_run(const struct srv_config *cfg)
 		goto out;
 	}
 	if (s->cfg.pidfile[0]) {
-		FILE *pf = fopen(s->cfg.pidfile, "w");
+		char pid[32];
+		int n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+		int w = af_write_file(s->cfg.pidfile, 0644, 0, pid, (size_t)n);
 
-		if (!pf || fprintf(pf, "%ld\n", (long)getpid()) < 0 || fclose(pf) != 0) {
-			log_warn("cannot write %s", s->cfg.pidfile);
+		if (w != 0) {
+			log_warnx("cannot write %s: %s", s->cfg.pidfile, af_strerror(w));
 			goto out;
 		}
 	}

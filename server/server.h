@@ -44,12 +44,9 @@ struct srv_config {
 	int batch_max;                   /* most submissions per commit */
 };
 
-/* ---- log.c: stderr in the foreground, syslog as a daemon */
-void log_init(const char *ident, int to_stderr);
-void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* ---- logging: hostlib/log.h (stderr in the foreground, syslog as a
+ * daemon; log_debug when SIGCARD_SERVER_DEBUG is set, see main.c) */
+#include "hostlib/log.h"
 
 /* ---- store.c: one SQLite connection with its prepared statements */
 enum srv_stmt {
