@@ -41,8 +41,7 @@ static int af_split(const char *path, char *dir, size_t dcap, const char **name)
 	return 0;
 }
 
-/* What is at path: 0 if nothing or (without noreplace) a regular file. */
-static int af_check_target(const char *path, unsigned flags)
+int af_check(const char *path, unsigned flags)
 {
 	struct stat st;
 
@@ -71,9 +70,11 @@ int af_open(struct af_file *f, const char *path, mode_t mode, unsigned flags)
 	    snprintf(f->tmp, sizeof f->tmp, "%s/.%s.tmp.%ld", dir, name, (long)getpid()) >=
 		    (int)sizeof f->tmp)
 		return AF_ERR_PATH_TOO_LONG;
-	rc = af_check_target(path, flags);
-	if (rc != 0)
+	rc = af_check(path, flags);
+	if (rc != 0) {
+		f->tmp[0] = '\0';
 		return rc;
+	}
 	/* A temporary of ours from an earlier attempt in this process that
 	 * failed to clean up is ours to replace. */
 	unlink(f->tmp);
@@ -131,7 +132,7 @@ int af_commit(struct af_file *f)
 	/* Again: the path may have changed since af_open. rename() would
 	 * replace a device node or a symlink without a word. */
 	if (rc == 0)
-		rc = af_check_target(f->path, f->flags);
+		rc = af_check(f->path, f->flags);
 	if (rc == 0 && (f->flags & AF_NOREPLACE)) {
 		if (link(f->tmp, f->path) != 0)
 			rc = errno == EEXIST ? AF_ERR_EXISTS : AF_ERR_SYSTEM;

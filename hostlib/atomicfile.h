@@ -47,6 +47,11 @@ int af_commit(struct af_file *f);
 /* Removes the temporary; the path is untouched. Keeps errno. */
 void af_abort(struct af_file *f);
 
+/* Whether af_open would accept path now: 0, or AF_ERR_NOT_REGULAR,
+ * AF_ERR_EXISTS (with AF_NOREPLACE), AF_ERR_SYSTEM. For checking an
+ * output path before work that cannot be undone. */
+int af_check(const char *path, unsigned flags);
+
 /* af_open + write of buf[0..n) + af_commit. */
 int af_write_file(const char *path, mode_t mode, unsigned flags, const void *buf, size_t n);
 

@@ -40,15 +40,24 @@ static void log_vwrite(int prio, const char *suffix, const char *fmt, va_list ap
 	errno = saved;
 }
 
-void log_warn(const char *fmt, ...)
+/* A line with the text of errno (as it is on entry) appended. */
+static void log_verrno(int prio, const char *fmt, va_list ap)
 {
 	char e[128];
+	int saved = errno;
+	/* strerror_r (GNU) may return a static string instead of filling e. */
+	const char *s = strerror_r(saved, e, sizeof e);
+
+	log_vwrite(prio, s, fmt, ap);
+	errno = saved;
+}
+
+void log_warn(const char *fmt, ...)
+{
 	va_list ap;
 
-	/* strerror_r (GNU) may return a static string instead of filling e. */
-	const char *s = strerror_r(errno, e, sizeof e);
 	va_start(ap, fmt);
-	log_vwrite(LOG_WARNING, s, fmt, ap);
+	log_verrno(LOG_WARNING, fmt, ap);
 	va_end(ap);
 }
 
@@ -83,12 +92,10 @@ void log_debug(const char *fmt, ...)
 
 void fatal(const char *fmt, ...)
 {
-	char e[128];
 	va_list ap;
 
-	const char *s = strerror_r(errno, e, sizeof e);
 	va_start(ap, fmt);
-	log_vwrite(LOG_CRIT, s, fmt, ap);
+	log_verrno(LOG_CRIT, fmt, ap);
 	va_end(ap);
 	exit(1);
 }

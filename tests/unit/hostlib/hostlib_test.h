@@ -14,6 +14,11 @@ void tmp_dir_make(char dir[256]);
 /* Removes the folder and everything in it (one level deep). */
 void tmp_dir_remove(const char *dir);
 
+/* Makes a fifo named "fifo" in dir; its path in path. */
+void tmp_fifo(const char *dir, char path[300]);
+/* Fails the test unless path is (still) a fifo. */
+void assert_fifo(const char *path);
+
 /* Runs the group after applying argv[1] as a test-name filter. */
 #define RUN_TESTS(name, tests, argc, argv)                                  \
 	((argc) > 1 ? cmocka_set_test_filter((argv)[1]) : (void)0,          \

@@ -1,5 +1,6 @@
 /* Temporary folders for the hostlib/ tests (hostlib_test.h). */
 #include <dirent.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,4 +31,18 @@ void tmp_dir_remove(const char *dir)
 	}
 	closedir(d);
 	rmdir(dir);
+}
+
+void tmp_fifo(const char *dir, char path[300])
+{
+	snprintf(path, 300, "%s/fifo", dir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+}
+
+void assert_fifo(const char *path)
+{
+	struct stat st;
+
+	assert_int_equal(lstat(path, &st), 0);
+	assert_true(S_ISFIFO(st.st_mode));
 }

@@ -76,15 +76,12 @@ static void noreplace_refuses_an_existing_file(void **state)
 static void fifo_refused_and_kept(void **state)
 {
 	char dir[256], path[300];
-	struct stat st;
 
 	(void)state;
 	tmp_dir_make(dir);
-	snprintf(path, sizeof path, "%s/fifo", dir);
-	assert_int_equal(mkfifo(path, 0600), 0);
+	tmp_fifo(dir, path);
 	assert_int_equal(af_write_file(path, 0600, 0, "x", 1), AF_ERR_NOT_REGULAR);
-	assert_int_equal(lstat(path, &st), 0);
-	assert_true(S_ISFIFO(st.st_mode));
+	assert_fifo(path);
 	assert_int_equal(count_entries(dir), 1);
 	tmp_dir_remove(dir);
 }
@@ -151,17 +148,15 @@ static void commit_checks_again(void **state)
 {
 	char dir[256], path[300];
 	struct af_file f;
-	struct stat st;
 
 	(void)state;
 	tmp_dir_make(dir);
-	snprintf(path, sizeof path, "%s/out", dir);
+	snprintf(path, sizeof path, "%s/fifo", dir);
 	assert_int_equal(af_open(&f, path, 0600, 0), 0);
 	assert_int_equal(write(f.fd, "x", 1), 1);
-	assert_int_equal(mkfifo(path, 0600), 0);
+	tmp_fifo(dir, path);
 	assert_int_equal(af_commit(&f), AF_ERR_NOT_REGULAR);
-	assert_int_equal(lstat(path, &st), 0);
-	assert_true(S_ISFIFO(st.st_mode));
+	assert_fifo(path);
 	assert_int_equal(count_entries(dir), 1);
 	tmp_dir_remove(dir);
 }

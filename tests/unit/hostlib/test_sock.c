@@ -79,15 +79,12 @@ static void regular_file_refused_and_kept(void **state)
 static void fifo_refused_and_kept(void **state)
 {
 	char dir[256], path[300];
-	struct stat st;
 
 	(void)state;
 	tmp_dir_make(dir);
-	snprintf(path, sizeof path, "%s/fifo", dir);
-	assert_int_equal(mkfifo(path, 0600), 0);
+	tmp_fifo(dir, path);
 	assert_int_equal(sock_unix_listen(path, 0600, 4), SOCK_ERR_NOT_SOCKET);
-	assert_int_equal(lstat(path, &st), 0);
-	assert_true(S_ISFIFO(st.st_mode));
+	assert_fifo(path);
 	tmp_dir_remove(dir);
 }
 
