@@ -106,6 +106,7 @@ CMOCKA_LIBS := $(call pc,libs,cmocka)
 # Sources. Each program folder: main.c is the program, the rest an archive
 # that its tests link too.
 COMMON_SRCS := $(wildcard common/*.c)
+HOSTLIB_SRCS := $(wildcard hostlib/*.c)
 CORE_SRCS := $(wildcard card/core/*.c)
 CARDHOST_SRCS := $(filter-out card/host/main.c,$(wildcard card/host/*.c))
 SERVER_SRCS := $(filter-out server/main.c,$(wildcard server/*.c))
@@ -114,6 +115,7 @@ SUPPORT_SRCS := $(wildcard tests/support/*.c)
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 LIBCOMMON := $(BUILD)/lib/libsccommon.a
+LIBHOST := $(BUILD)/lib/libschost.a
 LIBCORE := $(BUILD)/lib/libsccore.a
 LIBCARDHOST := $(BUILD)/lib/libsccardhost.a
 LIBSERVER := $(BUILD)/lib/libscserver.a
@@ -148,19 +150,20 @@ $(1): $(call obj,$(2))
 	$$(AR) rcs $$@ $$^
 endef
 $(eval $(call archive,$(LIBCOMMON),$(COMMON_SRCS)))
+$(eval $(call archive,$(LIBHOST),$(HOSTLIB_SRCS)))
 $(eval $(call archive,$(LIBCORE),$(CORE_SRCS)))
 $(eval $(call archive,$(LIBCARDHOST),$(CARDHOST_SRCS)))
 $(eval $(call archive,$(LIBSERVER),$(SERVER_SRCS)))
 $(eval $(call archive,$(LIBTERMINAL),$(TERMINAL_SRCS)))
 $(eval $(call archive,$(LIBSUPPORT),$(SUPPORT_SRCS)))
 
-$(BUILD)/bin/sigcard-card: $(call obj,card/host/main.c) $(LIBCARDHOST) $(LIBCORE) $(LIBCOMMON)
+$(BUILD)/bin/sigcard-card: $(call obj,card/host/main.c) $(LIBCARDHOST) $(LIBCORE) $(LIBHOST) $(LIBCOMMON)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(CARD_LIBS)
-$(BUILD)/bin/sigcard-server: $(call obj,server/main.c) $(LIBSERVER) $(LIBCOMMON)
+$(BUILD)/bin/sigcard-server: $(call obj,server/main.c) $(LIBSERVER) $(LIBHOST) $(LIBCOMMON)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(SERVER_LIBS)
-$(BUILD)/bin/sigcard-terminal: $(call obj,terminal/main.c) $(LIBTERMINAL) $(LIBCOMMON)
+$(BUILD)/bin/sigcard-terminal: $(call obj,terminal/main.c) $(LIBTERMINAL) $(LIBHOST) $(LIBCOMMON)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(TERMINAL_LIBS)
 
@@ -176,18 +179,19 @@ $(BUILD)/tests/unit/$(1)/%: $(BUILD)/obj/tests/unit/$(1)/%.o $$($(1)_SUPPORT) $(
 endef
 UNIT_TESTS :=
 $(eval $(call unit_group,common,$(LIBCOMMON),$(MBEDTLS_LIBS)))
-$(eval $(call unit_group,card,$(LIBSUPPORT) $(LIBCORE) $(LIBCOMMON),$(CARD_LIBS) $(call pc,libs,libcrypto)))
+$(eval $(call unit_group,hostlib,$(LIBHOST) $(LIBCOMMON),))
+$(eval $(call unit_group,card,$(LIBSUPPORT) $(LIBCORE) $(LIBHOST) $(LIBCOMMON),$(CARD_LIBS) $(call pc,libs,libcrypto)))
 # The core calls back into the host HAL, so the host archive comes again after it.
-$(eval $(call unit_group,cardhost,$(LIBCARDHOST) $(LIBCORE) $(LIBCOMMON),$(LIBCARDHOST) $(LIBCOMMON) $(CARD_LIBS) $(call pc,libs,libcrypto zbar)))
-$(eval $(call unit_group,server,$(LIBSERVER) $(LIBSUPPORT) $(LIBCORE) $(LIBCOMMON),$(SERVER_LIBS)))
+$(eval $(call unit_group,cardhost,$(LIBCARDHOST) $(LIBCORE) $(LIBHOST) $(LIBCOMMON),$(LIBCARDHOST) $(LIBHOST) $(LIBCOMMON) $(CARD_LIBS) $(call pc,libs,libcrypto zbar)))
+$(eval $(call unit_group,server,$(LIBSERVER) $(LIBSUPPORT) $(LIBCORE) $(LIBHOST) $(LIBCOMMON),$(SERVER_LIBS)))
 # terminal tests draw QR codes with libqrencode, independently of the card.
-$(eval $(call unit_group,terminal,$(LIBTERMINAL) $(LIBCOMMON),$(TERMINAL_LIBS) $(call pc,libs,libqrencode)))
+$(eval $(call unit_group,terminal,$(LIBTERMINAL) $(LIBHOST) $(LIBCOMMON),$(TERMINAL_LIBS) $(call pc,libs,libqrencode)))
 
 # Helper programs the integration tests and benchmarks run (tests/tools/*.c,
 # bench/*.c): each links everything, since each drives several parts.
 TOOL_PROGS := $(patsubst tests/tools/%.c,$(BUILD)/tests/tools/%,$(wildcard tests/tools/*.c))
 BENCH_PROGS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
-ALL_LINK := $(LIBSERVER) $(LIBTERMINAL) $(LIBSUPPORT) $(LIBCORE) $(LIBCOMMON)
+ALL_LINK := $(LIBSERVER) $(LIBTERMINAL) $(LIBSUPPORT) $(LIBCORE) $(LIBHOST) $(LIBCOMMON)
 ALL_LIBS := $(sort $(CARD_LIBS) $(SERVER_LIBS) $(TERMINAL_LIBS))
 $(BUILD)/tests/tools/%: $(BUILD)/obj/tests/tools/%.o $(ALL_LINK)
 	@mkdir -p $(@D)
@@ -219,7 +223,7 @@ endif
 # over the freestanding code; each runs FUZZ_SECONDS on its corpus.
 # (tests/support also holds OpenSSL-based helpers: hence libcrypto.)
 FUZZ_CC := clang
-FUZZ_SRCS := $(COMMON_SRCS) $(CORE_SRCS) $(SUPPORT_SRCS)
+FUZZ_SRCS := $(COMMON_SRCS) $(CORE_SRCS) $(HOSTLIB_SRCS) $(SUPPORT_SRCS)
 FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -I. -g -O1 -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=all -DSC_VERSION=\"$(VERSION)\"
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))

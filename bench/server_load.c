@@ -466,7 +466,7 @@ int main(int argc, char **argv)
 	snprintf(dir, sizeof(dir), "%s/sc-bench.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
 	if (!mkdtemp(dir))
 		die("mkdtemp");
-	log_init("server_load", 1);
+	log_init("server_load", 1, 0);
 	srv_config_defaults(&cfg);
 	snprintf(cfg.data_dir, sizeof(cfg.data_dir), "%s", dir);
 	srv_config_paths(&cfg);

@@ -58,19 +58,30 @@ int sc_frame_dec_feed(struct sc_frame_dec *d, const uint8_t *in, size_t n, size_
 	return (int)used;
 }
 
-int sc_frame_encode(uint8_t *out, size_t cap, const uint8_t *body, size_t body_len)
+int sc_frame_header(uint8_t out[SC_FRAME_HDR], size_t body_len)
 {
 	if (body_len == 0)
 		return SC_ERR_LENGTH;
 	if (body_len > SC_FRAME_MAX_BODY)
 		return SC_ERR_FRAME_SIZE;
+	out[0] = (uint8_t)(body_len >> 8);
+	out[1] = (uint8_t)body_len;
+	return 0;
+}
+
+int sc_frame_encode(uint8_t *out, size_t cap, const uint8_t *body, size_t body_len)
+{
+	uint8_t hdr[SC_FRAME_HDR];
+	int rc = sc_frame_header(hdr, body_len);
+
+	if (rc != 0)
+		return rc;
 	if (!out || !body)
 		return SC_ERR_ARG;
 	if (cap < SC_FRAME_HDR || body_len > cap - SC_FRAME_HDR)
 		return SC_ERR_OVERFLOW;
 	/* memmove: a caller may build the body in place at out + 2. */
 	memmove(out + SC_FRAME_HDR, body, body_len);
-	out[0] = (uint8_t)(body_len >> 8);
-	out[1] = (uint8_t)body_len;
+	memcpy(out, hdr, sizeof hdr);
 	return (int)(body_len + SC_FRAME_HDR);
 }

@@ -43,6 +43,11 @@ void sc_frame_dec_init(struct sc_frame_dec *d, uint8_t *body, size_t cap);
  * body buffer is reused by the next frame. */
 int sc_frame_dec_feed(struct sc_frame_dec *d, const uint8_t *in, size_t n, size_t *body_len);
 
+/* Writes the header for a body of body_len bytes; 0, or SC_ERR_LENGTH (an
+ * empty body) or SC_ERR_FRAME_SIZE. For writers that send the body from
+ * where it lies. */
+int sc_frame_header(uint8_t out[SC_FRAME_HDR], size_t body_len);
+
 /* Writes header + body into out; returns the total length or a negative
  * sc_err (SC_ERR_LENGTH for an empty body, SC_ERR_FRAME_SIZE, SC_ERR_OVERFLOW). */
 int sc_frame_encode(uint8_t *out, size_t cap, const uint8_t *body, size_t body_len);

@@ -12,6 +12,7 @@
 #include <jansson.h>
 #include "common/currency.h"
 #include "common/hex.h"
+#include "hostlib/atomicfile.h"
 #include "server.h"
 
 struct admin_args {
@@ -138,7 +139,7 @@ static int write_perso(const char *path, const uint8_t id[SC_CARD_ID_LEN], const
 	char idhex[2 * SC_CARD_ID_LEN + 1], khex[2 * SC_KCARD_LEN + 1];
 	json_t *o;
 	char *text;
-	int fd, rc = 0;
+	int af, rc = 0;
 	size_t n;
 
 	sc_hex_encode(idhex, id, SC_CARD_ID_LEN);
@@ -150,17 +151,11 @@ static int write_perso(const char *path, const uint8_t id[SC_CARD_ID_LEN], const
 	if (!text)
 		return fail("out of memory");
 	n = strlen(text);
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		rc = fail("cannot create %s: %s", path, strerror(errno));
-	} else {
-		if (write(fd, text, n) != (ssize_t)n || write(fd, "\n", 1) != 1 || fsync(fd) != 0)
-			rc = fail("cannot write %s: %s", path, strerror(errno));
-		close(fd);
-		if (rc)
-			unlink(path);
-	}
-	sc_wipe(text, n);
+	text[n] = '\n'; /* over the NUL: the file is one line, and text is not a string now */
+	af = af_write_file(path, 0600, AF_NOREPLACE, text, n + 1);
+	if (af != 0)
+		rc = fail("cannot create %s: %s", path, af_strerror(af));
+	sc_wipe(text, n + 1);
 	free(text);
 	return rc;
 }

@@ -12,6 +12,7 @@
 #include <event2/event.h>
 #include <event2/thread.h>
 #include "common/hex.h"
+#include "hostlib/atomicfile.h"
 #include "server.h"
 
 static struct event_base *run_base;
@@ -360,10 +361,12 @@ static int ledger_ready(const char *path, int check_time)
 
 static int write_pidfile(const char *path)
 {
-	FILE *pf = fopen(path, "w");
+	char pid[32];
+	int n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+	int w = af_write_file(path, 0644, 0, pid, (size_t)n);
 
-	if (!pf || fprintf(pf, "%ld\n", (long)getpid()) < 0 || fclose(pf) != 0) {
-		log_warn("cannot write %s", path);
+	if (w != 0) {
+		log_warnx("cannot write %s: %s", path, af_strerror(w));
 		return -1;
 	}
 	return 0;
@@ -385,7 +388,8 @@ int srv_run(const struct srv_config *cfg)
 	s->cfg = *cfg;
 	srv_metrics_start();
 	/* Until detached, what goes wrong goes to the operator's stderr. */
-	log_init("sigcard-server", 1);
+	log_setforeground(1);
+	log_setstamp(1);
 	/* A terminal hanging up must not stop the server (nor kill it
 	 * before the event loop handles the signal). */
 	signal(SIGHUP, SIG_IGN);
@@ -433,7 +437,7 @@ int srv_run(const struct srv_config *cfg)
 		goto out;
 	}
 	if (ready_fd >= 0) {
-		if (srv_detach_finish(ready_fd, "sigcard-server") != 0)
+		if (srv_detach_finish(ready_fd) != 0)
 			goto out;
 		ready_fd = -1;
 	}

@@ -47,7 +47,7 @@ int srv_detach_begin(char *err, size_t errlen)
 	exit(WIFEXITED(status) && WEXITSTATUS(status) != 0 ? WEXITSTATUS(status) : 1);
 }
 
-int srv_detach_finish(int ready_fd, const char *ident)
+int srv_detach_finish(int ready_fd)
 {
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 
@@ -59,7 +59,7 @@ int srv_detach_finish(int ready_fd, const char *ident)
 		return -1;
 	}
 	/* From here on nobody reads our stderr: the log goes to syslog. */
-	log_init(ident, 0);
+	log_setforeground(0);
 	dup2(null, STDERR_FILENO);
 	close(null);
 	if (write(ready_fd, "R", 1) != 1)

@@ -14,6 +14,7 @@
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
+#include "hostlib/atomicfile.h"
 #include "server.h"
 
 int srv_random(uint8_t *out, size_t n)
@@ -26,22 +27,16 @@ int srv_sha256(const uint8_t *in, size_t len, uint8_t out[32])
 	return SHA256(in, len, out) ? 0 : -1;
 }
 
-/* Creates path exclusively with mode 0600 and writes n bytes. */
+/* Creates path with mode 0600 and n bytes, whole or not at all, never over
+ * an existing file (hostlib/atomicfile.h). */
 static int write_secret(const char *path, const void *p, size_t n, char *err, size_t errlen)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	int rc = af_write_file(path, 0600, AF_NOREPLACE, p, n);
 
-	if (fd < 0) {
-		snprintf(err, errlen, "cannot create %s: %s", path, strerror(errno));
+	if (rc != 0) {
+		snprintf(err, errlen, "cannot create %s: %s", path, af_strerror(rc));
 		return -1;
 	}
-	if (write(fd, p, n) != (ssize_t)n || fsync(fd) != 0) {
-		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
-		close(fd);
-		unlink(path);
-		return -1;
-	}
-	close(fd);
 	return 0;
 }
 

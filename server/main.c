@@ -187,14 +187,14 @@ int main(int argc, char **argv)
 			fprintf(stderr, "sigcard-server: --listen none and --unix none: nothing to serve\n");
 			return 2;
 		}
-		log_init("sigcard-server", cfg.foreground);
+		log_init("sigcard-server", cfg.foreground, getenv("SIGCARD_SERVER_DEBUG") != NULL);
 		return srv_run(&cfg);
 	}
 	if (serve_opts) {
 		fprintf(stderr, "sigcard-server: daemon options apply to serve only\n");
 		return 2;
 	}
-	log_init("sigcard-server", 1);
+	log_init("sigcard-server", 1, getenv("SIGCARD_SERVER_DEBUG") != NULL);
 	return srv_admin(&cfg, argc - optind, argv + optind, currency, balance, card_id, account,
 			 out, record);
 }

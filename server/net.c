@@ -18,6 +18,7 @@
 #include <event2/event.h>
 #include <event2/listener.h>
 #include "common/frame.h"
+#include "hostlib/sock.h"
 #include "server.h"
 
 struct srv_conn {
@@ -371,34 +372,19 @@ static struct evconnlistener *listen_tcp(struct srv_net *n, const char *addr, ch
 static struct evconnlistener *listen_unix(struct srv_net *n, const char *path, char *err,
 					  size_t errlen)
 {
-	struct sockaddr_un sun;
 	struct evconnlistener *l;
-	struct stat st;
-	int fd;
+	/* Mode 0660: the server's group may submit too. */
+	int fd = sock_unix_listen(path, 0660, 512);
 
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	if (strlen(path) >= sizeof(sun.sun_path)) {
-		snprintf(err, errlen, "socket path too long: %s", path);
+	if (fd < 0) {
+		snprintf(err, errlen, "cannot listen on %s: %s", path, sock_strerror(fd));
 		return NULL;
 	}
-	memcpy(sun.sun_path, path, strlen(path));
-	/* A socket left by a killed server is ours to replace; anything else
-	 * at that path is not. */
-	if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode))
-		unlink(path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0 || listen(fd, 512) != 0) {
-		snprintf(err, errlen, "cannot listen on %s: %s", path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return NULL;
-	}
-	chmod(path, 0660);
 	l = evconnlistener_new(n->base, on_accept, n, LEV_OPT_CLOSE_ON_FREE, -1, fd);
 	if (!l) {
 		snprintf(err, errlen, "cannot listen on %s", path);
 		close(fd);
+		unlink(path);
 	}
 	return l;
 }

@@ -45,12 +45,9 @@ struct srv_config {
 	int check_time;                  /* seconds the start-up check may take */
 };
 
-/* ---- log.c: stderr in the foreground, syslog as a daemon */
-void log_init(const char *ident, int to_stderr);
-void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* ---- logging: hostlib/log.h (stderr in the foreground, syslog as a
+ * daemon; log_debug when SIGCARD_SERVER_DEBUG is set, see main.c) */
+#include "hostlib/log.h"
 
 /* ---- store.c: one SQLite connection with its prepared statements */
 enum srv_stmt {
@@ -375,7 +372,7 @@ void srv_stop(void);
 int srv_detach_begin(char *err, size_t errlen);
 /* Everything is bound: chdir /, stdio to /dev/null, the log to syslog,
  * then tells the waiting parent. 0 or -1. */
-int srv_detach_finish(int ready_fd, const char *ident);
+int srv_detach_finish(int ready_fd);
 
 /* ---- net.c: listeners, peers, frames, on the event loop */
 struct srv_net;

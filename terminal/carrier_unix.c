@@ -12,24 +12,17 @@
 #include "common/errors.h"
 #include "common/frame.h"
 #include "common/scheme.h"
+#include "hostlib/frameio.h"
+#include "hostlib/sock.h"
 #include "terminal/terminal.h"
 
 int term_unix_connect(const char *path, char *err, size_t cap)
 {
-	struct sockaddr_un sa;
-	memset(&sa, 0, sizeof sa);
-	sa.sun_family = AF_UNIX;
-	if (strlen(path) >= sizeof sa.sun_path)
+	int fd = sock_unix_connect(path, -1);
+	if (fd == SOCK_ERR_PATH_TOO_LONG)
 		return term_errf(err, cap, TERM_EXIT_USAGE, "socket path too long: %s", path);
-	memcpy(sa.sun_path, path, strlen(path) + 1);
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
-		return term_errf(err, cap, TERM_EXIT_FAILURE, "socket: %s", strerror(errno));
-	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
-		int e = errno;
-		close(fd);
-		return term_errf(err, cap, TERM_EXIT_CARD_ABSENT, "%s: %s", path, strerror(e));
-	}
+		return term_errf(err, cap, TERM_EXIT_CARD_ABSENT, "%s: %s", path, sock_strerror(fd));
 	return fd;
 }
 
@@ -50,106 +43,48 @@ static int removed(struct term_carrier *c, const char *what)
 
 static int send_frame(struct term_carrier *c, const uint8_t *body, size_t len, const char *what)
 {
-	uint8_t hdr[SC_FRAME_HDR];
-	if (len == 0 || len > SC_FRAME_MAX_BODY)
+	int rc = fio_write_frame(c->fd, body, len, c->timeout_ms);
+	if (rc == FIO_ERR_CLOSED)
+		return removed(c, what);
+	if (rc == FIO_ERR_FRAME_SIZE || rc == FIO_ERR_FRAME_EMPTY)
 		return term_errf(c->err, sizeof c->err, TERM_EXIT_FAILURE,
 				 "%s: a frame body of %zu bytes cannot be sent", c->spec, len);
-	hdr[0] = (uint8_t)(len >> 8);
-	hdr[1] = (uint8_t)len;
-	struct iovec iov[2] = {{hdr, sizeof hdr}, {(void *)(uintptr_t)body, len}};
-	struct msghdr m;
-	memset(&m, 0, sizeof m);
-	m.msg_iov = iov;
-	m.msg_iovlen = 2;
-	size_t left = sizeof hdr + len;
-	while (left > 0) {
-		ssize_t n = sendmsg(c->fd, &m, MSG_NOSIGNAL);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && (errno == EPIPE || errno == ECONNRESET))
-			return removed(c, what);
-		if (n < 0)
-			return term_errf(c->err, sizeof c->err, TERM_EXIT_CARD_ERROR,
-					 "%s: send: %s", c->spec, strerror(errno));
-		left -= (size_t)n;
-		size_t skip = (size_t)n;
-		while (skip > 0 && m.msg_iovlen > 0) {
-			if (skip >= m.msg_iov[0].iov_len) {
-				skip -= m.msg_iov[0].iov_len;
-				m.msg_iov++;
-				m.msg_iovlen--;
-			} else {
-				m.msg_iov[0].iov_base = (uint8_t *)m.msg_iov[0].iov_base + skip;
-				m.msg_iov[0].iov_len -= skip;
-				skip = 0;
-			}
-		}
-	}
+	if (rc != 0)
+		return term_errf(c->err, sizeof c->err, TERM_EXIT_CARD_ERROR, "%s: send during %s: %s",
+				 c->spec, what, fio_strerror(rc));
 	return 0;
 }
 
 /* Reads exactly one frame into out within the carrier's timeout. The card
- * speaks only when spoken to, so nothing may follow the frame. */
-static int recv_frame_chunked(struct term_carrier *c, uint8_t *out, size_t cap, size_t *len,
-			      const char *what, uint8_t *chunk, size_t chunk_cap)
-{
-	struct sc_frame_dec dec;
-	int64_t deadline = term_now_ms() + c->timeout_ms;
-	sc_frame_dec_init(&dec, out, cap);
-	*len = 0;
-	for (;;) {
-		int64_t left = deadline - term_now_ms();
-		if (left <= 0)
-			return term_errf(c->err, sizeof c->err, TERM_EXIT_CARD_ERROR,
-					 "%s: no answer to %s within %d ms", c->spec, what,
-					 c->timeout_ms);
-		struct pollfd p = {c->fd, POLLIN, 0};
-		int r = poll(&p, 1, (int)left);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return term_errf(c->err, sizeof c->err, TERM_EXIT_FAILURE, "poll: %s",
-					 strerror(errno));
-		if (r == 0)
-			continue;
-		ssize_t n = recv(c->fd, chunk, chunk_cap, 0);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n == 0 || (n < 0 && (errno == ECONNRESET || errno == EPIPE)))
-			return removed(c, what);
-		if (n < 0)
-			return term_errf(c->err, sizeof c->err, TERM_EXIT_CARD_ERROR, "%s: recv: %s",
-					 c->spec, strerror(errno));
-		size_t body_len = 0;
-		int used = sc_frame_dec_feed(&dec, chunk, (size_t)n, &body_len);
-		if (used < 0) {
-			drop(c);
-			return term_errf(c->err, sizeof c->err, TERM_EXIT_CARD_ERROR,
-					 "%s: bad frame from the card in answer to %s: %s", c->spec,
-					 what, sc_strerror(used));
-		}
-		if (body_len > 0 && (size_t)used != (size_t)n) {
-			drop(c);
-			return term_errf(c->err, sizeof c->err, TERM_EXIT_CARD_ERROR,
-					 "%s: the card sent more than one frame in answer to %s",
-					 c->spec, what);
-		}
-		if (body_len > 0) {
-			*len = body_len;
-			return 0;
-		}
-	}
-}
-
-/* The card's answers may hold the joint password: the bytes read pass
- * through chunk, which is wiped before it goes. */
+ * speaks only when spoken to, so nothing may follow the frame. The bytes
+ * (which may hold the joint password) go nowhere but out. */
 static int recv_frame(struct term_carrier *c, uint8_t *out, size_t cap, size_t *len,
 		      const char *what)
 {
-	uint8_t chunk[4096];
-	int rc = recv_frame_chunked(c, out, cap, len, what, chunk, sizeof chunk);
-	sc_wipe(chunk, sizeof chunk);
-	return rc;
+	int rc = fio_read_frame(c->fd, out, cap, len, c->timeout_ms, FIO_ALONE);
+	switch (rc) {
+	case 0:
+		return 0;
+	case FIO_ERR_TIMEOUT:
+		return term_errf(c->err, sizeof c->err, TERM_EXIT_CARD_ERROR,
+				 "%s: no answer to %s within %d ms", c->spec, what, c->timeout_ms);
+	case FIO_ERR_CLOSED:
+		return removed(c, what);
+	case FIO_ERR_TRAILING:
+		drop(c);
+		return term_errf(c->err, sizeof c->err, TERM_EXIT_CARD_ERROR,
+				 "%s: the card sent more than one frame in answer to %s", c->spec,
+				 what);
+	case FIO_ERR_FRAME_SIZE:
+	case FIO_ERR_FRAME_EMPTY:
+		drop(c);
+		return term_errf(c->err, sizeof c->err, TERM_EXIT_CARD_ERROR,
+				 "%s: bad frame from the card in answer to %s: %s", c->spec, what,
+				 fio_strerror(rc));
+	default:
+		return term_errf(c->err, sizeof c->err, TERM_EXIT_CARD_ERROR, "%s: recv: %s",
+				 c->spec, fio_strerror(rc));
+	}
 }
 
 static int unix_control(struct term_carrier *c, uint8_t code, const char *what)

@@ -10,8 +10,6 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
-#include <syslog.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
@@ -21,6 +19,9 @@
 #include <event2/thread.h>
 #include <jansson.h>
 
+#include "hostlib/frameio.h"
+#include "hostlib/log.h"
+#include "hostlib/sock.h"
 #include "terminal/terminal.h"
 
 #define MAX_FIXED 32
@@ -48,22 +49,6 @@ struct daemon {
 	struct job *job;
 };
 
-static void dlog(const struct daemon *d, int prio, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void dlog(const struct daemon *d, int prio, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	if (d->foreground) {
-		fputs("sigcard-terminal: ", stderr);
-		vfprintf(stderr, fmt, ap);
-		fputc('\n', stderr);
-	} else {
-		vsyslog(prio, fmt, ap);
-	}
-	va_end(ap);
-}
-
 /* One JSON object and a newline to fd; a front end that went away is not
  * the payment's problem, so errors are ignored. */
 static void send_json(int fd, json_t *obj)
@@ -72,19 +57,8 @@ static void send_json(int fd, json_t *obj)
 	json_decref(obj);
 	if (text == NULL)
 		return;
-	size_t n = strlen(text);
-	const char *p = text;
-	while (n > 0) {
-		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			break;
-		p += w;
-		n -= (size_t)w;
-	}
-	if (n == 0)
-		(void)send(fd, "\n", 1, MSG_NOSIGNAL);
+	if (fio_write_all(fd, text, strlen(text), -1) == 0)
+		(void)fio_write_all(fd, "\n", 1, -1);
 	free(text);
 }
 
@@ -112,13 +86,13 @@ static void *run_job(void *arg)
 		j->result = json_pack("{s:s, s:i, s:s, s:I}", "result", "ok", "exit", 0, "receipt",
 				      receipt ? receipt : "", "transfer_id",
 				      (json_int_t)paid.transfer_id);
-		dlog(j->d, LOG_INFO, "paid: transfer %llu, card ATC %u",
+		log_info("paid: transfer %llu, card ATC %u",
 		     (unsigned long long)paid.transfer_id, paid.atc);
 		free(receipt);
 	} else {
 		j->result = json_pack("{s:s, s:i, s:s, s:s}", "result", "error", "exit", -rc,
 				      "class", term_exit_name(rc), "message", err);
-		dlog(j->d, LOG_WARNING, "payment failed: %s: %s", term_exit_name(rc), err);
+		log_warnx("payment failed: %s: %s", term_exit_name(rc), err);
 	}
 	/* The result goes out from the loop, after the daemon is free again, so
 	 * a front end that pays right after this one is not told "busy". */
@@ -273,7 +247,7 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 {
 	(void)what;
 	struct daemon *d = arg;
-	dlog(d, LOG_INFO, "signal %d: stopping%s", (int)sig,
+	log_info("signal %d: stopping%s", (int)sig,
 	     d->busy ? " after the payment in progress" : "");
 	d->stopping = 1;
 	if (d->listener != NULL) {
@@ -291,7 +265,8 @@ static void on_hup(evutil_socket_t sig, short what, void *arg)
 {
 	(void)sig;
 	(void)what;
-	dlog(arg, LOG_INFO, "SIGHUP ignored: nothing to reload (restart to change settings)");
+	(void)arg;
+	log_info("SIGHUP ignored: nothing to reload (restart to change settings)");
 }
 
 static void daemon_usage(FILE *f)
@@ -312,32 +287,16 @@ static void daemon_usage(FILE *f)
 
 static int listen_unix(struct daemon *d)
 {
-	struct sockaddr_un sa;
-	memset(&sa, 0, sizeof sa);
-	sa.sun_family = AF_UNIX;
-	memcpy(sa.sun_path, d->path, strlen(d->path) + 1);
-	/* A socket file left by a daemon that died is replaced; a live one is
-	 * not: connect to it first. */
-	int probe = term_unix_connect(d->path, NULL, 0);
-	if (probe >= 0) {
-		close(probe);
-		fprintf(stderr, "sigcard-terminal: daemon: %s: another daemon is listening\n",
-			d->path);
+	int fd = sock_unix_listen(d->path, 0600, 8);
+	if (fd < 0) {
+		log_warnx("daemon: %s: %s", d->path, sock_strerror(fd));
 		return -1;
 	}
-	unlink(d->path);
-	mode_t old = umask(077);
-	d->listener = evconnlistener_new_bind(d->base, on_accept, d,
-					      LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 8,
-					      (struct sockaddr *)&sa, sizeof sa);
-	umask(old);
-	if (d->listener != NULL && chmod(d->path, 0600) != 0) {
-		fprintf(stderr, "sigcard-terminal: daemon: %s: %s\n", d->path, strerror(errno));
-		return -1;
-	}
+	d->listener = evconnlistener_new(d->base, on_accept, d, LEV_OPT_CLOSE_ON_FREE, -1, fd);
 	if (d->listener == NULL) {
-		fprintf(stderr, "sigcard-terminal: daemon: %s: cannot listen: %s\n", d->path,
-			strerror(errno));
+		log_warnx("daemon: %s: cannot listen", d->path);
+		close(fd);
+		unlink(d->path);
 		return -1;
 	}
 	return 0;
@@ -397,6 +356,7 @@ int term_daemon_main(int argc, char **argv)
 		return -rc;
 	}
 
+	log_init("sigcard-terminal", 1, 0); /* stderr until it detaches */
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGHUP, SIG_IGN); /* until the event loop handles it */
 	if (evthread_use_pthreads() != 0 || (d.base = event_base_new()) == NULL) {
@@ -413,7 +373,7 @@ int term_daemon_main(int argc, char **argv)
 			return TERM_EXIT_FAILURE;
 		}
 		event_reinit(d.base);
-		openlog("sigcard-terminal", LOG_PID, LOG_DAEMON);
+		log_init("sigcard-terminal", 0, 0);
 	}
 	d.job_done = event_new(d.base, -1, 0, on_job_done, &d);
 	d.sig_term = evsignal_new(d.base, SIGTERM, on_signal, &d);
@@ -422,7 +382,7 @@ int term_daemon_main(int argc, char **argv)
 	event_add(d.sig_term, NULL);
 	event_add(d.sig_int, NULL);
 	event_add(d.sig_hup, NULL);
-	dlog(&d, LOG_INFO, "daemon ready on %s", d.path);
+	log_info("daemon ready on %s", d.path);
 	event_base_dispatch(d.base);
 
 	if (d.listener != NULL) {
@@ -434,6 +394,6 @@ int term_daemon_main(int argc, char **argv)
 	event_free(d.sig_int);
 	event_free(d.sig_hup);
 	event_base_free(d.base);
-	dlog(&d, LOG_INFO, "daemon stopped");
+	log_info("daemon stopped");
 	return 0;
 }

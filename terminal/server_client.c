@@ -16,6 +16,8 @@
 #include "common/errors.h"
 #include "common/frame.h"
 #include "common/scheme.h"
+#include "hostlib/frameio.h"
+#include "hostlib/sock.h"
 #include "terminal/terminal.h"
 
 int term_server_init(struct term_server *s, const char *spec, int timeout_ms)
@@ -44,50 +46,15 @@ static int unreachable(struct term_server *s, const char *what, int e)
 			 "server %s: %s%s%s", s->spec, what, e ? ": " : "", e ? strerror(e) : "");
 }
 
-/* connect() with the client's deadline: non-blocking, then poll. */
-static int connect_deadline(int fd, const struct sockaddr *sa, socklen_t len, int timeout_ms)
-{
-	int flags = fcntl(fd, F_GETFL);
-	if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) != 0)
-		return errno;
-	int e = 0;
-	if (connect(fd, sa, len) != 0) {
-		e = errno;
-		if (e == EINPROGRESS) {
-			struct pollfd p = {fd, POLLOUT, 0};
-			int r;
-			do
-				r = poll(&p, 1, timeout_ms);
-			while (r < 0 && errno == EINTR);
-			socklen_t el = sizeof e;
-			if (r == 0)
-				e = ETIMEDOUT;
-			else if (r < 0 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &el) != 0)
-				e = errno;
-		}
-	}
-	if (e == 0 && fcntl(fd, F_SETFL, flags) != 0)
-		e = errno;
-	return e;
-}
-
 static int server_connect(struct term_server *s)
 {
 	if (s->fd >= 0)
 		return 0;
 	if (strncmp(s->spec, "unix:", 5) == 0) {
-		struct sockaddr_un sa;
-		memset(&sa, 0, sizeof sa);
-		sa.sun_family = AF_UNIX;
-		memcpy(sa.sun_path, s->spec + 5, strlen(s->spec + 5) + 1);
-		int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		int fd = sock_unix_connect(s->spec + 5, s->timeout_ms);
 		if (fd < 0)
-			return unreachable(s, "socket", errno);
-		int e = connect_deadline(fd, (struct sockaddr *)&sa, sizeof sa, s->timeout_ms);
-		if (e != 0) {
-			close(fd);
-			return unreachable(s, "cannot connect", e);
-		}
+			return unreachable(s, "cannot connect", fd == SOCK_ERR_SYSTEM ? errno :
+							      fd == SOCK_ERR_TIMEOUT ? ETIMEDOUT : EINVAL);
 		s->fd = fd;
 		return 0;
 	}
@@ -117,7 +84,8 @@ static int server_connect(struct term_server *s)
 			e = errno;
 			continue;
 		}
-		e = connect_deadline(fd, ai->ai_addr, ai->ai_addrlen, s->timeout_ms);
+		int rc = sock_connect(fd, ai->ai_addr, ai->ai_addrlen, s->timeout_ms);
+		e = rc == SOCK_ERR_TIMEOUT ? ETIMEDOUT : rc != 0 ? errno : 0;
 		if (e == 0) {
 			int one = 1;
 			setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
@@ -130,72 +98,36 @@ static int server_connect(struct term_server *s)
 	return s->fd >= 0 ? 0 : unreachable(s, "cannot connect", e);
 }
 
-static int send_all(struct term_server *s, const uint8_t *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = send(s->fd, p, n, MSG_NOSIGNAL);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return unreachable(s, "connection lost while sending", errno);
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 int term_server_exchange(struct term_server *s, const uint8_t *req, size_t req_len,
 			 uint8_t *resp, size_t cap, size_t *resp_len)
 {
-	uint8_t *frame = malloc(SC_FRAME_HDR + SC_FRAME_MAX_BODY);
-	if (frame == NULL)
-		return term_errf(s->err, sizeof s->err, TERM_EXIT_FAILURE, "out of memory");
 	int rc = server_connect(s);
-	if (rc == 0) {
-		int n = sc_frame_encode(frame, SC_FRAME_HDR + SC_FRAME_MAX_BODY, req, req_len);
-		rc = n < 0 ? term_errf(s->err, sizeof s->err, TERM_EXIT_FAILURE,
-				       "cannot frame a message: %s", sc_strerror(n))
-			   : send_all(s, frame, (size_t)n);
-		if (n > 0)
-			sc_wipe(frame, (size_t)n); /* a SUBMIT holds the joint password */
-	}
-	free(frame);
 	if (rc != 0)
 		return rc;
-
-	struct sc_frame_dec dec;
-	uint8_t chunk[4096];
-	int64_t deadline = term_now_ms() + s->timeout_ms;
-	sc_frame_dec_init(&dec, resp, cap);
-	*resp_len = 0;
-	for (;;) {
-		int64_t left = deadline - term_now_ms();
-		if (left <= 0)
-			return unreachable(s, "no answer in time", 0);
-		struct pollfd p = {s->fd, POLLIN, 0};
-		int r = poll(&p, 1, (int)left);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			continue;
-		ssize_t got = recv(s->fd, chunk, sizeof chunk, 0);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got == 0)
-			return unreachable(s, "the server closed the connection", 0);
-		if (got < 0)
-			return unreachable(s, "connection lost", errno);
-		size_t body = 0;
-		int used = sc_frame_dec_feed(&dec, chunk, (size_t)got, &body);
-		if (used < 0 || (body > 0 && (size_t)used != (size_t)got)) {
-			term_server_close(s);
-			return term_errf(s->err, sizeof s->err, TERM_EXIT_SERVER_UNREACHABLE,
-					 "server %s: a malformed answer (%s)", s->spec,
-					 used < 0 ? sc_strerror(used) : "bytes after the frame");
-		}
-		if (body > 0) {
-			*resp_len = body;
-			return 0;
-		}
+	/* One deadline for the whole exchange. The request goes from where it
+	 * lies: a SUBMIT holds the joint password, and no copy is made. */
+	int64_t deadline = fio_now_ms() + s->timeout_ms;
+	rc = fio_write_frame(s->fd, req, req_len, s->timeout_ms);
+	if (rc == FIO_ERR_FRAME_SIZE || rc == FIO_ERR_FRAME_EMPTY)
+		return term_errf(s->err, sizeof s->err, TERM_EXIT_FAILURE,
+				 "cannot frame a message: %s", fio_strerror(rc));
+	if (rc != 0)
+		return unreachable(s, "connection lost while sending",
+				   rc == FIO_ERR_SYSTEM ? errno : rc == FIO_ERR_CLOSED ? EPIPE : ETIMEDOUT);
+	int64_t left = deadline - fio_now_ms();
+	rc = fio_read_frame(s->fd, resp, cap, resp_len, left > 0 ? (int)left : 0, FIO_ALONE);
+	switch (rc) {
+	case 0:
+		return 0;
+	case FIO_ERR_TIMEOUT:
+		return unreachable(s, "no answer in time", 0);
+	case FIO_ERR_CLOSED:
+		return unreachable(s, "the server closed the connection", 0);
+	case FIO_ERR_SYSTEM:
+		return unreachable(s, "connection lost", errno);
+	default:
+		term_server_close(s);
+		return term_errf(s->err, sizeof s->err, TERM_EXIT_SERVER_UNREACHABLE,
+				 "server %s: a malformed answer (%s)", s->spec, fio_strerror(rc));
 	}
 }

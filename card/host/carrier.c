@@ -3,6 +3,7 @@
  * core, R-APDUs and ATRs out. A malformed frame drops the peer; the card's
  * state is untouched by it. */
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <string.h>
@@ -27,7 +28,10 @@ void carrier_init(struct carrier *c, const char *name, enum card_iface iface)
 
 void carrier_attach(struct carrier *c, int fd)
 {
-	fdio_nonblock(fd);
+	int fl = fcntl(fd, F_GETFL);
+	/* Never blocked on: the loop polls, and writes have a deadline. */
+	if (fl >= 0)
+		(void)fcntl(fd, F_SETFL, fl | O_NONBLOCK);
 	c->fd = fd;
 	c->powered = 0;
 	c->frames = 0;
@@ -59,7 +63,7 @@ static int carrier_reply(struct carrier *c, const uint8_t *body, size_t len, con
 		*why = sc_strerror(n);
 		return -1;
 	}
-	if (fdio_write_all(c->fd, c->reply, (size_t)n, CARRIER_WRITE_TIMEOUT_MS) != 0) {
+	if (fio_write_all(c->fd, c->reply, (size_t)n, CARRIER_WRITE_TIMEOUT_MS) != 0) {
 		*why = "write failed";
 		return -1;
 	}

@@ -266,7 +266,7 @@ static int ctl_send(struct ctl_client *c, json_t *reply, json_t *req_id)
 {
 	char out[16384];
 	if (ctl_render(reply, req_id, out, sizeof out) != 0 ||
-	    fdio_write_all(c->fd, out, strlen(out), CTL_WRITE_TIMEOUT_MS) != 0) {
+	    fio_write_all(c->fd, out, strlen(out), CTL_WRITE_TIMEOUT_MS) != 0) {
 		ctl_drop(c, "cannot write the reply");
 		return -1;
 	}
@@ -351,9 +351,11 @@ int control_open(const char *path, const char **why)
 		ctl_clients[i].fd = -1;
 		ctl_clients[i].wait_id = -1;
 	}
-	fd = fdio_unix_listen(path, why);
-	if (fd < 0)
+	fd = sock_unix_listen(path, 0600, 4);
+	if (fd < 0) {
+		*why = sock_strerror(fd);
 		return -1;
+	}
 	if (evloop_add(fd, POLLIN, ctl_on_accept, NULL) != 0) {
 		close(fd);
 		*why = "too many descriptors";

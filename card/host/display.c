@@ -4,11 +4,13 @@
 #include <string.h>
 
 #include "card/hal.h"
+#include "hostlib/atomicfile.h"
 #include "host.h"
 
 static struct card_screen disp_screen;  /* last shown; all-zero = idle, blank */
 static unsigned long disp_serial;
 static const char *disp_png_path;
+static int disp_png_status;       /* the last pngfile_write's result */
 static int disp_tty;
 
 static const char *const disp_names[] = {
@@ -63,6 +65,11 @@ static void disp_copy(struct card_screen *d, const struct card_screen *s)
 	d->qr[sizeof d->qr - 1] = '\0';
 }
 
+int display_png_status(void)
+{
+	return disp_png_status;
+}
+
 void hal_display_show(const struct card_screen *screen)
 {
 	disp_copy(&disp_screen, screen);
@@ -73,8 +80,10 @@ void hal_display_show(const struct card_screen *screen)
 		if (raster_screen(&r, &disp_screen) != 0) {
 			log_warnx("display: cannot draw the screen");
 		} else {
-			if (pngfile_write(disp_png_path, &r) != 0)
-				log_warn("display: %s", disp_png_path);
+			disp_png_status = pngfile_write(disp_png_path, &r);
+			if (disp_png_status != 0)
+				log_warnx("display: %s: %s", disp_png_path,
+					  af_strerror(disp_png_status));
 			raster_free(&r);
 		}
 	}

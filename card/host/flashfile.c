@@ -12,12 +12,12 @@
 #include <unistd.h>
 
 #include "card/hal.h"
+#include "hostlib/atomicfile.h"
 #include "host.h"
 
 static int ff_fd = -1;
 static uint8_t ff_image[FLASHFILE_SIZE];
-static char ff_tmp_path[4096];   /* set while a new image is being made */
-static char ff_final_path[4096];
+static struct af_file ff_new = {.fd = -1}; /* fd >= 0 while a new image is being made */
 static unsigned long ff_writes;  /* programs and erases applied */
 static unsigned long ff_cut_in;  /* 0: no cut armed; else writes left until it */
 static int ff_lost;              /* power is off: every call fails */
@@ -68,30 +68,22 @@ int flashfile_open(const char *path, const char **why)
 
 int flashfile_create(const char *path, const char **why)
 {
-	int fd;
-	if (access(path, F_OK) == 0) {
-		*why = "already exists";
+	int rc = af_open(&ff_new, path, 0600, AF_NOREPLACE), fd;
+
+	if (rc != 0) {
+		*why = af_strerror(rc);
 		return -1;
 	}
-	if (snprintf(ff_tmp_path, sizeof ff_tmp_path, "%s.new.%ld", path, (long)getpid()) >=
-		    (int)sizeof ff_tmp_path ||
-	    snprintf(ff_final_path, sizeof ff_final_path, "%s", path) >= (int)sizeof ff_final_path) {
-		*why = "path too long";
-		ff_tmp_path[0] = '\0';
-		return -1;
-	}
-	fd = open(ff_tmp_path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		*why = strerror(errno);
-		ff_tmp_path[0] = '\0';
-		return -1;
-	}
+	/* A descriptor of our own on the new image: af_commit closes
+	 * ff_new.fd, and the card goes on running on this one. */
+	fd = dup(ff_new.fd);
 	memset(ff_image, 0xFF, sizeof ff_image);
-	if (pwrite(fd, ff_image, sizeof ff_image, 0) != (ssize_t)sizeof ff_image) {
+	if (fd < 0 || fcntl(fd, F_SETFD, FD_CLOEXEC) != 0 || flock(fd, LOCK_EX | LOCK_NB) != 0 ||
+	    pwrite(fd, ff_image, sizeof ff_image, 0) != (ssize_t)sizeof ff_image) {
 		*why = "cannot write the new image";
-		close(fd);
-		unlink(ff_tmp_path);
-		ff_tmp_path[0] = '\0';
+		if (fd >= 0)
+			close(fd);
+		af_abort(&ff_new);
 		return -1;
 	}
 	ff_fd = fd;
@@ -103,27 +95,32 @@ int flashfile_create(const char *path, const char **why)
 
 int flashfile_commit_new(const char **why)
 {
-	if (ff_tmp_path[0] == '\0' || ff_fd < 0) {
+	int rc;
+
+	if (ff_new.fd < 0 || ff_fd < 0) {
 		*why = "no new image";
 		return -1;
 	}
-	if (fsync(ff_fd) != 0 || link(ff_tmp_path, ff_final_path) != 0) {
-		/* link, not rename: an image made meanwhile by someone else is
-		 * never overwritten. */
-		*why = strerror(errno);
+	/* AF_NOREPLACE: an image made meanwhile by someone else is never
+	 * overwritten. */
+	rc = af_commit(&ff_new);
+	if (rc != 0) {
+		*why = af_strerror(rc);
 		return -1;
 	}
-	unlink(ff_tmp_path);
-	ff_tmp_path[0] = '\0';
 	return 0;
 }
 
+/* The temporary holds the transport key once the factory record is in it:
+ * overwritten before it goes. */
 void flashfile_abort_new(void)
 {
-	if (ff_tmp_path[0] != '\0') {
-		unlink(ff_tmp_path);
-		ff_tmp_path[0] = '\0';
+	if (ff_new.fd >= 0 && ff_fd >= 0) {
+		memset(ff_image, 0, sizeof ff_image);
+		if (pwrite(ff_fd, ff_image, sizeof ff_image, 0) == (ssize_t)sizeof ff_image)
+			(void)fdatasync(ff_fd);
 	}
+	af_abort(&ff_new);
 	flashfile_close();
 }
 

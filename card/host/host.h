@@ -13,14 +13,9 @@
 
 #include "card/card.h"
 #include "common/frame.h"
-
-/* --- log.c: stderr in the foreground (-d), syslog otherwise. --- */
-
-void log_init(int foreground, int verbose);
-void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));  /* + strerror(errno) */
-void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+#include "hostlib/frameio.h"  /* fio_*: frames and whole writes before a deadline */
+#include "hostlib/log.h"      /* log_*, fatal: stderr with -d, syslog otherwise */
+#include "hostlib/sock.h"     /* sock_*: the Unix listen policy */
 
 /* --- flashfile.c: the card's flash as a file, with power-cut injection. --- */
 
@@ -97,8 +92,9 @@ void qr_modules_free(struct qr_modules *q);
 
 /* --- pngfile.c: an image written as PNG, atomically. --- */
 
-/* Writes r to path as an 8-bit greyscale PNG: into path.tmp.PID, fsync'd,
- * then renamed over path, so a reader never sees half a file. 0 or -1. */
+/* Writes r to path as an 8-bit greyscale PNG with af_write's rules
+ * (hostlib/atomicfile.h): a reader never sees half a file, and a path that
+ * is not a regular file is refused. 0 or a negative af_err. */
 int pngfile_write(const char *path, const struct raster *r);
 
 /* --- display.c: hal_display_show and who watches the screen. --- */
@@ -109,6 +105,8 @@ void display_init(const char *png_path, int tty);
 /* The last screen the core showed, and a counter bumped on every change. */
 const struct card_screen *display_current(void);
 unsigned long display_serial(void);
+/* The outcome of the last PNG write: 0 or a negative af_err. */
+int display_png_status(void);
 /* "idle", "on_reader", "review", "pin_wrong", "password", "cancelled",
  * "timeout", "pin_blocked", "released"; "unknown" otherwise. */
 const char *display_screen_name(unsigned id);
@@ -141,18 +139,6 @@ void evloop_del(int fd);
 /* One poll() of at most timeout_ms, then the callbacks; -1 on poll error
  * other than EINTR. */
 int evloop_once(int timeout_ms);
-
-/* --- fdio.c: whole writes and socket set-up. --- */
-
-/* Writes all n bytes to a blocking or non-blocking fd, waiting at most
- * timeout_ms in total; 0 or -1. */
-int fdio_write_all(int fd, const void *buf, size_t n, int timeout_ms);
-int fdio_nonblock(int fd);
-/* A listening Unix stream socket at path, mode 0600. A stale socket at path
- * is replaced; anything else there is refused. fd or -1 with *why. */
-int fdio_unix_listen(const char *path, const char **why);
-/* Connects to a Unix socket; fd or -1. */
-int fdio_unix_connect(const char *path);
 
 /* --- carrier.c: one frame stream to the card (a slot client or vpcd). --- */
 
@@ -256,6 +242,14 @@ struct perso_job *perso_load(int argc, char **argv, int *status);
 /* Runs the job on the open flash and writes the enrolment record; wipes
  * and frees the job. Returns the exit status. */
 int perso_apply(struct perso_job *job, const uint8_t transport_key[CARD_TRANSPORT_KEY_LEN]);
+/* export-record: parses its options (argv from the word on); 0, or 2 after
+ * printing the usage. */
+int perso_export_load(int argc, char **argv);
+/* Writes the enrolment record of the issued card on the open flash again,
+ * in personalise's format, from its public data (GET DATA card id, public
+ * key, account), to --export or stdout: for a card whose record was lost
+ * (a cut between ISSUE and the export). Returns the exit status. */
+int perso_export_apply(void);
 
 /* --- keys.c: secrets read from files. --- */
 

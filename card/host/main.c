@@ -12,6 +12,7 @@
 
 #include "common/hex.h"
 #include "common/scheme.h"
+#include "hostlib/atomicfile.h"
 #include "host.h"
 
 struct options {
@@ -37,6 +38,7 @@ static void usage(FILE *f)
 "usage: sigcard-card --flash PATH [options]\n"
 "       sigcard-card --flash PATH [--transport-key-file FILE] personalise\n"
 "                    --perso FILE --pin-file FILE [--export FILE]\n"
+"       sigcard-card --flash PATH export-record [--export FILE]\n"
 "\n"
 "The sigcard card emulator: the card core with a file-backed flash, a screen\n"
 "(PNG and terminal window), a keypad, and its readers' carriers.\n"
@@ -77,7 +79,13 @@ static void usage(FILE *f)
 "perso file (JSON {\"card_id\",\"account\",\"k_card\"}, mode 0600) and a PIN\n"
 "file (4-8 digits, mode 0600), issues the card, and writes the enrolment\n"
 "record (JSON {\"card_id\",\"account\",\"public_key\"}) to --export FILE or\n"
-"stdout. Keypad on the card: digits, Enter = OK, Esc = Cancel, Backspace.\n");
+"stdout.\n"
+"\n"
+"export-record: writes the enrolment record of an issued card again, from\n"
+"its public data (card id, public key, account), in the same format: for a\n"
+"card whose record was lost when personalise stopped after issuing it.\n"
+"\n"
+"Keypad on the card: digits, Enter = OK, Esc = Cancel, Backspace.\n");
 }
 
 static void on_stop_signal(int sig)
@@ -209,6 +217,12 @@ static int set_seed(const char *hex)
 static int open_flash(const struct options *o, const uint8_t tk[CARD_TRANSPORT_KEY_LEN])
 {
 	const char *why;
+	/* A run killed while making an image left its temporary, with the
+	 * transport key in it once the factory record was written. */
+	int stale = af_remove_stale(o->flash);
+	if (stale > 0)
+		fprintf(stderr, "sigcard-card: removed %d unfinished card image(s) left beside %s\n",
+			stale, o->flash);
 	if (access(o->flash, F_OK) == 0) {
 		if (flashfile_open(o->flash, &why) != 0)
 			return die("flash image", o->flash, why);
@@ -288,13 +302,13 @@ static int serve(const struct options *o)
 				"every APDU with SW_MEMORY_FAILURE\n");
 	display_init(o->png, tty);
 	hal_display_show(card_current_screen());
-	if (o->png != NULL && access(o->png, F_OK) != 0)
-		return die("--png", o->png, "cannot write the screen there");
+	if (o->png != NULL && display_png_status() != 0)
+		return die("--png", o->png, af_strerror(display_png_status()));
 	if (open_carriers(o) != 0)
 		return 1;
 	if (!o->foreground && !tty && daemon(1, 0) != 0)
 		return die("daemon", NULL, strerror(errno));
-	log_init(o->foreground, o->verbose);
+	log_init("sigcard-card", o->foreground, o->verbose);
 	if (tty) {
 		if (tty_open(STDIN_FILENO) != 0 ||
 		    evloop_add(STDIN_FILENO, POLLIN, on_tty, NULL) != 0)
@@ -340,6 +354,18 @@ int main(int argc, char **argv)
 		}
 		rc = perso_apply(job, tk);
 		sc_wipe(tk, sizeof tk);
+		flashfile_close();
+		return rc;
+	}
+	if (optind < argc && strcmp(argv[optind], "export-record") == 0) {
+		const char *why;
+		rc = perso_export_load(argc - optind, argv + optind);
+		if (rc != 0)
+			return rc;
+		/* An existing image only: there is no record to find in a new one. */
+		if (flashfile_open(o.flash, &why) != 0)
+			return die("flash image", o.flash, why);
+		rc = perso_export_apply();
 		flashfile_close();
 		return rc;
 	}

@@ -26,7 +26,7 @@
  * frame, and libnfc sends no more: a longer answer cannot leave the chip. */
 #define NFC_TARGET_RAPDU_MAX 263u
 /* The worker's descriptors block (a write waits for the main loop), so
- * this deadline of fdio_write_all's, which bounds only a write that would
+ * this deadline of fio_write_all's, which bounds only a write that would
  * block on a non-blocking descriptor, does not come into play. */
 #define NFC_WRITE_TIMEOUT_MS 2000
 /* Historical bytes when the contactless ATR gives none. */
@@ -47,30 +47,15 @@ static size_t nfc_hist_len;
 
 static int send_frame(int fd, const uint8_t *body, size_t len)
 {
-	uint8_t buf[SC_FRAME_HDR + SC_FRAME_MAX_BODY];
-	int n = sc_frame_encode(buf, sizeof buf, body, len);
-	return n < 0 ? -1 : fdio_write_all(fd, buf, (size_t)n, NFC_WRITE_TIMEOUT_MS);
+	return fio_write_frame(fd, body, len, NFC_WRITE_TIMEOUT_MS) == 0 ? 0 : -1;
 }
 
 /* One reply frame from the main loop; its length, or -1 (closed: the card
  * lost power). */
 static long recv_frame(int fd, uint8_t *body, size_t cap)
 {
-	struct sc_frame_dec dec;
-	sc_frame_dec_init(&dec, body, cap);
-	for (;;) {
-		uint8_t b;
-		ssize_t r = read(fd, &b, 1);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return -1;
-		size_t got = 0;
-		if (sc_frame_dec_feed(&dec, &b, 1, &got) < 0)
-			return -1;
-		if (got > 0)
-			return (long)got;
-	}
+	size_t got;
+	return fio_read_frame(fd, body, cap, &got, -1, 0) == 0 ? (long)got : -1;
 }
 
 static void target_template(nfc_target *nt)
@@ -109,7 +94,7 @@ static void serve_session(void)
 		log_warn("nfc: socketpair");
 		return;
 	}
-	if (fdio_write_all(nfc_notify[1], &sv[0], sizeof sv[0], NFC_WRITE_TIMEOUT_MS) != 0) {
+	if (fio_write_all(nfc_notify[1], &sv[0], sizeof sv[0], NFC_WRITE_TIMEOUT_MS) != 0) {
 		close(sv[0]);
 		close(sv[1]);
 		return;

@@ -23,11 +23,14 @@
 #include "common/scheme.h"
 #include "common/sw.h"
 #include "common/tx.h"
+#include "hostlib/atomicfile.h"
 #include "host.h"
 
 #define PERSO_FILE_MAX 4096
 #define PERSO_PIN_MIN 4u      /* the core's PIN length range */
 #define PERSO_PIN_MAX 8u
+
+static const char *perso_export_path; /* export-record's --export, or NULL: stdout */
 
 struct perso_job {
 	const char *export_path;    /* NULL: stdout */
@@ -37,9 +40,11 @@ struct perso_job {
 	char pin[PERSO_PIN_MAX + 1];
 };
 
+static const char *perso_cmd = "personalise"; /* or "export-record", for messages */
+
 static int perso_fail(const char *what, const char *why)
 {
-	fprintf(stderr, "sigcard-card: personalise: %s: %s\n", what, why);
+	fprintf(stderr, "sigcard-card: %s: %s: %s\n", perso_cmd, what, why);
 	return 1;
 }
 
@@ -114,7 +119,8 @@ static int perso_transport_auth(const uint8_t tk[CARD_TRANSPORT_KEY_LEN])
 		return perso_fail("EXTERNAL AUTHENTICATE", "wrong transport key");
 	if (sw == (int)SW_CONDITIONS_NOT_SATISFIED)
 		return perso_fail("EXTERNAL AUTHENTICATE",
-				  "the card is not personalising any more (already issued?)");
+				  "the card is not personalising any more (already issued? "
+				  "export-record writes an issued card's record again)");
 	return perso_step("EXTERNAL AUTHENTICATE", sw);
 }
 
@@ -175,44 +181,59 @@ static int perso_read_pin(const char *path, char pin[PERSO_PIN_MAX + 1])
 	return 0;
 }
 
-/* Writes the record to path atomically (temp + rename), or to stdout. */
-static int perso_export(const char *path, const struct perso_job *d,
-			const uint8_t pub[SC_PUBKEY_LEN])
+/* The enrolment record, {"card_id","account","public_key"} on one line,
+ * to path with af_write's rules (atomic; never through anything but a
+ * regular file), or to stdout. The one writer of the format, for
+ * personalise and export-record alike. */
+static int perso_record_write(const char *path, const uint8_t card_id[SC_CARD_ID_LEN],
+			      const char *account, const uint8_t pub[SC_PUBKEY_LEN])
 {
-	char id[2 * SC_CARD_ID_LEN + 1], pk[2 * SC_PUBKEY_LEN + 1], tmp[4096];
+	char id[2 * SC_CARD_ID_LEN + 1], pk[2 * SC_PUBKEY_LEN + 1];
+	char *text;
 	json_t *rec;
-	int rc = 0;
-	FILE *f;
-	sc_hex_encode(id, d->card_id, SC_CARD_ID_LEN);
+	int rc;
+
+	sc_hex_encode(id, card_id, SC_CARD_ID_LEN);
 	sc_hex_encode(pk, pub, SC_PUBKEY_LEN);
-	rec = json_pack("{s:s, s:s, s:s}", "card_id", id, "account", d->account, "public_key", pk);
-	if (rec == NULL)
+	rec = json_pack("{s:s, s:s, s:s}", "card_id", id, "account", account, "public_key", pk);
+	text = rec != NULL ? json_dumps(rec, JSON_COMPACT) : NULL;
+	json_decref(rec);
+	if (text == NULL)
 		return perso_fail("export", "out of memory");
+	/* json_dumps leaves room for no newline: the record is text + "\n". */
 	if (path == NULL) {
-		rc = json_dumpf(rec, stdout, JSON_COMPACT) != 0 || fputc('\n', stdout) == EOF ||
-		     fflush(stdout) != 0;
-		json_decref(rec);
+		rc = fputs(text, stdout) == EOF || fputc('\n', stdout) == EOF || fflush(stdout) != 0;
+		free(text);
 		return rc != 0 ? perso_fail("export", "cannot write to stdout") : 0;
 	}
-	snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-	f = fopen(tmp, "wx");
-	if (f == NULL) {
-		json_decref(rec);
-		return perso_fail(path, strerror(errno));
+	{
+		size_t n = strlen(text);
+		char *line = malloc(n + 2);
+		if (line == NULL) {
+			free(text);
+			return perso_fail("export", "out of memory");
+		}
+		memcpy(line, text, n);
+		line[n] = '\n';
+		rc = af_write_file(path, 0644, 0, line, n + 1);
+		free(line);
 	}
-	if (json_dumpf(rec, f, JSON_COMPACT) != 0 || fputc('\n', f) == EOF || fflush(f) != 0 ||
-	    fsync(fileno(f)) != 0)
-		rc = 1;
-	if (fclose(f) != 0)
-		rc = 1;
-	if (rc == 0 && rename(tmp, path) != 0)
-		rc = 1;
-	json_decref(rec);
-	if (rc != 0) {
-		unlink(tmp);
-		return perso_fail(path, "cannot write the enrolment record");
-	}
+	free(text);
+	if (rc != 0)
+		return perso_fail(path, af_strerror(rc));
 	return 0;
+}
+
+/* SELECT of the signature applet, the first step of both personalise and
+ * export-record. */
+static int perso_select(void)
+{
+	uint8_t r[128];
+	size_t n;
+
+	return perso_step("SELECT", perso_transmit(SC_CLA_ISO, SC_INS_SELECT, SC_P1_SELECT_BY_NAME,
+						   SC_P2_SELECT_FCI, sc_applet_aid, SC_AID_LEN, 0,
+						   r, sizeof r, &n));
 }
 
 static int perso_run(const struct perso_job *d, const uint8_t tk[CARD_TRANSPORT_KEY_LEN],
@@ -221,10 +242,7 @@ static int perso_run(const struct perso_job *d, const uint8_t tk[CARD_TRANSPORT_
 	uint8_t r[128];
 	size_t n;
 	int sw;
-	if (perso_step("SELECT", perso_transmit(SC_CLA_ISO, SC_INS_SELECT, SC_P1_SELECT_BY_NAME,
-						SC_P2_SELECT_FCI, sc_applet_aid, SC_AID_LEN, 0, r,
-						sizeof r, &n)) != 0 ||
-	    perso_transport_auth(tk) != 0 ||
+	if (perso_select() != 0 || perso_transport_auth(tk) != 0 ||
 	    perso_put("PUT DATA card id", SC_TAG_CARD_ID, d->card_id, SC_CARD_ID_LEN) != 0 ||
 	    perso_put("PUT DATA K_card", SC_TAG_KCARD, d->k_card, SC_KCARD_LEN) != 0 ||
 	    perso_put("PUT DATA PIN", SC_TAG_PIN, d->pin, strlen(d->pin)) != 0 ||
@@ -275,6 +293,12 @@ struct perso_job *perso_load(int argc, char **argv, int *status)
 		return NULL;
 	}
 	*status = 1;
+	/* The record is written after ISSUE, which cannot be undone: an
+	 * export path that will be refused is refused now. */
+	if (job.export_path != NULL && (rc = af_check(job.export_path, 0)) != 0) {
+		perso_fail(job.export_path, af_strerror(rc));
+		return NULL;
+	}
 	if (keys_read_private_file(perso_path, text, sizeof text, &why) != 0) {
 		perso_fail(perso_path, why);
 		return NULL;
@@ -303,7 +327,86 @@ int perso_apply(struct perso_job *job, const uint8_t transport_key[CARD_TRANSPOR
 		card_field(CARD_IFACE_CONTACT, 0);
 	}
 	if (rc == 0)
-		rc = perso_export(job->export_path, job, pub);
+		rc = perso_record_write(job->export_path, job->card_id, job->account, pub);
 	sc_wipe(job, sizeof *job);
+	return rc;
+}
+
+/* GET DATA of one of the card's public items into out; its length, or -1
+ * after saying why. */
+static int perso_get_data(const char *what, uint16_t tag, uint8_t *out, size_t cap)
+{
+	size_t n;
+	int sw = perso_transmit(SC_CLA_ISO, SC_INS_GET_DATA, (uint8_t)(tag >> 8), (uint8_t)tag,
+				NULL, 0, 256, out, cap, &n);
+	if (perso_step(what, sw) != 0)
+		return -1;
+	return (int)n;
+}
+
+/* The record of the issued card on the open flash, read back through the
+ * applet's GET DATA as any reader would: id, public key, account. */
+static int perso_reread(const char *path)
+{
+	uint8_t r[128], id[SC_CARD_ID_LEN], pub[SC_PUBKEY_LEN];
+	char account[SC_ACCOUNT_MAX + 1];
+	int got;
+
+	if (perso_select() != 0)
+		return 1;
+	got = perso_get_data("GET DATA lifecycle", SC_TAG_LIFECYCLE, r, sizeof r);
+	if (got < 0)
+		return 1;
+	if (got != 1 || (r[0] != SC_LIFECYCLE_ISSUED && r[0] != SC_LIFECYCLE_BLOCKED))
+		return perso_fail("export-record",
+				  "the card is not issued: personalise it (no record to export)");
+	if (perso_get_data("GET DATA card id", SC_TAG_CARD_ID, id, sizeof id) !=
+		    (int)sizeof id ||
+	    perso_get_data("GET DATA public key", SC_TAG_PUBKEY, pub, sizeof pub) !=
+		    (int)sizeof pub)
+		return perso_fail("export-record", "the card's id or public key is missing");
+	got = perso_get_data("GET DATA account", SC_TAG_ACCOUNT, (uint8_t *)account,
+			     sizeof account - 1);
+	if (got <= 0)
+		return perso_fail("export-record", "the card's account is missing");
+	account[got] = '\0';
+	if (pub[0] != 0x04 || sc_account_id_valid(account) != 0)
+		return perso_fail("export-record", "the card's public data does not parse");
+	return perso_record_write(path, id, account, pub);
+}
+
+int perso_export_load(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"export", required_argument, NULL, 'e'},
+		{NULL, 0, NULL, 0},
+	};
+	int c;
+
+	perso_export_path = NULL;
+	perso_cmd = "export-record";
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		if (c != 'e')
+			break;
+		perso_export_path = optarg;
+	}
+	if (c != -1 || optind < argc) {
+		fprintf(stderr, "usage: sigcard-card --flash PATH export-record [--export FILE]\n");
+		return 2;
+	}
+	return 0;
+}
+
+int perso_export_apply(void)
+{
+	int rc = 0;
+	if (card_boot() != 0)
+		rc = perso_fail("card", "cannot read its flash");
+	if (rc == 0) {
+		card_field(CARD_IFACE_CONTACT, 1);
+		rc = perso_reread(perso_export_path);
+		card_field(CARD_IFACE_CONTACT, 0);
+	}
 	return rc;
 }

@@ -1,6 +1,6 @@
-/* A raster written as an 8-bit greyscale PNG with libpng, atomically: a
- * temporary file beside the target, fsync'd, renamed over it, so the
- * terminal's camera never reads half a screen. */
+/* A raster written as an 8-bit greyscale PNG with libpng, atomically
+ * (hostlib/atomicfile.h), so the terminal's camera never reads half a
+ * screen and a path that is not a regular file is never replaced. */
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
@@ -10,6 +10,7 @@
 
 #include <png.h>
 
+#include "hostlib/atomicfile.h"
 #include "host.h"
 
 /* Writes r into f; 0 or -1. Kept apart so setjmp guards nothing but libpng. */
@@ -38,31 +39,27 @@ static int png_encode(FILE *f, const struct raster *r)
 
 int pngfile_write(const char *path, const struct raster *r)
 {
-	char tmp[4096];
+	struct af_file af;
 	FILE *f;
-	int fd, rc;
-	if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof tmp)
-		return -1;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -1;
-	f = fdopen(fd, "wb");
+	int fd, rc = af_open(&af, path, 0644, 0);
+
+	if (rc != 0)
+		return rc;
+	/* stdio gets its own descriptor: af_commit fsyncs and closes af.fd. */
+	fd = dup(af.fd);
+	f = fd >= 0 ? fdopen(fd, "wb") : NULL;
 	if (f == NULL) {
-		close(fd);
-		unlink(tmp);
-		return -1;
+		if (fd >= 0)
+			close(fd);
+		af_abort(&af);
+		return AF_ERR_SYSTEM;
 	}
 	rc = png_encode(f, r);
-	if (rc == 0 && (fflush(f) != 0 || fsync(fileno(f)) != 0))
-		rc = -1;
 	if (fclose(f) != 0)
 		rc = -1;
-	if (rc == 0 && rename(tmp, path) != 0)
-		rc = -1;
 	if (rc != 0) {
-		int saved = errno;
-		unlink(tmp);
-		errno = saved;
+		af_abort(&af);
+		return AF_ERR_SYSTEM;
 	}
-	return rc;
+	return af_commit(&af);
 }

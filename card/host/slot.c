@@ -59,9 +59,11 @@ static void slot_on_accept(int fd, short revents, void *arg)
 int slot_open(enum card_iface iface, const char *path, const char **why)
 {
 	struct slot *s = &slots[iface == CARD_IFACE_CONTACTLESS];
-	int fd = fdio_unix_listen(path, why);
-	if (fd < 0)
+	int fd = sock_unix_listen(path, 0600, 4);
+	if (fd < 0) {
+		*why = sock_strerror(fd);
 		return -1;
+	}
 	if (evloop_add(fd, POLLIN, slot_on_accept, s) != 0) {
 		*why = "too many descriptors";
 		close(fd);

@@ -8,6 +8,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 #include "common/frame.h"
+#include "hostlib/frameio.h"
+#include "hostlib/sock.h"
 #include "server_client.h"
 
 int sclient_connect(const char *addr)
@@ -28,58 +30,20 @@ int sclient_connect(const char *addr)
 		if (getaddrinfo(host, colon + 1, &hints, &ai) != 0)
 			return -1;
 		fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (fd >= 0 && connect(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
+		if (fd >= 0 && sock_connect(fd, ai->ai_addr, ai->ai_addrlen, -1) != 0) {
 			close(fd);
 			fd = -1;
 		}
 		freeaddrinfo(ai);
 		return fd;
-	} else {
-		struct sockaddr_un sun;
-		const char *path = strncmp(addr, "unix:", 5) == 0 ? addr + 5 : addr;
-
-		memset(&sun, 0, sizeof(sun));
-		sun.sun_family = AF_UNIX;
-		if (strlen(path) >= sizeof(sun.sun_path))
-			return -1;
-		memcpy(sun.sun_path, path, strlen(path));
-		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (fd >= 0 && connect(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0) {
-			close(fd);
-			fd = -1;
-		}
-		return fd;
 	}
+	fd = sock_unix_connect(strncmp(addr, "unix:", 5) == 0 ? addr + 5 : addr, -1);
+	return fd < 0 ? -1 : fd;
 }
 
 int sclient_write_all(int fd, const uint8_t *p, size_t n)
 {
-	while (n > 0) {
-		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-static int read_all(int fd, uint8_t *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t r = read(fd, p, n);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return r == 0 ? 0 : -1;
-		p += r;
-		n -= (size_t)r;
-	}
-	return 1;
+	return fio_write_all(fd, p, n, -1) == 0 ? 0 : -1;
 }
 
 int sclient_send(int fd, const uint8_t *body, size_t len)
@@ -92,17 +56,12 @@ int sclient_send(int fd, const uint8_t *body, size_t len)
 
 int sclient_recv(int fd, uint8_t *buf, size_t cap)
 {
-	uint8_t hdr[SC_FRAME_HDR];
 	size_t len;
-	int rc = read_all(fd, hdr, sizeof(hdr));
+	int rc = fio_read_frame(fd, buf, cap, &len, -1, 0);
 
-	if (rc <= 0)
-		return rc;
-	len = (size_t)hdr[0] << 8 | hdr[1];
-	if (len == 0 || len > cap)
-		return -1;
-	rc = read_all(fd, buf, len);
-	return rc == 1 ? (int)len : -1;
+	if (rc == FIO_ERR_CLOSED)
+		return 0;
+	return rc == 0 ? (int)len : -1;
 }
 
 int sclient_challenge(int fd, const char *terminal_id, uint8_t challenge[SC_CHALLENGE_LEN],

@@ -24,48 +24,22 @@
 #include "common/applet.h"
 #include "common/frame.h"
 #include "common/hex.h"
+#include "hostlib/frameio.h"
 #include "tests/support/server_client.h"
 
 static int timeout_ms = 5000;
 static uint8_t body[SC_FRAME_MAX_BODY];
 
-/* Reads exactly n bytes within the timeout; 0, -1 (timeout/error), -2 (eof). */
-static int recv_exact(int fd, uint8_t *p, size_t n)
-{
-	while (n > 0) {
-		struct pollfd pfd = {fd, POLLIN, 0};
-		ssize_t r;
-		if (poll(&pfd, 1, timeout_ms) <= 0)
-			return -1;
-		r = read(fd, p, n);
-		if (r == 0)
-			return -2;
-		if (r < 0)
-			return -1;
-		p += r;
-		n -= (size_t)r;
-	}
-	return 0;
-}
-
 static int send_body(int fd, const uint8_t *b, size_t n)
 {
-	static uint8_t frame[SC_FRAME_HDR + SC_FRAME_MAX_BODY];
-	int len = sc_frame_encode(frame, sizeof frame, b, n);
-	return len < 0 ? -1 : sclient_write_all(fd, frame, (size_t)len);
+	return fio_write_frame(fd, b, n, timeout_ms) == 0 ? 0 : -1;
 }
 
-/* One reply frame into body; returns its length or -1. */
+/* One reply frame into body within the timeout; its length or -1. */
 static long recv_body(int fd)
 {
-	uint8_t hdr[2];
 	size_t n;
-	if (recv_exact(fd, hdr, 2) != 0)
-		return -1;
-	n = (size_t)hdr[0] << 8 | hdr[1];
-	if (n == 0 || recv_exact(fd, body, n) != 0)
-		return -1;
-	return (long)n;
+	return fio_read_frame(fd, body, sizeof body, &n, timeout_ms, 0) == 0 ? (long)n : -1;
 }
 
 static void print_hex(const uint8_t *p, size_t n)
@@ -122,8 +96,8 @@ static int step(int fd, const char *s, int follow)
 		return 0;
 	}
 	if (strcmp(s, "eof") == 0) {
-		uint8_t b;
-		return recv_exact(fd, &b, 1) == -2 ? 0 : -1;
+		size_t n_eof;
+		return fio_read_frame(fd, body, sizeof body, &n_eof, timeout_ms, 0) == FIO_ERR_CLOSED ? 0 : -1;
 	}
 	if (strncmp(s, "sleep:", 6) == 0) {
 		struct timespec ts = {0, 0};

@@ -58,7 +58,7 @@ int fx_setup(struct fx *f, void (*tweak)(struct srv_config *))
 	f->cfg.workers = 2;
 	if (tweak)
 		tweak(&f->cfg);
-	log_init("test", 1);
+	log_init("test", 1, 0);
 	if (srv_master_key_create(f->cfg.master_key_path, err, sizeof(err)) != 0 ||
 	    srv_receipt_key_create(f->cfg.receipt_key_path, err, sizeof(err)) != 0 ||
 	    srv_master_key_load(f->cfg.master_key_path, f->master, err, sizeof(err)) != 0 ||

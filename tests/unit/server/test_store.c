@@ -30,7 +30,7 @@ static int setup(void **state)
 	snprintf(e.db, sizeof(e.db), "%s/ledger.db", e.dir);
 	snprintf(e.key, sizeof(e.key), "%s/master.key", e.dir);
 	snprintf(e.rkey, sizeof(e.rkey), "%s/receipt.key", e.dir);
-	log_init("test", 1);
+	log_init("test", 1, 0);
 	*state = &e;
 	return 0;
 }
