@@ -82,8 +82,10 @@ static int ctl_parse(int argc, char **argv, struct ctl_args *a)
 		{NULL, 0, NULL, 0},
 	};
 	int c, timeout_set = 0, want;
+	static char prog[] = "sigcard-card ctl";   /* getopt's messages name it */
 	memset(a, 0, sizeof *a);
 	a->timeout_s = CTL_DEFAULT_TIMEOUT_S;
+	argv[0] = prog;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "C:t:jh", longopts, NULL)) != -1) {
 		switch (c) {
