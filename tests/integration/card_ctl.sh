@@ -57,7 +57,8 @@ t_eq "a wait that times out: exit 1" 1 "$rc"
 grep -q "wait: timeout (the screen is password)" <<<"$out" && t_ok "... saying so, and what is shown" ||
 	t_fail "... saying so, and what is shown" "$out"
 out=$("$CARD" ctl --control "$CTL" --json status); rc=$?
-t_eq "status --json: exit 0, contact slot free" "0 false" "$rc $(jq -r .contact <<<"$out")"
+t_eq "status --json: exit 0, contact slot free, no contactless slot, no reader" "0 false false" \
+	"$rc $(jq -r '"\(.contact) \(.contactless)"' <<<"$out")"
 
 out=$("$CARD" ctl --control "$T_DIR/nobody.sock" screen 2>&1); rc=$?
 t_eq "no card at the path: exit 1" 1 "$rc"
