@@ -76,6 +76,7 @@ d, script = sys.argv[1], sys.argv[2]
 pid, fd = pty.fork()
 if pid == 0:
     os.chdir(d)
+    os.environ["HISTFILE"] = ""     # a null HISTFILE: the shell saves no history
     os.execvp("bash", ["bash", "--norc", "--noprofile", "-i", "-c", script])
 out = b""
 deadline = time.monotonic() + 60

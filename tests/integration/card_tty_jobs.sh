@@ -20,6 +20,7 @@ ctl = d + "/control.sock"
 pid, fd = pty.fork()
 if pid == 0:
     os.chdir(d)
+    os.environ["HISTFILE"] = ""     # a null HISTFILE: the shell saves no history
     os.execvp("bash", ["bash", "--norc", "--noprofile", "-i"])
 out = b""
 def expect(what, after, limit=20):

@@ -38,6 +38,7 @@ walk, d, log_path, limit = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv
 pid, fd = pty.fork()
 if pid == 0:
     os.chdir(d)
+    os.environ["HISTFILE"] = ""     # a null HISTFILE: the shell saves no history
     os.execvp("bash", ["bash", "--norc", "--noprofile", "-i", "-c",
                        "set -e; . " + walk + "; echo WALKTHROUGH-DONE"])
 
