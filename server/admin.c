@@ -19,17 +19,37 @@ struct admin_args {
 	const char *currency, *balance, *card_id, *account, *out, *record;
 };
 
+static void say(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
+static void say(const char *fmt, va_list ap)
+{
+	fputs("sigcard-server: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+/* A failure of the command itself: exit status 1. */
 static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int fail(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("sigcard-server: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	say(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	return 1;
+}
+
+/* A bad command line (a missing or malformed argument or option): exit
+ * status 2, before anything is read or written. */
+static int usage_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int usage_fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	say(fmt, ap);
+	va_end(ap);
+	return 2;
 }
 
 static int open_db(const struct srv_config *cfg, struct srv_db *db)
@@ -43,12 +63,22 @@ static int open_db(const struct srv_config *cfg, struct srv_db *db)
 	return 0;
 }
 
-static int parse_card_id(const char *hex, uint8_t id[SC_CARD_ID_LEN])
+/* 0, or `status` after saying what a card id must be. */
+static int parse_card_id(const char *hex, uint8_t id[SC_CARD_ID_LEN], int status)
 {
 	if (!hex || strlen(hex) != 2 * SC_CARD_ID_LEN ||
-	    sc_hex_decode(id, SC_CARD_ID_LEN, hex) != SC_CARD_ID_LEN)
-		return fail("a card id is %u hex digits, not '%s'", 2 * SC_CARD_ID_LEN,
-			    hex ? hex : "");
+	    sc_hex_decode(id, SC_CARD_ID_LEN, hex) != SC_CARD_ID_LEN) {
+		fail("a card id is %u hex digits, not '%s'", 2 * SC_CARD_ID_LEN, hex ? hex : "");
+		return status;
+	}
+	return 0;
+}
+
+static int check_account_id(const char *what, const char *id)
+{
+	if (sc_account_id_valid(id) != SC_OK)
+		return usage_fail("%s: '%s' is not an account id (1..%u of A-Z 0-9 -, not starting"
+				  " with -)", what, id, SC_ACCOUNT_MAX);
 	return 0;
 }
 
@@ -97,13 +127,15 @@ static int cmd_account_create(const struct srv_config *cfg, const char *id,
 	int rc;
 
 	if (!a->currency)
-		return fail("account create needs --currency (e.g. EUR)");
+		return usage_fail("account create needs --currency (e.g. EUR)");
+	if (check_account_id("account create", id) != 0)
+		return 2;
 	cur = sc_currency_by_alpha(a->currency);
 	if (!cur)
-		return fail("unknown currency '%s'", a->currency);
+		return usage_fail("--currency: unknown currency '%s'", a->currency);
 	if (a->balance && sc_amount_parse(a->balance, cur->numeric, &opening) != 0)
-		return fail("'%s' is not an amount in %s (at most %u decimals)", a->balance,
-			    cur->alpha, cur->exponent);
+		return usage_fail("--balance: '%s' is not an amount in %s (at most %u decimals)",
+				  a->balance, cur->alpha, cur->exponent);
 	if (open_db(cfg, &db) != 0)
 		return 1;
 	rc = srv_account_create(&db, id, cur->numeric, opening, err, sizeof(err));
@@ -120,6 +152,8 @@ static int cmd_account_show(const struct srv_config *cfg, const char *id)
 	struct srv_db db;
 	int rc;
 
+	if (check_account_id("account show", id) != 0)
+		return 2;
 	if (open_db(cfg, &db) != 0)
 		return 1;
 	rc = srv_account_get(&db, id, &acct);
@@ -168,9 +202,13 @@ static int cmd_card_prepare(const struct srv_config *cfg, const struct admin_arg
 	int rc;
 
 	if (!a->account || !a->out)
-		return fail("card prepare needs --account ID and --out FILE");
-	if (a->card_id ? parse_card_id(a->card_id, id) != 0 : srv_random(id, sizeof(id)) != 0)
-		return 1;
+		return usage_fail("card prepare needs --account ID and --out FILE");
+	if (check_account_id("--account", a->account) != 0)
+		return 2;
+	if (a->card_id && parse_card_id(a->card_id, id, 2) != 0)
+		return 2;
+	if (!a->card_id && srv_random(id, sizeof(id)) != 0)
+		return fail("no random card id: the system's random source failed");
 	if (srv_master_key_load(cfg->master_key_path, master, err, sizeof(err)) != 0)
 		return fail("%s", err);
 	rc = sc_kcard_derive(master, id, k);
@@ -217,7 +255,7 @@ static int cmd_card_enrol(const struct srv_config *cfg, const struct admin_args 
 	int rc;
 
 	if (!a->record)
-		return fail("card enrol needs --record FILE (the card's exported record)");
+		return usage_fail("card enrol needs --record FILE (the card's exported record)");
 	o = json_load_file(a->record, JSON_REJECT_DUPLICATES, &jerr);
 	if (!o)
 		return fail("%s: %s (line %d)", a->record, jerr.text, jerr.line);
@@ -226,7 +264,7 @@ static int cmd_card_enrol(const struct srv_config *cfg, const struct admin_args 
 		json_decref(o);
 		return fail("%s: %s", a->record, jerr.text);
 	}
-	if (parse_card_id(idhex, id) != 0 || strlen(pubhex) != 2 * SC_PUBKEY_LEN ||
+	if (parse_card_id(idhex, id, 1) != 0 || strlen(pubhex) != 2 * SC_PUBKEY_LEN ||
 	    sc_hex_decode(pub, sizeof(pub), pubhex) != SC_PUBKEY_LEN) {
 		json_decref(o);
 		return fail("%s: public_key must be %u hex digits", a->record, 2 * SC_PUBKEY_LEN);
@@ -259,7 +297,9 @@ static int cmd_card_status(const struct srv_config *cfg, const char *hex, int st
 	char err[512];
 	int rc;
 
-	if (parse_card_id(hex, id) != 0 || open_db(cfg, &db) != 0)
+	if (parse_card_id(hex, id, 2) != 0)
+		return 2;
+	if (open_db(cfg, &db) != 0)
 		return 1;
 	rc = srv_card_set_status(&db, id, status, err, sizeof(err));
 	srv_db_close(&db);
@@ -277,7 +317,9 @@ static int cmd_card_show(const struct srv_config *cfg, const char *hex)
 	struct srv_db db;
 	int rc;
 
-	if (parse_card_id(hex, id) != 0 || open_db(cfg, &db) != 0)
+	if (parse_card_id(hex, id, 2) != 0)
+		return 2;
+	if (open_db(cfg, &db) != 0)
 		return 1;
 	rc = srv_card_get(&db, id, &c);
 	srv_db_close(&db);
@@ -331,6 +373,49 @@ static int cmd_key_show(const struct srv_config *cfg)
 	return 0;
 }
 
+/* Which admin options each command takes: any other given is a usage error
+ * rather than silently ignored. */
+enum {
+	ADM_CURRENCY = 1 << 0, ADM_BALANCE = 1 << 1, ADM_CARD_ID = 1 << 2, ADM_ACCOUNT = 1 << 3,
+	ADM_OUT = 1 << 4, ADM_RECORD = 1 << 5,
+};
+
+static int stray_options(const char *cmd, const struct admin_args *a, unsigned allowed)
+{
+	static const struct {
+		unsigned bit;
+		const char *name;
+	} opts[] = {
+		{ADM_CURRENCY, "--currency"}, {ADM_BALANCE, "--balance"}, {ADM_CARD_ID, "--card-id"},
+		{ADM_ACCOUNT, "--account"},   {ADM_OUT, "--out"},         {ADM_RECORD, "--record"},
+	};
+	const char *given[] = {a->currency, a->balance, a->card_id, a->account, a->out, a->record};
+
+	for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)
+		if (given[i] && !(allowed & opts[i].bit))
+			return usage_fail("%s does not take %s", cmd, opts[i].name);
+	return 0;
+}
+
+/* The commands: words, arguments after them, options they take. */
+static const struct admin_cmd {
+	const char *what, *verb; /* verb NULL: a one-word command */
+	int args;                /* words after the command's own */
+	const char *arg_name;
+	unsigned options;
+} admin_cmds[] = {
+	{"init", NULL, 0, NULL, 0},
+	{"check", NULL, 0, NULL, 0},
+	{"key", "show", 0, NULL, 0},
+	{"account", "create", 1, "ID", ADM_CURRENCY | ADM_BALANCE},
+	{"account", "show", 1, "ID", 0},
+	{"card", "prepare", 0, NULL, ADM_ACCOUNT | ADM_CARD_ID | ADM_OUT},
+	{"card", "enrol", 0, NULL, ADM_RECORD},
+	{"card", "block", 1, "CARD_ID", 0},
+	{"card", "unblock", 1, "CARD_ID", 0},
+	{"card", "show", 1, "CARD_ID", 0},
+};
+
 int srv_admin(const struct srv_config *cfg, int argc, char **argv, const char *opt_currency,
 	      const char *opt_balance, const char *opt_card_id, const char *opt_account,
 	      const char *opt_out, const char *opt_record)
@@ -339,49 +424,46 @@ int srv_admin(const struct srv_config *cfg, int argc, char **argv, const char *o
 				     opt_record};
 	const char *what = argc > 0 ? argv[0] : "";
 	const char *verb = argc > 1 ? argv[1] : "";
+	const struct admin_cmd *c = NULL;
+	char name[32];
+	int words;
 
-#define ARGS(n) do { if (argc != (n)) { fail("usage: see sigcard-server --help"); return 2; } } while (0)
-	if (!strcmp(what, "init")) {
-		ARGS(1);
+	for (size_t i = 0; i < sizeof(admin_cmds) / sizeof(admin_cmds[0]) && !c; i++)
+		if (!strcmp(what, admin_cmds[i].what) &&
+		    (!admin_cmds[i].verb || !strcmp(verb, admin_cmds[i].verb)))
+			c = &admin_cmds[i];
+	if (!c) {
+		int known = !strcmp(what, "account") || !strcmp(what, "card") || !strcmp(what, "key");
+		return usage_fail("unknown command '%s%s%s' (see --help)", what,
+				  known && argc > 1 ? " " : "", known ? verb : "");
+	}
+	words = c->verb ? 2 : 1;
+	snprintf(name, sizeof(name), "%s%s%s", c->what, c->verb ? " " : "", c->verb ? c->verb : "");
+	if (argc < words + c->args)
+		return usage_fail("%s needs %s (see --help)", name, c->arg_name);
+	if (argc > words + c->args)
+		return usage_fail("%s: unexpected argument '%s' (see --help)", name,
+				  argv[words + c->args]);
+	if (stray_options(name, &a, c->options) != 0)
+		return 2;
+
+	if (!strcmp(name, "init"))
 		return cmd_init(cfg);
-	}
-	if (!strcmp(what, "check")) {
-		ARGS(1);
+	if (!strcmp(name, "check"))
 		return cmd_check(cfg);
-	}
-	if (!strcmp(what, "key") && !strcmp(verb, "show")) {
-		ARGS(2);
+	if (!strcmp(name, "key show"))
 		return cmd_key_show(cfg);
-	}
-	if (!strcmp(what, "account") && !strcmp(verb, "create")) {
-		ARGS(3);
+	if (!strcmp(name, "account create"))
 		return cmd_account_create(cfg, argv[2], &a);
-	}
-	if (!strcmp(what, "account") && !strcmp(verb, "show")) {
-		ARGS(3);
+	if (!strcmp(name, "account show"))
 		return cmd_account_show(cfg, argv[2]);
-	}
-	if (!strcmp(what, "card") && !strcmp(verb, "prepare")) {
-		ARGS(2);
+	if (!strcmp(name, "card prepare"))
 		return cmd_card_prepare(cfg, &a);
-	}
-	if (!strcmp(what, "card") && !strcmp(verb, "enrol")) {
-		ARGS(2);
+	if (!strcmp(name, "card enrol"))
 		return cmd_card_enrol(cfg, &a);
-	}
-	if (!strcmp(what, "card") && !strcmp(verb, "block")) {
-		ARGS(3);
+	if (!strcmp(name, "card block"))
 		return cmd_card_status(cfg, argv[2], CARD_BLOCKED);
-	}
-	if (!strcmp(what, "card") && !strcmp(verb, "unblock")) {
-		ARGS(3);
+	if (!strcmp(name, "card unblock"))
 		return cmd_card_status(cfg, argv[2], CARD_ACTIVE);
-	}
-	if (!strcmp(what, "card") && !strcmp(verb, "show")) {
-		ARGS(3);
-		return cmd_card_show(cfg, argv[2]);
-	}
-#undef ARGS
-	fail("unknown command '%s%s%s' (see --help)", what, argc > 1 ? " " : "", verb);
-	return 2;
+	return cmd_card_show(cfg, argv[2]);
 }

@@ -79,6 +79,20 @@ bad:
 	exit(2);
 }
 
+/* A HOST:PORT option ("" is 'none'), or exit 2 naming it: a listen address
+ * without a port is a usage error, found before the daemon starts. */
+static void check_addr(const char *name, const char *addr)
+{
+	char host[SRV_PATH_MAX];
+	int port;
+
+	if (addr[0] && srv_split_addr(addr, host, sizeof(host), &port) != 0) {
+		fprintf(stderr, "sigcard-server: --%s wants HOST:PORT (or none), not '%s'\n", name,
+			addr);
+		exit(2);
+	}
+}
+
 static void set_text(char *dst, size_t cap, const char *name, const char *v)
 {
 	if (strlen(v) >= cap) {
@@ -164,7 +178,7 @@ int main(int argc, char **argv)
 		case O_RECORD: record = optarg; admin_opts++; break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("sigcard-server %s\n", SC_VERSION); return 0;
-		default: usage(stderr); return 2;
+		default: fprintf(stderr, "Try 'sigcard-server --help'.\n"); return 2;
 		}
 	}
 	snprintf(cfg.db_path, sizeof(cfg.db_path), "%s", db_path);
@@ -183,6 +197,8 @@ int main(int argc, char **argv)
 			fprintf(stderr, "sigcard-server: account/card options do not apply to serve\n");
 			return 2;
 		}
+		check_addr("listen", cfg.tcp_addr);
+		check_addr("http", cfg.http_addr);
 		if (!cfg.tcp_addr[0] && !cfg.unix_path[0]) {
 			fprintf(stderr, "sigcard-server: --listen none and --unix none: nothing to serve\n");
 			return 2;

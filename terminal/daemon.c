@@ -317,10 +317,12 @@ int term_daemon_main(int argc, char **argv)
 			d.foreground = 1;
 		} else if (strcmp(a, "--socket") == 0 && i + 1 < argc) {
 			path = argv[++i];
+		} else if (strcmp(a, "--socket") == 0) {
+			fprintf(stderr, "sigcard-terminal: daemon: --socket: a value is needed\n");
+			return TERM_EXIT_USAGE;
 		} else if (a[0] == '-' && !term_option_is_fixed(a)) {
-			fprintf(stderr, "sigcard-terminal: daemon: %s: not a daemon setting%s\n", a,
-				strcmp(a, "--socket") == 0 ? " without a value" :
-				" (payment options come from each request)");
+			fprintf(stderr, "sigcard-terminal: daemon: %s: not a daemon setting"
+					" (payment options come from each request)\n", a);
 			return TERM_EXIT_USAGE;
 		} else if (d.nfixed + 1 >= MAX_FIXED) {
 			fprintf(stderr, "sigcard-terminal: daemon: too many arguments\n");

@@ -120,7 +120,16 @@ int display_screen_id(const char *name);
 int tty_open(int fd);
 void tty_close(void);
 int tty_active(void);
+/* 1 if fd is a terminal and this process is its foreground job (not a job
+ * started with & or put in the background): only then may the card use
+ * the terminal without being stopped by SIGTTIN/SIGTTOU. */
+int tty_is_foreground(int fd);
+/* Draws s, unless the card is in the background (it is drawn again by
+ * tty_poll once the card is back in the foreground). */
 void tty_draw(const struct card_screen *s);
+/* Called from the main loop: takes the window up again when the card
+ * comes back to the terminal's foreground. */
+void tty_poll(void);
 /* Reads what is waiting on the terminal and turns it into card keys; -1 on
  * end of input (the window closed). */
 int tty_on_readable(void);
@@ -217,6 +226,13 @@ void control_on_screen(const struct card_screen *s);
  * (then *wait_id and *wait_ms are set), -1 if the client must be dropped
  * after the reply. Exposed for tests. */
 int control_handle_line(const char *line, char *out, size_t cap, int *wait_id, int *wait_ms);
+
+/* --- ctl_client.c: `sigcard-card ctl`, a client of the control socket. --- */
+
+/* The ctl command (argv from the word "ctl" on): one request to the socket
+ * of --control, the answer printed. Returns the exit status: 0 the card
+ * answered ok, 1 an error answer or no card, 2 usage. */
+int ctl_main(int argc, char **argv);
 
 /* --- power.c: what a power loss or reset does to the emulated card. --- */
 

@@ -25,7 +25,8 @@ struct options {
 	const char *nfc;           /* libnfc connstring, or NULL */
 	const char *png;
 	const char *control;
-	int tty;                   /* 1 on, 0 off, -1 if stdin is a terminal */
+	int tty;                   /* 1 on, 0 off, -1 if the card is the terminal's
+				    * foreground job (tty_is_foreground) */
 	int foreground;
 	int verbose;
 	const char *seed;
@@ -39,6 +40,7 @@ static void usage(FILE *f)
 "       sigcard-card --flash PATH [--transport-key-file FILE] personalise\n"
 "                    --perso FILE --pin-file FILE [--export FILE]\n"
 "       sigcard-card --flash PATH export-record [--export FILE]\n"
+"       sigcard-card ctl --control PATH screen|press KEYS|wait SCREEN|status\n"
 "\n"
 "The sigcard card emulator: the card core with a file-backed flash, a screen\n"
 "(PNG and terminal window), a keypad, and its readers' carriers.\n"
@@ -61,7 +63,8 @@ static void usage(FILE *f)
 "  -p, --png PATH                 write the screen as a PNG at every change\n"
 "  -C, --control PATH             automation socket (docs/control-socket.md)\n"
 "  -t, --tty                      draw the screen and read the keypad in this\n"
-"                                 terminal (default when stdin is a terminal)\n"
+"                                 terminal (default when the card runs in the\n"
+"                                 terminal's foreground, not started with &)\n"
 "  -T, --no-tty                   do not use the terminal\n"
 "  -d, --foreground               stay in the foreground, log to stderr\n"
 "                                 (otherwise syslog; without a terminal window\n"
@@ -84,6 +87,8 @@ static void usage(FILE *f)
 "export-record: writes the enrolment record of an issued card again, from\n"
 "its public data (card id, public key, account), in the same format: for a\n"
 "card whose record was lost when personalise stopped after issuing it.\n"
+"\n"
+"ctl: one request to a running card's control socket (sigcard-card ctl --help).\n"
 "\n"
 "Keypad on the card: digits, Enter = OK, Esc = Cancel, Backspace.\n");
 }
@@ -200,12 +205,15 @@ static int load_transport_key(const struct options *o, uint8_t tk[CARD_TRANSPORT
 	return 0;
 }
 
+/* 0, or 2 (usage) for a seed that is not 1-64 bytes of hex. */
 static int set_seed(const char *hex)
 {
 	uint8_t seed[ENTROPY_SEED_MAX];
 	int n = sc_hex_decode(seed, sizeof seed, hex);
-	if (n <= 0 || entropy_set_seed(seed, (size_t)n) != 0)
-		return die("--seed", NULL, "1 to 64 bytes as hex digits");
+	if (n <= 0 || entropy_set_seed(seed, (size_t)n) != 0) {
+		fprintf(stderr, "sigcard-card: --seed: 1 to 64 bytes as hex digits, not '%s'\n", hex);
+		return 2;
+	}
 	sc_wipe(seed, sizeof seed);
 	fprintf(stderr, "sigcard-card: WARNING: --seed: deterministic entropy, for tests only\n");
 	return 0;
@@ -259,8 +267,7 @@ static int open_carriers(const struct options *o)
 	if (o->vpcd != NULL) {
 		char host[256];
 		uint16_t port;
-		if (vpcd_parse_addr(o->vpcd, host, sizeof host, &port) != 0)
-			return die("--vpcd", o->vpcd, "not [HOST:]PORT");
+		(void)vpcd_parse_addr(o->vpcd, host, sizeof host, &port); /* checked in serve_check */
 		if (vpcd_start(host, port, o->vpcd_iface, &why) != 0)
 			return die("--vpcd", o->vpcd, why);
 	}
@@ -277,17 +284,46 @@ static void on_tty(int fd, short revents, void *arg)
 	run_stop_requested = 1;
 }
 
+/* Whether the terminal window is on, and whether the daemon has anything
+ * to serve, decided before the flash is touched: 0, 1 (the terminal cannot
+ * be used) or 2 (usage). The window is on by default only when the card is
+ * the terminal's foreground job: a card started with & in an interactive
+ * shell that put the terminal in raw mode or read its keypad would be
+ * stopped by SIGTTOU/SIGTTIN at once, and its readers would wait for it
+ * in vain. */
+static int serve_check(struct options *o)
+{
+	char host[256];
+	uint16_t port;
+	if (o->tty < 0)
+		o->tty = tty_is_foreground(STDIN_FILENO) && isatty(STDOUT_FILENO);
+	if (o->tty == 1 && !isatty(STDIN_FILENO)) {
+		die("--tty", NULL, "standard input is not a terminal");
+		return 1;
+	}
+	if (o->tty == 1 && !tty_is_foreground(STDIN_FILENO)) {
+		die("--tty", NULL, "the card is not this terminal's foreground job (started "
+				   "with &?): run it in the foreground, or use --no-tty");
+		return 1;
+	}
+	if (o->contact == NULL && o->contactless == NULL && o->vpcd == NULL && o->control == NULL &&
+	    o->nfc == NULL && o->tty != 1) {
+		fprintf(stderr, "sigcard-card: nothing to serve: give --contact, --contactless, "
+				"--vpcd, --nfc, --control or --tty\n");
+		return 2;
+	}
+	if (o->vpcd != NULL && vpcd_parse_addr(o->vpcd, host, sizeof host, &port) != 0) {
+		fprintf(stderr, "sigcard-card: --vpcd: not [HOST:]PORT: '%s'\n", o->vpcd);
+		return 2;
+	}
+	return 0;
+}
+
 static int serve(const struct options *o)
 {
 	struct sigaction sa;
-	int tty = o->tty == 1 || (o->tty < 0 && isatty(STDIN_FILENO));
+	int tty = o->tty == 1;
 	int rc;
-	if (tty && !isatty(STDIN_FILENO))
-		return die("--tty", NULL, "standard input is not a terminal");
-	if (o->contact == NULL && o->contactless == NULL && o->vpcd == NULL && o->control == NULL &&
-	    o->nfc == NULL && !tty)
-		return die("nothing to serve", NULL,
-			   "give --contact, --contactless, --vpcd, --nfc, --control or --tty");
 
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_stop_signal;
@@ -296,6 +332,10 @@ static int serve(const struct options *o)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	/* Never stopped for writing to the terminal (stderr logs under a
+	 * terminal with tostop, the window's last redraw and the settings put
+	 * back at exit from the background). */
+	signal(SIGTTOU, SIG_IGN);
 
 	if (card_boot() != 0)
 		fprintf(stderr, "sigcard-card: the card could not read its flash: it answers "
@@ -337,11 +377,14 @@ int main(int argc, char **argv)
 {
 	uint8_t tk[CARD_TRANSPORT_KEY_LEN] = {0};
 	struct options o;
-	int rc = parse_options(argc, argv, &o);
+	int rc;
+	if (argc >= 2 && strcmp(argv[1], "ctl") == 0)
+		return ctl_main(argc - 1, argv + 1);
+	rc = parse_options(argc, argv, &o);
 	if (rc >= 0)
 		return rc;
-	if (o.seed != NULL && set_seed(o.seed) != 0)
-		return 1;
+	if (o.seed != NULL && (rc = set_seed(o.seed)) != 0)
+		return rc;
 	if (o.confirm_timeout_ms != 0)
 		(void)card_set_confirm_timeout(o.confirm_timeout_ms); /* range checked above */
 	if (optind < argc && strcmp(argv[optind], "personalise") == 0) {
@@ -373,6 +416,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "sigcard-card: unexpected argument '%s' (try --help)\n", argv[optind]);
 		return 2;
 	}
+	if ((rc = serve_check(&o)) != 0)
+		return rc;
 	/* The transport key is needed only to make a new card. */
 	if (access(o.flash, F_OK) != 0 && load_transport_key(&o, tk) != 0)
 		return 1;

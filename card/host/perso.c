@@ -289,6 +289,10 @@ struct perso_job *perso_load(int argc, char **argv, int *status)
 		}
 	}
 	if (optind < argc || perso_path == NULL || pin_path == NULL) {
+		fprintf(stderr, "sigcard-card: personalise: %s%s\n",
+			optind < argc ? "unexpected argument " : perso_path == NULL
+				? "--perso FILE is required" : "--pin-file FILE is required",
+			optind < argc ? argv[optind] : "");
 		perso_usage();
 		return NULL;
 	}

@@ -30,6 +30,7 @@ int run_loop(void)
 			last_poll = hal_tick_ms();
 			card_poll();
 			power_check();
+			tty_poll();
 		}
 		control_tick();
 	}

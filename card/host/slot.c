@@ -98,5 +98,7 @@ void slot_close_all(void)
 
 int slot_busy(enum card_iface iface)
 {
-	return slots[iface == CARD_IFACE_CONTACTLESS].car.fd >= 0;
+	const struct slot *s = &slots[iface == CARD_IFACE_CONTACTLESS];
+	/* A slot never opened has a zeroed carrier (fd 0): not a reader. */
+	return s->listen_fd >= 0 && s->car.fd >= 0;
 }

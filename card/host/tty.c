@@ -1,7 +1,10 @@
 /* The card's own terminal window: the screen drawn with text and UTF-8
  * half blocks for the QR code, and the keypad read from the same terminal
  * in raw mode (digits, Enter = OK, Esc = Cancel, Backspace). The terminal's
- * settings are restored on exit, whatever the exit path. */
+ * settings are restored on exit, whatever the exit path. The window is used
+ * only while the card is the terminal's foreground job: a background job
+ * that reads a terminal is stopped (SIGTTIN), so then it is left alone and
+ * drawn again when the job comes back to the foreground. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +16,16 @@
 static int tty_fd = -1;
 static struct termios tty_saved;
 static int tty_raw;
+static int tty_paused;   /* in the background: keypad not read, screen not drawn */
+
+int tty_is_foreground(int fd)
+{
+	pid_t fg;
+	if (!isatty(fd))
+		return 0;
+	fg = tcgetpgrp(fd);
+	return fg != -1 && fg == getpgrp();
+}
 
 static void tty_restore(void)
 {
@@ -76,10 +89,34 @@ int tty_key_for_byte(unsigned char b)
 	}
 }
 
+/* Hands off the terminal while in the background: no reads (they would
+ * stop the card, or fail at once and spin the loop), no drawing. */
+static int tty_pause_if_background(void)
+{
+	if (tty_is_foreground(tty_fd))
+		return 0;
+	if (!tty_paused)
+		evloop_set_events(tty_fd, 0);
+	tty_paused = 1;
+	return 1;
+}
+
+void tty_poll(void)
+{
+	if (tty_fd < 0 || !tty_paused || !tty_is_foreground(tty_fd))
+		return;
+	tty_paused = 0;
+	evloop_set_events(tty_fd, POLLIN);
+	tty_draw(display_current());
+}
+
 int tty_on_readable(void)
 {
 	unsigned char buf[64];
-	ssize_t n = read(tty_fd, buf, sizeof buf), i;
+	ssize_t n, i;
+	if (tty_pause_if_background())
+		return 0;
+	n = read(tty_fd, buf, sizeof buf);
 	if (n == 0)
 		return -1;
 	if (n < 0)
@@ -124,7 +161,7 @@ void tty_draw(const struct card_screen *s)
 {
 	FILE *f = stdout;
 	unsigned i;
-	if (tty_fd < 0)
+	if (tty_fd < 0 || tty_pause_if_background())
 		return;
 	fputs("\033[H\033[2J\033[?25l", f);
 	fprintf(f, "+-- sigcard --------------------------------------------+\n");

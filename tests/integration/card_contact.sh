@@ -28,7 +28,8 @@ if [ "$rc" -ne 0 ] && [[ $err == *"group or others"* ]] && [ ! -e "$T_DIR/tk.fla
 mkdir "$T_DIR/notsock"
 err=$("$CARD" -d --flash "$T_DIR/ns.flash" --contact "$T_DIR/notsock" 2>&1); rc=$?
 if [ "$rc" -ne 0 ] && [[ $err == *"not a socket"* ]]; then t_ok "contact path that is not a socket refused"; else t_fail "contact path that is not a socket refused" "rc=$rc" "$err"; fi
-"$CARD" -d --flash "$T_DIR/v.flash" --vpcd=nohost:99999 >/dev/null 2>&1; t_eq "bad --vpcd address exits 1" 1 $?
+"$CARD" -d --flash "$T_DIR/v.flash" --vpcd=nohost:99999 >/dev/null 2>&1; t_eq "bad --vpcd address is a usage error: exit 2" 2 $?
+t_check "... found before a card is made" test ! -e "$T_DIR/v.flash"
 
 # --- a personalised card on its sockets ---
 KC=$(printf '5a%.0s' $(seq 32))
