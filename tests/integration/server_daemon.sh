@@ -45,12 +45,10 @@ else
 	t_fail "sigcard-card personalise" "$(cat "$T_DIR/perso2.log")"
 fi
 
-PORT=$(sc_free_port); HPORT=$(sc_free_port)
 SOCK=$T_DIR/submit.sock
-sc_bg server "$SRV" -D "$D" -d --listen 127.0.0.1:$PORT --unix "$SOCK" --http 127.0.0.1:$HPORT \
-	--max-conns 8 --idle-timeout 2
-SPID=$SC_LAST_PID
-sc_wait_port "$PORT" && sc_wait_port "$HPORT" && sc_wait_sock "$SOCK" || t_fail "server started" "$(cat "$T_DIR/server.log")"
+sc_listen server 'serving: submissions on' "$SRV" -D "$D" -d --listen 127.0.0.1:@PORT --unix "$SOCK" \
+	--http 127.0.0.1:@PORT --max-conns 8 --idle-timeout 2 || t_fail "server started" "$(cat "$T_DIR/server.log")"
+SPID=$SC_LAST_PID PORT=${SC_PORTS[0]} HPORT=${SC_PORTS[1]}
 
 pay() { "$CLI" pay --perso "$T_DIR/perso1.json" --key "$T_DIR/key1.pem" --payee BOB --currency 978 "$@"; }
 t_check "pay over TCP" pay --server tcp:127.0.0.1:$PORT --atc 1 --amount 1000 --scheme enc
