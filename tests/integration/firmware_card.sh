@@ -49,11 +49,17 @@ big=$(printf '00%.0s' $(seq 1100))
 t_check "a frame longer than the board takes: reader dropped" "$FC" "$FW_CT" on body:$big eof
 r=$("$FC" "$FW_CT" on $SELECT)
 t_eq "the next reader is served" 9000 "$r"
-"$FC" "$FW_CT" on sleep:1500 $SELECT >"$T_DIR/first.out" 2>&1 &
-sleep 0.5
-if "$FC" -t 1000 "$FW_CT" $SELECT >/dev/null 2>&1; then t_fail "a second reader on the slot is refused"; else t_ok "a second reader on the slot is refused"; fi
-wait $!
-t_eq "... while the first one is served" 9000 "$(cat "$T_DIR/first.out")"
+# The first reader holds the slot (its SELECT answered) until we write its
+# cue; meanwhile a second one is closed at once.
+mkfifo "$T_DIR/cue"
+"$FC" "$FW_CT" on $SELECT wait $SELECT <"$T_DIR/cue" >"$T_DIR/first.out" 2>&1 &
+first=$!
+exec 8>"$T_DIR/cue"
+sc_wait_for 10 test -s "$T_DIR/first.out"
+t_check "a second reader on the slot is refused (closed)" "$FC" -t 10000 "$FW_CT" eof
+echo >&8; exec 8>&-
+wait $first
+t_eq "... while the first one is served" "9000 9000" "$(echo $(cat "$T_DIR/first.out"))"
 
 # --- personalisation by the issuer, over APDUs ---
 PUB=$(fw_perso "$FW_CT" "$FW_TK" $ID "$KC" 4321 ALICE-9 2>"$T_DIR/perso.err")
