@@ -31,6 +31,13 @@ nfc_wait_log() {
 	sc_wait_for "${3:-10}" bash -c "[ \$(grep -cE '$2' '$PN532SIM_LOG') -ge $1 ]"
 }
 
+# nfc_wait_after MARK PATTERN [SECONDS]: waits until a line of the sim's
+# log matching PATTERN follows the last one matching MARK (awk regexps).
+nfc_wait_after() {
+	sc_wait_for "${3:-10}" awk -v m="$1" -v p="$2" \
+		'$0 ~ m { seen = 1; hit = 0 } seen && $0 ~ p { hit = 1 } END { exit !hit }' "$PN532SIM_LOG"
+}
+
 # nfc_stop PID: SIGTERM and wait, so libnfc closes its port cleanly (it
 # marks a port it holds as claimed until then).
 nfc_stop() {
