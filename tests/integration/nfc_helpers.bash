@@ -22,7 +22,7 @@ nfc_sim_start() {
 	. "$T_DIR/$name.paths"
 	READER_CS=pn532_uart:$PN532SIM_READER
 	CARD_CS=pn532_uart:$PN532SIM_CARD
-	export PN532SIM_PID
+	export PN532SIM_PID PN532SIM_LOG
 }
 
 # nfc_wait_log COUNT PATTERN [SECONDS]: waits until the sim's log holds
