@@ -64,17 +64,7 @@ t_check "unknown control code: peer dropped" "$FC" "$CT" on body:03 eof
 t_check "zero-length frame: peer dropped" "$FC" "$CT" bytes:0000 eof
 r=$("$FC" "$CT" on $SELECT)
 t_eq "the card still serves after bad peers" 9000 "$(sw "$r")"
-# The first reader holds the slot (its SELECT answered) until we write its
-# cue; meanwhile a second one is closed at once.
-mkfifo "$T_DIR/cue"
-"$FC" "$CT" on $SELECT wait $SELECT <"$T_DIR/cue" >"$T_DIR/first.out" 2>&1 &
-first=$!
-exec 8>"$T_DIR/cue"
-sc_wait_for 10 test -s "$T_DIR/first.out"
-t_check "a second reader on the slot is refused (closed)" "$FC" -t 10000 "$CT" eof
-echo >&8; exec 8>&-
-wait $first
-t_eq "the first reader keeps its slot" "9000 9000" "$(echo $(cat "$T_DIR/first.out"))"
+one_reader_at_a_time "$CT" $SELECT
 grep -q "already connected" "$T_DIR/card.log" && t_ok "refusal is logged" || t_fail "refusal is logged"
 
 # --- one flash, one emulator ---

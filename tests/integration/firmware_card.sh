@@ -49,17 +49,7 @@ big=$(printf '00%.0s' $(seq 1100))
 t_check "a frame longer than the board takes: reader dropped" "$FC" "$FW_CT" on body:$big eof
 r=$("$FC" "$FW_CT" on $SELECT)
 t_eq "the next reader is served" 9000 "$r"
-# The first reader holds the slot (its SELECT answered) until we write its
-# cue; meanwhile a second one is closed at once.
-mkfifo "$T_DIR/cue"
-"$FC" "$FW_CT" on $SELECT wait $SELECT <"$T_DIR/cue" >"$T_DIR/first.out" 2>&1 &
-first=$!
-exec 8>"$T_DIR/cue"
-sc_wait_for 10 test -s "$T_DIR/first.out"
-t_check "a second reader on the slot is refused (closed)" "$FC" -t 10000 "$FW_CT" eof
-echo >&8; exec 8>&-
-wait $first
-t_eq "... while the first one is served" "9000 9000" "$(echo $(cat "$T_DIR/first.out"))"
+one_reader_at_a_time "$FW_CT" $SELECT
 
 # --- personalisation by the issuer, over APDUs ---
 PUB=$(fw_perso "$FW_CT" "$FW_TK" $ID "$KC" 4321 ALICE-9 2>"$T_DIR/perso.err")
