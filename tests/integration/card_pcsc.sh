@@ -58,10 +58,10 @@ r=$(apdu $SELECT 802A0000$(printf %02X $(( ${#TX} / 2 )))${TX}00 | tail -1)
 t_eq "SIGN TRANSACTION through PC/SC" 9000 "$(sw "$r")"
 ATC=$((16#$(tlv_field "$r" C1)))
 ctl "$CTL" '{"cmd":"field","iface":"contact","on":false}' >/dev/null
-r=$(ctl "$CTL" '{"cmd":"wait","screen":"review","timeout_ms":3000}')
+r=$(ctl "$CTL" '{"cmd":"wait","screen":"review","timeout_ms":30000}' 40)
 t_eq "off the reader: review" true "$(jq .ok <<<"$r")"
 ctl "$CTL" "{\"cmd\":\"press\",\"keys\":\"${PIN}K\"}" >/dev/null
-r=$(ctl "$CTL" '{"cmd":"wait","screen":"password","timeout_ms":3000}')
+r=$(ctl "$CTL" '{"cmd":"wait","screen":"password","timeout_ms":30000}' 40)
 JP=$(jq -r '.screen.lines[0]' <<<"$r")
 t_eq "password shown after PIN + OK" "SIGCARD1:$ID:$ATC:$JP" "$(jq -r .screen.qr <<<"$r")"
 t_eq "zbarimg decodes the card's PNG to that password" "SIGCARD1:$ID:$ATC:$JP" "$(zbarimg -q --raw "$PNG" 2>/dev/null)"
