@@ -7,6 +7,12 @@ set -u
 SC_TOP=${SC_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 SC_BUILD=${SC_BUILD:-$SC_TOP/build}
 SC_BIN=$SC_BUILD/bin
+# python3 started directly: a version manager's wrapper that a PATH may put
+# first (pyenv's shim runs a dozen shell processes for every start, seconds
+# each on a loaded machine) made holders miss a terminal's timeout. The
+# same interpreter, its own folder first on PATH.
+SC_PYTHON=$(python3 -c 'import sys; print(sys.executable)' 2>/dev/null) &&
+	[ -x "$SC_PYTHON" ] && PATH=${SC_PYTHON%/*}:$PATH
 T_N=0
 T_FAILED=0
 T_PIDS=()
