@@ -4,7 +4,8 @@
 #   scripts/run-tests.sh BUILD_DIR [PATTERN]
 # PATTERN picks test programs and scripts whose name contains it. The last
 # line is "N passed, N failed" (", N skipped" when any were skipped); the
-# exit status is non-zero if anything failed or nothing ran.
+# exit status is non-zero if anything failed or nothing ran. The line before
+# it says where each test's output is (BUILD_DIR/test-logs).
 set -u
 build=${1:?usage: run-tests.sh BUILD_DIR [PATTERN]}
 pattern=${2:-}
@@ -65,6 +66,7 @@ if [ $((passed + failed + skipped)) -eq 0 ]; then
 	echo "no test matched '${pattern}'" >&2
 	failed=1
 fi
+echo "logs: $logdir (one per test program or script)"
 if [ "$skipped" -gt 0 ]; then
 	echo "$passed passed, $failed failed, $skipped skipped"
 else

@@ -87,8 +87,13 @@ static int replay_receipt(struct srv_db *db, struct srv_batch *b, struct srv_job
  * gets its receipt even though its challenge is used by now. A different
  * submission for that (card, ATC) sets j->used_by and goes on to the card
  * and, in the caller, the signature: IDEMPOTENCY_CONFLICT is authenticated. */
-static int precheck(struct srv_db *db, struct srv_batch *b, struct srv_job *j,
-		    struct srv_card *card)
+static int64_t challenge_now(const struct srv *s)
+{
+	return s->cfg.challenge_clock ? s->cfg.challenge_clock() : srv_now_ms();
+}
+
+static int precheck(const struct srv *s, struct srv_db *db, struct srv_batch *b,
+		    struct srv_job *j, struct srv_card *card)
 {
 	sqlite3_stmt *st = srv_stmt(db, ST_TRANSFER_BY_ATC);
 	char hex[2 * SC_CARD_ID_LEN + 1];
@@ -143,7 +148,7 @@ static int precheck(struct srv_db *db, struct srv_batch *b, struct srv_job *j,
 				      "the challenge was issued to another terminal");
 		if (used)
 			return decide(j, SC_RES_CHALLENGE_INVALID, "the challenge was used already");
-		if (srv_now_ms() >= expires)
+		if (challenge_now(s) >= expires)
 			return decide(j, SC_RES_CHALLENGE_INVALID, "the challenge has expired");
 	}
 
@@ -397,7 +402,7 @@ static int settle(struct srv *s, struct srv_db *db, struct srv_batch *b, struct 
 	struct srv_card card;
 	int rc, failures;
 
-	if ((rc = precheck(db, b, j, &card)) != GO_ON)
+	if ((rc = precheck(s, db, b, j, &card)) != GO_ON)
 		return rc;
 	/* The verify stage checked with the key it had; a card enrolled or
 	 * re-keyed since is checked again, by the resubmission. */
@@ -442,7 +447,7 @@ static int issue_challenge(struct srv *s, struct srv_db *db, struct srv_job *j)
 		return -1;
 	sqlite3_bind_blob(st, 1, ch, sizeof(ch), SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, tid, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, srv_now_ms() + (int64_t)s->cfg.challenge_ttl * 1000);
+	sqlite3_bind_int64(st, 3, challenge_now(s) + (int64_t)s->cfg.challenge_ttl * 1000);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)

@@ -38,6 +38,8 @@ struct srv_config {
 	int max_conns;
 	size_t max_frame;                /* largest frame body accepted */
 	uint32_t challenge_ttl;          /* seconds a challenge stays valid */
+	int64_t (*challenge_clock)(void); /* ms that challenges expire by; NULL: srv_now_ms
+					   * (a test sets its own, to expire one at once) */
 	int card_jp_limit;               /* wrong passwords that block a card */
 	uint64_t max_amount;             /* per-transfer limit, minor units */
 	int idle_timeout;                /* seconds a peer may stay silent mid-request */

@@ -65,12 +65,7 @@ t_check "unknown control code: peer dropped" "$FC" "$CT" on body:03 eof
 t_check "zero-length frame: peer dropped" "$FC" "$CT" bytes:0000 eof
 r=$("$FC" "$CT" on $SELECT)
 t_eq "the card still serves after bad peers" 9000 "$(sw "$r")"
-"$FC" "$CT" on sleep:1500 $SELECT >"$T_DIR/first.out" 2>&1 &
-first=$!
-sleep 0.4
-if "$FC" -t 1000 "$CT" $SELECT >/dev/null 2>&1; then t_fail "a second reader on the slot is refused"; else t_ok "a second reader on the slot is refused"; fi
-wait $first
-t_eq "the first reader keeps its slot" 9000 "$(sw "$(cat "$T_DIR/first.out")")"
+one_reader_at_a_time "$CT" $SELECT
 grep -q "already connected" "$T_DIR/card.log" && t_ok "refusal is logged" || t_fail "refusal is logged"
 
 # --- one flash, one emulator ---

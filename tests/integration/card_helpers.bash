@@ -45,6 +45,22 @@ sys.stdout.write(buf.decode())
 PY
 }
 
+# one_reader_at_a_time SLOT SELECT: a first reader holds the slot (its
+# SELECT answered) until its cue on a FIFO; meanwhile a second reader is
+# closed at once; then the first is served again. Two checks.
+one_reader_at_a_time() {
+	local first
+	rm -f "$T_DIR/cue"; mkfifo "$T_DIR/cue"
+	"$FC" "$1" on "$2" wait "$2" <"$T_DIR/cue" >"$T_DIR/first.out" 2>&1 &
+	first=$!
+	exec 8>"$T_DIR/cue"
+	sc_wait_for 10 test -s "$T_DIR/first.out"
+	t_check "a second reader on the slot is refused (closed)" "$FC" -t 10000 "$1" eof
+	echo >&8; exec 8>&-
+	wait $first
+	t_eq "the first reader keeps its slot" "9000 9000" "$(echo $(cat "$T_DIR/first.out"))"
+}
+
 # sw RAPDU_HEX: the last four digits.
 sw() { printf '%s' "${1: -4}"; }
 

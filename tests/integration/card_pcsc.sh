@@ -1,43 +1,19 @@
 #!/usr/bin/env bash
 # Real PC/SC: a private pcscd (its own reader.conf.d with vpcd on a free
-# port, its own socket folder bind-mounted over /run/pcscd in a private
-# mount namespace, so a system pcscd is not touched), sigcard-card dialling
+# port, its own /run in a private mount namespace, so a system pcscd is not
+# touched; pcsc_helpers.bash), sigcard-card dialling
 # vpcd, and opensc-tool talking to the card through libpcsclite: SELECT, GET
 # DATA, an unknown AID, SIGN with on-card confirmation, and pcscd restarting
 # under the card.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/card_helpers.bash"
+. "$(dirname "$0")/pcsc_helpers.bash"
 
 SELECT=00A4040009F05349474341524401
 ID=feedfacecafe0001
 PIN=1357
-VPCD_SO=/usr/lib/pcsc/drivers/serial/libifdvpcd.so
 CTL=$T_DIR/control.sock PNG=$T_DIR/screen.png
-
-for tool in pcscd opensc-tool unshare; do
-	command -v $tool >/dev/null || { t_skip "real PC/SC" "$tool not installed"; t_done; exit 0; }
-done
-[ -e $VPCD_SO ] || { t_skip "real PC/SC" "vsmartcard-vpcd not installed"; t_done; exit 0; }
-unshare --mount --propagation private true 2>/dev/null ||
-	{ t_skip "real PC/SC" "cannot make a private mount namespace (needs root) for a private pcscd"; t_done; exit 0; }
-
-# vpcd listens on PORT and PORT+1 (its two slots): find two free ones.
-for _ in $(seq 20); do
-	PORT=$(sc_free_port)
-	python3 -c 'import socket,sys; s=socket.socket(); s.bind(("0.0.0.0", int(sys.argv[1])+1))' "$PORT" 2>/dev/null && break
-done
-mkdir -p "$T_DIR/conf" "$T_DIR/run"
-printf 'FRIENDLYNAME "sigcard test vpcd"\nDEVICENAME /dev/null:%d\nLIBPATH %s\nCHANNELID %d\n' \
-	"$PORT" "$VPCD_SO" "$PORT" >"$T_DIR/conf/vpcd"
-export PCSCLITE_CSOCK_NAME=$T_DIR/run/pcscd.comm
-
-start_pcscd() {
-	rm -f "$PCSCLITE_CSOCK_NAME"
-	sc_bg "pcscd$1" unshare --mount --propagation private sh -c \
-		"mount --bind '$T_DIR/run' /run/pcscd && exec pcscd -f -c '$T_DIR/conf'"
-	PCSCD_PID=$SC_LAST_PID
-	sc_wait_sock "$PCSCLITE_CSOCK_NAME" 10
-}
+pcsc_require "real PC/SC"
 
 # apdu HEX...: opensc-tool on reader 0; prints one line per answer: data hex then SW.
 apdu() {
@@ -56,7 +32,8 @@ for block in re.split(r"Sending: ", text)[1:]:
 }
 
 card_personalise "$T_DIR/card.flash" $ID DAVE-1 "$(printf '22%.0s' $(seq 32))" $PIN "$T_DIR/enrol.json" || { t_fail personalise; t_done; exit 1; }
-start_pcscd 1 || { t_fail "pcscd starts" "$(cat "$T_DIR/pcscd1.log")"; t_done; exit 1; }
+pcsc_start pcscd1 "sigcard test vpcd" @PORT || { t_fail "pcscd starts" "$(cat "$T_DIR/pcscd1.log")"; t_done; exit 1; }
+PORT=$VPCD_PORT
 t_ok "private pcscd with vpcd on port $PORT"
 card_start card --flash "$T_DIR/card.flash" --vpcd=127.0.0.1:$PORT --control "$CTL" --png "$PNG"
 sc_wait_for 10 grep -q "vpcd: connected" "$T_DIR/card.log" && t_ok "the card dials vpcd" || t_fail "the card dials vpcd" "$(cat "$T_DIR/card.log")"
@@ -81,17 +58,17 @@ r=$(apdu $SELECT 802A0000$(printf %02X $(( ${#TX} / 2 )))${TX}00 | tail -1)
 t_eq "SIGN TRANSACTION through PC/SC" 9000 "$(sw "$r")"
 ATC=$((16#$(tlv_field "$r" C1)))
 ctl "$CTL" '{"cmd":"field","iface":"contact","on":false}' >/dev/null
-r=$(ctl "$CTL" '{"cmd":"wait","screen":"review","timeout_ms":3000}')
+r=$(ctl "$CTL" '{"cmd":"wait","screen":"review","timeout_ms":30000}' 40)
 t_eq "off the reader: review" true "$(jq .ok <<<"$r")"
 ctl "$CTL" "{\"cmd\":\"press\",\"keys\":\"${PIN}K\"}" >/dev/null
-r=$(ctl "$CTL" '{"cmd":"wait","screen":"password","timeout_ms":3000}')
+r=$(ctl "$CTL" '{"cmd":"wait","screen":"password","timeout_ms":30000}' 40)
 JP=$(jq -r '.screen.lines[0]' <<<"$r")
 t_eq "password shown after PIN + OK" "SIGCARD1:$ID:$ATC:$JP" "$(jq -r .screen.qr <<<"$r")"
 t_eq "zbarimg decodes the card's PNG to that password" "SIGCARD1:$ID:$ATC:$JP" "$(zbarimg -q --raw "$PNG" 2>/dev/null)"
 
 # pcscd goes away and comes back: the card dials again.
 kill -TERM "$PCSCD_PID"; wait "$PCSCD_PID" 2>/dev/null
-start_pcscd 2 || t_fail "pcscd restarts"
+pcsc_start pcscd2 "sigcard test vpcd" "$PORT" || t_fail "pcscd restarts" "$(cat "$T_DIR/pcscd2.log")"
 sc_wait_for 15 bash -c "[ \$(grep -c 'vpcd: connected' '$T_DIR/card.log') -ge 2 ]" &&
 	t_ok "the card reconnects after pcscd restarts" || t_fail "the card reconnects after pcscd restarts" "$(cat "$T_DIR/card.log")"
 sc_wait_for 10 bash -c "opensc-tool -l 2>/dev/null | grep -q 'Yes.*sigcard test vpcd 00 00'"

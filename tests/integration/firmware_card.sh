@@ -49,11 +49,7 @@ big=$(printf '00%.0s' $(seq 1100))
 t_check "a frame longer than the board takes: reader dropped" "$FC" "$FW_CT" on body:$big eof
 r=$("$FC" "$FW_CT" on $SELECT)
 t_eq "the next reader is served" 9000 "$r"
-"$FC" "$FW_CT" on sleep:1500 $SELECT >"$T_DIR/first.out" 2>&1 &
-sleep 0.5
-if "$FC" -t 1000 "$FW_CT" $SELECT >/dev/null 2>&1; then t_fail "a second reader on the slot is refused"; else t_ok "a second reader on the slot is refused"; fi
-wait $!
-t_eq "... while the first one is served" 9000 "$(cat "$T_DIR/first.out")"
+one_reader_at_a_time "$FW_CT" $SELECT
 
 # --- personalisation by the issuer, over APDUs ---
 PUB=$(fw_perso "$FW_CT" "$FW_TK" $ID "$KC" 4321 ALICE-9 2>"$T_DIR/perso.err")

@@ -30,7 +30,7 @@ fw_start() {
 	FW_CT=$T_DIR/$name.ct FW_CL=$T_DIR/$name.cl
 	FW_UI=$T_DIR/$name.ui FW_UI_LOG=$T_DIR/$name.ui.log FW_UI_IN=$T_DIR/$name.ui.in
 	rm -f "$FW_UI_LOG" "$FW_UI_IN"; : >"$FW_UI_LOG"; mkfifo "$FW_UI_IN"
-	FW_MARK=0
+	FW_MARK=0 FW_UI_PID=
 	# This shell holds the key FIFO open too, so writing to it never blocks
 	# even once the board (and its UI reader) has stopped.
 	[ -n "${FW_UI_FD:-}" ] && exec {FW_UI_FD}>&-
@@ -57,6 +57,7 @@ while True:
         s.sendall(os.read(keys, 4096))
 PY
 	sc_bg "$name-ui" python3 "$T_DIR/ui-reader.py" "$FW_UI" "$FW_UI_LOG" "$FW_UI_IN"
+	FW_UI_PID=$SC_LAST_PID
 	# The board boots, or an injected cut (--cut-at-boot) stops it first.
 	FW_BOOT=$(fw_wait_json '.event == "boot" or .event == "power_lost"' 20) || return 1
 	[ "$(jq -r .event <<<"$FW_BOOT")" = power_lost ] && return 0
@@ -79,13 +80,14 @@ print(len(seqs), max(seqs) if seqs else 0)
 PY
 }
 
-# fw_stop: stops QEMU (and the UI reader goes with the socket).
+# fw_stop: stops QEMU; the UI reader ends with the socket, once it has
+# logged the board's last lines.
 fw_stop() {
 	kill -TERM "$FW_PID" 2>/dev/null
 	for _ in $(seq 50); do kill -0 "$FW_PID" 2>/dev/null || break; sleep 0.1; done
 	wait "$FW_PID" 2>/dev/null
 	FW_STATUS=$?
-	sleep 0.2
+	[ -z "$FW_UI_PID" ] || sc_wait_for 10 bash -c "! kill -0 $FW_UI_PID 2>/dev/null"
 }
 
 # fw_keys TEXT: presses keys on the card's keypad.

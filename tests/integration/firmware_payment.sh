@@ -27,7 +27,6 @@ t_eq "the board is personalised with the server's card data" 130 "${#PUB}"
 jq -nc --arg id "$CARD_ID" --arg pk "$PUB" '{card_id: $id, account: "ALICE-1", public_key: $pk}' \
 	>"$T_DIR/record.json"
 t_check "the server enrols the board's key" "$SRV" -D "$d" card enrol --record "$T_DIR/record.json"
-HTTP_PORT=$(sc_free_port)
 SUBMIT=$T_DIR/submit.sock
 server_up || { t_fail "server up" "$(cat "$T_DIR/server.log")"; t_done; exit; }
 

@@ -7,6 +7,12 @@ set -u
 SC_TOP=${SC_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 SC_BUILD=${SC_BUILD:-$SC_TOP/build}
 SC_BIN=$SC_BUILD/bin
+# python3 started directly: a version manager's wrapper that a PATH may put
+# first (pyenv's shim runs a dozen shell processes for every start, seconds
+# each on a loaded machine) made holders miss a terminal's timeout. The
+# same interpreter, its own folder first on PATH.
+SC_PYTHON=$(python3 -c 'import sys; print(sys.executable)' 2>/dev/null) &&
+	[ -x "$SC_PYTHON" ] && PATH=${SC_PYTHON%/*}:$PATH
 T_N=0
 T_FAILED=0
 T_PIDS=()
@@ -48,7 +54,8 @@ t_eq() {
 }
 t_done() { echo "1..$T_N"; [ "$T_FAILED" -eq 0 ]; }
 
-# A TCP port free on 127.0.0.1 right now.
+# A TCP port free on 127.0.0.1 right now, and perhaps not a moment later:
+# only sc_listen uses it, and it copes with losing the port.
 sc_free_port() {
 	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
@@ -70,3 +77,73 @@ sc_wait_for() {
 }
 sc_wait_sock() { sc_wait_for "${2:-10}" test -S "$1"; }
 sc_wait_port() { sc_wait_for "${2:-10}" bash -c "exec 3<>/dev/tcp/127.0.0.1/$1"; }
+
+# sc_listen NAME READY CMD...: starts the daemon CMD like sc_bg and waits
+# until its log matches READY (grep -E). Each "@PORT" in an argument becomes
+# a TCP port free a moment ago; another process may take it before the
+# daemon binds it, and then the daemon says "Address already in use" (and
+# exits, or logs it and serves on without that port): the daemon is stopped
+# and started again with new ports. Ports are not bound and reported by the
+# daemons themselves because not every daemon can (pcscd's vpcd driver
+# takes its port from a file); the daemon's own bind is the only check that
+# cannot race. Sets SC_LAST_PID and SC_PORTS (the ports given, in order).
+sc_listen() {
+	local name=$1 ready=$2 attempt a log args pid
+	shift 2
+	log=$T_DIR/$name.log
+	for attempt in 1 2 3 4 5; do
+		args=() SC_PORTS=()
+		for a in "$@"; do
+			while [[ $a == *@PORT* ]]; do
+				SC_PORTS+=("$(sc_free_port)")
+				a=${a/@PORT/${SC_PORTS[-1]}}
+			done
+			args+=("$a")
+		done
+		sc_bg "$name" "${args[@]}"
+		pid=$SC_LAST_PID
+		sc_wait_for 20 sc_listen_settled "$pid" "$log" "$ready"
+		if grep -q "Address already in use" "$log"; then
+			cp "$log" "$log.$attempt"
+			kill -TERM "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+			continue
+		fi
+		grep -qE "$ready" "$log" && kill -0 "$pid" 2>/dev/null
+		return
+	done
+	return 1
+}
+# The daemon PID (log LOG) either died or reached READY.
+sc_listen_settled() { ! kill -0 "$1" 2>/dev/null || grep -qE "$3" "$2"; }
+
+# sc_tool NAME: prints the path of the program NAME, looked for on PATH and
+# then in the sbin folders an ordinary user's PATH often lacks (pcscd lives
+# in /usr/sbin).
+sc_tool() {
+	local d
+	command -v "$1" 2>/dev/null && return 0
+	for d in /usr/local/sbin /usr/sbin /sbin; do
+		[ -x "$d/$1" ] && { printf '%s\n' "$d/$1"; return 0; }
+	done
+	return 1
+}
+
+# sc_private_mounts: sets SC_UNSHARE to the command that runs a program in
+# a mount namespace of its own, where its mounts are seen by nobody else:
+# as root, unshare --mount; as any other user, a user namespace too, in
+# which that user is root (the kernel may allow that to everyone). Fails
+# with the reason in SC_UNSHARE_WHY.
+sc_private_mounts() {
+	local unshare err
+	unshare=$(sc_tool unshare) || { SC_UNSHARE_WHY="unshare (util-linux) not installed"; return 1; }
+	if [ "$(id -u)" -eq 0 ]; then
+		SC_UNSHARE=("$unshare" --mount --propagation private)
+		err=$("${SC_UNSHARE[@]}" true 2>&1) && return 0
+		SC_UNSHARE_WHY="root, but no private mount namespace: ${err:-unshare --mount failed}"
+	fi
+	SC_UNSHARE=("$unshare" --user --map-root-user --mount --propagation private)
+	err=$("${SC_UNSHARE[@]}" true 2>&1) && return 0
+	[ "$(id -u)" -eq 0 ] ||
+		SC_UNSHARE_WHY="not root, and no user namespace for a private mount namespace: ${err:-unshare --user failed}"
+	return 1
+}

@@ -22,13 +22,20 @@ nfc_sim_start() {
 	. "$T_DIR/$name.paths"
 	READER_CS=pn532_uart:$PN532SIM_READER
 	CARD_CS=pn532_uart:$PN532SIM_CARD
-	export PN532SIM_PID
+	export PN532SIM_PID PN532SIM_LOG
 }
 
 # nfc_wait_log COUNT PATTERN [SECONDS]: waits until the sim's log holds
 # COUNT lines matching PATTERN (grep -E).
 nfc_wait_log() {
 	sc_wait_for "${3:-10}" bash -c "[ \$(grep -cE '$2' '$PN532SIM_LOG') -ge $1 ]"
+}
+
+# nfc_wait_after MARK PATTERN [SECONDS]: waits until a line of the sim's
+# log matching PATTERN follows the last one matching MARK (awk regexps).
+nfc_wait_after() {
+	sc_wait_for "${3:-10}" awk -v m="$1" -v p="$2" \
+		'$0 ~ m { seen = 1; hit = 0 } seen && $0 ~ p { hit = 1 } END { exit !hit }' "$PN532SIM_LOG"
 }
 
 # nfc_stop PID: SIGTERM and wait, so libnfc closes its port cleanly (it

@@ -106,10 +106,15 @@ t_eq "the refused SIGN moved no counter (4 signatures so far)" "4 4" "$atc_befor
 
 # --- taken away while the holder confirms, tapped again for the password ---
 n=$((n + 1))
+# The holder: at the review, the card leaves the field (the sim says so);
+# PIN + OK on the card (the control socket acknowledges the keys); once the
+# terminal has polled the empty field, the card comes back.
 ( ctl "$CTL" '{"cmd":"wait","screen":"review","timeout_ms":30000}' 30 >"$T_DIR/away-wait.out" 2>&1 &&
-  kill -USR1 "$PN532SIM_PID" && sleep 0.5 &&
+  kill -USR1 "$PN532SIM_PID" && nfc_wait_log 1 'card taken out of the field' 30 &&
   ctl "$CTL" "{\"cmd\":\"press\",\"keys\":\"${PIN}K\"}" >"$T_DIR/away-press.out" 2>&1 &&
-  sleep 1 && kill -USR2 "$PN532SIM_PID" ) &
+  jq -e .ok "$T_DIR/away-press.out" >/dev/null &&
+  nfc_wait_after 'card taken out of the field' 'reader <- d4 4a' 30 &&
+  kill -USR2 "$PN532SIM_PID" ) &
 HOLDER_PID=$!
 pay --card "nfc:$READER_CS" --amount "3.0$n" --currency EUR --to SHOP-1 --payee-name "NFC Shop $n" \
 	--scheme enc-digest --jp contactless --contactless "nfc:$READER_CS" --timeout 30
@@ -150,12 +155,13 @@ t_eq "the card never signed (5 signatures so far)" "5 5" "$atc_before $(atc)"
 # --- the reader itself gone in the middle of a command ---
 nfc_stop "$CARD_PID"
 nfc_stop "$PN532SIM_PID"
-nfc_sim_start sim3 || t_fail "pn532sim starts again"
+nfc_sim_start sim3 -v || t_fail "pn532sim starts again"
 sc_bg echo3 "$NFC_ECHO" "$CARD_CS"
 ECHO_PID=$SC_LAST_PID
 nfc_wait_log 1 'card: target armed'
 kill -STOP "$ECHO_PID"          # the card's host never answers ...
-( sleep 1; kill -TERM "$PN532SIM_PID" ) &   # ... and the reader goes away
+# ... and once the reader has sent it the command, the reader goes away
+( nfc_wait_log 1 'reader <- d4 40 01 00 a4 04 00 00' 30 && kill -TERM "$PN532SIM_PID" ) &
 timeout 30 "$TERM_APDU" -t 8000 "nfc:$READER_CS" 00A4040000 >"$T_DIR/gone.out" 2>&1
 rc=$?
 wait $!

@@ -22,7 +22,7 @@ for i in $(seq $N); do
 done
 [ $ok -eq 1 ] && t_ok "$N accounts with 10.00 EUR, $N cards enrolled" ||
 	{ t_fail "$N cards enrolled" "$(tail "$T_DIR/admin.log" "$T_DIR/perso.log")"; t_done; exit 1; }
-HTTP_PORT=$(sc_free_port) SUBMIT=$T_DIR/submit.sock
+SUBMIT=$T_DIR/submit.sock
 server_up || { t_fail "server up" "$(cat "$T_DIR/server.log")"; t_done; exit 1; }
 for i in $(seq $N); do
 	sc_bg "card$i" "$CARD" -d --no-tty --flash "$T_DIR/card$i.flash" --contact "$T_DIR/ct$i.sock" \

@@ -23,7 +23,6 @@ world_up() {
 	"$SRV" -D "$d" card enrol --record "$T_DIR/record.json" >>"$T_DIR/admin.log" 2>&1 &&
 	"$SRV" -D "$d" key show >"$T_DIR/receipt.key" 2>>"$T_DIR/admin.log" || return 1
 	CARD_ID=$(jq -r .card_id "$T_DIR/record.json")
-	HTTP_PORT=$(sc_free_port)
 	SUBMIT=$T_DIR/submit.sock
 	server_up || return 1
 	CT=$T_DIR/contact.sock CL=$T_DIR/contactless.sock CTL=$T_DIR/control.sock
@@ -32,11 +31,12 @@ world_up() {
 		--control "$CTL" --png "$PNG"
 }
 
+# server_up: the server on $SUBMIT, its HTTP API on HTTP_PORT (chosen here).
 server_up() {
-	sc_bg server "$SRV" -D "$T_DIR/srv" -d --listen none --unix "$SUBMIT" \
-		--http "127.0.0.1:$HTTP_PORT" serve
-	SERVER_PID=$SC_LAST_PID
-	sc_wait_sock "$SUBMIT" 10 && sc_wait_port "$HTTP_PORT" 10
+	sc_listen server 'serving: submissions on' "$SRV" -D "$T_DIR/srv" -d --listen none \
+		--unix "$SUBMIT" --http "127.0.0.1:@PORT" serve
+	SERVER_PID=$SC_LAST_PID HTTP_PORT=${SC_PORTS[0]}
+	kill -0 "$SERVER_PID" 2>/dev/null
 }
 
 server_down() {

@@ -1,33 +1,16 @@
 #!/usr/bin/env bash
 # sigcard-terminal through real PC/SC: a private pcscd with vpcd (as in
-# card_pcsc.sh: its own reader.conf.d, its own socket folder in a private
-# mount namespace), the emulated card dialling vpcd, and the terminal's
+# card_pcsc.sh: pcsc_helpers.bash), the emulated card dialling vpcd, and the terminal's
 # pcsc: carrier (libpcsclite) doing SELECT, GET DATA and SIGN; the card
 # leaves the reader when the terminal unpowers it, the holder confirms on
 # the card, and the payment completes against the real server.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/terminal_helpers.bash"
-VPCD_SO=/usr/lib/pcsc/drivers/serial/libifdvpcd.so
+. "$(dirname "$0")/pcsc_helpers.bash"
+pcsc_require "terminal over PC/SC"
 
-for tool in pcscd unshare; do
-	command -v $tool >/dev/null || { t_skip "terminal over PC/SC" "$tool not installed"; t_done; exit 0; }
-done
-[ -e $VPCD_SO ] || { t_skip "terminal over PC/SC" "vsmartcard-vpcd not installed"; t_done; exit 0; }
-unshare --mount --propagation private true 2>/dev/null ||
-	{ t_skip "terminal over PC/SC" "cannot make a private mount namespace (needs root) for a private pcscd"; t_done; exit 0; }
-
-for _ in $(seq 20); do
-	PORT=$(sc_free_port)
-	python3 -c 'import socket,sys; s=socket.socket(); s.bind(("0.0.0.0", int(sys.argv[1])+1))' "$PORT" 2>/dev/null && break
-done
 READER="sigcard terminal vpcd 00 00"
-mkdir -p "$T_DIR/conf" "$T_DIR/run"
-printf 'FRIENDLYNAME "sigcard terminal vpcd"\nDEVICENAME /dev/null:%d\nLIBPATH %s\nCHANNELID %d\n' \
-	"$PORT" "$VPCD_SO" "$PORT" >"$T_DIR/conf/vpcd"
-export PCSCLITE_CSOCK_NAME=$T_DIR/run/pcscd.comm
-sc_bg pcscd unshare --mount --propagation private sh -c \
-	"mount --bind '$T_DIR/run' /run/pcscd && exec pcscd -f -c '$T_DIR/conf'"
-sc_wait_sock "$PCSCLITE_CSOCK_NAME" 10 && t_ok "private pcscd with vpcd on port $PORT" ||
+pcsc_start pcscd "sigcard terminal vpcd" @PORT && PORT=$VPCD_PORT && t_ok "private pcscd with vpcd on port $PORT" ||
 	{ t_fail "private pcscd" "$(cat "$T_DIR/pcscd.log")"; t_done; exit 1; }
 
 # The server and a card enrolled with it; the card goes on vpcd, not a socket.
@@ -42,7 +25,7 @@ d=$T_DIR/srv; mkdir -p "$d"
 "$SRV" -D "$d" card enrol --record "$T_DIR/record.json" >>"$T_DIR/admin.log" 2>&1 &&
 "$SRV" -D "$d" key show >"$T_DIR/receipt.key" 2>>"$T_DIR/admin.log" ||
 	{ t_fail "server and card set up" "$(cat "$T_DIR"/*.log | tail -20)"; t_done; exit 1; }
-HTTP_PORT=$(sc_free_port) SUBMIT=$T_DIR/submit.sock
+SUBMIT=$T_DIR/submit.sock
 server_up || { t_fail "server up" "$(cat "$T_DIR/server.log")"; t_done; exit 1; }
 CTL=$T_DIR/control.sock PNG=$T_DIR/screen.png
 

@@ -214,6 +214,12 @@ def framing(reader, card):
         raise Fail("aborted target still listed")
 
 
+def sim_log_count(text):
+    """Lines of the sim's log (PN532SIM_LOG) holding text."""
+    with open(os.environ["PN532SIM_LOG"], errors="replace") as f:
+        return sum(text in line for line in f)
+
+
 def removal(reader, card):
     select_pair(reader, card)
     if reader.command([0x00, 0x06]) != b"\x00":
@@ -228,8 +234,13 @@ def removal(reader, card):
         raise Fail("card still present after removal")
     if card.command([0x86]) != b"\x29":
         raise Fail("card host not told of the release")
+    back = sim_log_count("card back in the field")
     os.kill(int(os.environ["PN532SIM_PID"]), 12)   # SIGUSR2: back
-    time.sleep(0.2)
+    end = time.monotonic() + 10                    # once the sim says so
+    while sim_log_count("card back in the field") == back:
+        if time.monotonic() > end:
+            raise Fail("card not back after SIGUSR2")
+        time.sleep(0.01)
     select_pair(reader, card)
     reader.command([0x52, 0x00])
 

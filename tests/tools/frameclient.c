@@ -9,7 +9,8 @@
  *         body:HEX   any frame body, sent as is (printed reply, if any)
  *         bytes:HEX  raw bytes with no framing (nothing awaited)
  *         eof        expect the card to close the connection
- *         sleep:MS   pause
+ *         wait       wait for a line (or end of file) on standard input:
+ *                    the test's cue, while this reader holds the slot
  *   -g: follow 61xx with GET RESPONSE and print the joined answer.
  * Exit: 0 all steps done, 1 a step failed (no reply, bad reply, no eof), 2 usage. */
 #include <errno.h>
@@ -17,7 +18,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "common/apdu.h"
@@ -99,12 +99,10 @@ static int step(int fd, const char *s, int follow)
 		size_t n_eof;
 		return fio_read_frame(fd, body, sizeof body, &n_eof, timeout_ms, 0) == FIO_ERR_CLOSED ? 0 : -1;
 	}
-	if (strncmp(s, "sleep:", 6) == 0) {
-		struct timespec ts = {0, 0};
-		long ms = atol(s + 6);
-		ts.tv_sec = ms / 1000;
-		ts.tv_nsec = (ms % 1000) * 1000000L;
-		nanosleep(&ts, NULL);
+	if (strcmp(s, "wait") == 0) {
+		int ch;
+		while ((ch = getchar()) != EOF && ch != '\n')
+			;
 		return 0;
 	}
 	if (strncmp(s, "bytes:", 6) == 0) {

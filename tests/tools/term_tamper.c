@@ -79,10 +79,10 @@ static int sign_one(struct signed_tx *s, uint64_t amount)
 	if (term_carrier_open(&cl, contactless, 5000) != 0 || term_card_start(&cl) != 0)
 		return fail("contactless", cl.err);
 	int rc = 0;
-	for (int i = 0; i < 300 && rc == 0; i++) {
+	for (int i = 0; i < 600 && rc == 0; i++) {
 		rc = term_card_get_jp(&cl, s->jp);
 		if (rc == 0)
-			usleep(100000);
+			usleep(50000);
 	}
 	term_carrier_power_off(&cl);
 	term_carrier_close(&cl);

@@ -285,9 +285,18 @@ static void challenge_rules(void **state)
 	close(fd);
 }
 
+/* The server's clock for challenges: the wall clock plus what the test has
+ * moved it on by. */
+static int64_t clock_skew_ms;
+static int64_t skewed_clock(void)
+{
+	return srv_now_ms() + __atomic_load_n(&clock_skew_ms, __ATOMIC_SEQ_CST);
+}
+
 static void short_ttl(struct srv_config *c)
 {
 	c->challenge_ttl = 1;
+	c->challenge_clock = skewed_clock;
 }
 
 static void challenge_expires(void **state)
@@ -301,10 +310,13 @@ static void challenge_expires(void **state)
 	(void)state;
 	assert_int_equal(fx_setup(&f2, short_ttl), 0);
 	fd = fx_connect(&f2);
+	__atomic_store_n(&clock_skew_ms, 0, __ATOMIC_SEQ_CST);
 	assert_int_equal(fx_build(&f2, fd, &f2.a1, 1, "BOB", 100, SC_SCHEME_ENC, NULL, body, &len), 0);
-	usleep(1100 * 1000);
+	/* the challenge's second (its TTL) goes by on the server's clock */
+	__atomic_store_n(&clock_skew_ms, 1000, __ATOMIC_SEQ_CST);
 	assert_int_equal(fx_send(fd, body, len, &r), SC_RES_CHALLENGE_INVALID);
 	assert_non_null(strstr(r.m.text, "expired"));
+	assert_int_equal(fx_card(&f2, &f2.a1).last_atc, -1);
 	close(fd);
 	fx_teardown(&f2);
 }

@@ -163,13 +163,21 @@ static void picks_the_right_code_of_several(void **state)
 	term_camera_close(&cam);
 }
 
+struct later {
+	const char *png;
+	const struct term_camera *cam;
+};
+
+/* Once the camera has looked at the screen without the password, the
+ * holder confirms: the screen now shows it. */
 static void *confirm_later(void *arg)
 {
-	const char *png = arg;
-	struct timespec ts = {0, 300 * 1000000L};
-	nanosleep(&ts, NULL);
-	/* the holder confirmed: the screen now shows the password */
-	if (qr_png_write(png, &GOOD, 1) != 0)
+	const struct later *l = arg;
+	for (int i = 0; i < 5000 && __atomic_load_n(&l->cam->frames, __ATOMIC_SEQ_CST) == 0; i++) {
+		struct timespec ts = {0, 1000000L};
+		nanosleep(&ts, NULL);
+	}
+	if (qr_png_write(l->png, &GOOD, 1) != 0)
 		abort();
 	return NULL;
 }
@@ -183,8 +191,9 @@ static void rereads_until_the_password_appears(void **state)
 	/* first the previous payment's screen, then a blank review screen */
 	assert_int_equal(qr_png_write(s->png, &STALE, 1), 0);
 	open_file_camera(&cam, s->png);
-	assert_int_equal(pthread_create(&t, NULL, confirm_later, s->png), 0);
-	assert_int_equal(term_camera_wait_jp(&cam, CARD, 42, 5000, jp), 0);
+	struct later l = {s->png, &cam};
+	assert_int_equal(pthread_create(&t, NULL, confirm_later, &l), 0);
+	assert_int_equal(term_camera_wait_jp(&cam, CARD, 42, 10000, jp), 0);
 	pthread_join(t, NULL);
 	assert_string_equal(jp, "31415926");
 	assert_true(cam.frames >= 2);
