@@ -113,6 +113,34 @@ static int cmd_account_create(const struct srv_config *cfg, const char *id,
 	return 0;
 }
 
+static int cmd_account_credit(const struct srv_config *cfg, const char *id, const char *text)
+{
+	const struct sc_currency *cur;
+	struct srv_account acct;
+	uint64_t amount = 0;
+	struct srv_db db;
+	char err[512];
+	int rc;
+
+	if (open_db(cfg, &db) != 0)
+		return 1;
+	rc = srv_account_get(&db, id, &acct);
+	cur = rc == 1 ? sc_currency_by_numeric(acct.currency) : NULL;
+	if (!cur || sc_amount_parse(text, cur->numeric, &amount) != 0) {
+		srv_db_close(&db);
+		if (!cur)
+			return fail(rc < 0 ? "cannot read account %s" : "no account %s", id);
+		return fail("'%s' is not an amount in %s (at most %u decimals)", text, cur->alpha,
+			    cur->exponent);
+	}
+	rc = srv_account_credit(&db, id, amount, err, sizeof(err));
+	srv_db_close(&db);
+	if (rc != 0)
+		return fail("%s", err);
+	printf("account %s credited %s %s\n", id, text, cur->alpha);
+	return 0;
+}
+
 static int cmd_account_show(const struct srv_config *cfg, const char *id)
 {
 	struct srv_account acct;
@@ -361,6 +389,10 @@ int srv_admin(const struct srv_config *cfg, int argc, char **argv, const char *o
 	if (!strcmp(what, "account") && !strcmp(verb, "create")) {
 		ARGS(3);
 		return cmd_account_create(cfg, argv[2], &a);
+	}
+	if (!strcmp(what, "account") && !strcmp(verb, "credit")) {
+		ARGS(4);
+		return cmd_account_credit(cfg, argv[2], argv[3]);
 	}
 	if (!strcmp(what, "account") && !strcmp(verb, "show")) {
 		ARGS(3);

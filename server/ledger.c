@@ -146,11 +146,21 @@ int64_t srv_transfer_book(struct srv_db *d, const char *payer, const char *payee
 	return sqlite3_last_insert_rowid(d->db);
 }
 
+/* The issuer's equity account of a currency: EQUITY-<alpha>. 0 or -1. */
+static int equity_of(uint16_t currency, char out[SC_ACCOUNT_MAX + 1])
+{
+	const struct sc_currency *cur = sc_currency_by_numeric(currency);
+
+	if (!cur)
+		return -1;
+	snprintf(out, SC_ACCOUNT_MAX + 1, "%s%s", SRV_EQUITY_PREFIX, cur->alpha);
+	return 0;
+}
+
 /* Runs under BEGIN IMMEDIATE: either all of it or nothing. */
 int srv_account_create(struct srv_db *d, const char *id, uint16_t currency, uint64_t opening,
 		       char *err, size_t errlen)
 {
-	const struct sc_currency *cur = sc_currency_by_numeric(currency);
 	char equity[SC_ACCOUNT_MAX + 1];
 	struct srv_account a;
 	int rc;
@@ -160,7 +170,7 @@ int srv_account_create(struct srv_db *d, const char *id, uint16_t currency, uint
 			 " not starting with -)", id, SC_ACCOUNT_MAX);
 		return -1;
 	}
-	if (!cur) {
+	if (equity_of(currency, equity) != 0) {
 		snprintf(err, errlen, "currency %u is not known", currency);
 		return -1;
 	}
@@ -173,7 +183,6 @@ int srv_account_create(struct srv_db *d, const char *id, uint16_t currency, uint
 		snprintf(err, errlen, "opening balance too large");
 		return -1;
 	}
-	snprintf(equity, sizeof(equity), "%s%s", SRV_EQUITY_PREFIX, cur->alpha);
 	if (srv_db_exec(d, "BEGIN IMMEDIATE") != SQLITE_OK) {
 		snprintf(err, errlen, "cannot lock the database: %s", sqlite3_errmsg(d->db));
 		return -1;
@@ -193,6 +202,43 @@ int srv_account_create(struct srv_db *d, const char *id, uint16_t currency, uint
 	if (opening > 0 && srv_transfer_book(d, equity, id, opening, currency, NULL, 0, NULL, NULL,
 					     srv_now_ms()) < 0) {
 		snprintf(err, errlen, "cannot book the opening balance: %s", sqlite3_errmsg(d->db));
+		goto fail;
+	}
+	if (srv_db_exec(d, "COMMIT") != SQLITE_OK) {
+		snprintf(err, errlen, "commit failed: %s", sqlite3_errmsg(d->db));
+		goto fail;
+	}
+	return 0;
+fail:
+	srv_db_exec(d, "ROLLBACK");
+	return -1;
+}
+
+/* Runs under BEGIN IMMEDIATE, beside a running server's writer. */
+int srv_account_credit(struct srv_db *d, const char *id, uint64_t amount, char *err,
+		       size_t errlen)
+{
+	char equity[SC_ACCOUNT_MAX + 1];
+	struct srv_account a;
+	int rc;
+
+	if (amount == 0 || amount > INT64_MAX) {
+		snprintf(err, errlen, "a credit must be above zero and below 2^63 minor units");
+		return -1;
+	}
+	if (srv_db_exec(d, "BEGIN IMMEDIATE") != SQLITE_OK) {
+		snprintf(err, errlen, "cannot lock the database: %s", sqlite3_errmsg(d->db));
+		return -1;
+	}
+	rc = srv_account_get(d, id, &a);
+	if (rc != 1 || (a.flags & SRV_ACCOUNT_ISSUER)) {
+		snprintf(err, errlen, rc < 0 ? "database error" : "no customer account %s", id);
+		goto fail;
+	}
+	if (equity_of(a.currency, equity) != 0 ||
+	    srv_transfer_book(d, equity, id, amount, a.currency, NULL, 0, NULL, NULL,
+			      srv_now_ms()) < 0) {
+		snprintf(err, errlen, "cannot book the credit: %s", sqlite3_errmsg(d->db));
 		goto fail;
 	}
 	if (srv_db_exec(d, "COMMIT") != SQLITE_OK) {

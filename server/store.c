@@ -75,6 +75,30 @@ static const char *const migrations[] = {
 	/* 2 -> 3: receipts are sealed per commit batch (common/seal.h): the
 	 * column holds the seal, a path and the batch root's signature. */
 	"ALTER TABLE receipts RENAME COLUMN sig TO seal;",
+	/* 3 -> 4: one outcome per (card, ATC), executed or finally declined,
+	 * kept forever. signed_hash is what was signed: any valid signature
+	 * over it is the same payment. Rows of version 3 have none (their
+	 * signed data cannot be recomputed here) and are matched by the
+	 * submission's hash, as before. result holds a decline's exact RESULT;
+	 * an executed one's is rebuilt from its receipt. */
+	"CREATE TABLE outcomes ("
+	"  card_id BLOB NOT NULL CHECK (length(card_id) = 8),"
+	"  atc INTEGER NOT NULL,"
+	"  signed_hash BLOB CHECK (signed_hash IS NULL OR length(signed_hash) = 32),"
+	"  submission_hash BLOB NOT NULL,"
+	"  code INTEGER NOT NULL,"
+	"  transfer_id INTEGER UNIQUE REFERENCES transfers(id),"
+	"  result BLOB,"
+	"  PRIMARY KEY (card_id, atc),"
+	"  CHECK ((code = 0) = (transfer_id IS NOT NULL)),"
+	"  CHECK ((code = 0) = (result IS NULL)));"
+	"INSERT INTO outcomes (card_id, atc, signed_hash, submission_hash, code, transfer_id)"
+	"  SELECT card_id, atc, NULL, submission_hash, 0, id FROM transfers"
+	"  WHERE card_id IS NOT NULL;"
+	"CREATE TRIGGER outcomes_immutable BEFORE UPDATE ON outcomes"
+	"  BEGIN SELECT RAISE(ABORT, 'outcomes are immutable'); END;"
+	"CREATE TRIGGER outcomes_kept BEFORE DELETE ON outcomes"
+	"  BEGIN SELECT RAISE(ABORT, 'outcomes are immutable'); END;",
 };
 
 static const char *const stmt_sql[ST_COUNT] = {
@@ -100,8 +124,10 @@ static const char *const stmt_sql[ST_COUNT] = {
 			     " WHERE challenge = ?1",
 	[ST_CHALLENGE_USE] = "UPDATE challenges SET used = 1 WHERE challenge = ?1",
 	[ST_CHALLENGE_PURGE] = "DELETE FROM challenges WHERE expires_ms < ?1 AND used = 0",
-	[ST_TRANSFER_BY_ATC] = "SELECT id, submission_hash FROM transfers"
-			       " WHERE card_id = ?1 AND atc = ?2",
+	[ST_OUTCOME_GET] = "SELECT signed_hash, submission_hash, code, transfer_id, result"
+			   " FROM outcomes WHERE card_id = ?1 AND atc = ?2",
+	[ST_OUTCOME_INSERT] = "INSERT INTO outcomes (card_id, atc, signed_hash, submission_hash,"
+			      " code, transfer_id, result) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
 	[ST_TRANSFER_INSERT] = "INSERT INTO transfers (payer, payee, amount, currency, card_id,"
 			       " atc, tx_hash, submission_hash, created_ms)"
 			       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",

@@ -240,7 +240,7 @@ int fx_receipt_ok(struct fx *f, const struct fx_reply *r, struct sc_receipt *out
 	EVP_PKEY *k;
 	int ok;
 
-	if (r->code != SC_RES_OK || !r->m.receipt ||
+	if (r->code < 0 || !sc_result_is_sealed(r->code) || !r->m.receipt ||
 	    sc_receipt_decode(out, r->m.receipt, r->m.receipt_len) != 0 ||
 	    sc_seal_decode(&seal, r->m.seal, r->m.seal_len) != 0 ||
 	    sc_seal_open(r->m.receipt, r->m.receipt_len, &seal, statement) != 0)

@@ -59,8 +59,8 @@ int fx_send(int fd, const uint8_t *body, size_t len, struct fx_reply *r);
  * payee at atc. Returns the result code (or -1). */
 int fx_pay(struct fx *f, int fd, struct soft_card *c, uint32_t atc, const char *payee,
 	   uint64_t amount, uint8_t scheme, struct fx_reply *r);
-/* Checks a receipt reply: signature by the server's receipt key and the
- * fields. 0 if it verifies. */
+/* Checks a sealed reply (OK or a final decline): its receipt decodes and
+ * its seal verifies with the server's receipt key. 0 if so. */
 int fx_receipt_ok(struct fx *f, const struct fx_reply *r, struct sc_receipt *out);
 int64_t fx_balance(struct fx *f, const char *account);
 struct srv_card fx_card(struct fx *f, const struct soft_card *c);

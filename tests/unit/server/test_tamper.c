@@ -199,20 +199,47 @@ static void s_plus_n(BIGNUM *r, BIGNUM *s, const BIGNUM *n)
 	BN_add(s, s, n);
 }
 
-static void malleated_signature_is_no_new_transfer(void **state)
+/* (r, n - s) is a valid signature over the same signed data: the same
+ * payment, which gets the original RESULT byte for byte, whichever copy
+ * came first (issue 12: a relay's copy must not turn the honest
+ * terminal's resend into IDEMPOTENCY_CONFLICT). */
+static void malleated_signature_is_the_same_payment(void **state)
 {
 	struct fx *f = *state;
-	uint8_t body[SC_SUBMIT_MSG_MAX];
-	size_t len;
-	struct fx_reply r;
+	uint8_t body[SC_SUBMIT_MSG_MAX], copy[SC_SUBMIT_MSG_MAX];
+	size_t len, clen;
+	struct fx_reply first, r;
 	int fd = fx_connect(f);
 
+	/* the honest terminal's message first, then the relay's copy */
 	assert_int_equal(fx_build(f, fd, &f->a1, 1, "BOB", 100, SC_SCHEME_ENC, NULL, body, &len), 0);
+	assert_int_equal(fx_send(fd, body, len, &first), SC_RES_OK);
+	memcpy(copy, body, len);
+	clen = resign(copy, len, negate_s);
+	assert_true(clen != len || memcmp(copy, body, len) != 0);
+	assert_int_equal(fx_send(fd, copy, clen, &r), SC_RES_OK);
+	assert_int_equal(r.len, first.len);
+	assert_memory_equal(r.buf, first.buf, first.len);
+	/* the relay's copy first, then the honest terminal's resend */
+	assert_int_equal(fx_build(f, fd, &f->a1, 2, "BOB", 100, SC_SCHEME_ENC, NULL, body, &len), 0);
+	memcpy(copy, body, len);
+	clen = resign(copy, len, negate_s);
+	assert_int_equal(fx_send(fd, copy, clen, &first), SC_RES_OK);
 	assert_int_equal(fx_send(fd, body, len, &r), SC_RES_OK);
-	len = resign(body, len, negate_s); /* (r, n - s): valid ECDSA, other bytes */
-	assert_int_equal(fx_send(fd, body, len, &r), SC_RES_IDEMPOTENCY_CONFLICT);
-	assert_int_equal(fx_balance(f, "ALICE"), 99900);
-	assert_int_equal(fx_count(f, "SELECT count(*) FROM transfers WHERE card_id IS NOT NULL"), 1);
+	assert_int_equal(r.len, first.len);
+	assert_memory_equal(r.buf, first.buf, first.len);
+	/* and after a restart */
+	fx_stop(f);
+	assert_int_equal(fx_start(f), 0);
+	close(fd);
+	fd = fx_connect(f);
+	assert_int_equal(fx_send(fd, body, len, &r), SC_RES_OK);
+	assert_memory_equal(r.buf, first.buf, first.len);
+	assert_int_equal(fx_send(fd, copy, clen, &r), SC_RES_OK);
+	assert_memory_equal(r.buf, first.buf, first.len);
+	assert_int_equal(fx_balance(f, "ALICE"), 99800);
+	assert_int_equal(fx_count(f, "SELECT count(*) FROM transfers WHERE card_id IS NOT NULL"), 2);
+	assert_true(fx_ledger_ok(f));
 	close(fd);
 }
 
@@ -316,7 +343,7 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		fx_unit_test(every_bit_flipped),
 		fx_unit_test(each_transaction_field_changed),
-		fx_unit_test(malleated_signature_is_no_new_transfer),
+		fx_unit_test(malleated_signature_is_the_same_payment),
 		fx_unit_test(non_canonical_signatures_are_refused),
 		cmocka_unit_test(strict_der_rules),
 	};
