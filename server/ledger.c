@@ -368,6 +368,10 @@ static const struct {
 	{"a card transfer has no receipt",
 	 "SELECT t.id FROM transfers t LEFT JOIN receipts r ON r.transfer_id = t.id"
 	 " WHERE t.card_id IS NOT NULL AND r.transfer_id IS NULL LIMIT 1"},
+	{"a card transfer is not the outcome of its card and counter",
+	 "SELECT t.id FROM transfers t LEFT JOIN outcomes o ON o.transfer_id = t.id"
+	 " AND o.card_id = t.card_id AND o.atc = t.atc"
+	 " WHERE t.card_id IS NOT NULL AND o.transfer_id IS NULL LIMIT 1"},
 };
 
 int srv_ledger_check(struct srv_db *d, char *err, size_t errlen)

@@ -169,6 +169,40 @@ static void every_final_decline_is_kept(void **state)
 	close(fd);
 }
 
+/* An outcome migrated from schema 3 has no signed hash: its own bytes still
+ * get its receipt, and another signature over the same data is, as before
+ * issue 12, IDEMPOTENCY_CONFLICT (it never executes twice either way). */
+static void a_schema_3_outcome_answers_its_own_bytes(void **state)
+{
+	struct fx *f = *state;
+	uint8_t body[SC_SUBMIT_MSG_MAX], copy[SC_SUBMIT_MSG_MAX];
+	struct fx_reply first, r;
+	struct srv_db db;
+	char err[256];
+	size_t len, clen;
+	int fd = fx_connect(f);
+
+	assert_int_equal(fx_build(f, fd, &f->a1, 1, "BOB", 100, SC_SCHEME_ENC, NULL, body, &len), 0);
+	assert_int_equal(fx_send(fd, body, len, &first), SC_RES_OK);
+	close(fd);
+	fx_stop(f);
+	/* what the migration leaves for a schema-3 transfer */
+	assert_int_equal(srv_db_open(&db, f->cfg.db_path, 0, SRV_SCHEMA_VERSION, err, sizeof(err)),
+			 0);
+	assert_int_equal(srv_db_exec(&db, "DROP TRIGGER outcomes_immutable;"
+					  "UPDATE outcomes SET signed_hash = NULL"), SQLITE_OK);
+	srv_db_close(&db);
+	assert_int_equal(fx_start(f), 0);
+	fd = fx_connect(f);
+	assert_int_equal(fx_send(fd, body, len, &r), SC_RES_OK);
+	assert_same_reply(&r, &first);
+	memcpy(copy, body, len);
+	clen = fx_resign(copy, len, fx_negate_s);
+	assert_int_equal(fx_send(fd, copy, clen, &r), SC_RES_IDEMPOTENCY_CONFLICT);
+	assert_int_equal(fx_balance(f, "ALICE"), 99900);
+	close(fd);
+}
+
 /* ---- the property: random interleavings ---------------------------------- */
 
 struct msg {
@@ -322,6 +356,7 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		fx_unit_test(a_decline_stays_a_decline_after_a_credit),
 		fx_unit_test(every_final_decline_is_kept),
+		fx_unit_test(a_schema_3_outcome_answers_its_own_bytes),
 		fx_unit_test(random_interleavings_keep_one_outcome_per_counter),
 	};
 

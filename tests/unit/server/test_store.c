@@ -205,10 +205,54 @@ static void card_prepare_then_enrol(void **state)
 	}
 }
 
+/* Schema 3 -> 4 keeps every record: each card transfer becomes the
+ * outcome of its (card, ATC), matched by its submission's hash (its signed
+ * data was never stored), and outcomes are immutable like transfers. */
+static void schema_3_card_transfers_become_outcomes(void **state)
+{
+	struct env *e = *state;
+	struct srv_db d;
+	char err[256];
+	sqlite3_stmt *st;
+
+	assert_int_equal(srv_db_open(&d, e->db, 0, 3, err, sizeof(err)), 0);
+	assert_int_equal(srv_db_exec(&d,
+		"INSERT INTO accounts VALUES ('EQUITY-EUR', 978, -500, 1, 0);"
+		"INSERT INTO accounts VALUES ('A', 978, 400, 0, 0);"
+		"INSERT INTO accounts VALUES ('B', 978, 100, 0, 0);"
+		"INSERT INTO transfers (payer, payee, amount, currency, created_ms)"
+		" VALUES ('EQUITY-EUR', 'A', 500, 978, 0);"
+		"INSERT INTO transfers (payer, payee, amount, currency, card_id, atc, tx_hash,"
+		" submission_hash, created_ms) VALUES ('A', 'B', 100, 978,"
+		" x'0102030405060708', 7, zeroblob(32), randomblob(32), 0);"
+		"INSERT INTO receipts VALUES (2, 1, zeroblob(76), zeroblob(80));"), SQLITE_OK);
+	srv_db_close(&d);
+	assert_int_equal(srv_db_open(&d, e->db, 0, SRV_SCHEMA_VERSION, err, sizeof(err)), 0);
+	assert_int_equal(sqlite3_prepare_v2(d.db,
+		"SELECT count(*), o.code, o.transfer_id, o.signed_hash IS NULL, o.result IS NULL,"
+		" o.submission_hash = t.submission_hash FROM outcomes o"
+		" JOIN transfers t ON t.id = o.transfer_id"
+		" WHERE o.card_id = x'0102030405060708' AND o.atc = 7", -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(st, 0), 1);
+	assert_int_equal(sqlite3_column_int(st, 1), SC_RES_OK);
+	assert_int_equal(sqlite3_column_int(st, 2), 2);
+	assert_int_equal(sqlite3_column_int(st, 3), 1);
+	assert_int_equal(sqlite3_column_int(st, 4), 1);
+	assert_int_equal(sqlite3_column_int(st, 5), 1);
+	sqlite3_finalize(st);
+	assert_int_not_equal(srv_db_exec(&d, "UPDATE outcomes SET code = 8"), SQLITE_OK);
+	assert_int_not_equal(srv_db_exec(&d, "DELETE FROM outcomes"), SQLITE_OK);
+	assert_int_equal(srv_ledger_check(&d, err, sizeof(err)), 0);
+	srv_db_close(&d);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(schema_migrates_step_by_step, setup, teardown),
+		cmocka_unit_test_setup_teardown(schema_3_card_transfers_become_outcomes, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(wal_and_full_sync, setup, teardown),
 		cmocka_unit_test_setup_teardown(key_files_are_private, setup, teardown),
 		cmocka_unit_test_setup_teardown(accounts_and_the_books, setup, teardown),
