@@ -157,7 +157,33 @@ static int equity_of(uint16_t currency, char out[SC_ACCOUNT_MAX + 1])
 	return 0;
 }
 
-/* Runs under BEGIN IMMEDIATE: either all of it or nothing. */
+/* An operator's booking runs in its own BEGIN IMMEDIATE (beside a serving
+ * writer, which waits for it): all of it or nothing. 0, or -1 with err. */
+static int begin(struct srv_db *d, char *err, size_t errlen)
+{
+	if (srv_db_exec(d, "BEGIN IMMEDIATE") == SQLITE_OK)
+		return 0;
+	snprintf(err, errlen, "cannot lock the database: %s", sqlite3_errmsg(d->db));
+	return -1;
+}
+
+/* Books amount from the issuer's equity to id, then COMMIT; on any failure
+ * (err says which) everything since begin() is rolled back. 0 or -1. */
+static int book_from_equity_and_commit(struct srv_db *d, const char *equity, const char *id,
+				       uint64_t amount, uint16_t currency, char *err,
+				       size_t errlen)
+{
+	if (amount > 0 && srv_transfer_book(d, equity, id, amount, currency, NULL, 0, NULL, NULL,
+					    srv_now_ms()) < 0)
+		snprintf(err, errlen, "cannot book %s's credit: %s", id, sqlite3_errmsg(d->db));
+	else if (srv_db_exec(d, "COMMIT") != SQLITE_OK)
+		snprintf(err, errlen, "commit failed: %s", sqlite3_errmsg(d->db));
+	else
+		return 0;
+	srv_db_exec(d, "ROLLBACK");
+	return -1;
+}
+
 int srv_account_create(struct srv_db *d, const char *id, uint16_t currency, uint64_t opening,
 		       char *err, size_t errlen)
 {
@@ -183,10 +209,8 @@ int srv_account_create(struct srv_db *d, const char *id, uint16_t currency, uint
 		snprintf(err, errlen, "opening balance too large");
 		return -1;
 	}
-	if (srv_db_exec(d, "BEGIN IMMEDIATE") != SQLITE_OK) {
-		snprintf(err, errlen, "cannot lock the database: %s", sqlite3_errmsg(d->db));
+	if (begin(d, err, errlen) != 0)
 		return -1;
-	}
 	rc = srv_account_get(d, id, &a);
 	if (rc != 0) {
 		snprintf(err, errlen, rc > 0 ? "account %s exists already" : "database error: %s",
@@ -199,22 +223,12 @@ int srv_account_create(struct srv_db *d, const char *id, uint16_t currency, uint
 		snprintf(err, errlen, "cannot create account %s: %s", id, sqlite3_errmsg(d->db));
 		goto fail;
 	}
-	if (opening > 0 && srv_transfer_book(d, equity, id, opening, currency, NULL, 0, NULL, NULL,
-					     srv_now_ms()) < 0) {
-		snprintf(err, errlen, "cannot book the opening balance: %s", sqlite3_errmsg(d->db));
-		goto fail;
-	}
-	if (srv_db_exec(d, "COMMIT") != SQLITE_OK) {
-		snprintf(err, errlen, "commit failed: %s", sqlite3_errmsg(d->db));
-		goto fail;
-	}
-	return 0;
+	return book_from_equity_and_commit(d, equity, id, opening, currency, err, errlen);
 fail:
 	srv_db_exec(d, "ROLLBACK");
 	return -1;
 }
 
-/* Runs under BEGIN IMMEDIATE, beside a running server's writer. */
 int srv_account_credit(struct srv_db *d, const char *id, uint64_t amount, char *err,
 		       size_t errlen)
 {
@@ -226,29 +240,15 @@ int srv_account_credit(struct srv_db *d, const char *id, uint64_t amount, char *
 		snprintf(err, errlen, "a credit must be above zero and below 2^63 minor units");
 		return -1;
 	}
-	if (srv_db_exec(d, "BEGIN IMMEDIATE") != SQLITE_OK) {
-		snprintf(err, errlen, "cannot lock the database: %s", sqlite3_errmsg(d->db));
+	if (begin(d, err, errlen) != 0)
+		return -1;
+	rc = srv_account_get(d, id, &a);
+	if (rc != 1 || (a.flags & SRV_ACCOUNT_ISSUER) || equity_of(a.currency, equity) != 0) {
+		snprintf(err, errlen, rc < 0 ? "database error" : "no customer account %s", id);
+		srv_db_exec(d, "ROLLBACK");
 		return -1;
 	}
-	rc = srv_account_get(d, id, &a);
-	if (rc != 1 || (a.flags & SRV_ACCOUNT_ISSUER)) {
-		snprintf(err, errlen, rc < 0 ? "database error" : "no customer account %s", id);
-		goto fail;
-	}
-	if (equity_of(a.currency, equity) != 0 ||
-	    srv_transfer_book(d, equity, id, amount, a.currency, NULL, 0, NULL, NULL,
-			      srv_now_ms()) < 0) {
-		snprintf(err, errlen, "cannot book the credit: %s", sqlite3_errmsg(d->db));
-		goto fail;
-	}
-	if (srv_db_exec(d, "COMMIT") != SQLITE_OK) {
-		snprintf(err, errlen, "commit failed: %s", sqlite3_errmsg(d->db));
-		goto fail;
-	}
-	return 0;
-fail:
-	srv_db_exec(d, "ROLLBACK");
-	return -1;
+	return book_from_equity_and_commit(d, equity, id, amount, a.currency, err, errlen);
 }
 
 int srv_card_prepare(struct srv_db *d, const uint8_t id[SC_CARD_ID_LEN], const char *account,

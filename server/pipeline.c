@@ -96,6 +96,24 @@ static int replay_receipt(struct srv_db *db, struct srv_job *j, int64_t id)
 	return rc == 0 ? SC_RES_OK : DB_FAILED;
 }
 
+/* The stored outcome of j's (card, ATC), stepped once: SQLITE_ROW with
+ * *stp to read and reset, SQLITE_DONE if none, else an error. */
+static int outcome_get(struct srv_db *db, const struct srv_job *j, sqlite3_stmt **stp)
+{
+	sqlite3_stmt *st = srv_stmt(db, ST_OUTCOME_GET);
+	int rc;
+
+	*stp = st;
+	if (!st)
+		return SQLITE_ERROR;
+	sqlite3_bind_blob(st, 1, j->sub.card_id, SC_CARD_ID_LEN, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, j->sub.atc);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW)
+		sqlite3_reset(st);
+	return rc;
+}
+
 /* The original RESULT of this submission's (card, ATC), byte for byte. An
  * outcome decided earlier in the writer's open batch is not sealed yet:
  * the job becomes that one's twin and gets its reply once the batch is. */
@@ -111,14 +129,8 @@ static int replay(struct srv_db *db, struct srv_job *j)
 		snprintf(j->detail, sizeof(j->detail), "the same payment as one of this batch");
 		return j->code;
 	}
-	if (!(st = srv_stmt(db, ST_OUTCOME_GET)))
+	if (outcome_get(db, j, &st) != SQLITE_ROW)
 		return DB_FAILED;
-	sqlite3_bind_blob(st, 1, j->sub.card_id, SC_CARD_ID_LEN, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, j->sub.atc);
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		sqlite3_reset(st);
-		return DB_FAILED;
-	}
 	code = sqlite3_column_int(st, 2);
 	id = sqlite3_column_int64(st, 3);
 	if (code != SC_RES_OK) {
@@ -163,11 +175,7 @@ static int find_prior(struct srv_db *db, struct srv_batch *b, struct srv_job *j)
 				   ? PRIOR_SAME : PRIOR_OTHER;
 		return same_bytes ? REPLAYED : GO_ON;
 	}
-	if (!(st = srv_stmt(db, ST_OUTCOME_GET)))
-		return DB_FAILED;
-	sqlite3_bind_blob(st, 1, j->sub.card_id, SC_CARD_ID_LEN, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, j->sub.atc);
-	rc = sqlite3_step(st);
+	rc = outcome_get(db, j, &st);
 	if (rc == SQLITE_ROW) {
 		/* A row of schema 3 has no signed hash: only its own bytes are it. */
 		same_bytes = same_hash(sqlite3_column_blob(st, 1), sqlite3_column_bytes(st, 1),
@@ -178,7 +186,6 @@ static int find_prior(struct srv_db *db, struct srv_batch *b, struct srv_job *j)
 		sqlite3_reset(st);
 		return same_bytes ? REPLAYED : GO_ON;
 	}
-	sqlite3_reset(st);
 	return rc == SQLITE_DONE ? GO_ON : DB_FAILED;
 }
 
