@@ -62,7 +62,8 @@ void srv_batch_fail(struct srv_job *jobs)
 
 /* One signature over the root of the batch's receipts; each receipt
  * becomes its job's reply with its seal and is stored: an executed one in
- * receipts, and every outcome with what a resend is answered. 0 or -1. */
+ * receipts (its transfer is its outcome), a decline with its RESULT as
+ * its (card, ATC)'s outcome. 0 or -1. */
 static int seal(struct srv *s, struct srv_db *db, struct srv_batch *b)
 {
 	uint8_t root[SC_HASH_LEN], statement[SC_SEAL_STATEMENT_LEN], sig[SC_ECDSA_DER_MAX];
@@ -92,7 +93,10 @@ static int seal(struct srv *s, struct srv_db *db, struct srv_batch *b)
 		    srv_job_reply_sealed(j, j->code, j->receipt, j->receipt_len, enc,
 					 (size_t)n) != 0)
 			return -1;
-		if (j->code == SC_RES_OK) {
+		if (j->code != SC_RES_OK) {
+			if (srv_decline_insert(db, j) != 0)
+				return -1;
+		} else {
 			if (!(st = srv_stmt(db, ST_RECEIPT_INSERT)))
 				return -1;
 			sqlite3_bind_int64(st, 1, j->transfer_id);
@@ -104,8 +108,6 @@ static int seal(struct srv *s, struct srv_db *db, struct srv_batch *b)
 			if (rc != SQLITE_DONE)
 				return -1;
 		}
-		if (srv_outcome_insert(db, j) != 0)
-			return -1;
 	}
 	return 0;
 }

@@ -114,9 +114,8 @@ static int account_add(struct srv_db *d, const char *id, int64_t delta)
 }
 
 int64_t srv_transfer_book(struct srv_db *d, const char *payer, const char *payee,
-			  uint64_t amount, uint16_t currency, const uint8_t *card_id,
-			  uint32_t atc, const uint8_t tx_hash[SC_HASH_LEN],
-			  const uint8_t sub_hash[SC_HASH_LEN], int64_t now_ms)
+			  uint64_t amount, uint16_t currency, const struct srv_card_ref *card,
+			  int64_t now_ms)
 {
 	sqlite3_stmt *st;
 
@@ -132,14 +131,13 @@ int64_t srv_transfer_book(struct srv_db *d, const char *payer, const char *payee
 	sqlite3_bind_text(st, 2, payee, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, (int64_t)amount);
 	sqlite3_bind_int(st, 4, currency);
-	if (card_id) {
-		sqlite3_bind_blob(st, 5, card_id, SC_CARD_ID_LEN, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 6, atc);
+	if (card) {
+		sqlite3_bind_blob(st, 5, card->card_id, SC_CARD_ID_LEN, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 6, card->atc);
+		sqlite3_bind_blob(st, 7, card->tx_hash, SC_HASH_LEN, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 8, card->sub_hash, SC_HASH_LEN, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 10, card->signed_hash, SC_HASH_LEN, SQLITE_STATIC);
 	}
-	if (tx_hash)
-		sqlite3_bind_blob(st, 7, tx_hash, SC_HASH_LEN, SQLITE_STATIC);
-	if (sub_hash)
-		sqlite3_bind_blob(st, 8, sub_hash, SC_HASH_LEN, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 9, now_ms);
 	if (step_done(st) != 0)
 		return -1;
@@ -173,8 +171,7 @@ static int book_from_equity_and_commit(struct srv_db *d, const char *equity, con
 				       uint64_t amount, uint16_t currency, char *err,
 				       size_t errlen)
 {
-	if (amount > 0 && srv_transfer_book(d, equity, id, amount, currency, NULL, 0, NULL, NULL,
-					    srv_now_ms()) < 0)
+	if (amount > 0 && srv_transfer_book(d, equity, id, amount, currency, NULL, srv_now_ms()) < 0)
 		snprintf(err, errlen, "cannot book %s's credit: %s", id, sqlite3_errmsg(d->db));
 	else if (srv_db_exec(d, "COMMIT") != SQLITE_OK)
 		snprintf(err, errlen, "commit failed: %s", sqlite3_errmsg(d->db));
@@ -368,10 +365,6 @@ static const struct {
 	{"a card transfer has no receipt",
 	 "SELECT t.id FROM transfers t LEFT JOIN receipts r ON r.transfer_id = t.id"
 	 " WHERE t.card_id IS NOT NULL AND r.transfer_id IS NULL LIMIT 1"},
-	{"a card transfer is not the outcome of its card and counter",
-	 "SELECT t.id FROM transfers t LEFT JOIN outcomes o ON o.transfer_id = t.id"
-	 " AND o.card_id = t.card_id AND o.atc = t.atc"
-	 " WHERE t.card_id IS NOT NULL AND o.transfer_id IS NULL LIMIT 1"},
 };
 
 int srv_ledger_check(struct srv_db *d, char *err, size_t errlen)

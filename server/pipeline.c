@@ -55,9 +55,9 @@ int srv_job_reply_sealed(struct srv_job *j, int code, const uint8_t *body, size_
 	return 0;
 }
 
-int srv_outcome_insert(struct srv_db *db, const struct srv_job *j)
+int srv_decline_insert(struct srv_db *db, const struct srv_job *j)
 {
-	sqlite3_stmt *st = srv_stmt(db, ST_OUTCOME_INSERT);
+	sqlite3_stmt *st = srv_stmt(db, ST_DECLINE_INSERT);
 	int rc;
 
 	if (!st)
@@ -67,10 +67,7 @@ int srv_outcome_insert(struct srv_db *db, const struct srv_job *j)
 	sqlite3_bind_blob(st, 3, j->signed_hash, SC_HASH_LEN, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 4, j->sub_hash, SC_HASH_LEN, SQLITE_STATIC);
 	sqlite3_bind_int(st, 5, j->code);
-	if (j->code == SC_RES_OK)
-		sqlite3_bind_int64(st, 6, j->transfer_id);
-	else
-		sqlite3_bind_blob(st, 7, j->reply, (int)j->reply_len, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 6, j->reply, (int)j->reply_len, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE ? 0 : -1;
@@ -479,6 +476,7 @@ static int execute(struct srv *s, struct srv_db *db, struct srv_batch *b, struct
 {
 	const struct sc_tx *tx = &j->tx;
 	struct srv_account payer, payee;
+	struct srv_card_ref ref;
 	sqlite3_stmt *st;
 	int64_t id;
 	int rc;
@@ -511,8 +509,13 @@ static int execute(struct srv *s, struct srv_db *db, struct srv_batch *b, struct
 			       (unsigned long long)tx->amount);
 #undef DECLINE
 
-	id = srv_transfer_book(db, tx->payer, tx->payee, tx->amount, tx->currency,
-			       j->sub.card_id, j->sub.atc, j->tx_hash, j->sub_hash, srv_now_ms());
+	ref.card_id = j->sub.card_id;
+	ref.atc = j->sub.atc;
+	ref.tx_hash = j->tx_hash;
+	ref.sub_hash = j->sub_hash;
+	ref.signed_hash = j->signed_hash;
+	id = srv_transfer_book(db, tx->payer, tx->payee, tx->amount, tx->currency, &ref,
+			       srv_now_ms());
 	if (id < 0)
 		return DB_FAILED;
 	if (!(st = srv_stmt(db, ST_CARD_ACCEPT)))

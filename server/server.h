@@ -67,7 +67,7 @@ enum srv_stmt {
 	ST_CHALLENGE_USE,
 	ST_CHALLENGE_PURGE,
 	ST_OUTCOME_GET,
-	ST_OUTCOME_INSERT,
+	ST_DECLINE_INSERT,
 	ST_TRANSFER_INSERT,
 	ST_RECEIPT_GET,
 	ST_RECEIPT_INSERT,
@@ -134,13 +134,20 @@ int srv_account_create(struct srv_db *d, const char *id, uint16_t currency, uint
  * message in err. */
 int srv_account_credit(struct srv_db *d, const char *id, uint64_t amount, char *err,
 		       size_t errlen);
+/* What a card's transfer records of the submission that made it: the
+ * outcome of (card_id, atc), found again by signed_hash (the signed data)
+ * or sub_hash (the SUBMIT's bytes). */
+struct srv_card_ref {
+	const uint8_t *card_id;
+	uint32_t atc;
+	const uint8_t *tx_hash, *sub_hash, *signed_hash; /* SC_HASH_LEN each */
+};
 /* Books amount from payer to payee (balances and a transfer row), no
  * checks beyond the database's; the caller holds the transaction. Returns
- * the transfer id or -1. card_id NULL for a booking that is not a card's. */
+ * the transfer id or -1. card NULL for a booking that is not a card's. */
 int64_t srv_transfer_book(struct srv_db *d, const char *payer, const char *payee,
-			  uint64_t amount, uint16_t currency, const uint8_t *card_id,
-			  uint32_t atc, const uint8_t tx_hash[SC_HASH_LEN],
-			  const uint8_t sub_hash[SC_HASH_LEN], int64_t now_ms);
+			  uint64_t amount, uint16_t currency, const struct srv_card_ref *card,
+			  int64_t now_ms);
 int srv_card_prepare(struct srv_db *d, const uint8_t id[SC_CARD_ID_LEN], const char *account,
 		     char *err, size_t errlen);
 int srv_card_enrol(struct srv_db *d, const uint8_t id[SC_CARD_ID_LEN], const char *account,
@@ -289,9 +296,9 @@ void srv_job_reply_error(struct srv_job *j, int code, const char *detail);
  * its seal and, for a decline, j->detail. 0 or -1. */
 int srv_job_reply_sealed(struct srv_job *j, int code, const uint8_t *body, size_t body_len,
 			 const uint8_t *seal, size_t seal_len);
-/* Records the outcome of (card, ATC) that sealed job j decided, with its
- * reply (built already) for a decline. 0 or -1. */
-int srv_outcome_insert(struct srv_db *db, const struct srv_job *j);
+/* Records the final decline sealed job j decided, with its reply (built
+ * already), as its (card, ATC)'s outcome. 0 or -1. */
+int srv_decline_insert(struct srv_db *db, const struct srv_job *j);
 
 /* ---- batch.c: the writer's transaction over a batch of jobs */
 struct srv_batch {

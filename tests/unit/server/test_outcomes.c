@@ -189,8 +189,8 @@ static void a_schema_3_outcome_answers_its_own_bytes(void **state)
 	/* what the migration leaves for a schema-3 transfer */
 	assert_int_equal(srv_db_open(&db, f->cfg.db_path, 0, SRV_SCHEMA_VERSION, err, sizeof(err)),
 			 0);
-	assert_int_equal(srv_db_exec(&db, "DROP TRIGGER outcomes_immutable;"
-					  "UPDATE outcomes SET signed_hash = NULL"), SQLITE_OK);
+	assert_int_equal(srv_db_exec(&db, "DROP TRIGGER transfers_immutable;"
+					  "UPDATE transfers SET signed_hash = NULL"), SQLITE_OK);
 	srv_db_close(&db);
 	assert_int_equal(fx_start(f), 0);
 	fd = fx_connect(f);

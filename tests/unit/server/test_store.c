@@ -205,9 +205,10 @@ static void card_prepare_then_enrol(void **state)
 	}
 }
 
-/* Schema 3 -> 4 keeps every record: each card transfer becomes the
- * outcome of its (card, ATC), matched by its submission's hash (its signed
- * data was never stored), and outcomes are immutable like transfers. */
+/* Schema 3 -> 4 keeps every record: each card transfer is the outcome of
+ * its (card, ATC), matched by its submission's hash (its signed data was
+ * never stored); declines are immutable like transfers, and a (card, ATC)
+ * holds one outcome across both. */
 static void schema_3_card_transfers_become_outcomes(void **state)
 {
 	struct env *e = *state;
@@ -241,8 +242,22 @@ static void schema_3_card_transfers_become_outcomes(void **state)
 	assert_int_equal(sqlite3_column_int(st, 4), 1);
 	assert_int_equal(sqlite3_column_int(st, 5), 1);
 	sqlite3_finalize(st);
-	assert_int_not_equal(srv_db_exec(&d, "UPDATE outcomes SET code = 8"), SQLITE_OK);
-	assert_int_not_equal(srv_db_exec(&d, "DELETE FROM outcomes"), SQLITE_OK);
+	/* a decline for a counter that executed is refused by the database */
+	assert_int_not_equal(srv_db_exec(&d, "INSERT INTO declines VALUES (x'0102030405060708', 7,"
+					  " zeroblob(32), zeroblob(32), 8, x'820800')"), SQLITE_OK);
+	assert_int_equal(srv_db_exec(&d, "INSERT INTO declines VALUES (x'0102030405060708', 8,"
+				      " zeroblob(32), zeroblob(32), 8, x'820800')"), SQLITE_OK);
+	assert_int_not_equal(srv_db_exec(&d, "UPDATE declines SET code = 9"), SQLITE_OK);
+	assert_int_not_equal(srv_db_exec(&d, "DELETE FROM declines"), SQLITE_OK);
+	/* and a transfer for a counter that was declined */
+	assert_int_not_equal(srv_db_exec(&d, "INSERT INTO transfers (payer, payee, amount, currency,"
+					  " card_id, atc, created_ms) VALUES ('A', 'B', 1, 978,"
+					  " x'0102030405060708', 8, 0)"), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(d.db, "SELECT count(*) FROM outcomes", -1, &st, NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(st, 0), 2);
+	sqlite3_finalize(st);
 	assert_int_equal(srv_ledger_check(&d, err, sizeof(err)), 0);
 	srv_db_close(&d);
 }
