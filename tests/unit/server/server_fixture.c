@@ -160,6 +160,15 @@ int fx_connect(struct fx *f)
 	return sclient_connect(f->sock);
 }
 
+int fx_restart(struct fx *f, int fd)
+{
+	close(fd);
+	fx_stop(f);
+	if (fx_start(f) != 0)
+		return -1;
+	return fx_connect(f);
+}
+
 int fx_tx(int fd, struct sc_tx *tx, const char *tid, const char *payer, const char *payee,
 	  uint64_t amount, uint16_t currency, uint8_t scheme)
 {

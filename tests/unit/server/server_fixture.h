@@ -43,6 +43,9 @@ int fx_test_teardown(void **state);
 int fx_start(struct fx *f);
 void fx_stop(struct fx *f);
 int fx_connect(struct fx *f);
+/* Closes fd, stops and starts the server on the same ledger: a fresh
+ * connection to it, or -1. */
+int fx_restart(struct fx *f, int fd);
 /* A transaction from card c's account to payee, on a fresh challenge got
  * over fd for terminal "T-1", signed at atc with a new JP (copied to jp if
  * not NULL). The SUBMIT body goes to body. 0 or -1. */

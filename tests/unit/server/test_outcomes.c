@@ -21,13 +21,9 @@ static void assert_same_reply(const struct fx_reply *got, const struct fx_reply 
 	assert_memory_equal(got->buf, want->buf, want->len);
 }
 
-/* Stops and starts the fixture's server; a fresh connection to it. */
 static int restart(struct fx *f, int fd)
 {
-	close(fd);
-	fx_stop(f);
-	assert_int_equal(fx_start(f), 0);
-	fd = fx_connect(f);
+	fd = fx_restart(f, fd);
 	assert_true(fd >= 0);
 	return fd;
 }

@@ -57,10 +57,8 @@ static void exact_replay_returns_the_same_receipt(void **state)
 	assert_int_equal(fx_balance(f, "ALICE"), 97500);
 	assert_int_equal(fx_count(f, "SELECT count(*) FROM transfers WHERE card_id IS NOT NULL"), 1);
 	/* and after a restart, from the ledger file */
-	fx_stop(f);
-	assert_int_equal(fx_start(f), 0);
-	close(fd);
-	fd = fx_connect(f);
+	fd = fx_restart(f, fd);
+	assert_true(fd >= 0);
 	assert_int_equal(fx_send(fd, body, len, &again), SC_RES_OK);
 	assert_memory_equal(again.buf, first.buf, first.len);
 	assert_int_equal(fx_balance(f, "ALICE"), 97500);

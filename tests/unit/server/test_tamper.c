@@ -191,10 +191,8 @@ static void malleated_signature_is_the_same_payment(void **state)
 	assert_int_equal(r.len, first.len);
 	assert_memory_equal(r.buf, first.buf, first.len);
 	/* and after a restart */
-	fx_stop(f);
-	assert_int_equal(fx_start(f), 0);
-	close(fd);
-	fd = fx_connect(f);
+	fd = fx_restart(f, fd);
+	assert_true(fd >= 0);
 	assert_int_equal(fx_send(fd, body, len, &r), SC_RES_OK);
 	assert_memory_equal(r.buf, first.buf, first.len);
 	assert_int_equal(fx_send(fd, copy, clen, &r), SC_RES_OK);
