@@ -53,6 +53,26 @@ const char *sc_result_message(int code)
 	return results[code].message;
 }
 
+int sc_result_is_final_decline(int code)
+{
+	switch (code) {
+	case SC_RES_CARD_BLOCKED:
+	case SC_RES_INSUFFICIENT_FUNDS:
+	case SC_RES_UNKNOWN_ACCOUNT:
+	case SC_RES_CURRENCY_MISMATCH:
+	case SC_RES_SAME_ACCOUNT:
+	case SC_RES_BAD_AMOUNT:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+int sc_result_is_sealed(int code)
+{
+	return code == SC_RES_OK || sc_result_is_final_decline(code);
+}
+
 int sc_msg_type(const uint8_t *body, size_t len)
 {
 	if (!body || len == 0)
@@ -279,9 +299,9 @@ int sc_result_encode(uint8_t *out, size_t cap, uint8_t code, const uint8_t *rece
 
 	if (!out || code >= SC_RES_COUNT)
 		return SC_ERR_ARG;
-	if (code == SC_RES_OK) {
-		if (!receipt || receipt_len != SC_RECEIPT_LEN || !seal || seal_len < SC_SEAL_MIN ||
-		    seal_len > SC_SEAL_MAX)
+	if (sc_result_is_sealed(code)) {
+		if (!receipt || receipt_len < SC_RECEIPT_MIN || receipt_len > SC_RECEIPT_MAX ||
+		    !seal || seal_len < SC_SEAL_MIN || seal_len > SC_SEAL_MAX)
 			return SC_ERR_ARG;
 	} else if (receipt || seal) {
 		return SC_ERR_ARG;
@@ -291,7 +311,7 @@ int sc_result_encode(uint8_t *out, size_t cap, uint8_t code, const uint8_t *rece
 	sc_writer_init(&w, out, cap);
 	sc_put_u8(&w, SC_MSG_RESULT);
 	sc_put_u8(&w, code);
-	if (code == SC_RES_OK) {
+	if (sc_result_is_sealed(code)) {
 		sc_put_u16(&w, (uint16_t)receipt_len);
 		sc_put_bytes(&w, receipt, receipt_len);
 		sc_put_u16(&w, (uint16_t)seal_len);
@@ -316,9 +336,9 @@ int sc_result_decode(struct sc_result_msg *m, const uint8_t *body, size_t len)
 	m->code = sc_get_u8(&r);
 	if (!r.err && m->code >= SC_RES_COUNT)
 		return SC_ERR_BAD_VALUE;
-	if (!r.err && m->code == SC_RES_OK) {
+	if (!r.err && sc_result_is_sealed(m->code)) {
 		m->receipt_len = sc_get_u16(&r);
-		if (!r.err && m->receipt_len != SC_RECEIPT_LEN)
+		if (!r.err && (m->receipt_len < SC_RECEIPT_MIN || m->receipt_len > SC_RECEIPT_MAX))
 			return SC_ERR_LENGTH;
 		m->receipt = sc_get_span(&r, m->receipt_len);
 		m->seal_len = sc_get_u16(&r);
@@ -331,12 +351,26 @@ int sc_result_decode(struct sc_result_msg *m, const uint8_t *body, size_t len)
 	return sc_reader_finish(&r);
 }
 
+static int reason_ok(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] < 0x20 || s[i] > 0x7e)
+			return 0;
+	return 1;
+}
+
 int sc_receipt_encode(uint8_t *out, size_t cap, const struct sc_receipt *rc)
 {
 	struct sc_writer w;
+	size_t rn;
 
 	if (!out || !rc)
 		return SC_ERR_ARG;
+	for (rn = 0; rn < sizeof(rc->reason) && rc->reason[rn]; rn++)
+		;
+	if (rn > SC_RECEIPT_REASON_MAX || !reason_ok(rc->reason, rn) ||
+	    !sc_result_is_sealed(rc->result) || (rc->result == SC_RES_OK) != (rn == 0))
+		return SC_ERR_BAD_VALUE;
 	sc_writer_init(&w, out, cap);
 	sc_put_bytes(&w, receipt_magic, sizeof(receipt_magic));
 	sc_put_u8(&w, SC_RECEIPT_VERSION);
@@ -346,8 +380,9 @@ int sc_receipt_encode(uint8_t *out, size_t cap, const struct sc_receipt *rc)
 	sc_put_bytes(&w, rc->card_id, SC_CARD_ID_LEN);
 	sc_put_u32(&w, rc->atc);
 	sc_put_bytes(&w, rc->tx_hash, SC_HASH_LEN);
-	sc_put_u64(&w, rc->balance_after);
 	sc_put_u16(&w, rc->currency);
+	sc_put_u8(&w, (uint8_t)rn);
+	sc_put_bytes(&w, (const uint8_t *)rc->reason, rn);
 	return writer_result(&w);
 }
 
@@ -355,7 +390,7 @@ int sc_receipt_decode(struct sc_receipt *rc, const uint8_t *buf, size_t len)
 {
 	struct sc_reader r;
 	uint8_t magic[4];
-	uint8_t version;
+	size_t rn = 0;
 	int err;
 
 	if (!rc || !buf)
@@ -363,12 +398,12 @@ int sc_receipt_decode(struct sc_receipt *rc, const uint8_t *buf, size_t len)
 	memset(rc, 0, sizeof(*rc));
 	sc_reader_init(&r, buf, len);
 	sc_get_bytes(&r, magic, sizeof(magic));
-	version = sc_get_u8(&r);
+	rc->version = sc_get_u8(&r);
 	if (r.err)
 		return r.err;
 	if (memcmp(magic, receipt_magic, sizeof(magic)) != 0)
 		return SC_ERR_BAD_TAG;
-	if (version != SC_RECEIPT_VERSION)
+	if (rc->version != SC_RECEIPT_VERSION && rc->version != SC_RECEIPT_V2)
 		return SC_ERR_BAD_VERSION;
 	rc->result = sc_get_u8(&r);
 	rc->transfer_id = sc_get_u64(&r);
@@ -376,9 +411,21 @@ int sc_receipt_decode(struct sc_receipt *rc, const uint8_t *buf, size_t len)
 	sc_get_bytes(&r, rc->card_id, SC_CARD_ID_LEN);
 	rc->atc = sc_get_u32(&r);
 	sc_get_bytes(&r, rc->tx_hash, SC_HASH_LEN);
-	rc->balance_after = sc_get_u64(&r);
+	if (rc->version == SC_RECEIPT_V2)
+		rc->balance_after = sc_get_u64(&r);
 	rc->currency = sc_get_u16(&r);
+	if (rc->version == SC_RECEIPT_VERSION) {
+		rn = sc_get_u8(&r);
+		if (!r.err && rn > SC_RECEIPT_REASON_MAX)
+			return SC_ERR_LENGTH;
+		sc_get_bytes(&r, (uint8_t *)rc->reason, rn);
+	}
 	if ((err = sc_reader_finish(&r)) != 0)
 		return err;
-	return rc->result < SC_RES_COUNT ? 0 : SC_ERR_BAD_VALUE;
+	if (!reason_ok(rc->reason, rn))
+		return SC_ERR_BAD_VALUE;
+	if (rc->version == SC_RECEIPT_V2)
+		return rc->result == SC_RES_OK ? 0 : SC_ERR_BAD_VALUE;
+	return sc_result_is_sealed(rc->result) && (rc->result == SC_RES_OK) == (rn == 0)
+		       ? 0 : SC_ERR_BAD_VALUE;
 }

@@ -45,16 +45,34 @@ const char *sc_result_name(int code);
 /* One sentence a person can act on; never NULL. */
 const char *sc_result_message(int code);
 
+/* 1 if code is a final decline: a business refusal of an authenticated
+ * submission, which consumes its (card, ATC) and comes with a sealed
+ * receipt like OK; 0 for any other code. */
+int sc_result_is_final_decline(int code);
+/* 1 if a RESULT with code carries a receipt and its seal: OK and the
+ * final declines. */
+int sc_result_is_sealed(int code);
+
 #define SC_SIG_MIN_LEN 8u          /* shortest DER ECDSA signature */
 #define SC_RESULT_TEXT_MAX 255u
-#define SC_RECEIPT_VERSION 2u       /* 2: sealed per batch (common/seal.h) */
-/* magic(4) version(1) result(1) transfer id(8) counter(8) card id(8) ATC(4)
- * tx hash(32) payer balance after(8) currency(2) */
-#define SC_RECEIPT_LEN 76u
+/* 3: declines too, no payer balance, a reason. 2: sealed per batch
+ * (common/seal.h), OK only, with the payer's balance; still decoded, since
+ * a stored version-2 receipt is replayed as it was. */
+#define SC_RECEIPT_VERSION 3u
+#define SC_RECEIPT_V2 2u
+/* v2: magic(4) version(1) result(1) transfer id(8) counter(8) card id(8)
+ * ATC(4) tx hash(32) payer balance after(8) currency(2) */
+#define SC_RECEIPT_V2_LEN 76u
+/* v3: magic(4) version(1) result(1) transfer id(8) counter(8) card id(8)
+ * ATC(4) tx hash(32) currency(2) r(1) reason(r) */
+#define SC_RECEIPT_REASON_MAX 64u
+#define SC_RECEIPT_V3_MIN 69u
+#define SC_RECEIPT_MIN SC_RECEIPT_V3_MIN
+#define SC_RECEIPT_MAX (SC_RECEIPT_V3_MIN + SC_RECEIPT_REASON_MAX)
 /* Largest message body of this protocol. */
 #define SC_SUBMIT_MSG_MAX (1u + SC_CARD_ID_LEN + 4u + 2u + SC_TX_MAX_LEN + 1u + SC_X_MAX + \
 			   1u + SC_ECDSA_DER_MAX + SC_JP_DIGITS)
-#define SC_RESULT_MSG_MAX (1u + 1u + 2u + SC_RECEIPT_LEN + 2u + SC_SEAL_MAX + 1u + \
+#define SC_RESULT_MSG_MAX (1u + 1u + 2u + SC_RECEIPT_MAX + 2u + SC_SEAL_MAX + 1u + \
 			   SC_RESULT_TEXT_MAX)
 
 /* SUBMIT: everything the server needs to rebuild the signed data and check
@@ -71,18 +89,21 @@ struct sc_submit {
 	char jp[SC_JP_DIGITS];              /* the joint password, no NUL */
 };
 
-/* The server's statement about one executed transfer; its encoding is a
- * leaf of the batch tree whose root the server's receipt key signs
- * (common/seal.h). */
+/* The server's statement about the outcome of one (card, ATC): executed,
+ * or finally declined. Its encoding is a leaf of the batch tree whose root
+ * the server's receipt key signs (common/seal.h). */
 struct sc_receipt {
-	uint8_t result;                     /* SC_RES_OK */
-	uint64_t transfer_id;
+	uint8_t version;                    /* set by decode; encode writes SC_RECEIPT_VERSION */
+	uint8_t result;                     /* SC_RES_OK or a final decline */
+	uint64_t transfer_id;               /* 0 for a decline */
 	uint64_t counter;                   /* server receipt counter, strictly increasing */
 	uint8_t card_id[SC_CARD_ID_LEN];
 	uint32_t atc;
 	uint8_t tx_hash[SC_HASH_LEN];
-	uint64_t balance_after;             /* payer's balance, minor units */
+	uint64_t balance_after;             /* version 2 only: the payer's, minor units */
 	uint16_t currency;                  /* ISO 4217 numeric */
+	char reason[SC_RECEIPT_REASON_MAX + 1]; /* version 3: why declined, printable ASCII;
+						 * empty for OK; NUL-terminated */
 };
 
 /* RESULT as decoded: receipt and seal point into the buffer (present only
@@ -126,14 +147,18 @@ int sc_receipt_key_decode(const uint8_t *body, size_t len, uint8_t pub[SC_PUBKEY
 int sc_submit_encode(uint8_t *out, size_t cap, const struct sc_submit *s);
 int sc_submit_decode(struct sc_submit *s, const uint8_t *body, size_t len);
 
-/* code SC_RES_OK needs receipt (SC_RECEIPT_LEN bytes) and its seal
- * (SC_SEAL_MIN..SC_SEAL_MAX bytes, as sc_seal_encode wrote it); any other
- * code must come without them. text may be NULL. */
+/* A sealed code (sc_result_is_sealed) needs receipt (SC_RECEIPT_MIN..
+ * SC_RECEIPT_MAX bytes) and its seal (SC_SEAL_MIN..SC_SEAL_MAX bytes, as
+ * sc_seal_encode wrote it); any other code must come without them. text
+ * may be NULL. */
 int sc_result_encode(uint8_t *out, size_t cap, uint8_t code, const uint8_t *receipt,
 		     size_t receipt_len, const uint8_t *seal, size_t seal_len, const char *text);
 int sc_result_decode(struct sc_result_msg *m, const uint8_t *body, size_t len);
 
-/* The bytes of a receipt, a leaf of its batch's seal: exactly SC_RECEIPT_LEN. */
+/* The bytes of a receipt, a leaf of its batch's seal. Encode writes
+ * version 3 (reason must be printable ASCII, empty for OK, at most
+ * SC_RECEIPT_REASON_MAX); decode takes version 2 or 3 and checks that the
+ * result is OK or a final decline (version 2: OK only). */
 int sc_receipt_encode(uint8_t *out, size_t cap, const struct sc_receipt *r);
 int sc_receipt_decode(struct sc_receipt *r, const uint8_t *buf, size_t len);
 

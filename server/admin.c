@@ -146,6 +146,36 @@ static int cmd_account_create(const struct srv_config *cfg, const char *id,
 	return 0;
 }
 
+static int cmd_account_credit(const struct srv_config *cfg, const char *id, const char *text)
+{
+	const struct sc_currency *cur;
+	struct srv_account acct;
+	uint64_t amount = 0;
+	struct srv_db db;
+	char err[512];
+	int rc;
+
+	if (check_account_id("account credit", id) != 0)
+		return 2;
+	if (open_db(cfg, &db) != 0)
+		return 1;
+	rc = srv_account_get(&db, id, &acct);
+	cur = rc == 1 ? sc_currency_by_numeric(acct.currency) : NULL;
+	if (!cur || sc_amount_parse(text, cur->numeric, &amount) != 0) {
+		srv_db_close(&db);
+		if (!cur)
+			return fail(rc < 0 ? "cannot read account %s" : "no account %s", id);
+		return usage_fail("account credit: '%s' is not an amount in %s (at most %u decimals)",
+				  text, cur->alpha, cur->exponent);
+	}
+	rc = srv_account_credit(&db, id, amount, err, sizeof(err));
+	srv_db_close(&db);
+	if (rc != 0)
+		return fail("%s", err);
+	printf("account %s credited %s %s\n", id, text, cur->alpha);
+	return 0;
+}
+
 static int cmd_account_show(const struct srv_config *cfg, const char *id)
 {
 	struct srv_account acct;
@@ -408,6 +438,7 @@ static const struct admin_cmd {
 	{"check", NULL, 0, NULL, 0},
 	{"key", "show", 0, NULL, 0},
 	{"account", "create", 1, "ID", ADM_CURRENCY | ADM_BALANCE},
+	{"account", "credit", 2, "ID and AMOUNT", 0},
 	{"account", "show", 1, "ID", 0},
 	{"card", "prepare", 0, NULL, ADM_ACCOUNT | ADM_CARD_ID | ADM_OUT},
 	{"card", "enrol", 0, NULL, ADM_RECORD},
@@ -455,6 +486,8 @@ int srv_admin(const struct srv_config *cfg, int argc, char **argv, const char *o
 		return cmd_key_show(cfg);
 	if (!strcmp(name, "account create"))
 		return cmd_account_create(cfg, argv[2], &a);
+	if (!strcmp(name, "account credit"))
+		return cmd_account_credit(cfg, argv[2], argv[3]);
 	if (!strcmp(name, "account show"))
 		return cmd_account_show(cfg, argv[2]);
 	if (!strcmp(name, "card prepare"))

@@ -1,5 +1,6 @@
 /* The writer's transaction over one batch of jobs: apply each, seal the
- * receipts of the transfers it executed with one signature (common/seal.h),
+ * receipts of the outcomes it decided (transfers executed and final
+ * declines) with one signature (common/seal.h),
  * store the receipt counter, COMMIT. The signature is per batch for the
  * reason the COMMIT is: at load a batch holds many transfers, and an ECDSA
  * signature per transfer would cost a third of a verify each. */
@@ -40,10 +41,12 @@ int srv_batch_add(struct srv_batch *b, struct srv_job *j)
 	return 0;
 }
 
-struct srv_job *srv_batch_find(const struct srv_batch *b, int64_t transfer_id)
+struct srv_job *srv_batch_find(const struct srv_batch *b, const uint8_t card_id[SC_CARD_ID_LEN],
+			       uint32_t atc)
 {
 	for (size_t i = 0; i < b->n; i++)
-		if (b->sealing[i]->transfer_id == transfer_id)
+		if (b->sealing[i]->sub.atc == atc &&
+		    memcmp(b->sealing[i]->sub.card_id, card_id, SC_CARD_ID_LEN) == 0)
 			return b->sealing[i];
 	return NULL;
 }
@@ -57,8 +60,10 @@ void srv_batch_fail(struct srv_job *jobs)
 			srv_job_reply_error(j, SC_RES_RETRY_LATER, "the ledger could not commit");
 }
 
-/* One signature over the root of the batch's receipts; each receipt is
- * stored with its seal and becomes its job's reply. 0 or -1. */
+/* One signature over the root of the batch's receipts; each receipt
+ * becomes its job's reply with its seal and is stored: an executed one in
+ * receipts (its transfer is its outcome), a decline with its RESULT as
+ * its (card, ATC)'s outcome. 0 or -1. */
 static int seal(struct srv *s, struct srv_db *db, struct srv_batch *b)
 {
 	uint8_t root[SC_HASH_LEN], statement[SC_SEAL_STATEMENT_LEN], sig[SC_ECDSA_DER_MAX];
@@ -69,7 +74,8 @@ static int seal(struct srv *s, struct srv_db *db, struct srv_batch *b)
 	if (b->n == 0)
 		return 0;
 	for (size_t i = 0; i < b->n; i++)
-		if (sc_seal_leaf(b->sealing[i]->receipt, SC_RECEIPT_LEN, b->nodes[i]) != 0)
+		if (sc_seal_leaf(b->sealing[i]->receipt, b->sealing[i]->receipt_len,
+				 b->nodes[i]) != 0)
 			return -1;
 	if (sc_seal_tree(b->nodes, b->n, SC_SEAL_NODES(b->cap), root) != 0 ||
 	    sc_seal_statement(root, statement) != 0 ||
@@ -84,17 +90,24 @@ static int seal(struct srv *s, struct srv_db *db, struct srv_batch *b)
 
 		if (sc_seal_path((const uint8_t(*)[SC_HASH_LEN])b->nodes, b->n, i, &sl) != 0 ||
 		    (n = sc_seal_encode(enc, sizeof(enc), &sl)) < 0 ||
-		    !(st = srv_stmt(db, ST_RECEIPT_INSERT)))
+		    srv_job_reply_sealed(j, j->code, j->receipt, j->receipt_len, enc,
+					 (size_t)n) != 0)
 			return -1;
-		sqlite3_bind_int64(st, 1, j->transfer_id);
-		sqlite3_bind_int64(st, 2, j->counter);
-		sqlite3_bind_blob(st, 3, j->receipt, SC_RECEIPT_LEN, SQLITE_STATIC);
-		sqlite3_bind_blob(st, 4, enc, n, SQLITE_STATIC);
-		rc = sqlite3_step(st);
-		sqlite3_reset(st);
-		if (rc != SQLITE_DONE ||
-		    srv_job_reply_receipt(j, j->receipt, SC_RECEIPT_LEN, enc, (size_t)n) != 0)
-			return -1;
+		if (j->code != SC_RES_OK) {
+			if (srv_decline_insert(db, j) != 0)
+				return -1;
+		} else {
+			if (!(st = srv_stmt(db, ST_RECEIPT_INSERT)))
+				return -1;
+			sqlite3_bind_int64(st, 1, j->transfer_id);
+			sqlite3_bind_int64(st, 2, j->counter);
+			sqlite3_bind_blob(st, 3, j->receipt, (int)j->receipt_len, SQLITE_STATIC);
+			sqlite3_bind_blob(st, 4, enc, n, SQLITE_STATIC);
+			rc = sqlite3_step(st);
+			sqlite3_reset(st);
+			if (rc != SQLITE_DONE)
+				return -1;
+		}
 	}
 	return 0;
 }

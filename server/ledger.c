@@ -114,9 +114,8 @@ static int account_add(struct srv_db *d, const char *id, int64_t delta)
 }
 
 int64_t srv_transfer_book(struct srv_db *d, const char *payer, const char *payee,
-			  uint64_t amount, uint16_t currency, const uint8_t *card_id,
-			  uint32_t atc, const uint8_t tx_hash[SC_HASH_LEN],
-			  const uint8_t sub_hash[SC_HASH_LEN], int64_t now_ms)
+			  uint64_t amount, uint16_t currency, const struct srv_card_ref *card,
+			  int64_t now_ms)
 {
 	sqlite3_stmt *st;
 
@@ -132,25 +131,59 @@ int64_t srv_transfer_book(struct srv_db *d, const char *payer, const char *payee
 	sqlite3_bind_text(st, 2, payee, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, (int64_t)amount);
 	sqlite3_bind_int(st, 4, currency);
-	if (card_id) {
-		sqlite3_bind_blob(st, 5, card_id, SC_CARD_ID_LEN, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 6, atc);
+	if (card) {
+		sqlite3_bind_blob(st, 5, card->card_id, SC_CARD_ID_LEN, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 6, card->atc);
+		sqlite3_bind_blob(st, 7, card->tx_hash, SC_HASH_LEN, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 8, card->sub_hash, SC_HASH_LEN, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 10, card->signed_hash, SC_HASH_LEN, SQLITE_STATIC);
 	}
-	if (tx_hash)
-		sqlite3_bind_blob(st, 7, tx_hash, SC_HASH_LEN, SQLITE_STATIC);
-	if (sub_hash)
-		sqlite3_bind_blob(st, 8, sub_hash, SC_HASH_LEN, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 9, now_ms);
 	if (step_done(st) != 0)
 		return -1;
 	return sqlite3_last_insert_rowid(d->db);
 }
 
-/* Runs under BEGIN IMMEDIATE: either all of it or nothing. */
+/* The issuer's equity account of a currency: EQUITY-<alpha>. 0 or -1. */
+static int equity_of(uint16_t currency, char out[SC_ACCOUNT_MAX + 1])
+{
+	const struct sc_currency *cur = sc_currency_by_numeric(currency);
+
+	if (!cur)
+		return -1;
+	snprintf(out, SC_ACCOUNT_MAX + 1, "%s%s", SRV_EQUITY_PREFIX, cur->alpha);
+	return 0;
+}
+
+/* An operator's booking runs in its own BEGIN IMMEDIATE (beside a serving
+ * writer, which waits for it): all of it or nothing. 0, or -1 with err. */
+static int begin(struct srv_db *d, char *err, size_t errlen)
+{
+	if (srv_db_exec(d, "BEGIN IMMEDIATE") == SQLITE_OK)
+		return 0;
+	snprintf(err, errlen, "cannot lock the database: %s", sqlite3_errmsg(d->db));
+	return -1;
+}
+
+/* Books amount from the issuer's equity to id, then COMMIT; on any failure
+ * (err says which) everything since begin() is rolled back. 0 or -1. */
+static int book_from_equity_and_commit(struct srv_db *d, const char *equity, const char *id,
+				       uint64_t amount, uint16_t currency, char *err,
+				       size_t errlen)
+{
+	if (amount > 0 && srv_transfer_book(d, equity, id, amount, currency, NULL, srv_now_ms()) < 0)
+		snprintf(err, errlen, "cannot book %s's credit: %s", id, sqlite3_errmsg(d->db));
+	else if (srv_db_exec(d, "COMMIT") != SQLITE_OK)
+		snprintf(err, errlen, "commit failed: %s", sqlite3_errmsg(d->db));
+	else
+		return 0;
+	srv_db_exec(d, "ROLLBACK");
+	return -1;
+}
+
 int srv_account_create(struct srv_db *d, const char *id, uint16_t currency, uint64_t opening,
 		       char *err, size_t errlen)
 {
-	const struct sc_currency *cur = sc_currency_by_numeric(currency);
 	char equity[SC_ACCOUNT_MAX + 1];
 	struct srv_account a;
 	int rc;
@@ -160,7 +193,7 @@ int srv_account_create(struct srv_db *d, const char *id, uint16_t currency, uint
 			 " not starting with -)", id, SC_ACCOUNT_MAX);
 		return -1;
 	}
-	if (!cur) {
+	if (equity_of(currency, equity) != 0) {
 		snprintf(err, errlen, "currency %u is not known", currency);
 		return -1;
 	}
@@ -173,11 +206,8 @@ int srv_account_create(struct srv_db *d, const char *id, uint16_t currency, uint
 		snprintf(err, errlen, "opening balance too large");
 		return -1;
 	}
-	snprintf(equity, sizeof(equity), "%s%s", SRV_EQUITY_PREFIX, cur->alpha);
-	if (srv_db_exec(d, "BEGIN IMMEDIATE") != SQLITE_OK) {
-		snprintf(err, errlen, "cannot lock the database: %s", sqlite3_errmsg(d->db));
+	if (begin(d, err, errlen) != 0)
 		return -1;
-	}
 	rc = srv_account_get(d, id, &a);
 	if (rc != 0) {
 		snprintf(err, errlen, rc > 0 ? "account %s exists already" : "database error: %s",
@@ -190,19 +220,32 @@ int srv_account_create(struct srv_db *d, const char *id, uint16_t currency, uint
 		snprintf(err, errlen, "cannot create account %s: %s", id, sqlite3_errmsg(d->db));
 		goto fail;
 	}
-	if (opening > 0 && srv_transfer_book(d, equity, id, opening, currency, NULL, 0, NULL, NULL,
-					     srv_now_ms()) < 0) {
-		snprintf(err, errlen, "cannot book the opening balance: %s", sqlite3_errmsg(d->db));
-		goto fail;
-	}
-	if (srv_db_exec(d, "COMMIT") != SQLITE_OK) {
-		snprintf(err, errlen, "commit failed: %s", sqlite3_errmsg(d->db));
-		goto fail;
-	}
-	return 0;
+	return book_from_equity_and_commit(d, equity, id, opening, currency, err, errlen);
 fail:
 	srv_db_exec(d, "ROLLBACK");
 	return -1;
+}
+
+int srv_account_credit(struct srv_db *d, const char *id, uint64_t amount, char *err,
+		       size_t errlen)
+{
+	char equity[SC_ACCOUNT_MAX + 1];
+	struct srv_account a;
+	int rc;
+
+	if (amount == 0 || amount > INT64_MAX) {
+		snprintf(err, errlen, "a credit must be above zero and below 2^63 minor units");
+		return -1;
+	}
+	if (begin(d, err, errlen) != 0)
+		return -1;
+	rc = srv_account_get(d, id, &a);
+	if (rc != 1 || (a.flags & SRV_ACCOUNT_ISSUER) || equity_of(a.currency, equity) != 0) {
+		snprintf(err, errlen, rc < 0 ? "database error" : "no customer account %s", id);
+		srv_db_exec(d, "ROLLBACK");
+		return -1;
+	}
+	return book_from_equity_and_commit(d, equity, id, amount, a.currency, err, errlen);
 }
 
 int srv_card_prepare(struct srv_db *d, const uint8_t id[SC_CARD_ID_LEN], const char *account,
@@ -318,11 +361,12 @@ static const struct {
 	 * receipts would give a used counter again (and fail every commit). */
 	{"the receipt counter is missing",
 	 "SELECT 'meta' WHERE NOT EXISTS (SELECT 1 FROM meta WHERE key = 'receipt_counter')"},
+	/* Payments' receipts and final declines' share the one counter. */
 	{"the receipt counter differs from the largest stored receipt",
-	 "SELECT 'counter ' || value || ', largest receipt ' ||"
-	 " (SELECT COALESCE(MAX(counter), 0) FROM receipts)"
-	 " FROM meta WHERE key = 'receipt_counter'"
-	 " AND value != (SELECT COALESCE(MAX(counter), 0) FROM receipts)"},
+	 "WITH c(n) AS (SELECT MAX(COALESCE((SELECT MAX(counter) FROM receipts), 0),"
+	 " COALESCE((SELECT MAX(counter) FROM declines), 0)))"
+	 " SELECT 'counter ' || value || ', largest receipt ' || (SELECT n FROM c)"
+	 " FROM meta WHERE key = 'receipt_counter' AND value != (SELECT n FROM c)"},
 	{"a balance differs from its credits minus its debits",
 	 "SELECT a.id || ': ' || a.balance FROM accounts a WHERE a.balance !="
 	 " (SELECT COALESCE(SUM(amount), 0) FROM transfers WHERE payee = a.id) -"

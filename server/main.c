@@ -14,6 +14,7 @@ static void usage(FILE *f)
 "usage: sigcard-server [OPTIONS] [serve]          run the daemon\n"
 "       sigcard-server [-D DIR] init                create master key, receipt key, ledger\n"
 "       sigcard-server [-D DIR] account create ID --currency CUR [--balance AMOUNT]\n"
+"       sigcard-server [-D DIR] account credit ID AMOUNT   (a deposit, from EQUITY-CUR)\n"
 "       sigcard-server [-D DIR] account show ID\n"
 "       sigcard-server [-D DIR] card prepare --account ID [--card-id HEX] --out PERSO.json\n"
 "       sigcard-server [-D DIR] card enrol --record RECORD.json\n"

@@ -39,25 +39,43 @@ static int decide(struct srv_job *j, int code, const char *fmt, ...)
 	return code;
 }
 
-int srv_job_reply_receipt(struct srv_job *j, const uint8_t *body, size_t body_len,
-			  const uint8_t *seal, size_t seal_len)
+int srv_job_reply_sealed(struct srv_job *j, int code, const uint8_t *body, size_t body_len,
+			 const uint8_t *seal, size_t seal_len)
 {
-	int n = sc_result_encode(j->reply, sizeof(j->reply), SC_RES_OK, body, body_len, seal,
-				 seal_len, "");
+	int n;
 
+	if (code == SC_RES_OK)
+		j->detail[0] = '\0';
+	n = sc_result_encode(j->reply, sizeof(j->reply), (uint8_t)code, body, body_len, seal,
+			     seal_len, j->detail);
 	if (n < 0)
 		return -1;
 	j->reply_len = (size_t)n;
-	j->code = SC_RES_OK;
-	j->detail[0] = '\0';
+	j->code = code;
 	return 0;
 }
 
-/* The stored receipt of transfer id, as the reply. A transfer executed
- * earlier in the writer's open batch has no stored receipt yet: the job
- * becomes that one's twin and gets its reply once the batch is sealed. */
-static int replay_receipt(struct srv_db *db, struct srv_batch *b, struct srv_job *j,
-			  int64_t id)
+int srv_decline_insert(struct srv_db *db, const struct srv_job *j)
+{
+	sqlite3_stmt *st = srv_stmt(db, ST_DECLINE_INSERT);
+	int rc;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_blob(st, 1, j->sub.card_id, SC_CARD_ID_LEN, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, j->sub.atc);
+	sqlite3_bind_blob(st, 3, j->signed_hash, SC_HASH_LEN, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 4, j->sub_hash, SC_HASH_LEN, SQLITE_STATIC);
+	sqlite3_bind_int(st, 5, j->code);
+	sqlite3_bind_blob(st, 6, j->reply, (int)j->reply_len, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 7, j->counter);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* The stored receipt of transfer id, as the reply. */
+static int replay_receipt(struct srv_db *db, struct srv_job *j, int64_t id)
 {
 	sqlite3_stmt *st = srv_stmt(db, ST_RECEIPT_GET);
 	int rc;
@@ -65,65 +83,139 @@ static int replay_receipt(struct srv_db *db, struct srv_batch *b, struct srv_job
 	if (!st)
 		return DB_FAILED;
 	sqlite3_bind_int64(st, 1, id);
-	rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW) {
+	if (sqlite3_step(st) != SQLITE_ROW) {
 		sqlite3_reset(st);
-		if (rc == SQLITE_DONE && (j->twin = srv_batch_find(b, id)) != NULL) {
-			j->code = SC_RES_OK;
-			j->detail[0] = '\0';
-			return SC_RES_OK;
-		}
 		return DB_FAILED;
 	}
-	rc = srv_job_reply_receipt(j, sqlite3_column_blob(st, 0),
-				   (size_t)sqlite3_column_bytes(st, 0), sqlite3_column_blob(st, 1),
-				   (size_t)sqlite3_column_bytes(st, 1));
+	rc = srv_job_reply_sealed(j, SC_RES_OK, sqlite3_column_blob(st, 0),
+				  (size_t)sqlite3_column_bytes(st, 0), sqlite3_column_blob(st, 1),
+				  (size_t)sqlite3_column_bytes(st, 1));
 	sqlite3_reset(st);
 	return rc == 0 ? SC_RES_OK : DB_FAILED;
 }
 
-/* The checks that need the database but no crypto, in the issue's order,
- * with exactly-once first: an identical resubmission of an executed transfer
- * gets its receipt even though its challenge is used by now. A different
- * submission for that (card, ATC) sets j->used_by and goes on to the card
- * and, in the caller, the signature: IDEMPOTENCY_CONFLICT is authenticated. */
+/* The stored outcome of j's (card, ATC), stepped once: SQLITE_ROW with
+ * *stp to read and reset, SQLITE_DONE if none, else an error. */
+static int outcome_get(struct srv_db *db, const struct srv_job *j, sqlite3_stmt **stp)
+{
+	sqlite3_stmt *st = srv_stmt(db, ST_OUTCOME_GET);
+	int rc;
+
+	*stp = st;
+	if (!st)
+		return SQLITE_ERROR;
+	sqlite3_bind_blob(st, 1, j->sub.card_id, SC_CARD_ID_LEN, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, j->sub.atc);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW)
+		sqlite3_reset(st);
+	return rc;
+}
+
+/* The original RESULT of this submission's (card, ATC), byte for byte. An
+ * outcome decided earlier in the writer's open batch is not sealed yet:
+ * the job becomes that one's twin and gets its reply once the batch is. */
+static int replay(struct srv_db *db, struct srv_job *j)
+{
+	sqlite3_stmt *st;
+	int64_t id;
+	int code, rc;
+
+	if (j->prior_job) {
+		j->twin = j->prior_job;
+		j->code = j->twin->code;
+		snprintf(j->detail, sizeof(j->detail), "the same payment as one of this batch");
+		return j->code;
+	}
+	if (outcome_get(db, j, &st) != SQLITE_ROW)
+		return DB_FAILED;
+	code = sqlite3_column_int(st, 2);
+	id = sqlite3_column_int64(st, 3);
+	if (code != SC_RES_OK) {
+		size_t n = (size_t)sqlite3_column_bytes(st, 4);
+
+		rc = n > 0 && n <= sizeof(j->reply) ? SC_RES_OK : DB_FAILED;
+		if (rc == SC_RES_OK) {
+			memcpy(j->reply, sqlite3_column_blob(st, 4), n);
+			j->reply_len = n;
+			j->code = code;
+		}
+	}
+	sqlite3_reset(st);
+	if (code == SC_RES_OK)
+		rc = replay_receipt(db, j, id);
+	else if (rc == SC_RES_OK)
+		rc = code;
+	if (rc != DB_FAILED)
+		snprintf(j->detail, sizeof(j->detail), "the original result, replayed");
+	return rc;
+}
+
+static int same_hash(const void *stored, int stored_len, const uint8_t h[SC_HASH_LEN])
+{
+	return stored && stored_len == SC_HASH_LEN && memcmp(stored, h, SC_HASH_LEN) == 0;
+}
+
+/* What (card, ATC) already holds, in the open batch or the ledger: sets
+ * j->prior (and j->prior_job). An identical resend is answered at once
+ * (REPLAYED); anything else is answered only behind the signature. */
+#define REPLAYED (-3)
+static int find_prior(struct srv_db *db, struct srv_batch *b, struct srv_job *j)
+{
+	sqlite3_stmt *st;
+	int rc, same_bytes;
+
+	j->prior = PRIOR_NONE;
+	j->prior_job = srv_batch_find(b, j->sub.card_id, j->sub.atc);
+	if (j->prior_job) {
+		same_bytes = memcmp(j->prior_job->sub_hash, j->sub_hash, SC_HASH_LEN) == 0;
+		j->prior = memcmp(j->prior_job->signed_hash, j->signed_hash, SC_HASH_LEN) == 0
+				   ? PRIOR_SAME : PRIOR_OTHER;
+		return same_bytes ? REPLAYED : GO_ON;
+	}
+	rc = outcome_get(db, j, &st);
+	if (rc == SQLITE_ROW) {
+		/* A row of schema 3 has no signed hash: only its own bytes are it. */
+		same_bytes = same_hash(sqlite3_column_blob(st, 1), sqlite3_column_bytes(st, 1),
+				       j->sub_hash);
+		j->prior = same_bytes || same_hash(sqlite3_column_blob(st, 0),
+						   sqlite3_column_bytes(st, 0), j->signed_hash)
+				   ? PRIOR_SAME : PRIOR_OTHER;
+		sqlite3_reset(st);
+		return same_bytes ? REPLAYED : GO_ON;
+	}
+	return rc == SQLITE_DONE ? GO_ON : DB_FAILED;
+}
+
+/* The clock challenges expire by: the wall clock, or the tests' own. */
 static int64_t challenge_now(const struct srv *s)
 {
 	return s->cfg.challenge_clock ? s->cfg.challenge_clock() : srv_now_ms();
 }
 
+/* The checks that need the database but no crypto, in the issue's order,
+ * with exactly-once first: an identical resubmission gets its original
+ * RESULT even though its challenge is used by now. Any other submission
+ * for a used (card, ATC) goes on to the card and, in the caller, the
+ * signature: another copy of the same payment and IDEMPOTENCY_CONFLICT
+ * are both answered only once it is authentic. */
 static int precheck(const struct srv *s, struct srv_db *db, struct srv_batch *b,
 		    struct srv_job *j, struct srv_card *card)
 {
-	sqlite3_stmt *st = srv_stmt(db, ST_TRANSFER_BY_ATC);
+	sqlite3_stmt *st;
 	char hex[2 * SC_CARD_ID_LEN + 1];
 	int rc;
 
-	if (!st)
-		return DB_FAILED;
-	j->used_by = -1;
 	sc_hex_encode(hex, j->sub.card_id, SC_CARD_ID_LEN);
-	sqlite3_bind_blob(st, 1, j->sub.card_id, SC_CARD_ID_LEN, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, j->sub.atc);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		int64_t id = sqlite3_column_int64(st, 0);
-		int same = sqlite3_column_bytes(st, 1) == SC_HASH_LEN &&
-			   memcmp(sqlite3_column_blob(st, 1), j->sub_hash, SC_HASH_LEN) == 0;
-
-		sqlite3_reset(st);
-		if (same)
-			return replay_receipt(db, b, j, id);
-		/* Another submission for a used (card, ATC): it is told so only
-		 * once its signature verifies, so an unauthenticated peer learns
-		 * nothing. Its challenge was consumed by the original, so the
-		 * challenge check cannot apply; the card's checks still do. */
-		j->used_by = id;
+	rc = find_prior(db, b, j);
+	if (rc == REPLAYED)
+		return replay(db, j);
+	if (rc != GO_ON)
+		return rc;
+	/* A used (card, ATC) consumed its challenge with its outcome, so the
+	 * challenge check cannot apply; the card's checks still do. */
+	if (j->prior != PRIOR_NONE)
 		goto card;
-	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
-		return DB_FAILED;
 
 	st = srv_stmt(db, ST_CHALLENGE_GET);
 	if (!st)
@@ -153,13 +245,13 @@ static int precheck(const struct srv *s, struct srv_db *db, struct srv_batch *b,
 	}
 
 card:
+	/* A blocked card is a final decline, made once the message is
+	 * authentic (settle); here only an unknown one is refused. */
 	rc = srv_card_get(db, j->sub.card_id, card);
 	if (rc < 0)
 		return DB_FAILED;
 	if (rc == 0 || card->status == CARD_PREPARED || !card->has_pubkey)
 		return decide(j, SC_RES_UNKNOWN_CARD, "card %s is not enrolled", hex);
-	if (card->status == CARD_BLOCKED)
-		return decide(j, SC_RES_CARD_BLOCKED, "card %s is blocked", hex);
 	return GO_ON;
 }
 
@@ -169,8 +261,8 @@ static int conflict(struct srv_job *j)
 
 	sc_hex_encode(hex, j->sub.card_id, SC_CARD_ID_LEN);
 	return decide(j, SC_RES_IDEMPOTENCY_CONFLICT,
-		      "card %s counter %u was already used by transfer %lld", hex,
-		      (unsigned)j->sub.atc, (long long)j->used_by);
+		      "card %s counter %u was already used for another transaction", hex,
+		      (unsigned)j->sub.atc);
 }
 
 /* Wrong passwords recorded against this signed message so far. */
@@ -318,45 +410,119 @@ static int record_jp_failure(struct srv *s, struct srv_db *db, struct srv_job *j
 		      failures + 1, SRV_MESSAGE_JP_LIMIT);
 }
 
+/* The outcome's receipt, to be sealed with the batch before COMMIT: it
+ * names the (card, ATC) and transaction and says OK with the transfer, or
+ * the decline's code and reason (j->detail). No balance: the receipt goes
+ * to the merchant's terminal. */
+static int seal_later(struct srv *s, struct srv_batch *b, struct srv_job *j, int code,
+		      int64_t transfer_id)
+{
+	struct sc_receipt r;
+	int n;
+
+	memset(&r, 0, sizeof(r));
+	r.result = (uint8_t)code;
+	r.transfer_id = (uint64_t)transfer_id;
+	/* The writer alone gives counters; the batch stores the last at COMMIT. */
+	r.counter = (uint64_t)++s->receipt_counter;
+	memcpy(r.card_id, j->sub.card_id, SC_CARD_ID_LEN);
+	r.atc = j->sub.atc;
+	memcpy(r.tx_hash, j->tx_hash, SC_HASH_LEN);
+	r.currency = j->tx.currency;
+	if (code != SC_RES_OK) /* decline() kept the detail this short */
+		memcpy(r.reason, j->detail, SC_RECEIPT_REASON_MAX);
+	n = sc_receipt_encode(j->receipt, sizeof(j->receipt), &r);
+	if (n < 0)
+		return DB_FAILED;
+	j->receipt_len = (size_t)n;
+	j->transfer_id = transfer_id;
+	j->counter = (int64_t)r.counter;
+	if (srv_batch_add(b, j) != 0)
+		return DB_FAILED;
+	j->code = code;
+	return code;
+}
+
+static int use_challenge(struct srv_db *db, const struct srv_job *j)
+{
+	sqlite3_stmt *st = srv_stmt(db, ST_CHALLENGE_USE);
+	int rc;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_blob(st, 1, j->tx.challenge, SC_CHALLENGE_LEN, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* A final decline of an authenticated submission: like a payment, it
+ * consumes its challenge and its (card, ATC) and is sealed with the batch,
+ * so every resend gets the same answer, also once the refusal's cause is
+ * gone. The reason goes into the sealed receipt and the RESULT's text, so
+ * it stays short and names no balance. */
+__attribute__((format(printf, 5, 6)))
+static int decline(struct srv *s, struct srv_batch *b, struct srv_db *db, struct srv_job *j,
+		   const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(j->detail, SC_RECEIPT_REASON_MAX + 1, fmt, ap);
+	va_end(ap);
+	if (use_challenge(db, j) != 0)
+		return DB_FAILED;
+	return seal_later(s, b, j, j->code, 0);
+}
+
 /* Debit, credit, counter, challenge: all or nothing, in the writer's
- * transaction; the receipt joins the batch, to be sealed before COMMIT. */
+ * transaction; the receipt joins the batch, to be sealed before COMMIT.
+ * Each business refusal is a final decline. */
 static int execute(struct srv *s, struct srv_db *db, struct srv_batch *b, struct srv_job *j,
 		   const struct srv_card *card)
 {
 	const struct sc_tx *tx = &j->tx;
 	struct srv_account payer, payee;
-	struct sc_receipt r;
+	struct srv_card_ref ref;
 	sqlite3_stmt *st;
 	int64_t id;
 	int rc;
 
+#define DECLINE(c, ...) (j->code = (c), decline(s, b, db, j, __VA_ARGS__))
+	if (card->status == CARD_BLOCKED)
+		return DECLINE(SC_RES_CARD_BLOCKED, "the card is blocked");
 	if (strcmp(tx->payer, card->account) != 0)
-		return decide(j, SC_RES_UNKNOWN_ACCOUNT, "payer %s is not the account of this card",
-			      tx->payer);
+		return DECLINE(SC_RES_UNKNOWN_ACCOUNT, "payer %s is not the card's account",
+			       tx->payer);
 	if (strcmp(tx->payer, tx->payee) == 0)
-		return decide(j, SC_RES_SAME_ACCOUNT, "payer and payee are both %s", tx->payer);
+		return DECLINE(SC_RES_SAME_ACCOUNT, "payer and payee are both %s", tx->payer);
 	if ((rc = srv_account_get(db, tx->payer, &payer)) < 0)
 		return DB_FAILED;
 	if (rc == 0)
-		return decide(j, SC_RES_UNKNOWN_ACCOUNT, "no account %s", tx->payer);
+		return DECLINE(SC_RES_UNKNOWN_ACCOUNT, "no account %s", tx->payer);
 	if ((rc = srv_account_get(db, tx->payee, &payee)) < 0)
 		return DB_FAILED;
 	if (rc == 0 || (payee.flags & SRV_ACCOUNT_ISSUER))
-		return decide(j, SC_RES_UNKNOWN_ACCOUNT, "no account %s", tx->payee);
+		return DECLINE(SC_RES_UNKNOWN_ACCOUNT, "no account %s", tx->payee);
 	if (tx->currency != payer.currency || tx->currency != payee.currency)
-		return decide(j, SC_RES_CURRENCY_MISMATCH,
-			      "transaction in currency %u, payer account in %u, payee account in %u",
-			      tx->currency, payer.currency, payee.currency);
+		return DECLINE(SC_RES_CURRENCY_MISMATCH, "currency %u; payer's %u, payee's %u",
+			       tx->currency, payer.currency, payee.currency);
 	if (tx->amount > s->cfg.max_amount || tx->amount > (uint64_t)(INT64_MAX - payee.balance))
-		return decide(j, SC_RES_BAD_AMOUNT, "amount %llu is above the limit of %llu",
-			      (unsigned long long)tx->amount,
-			      (unsigned long long)s->cfg.max_amount);
+		return DECLINE(SC_RES_BAD_AMOUNT, "amount %llu is above the limit of %llu",
+			       (unsigned long long)tx->amount,
+			       (unsigned long long)s->cfg.max_amount);
 	if ((uint64_t)payer.balance < tx->amount)
-		return decide(j, SC_RES_INSUFFICIENT_FUNDS, "balance %lld, amount %llu",
-			      (long long)payer.balance, (unsigned long long)tx->amount);
+		return DECLINE(SC_RES_INSUFFICIENT_FUNDS, "amount %llu is above the balance",
+			       (unsigned long long)tx->amount);
+#undef DECLINE
 
-	id = srv_transfer_book(db, tx->payer, tx->payee, tx->amount, tx->currency,
-			       j->sub.card_id, j->sub.atc, j->tx_hash, j->sub_hash, srv_now_ms());
+	ref.card_id = j->sub.card_id;
+	ref.atc = j->sub.atc;
+	ref.tx_hash = j->tx_hash;
+	ref.sub_hash = j->sub_hash;
+	ref.signed_hash = j->signed_hash;
+	id = srv_transfer_book(db, tx->payer, tx->payee, tx->amount, tx->currency, &ref,
+			       srv_now_ms());
 	if (id < 0)
 		return DB_FAILED;
 	if (!(st = srv_stmt(db, ST_CARD_ACCEPT)))
@@ -365,33 +531,10 @@ static int execute(struct srv *s, struct srv_db *db, struct srv_batch *b, struct
 	sqlite3_bind_int64(st, 2, j->sub.atc);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
-	if (rc != SQLITE_DONE || !(st = srv_stmt(db, ST_CHALLENGE_USE)))
+	if (rc != SQLITE_DONE || use_challenge(db, j) != 0)
 		return DB_FAILED;
-	sqlite3_bind_blob(st, 1, tx->challenge, SC_CHALLENGE_LEN, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
-		return DB_FAILED;
-
-	memset(&r, 0, sizeof(r));
-	r.result = SC_RES_OK;
-	r.transfer_id = (uint64_t)id;
-	/* The writer alone gives counters; the batch stores the last at COMMIT. */
-	r.counter = (uint64_t)++s->receipt_counter;
-	memcpy(r.card_id, j->sub.card_id, SC_CARD_ID_LEN);
-	r.atc = j->sub.atc;
-	memcpy(r.tx_hash, j->tx_hash, SC_HASH_LEN);
-	r.balance_after = (uint64_t)payer.balance - tx->amount;
-	r.currency = tx->currency;
-	if (sc_receipt_encode(j->receipt, sizeof(j->receipt), &r) != SC_RECEIPT_LEN)
-		return DB_FAILED;
-	j->transfer_id = id;
-	j->counter = (int64_t)r.counter;
-	if (srv_batch_add(b, j) != 0)
-		return DB_FAILED;
-	j->code = SC_RES_OK;
 	j->detail[0] = '\0';
-	return SC_RES_OK;
+	return seal_later(s, b, j, SC_RES_OK, id);
 }
 
 /* Writer stage of a SUBMIT the verify stage parsed: every check that reads
@@ -413,9 +556,19 @@ static int settle(struct srv *s, struct srv_db *db, struct srv_batch *b, struct 
 	}
 	if (!j->sig_ok)
 		return decide(j, SC_RES_AUTH_FAILED, "the signature does not verify for this card");
-	/* Authentic, for a (card, ATC) that executed another submission. */
-	if (j->used_by >= 0)
+	/* Authentic, for a (card, ATC) that holds another signed message. */
+	if (j->prior == PRIOR_OTHER)
 		return conflict(j);
+	/* Another valid signature over the same signed data (s and n - s, or
+	 * the card signing the same data twice) is the same payment: it gets
+	 * the original answer. Its password is checked but not counted, since
+	 * the message can never execute again. */
+	if (j->prior == PRIOR_SAME) {
+		if (!j->jp_ok)
+			return decide(j, SC_RES_AUTH_FAILED,
+				      "wrong joint password for a payment already answered");
+		return replay(db, j);
+	}
 	if ((failures = message_failures(db, j)) == DB_FAILED)
 		return DB_FAILED;
 	if (failures >= SRV_MESSAGE_JP_LIMIT)

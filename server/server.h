@@ -66,7 +66,8 @@ enum srv_stmt {
 	ST_CHALLENGE_GET,
 	ST_CHALLENGE_USE,
 	ST_CHALLENGE_PURGE,
-	ST_TRANSFER_BY_ATC,
+	ST_OUTCOME_GET,
+	ST_DECLINE_INSERT,
 	ST_TRANSFER_INSERT,
 	ST_RECEIPT_GET,
 	ST_RECEIPT_INSERT,
@@ -86,7 +87,7 @@ struct srv_db {
 	sqlite3_stmt *st[ST_COUNT];      /* prepared lazily, kept for the connection's life */
 };
 
-#define SRV_SCHEMA_VERSION 3
+#define SRV_SCHEMA_VERSION 4
 /* Opens path; a writable open creates and migrates the schema up to
  * target_version (SRV_SCHEMA_VERSION outside tests). 0 or -1 with err set. */
 int srv_db_open(struct srv_db *d, const char *path, int readonly, int target_version,
@@ -145,13 +146,25 @@ int srv_card_get(struct srv_db *d, const uint8_t id[SC_CARD_ID_LEN], struct srv_
  * its own transaction. 0, or -1 with a message in err. */
 int srv_account_create(struct srv_db *d, const char *id, uint16_t currency, uint64_t opening,
 		       char *err, size_t errlen);
+/* Credits amount to customer account id from the issuer's equity in its
+ * currency (the operator's deposit). Its own transaction. 0, or -1 with a
+ * message in err. */
+int srv_account_credit(struct srv_db *d, const char *id, uint64_t amount, char *err,
+		       size_t errlen);
+/* What a card's transfer records of the submission that made it: the
+ * outcome of (card_id, atc), found again by signed_hash (the signed data)
+ * or sub_hash (the SUBMIT's bytes). */
+struct srv_card_ref {
+	const uint8_t *card_id;
+	uint32_t atc;
+	const uint8_t *tx_hash, *sub_hash, *signed_hash; /* SC_HASH_LEN each */
+};
 /* Books amount from payer to payee (balances and a transfer row), no
  * checks beyond the database's; the caller holds the transaction. Returns
- * the transfer id or -1. card_id NULL for a booking that is not a card's. */
+ * the transfer id or -1. card NULL for a booking that is not a card's. */
 int64_t srv_transfer_book(struct srv_db *d, const char *payer, const char *payee,
-			  uint64_t amount, uint16_t currency, const uint8_t *card_id,
-			  uint32_t atc, const uint8_t tx_hash[SC_HASH_LEN],
-			  const uint8_t sub_hash[SC_HASH_LEN], int64_t now_ms);
+			  uint64_t amount, uint16_t currency, const struct srv_card_ref *card,
+			  int64_t now_ms);
 int srv_card_prepare(struct srv_db *d, const uint8_t id[SC_CARD_ID_LEN], const char *account,
 		     char *err, size_t errlen);
 int srv_card_enrol(struct srv_db *d, const uint8_t id[SC_CARD_ID_LEN], const char *account,
@@ -267,12 +280,14 @@ struct srv_job {
 	int key_known;                    /* the verify stage found an enrolled key */
 	int sig_ok;                       /* the signature verifies with key */
 	int jp_ok;                        /* signature verified and password right */
-	int64_t used_by;                  /* transfer already holding this (card, ATC), or -1 */
+	int prior;                        /* enum srv_prior: what (card, ATC) already holds */
+	struct srv_job *prior_job;        /* the open batch's job holding it, or NULL */
 	int code;                         /* decided result, or -1 while undecided */
-	/* executed in the writer's open batch: the receipt waits for the seal */
-	uint8_t receipt[SC_RECEIPT_LEN];
-	int64_t transfer_id, counter;
-	struct srv_job *twin;             /* an identical SUBMIT executed earlier in the batch */
+	/* sealed in the writer's open batch: the receipt waits for the seal */
+	uint8_t receipt[SC_RECEIPT_MAX];
+	size_t receipt_len;
+	int64_t transfer_id, counter;     /* transfer_id 0 for a final decline */
+	struct srv_job *twin;             /* the same payment sealed earlier in the batch */
 	int checked_code;                 /* code as the verify stage left it */
 	int failed;                       /* its writing failed: left out of the batch */
 	char detail[128];                 /* for the person reading the result */
@@ -281,6 +296,13 @@ struct srv_job {
 	size_t reply_len;
 	int close_after;                  /* drop the peer once the reply is out */
 	struct srv_job *next;
+};
+
+/* What a (card, ATC) already holds, as the writer found it. */
+enum srv_prior {
+	PRIOR_NONE,                       /* unused: this submission may decide it */
+	PRIOR_SAME,                       /* an outcome for the same signed data */
+	PRIOR_OTHER,                      /* an outcome for other signed data */
 };
 
 struct srv; /* daemon state, daemon.c */
@@ -299,24 +321,29 @@ void srv_job_check(struct srv *s, struct srv_db *db, struct srv_keycache *kc,
 int srv_job_apply(struct srv *s, struct srv_db *db, struct srv_batch *b, struct srv_job *j);
 /* Builds j->reply for a non-OK code. */
 void srv_job_reply_error(struct srv_job *j, int code, const char *detail);
-/* Builds j->reply for OK: the receipt and its seal. 0 or -1. */
-int srv_job_reply_receipt(struct srv_job *j, const uint8_t *body, size_t body_len,
-			  const uint8_t *seal, size_t seal_len);
+/* Builds j->reply for a sealed code (OK or a final decline): the receipt,
+ * its seal and, for a decline, j->detail. 0 or -1. */
+int srv_job_reply_sealed(struct srv_job *j, int code, const uint8_t *body, size_t body_len,
+			 const uint8_t *seal, size_t seal_len);
+/* Records the final decline sealed job j decided, with its reply (built
+ * already), as its (card, ATC)'s outcome. 0 or -1. */
+int srv_decline_insert(struct srv_db *db, const struct srv_job *j);
 
 /* ---- batch.c: the writer's transaction over a batch of jobs */
 struct srv_batch {
-	struct srv_job **sealing;         /* executed in it, receipts waiting for the seal */
+	struct srv_job **sealing;         /* decided in it, receipts waiting for the seal */
 	size_t n, cap;
 	uint8_t (*nodes)[SC_HASH_LEN];    /* the seal's tree, SC_SEAL_NODES(cap) slots */
 };
-/* Room for cap executed transfers (cap <= SC_SEAL_BATCH_MAX). 0 or -1. */
+/* Room for cap sealed outcomes (cap <= SC_SEAL_BATCH_MAX). 0 or -1. */
 int srv_batch_init(struct srv_batch *b, size_t cap);
 void srv_batch_free(struct srv_batch *b);
-/* Adds an executed job; its receipt is sealed before the COMMIT. 0, or -1
- * if the batch is full. */
+/* Adds a job that executed or finally declined; its receipt is sealed
+ * before the COMMIT. 0, or -1 if the batch is full. */
 int srv_batch_add(struct srv_batch *b, struct srv_job *j);
-/* The job of this batch that executed transfer id, or NULL. */
-struct srv_job *srv_batch_find(const struct srv_batch *b, int64_t transfer_id);
+/* The job of this batch that decided (card id, atc), or NULL. */
+struct srv_job *srv_batch_find(const struct srv_batch *b, const uint8_t card_id[SC_CARD_ID_LEN],
+			       uint32_t atc);
 /* One transaction for the list of jobs: each applied, the receipts sealed
  * (one signature), the receipt counter stored, COMMIT. Every job of the
  * list has its reply afterwards; none promises what did not commit. */

@@ -75,6 +75,42 @@ static const char *const migrations[] = {
 	/* 2 -> 3: receipts are sealed per commit batch (common/seal.h): the
 	 * column holds the seal, a path and the batch root's signature. */
 	"ALTER TABLE receipts RENAME COLUMN sig TO seal;",
+	/* 3 -> 4: one outcome per (card, ATC), executed or finally declined,
+	 * kept forever. signed_hash is what was signed: any valid signature
+	 * over it is the same payment. An executed one is its transfer (the
+	 * writer's path for a payment gains a column, not a write); a decline
+	 * is a row of declines with its exact RESULT. Transfers of version 3
+	 * have no signed hash (their signed data cannot be recomputed here)
+	 * and are matched by the submission's hash, as before. The view is
+	 * the one place that reads them together; the triggers keep one
+	 * outcome per (card, ATC) across the two tables. */
+	"ALTER TABLE transfers ADD COLUMN signed_hash BLOB;"
+	"CREATE TABLE declines ("
+	"  card_id BLOB NOT NULL CHECK (length(card_id) = 8),"
+	"  atc INTEGER NOT NULL,"
+	"  signed_hash BLOB NOT NULL CHECK (length(signed_hash) = 32),"
+	"  submission_hash BLOB NOT NULL,"
+	"  code INTEGER NOT NULL CHECK (code != 0),"
+	"  result BLOB NOT NULL,"
+	"  counter INTEGER NOT NULL UNIQUE,"   /* its receipt's, as receipts.counter */
+	"  PRIMARY KEY (card_id, atc)) WITHOUT ROWID;"
+	"CREATE TRIGGER declines_immutable BEFORE UPDATE ON declines"
+	"  BEGIN SELECT RAISE(ABORT, 'declines are immutable'); END;"
+	"CREATE TRIGGER declines_kept BEFORE DELETE ON declines"
+	"  BEGIN SELECT RAISE(ABORT, 'declines are immutable'); END;"
+	"CREATE TRIGGER declines_one_outcome BEFORE INSERT ON declines"
+	"  WHEN EXISTS (SELECT 1 FROM transfers WHERE card_id = NEW.card_id AND atc = NEW.atc)"
+	"  BEGIN SELECT RAISE(ABORT, 'this card counter has an outcome'); END;"
+	"CREATE TRIGGER transfers_one_outcome BEFORE INSERT ON transfers"
+	"  WHEN NEW.card_id IS NOT NULL AND EXISTS (SELECT 1 FROM declines"
+	"  WHERE card_id = NEW.card_id AND atc = NEW.atc)"
+	"  BEGIN SELECT RAISE(ABORT, 'this card counter has an outcome'); END;"
+	"CREATE VIEW outcomes (card_id, atc, signed_hash, submission_hash, code, transfer_id,"
+	"  result) AS"
+	"  SELECT card_id, atc, signed_hash, submission_hash, 0, id, NULL FROM transfers"
+	"  WHERE card_id IS NOT NULL"
+	"  UNION ALL SELECT card_id, atc, signed_hash, submission_hash, code, NULL, result"
+	"  FROM declines;",
 };
 
 static const char *const stmt_sql[ST_COUNT] = {
@@ -100,11 +136,13 @@ static const char *const stmt_sql[ST_COUNT] = {
 			     " WHERE challenge = ?1",
 	[ST_CHALLENGE_USE] = "UPDATE challenges SET used = 1 WHERE challenge = ?1",
 	[ST_CHALLENGE_PURGE] = "DELETE FROM challenges WHERE expires_ms < ?1 AND used = 0",
-	[ST_TRANSFER_BY_ATC] = "SELECT id, submission_hash FROM transfers"
-			       " WHERE card_id = ?1 AND atc = ?2",
+	[ST_OUTCOME_GET] = "SELECT signed_hash, submission_hash, code, transfer_id, result"
+			   " FROM outcomes WHERE card_id = ?1 AND atc = ?2",
+	[ST_DECLINE_INSERT] = "INSERT INTO declines (card_id, atc, signed_hash, submission_hash,"
+			      " code, result, counter) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
 	[ST_TRANSFER_INSERT] = "INSERT INTO transfers (payer, payee, amount, currency, card_id,"
-			       " atc, tx_hash, submission_hash, created_ms)"
-			       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+			       " atc, tx_hash, submission_hash, created_ms, signed_hash)"
+			       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
 	[ST_RECEIPT_GET] = "SELECT body, seal FROM receipts WHERE transfer_id = ?1",
 	[ST_RECEIPT_INSERT] = "INSERT INTO receipts (transfer_id, counter, body, seal)"
 			      " VALUES (?1, ?2, ?3, ?4)",

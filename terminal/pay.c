@@ -259,17 +259,20 @@ static int jp_by_contactless(struct pay *p, const uint8_t card_id[SC_CARD_ID_LEN
 	return rc == 0 ? 0 : pass(p, rc, p->cl.err);
 }
 
-/* Checks the receipt against what this terminal asked for, then its
- * signature: a receipt for another card, counter or transaction is as bad
- * as a forged one. */
+/* Checks the receipt of an OK or a final decline against what this
+ * terminal asked for and the RESULT's code, then its seal: a receipt for
+ * another card, counter, transaction or outcome is as bad as a forged one.
+ * Version 2 receipts (from a server before issue 12) still verify; their
+ * payer balance is not kept: it is not the merchant's to print. */
 static int check_receipt(struct pay *p, const struct sc_result_msg *m, struct term_paid *paid)
 {
 	struct sc_receipt r;
 	if (m->receipt == NULL || m->seal == NULL ||
 	    sc_receipt_decode(&r, m->receipt, m->receipt_len) != 0)
 		return term_errf(p->err, p->cap, TERM_EXIT_BAD_RECEIPT,
-				 "the server said OK without a well-formed signed receipt");
-	if (r.result != SC_RES_OK || !sc_ct_equal(r.card_id, paid->card_id, SC_CARD_ID_LEN) ||
+				 "the server said %s without a well-formed signed receipt",
+				 sc_result_name(m->code));
+	if (r.result != m->code || !sc_ct_equal(r.card_id, paid->card_id, SC_CARD_ID_LEN) ||
 	    r.atc != p->sig.atc || !sc_ct_equal(r.tx_hash, p->tx_hash, SC_HASH_LEN) ||
 	    r.currency != paid->tx.currency)
 		return term_errf(p->err, p->cap, TERM_EXIT_BAD_RECEIPT,
@@ -281,7 +284,6 @@ static int check_receipt(struct pay *p, const struct sc_result_msg *m, struct te
 		return rc;
 	paid->transfer_id = r.transfer_id;
 	paid->counter = r.counter;
-	paid->balance_after = r.balance_after;
 	return 0;
 }
 
@@ -337,9 +339,15 @@ static int submit(struct pay *p, struct term_paid *paid)
 	sc_wipe(req, sizeof req);
 	if (rc != 0)
 		return pass(p, rc, p->server.err);
-	if (m.code != SC_RES_OK)
+	if (sc_result_is_sealed(m.code) && (rc = check_receipt(p, &m, paid)) != 0)
+		return rc;
+	if (m.code != SC_RES_OK) {
+		if (sc_result_is_sealed(m.code))
+			say(p, "declined; the decline's receipt verified (server counter %llu)",
+			    (unsigned long long)paid->counter);
 		return refused(p, resp, n, "SUBMIT");
-	return check_receipt(p, &m, paid);
+	}
+	return 0;
 }
 
 int term_pay_run(const struct term_pay_opts *o, struct term_paid *paid,
@@ -419,13 +427,10 @@ int term_pay_run(const struct term_pay_opts *o, struct term_paid *paid,
 
 void term_paid_print(const struct term_paid *p, FILE *out)
 {
-	char amount[64], balance[64], when[32], id_hex[2 * SC_CARD_ID_LEN + 1];
+	char amount[64], when[32], id_hex[2 * SC_CARD_ID_LEN + 1];
 	if (sc_amount_format(amount, sizeof amount, p->tx.amount, p->tx.currency) < 0)
 		snprintf(amount, sizeof amount, "%llu (minor units)",
 			 (unsigned long long)p->tx.amount);
-	if (sc_amount_format(balance, sizeof balance, p->balance_after, p->tx.currency) < 0)
-		snprintf(balance, sizeof balance, "%llu (minor units)",
-			 (unsigned long long)p->balance_after);
 	time_t t = (time_t)p->tx.time;
 	struct tm tm;
 	gmtime_r(&t, &tm);
@@ -443,9 +448,8 @@ void term_paid_print(const struct term_paid *p, FILE *out)
 		"transfer-id: %llu\n"
 		"time: %s\n"
 		"terminal: %s\n"
-		"payer-balance-after: %s\n"
 		"receipt: verified (server counter %llu)\n",
 		amount, p->tx.payee, p->tx.payee_name, p->tx.payer, id_hex, p->atc,
 		sc_scheme_name(p->tx.scheme), (unsigned long long)p->transfer_id, when,
-		p->tx.terminal_id, balance, (unsigned long long)p->counter);
+		p->tx.terminal_id, (unsigned long long)p->counter);
 }

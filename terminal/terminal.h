@@ -253,8 +253,7 @@ struct term_paid {
 	uint8_t card_id[SC_CARD_ID_LEN];
 	uint32_t atc;
 	uint64_t transfer_id;
-	uint64_t counter;              /* server receipt counter */
-	uint64_t balance_after;        /* payer's, minor units */
+	uint64_t counter;              /* server receipt counter (of a decline's too) */
 	int attempts;                  /* SUBMITs sent (all identical) */
 };
 

@@ -113,6 +113,13 @@ S card block "$CARD1" >/dev/null
 t_eq "a blocked card" "CARD_BLOCKED" "$(pay --server "$SOCK" --atc 6 --amount 1 | cut -d' ' -f1)"
 S card unblock "$CARD1" >/dev/null
 t_check "unblocked, it pays again" pay --server "$SOCK" --atc 7 --amount 1
+# A final decline is final (issue 12): sealed, and the same answer after an
+# operator credit would cover it.
+declined=$(pay --server "$SOCK" --atc 9 --amount 1000000 --save "$T_DIR/sub9")
+t_check "more than the balance: a sealed decline" grep -q '^INSUFFICIENT_FUNDS counter=' <<<"$declined"
+t_check "operator credit" S account credit ALICE 20000.00
+t_eq "resent after the credit: the same sealed decline" "$declined" "$("$CLI" send --server "$SOCK" --file "$T_DIR/sub9")"
+t_eq "resent after the credit: nothing paid" "2008747 20087.47 EUR" "$(curl -s $H/v1/accounts/ALICE | js 'd["balance"]["minor"], d["balance"]["text"]')"
 
 kill -TERM "$SPID"
 for _ in $(seq 50); do kill -0 "$SPID" 2>/dev/null || break; sleep 0.1; done
@@ -121,7 +128,7 @@ t_check "SIGTERM: drained and closed cleanly" grep -q "stopped cleanly" "$T_DIR/
 t_check "socket removed" test ! -e "$SOCK"
 t_eq "integrity_check" "ok" "$(sqlite3 "$D/ledger.db" 'PRAGMA integrity_check')"
 t_check "ledger invariants" S check
-t_eq "audit log holds every submission" "12" "$(sqlite3 "$D/ledger.db" 'SELECT count(*) FROM audit')"
+t_eq "audit log holds every submission" "14" "$(sqlite3 "$D/ledger.db" 'SELECT count(*) FROM audit')"
 
 # As a real daemon: detaches, logs to syslog, writes its pid file.
 "$SRV" -D "$D" --listen none --http none --unix "$SOCK" --pidfile "$T_DIR/srv.pid"

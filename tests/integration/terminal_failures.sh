@@ -112,6 +112,7 @@ holder "${PIN}K"
 pay --amount 1000.00 --currency EUR --to SHOP-1 --payee-name Shop --camera "file:$PNG" --timeout 30
 wait "$HOLDER_PID"
 expect_rc "more than the balance" 8 "INSUFFICIENT_FUNDS"
+expect_rc "more than the balance: the decline's sealed receipt" 8 "decline's receipt verified"
 unchanged "refusal"
 
 # --- a receipt signed by someone else ---

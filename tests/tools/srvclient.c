@@ -166,9 +166,11 @@ static int report(int code, const struct sc_result_msg *m)
 		return 1;
 	}
 	if (code == SC_RES_OK && sc_receipt_decode(&r, m->receipt, m->receipt_len) == 0)
-		printf("OK transfer=%llu counter=%llu balance=%llu\n",
-		       (unsigned long long)r.transfer_id, (unsigned long long)r.counter,
-		       (unsigned long long)r.balance_after);
+		printf("OK transfer=%llu counter=%llu\n", (unsigned long long)r.transfer_id,
+		       (unsigned long long)r.counter);
+	else if (m->receipt && sc_receipt_decode(&r, m->receipt, m->receipt_len) == 0)
+		printf("%s counter=%llu %s\n", sc_result_name(code), (unsigned long long)r.counter,
+		       r.reason); /* a final decline, sealed */
 	else
 		printf("%s %.*s\n", sc_result_name(code), (int)m->text_len, m->text ? m->text : "");
 	return code == SC_RES_OK ? 0 : 1;

@@ -43,7 +43,7 @@ def sha(b):
 
 receipt = receipt_of(42, 9)
 assert len(receipt) == 76
-vec("submit.receipt", receipt, "transfer=42 counter=9 atc=7 balance=97500 currency=978")
+vec("submit.receipt", receipt, "version=2 transfer=42 counter=9 atc=7 balance=97500 currency=978")
 # A batch of three receipts sealed together: leaves, the tree (the odd last
 # leaf is lifted unchanged), the signed statement, and two of the seals.
 batch = [receipt, receipt_of(43, 10), receipt_of(44, 11)]
@@ -61,6 +61,29 @@ vec("submit.result.ok", b"\x82\x00" + struct.pack(">H", len(receipt)) + receipt 
     struct.pack(">H", len(seal0)) + seal0 + b"\x00")
 text = b"wrong joint password (1 of 3 for this message)"
 vec("submit.result.auth-failed", b"\x82\x04" + bytes([len(text)]) + text, "code=4")
+# Receipt version 3 (issue 12): no payer balance; a final decline is
+# sealed like a payment and says its code and reason.
+def receipt_v3(code, transfer, counter, reason=b""):
+    return (b"SCRC" + b"\x03" + bytes([code]) + struct.pack(">Q", transfer) +
+            struct.pack(">Q", counter) + CARD + struct.pack(">I", 7) + TX_HASH +
+            struct.pack(">H", 978) + bytes([len(reason)]) + reason)
+
+ok3 = receipt_v3(0, 42, 12)
+assert len(ok3) == 69
+reason = b"amount 1234 is above the balance"
+declined = receipt_v3(8, 0, 13, reason)
+vec("submit.receipt.v3", ok3, "transfer=42 counter=12 atc=7 currency=978")
+vec("submit.receipt.declined", declined, "code=8 counter=13 atc=7 currency=978")
+# The two sealed in one batch: the payment is leaf 0, the decline leaf 1.
+l3 = [sha(b"\x00" + r) for r in (ok3, declined)]
+root3 = sha(b"\x01" + l3[0] + l3[1])
+vec("submit.seal.v3.statement", b"SCRB\x02" + root3, "batch=2")
+seal_d = b"\x01" + b"\x00" + l3[0] + bytes([len(RSIG)]) + RSIG
+vec("submit.seal.v3.1", seal_d, "batch=2 leaf=1")
+vec("submit.result.declined", b"\x82\x08" + struct.pack(">H", len(declined)) + declined +
+    struct.pack(">H", len(seal_d)) + seal_d + bytes([len(reason)]) + reason, "code=8")
+vec("submit.bad.declined-unsealed", b"\x82\x08" + bytes([len(reason)]) + reason,
+    "err=LENGTH")
 vec("submit.get-receipt-key", b"\x03")
 vec("submit.receipt-key", b"\x83\x04" + bytes(range(1, 65)))
 vec("submit.bad.x-17", b"\x02" + CARD + struct.pack(">I", 7) + struct.pack(">H", len(TX)) + TX +

@@ -165,15 +165,17 @@ static void result_and_receipt(void **state)
 	assert_int_equal(r.transfer_id, 42);
 	assert_int_equal(r.counter, 9);
 	assert_int_equal(r.atc, 7);
+	assert_int_equal(r.version, SC_RECEIPT_V2);
 	assert_int_equal(r.balance_after, 97500);
 	assert_int_equal(r.currency, 978);
 	assert_int_equal(r.result, SC_RES_OK);
-	assert_int_equal(sc_receipt_encode(out, sizeof(out), &r), SC_RECEIPT_LEN);
-	assert_memory_equal(out, rv->b, rv->len);
+	/* version 2 is read, never written: the encoder writes version 3 */
+	assert_int_equal(sc_receipt_encode(out, sizeof(out), &r), SC_RECEIPT_V3_MIN);
+	assert_int_equal(out[4], SC_RECEIPT_VERSION);
 
 	assert_int_equal(sc_result_decode(&m, ok->b, ok->len), 0);
 	assert_int_equal(m.code, SC_RES_OK);
-	assert_int_equal(m.receipt_len, SC_RECEIPT_LEN);
+	assert_int_equal(m.receipt_len, SC_RECEIPT_V2_LEN);
 	assert_memory_equal(m.receipt, rv->b, rv->len);
 	assert_int_equal(m.text_len, 0);
 	assert_int_equal(sc_result_encode(out, sizeof(out), SC_RES_OK, m.receipt, m.receipt_len,
@@ -192,6 +194,73 @@ static void result_and_receipt(void **state)
 					  ok->b, SC_SEAL_MIN, NULL), SC_ERR_ARG);
 	assert_int_equal(sc_result_encode(out, sizeof(out), SC_RES_OK, NULL, 0, NULL, 0, NULL),
 			 SC_ERR_ARG);
+}
+
+/* Receipt version 3 and the sealed decline (issue 12): the C codec gives
+ * the bytes Python computed, and the decline's seal opens to its batch's
+ * statement. */
+static void declined_receipt_vectors(void **state)
+{
+	const struct vec *v3 = get("submit.receipt.v3"), *dv = get("submit.receipt.declined");
+	const struct vec *stv = get("submit.seal.v3.statement"), *sv = get("submit.seal.v3.1");
+	const struct vec *res = get("submit.result.declined");
+	uint8_t out[SC_RESULT_MSG_MAX], nodes[SC_SEAL_NODES(2)][SC_HASH_LEN], root[SC_HASH_LEN];
+	uint8_t statement[SC_SEAL_STATEMENT_LEN];
+	struct sc_result_msg m;
+	struct sc_receipt r;
+	struct sc_seal d;
+
+	(void)state;
+	assert_int_equal(sc_receipt_decode(&r, v3->b, v3->len), 0);
+	assert_int_equal(r.version, 3);
+	assert_int_equal(r.result, SC_RES_OK);
+	assert_int_equal(r.transfer_id, 42);
+	assert_int_equal(r.counter, 12);
+	assert_int_equal(r.balance_after, 0);
+	assert_string_equal(r.reason, "");
+	assert_int_equal(sc_receipt_encode(out, sizeof(out), &r), (int)v3->len);
+	assert_memory_equal(out, v3->b, v3->len);
+
+	assert_int_equal(sc_receipt_decode(&r, dv->b, dv->len), 0);
+	assert_int_equal(r.result, SC_RES_INSUFFICIENT_FUNDS);
+	assert_int_equal(r.transfer_id, 0);
+	assert_int_equal(r.counter, 13);
+	assert_int_equal(r.atc, 7);
+	assert_int_equal(r.currency, 978);
+	assert_string_equal(r.reason, "amount 1234 is above the balance");
+	assert_int_equal(sc_receipt_encode(out, sizeof(out), &r), (int)dv->len);
+	assert_memory_equal(out, dv->b, dv->len);
+	/* a receipt is for OK or a final decline; only a decline has a reason */
+	r.result = SC_RES_AUTH_FAILED;
+	assert_int_equal(sc_receipt_encode(out, sizeof(out), &r), SC_ERR_BAD_VALUE);
+	r.result = SC_RES_OK;
+	assert_int_equal(sc_receipt_encode(out, sizeof(out), &r), SC_ERR_BAD_VALUE);
+
+	assert_int_equal(sc_seal_leaf(v3->b, v3->len, nodes[0]), 0);
+	assert_int_equal(sc_seal_leaf(dv->b, dv->len, nodes[1]), 0);
+	assert_int_equal(sc_seal_tree(nodes, 2, SC_SEAL_NODES(2), root), 0);
+	assert_int_equal(sc_seal_statement(root, statement), 0);
+	assert_memory_equal(statement, stv->b, stv->len);
+	assert_int_equal(sc_seal_decode(&d, sv->b, sv->len), 0);
+	assert_int_equal(sc_seal_open(dv->b, dv->len, &d, statement), 0);
+	assert_memory_equal(statement, stv->b, stv->len);
+
+	assert_int_equal(sc_result_decode(&m, res->b, res->len), 0);
+	assert_int_equal(m.code, SC_RES_INSUFFICIENT_FUNDS);
+	assert_int_equal(m.receipt_len, dv->len);
+	assert_memory_equal(m.receipt, dv->b, dv->len);
+	assert_memory_equal(m.seal, sv->b, sv->len);
+	assert_int_equal(sc_result_encode(out, sizeof(out), SC_RES_INSUFFICIENT_FUNDS, m.receipt,
+					  m.receipt_len, m.seal, m.seal_len,
+					  "amount 1234 is above the balance"), (int)res->len);
+	assert_memory_equal(out, res->b, res->len);
+	/* a final decline always comes sealed */
+	assert_int_equal(sc_result_encode(out, sizeof(out), SC_RES_INSUFFICIENT_FUNDS, NULL, 0,
+					  NULL, 0, "x"), SC_ERR_ARG);
+	for (int c = 0; c < (int)SC_RES_COUNT; c++)
+		assert_int_equal(sc_result_is_final_decline(c),
+				 c == SC_RES_CARD_BLOCKED || (c >= SC_RES_INSUFFICIENT_FUNDS &&
+							       c <= SC_RES_BAD_AMOUNT));
 }
 
 static void receipt_key_messages(void **state)
@@ -232,7 +301,7 @@ static void bad_vectors_are_refused(void **state)
 		if (rc != err_of(v))
 			fail_msg("%s: got %s", v->name, sc_strerror(rc));
 	}
-	assert_int_equal(seen, 6);
+	assert_int_equal(seen, 7);
 }
 
 static void every_vector_is_used(void **state)
@@ -241,7 +310,8 @@ static void every_vector_is_used(void **state)
 		"submit.get-challenge", "submit.challenge", "submit.submit", "submit.receipt",
 		"submit.result.ok", "submit.result.auth-failed", "submit.get-receipt-key",
 		"submit.receipt-key", "submit.receipt.2", "submit.receipt.3", "submit.seal.statement",
-		"submit.seal.0", "submit.seal.2",
+		"submit.seal.0", "submit.seal.2", "submit.receipt.v3", "submit.receipt.declined",
+		"submit.seal.v3.statement", "submit.seal.v3.1", "submit.result.declined",
 	};
 
 	(void)state;
@@ -310,7 +380,7 @@ static void seal_vectors(void **state)
 static void seal_trees(void **state)
 {
 	static uint8_t nodes[SC_SEAL_NODES(SC_SEAL_BATCH_MAX)][SC_HASH_LEN];
-	static uint8_t receipts[SC_SEAL_BATCH_MAX][SC_RECEIPT_LEN];
+	static uint8_t receipts[SC_SEAL_BATCH_MAX][SC_RECEIPT_V2_LEN];
 	const uint8_t sig[8] = {0x30, 0x06, 0x02, 0x01, 0x01, 0x02, 0x01, 0x01};
 	size_t sizes[72];
 
@@ -320,7 +390,7 @@ static void seal_trees(void **state)
 	sizes[70] = SC_SEAL_BATCH_MAX - 1;
 	sizes[71] = SC_SEAL_BATCH_MAX;
 	for (size_t i = 0; i < SC_SEAL_BATCH_MAX; i++) {
-		memset(receipts[i], 0x5a, SC_RECEIPT_LEN);
+		memset(receipts[i], 0x5a, SC_RECEIPT_V2_LEN);
 		receipts[i][6] = (uint8_t)(i >> 8);
 		receipts[i][7] = (uint8_t)i;
 	}
@@ -330,7 +400,7 @@ static void seal_trees(void **state)
 		uint8_t enc[SC_SEAL_MAX];
 
 		for (size_t i = 0; i < n; i++)
-			assert_int_equal(sc_seal_leaf(receipts[i], SC_RECEIPT_LEN, nodes[i]), 0);
+			assert_int_equal(sc_seal_leaf(receipts[i], SC_RECEIPT_V2_LEN, nodes[i]), 0);
 		assert_int_equal(sc_seal_tree(nodes, n, SC_SEAL_NODES(n), root), 0);
 		assert_int_equal(sc_seal_statement(root, want), 0);
 		for (size_t i = 0; i < n; i += n > 70 ? 97 : 1) {
@@ -345,15 +415,15 @@ static void seal_trees(void **state)
 			len = sc_seal_encode(enc, sizeof(enc), &s);
 			assert_true(len >= (int)SC_SEAL_MIN);
 			assert_int_equal(sc_seal_decode(&d, enc, (size_t)len), 0);
-			assert_int_equal(sc_seal_open(receipts[i], SC_RECEIPT_LEN, &d, got), 0);
+			assert_int_equal(sc_seal_open(receipts[i], SC_RECEIPT_V2_LEN, &d, got), 0);
 			assert_memory_equal(got, want, sizeof(want));
 			receipts[i][40] ^= 1;
-			assert_int_equal(sc_seal_open(receipts[i], SC_RECEIPT_LEN, &d, got), 0);
+			assert_int_equal(sc_seal_open(receipts[i], SC_RECEIPT_V2_LEN, &d, got), 0);
 			assert_memory_not_equal(got, want, sizeof(want));
 			receipts[i][40] ^= 1;
 			if (d.depth > 0) {
 				d.path[0].sibling_left ^= 1;
-				assert_int_equal(sc_seal_open(receipts[i], SC_RECEIPT_LEN, &d, got), 0);
+				assert_int_equal(sc_seal_open(receipts[i], SC_RECEIPT_V2_LEN, &d, got), 0);
 				assert_memory_not_equal(got, want, sizeof(want));
 			}
 		}
@@ -408,6 +478,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(challenge_messages),
 		cmocka_unit_test(submit_message),
 		cmocka_unit_test(result_and_receipt),
+		cmocka_unit_test(declined_receipt_vectors),
 		cmocka_unit_test(receipt_key_messages),
 		cmocka_unit_test(seal_vectors),
 		cmocka_unit_test(seal_trees),

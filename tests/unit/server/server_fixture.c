@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <openssl/ecdsa.h>
 #include <openssl/evp.h>
 #include "server_fixture.h"
 
@@ -159,6 +160,15 @@ int fx_connect(struct fx *f)
 	return sclient_connect(f->sock);
 }
 
+int fx_restart(struct fx *f, int fd)
+{
+	close(fd);
+	fx_stop(f);
+	if (fx_start(f) != 0)
+		return -1;
+	return fx_connect(f);
+}
+
 int fx_tx(int fd, struct sc_tx *tx, const char *tid, const char *payer, const char *payee,
 	  uint64_t amount, uint16_t currency, uint8_t scheme)
 {
@@ -240,7 +250,7 @@ int fx_receipt_ok(struct fx *f, const struct fx_reply *r, struct sc_receipt *out
 	EVP_PKEY *k;
 	int ok;
 
-	if (r->code != SC_RES_OK || !r->m.receipt ||
+	if (r->code < 0 || !sc_result_is_sealed(r->code) || !r->m.receipt ||
 	    sc_receipt_decode(out, r->m.receipt, r->m.receipt_len) != 0 ||
 	    sc_seal_decode(&seal, r->m.seal, r->m.seal_len) != 0 ||
 	    sc_seal_open(r->m.receipt, r->m.receipt_len, &seal, statement) != 0)
@@ -250,6 +260,78 @@ int fx_receipt_ok(struct fx *f, const struct fx_reply *r, struct sc_receipt *out
 	ok = k && srv_ecdsa_verify(k, digest, seal.sig, seal.sig_len);
 	EVP_PKEY_free(k);
 	return ok ? 0 : -1;
+}
+
+size_t fx_resign(uint8_t *body, size_t len, void (*fn)(BIGNUM *r, BIGNUM *s, const BIGNUM *n))
+{
+	struct sc_submit s;
+	const BIGNUM *r0, *s0;
+	BIGNUM *r, *sv, *n = NULL;
+	ECDSA_SIG *sig;
+	const uint8_t *p;
+	uint8_t *out;
+	int k;
+
+	if (sc_submit_decode(&s, body, len) != 0)
+		return 0;
+	p = s.sig;
+	sig = d2i_ECDSA_SIG(NULL, &p, (long)s.sig_len);
+	if (!sig)
+		return 0;
+	ECDSA_SIG_get0(sig, &r0, &s0);
+	r = BN_dup(r0);
+	sv = BN_dup(s0);
+	BN_hex2bn(&n, "FFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551");
+	fn(r, sv, n);
+	ECDSA_SIG_set0(sig, r, sv);
+	out = s.sig;
+	k = i2d_ECDSA_SIG(sig, &out);
+	ECDSA_SIG_free(sig);
+	BN_free(n);
+	if (k <= 0 || k > (int)SC_ECDSA_DER_MAX)
+		return 0;
+	s.sig_len = (size_t)k;
+	k = sc_submit_encode(body, SC_SUBMIT_MSG_MAX, &s);
+	return k > 0 ? (size_t)k : 0;
+}
+
+void fx_negate_s(BIGNUM *r, BIGNUM *s, const BIGNUM *n)
+{
+	(void)r;
+	BN_sub(s, n, s);
+}
+
+size_t fx_with_sig(uint8_t *body, size_t len, const uint8_t *sig, size_t n)
+{
+	struct sc_submit s;
+	int k;
+
+	if (sc_submit_decode(&s, body, len) != 0 || n > sizeof(s.sig))
+		return 0;
+	memcpy(s.sig, sig, n);
+	s.sig_len = n;
+	k = sc_submit_encode(body, SC_SUBMIT_MSG_MAX, &s);
+	return k > 0 ? (size_t)k : 0;
+}
+
+size_t fx_der_long_form(uint8_t *body, size_t len)
+{
+	uint8_t der[SC_ECDSA_DER_MAX];
+	struct sc_submit s;
+
+	if (sc_submit_decode(&s, body, len) != 0 || s.sig_len + 1 > SC_ECDSA_DER_MAX)
+		return 0;
+	der[0] = 0x30;
+	der[1] = 0x81;
+	memcpy(der + 2, s.sig + 1, s.sig_len - 1);
+	return fx_with_sig(body, len, der, s.sig_len + 1);
+}
+
+int fx_credit(struct fx *f, const char *account, const char *amount)
+{
+	char *argv[] = {"account", "credit", (char *)account, (char *)amount, NULL};
+
+	return srv_admin(&f->cfg, 4, argv, NULL, NULL, NULL, NULL, NULL, NULL) == 0 ? 0 : -1;
 }
 
 int64_t fx_balance(struct fx *f, const char *account)

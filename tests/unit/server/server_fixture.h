@@ -5,6 +5,7 @@
 #define SC_TESTS_SERVER_FIXTURE_H
 
 #include <pthread.h>
+#include <openssl/bn.h>
 #include "server/server.h"
 #include "tests/support/server_client.h"
 #include "tests/support/soft_card.h"
@@ -42,6 +43,9 @@ int fx_test_teardown(void **state);
 int fx_start(struct fx *f);
 void fx_stop(struct fx *f);
 int fx_connect(struct fx *f);
+/* Closes fd, stops and starts the server on the same ledger: a fresh
+ * connection to it, or -1. */
+int fx_restart(struct fx *f, int fd);
 /* A transaction from card c's account to payee, on a fresh challenge got
  * over fd for terminal "T-1", signed at atc with a new JP (copied to jp if
  * not NULL). The SUBMIT body goes to body. 0 or -1. */
@@ -59,9 +63,21 @@ int fx_send(int fd, const uint8_t *body, size_t len, struct fx_reply *r);
  * payee at atc. Returns the result code (or -1). */
 int fx_pay(struct fx *f, int fd, struct soft_card *c, uint32_t atc, const char *payee,
 	   uint64_t amount, uint8_t scheme, struct fx_reply *r);
-/* Checks a receipt reply: signature by the server's receipt key and the
- * fields. 0 if it verifies. */
+/* Checks a sealed reply (OK or a final decline): its receipt decodes and
+ * its seal verifies with the server's receipt key. 0 if so. */
 int fx_receipt_ok(struct fx *f, const struct fx_reply *r, struct sc_receipt *out);
+/* Signature malleations of a SUBMIT body in place; each returns the new
+ * body length. fx_resign re-encodes the signature after fn(r, s, order);
+ * fx_negate_s as fn is (r, n - s), valid ECDSA over the same data. */
+size_t fx_resign(uint8_t *body, size_t len, void (*fn)(BIGNUM *r, BIGNUM *s, const BIGNUM *n));
+void fx_negate_s(BIGNUM *r, BIGNUM *s, const BIGNUM *n);
+/* The signature bytes replaced by sig (n bytes). */
+size_t fx_with_sig(uint8_t *body, size_t len, const uint8_t *sig, size_t n);
+/* The same signature with its SEQUENCE length in long form: BER, not the
+ * strict DER the server takes; 0 if that no longer fits a SUBMIT. */
+size_t fx_der_long_form(uint8_t *body, size_t len);
+/* The operator's credit, through the admin command "account credit". 0 or -1. */
+int fx_credit(struct fx *f, const char *account, const char *amount);
 int64_t fx_balance(struct fx *f, const char *account);
 struct srv_card fx_card(struct fx *f, const struct soft_card *c);
 long fx_count(struct fx *f, const char *sql);

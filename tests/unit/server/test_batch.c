@@ -356,6 +356,83 @@ static void a_key_changed_in_flight_is_checked_again(void **state)
 	world_free(&w);
 }
 
+/* A final decline is sealed in the same batch as the payments, under the
+ * same signature; later copies of either in that batch (the same bytes, or
+ * another valid signature over the same data) are twins of the original. */
+static void a_decline_shares_the_batch_seal(void **state)
+{
+	static struct world w;
+	static uint8_t bodies[4][SC_SUBMIT_MSG_MAX];
+	size_t lens[4];
+	/* A pays, D declines, D again, A and D with (r, n - s) */
+	const int order[] = {0, 1, 1, 2, 3};
+	struct srv_job *jobs, *j[5];
+	struct fx_reply r[5];
+	struct sc_receipt rc[2];
+	struct sc_seal seal[2];
+	int fd, k = 0;
+
+	(void)state;
+	assert_int_equal(fx_setup(&w.f, NULL), 0);
+	fd = fx_connect(&w.f);
+	assert_true(fd >= 0);
+	assert_int_equal(fx_build(&w.f, fd, &w.f.a1, 1, "BOB", 100, SC_SCHEME_ENC, NULL, bodies[0],
+				  &lens[0]), 0);
+	assert_int_equal(fx_build(&w.f, fd, &w.f.a2, 1, "DAVE", 500000, SC_SCHEME_ENC_RAND, NULL,
+				  bodies[1], &lens[1]), 0);
+	close(fd);
+	for (k = 0; k < 2; k++) {
+		memcpy(bodies[2 + k], bodies[k], lens[k]);
+		lens[2 + k] = fx_resign(bodies[2 + k], lens[k], fx_negate_s);
+		assert_true(lens[2 + k] > 0);
+	}
+	writer_world(&w);
+
+	jobs = jobs_for(&w, bodies, lens, order, 5);
+	k = 0;
+	for (struct srv_job *p = jobs; p; p = p->next)
+		j[k++] = p;
+	srv_batch_commit(&w.s, &w.wdb, &w.b, jobs);
+	for (k = 0; k < 5; k++)
+		reply_of(j[k], &r[k]);
+	assert_int_equal(r[0].code, SC_RES_OK);
+	assert_int_equal(r[1].code, SC_RES_INSUFFICIENT_FUNDS);
+	for (k = 0; k < 2; k++) {
+		assert_int_equal(fx_receipt_ok(&w.f, &r[k], &rc[k]), 0);
+		assert_int_equal(sc_seal_decode(&seal[k], r[k].m.seal, r[k].m.seal_len), 0);
+	}
+	assert_int_equal(rc[1].result, SC_RES_INSUFFICIENT_FUNDS);
+	assert_int_equal(rc[1].counter, rc[0].counter + 1);
+	assert_int_equal(seal[1].sig_len, seal[0].sig_len);
+	assert_memory_equal(seal[1].sig, seal[0].sig, seal[0].sig_len);
+	/* the twins: D again, A' and D' */
+	assert_int_equal(r[2].len, r[1].len);
+	assert_memory_equal(r[2].buf, r[1].buf, r[1].len);
+	assert_int_equal(r[3].len, r[0].len);
+	assert_memory_equal(r[3].buf, r[0].buf, r[0].len);
+	assert_int_equal(r[4].len, r[1].len);
+	assert_memory_equal(r[4].buf, r[1].buf, r[1].len);
+	assert_int_equal(fx_count(&w.f, "SELECT count(*) FROM outcomes"), 2);
+	assert_int_equal(fx_count(&w.f, "SELECT count(*) FROM receipts"), 1);
+	assert_int_equal(fx_count(&w.f, "SELECT count(*) FROM challenges WHERE used = 1"), 2);
+	assert_int_equal(fx_balance(&w.f, "ALICE"), 100000 - 100);
+	assert_true(fx_ledger_ok(&w.f));
+	jobs_free(jobs);
+	/* in a later batch the stored decline answers D' with the same bytes */
+	{
+		const int again[] = {3};
+		struct srv_job *one = jobs_for(&w, bodies, lens, again, 1);
+		struct fx_reply rr;
+
+		srv_batch_commit(&w.s, &w.wdb, &w.b, one);
+		reply_of(one, &rr);
+		assert_int_equal(rr.len, r[1].len);
+		assert_memory_equal(rr.buf, r[1].buf, r[1].len);
+		jobs_free(one);
+	}
+	world_free(&w);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -363,6 +440,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(a_failed_commit_answers_retry_later),
 		cmocka_unit_test(a_key_changed_in_flight_is_checked_again),
 		cmocka_unit_test(a_job_whose_writing_fails_is_left_out),
+		cmocka_unit_test(a_decline_shares_the_batch_seal),
 	};
 
 	if (argc > 1)

@@ -205,10 +205,73 @@ static void card_prepare_then_enrol(void **state)
 	}
 }
 
+/* Schema 3 -> 4 keeps every record: each card transfer is the outcome of
+ * its (card, ATC), matched by its submission's hash (its signed data was
+ * never stored); declines are immutable like transfers, and a (card, ATC)
+ * holds one outcome across both. */
+static void schema_3_card_transfers_become_outcomes(void **state)
+{
+	struct env *e = *state;
+	struct srv_db d;
+	char err[256];
+	sqlite3_stmt *st;
+
+	assert_int_equal(srv_db_open(&d, e->db, 0, 3, err, sizeof(err)), 0);
+	assert_int_equal(srv_db_exec(&d,
+		"INSERT INTO accounts VALUES ('EQUITY-EUR', 978, -500, 1, 0);"
+		"INSERT INTO accounts VALUES ('A', 978, 400, 0, 0);"
+		"INSERT INTO accounts VALUES ('B', 978, 100, 0, 0);"
+		"INSERT INTO transfers (payer, payee, amount, currency, created_ms)"
+		" VALUES ('EQUITY-EUR', 'A', 500, 978, 0);"
+		"INSERT INTO transfers (payer, payee, amount, currency, card_id, atc, tx_hash,"
+		" submission_hash, created_ms) VALUES ('A', 'B', 100, 978,"
+		" x'0102030405060708', 7, zeroblob(32), randomblob(32), 0);"
+		"INSERT INTO receipts VALUES (2, 1, zeroblob(76), zeroblob(80));"), SQLITE_OK);
+	srv_db_close(&d);
+	assert_int_equal(srv_db_open(&d, e->db, 0, SRV_SCHEMA_VERSION, err, sizeof(err)), 0);
+	assert_int_equal(sqlite3_prepare_v2(d.db,
+		"SELECT count(*), o.code, o.transfer_id, o.signed_hash IS NULL, o.result IS NULL,"
+		" o.submission_hash = t.submission_hash FROM outcomes o"
+		" JOIN transfers t ON t.id = o.transfer_id"
+		" WHERE o.card_id = x'0102030405060708' AND o.atc = 7", -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(st, 0), 1);
+	assert_int_equal(sqlite3_column_int(st, 1), SC_RES_OK);
+	assert_int_equal(sqlite3_column_int(st, 2), 2);
+	assert_int_equal(sqlite3_column_int(st, 3), 1);
+	assert_int_equal(sqlite3_column_int(st, 4), 1);
+	assert_int_equal(sqlite3_column_int(st, 5), 1);
+	sqlite3_finalize(st);
+	/* a decline for a counter that executed is refused by the database */
+	assert_int_not_equal(srv_db_exec(&d, "INSERT INTO declines VALUES (x'0102030405060708', 7,"
+					  " zeroblob(32), zeroblob(32), 8, x'820800', 2)"), SQLITE_OK);
+	assert_int_equal(srv_db_exec(&d, "INSERT INTO declines VALUES (x'0102030405060708', 8,"
+				      " zeroblob(32), zeroblob(32), 8, x'820800', 2)"), SQLITE_OK);
+	assert_int_not_equal(srv_db_exec(&d, "UPDATE declines SET code = 9"), SQLITE_OK);
+	assert_int_not_equal(srv_db_exec(&d, "DELETE FROM declines"), SQLITE_OK);
+	/* and a transfer for a counter that was declined */
+	assert_int_not_equal(srv_db_exec(&d, "INSERT INTO transfers (payer, payee, amount, currency,"
+					  " card_id, atc, created_ms) VALUES ('A', 'B', 1, 978,"
+					  " x'0102030405060708', 8, 0)"), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(d.db, "SELECT count(*) FROM outcomes", -1, &st, NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(st, 0), 2);
+	sqlite3_finalize(st);
+	/* the decline's receipt took counter 2: the ledger's counter is behind */
+	assert_int_not_equal(srv_ledger_check(&d, err, sizeof(err)), 0);
+	assert_int_equal(srv_db_exec(&d, "UPDATE meta SET value = 2 WHERE key = 'receipt_counter'"),
+			 SQLITE_OK);
+	assert_int_equal(srv_ledger_check(&d, err, sizeof(err)), 0);
+	srv_db_close(&d);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(schema_migrates_step_by_step, setup, teardown),
+		cmocka_unit_test_setup_teardown(schema_3_card_transfers_become_outcomes, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(wal_and_full_sync, setup, teardown),
 		cmocka_unit_test_setup_teardown(key_files_are_private, setup, teardown),
 		cmocka_unit_test_setup_teardown(accounts_and_the_books, setup, teardown),

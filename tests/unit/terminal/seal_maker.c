@@ -2,8 +2,8 @@
 #include <openssl/evp.h>
 #include "seal_maker.h"
 
-int seal_make(EVP_PKEY *key, const uint8_t (*receipts)[SC_RECEIPT_LEN], size_t n, size_t which,
-	      uint8_t seal[SC_SEAL_MAX])
+int seal_make(EVP_PKEY *key, const uint8_t (*receipts)[SC_RECEIPT_MAX], size_t len, size_t n,
+	      size_t which, uint8_t seal[SC_SEAL_MAX])
 {
 	uint8_t nodes[SC_SEAL_NODES(8)][SC_HASH_LEN], root[SC_HASH_LEN];
 	uint8_t statement[SC_SEAL_STATEMENT_LEN], sig[80];
@@ -15,7 +15,7 @@ int seal_make(EVP_PKEY *key, const uint8_t (*receipts)[SC_RECEIPT_LEN], size_t n
 	if (n < 1 || n > 8 || which >= n)
 		return -1;
 	for (size_t i = 0; i < n; i++)
-		if (sc_seal_leaf(receipts[i], SC_RECEIPT_LEN, nodes[i]) != 0)
+		if (sc_seal_leaf(receipts[i], len, nodes[i]) != 0)
 			return -1;
 	if (sc_seal_tree(nodes, n, SC_SEAL_NODES(8), root) != 0 ||
 	    sc_seal_statement(root, statement) != 0 ||

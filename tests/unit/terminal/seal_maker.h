@@ -9,9 +9,9 @@
 #include "common/seal.h"
 #include "common/submit.h"
 
-/* Builds the tree over the n receipts (1..8), signs its statement with key
+/* Builds the tree over the n receipts (1..8), each len bytes, signs its statement with key
  * and writes the seal of receipt `which`: its length, or -1. */
-int seal_make(EVP_PKEY *key, const uint8_t (*receipts)[SC_RECEIPT_LEN], size_t n, size_t which,
-	      uint8_t seal[SC_SEAL_MAX]);
+int seal_make(EVP_PKEY *key, const uint8_t (*receipts)[SC_RECEIPT_MAX], size_t len, size_t n,
+	      size_t which, uint8_t seal[SC_SEAL_MAX]);
 
 #endif

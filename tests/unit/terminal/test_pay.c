@@ -38,6 +38,7 @@ struct server {
 	uint8_t refuse;           /* answer SUBMIT with this code (0: OK) */
 	int wrong_receipt;        /* receipt for another ATC */
 	int bad_signature;        /* flip a bit of the receipt's signature */
+	int receipt_v2;           /* answer OK with a version-2 receipt, as before issue 12 */
 	int submits;              /* SUBMITs seen */
 	int key_asked;            /* GET RECEIPT KEYs seen */
 	EVP_PKEY *key;
@@ -171,7 +172,7 @@ static enum peer_action server_answer(struct frame_peer *p, const uint8_t *b, si
 	s->submits++;
 	if (s->hang_up_submits-- > 0)
 		return PEER_HANG_UP;
-	if (s->refuse != 0) {
+	if (s->refuse != 0 && !sc_result_is_sealed(s->refuse)) {
 		rc = sc_result_encode(out, 70000, s->refuse, NULL, 0, NULL, 0, "from the test");
 		*n = (size_t)rc;
 		return PEER_REPLY;
@@ -181,27 +182,38 @@ static enum peer_action server_answer(struct frame_peer *p, const uint8_t *b, si
 	memset(&r, 0, sizeof r);
 	if (sc_tx_decode(&tx, sub.tx, sub.tx_len) != 0 || memcmp(sub.jp, JP, 8) != 0)
 		return PEER_HANG_UP;
-	r.result = SC_RES_OK;
-	r.transfer_id = 4242;
+	/* OK, or a final decline: both sealed */
+	r.result = s->refuse;
+	r.transfer_id = s->refuse ? 0 : 4242;
 	r.counter = 9;
 	memcpy(r.card_id, sub.card_id, 8);
 	r.atc = sub.atc + (s->wrong_receipt ? 1u : 0u);
 	sc_tx_hash(sub.tx, sub.tx_len, r.tx_hash);
-	r.balance_after = 98766;
 	r.currency = tx.currency;
+	if (s->refuse)
+		snprintf(r.reason, sizeof r.reason, "from the test");
 	/* sealed in a batch of three, as the middle one: a real path */
-	uint8_t batch[3][SC_RECEIPT_LEN], seal[SC_SEAL_MAX];
-	if (sc_receipt_encode(batch[1], sizeof batch[1], &r) < 0)
+	uint8_t batch[3][SC_RECEIPT_MAX], seal[SC_SEAL_MAX];
+	int len_r = sc_receipt_encode(batch[1], sizeof batch[1], &r);
+	if (len_r < 0)
 		return PEER_HANG_UP;
+	if (s->receipt_v2) { /* the 76 bytes of a server before issue 12 */
+		uint8_t *v = batch[1];
+		memmove(v + 66 + 8, v + 66, 2);
+		memcpy(v + 66, "\0\0\0\0\0\x01\x81\xce", 8); /* 987.66 */
+		v[4] = SC_RECEIPT_V2;
+		len_r = SC_RECEIPT_V2_LEN;
+	}
 	memset(batch[0], 0x11, sizeof batch[0]);
 	memset(batch[2], 0x22, sizeof batch[2]);
-	int seal_len = seal_make(s->key, (const uint8_t(*)[SC_RECEIPT_LEN])batch, 3, 1, seal);
+	int seal_len = seal_make(s->key, (const uint8_t(*)[SC_RECEIPT_MAX])batch, (size_t)len_r, 3,
+				 1, seal);
 	if (seal_len < 0)
 		return PEER_HANG_UP;
 	if (s->bad_signature)
 		seal[seal_len - 1] ^= 1;
-	rc = sc_result_encode(out, 70000, SC_RES_OK, batch[1], sizeof batch[1], seal,
-			      (size_t)seal_len, NULL);
+	rc = sc_result_encode(out, 70000, s->refuse, batch[1], (size_t)len_r, seal,
+			      (size_t)seal_len, s->refuse ? "from the test" : NULL);
 	*n = rc < 0 ? 0 : (size_t)rc;
 	return rc < 0 ? PEER_HANG_UP : PEER_REPLY;
 }
@@ -303,7 +315,6 @@ static void pays_by_scan_for_each_scheme(void **state)
 		if (rc != 0)
 			fail_msg("%s: %d %s", schemes[i], rc, err);
 		assert_int_equal(paid.transfer_id, 4242);
-		assert_int_equal(paid.balance_after, 98766);
 		assert_int_equal(paid.atc, ATC);
 		assert_int_equal(paid.attempts, 1);
 		assert_string_equal(paid.tx.payer, "PAYER-1");
@@ -345,7 +356,8 @@ static void receipt_text_has_the_fields(void **state)
 	assert_non_null(strstr(text, "payee: SHOP-9\n"));
 	assert_non_null(strstr(text, "payee-name: Bäckerei\n"));
 	assert_non_null(strstr(text, "transfer-id: 4242\n"));
-	assert_non_null(strstr(text, "payer-balance-after: 987.66 EUR\n"));
+	/* the merchant is not told the payer's balance (issue 12) */
+	assert_null(strstr(text, "balance"));
 	assert_non_null(strstr(text, "time: 20"));
 	/* never the password */
 	assert_null(strstr(text, JP));
@@ -457,6 +469,45 @@ static void refusal_names_the_servers_code(void **state)
 	if (strstr(err, "from the test") == NULL)
 		fail_msg("%s", err);
 	assert_int_equal(w->server.submits, 1); /* a refusal is final: no resend */
+}
+
+/* A final decline comes sealed: a forged or mismatched one is a bad
+ * receipt, not a refusal the terminal could be talked into reporting. */
+static void a_decline_is_checked_like_a_receipt(void **state)
+{
+	struct world *w = *state;
+	struct term_paid paid;
+	char err[TERM_ERR_MAX] = "";
+	w->server.refuse = SC_RES_INSUFFICIENT_FUNDS;
+	w->server.bad_signature = 1;
+	parse_opts(w, 0, "enc");
+	assert_int_equal(pay(w, &paid, err, sizeof err), -TERM_EXIT_BAD_RECEIPT);
+	assert_non_null(strstr(err, "does not verify"));
+	w->server.bad_signature = 0;
+	w->server.wrong_receipt = 1;
+	assert_int_equal(pay(w, &paid, err, sizeof err), -TERM_EXIT_BAD_RECEIPT);
+	assert_non_null(strstr(err, "another transaction"));
+}
+
+/* A server before issue 12 seals version-2 receipts with the payer's
+ * balance: they still verify, and the balance is not printed. */
+static void version_2_receipts_still_verify(void **state)
+{
+	struct world *w = *state;
+	struct term_paid paid;
+	char err[TERM_ERR_MAX] = "";
+	w->server.receipt_v2 = 1;
+	parse_opts(w, 0, "enc");
+	if (pay(w, &paid, err, sizeof err) != 0)
+		fail_msg("%s", err);
+	assert_int_equal(paid.transfer_id, 4242);
+	char *text = term_paid_text(&paid);
+	assert_non_null(text);
+	assert_null(strstr(text, "balance"));
+	assert_null(strstr(text, "987.66"));
+	free(text);
+	w->server.bad_signature = 1;
+	assert_int_equal(pay(w, &paid, err, sizeof err), -TERM_EXIT_BAD_RECEIPT);
 }
 
 static void receipts_that_do_not_match_are_rejected(void **state)
@@ -657,6 +708,8 @@ int main(int argc, char **argv)
 		T(lost_connection_resends_the_identical_submission),
 		T(retries_run_out),
 		T(refusal_names_the_servers_code),
+		T(a_decline_is_checked_like_a_receipt),
+		T(version_2_receipts_still_verify),
 		T(receipts_that_do_not_match_are_rejected),
 		T(no_server_means_the_card_never_signs),
 		T(no_card_and_no_password),

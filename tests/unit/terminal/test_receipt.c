@@ -22,8 +22,8 @@ struct fixture {
 	char dir[64];
 	char pem[128];
 	EVP_PKEY *key;
-	uint8_t batch[5][SC_RECEIPT_LEN]; /* sealed together; the fixture's is batch[3] */
-	uint8_t receipt[SC_RECEIPT_LEN];
+	uint8_t batch[5][SC_RECEIPT_MAX]; /* sealed together; the fixture's is batch[3] */
+	uint8_t receipt[SC_RECEIPT_V2_LEN];
 	uint8_t sig[SC_SEAL_MAX];         /* its seal */
 	size_t sig_len;
 };
@@ -49,10 +49,11 @@ static int setup(void **state)
 		return -1;
 	fclose(f);
 	for (size_t k = 0; k < 5; k++)
-		for (size_t i = 0; i < SC_RECEIPT_LEN; i++)
+		for (size_t i = 0; i < SC_RECEIPT_V2_LEN; i++)
 			fx->batch[k][i] = (uint8_t)(i * 7u + k);
 	memcpy(fx->receipt, fx->batch[3], sizeof fx->receipt);
-	int n = seal_make(fx->key, (const uint8_t(*)[SC_RECEIPT_LEN])fx->batch, 5, 3, fx->sig);
+	int n = seal_make(fx->key, (const uint8_t(*)[SC_RECEIPT_MAX])fx->batch, SC_RECEIPT_V2_LEN, 5, 3,
+			  fx->sig);
 	if (n < 0)
 		return -1;
 	fx->sig_len = (size_t)n;
@@ -112,7 +113,7 @@ static void any_changed_byte_fails(void **state)
 					     err, sizeof err), -TERM_EXIT_BAD_RECEIPT);
 	assert_non_null(strstr(err, "does not verify"));
 	/* another receipt of the same batch with this one's seal */
-	assert_int_equal(term_receipt_verify(k, fx->batch[2], SC_RECEIPT_LEN, fx->sig, fx->sig_len,
+	assert_int_equal(term_receipt_verify(k, fx->batch[2], SC_RECEIPT_V2_LEN, fx->sig, fx->sig_len,
 					     err, sizeof err), -TERM_EXIT_BAD_RECEIPT);
 	EVP_PKEY_free(k);
 }
