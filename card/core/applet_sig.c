@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "common/currency.h"
+#include "common/errors.h"
 #include "core.h"
 #include "mbedtls/ecdsa.h"
 #include "mbedtls/sha256.h"
@@ -143,6 +144,8 @@ static uint16_t sign_allowed(const struct sc_tx *tx)
 		return SW_WRONG_DATA;
 	if (sc_currency_by_numeric(tx->currency) == NULL || sc_scheme_x_len(tx->scheme) < 0)
 		return SW_WRONG_DATA;
+	if (!core_tx_showable(tx))
+		return CORE_SW_CANNOT_SHOW;
 	return 0;
 }
 
@@ -155,7 +158,7 @@ uint16_t sig_sign(const struct core_cmd *cmd, struct sc_writer *out)
 	uint8_t rand8[8], x[SC_X_MAX], hash[SC_HASH_LEN], sd_hash[SC_HASH_LEN];
 	uint8_t sd[SC_SIGNED_DATA_MAX], sig[SC_ECDSA_DER_MAX];
 	size_t sig_len = 0;
-	int x_len, sd_len;
+	int x_len, sd_len, rc;
 	uint32_t atc;
 	uint16_t sw = SW_UNKNOWN;
 
@@ -167,8 +170,9 @@ uint16_t sig_sign(const struct core_cmd *cmd, struct sc_writer *out)
 		return SW_FILE_INVALID;
 	if (p->lifecycle != CORE_LC_ISSUED)
 		return SW_CONDITIONS_NOT_SATISFIED;
-	if (sc_tx_decode(&tx, cmd->data, cmd->lc) != 0)
-		return SW_WRONG_DATA;
+	rc = sc_tx_decode(&tx, cmd->data, cmd->lc);
+	if (rc != 0) /* a payee name that is not display UTF-8 cannot be shown either */
+		return rc == SC_ERR_BAD_UTF8 ? CORE_SW_CANNOT_SHOW : SW_WRONG_DATA;
 	sw = sign_allowed(&tx);
 	if (sw != 0)
 		return sw;
