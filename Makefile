@@ -95,6 +95,11 @@ MISSING_PKGS := $(foreach m,$(NEEDED_PKGS),$(if $(shell pkg-config --exists $(m)
 ifneq ($(strip $(NEEDED_PKGS)),)
 MISSING_PKGS += $(if $(shell echo '\#include <mbedtls/version.h>' | $(CC) $(CPPFLAGS) -E -x c - >/dev/null 2>&1 && echo y),,mbedtls(headers))
 endif
+# The screen's font file (the unifont package), converted at build time.
+UNIFONT_HEX ?= /usr/share/unifont/unifont.hex
+ifneq ($(filter $(CARD_PKGS),$(NEEDED_PKGS)),)
+MISSING_PKGS += $(if $(wildcard $(UNIFONT_HEX)),,unifont($(UNIFONT_HEX)))
+endif
 ifneq ($(strip $(MISSING_PKGS)),)
 $(error missing libraries (pkg-config modules): $(strip $(MISSING_PKGS)). On Debian 12, `make deps` (as root) installs scripts/packages.txt)
 endif
@@ -153,6 +158,23 @@ $(eval $(call archive,$(LIBCOMMON),$(COMMON_SRCS)))
 $(eval $(call archive,$(LIBHOST),$(HOSTLIB_SRCS)))
 $(eval $(call archive,$(LIBCORE),$(CORE_SRCS)))
 $(eval $(call archive,$(LIBCARDHOST),$(CARDHOST_SRCS)))
+
+# The emulator's screen font (card/host/font.c): GNU Unifont's 8x16 glyphs
+# for ASCII, Latin-1 Supplement and Latin Extended-A, a C table generated
+# under build/ (never committed). The card core's repertoire
+# (card/core/repertoire.c) says which characters SIGN lets reach the
+# screen; test_screen_png checks this font has a glyph for each.
+FONT_RANGES := 0020-007E 00A0-017F
+FONT_GEN := $(BUILD)/gen/font_glyphs.c
+FONT_OBJ := $(BUILD)/obj/gen/font_glyphs.o
+$(FONT_GEN): scripts/unifont-to-c.py $(UNIFONT_HEX)
+	@mkdir -p $(@D)
+	python3 scripts/unifont-to-c.py $(UNIFONT_HEX) $(FONT_RANGES) >$@.tmp
+	mv $@.tmp $@
+$(FONT_OBJ): $(FONT_GEN)
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) $(WARN) -c -o $@ $<
+$(LIBCARDHOST): $(FONT_OBJ)
 $(eval $(call archive,$(LIBSERVER),$(SERVER_SRCS)))
 $(eval $(call archive,$(LIBTERMINAL),$(TERMINAL_SRCS)))
 $(eval $(call archive,$(LIBSUPPORT),$(SUPPORT_SRCS)))

@@ -4,6 +4,7 @@
 #include <string.h>
 #include "errors.h"
 #include "tx.h"
+#include "utf8.h"
 
 /* Length of s, or max + 1 if s is longer than max. */
 static size_t bounded_len(const char *s, size_t max)
@@ -53,12 +54,13 @@ int sc_terminal_id_valid(const char *s)
 /* Code points that must not reach the card's screen even though they are
  * well-formed: controls, and the invisible formatting characters that could
  * make a payee name display as something other than its bytes (bidi
- * overrides and isolates, line and paragraph separators). */
+ * overrides and isolates, line and paragraph separators). Surrogates are
+ * refused by the decoder already. */
 static int is_forbidden(uint32_t cp)
 {
 	return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || cp == 0x200e || cp == 0x200f ||
 	       (cp >= 0x2028 && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) ||
-	       (cp >= 0xd800 && cp <= 0xdfff) || cp == 0xfeff || cp == 0xfffe || cp == 0xffff;
+	       cp == 0xfeff || cp == 0xfffe || cp == 0xffff;
 }
 
 int sc_display_text_valid(const uint8_t *s, size_t len)
@@ -72,32 +74,12 @@ int sc_display_text_valid(const uint8_t *s, size_t len)
 	if (s[0] == ' ' || s[len - 1] == ' ')
 		return SC_ERR_BAD_UTF8;
 	while (i < len) {
-		uint8_t c = s[i++];
-		uint32_t cp, min;
-		size_t more;
+		uint32_t cp;
+		int n = sc_utf8_next(&cp, s + i, len - i);
 
-		if (c < 0x80) {
-			more = 0, cp = c, min = 0;
-		} else if (c >= 0xc2 && c <= 0xdf) {
-			more = 1, cp = c & 0x1fu, min = 0x80;
-		} else if (c >= 0xe0 && c <= 0xef) {
-			more = 2, cp = c & 0x0fu, min = 0x800;
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			more = 3, cp = c & 0x07u, min = 0x10000;
-		} else {
-			return SC_ERR_BAD_UTF8;  /* continuation byte, C0/C1 lead, or > U+10FFFF */
-		}
-		if (more > len - i)
+		if (n < 0 || is_forbidden(cp))
 			return SC_ERR_BAD_UTF8;
-		for (size_t k = 0; k < more; k++) {
-			uint8_t b = s[i++];
-
-			if ((b & 0xc0u) != 0x80u)
-				return SC_ERR_BAD_UTF8;
-			cp = cp << 6 | (b & 0x3fu);
-		}
-		if (cp < min || cp > 0x10ffff || is_forbidden(cp))
-			return SC_ERR_BAD_UTF8;
+		i += (size_t)n;
 	}
 	return SC_OK;
 }

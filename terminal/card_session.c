@@ -99,6 +99,7 @@ static const char *sign_refusal(uint16_t sw)
 	case SW_FILE_INVALID: return "the card or its PIN is blocked";
 	case SW_CONDITIONS_NOT_SATISFIED: return "the card is not issued yet";
 	case SW_WRONG_DATA: return "the card will not sign this transaction (payer or currency)";
+	case SW_FUNC_NOT_SUPPORTED: return "the card cannot show the payee name (a character outside its screen's)";
 	case SW_FILE_FULL: return "the card's counter is spent: replace the card";
 	case SW_MEMORY_FAILURE: return "the card's memory failed";
 	default: return NULL;

@@ -6,6 +6,7 @@
 
 #include "common/applet.h"
 #include "common/currency.h"
+#include "common/errors.h"
 #include "core.h"
 #include "mbedtls/asn1write.h"
 #include "mbedtls/ecdsa.h"
@@ -213,6 +214,8 @@ static uint16_t sign_allowed(const struct sc_tx *tx)
 		return SW_WRONG_DATA;
 	if (sc_currency_by_numeric(tx->currency) == NULL || sc_scheme_x_len(tx->scheme) < 0)
 		return SW_WRONG_DATA;
+	if (!core_tx_showable(tx))
+		return CORE_SW_CANNOT_SHOW;
 	return 0;
 }
 
@@ -225,7 +228,7 @@ uint16_t sig_sign(const struct core_cmd *cmd, struct sc_writer *out)
 	uint8_t rand8[8], hash[SC_HASH_LEN], sd_hash[SC_HASH_LEN];
 	uint8_t sd[SC_SIGNED_DATA_MAX];
 	struct sc_sign_resp resp;
-	int x_len, sd_len;
+	int x_len, sd_len, rc;
 	uint16_t sw = SW_UNKNOWN;
 
 	if (cmd->p1 != 0 || cmd->p2 != 0)
@@ -234,8 +237,9 @@ uint16_t sig_sign(const struct core_cmd *cmd, struct sc_writer *out)
 		return SW_FILE_INVALID;
 	if (p->lifecycle != CORE_LC_ISSUED)
 		return SW_CONDITIONS_NOT_SATISFIED;
-	if (sc_tx_decode(&tx, cmd->data, cmd->lc) != 0)
-		return SW_WRONG_DATA;
+	rc = sc_tx_decode(&tx, cmd->data, cmd->lc);
+	if (rc != 0) /* a payee name that is not display UTF-8 cannot be shown either */
+		return rc == SC_ERR_BAD_UTF8 ? CORE_SW_CANNOT_SHOW : SW_WRONG_DATA;
 	sw = sign_allowed(&tx);
 	if (sw != 0)
 		return sw;

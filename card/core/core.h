@@ -202,4 +202,17 @@ void screen_simple(uint8_t id, const char *title, const char *line0);
 /* Copies src into dst[cap], cut at a UTF-8 character boundary. */
 void screen_text(char *dst, size_t cap, const char *src);
 
+/* --- repertoire.c: the characters the screen can show --- */
+
+/* SIGN's answer to a transaction whose displayed text the card cannot show
+ * faithfully (docs/PROTOCOL.md §5.4): ISO 7816-4 "function not supported". */
+#define CORE_SW_CANNOT_SHOW SW_FUNC_NOT_SUPPORTED
+/* True if cp is in the screen's repertoire (ASCII, Latin-1 Supplement and
+ * Latin Extended-A, less the few that look like another). */
+bool core_can_show(uint32_t cp);
+/* True if s (NUL-terminated) is valid UTF-8 of repertoire characters only. */
+bool core_text_showable(const char *s);
+/* True if every text field of tx that the review screen shows is showable. */
+bool core_tx_showable(const struct sc_tx *tx);
+
 #endif

@@ -58,13 +58,19 @@ unsigned long flashfile_cut_pending(void);
  * seed gives the same card (keys, JPs). For tests only. 0 or -1 (length). */
 int entropy_set_seed(const uint8_t *seed, size_t len);
 
-/* --- font.c: a 5x7 bitmap font for printable ASCII. --- */
+/* --- font.c: GNU Unifont's 8x16 glyphs (generated into build/). --- */
 
-#define FONT_W 5
-#define FONT_H 7
-/* Column bitmaps of c (bit 0 = top row); '?' for anything not printable
- * ASCII. */
-const uint8_t *font_glyph(unsigned char c);
+#define FONT_W 8
+#define FONT_H 16
+struct font_glyph {
+	uint32_t cp;              /* Unicode code point */
+	uint8_t rows[FONT_H];     /* top row first; bit 7 = leftmost pixel */
+};
+/* The generated table (scripts/unifont-to-c.py), sorted by cp. */
+extern const struct font_glyph font_glyphs[];
+extern const size_t font_glyph_count;
+/* The rows of cp's glyph, or NULL if the font has none. */
+const uint8_t *font_glyph(uint32_t cp);
 
 /* --- raster.c: the screen model drawn into a grey image. --- */
 
@@ -73,12 +79,16 @@ struct raster {
 	uint8_t *px;         /* w*h bytes, 0 = black, 255 = white; owned */
 };
 /* Draws title, lines and QR (libqrencode) of s into r (which it allocates;
- * raster_free releases it). Non-ASCII characters are drawn as '?'. 0, or -1
- * if memory or the QR encoder failed. */
+ * raster_free releases it). Each character is its font glyph; one the font
+ * lacks, or a byte that is not UTF-8, is a hollow box that no character
+ * looks like (SIGN lets no such text reach the screen: card/core's
+ * repertoire). 0, or -1 if memory or the QR encoder failed. */
 int raster_screen(struct raster *r, const struct card_screen *s);
 void raster_free(struct raster *r);
-/* Text cells a UTF-8 string takes (one per code point). */
+/* Text cells a UTF-8 string takes (one per character, or per bad byte). */
 size_t raster_text_cells(const char *s);
+/* The glyph rows drawn for the first character of s (s not empty). */
+const uint8_t *raster_glyph_of(const char *s);
 
 /* --- qr.c: a QR code as a module matrix, quiet zone included. --- */
 

@@ -4,39 +4,54 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/utf8.h"
 #include "host.h"
 
 #define RASTER_MARGIN 16u
 #define RASTER_TITLE_SCALE 3u
 #define RASTER_LINE_SCALE 2u
-#define RASTER_CELL_W (FONT_W + 1u)   /* one column of spacing */
-#define RASTER_CELL_H (FONT_H + 2u)   /* two rows of spacing */
+#define RASTER_CELL_W FONT_W          /* Unifont's glyphs carry their own spacing */
+#define RASTER_CELL_H (FONT_H + 2u)   /* two rows between lines */
 #define RASTER_GAP 12u
 #define RASTER_QR_MODULE 6u
 #define RASTER_MIN_W 320u
 
-/* Next code point's width in cells is 1; returns bytes to skip. A
- * non-ASCII code point comes back as '?' in *c. */
-static size_t raster_next_char(const char *s, unsigned char *c)
+/* Drawn for a character the font lacks or a byte that is not UTF-8: a
+ * hollow box, unlike every glyph (the font's tests check), so that it is
+ * never read as a real character. */
+static const uint8_t raster_no_glyph[FONT_H] = {
+	0x00, 0x00, 0x7E, 0x42, 0x42, 0x42, 0x42, 0x42,
+	0x42, 0x42, 0x42, 0x42, 0x42, 0x7E, 0x00, 0x00,
+};
+
+/* The glyph of the character that starts s in *g; returns the bytes it
+ * takes. */
+static size_t raster_next_char(const char *s, const uint8_t **g)
 {
-	size_t n = 1;
-	unsigned char b = (unsigned char)s[0];
-	if (b < 0x80) {
-		*c = b;
-		return 1;
-	}
-	*c = '?';
-	while ((((unsigned char)s[n]) & 0xC0u) == 0x80u)
-		n++;
-	return n;
+	uint32_t cp;
+	int n = sc_utf8_next(&cp, (const uint8_t *)s, strlen(s));
+
+	*g = n > 0 ? font_glyph(cp) : NULL;
+	if (*g == NULL)
+		*g = raster_no_glyph;
+	return n > 0 ? (size_t)n : 1u;
+}
+
+const uint8_t *raster_glyph_of(const char *s)
+{
+	const uint8_t *g;
+
+	raster_next_char(s, &g);
+	return g;
 }
 
 size_t raster_text_cells(const char *s)
 {
 	size_t cells = 0;
-	unsigned char c;
+	const uint8_t *g;
+
 	while (*s != '\0') {
-		s += raster_next_char(s, &c);
+		s += raster_next_char(s, &g);
 		cells++;
 	}
 	return cells;
@@ -45,15 +60,15 @@ size_t raster_text_cells(const char *s)
 static void raster_text(struct raster *r, uint32_t x0, uint32_t y0, uint32_t scale,
 			const char *s)
 {
-	unsigned char c;
 	uint32_t col, row, dx, dy, x = x0;
+
 	while (*s != '\0') {
 		const uint8_t *g;
-		s += raster_next_char(s, &c);
-		g = font_glyph(c);
-		for (col = 0; col < FONT_W; col++)
-			for (row = 0; row < FONT_H; row++) {
-				if (!(g[col] >> row & 1u))
+
+		s += raster_next_char(s, &g);
+		for (row = 0; row < FONT_H; row++)
+			for (col = 0; col < FONT_W; col++) {
+				if (!(g[row] >> (FONT_W - 1u - col) & 1u))
 					continue;
 				for (dy = 0; dy < scale; dy++)
 					for (dx = 0; dx < scale; dx++) {

@@ -5,7 +5,8 @@
 # password from the PNG the card wrote, and OpenSSL (independent of the
 # card's mbedTLS) checks X against K_card and the ECDSA signature against
 # the enrolled public key, for every scheme. Then Cancel, a wrong PIN, and
-# the contactless GET JOINT PASSWORD (once only).
+# the contactless GET JOINT PASSWORD (once only), an accented payee and
+# names the card cannot show.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/card_helpers.bash"
 . "$(dirname "$0")/claim7_helpers.bash"
@@ -74,4 +75,17 @@ t_eq "a wrong PIN is shown as such" pin_wrong "$(jq -r .screen.name <<<"$r")"
 r=$(ctl "$CTL" '{"cmd":"press","keys":"C"}')
 r=$(ctl "$CTL" '{"cmd":"wait","screen":"password","timeout_ms":300}')
 t_eq "no password after a wrong PIN and Cancel" "false" "$(jq -r .ok <<<"$r")"
+
+# What the holder sees is what is signed: an accented payee is shown as
+# itself (the control socket has the card's own text), and names the
+# screen cannot show are refused before any flash write.
+name="Bäckerei Müller"
+claim7_sign_name "$CT" "$(ascii_hex "$name")"
+t_eq "$name: SIGN answers 9000" 9000 "$(sw "$RAPDU")"
+r=$(ctl "$CTL" '{"cmd":"wait","screen":"review","timeout_ms":3000}')
+t_eq "$name: the review shows it as it is" "$name" "$(jq -r '.screen.lines[1]' <<<"$r")"
+ctl "$CTL" '{"cmd":"press","keys":"C"}' >/dev/null
+writes=$(ctl "$CTL" '{"cmd":"status"}' | jq .flash_writes)
+claim7_check_unshowable "$CT"
+t_eq "refused names: no flash write" "$writes" "$(ctl "$CTL" '{"cmd":"status"}' | jq .flash_writes)"
 t_done

@@ -22,10 +22,51 @@ PY
 # of 12.34 EUR from ALICE-1 to BOB-2 on challenge CH, then the card leaves
 # the reader. Sets TX, RAPDU.
 claim7_sign() {
-	local sock=$1 scheme=$2 lc; shift 2
+	local sock=$1 scheme=$2; shift 2
 	TX=$("$MKTX" "$scheme" 1234 978 ALICE-1 BOB-2 "Bob's Shop" T1 $CH 1700000000)
+	claim7_send "$sock" "$@"
+}
+
+# claim7_sign_name SOCKET NAME_HEX [frameclient options]: as claim7_sign
+# (enc), to a payee whose name is the bytes NAME_HEX, UTF-8 or not: mktx
+# makes the transaction with a placeholder of that length, then the
+# placeholder's bytes are replaced. Sets TX, RAPDU.
+claim7_sign_name() {
+	local sock=$1 name=$2 q len; shift 2
+	len=$(( ${#name} / 2 ))
+	q=$(printf "%${len}s" "" | tr ' ' Q)
+	TX=$("$MKTX" enc 1234 978 ALICE-1 BOB-2 "$q" T1 $CH 1700000000)
+	TX=${TX/07$(printf %02x $len)$(ascii_hex "$q")/07$(printf %02x $len)$name}
+	claim7_send "$sock" "$@"
+}
+
+# claim7_send SOCKET [frameclient options]: SELECT + SIGN TRANSACTION of
+# $TX, then the card leaves the reader. Sets RAPDU.
+claim7_send() {
+	local sock=$1 lc; shift
 	lc=$(printf %02X $(( ${#TX} / 2 )))
 	RAPDU=$("$FC" -g "$@" "$sock" on $SELECT 802A0000${lc}${TX}00 off | tail -1)
+}
+
+# claim7_atc SOCKET [frameclient options]: the card's ATC, as hex.
+claim7_atc() {
+	local sock=$1; shift
+	"$FC" "$@" "$sock" on $SELECT 00CADF2200 off | sed -n 2p | cut -c1-8
+}
+
+# claim7_check_unshowable SOCKET [frameclient options]: SIGN refuses, with
+# 6A81, payee names the card's screen cannot show (docs/PROTOCOL.md §5.4):
+# CJK, an emoji, a no-break space, U+0180, a cut UTF-8 sequence, a
+# surrogate; and the ATC does not move.
+claim7_check_unshowable() {
+	local sock=$1 before name; shift
+	before=$(claim7_atc "$sock" "$@")
+	for name in e4b8ade69687204762 4361666520f09f9880 42c3a4636b65726569c2a04d c680617a \
+		436166c328 436166eda080; do
+		claim7_sign_name "$sock" $name "$@"
+		t_eq "payee name $name: SIGN refuses it with 6A81" 6A81 "$(sw "$RAPDU")"
+	done
+	t_eq "refused names: the ATC did not move" "$before" "$(claim7_atc "$sock" "$@")"
 }
 
 # claim7_check_answer SCHEME: the SIGN answer is 9000 with an ATC above the

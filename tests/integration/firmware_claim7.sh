@@ -5,7 +5,7 @@
 # payload; OpenSSL, independent of the card's mbedTLS, checks X against
 # K_card and the ECDSA signature against the key the card generated at
 # personalisation. Then the contactless GET JOINT PASSWORD (once only),
-# Cancel, and a wrong PIN.
+# Cancel, a wrong PIN, an accented payee and names the card cannot show.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/card_helpers.bash"
 . "$(dirname "$0")/claim7_helpers.bash"
@@ -76,6 +76,22 @@ fw_keys C
 fw_wait_screen password 1 >/dev/null && t_fail "no password after a wrong PIN and Cancel" || t_ok "no password after a wrong PIN and Cancel"
 r=$("$FC" "$FW_CT" on $SELECT 00CADF2400 off | tail -1)
 t_eq "the wrong PIN cost one try (2 left)" 029000 "$r"
+
+# What the holder sees is what is signed: the board's screen events carry
+# an accented payee as its UTF-8, and names the screen cannot show are
+# refused before any flash write, by the same core.
+name="Bäckerei Müller"
+fw_mark
+claim7_sign_name "$FW_CT" "$(ascii_hex "$name")" -t 20000
+t_eq "$name: SIGN answers 9000" 9000 "$(sw "$RAPDU")"
+r=$(fw_wait_screen review 5)
+t_eq "$name: the review (UART1) shows it as it is" "$name" "$(jq -r '.screen.lines[1]' <<<"$r")"
+fw_mark
+fw_keys C
+fw_wait_screen cancelled 5 >/dev/null || t_fail "$name: Cancel voids it"
+writes=$(fw_status | jq .flash_writes)
+claim7_check_unshowable "$FW_CT" -t 20000
+t_eq "refused names: no flash write" "$writes" "$(fw_status | jq .flash_writes)"
 
 # The stack never came near its end (the run-time high-water mark).
 st=$(fw_status)

@@ -49,11 +49,15 @@ balance() {
 	curl -sf "http://127.0.0.1:$HTTP_PORT/v1/accounts/$1" | jq -r .balance.minor
 }
 
-# holder KEYS [SCREEN]: in the background, waits for the card's review screen
-# (or SCREEN), then presses KEYS ("4711K" = PIN and OK, "C" = Cancel).
+# holder KEYS [SCREEN [COPY]]: in the background, waits for the card's review
+# screen (or SCREEN), then presses KEYS ("4711K" = PIN and OK, "C" = Cancel).
+# With COPY, first copies the PNG the card drew for that screen there (the
+# card writes the PNG before it answers the wait, and the screen stays until
+# a key).
 holder() {
 	( ctl "$CTL" "{\"cmd\":\"wait\",\"screen\":\"${2:-review}\",\"timeout_ms\":30000}" 30 \
 		>"$T_DIR/holder-wait.out" 2>&1 &&
+	  { [ -z "${3:-}" ] || cp "$PNG" "$3"; } &&
 	  ctl "$CTL" "{\"cmd\":\"press\",\"keys\":\"$1\"}" >"$T_DIR/holder-press.out" 2>&1 ) &
 	HOLDER_PID=$!
 }

@@ -49,6 +49,42 @@ done
 t_eq "the card's counter: one per signature" 6 "$(card_atc)"
 if grep -rq "$PIN" "$T_DIR/pay.out" "$T_DIR/pay.err"; then t_fail "the PIN appears in no terminal output"; else t_ok "the PIN appears in no terminal output"; fi
 
+# --- what the holder sees is what is signed (docs/PROTOCOL.md §5.4) ---
+# An accented payee is paid by scanning the PNG, and the card drew the name
+# as itself: its review screen differs from the one for the name with '?'
+# where the accents are (a cancelled payment, nothing moves).
+name="Bäckerei Müller"
+holder "${PIN}K" review "$T_DIR/review-accented.png"
+pay --amount 3.00 --currency EUR --to SHOP-1 --payee-name "$name" --camera "file:$PNG" --timeout 30
+wait "$HOLDER_PID"
+[ "$PAY_RC" -eq 0 ] && t_ok "$name by scan: paid" ||
+	t_fail "$name by scan: paid" "exit $PAY_RC" "$(cat "$T_DIR/pay.err")"
+t_eq "$name: the card's review screen" "$name" "$(jq -r .screen.lines[1] "$T_DIR/holder-wait.out")"
+t_eq "$name: the receipt" "3.00 EUR|$name" "$(field amount)|$(field payee-name)"
+alice=$((alice - 300)) shop=$((shop + 300))
+t_eq "$name: balances" "$alice $shop" "$(balance ALICE-1) $(balance SHOP-1)"
+holder C review "$T_DIR/review-question.png"
+pay --amount 3.00 --currency EUR --to SHOP-1 --payee-name "B?ckerei M?ller" --camera "file:$PNG" \
+	--timeout 30
+wait "$HOLDER_PID"
+t_eq "B?ckerei M?ller: cancelled on the card (exit 6)" 6 "$PAY_RC"
+if cmp -s "$T_DIR/review-accented.png" "$T_DIR/review-question.png"; then
+	t_fail "the PNG shows $name unlike B?ckerei M?ller"
+else
+	t_ok "the PNG shows $name unlike B?ckerei M?ller"
+fi
+# A name the card cannot show is refused at SIGN: nothing spent, nothing paid.
+atc=$(card_atc)
+for bad in "中文 GmbH" "Café 😀"; do
+	pay --amount 3.00 --currency EUR --to SHOP-1 --payee-name "$bad" --camera "file:$PNG" --timeout 30
+	t_eq "$bad: refused by the card (exit 5)" 5 "$PAY_RC"
+	grep -q "6A81.*cannot show the payee name" "$T_DIR/pay.err" &&
+		t_ok "$bad: the terminal says the card cannot show the name" ||
+		t_fail "$bad: the terminal says the card cannot show the name" "$(cat "$T_DIR/pay.err")"
+done
+t_eq "refused names: the card's counter did not move" "$atc" "$(card_atc)"
+t_eq "refused names: balances" "$alice $shop" "$(balance ALICE-1) $(balance SHOP-1)"
+
 # --- no pinned key: the receipt key is asked from the server, and said so ---
 holder "${PIN}K"
 "$TERMINAL" pay --card "unix:$CT" --server "unix:$SUBMIT" --terminal-id T-1 --amount 0.99 \

@@ -192,6 +192,96 @@ static void refuses_malformed_tx(void **state)
 	assert_int_equal(fx_atc(), 0);
 }
 
+/* Signs a copy of tx with payee_name as its name: returns the SW. The
+ * name goes in as bytes, so that it may be anything, valid UTF-8 or not:
+ * tx is encoded with a placeholder of the same length, then patched. */
+static int sign_named(const struct sc_tx *tx, const char *payee_name)
+{
+	uint8_t enc[SC_TX_MAX_LEN];
+	struct sc_tx t = *tx;
+	struct sc_sign_resp s;
+	size_t n, len = strlen(payee_name), i;
+	uint8_t *at;
+
+	assert_true(len >= 1 && len <= SC_PAYEE_NAME_MAX);
+	memset(t.payee_name, 0, sizeof t.payee_name);
+	memset(t.payee_name, 'Q', len);
+	n = fx_tx_encode(&t, enc, sizeof enc);
+	at = NULL;
+	for (i = 0; i + len <= n && at == NULL; i++)
+		if (memcmp(enc + i, t.payee_name, len) == 0)
+			at = enc + i;
+	assert_non_null(at);
+	memcpy(at, payee_name, len);
+	return cc_sign(CARD_IFACE_CONTACT, enc, n, &s);
+}
+
+/* What the holder sees is what is signed: a payee name with a character
+ * the card's screen does not show (card/core/repertoire.c), or that is not
+ * display UTF-8, is refused with 6A81 before anything is spent: the ATC,
+ * the flash and the pending signature stay as they were, and that one can
+ * still be confirmed. Every name in the repertoire signs. */
+static void refuses_what_the_screen_cannot_show(void **state)
+{
+	static const char *const unshowable[] = {
+		"\xe4\xb8\xad\xe6\x96\x87 GmbH",         /* U+4E2D U+6587 */
+		"Caf\xc3\xa9 \xf0\x9f\x98\x80",          /* an emoji */
+		"B\xc3\xa4" "ckerei\xc2\xa0M\xc3\xbcller",  /* U+00A0: looks like a space */
+		"Soft\xc2\xad" "ware",                   /* U+00AD soft hyphen */
+		"\xc3\x90" "or",                         /* U+00D0: looks like U+0110 */
+		"\xc6\x80" "ar",                         /* U+0180: past Extended-A */
+		"Caf\xc3\x28",                           /* a lead byte without its tail */
+		"Caf\xed\xa0\x80",                       /* a surrogate */
+		"Caf\xc0\xaf",                           /* overlong '/' */
+		"Caf\xc2\x85",                           /* C1 control NEL */
+		"Caf\xe2\x80\xae" "e",                   /* bidi override */
+	};
+	static const char *const showable[] = {
+		"B\xc3\xa4" "ckerei M\xc3\xbcller",
+		"\xc5\x81\xc3\xb3" "d\xc5\xba \xc4\x90" "akovi\xc4\x87",   /* Łódź Đaković */
+		"\xc3\xa6\xc3\xb8\xc3\xa5 \xc3\x9f \xc5\xbf \xc2\xa1\xc2\xbf \xc3\xb7",
+	};
+	struct sc_tx tx, other;
+	struct sc_sign_resp s, s2;
+	struct card_screen before;
+	unsigned long writes;
+	size_t i;
+
+	(void)state;
+	fx_issued(12, NULL);
+	fx_sign(SC_SCHEME_ENC, &tx, &s);    /* pending: on the reader */
+	writes = ram_hal_writes();
+	before = *card_current_screen();
+	fx_tx(&other, SC_SCHEME_ENC);
+	for (i = 0; i < sizeof unshowable / sizeof unshowable[0]; i++)
+		if (sign_named(&other, unshowable[i]) != 0x6A81)
+			fail_msg("name %zu: SIGN did not answer 6A81", i);
+	assert_int_equal(ram_hal_writes(), writes);
+	assert_memory_equal(card_current_screen(), &before, sizeof before);
+	assert_int_equal(fx_atc(), 1);
+	/* The first signature is still the pending one. */
+	card_field(CARD_IFACE_CONTACT, 0);
+	assert_int_equal(card_current_screen()->id, CARD_SCREEN_REVIEW);
+	assert_string_equal(card_current_screen()->lines[1], tx.payee_name);
+	cc_keys(TEST_PIN "K");
+	assert_int_equal(card_current_screen()->id, CARD_SCREEN_PASSWORD);
+	assert_non_null(strstr(card_current_screen()->qr, ":1:"));
+	assert_int_equal(sc_jp_check(SC_SCHEME_ENC, TEST_KCARD, card_current_screen()->lines[0],
+				     s.x, s.x_len), 0);
+	cc_keys("K");
+	card_field(CARD_IFACE_CONTACT, 1);
+	assert_int_equal(cc_select(CARD_IFACE_CONTACT), 0x9000);
+	for (i = 0; i < sizeof showable / sizeof showable[0]; i++) {
+		uint8_t enc[SC_TX_MAX_LEN];
+		size_t n;
+
+		strcpy(other.payee_name, showable[i]);
+		n = fx_tx_encode(&other, enc, sizeof enc);
+		assert_int_equal(cc_sign(CARD_IFACE_CONTACT, enc, n, &s2), 0x9000);
+		assert_int_equal(s2.atc, 2 + i);
+	}
+}
+
 static void refuses_before_issue(void **state)
 {
 	uint8_t enc[SC_TX_MAX_LEN];
@@ -327,6 +417,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(atc_committed_before_signature),
 		cmocka_unit_test(refuses_other_payer),
 		cmocka_unit_test(refuses_malformed_tx),
+		cmocka_unit_test(refuses_what_the_screen_cannot_show),
 		cmocka_unit_test(refuses_before_issue),
 		cmocka_unit_test(sign_without_le_uses_get_response),
 		cmocka_unit_test(atc_exhaustion_refuses),

@@ -1,6 +1,7 @@
 /* The card's screen as a PNG: libpng writes it atomically, and zbar (an
  * independent decoder) reads the QR payload back from the file, for
- * payloads of the card's password screen. */
+ * payloads of the card's password screen. Text is drawn in GNU Unifont,
+ * every character the card can show as itself. */
 #include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,6 +16,7 @@
 #include <png.h>
 #include <zbar.h>
 
+#include "card/core/core.h"
 #include "card/hal.h"
 #include "card/host/host.h"
 
@@ -179,14 +181,110 @@ static void text_is_drawn(void **state)
 	raster_free(&r);
 }
 
-static void non_ascii_is_one_question_mark_cell(void **state)
+/* The pixels of one line of text, drawn on an otherwise empty screen. */
+static uint8_t *line_pixels(const char *text, uint32_t *w, uint32_t *h)
 {
+	struct card_screen s;
+	struct raster r;
+	memset(&s, 0, sizeof s);
+	snprintf(s.lines[0], sizeof s.lines[0], "%s", text);
+	assert_int_equal(raster_screen(&r, &s), 0);
+	*w = r.w;
+	*h = r.h;
+	return r.px;   /* the caller frees it */
+}
+
+/* What the holder sees tells "Bäckerei" from the names a '?' or a missing
+ * accent would make of it, pixel for pixel on the drawn screen. */
+static void accented_letters_are_drawn_as_themselves(void **state)
+{
+	static const char *const names[] = {"B\xc3\xa4" "ckerei", "B?ckerei", "Backerei",
+					    "B\xc3\xa0" "ckerei", "B\xc4\x81" "ckerei"};
+	uint8_t *px[sizeof names / sizeof names[0]];
+	uint32_t w[sizeof names / sizeof names[0]], h[sizeof names / sizeof names[0]];
+	size_t i, j;
+	(void)state;
+	for (i = 0; i < sizeof names / sizeof names[0]; i++) {
+		assert_int_equal(raster_text_cells(names[i]), 8);
+		px[i] = line_pixels(names[i], &w[i], &h[i]);
+	}
+	for (i = 0; i < sizeof names / sizeof names[0]; i++)
+		for (j = i + 1; j < sizeof names / sizeof names[0]; j++) {
+			assert_int_equal(w[i], w[j]);
+			assert_int_equal(h[i], h[j]);
+			assert_memory_not_equal(px[i], px[j], (size_t)w[i] * h[i]);
+		}
+	for (i = 0; i < sizeof names / sizeof names[0]; i++)
+		free(px[i]);
+	/* Each glyph of the name, not only the picture as a whole. */
+	assert_memory_not_equal(raster_glyph_of("\xc3\xa4"), raster_glyph_of("?"), FONT_H);
+	assert_memory_not_equal(raster_glyph_of("\xc3\xa4"), raster_glyph_of("a"), FONT_H);
+	assert_memory_equal(raster_glyph_of("\xc3\xa4"), font_glyph(0xE4), FONT_H);
+}
+
+static int blank(const uint8_t *g)
+{
+	for (unsigned i = 0; i < FONT_H; i++)
+		if (g[i] != 0)
+			return 0;
+	return 1;
+}
+
+/* Every character the card lets SIGN show (card/core's repertoire) has a
+ * glyph in the generated font, drawn (only the space is blank), unlike '?'
+ * and unlike every other character's, and unlike the box drawn for what
+ * the font lacks. */
+static void every_showable_character_has_its_own_glyph(void **state)
+{
+	static uint32_t shown[1024];
+	size_t n = 0, i, j;
+	uint32_t cp;
+	const uint8_t *box = raster_glyph_of("\xff");
+	(void)state;
+	for (cp = 0; cp <= 0x10FFFF; cp++)
+		if (core_can_show(cp)) {
+			assert_true(n < sizeof shown / sizeof shown[0]);
+			shown[n++] = cp;
+		}
+	assert_true(n >= 0x5F + 0x60 + 0x80 - 3);  /* ASCII, Latin-1, Extended-A less 3 */
+	for (i = 0; i < n; i++) {
+		const uint8_t *g = font_glyph(shown[i]);
+		if (g == NULL)
+			fail_msg("no glyph for U+%04X", (unsigned)shown[i]);
+		if (shown[i] != ' ' && blank(g))
+			fail_msg("U+%04X draws nothing", (unsigned)shown[i]);
+		if (shown[i] != '?' && memcmp(g, font_glyph('?'), FONT_H) == 0)
+			fail_msg("U+%04X looks like '?'", (unsigned)shown[i]);
+		if (memcmp(g, box, FONT_H) == 0)
+			fail_msg("U+%04X looks like the missing-glyph box", (unsigned)shown[i]);
+		for (j = 0; j < i; j++)
+			if (memcmp(g, font_glyph(shown[j]), FONT_H) == 0)
+				fail_msg("U+%04X looks like U+%04X", (unsigned)shown[i],
+					 (unsigned)shown[j]);
+	}
+	/* The ones left out are left out for a reason that still holds. */
+	assert_memory_equal(font_glyph(0xA0), font_glyph(' '), FONT_H);
+	assert_memory_equal(font_glyph(0xD0), font_glyph(0x110), FONT_H);
+	assert_null(font_glyph(0xAD));   /* Unifont's is 16 pixels wide */
+}
+
+/* A character the font lacks, and a byte that is not UTF-8, each take one
+ * cell and draw the box, never '?' or nothing. */
+static void unknown_characters_draw_a_box(void **state)
+{
+	const uint8_t *box = raster_glyph_of("\xe4\xb8\xad");   /* U+4E2D */
 	(void)state;
 	assert_int_equal(raster_text_cells("abc"), 3);
-	assert_int_equal(raster_text_cells("M\xc3\xbcller \xe2\x82\xac"), 8);  /* Müller € */
-	assert_memory_equal(font_glyph(0xC3), font_glyph('?'), FONT_W);
-	assert_memory_equal(font_glyph(0x7F), font_glyph('?'), FONT_W);
-	assert_memory_not_equal(font_glyph('A'), font_glyph('?'), FONT_W);
+	assert_int_equal(raster_text_cells("M\xc3\xbcller \xe4\xb8\xad"), 8);
+	assert_int_equal(raster_text_cells("a\xff\x80" "b"), 4);
+	assert_null(font_glyph(0x4E2D));
+	assert_null(font_glyph(0x1F600));
+	assert_false(blank(box));
+	assert_memory_not_equal(box, font_glyph('?'), FONT_H);
+	assert_memory_equal(raster_glyph_of("\xff"), box, FONT_H);
+	assert_memory_equal(raster_glyph_of("\xf0\x9f\x98\x80"), box, FONT_H);
+	assert_memory_equal(raster_glyph_of("\xc3"), box, FONT_H);   /* cut short */
+	assert_memory_equal(raster_glyph_of("\xc1\xbf"), box, FONT_H);   /* overlong '?' */
 }
 
 static void png_write_is_atomic_and_leaves_no_temp(void **state)
@@ -239,7 +337,9 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(longest_qr_payload_decodes, setup, teardown),
 		cmocka_unit_test_setup_teardown(no_qr_means_nothing_to_decode, setup, teardown),
 		cmocka_unit_test(text_is_drawn),
-		cmocka_unit_test(non_ascii_is_one_question_mark_cell),
+		cmocka_unit_test(accented_letters_are_drawn_as_themselves),
+		cmocka_unit_test(every_showable_character_has_its_own_glyph),
+		cmocka_unit_test(unknown_characters_draw_a_box),
 		cmocka_unit_test_setup_teardown(png_write_is_atomic_and_leaves_no_temp, setup, teardown),
 		cmocka_unit_test_setup_teardown(unwritable_path_fails_cleanly, setup, teardown),
 	};

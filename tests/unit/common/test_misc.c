@@ -1,10 +1,11 @@
-/* Hex text (common/hex.h), currencies and amounts (common/currency.h), and
- * error messages (common/errors.h). */
+/* Hex text (common/hex.h), currencies and amounts (common/currency.h),
+ * UTF-8 decoding (common/utf8.h), and error messages (common/errors.h). */
 #include <string.h>
 #include "common_test.h"
 #include "common/currency.h"
 #include "common/errors.h"
 #include "common/hex.h"
+#include "common/utf8.h"
 
 static void hex_roundtrip(void **state)
 {
@@ -165,6 +166,62 @@ static void every_error_has_a_message(void **state)
 	assert_string_equal(sc_strerror(5), "unknown error");
 }
 
+/* The textbook encoder (RFC 3629, section 3), to check the decoder with. */
+static size_t utf8_encode(uint8_t out[4], uint32_t cp)
+{
+	if (cp < 0x80) {
+		out[0] = (uint8_t)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		out[0] = (uint8_t)(0xC0 | cp >> 6);
+		out[1] = (uint8_t)(0x80 | (cp & 0x3F));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		out[0] = (uint8_t)(0xE0 | cp >> 12);
+		out[1] = (uint8_t)(0x80 | (cp >> 6 & 0x3F));
+		out[2] = (uint8_t)(0x80 | (cp & 0x3F));
+		return 3;
+	}
+	out[0] = (uint8_t)(0xF0 | cp >> 18);
+	out[1] = (uint8_t)(0x80 | (cp >> 12 & 0x3F));
+	out[2] = (uint8_t)(0x80 | (cp >> 6 & 0x3F));
+	out[3] = (uint8_t)(0x80 | (cp & 0x3F));
+	return 4;
+}
+
+/* Every scalar value decodes from its encoding, and from no shorter input;
+ * surrogates, overlong forms and stray bytes do not decode at all. */
+static void utf8_every_code_point(void **state)
+{
+	static const char *const bad[] = {
+		"\x80", "\xbf", "\xc0\x80", "\xc1\xbf", "\xe0\x80\x80", "\xe0\x9f\xbf",
+		"\xed\xa0\x80", "\xed\xbf\xbf", "\xf0\x8f\xbf\xbf", "\xf4\x90\x80\x80",
+		"\xf5\x80\x80\x80", "\xff", "\xc3\x28", "\xe2\x82\x28",
+	};
+	uint8_t enc[4];
+	uint32_t cp, got;
+
+	(void)state;
+	for (cp = 0; cp <= 0x10FFFF; cp++) {
+		size_t n = utf8_encode(enc, cp);
+		int rc = sc_utf8_next(&got, enc, n);
+
+		if (cp >= 0xD800 && cp <= 0xDFFF) {
+			assert_int_equal(rc, SC_ERR_BAD_UTF8);
+			continue;
+		}
+		if (rc != (int)n || got != cp)
+			fail_msg("U+%04X: %d", (unsigned)cp, rc);
+		if (n > 1 && sc_utf8_next(&got, enc, n - 1) != SC_ERR_BAD_UTF8)
+			fail_msg("U+%04X cut short still decodes", (unsigned)cp);
+	}
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		if (sc_utf8_next(&got, (const uint8_t *)bad[i], strlen(bad[i])) != SC_ERR_BAD_UTF8)
+			fail_msg("bad[%zu] decodes", i);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -174,6 +231,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(amount_format),
 		cmocka_unit_test(amount_parse),
 		cmocka_unit_test(amount_roundtrip),
+		cmocka_unit_test(utf8_every_code_point),
 		cmocka_unit_test(every_error_has_a_message),
 	};
 

@@ -228,6 +228,7 @@ static void sign_refusals_are_explained(void **state)
 	} cases[] = {
 		{0x6983, "blocked"},
 		{0x6A80, "will not sign"},
+		{0x6A81, "cannot show the payee name"},
 		{0x6985, "not issued"},
 		{0x6A84, "counter is spent"},
 	};
