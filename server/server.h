@@ -87,7 +87,7 @@ struct srv_db {
 	sqlite3_stmt *st[ST_COUNT];      /* prepared lazily, kept for the connection's life */
 };
 
-#define SRV_SCHEMA_VERSION 3
+#define SRV_SCHEMA_VERSION 4
 /* Opens path; a writable open creates and migrates the schema up to
  * target_version (SRV_SCHEMA_VERSION outside tests). 0 or -1 with err set. */
 int srv_db_open(struct srv_db *d, const char *path, int readonly, int target_version,
@@ -248,7 +248,8 @@ void srv_health_fault(const char *reason);
 int srv_health_failing(char *reason, size_t cap);
 
 /* ---- pipeline.c: one submission from bytes to reply */
-enum srv_job_kind { JOB_CHALLENGE, JOB_SUBMIT, JOB_REJECT };
+/* JOB_SCRIPT_GET and JOB_SCRIPT_REPORT: the issuer-script exchange (unblock.c). */
+enum srv_job_kind { JOB_CHALLENGE, JOB_SUBMIT, JOB_REJECT, JOB_SCRIPT_GET, JOB_SCRIPT_REPORT };
 
 struct srv_job {
 	enum srv_job_kind kind;
@@ -303,6 +304,23 @@ void srv_job_reply_error(struct srv_job *j, int code, const char *detail);
 /* Builds j->reply for OK: the receipt and its seal. 0 or -1. */
 int srv_job_reply_receipt(struct srv_job *j, const uint8_t *body, size_t body_len,
 			  const uint8_t *seal, size_t seal_len);
+
+/* ---- unblock.c: the issuer-script path of a PIN unblock */
+struct sc_script_ref;
+/* HMAC-SHA256 under the card's K_card over SC_LABEL_UNBLOCK || card id ||
+ * card challenge: the data of RESET RETRY COUNTER. 0 or -1. */
+int srv_unblock_mac(const uint8_t master[SC_MASTER_KEY_LEN], const struct sc_script_ref *r,
+		    uint8_t mac[32]);
+/* Records the issuer's single-use approval for an active card (*already set
+ * if one was waiting). 0, or -1 with err set. */
+int srv_unblock_approve(struct srv_db *d, const uint8_t id[SC_CARD_ID_LEN], int *already,
+			char *err, size_t errlen);
+/* One line on the card's last approval: 1 written, 0 none ever, -1 error. */
+int srv_unblock_describe(struct srv_db *d, const uint8_t id[SC_CARD_ID_LEN], char *out,
+			 size_t cap);
+/* Writer stage of a JOB_SCRIPT_* job, inside the writer's transaction: sets
+ * j->reply. 0, or -1 if the database failed. */
+int srv_script_apply(struct srv *s, struct srv_db *db, struct srv_job *j);
 
 /* ---- batch.c: the writer's transaction over a batch of jobs */
 struct srv_batch {

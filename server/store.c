@@ -75,6 +75,17 @@ static const char *const migrations[] = {
 	/* 2 -> 3: receipts are sealed per commit batch (common/seal.h): the
 	 * column holds the seal, a path and the batch root's signature. */
 	"ALTER TABLE receipts RENAME COLUMN sig TO seal;",
+	/* 3 -> 4: the issuer's PIN unblock approvals (server/unblock.c), one
+	 * per card: 0 approved, 1 its script delivered for challenge, 2 the
+	 * card answered 9000, 3 the card refused it (sw). */
+	"CREATE TABLE pin_unblocks ("
+	"  card_id BLOB PRIMARY KEY REFERENCES cards(card_id),"
+	"  state INTEGER NOT NULL CHECK (state BETWEEN 0 AND 3),"
+	"  approved_ms INTEGER NOT NULL,"
+	"  challenge BLOB CHECK (challenge IS NULL OR length(challenge) = 16),"
+	"  delivered_ms INTEGER,"
+	"  sw INTEGER,"
+	"  reported_ms INTEGER);",
 };
 
 static const char *const stmt_sql[ST_COUNT] = {

@@ -294,6 +294,12 @@ int term_option_is_fixed(const char *name);
  * the exit status: the daemon's class, or TERM_EXIT_FAILURE if it cannot be
  * reached. */
 int term_daemon_pay(const char *spec, int argc, char **argv);
+
+/* --- unblock.c: deliver the issuer's PIN unblock (docs/PROTOCOL.md §6.7) ---
+ * "sigcard-terminal unblock --card CARRIER --server SPEC"; argv[0] is
+ * "unblock". Returns the exit status. */
+int term_unblock_main(int argc, char **argv);
+void term_unblock_usage(FILE *f);
 /* The receipt as text (term_paid_print into a malloc'd string), or NULL. */
 char *term_paid_text(const struct term_paid *p);
 
