@@ -1,5 +1,5 @@
 /* The issuer-script exchange of the submission protocol (docs/PROTOCOL.md
- * §6.7): a terminal holding a card asks the server for an issuer script
+ * §6 "Issuer scripts"): a terminal holding a card asks the server for an issuer script
  * bound to the card's fresh challenge, delivers it, and reports the card's
  * status word. Each body is one common/frame.h frame, its first byte the
  * message type (common/submit.h). Caller buffers, no allocation. */

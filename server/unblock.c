@@ -1,4 +1,4 @@
-/* The issuer-script path of a PIN unblock (docs/PROTOCOL.md §6.7): the
+/* The issuer-script path of a PIN unblock (docs/PROTOCOL.md §6 "Issuer scripts"): the
  * issuer's single-use approval (`sigcard-server card unblock-pin`), the
  * RESET RETRY COUNTER command MAC'd for the card's fresh challenge and
  * handed to the terminal that holds the card, and that terminal's report

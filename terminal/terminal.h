@@ -295,7 +295,7 @@ int term_option_is_fixed(const char *name);
  * reached. */
 int term_daemon_pay(const char *spec, int argc, char **argv);
 
-/* --- unblock.c: deliver the issuer's PIN unblock (docs/PROTOCOL.md §6.7) ---
+/* --- unblock.c: deliver the issuer's PIN unblock (docs/PROTOCOL.md §6 "Issuer scripts") ---
  * "sigcard-terminal unblock --card CARRIER --server SPEC"; argv[0] is
  * "unblock". Returns the exit status. */
 int term_unblock_main(int argc, char **argv);

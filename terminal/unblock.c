@@ -1,5 +1,5 @@
 /* "sigcard-terminal unblock": the terminal as courier of the issuer's PIN
- * unblock (docs/PROTOCOL.md §6.7). It asks the card for a challenge, asks
+ * unblock (docs/PROTOCOL.md §6 "Issuer scripts"). It asks the card for a challenge, asks
  * the server for the script bound to it (there is one only if the issuer
  * approved with `sigcard-server card unblock-pin`), hands the script to the
  * card, and reports the card's status word back. The terminal holds no key:

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The issuer's PIN unblock, end to end (docs/PROTOCOL.md §6.7): three wrong
+# The issuer's PIN unblock, end to end (docs/PROTOCOL.md §6 "Issuer scripts"): three wrong
 # PINs block the emulated card's PIN; `sigcard-server card unblock-pin`
 # approves one unblock; `sigcard-terminal unblock` gets the card's
 # challenge, the server's script for it, delivers it and reports the
