@@ -19,8 +19,8 @@
 #define UNBLOCK_SERVER_TIMEOUT_MS 15000
 
 struct unblock {
-	struct term_carrier card;
-	struct term_server server;
+	struct term_carrier *card;
+	struct term_server *server;
 	struct sc_script_ref ref;
 	char id_hex[2 * SC_CARD_ID_LEN + 1];
 	char err[TERM_ERR_MAX];
@@ -45,10 +45,10 @@ static int get_fixed(struct unblock *u, uint16_t tag, uint8_t *out, size_t want)
 {
 	uint8_t buf[TERM_GET_DATA_MAX];
 	size_t n = 0;
-	int rc = term_card_get_data(&u->card, tag, buf, sizeof buf, &n);
+	int rc = term_card_get_data(u->card, tag, buf, sizeof buf, &n);
 
 	if (rc != 0)
-		return term_errf(u->err, sizeof u->err, (enum term_exit)-rc, "%s", u->card.err);
+		return term_errf(u->err, sizeof u->err, (enum term_exit)-rc, "%s", u->card->err);
 	if (n != want)
 		return term_errf(u->err, sizeof u->err, TERM_EXIT_CARD_ERROR,
 				 "GET DATA %04X: %zu bytes, expected %zu", tag, n, want);
@@ -60,11 +60,11 @@ static int get_fixed(struct unblock *u, uint16_t tag, uint8_t *out, size_t want)
 static int card_command(struct unblock *u, const char *what, const uint8_t *cmd, size_t len,
 			uint8_t *data, size_t cap, size_t *n, uint16_t *sw)
 {
-	int rc = term_carrier_apdu(&u->card, cmd, len, data, cap, n, sw);
+	int rc = term_carrier_apdu(u->card, cmd, len, data, cap, n, sw);
 
 	if (rc != 0)
 		return term_errf(u->err, sizeof u->err, (enum term_exit)-rc, "%s: %s", what,
-				 u->card.err);
+				 u->card->err);
 	return 0;
 }
 
@@ -98,7 +98,7 @@ static int server_refused(struct unblock *u, const uint8_t *body, size_t len, co
 
 	if (sc_result_decode(&m, body, len) != 0)
 		return term_errf(u->err, sizeof u->err, TERM_EXIT_SERVER_UNREACHABLE,
-				 "server %s: a malformed answer to %s", u->server.spec, what);
+				 "server %s: a malformed answer to %s", u->server->spec, what);
 	if (m.text && m.text_len <= SC_RESULT_TEXT_MAX) {
 		memcpy(text, m.text, m.text_len);
 		text[m.text_len] = '\0';
@@ -115,9 +115,9 @@ static int exchange(struct unblock *u, const uint8_t *req, int req_len, uint8_t 
 	if (req_len < 0)
 		return term_errf(u->err, sizeof u->err, TERM_EXIT_FAILURE, "cannot encode: %s",
 				 sc_strerror(req_len));
-	rc = term_server_exchange(&u->server, req, (size_t)req_len, resp, cap, n);
+	rc = term_server_exchange(u->server, req, (size_t)req_len, resp, cap, n);
 	if (rc != 0)
-		return term_errf(u->err, sizeof u->err, (enum term_exit)-rc, "%s", u->server.err);
+		return term_errf(u->err, sizeof u->err, (enum term_exit)-rc, "%s", u->server->err);
 	return 0;
 }
 
@@ -134,13 +134,13 @@ static int get_script(struct unblock *u, struct sc_issuer_script *s)
 		return server_refused(u, resp, n, "GET ISSUER SCRIPT");
 	if (sc_issuer_script_decode(s, resp, n) != 0)
 		return term_errf(u->err, sizeof u->err, TERM_EXIT_SERVER_UNREACHABLE,
-				 "server %s: a malformed ISSUER SCRIPT", u->server.spec);
+				 "server %s: a malformed ISSUER SCRIPT", u->server->spec);
 	/* The card checks the MAC; the terminal checks it carries the right
 	 * card's script for this very challenge before spending the card's. */
 	if (memcmp(&s->ref, &u->ref, sizeof u->ref) != 0)
 		return term_errf(u->err, sizeof u->err, TERM_EXIT_SERVER_REFUSED,
 				 "server %s: the script is for another card or challenge",
-				 u->server.spec);
+				 u->server->spec);
 	return 0;
 }
 
@@ -158,7 +158,8 @@ static int report(struct unblock *u, uint16_t sw)
 	return server_refused(u, resp, n, "SCRIPT REPORT");
 }
 
-/* The whole exchange with the card in the reader; prints the outcome. */
+/* The whole exchange with the selected card; prints the outcome to out
+ * (when not NULL). */
 static int deliver(struct unblock *u, FILE *out)
 {
 	struct sc_issuer_script s;
@@ -166,22 +167,22 @@ static int deliver(struct unblock *u, FILE *out)
 	uint8_t tries = 0, data[64];
 	size_t n = 0;
 	uint16_t sw = 0;
-	int rc = term_card_start(&u->card);
+	int rc;
 
-	if (rc != 0)
-		return term_errf(u->err, sizeof u->err, (enum term_exit)-rc, "%s", u->card.err);
 	if ((rc = get_fixed(u, SC_TAG_CARD_ID, u->ref.card_id, SC_CARD_ID_LEN)) != 0 ||
 	    (rc = get_fixed(u, SC_TAG_PIN_TRIES, &tries, 1)) != 0)
 		return rc;
 	sc_hex_encode(u->id_hex, u->ref.card_id, SC_CARD_ID_LEN);
-	fprintf(out, "card: %s\npin tries before: %u\n", u->id_hex, tries);
+	if (out)
+		fprintf(out, "card: %s\npin tries before: %u\n", u->id_hex, tries);
 	if ((rc = get_card_challenge(u)) != 0 || (rc = get_script(u, &s)) != 0)
 		return rc;
 	sc_hex_encode(script_hex, s.apdu, s.apdu_len);
 	rc = card_command(u, "the issuer script", s.apdu, s.apdu_len, data, sizeof data, &n, &sw);
 	if (rc != 0)
 		return rc; /* nothing to report: the server shows it delivered, unanswered */
-	fprintf(out, "script: %s\ncard answer: %04X\n", script_hex, sw);
+	if (out)
+		fprintf(out, "script: %s\ncard answer: %04X\n", script_hex, sw);
 	rc = report(u, sw);
 	if (sw != SW_NO_ERROR)
 		return term_errf(u->err, sizeof u->err, TERM_EXIT_CARD_ERROR,
@@ -196,13 +197,43 @@ static int deliver(struct unblock *u, FILE *out)
 	}
 	if ((rc = get_fixed(u, SC_TAG_PIN_TRIES, &tries, 1)) != 0)
 		return rc;
-	fprintf(out, "pin tries: %u\n", tries);
+	if (out)
+		fprintf(out, "pin tries: %u\n", tries);
 	return 0;
+}
+
+int term_unblock_deliver(struct term_carrier *card, struct term_server *server, char *err,
+			 size_t cap)
+{
+	struct unblock u;
+	int rc;
+
+	memset(&u, 0, sizeof u);
+	u.card = card;
+	u.server = server;
+	rc = deliver(&u, NULL);
+	if (rc != 0)
+		(void)term_errf(err, cap, (enum term_exit)-rc, "%s", u.err);
+	return rc;
+}
+
+int term_card_pin_blocked(struct term_carrier *card)
+{
+	struct unblock u;
+	uint8_t tries = 0;
+	int rc;
+
+	memset(&u, 0, sizeof u);
+	u.card = card;
+	rc = get_fixed(&u, SC_TAG_PIN_TRIES, &tries, 1);
+	return rc != 0 ? rc : tries == 0;
 }
 
 int term_unblock_main(int argc, char **argv)
 {
 	const char *card = NULL, *server = NULL;
+	struct term_carrier carrier;
+	struct term_server srv;
 	struct unblock u;
 	int rc;
 
@@ -225,22 +256,30 @@ int term_unblock_main(int argc, char **argv)
 		return TERM_EXIT_USAGE;
 	}
 	memset(&u, 0, sizeof u);
-	u.server.fd = -1;
-	rc = term_carrier_open(&u.card, card, UNBLOCK_CARD_TIMEOUT_MS);
+	memset(&carrier, 0, sizeof carrier);
+	memset(&srv, 0, sizeof srv);
+	carrier.fd = srv.fd = -1;
+	u.card = &carrier;
+	u.server = &srv;
+	rc = term_carrier_open(&carrier, card, UNBLOCK_CARD_TIMEOUT_MS);
 	if (rc != 0) {
-		fprintf(stderr, "sigcard-terminal: unblock: %s\n", u.card.err);
+		fprintf(stderr, "sigcard-terminal: unblock: %s\n", carrier.err);
 		return -rc;
 	}
-	rc = term_server_init(&u.server, server, UNBLOCK_SERVER_TIMEOUT_MS);
+	rc = term_server_init(&srv, server, UNBLOCK_SERVER_TIMEOUT_MS);
 	if (rc != 0) {
-		fprintf(stderr, "sigcard-terminal: unblock: %s\n", u.server.err);
-		term_carrier_close(&u.card);
+		fprintf(stderr, "sigcard-terminal: unblock: %s\n", srv.err);
+		term_carrier_close(&carrier);
 		return -rc;
 	}
-	rc = deliver(&u, stdout);
-	term_carrier_power_off(&u.card);
-	term_carrier_close(&u.card);
-	term_server_close(&u.server);
+	rc = term_card_start(&carrier);
+	if (rc != 0)
+		(void)term_errf(u.err, sizeof u.err, (enum term_exit)-rc, "%s", carrier.err);
+	else
+		rc = deliver(&u, stdout);
+	term_carrier_power_off(&carrier);
+	term_carrier_close(&carrier);
+	term_server_close(&srv);
 	if (rc != 0) {
 		fprintf(stderr, "sigcard-terminal: %s: %s\n", term_exit_name(rc), u.err);
 		return -rc;

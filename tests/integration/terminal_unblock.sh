@@ -25,18 +25,22 @@ t_eq "no approval: NO_ISSUER_SCRIPT, exit 8" 8 "$UNBLOCK_RC"
 grep -q NO_ISSUER_SCRIPT "$T_DIR/unblock.err" && t_ok "no approval: the message names it" ||
 	t_fail "no approval: the message names it" "$(cat "$T_DIR/unblock.err")"
 
-# Three wrong PINs block the PIN.
-( ctl "$CTL" '{"cmd":"wait","screen":"review","timeout_ms":30000}' 30 >/dev/null &&
-  ctl "$CTL" '{"cmd":"press","keys":"0000K"}' >/dev/null &&
-  ctl "$CTL" '{"cmd":"press","keys":"0000K"}' >/dev/null &&
-  ctl "$CTL" '{"cmd":"press","keys":"0000K"}' >"$T_DIR/locked.out" ) &
-HOLDER_PID=$!
-pay --amount 0.50 --currency EUR --to SHOP-1 --payee-name Shop --camera "file:$PNG" --timeout 5
-wait "$HOLDER_PID"
-t_eq "three wrong PINs: the card shows it is locked" pin_blocked "$(jq -r .screen.name "$T_DIR/locked.out")"
+# block_pin: three wrong PINs on the card's keypad during a payment.
+block_pin() {
+	( ctl "$CTL" '{"cmd":"wait","screen":"review","timeout_ms":30000}' 30 >/dev/null &&
+	  ctl "$CTL" '{"cmd":"press","keys":"0000K"}' >/dev/null &&
+	  ctl "$CTL" '{"cmd":"press","keys":"0000K"}' >/dev/null &&
+	  ctl "$CTL" '{"cmd":"press","keys":"0000K"}' >"$T_DIR/locked.out" ) &
+	HOLDER_PID=$!
+	pay --amount 0.50 --currency EUR --to SHOP-1 --payee-name Shop --camera "file:$PNG" --timeout 5
+	wait "$HOLDER_PID"
+	t_eq "three wrong PINs: the card shows it is locked" pin_blocked "$(jq -r .screen.name "$T_DIR/locked.out")"
+}
+block_pin
 t_eq "the card reports no tries left" 009000 "$(pin_tries)"
 pay --amount 0.50 --currency EUR --to SHOP-1 --payee-name Shop --camera "file:$PNG" --timeout 5
-t_eq "PIN blocked: the card refuses to sign" 5 "$PAY_RC"
+t_eq "PIN blocked, nothing approved: the card refuses to sign" 5 "$PAY_RC"
+t_check "pay says the PIN is blocked and no unblock waits" grep -q "PIN is blocked.*NO_ISSUER_SCRIPT" "$T_DIR/pay.err"
 
 # The issuer approves; the terminal delivers.
 "$SRV" -D "$T_DIR/srv" card unblock-pin "$CARD_ID" >"$T_DIR/approve.out" 2>&1
@@ -70,4 +74,15 @@ pay --amount 1.00 --currency EUR --to SHOP-1 --payee-name Shop --camera "file:$P
 wait "$HOLDER_PID"
 t_eq "after the unblock the right PIN pays" 0 "$PAY_RC"
 t_eq "the payer paid 1.00" $((A0 - 100)) "$(balance ALICE-1)"
+
+# Blocked again: pay itself delivers an approved unblock before it signs.
+block_pin
+"$SRV" -D "$T_DIR/srv" card unblock-pin "$CARD_ID" >/dev/null 2>&1
+holder "${PIN}K"
+pay --amount 2.00 --currency EUR --to SHOP-1 --payee-name Shop --camera "file:$PNG" --timeout 20
+wait "$HOLDER_PID"
+[ "$PAY_RC" = 0 ] && t_ok "pay on a blocked card with an approval waiting: paid" ||
+	t_fail "pay on a blocked card with an approval waiting: paid" "exit $PAY_RC" "$(cat "$T_DIR/pay.err")"
+t_check "pay says it delivered the unblock" grep -q "the issuer's unblock was delivered" "$T_DIR/pay.err"
+t_eq "the payer paid 2.00 more" $((A0 - 300)) "$(balance ALICE-1)"
 t_done
