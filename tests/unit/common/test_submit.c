@@ -262,7 +262,7 @@ static void attr_hex(const struct vec *v, const char *attr, uint8_t *out, size_t
  * RESET RETRY COUNTER command, each message both ways. */
 static void issuer_script_vectors(void **state)
 {
-	const struct vec *vk = get("script.kcard"), *vm = get("script.mac");
+	const struct vec *vk = get("script.kcard"), *vm = get("script.mac"), *v;
 	uint8_t master[SC_MASTER_KEY_LEN], k[SC_KCARD_LEN], msg[SC_UNBLOCK_MSG_LEN];
 	uint8_t mac[SC_ISSUER_MAC_LEN], out[SC_SCRIPT_MSG_MAX];
 	struct sc_script_ref ref, got;
@@ -282,35 +282,34 @@ static void issuer_script_vectors(void **state)
 	assert_int_equal(vm->len, sizeof(mac));
 	assert_memory_equal(mac, vm->b, sizeof(mac));
 
-	assert_int_equal(sc_get_issuer_script_encode(out, sizeof(out), &ref),
-			 (int)get("script.get-issuer-script")->len);
-	assert_memory_equal(out, get("script.get-issuer-script")->b, get("script.get-issuer-script")->len);
-	assert_int_equal(sc_get_issuer_script_decode(&got, out, get("script.get-issuer-script")->len), 0);
+	v = get("script.get-issuer-script");
+	assert_int_equal(sc_get_issuer_script_encode(out, sizeof(out), &ref), (int)v->len);
+	assert_memory_equal(out, v->b, v->len);
+	assert_int_equal(sc_get_issuer_script_decode(&got, out, v->len), 0);
 	assert_memory_equal(&got, &ref, sizeof(ref));
+	/* a buffer one byte short is refused, never overrun */
+	assert_int_equal(sc_get_issuer_script_encode(out, v->len - 1, &ref), SC_ERR_OVERFLOW);
 
 	memset(&s, 0, sizeof(s));
 	s.ref = ref;
 	sc_unblock_apdu(s.apdu, mac);
 	s.apdu_len = SC_UNBLOCK_APDU_LEN;
-	assert_int_equal(sc_issuer_script_encode(out, sizeof(out), &s),
-			 (int)get("script.issuer-script")->len);
-	assert_memory_equal(out, get("script.issuer-script")->b, get("script.issuer-script")->len);
+	v = get("script.issuer-script");
+	assert_int_equal(sc_issuer_script_encode(out, sizeof(out), &s), (int)v->len);
+	assert_memory_equal(out, v->b, v->len);
 	memset(&s, 0, sizeof(s));
-	assert_int_equal(sc_issuer_script_decode(&s, out, get("script.issuer-script")->len), 0);
+	assert_int_equal(sc_issuer_script_decode(&s, out, v->len), 0);
 	assert_memory_equal(&s.ref, &ref, sizeof(ref));
 	assert_int_equal(s.apdu_len, SC_UNBLOCK_APDU_LEN);
 
-	assert_int_equal(sc_script_report_encode(out, sizeof(out), &ref, 0x9000),
-			 (int)get("script.report")->len);
-	assert_memory_equal(out, get("script.report")->b, get("script.report")->len);
-	assert_int_equal(sc_script_report_decode(&got, &sw, out, get("script.report")->len), 0);
+	v = get("script.report");
+	assert_int_equal(sc_script_report_encode(out, sizeof(out), &ref, 0x9000), (int)v->len);
+	assert_memory_equal(out, v->b, v->len);
+	assert_int_equal(sc_script_report_decode(&got, &sw, out, v->len), 0);
 	assert_int_equal(sw, 0x9000);
 	assert_int_equal(sc_script_recorded_encode(out, sizeof(out)), 1);
 	assert_memory_equal(out, get("script.recorded")->b, 1);
 	assert_int_equal(sc_script_recorded_decode(out, 1), 0);
-	/* a buffer one byte short is refused, never overrun */
-	assert_int_equal(sc_get_issuer_script_encode(out, get("script.get-issuer-script")->len - 1,
-						     &ref), SC_ERR_OVERFLOW);
 	sc_wipe(k, sizeof(k));
 }
 
@@ -330,9 +329,15 @@ static void issuer_script_bad_vectors(void **state)
 			continue;
 		seen++;
 		switch (sc_msg_type(v->b, v->len)) {
-		case SC_MSG_GET_ISSUER_SCRIPT: rc = sc_get_issuer_script_decode(&ref, v->b, v->len); break;
-		case SC_MSG_ISSUER_SCRIPT: rc = sc_issuer_script_decode(&s, v->b, v->len); break;
-		case SC_MSG_SCRIPT_REPORT: rc = sc_script_report_decode(&ref, &sw, v->b, v->len); break;
+		case SC_MSG_GET_ISSUER_SCRIPT:
+			rc = sc_get_issuer_script_decode(&ref, v->b, v->len);
+			break;
+		case SC_MSG_ISSUER_SCRIPT:
+			rc = sc_issuer_script_decode(&s, v->b, v->len);
+			break;
+		case SC_MSG_SCRIPT_REPORT:
+			rc = sc_script_report_decode(&ref, &sw, v->b, v->len);
+			break;
 		default: fail_msg("%s: unexpected type", v->name); return;
 		}
 		if (rc != err_of(v))
