@@ -37,6 +37,8 @@ static const struct {
 		"the amount is zero, above the server's per-transfer limit, or would overflow the payee's balance"},
 	[SC_RES_RETRY_LATER] = {"RETRY_LATER",
 		"the server is busy or shutting down; submit the same message again later"},
+	[SC_RES_NO_ISSUER_SCRIPT] = {"NO_ISSUER_SCRIPT",
+		"no unblock approved by the issuer waits for this card; ask the issuer to approve one"},
 };
 
 const char *sc_result_name(int code)

@@ -15,9 +15,13 @@ enum sc_msg_type {
 	SC_MSG_GET_CHALLENGE = 0x01, /* terminal -> server */
 	SC_MSG_SUBMIT = 0x02,        /* terminal -> server */
 	SC_MSG_GET_RECEIPT_KEY = 0x03, /* terminal -> server: no body beyond the type */
+	SC_MSG_GET_ISSUER_SCRIPT = 0x04, /* terminal -> server (common/issuer_script.h) */
+	SC_MSG_SCRIPT_REPORT = 0x05, /* terminal -> server (common/issuer_script.h) */
 	SC_MSG_CHALLENGE = 0x81,     /* server -> terminal, answers GET CHALLENGE */
 	SC_MSG_RESULT = 0x82,        /* server -> terminal, answers SUBMIT, or any error */
 	SC_MSG_RECEIPT_KEY = 0x83,   /* server -> terminal: the receipt public key */
+	SC_MSG_ISSUER_SCRIPT = 0x84, /* server -> terminal, answers GET ISSUER SCRIPT */
+	SC_MSG_SCRIPT_RECORDED = 0x85, /* server -> terminal, answers SCRIPT REPORT: type byte alone */
 };
 
 /* Result codes, as carried in a RESULT message and signed in a receipt.
@@ -37,8 +41,9 @@ enum sc_result {
 	SC_RES_SAME_ACCOUNT = 11,
 	SC_RES_BAD_AMOUNT = 12,
 	SC_RES_RETRY_LATER = 13,
+	SC_RES_NO_ISSUER_SCRIPT = 14,    /* no approved issuer script waits for the card */
 };
-#define SC_RES_COUNT 14u
+#define SC_RES_COUNT 15u
 
 /* "AUTH_FAILED" for SC_RES_AUTH_FAILED; "UNKNOWN_RESULT" out of range. */
 const char *sc_result_name(int code);

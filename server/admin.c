@@ -339,8 +339,31 @@ static int cmd_card_status(const struct srv_config *cfg, const char *hex, int st
 	return 0;
 }
 
+/* The issuer approves one PIN unblock; the card gets it from the next
+ * terminal that holds it (server/unblock.c). */
+static int cmd_card_unblock_pin(const struct srv_config *cfg, const char *hex)
+{
+	uint8_t id[SC_CARD_ID_LEN];
+	struct srv_db db;
+	char err[512];
+	int rc, already = 0;
+
+	if (parse_card_id(hex, id, 2) != 0)
+		return 2;
+	if (open_db(cfg, &db) != 0)
+		return 1;
+	rc = srv_unblock_approve(&db, id, &already, err, sizeof(err));
+	srv_db_close(&db);
+	if (rc != 0)
+		return fail("card %s: %s", hex, err);
+	printf("card %s: PIN unblock %s; the next terminal that holds the card delivers it\n",
+	       hex, already ? "already approved" : "approved");
+	return 0;
+}
+
 static int cmd_card_show(const struct srv_config *cfg, const char *hex)
 {
+	char unblock[256];
 	uint8_t id[SC_CARD_ID_LEN];
 	char pub[2 * SC_PUBKEY_LEN + 1];
 	struct srv_card c;
@@ -352,6 +375,8 @@ static int cmd_card_show(const struct srv_config *cfg, const char *hex)
 	if (open_db(cfg, &db) != 0)
 		return 1;
 	rc = srv_card_get(&db, id, &c);
+	if (rc > 0 && srv_unblock_describe(&db, id, unblock, sizeof(unblock)) <= 0)
+		unblock[0] = '\0';
 	srv_db_close(&db);
 	if (rc <= 0)
 		return fail(rc < 0 ? "cannot read card %s" : "no card %s", hex);
@@ -366,6 +391,8 @@ static int cmd_card_show(const struct srv_config *cfg, const char *hex)
 		sc_hex_encode(pub, c.pubkey, SC_PUBKEY_LEN);
 		printf("%-12s %s\n", "public key", pub);
 	}
+	if (unblock[0])
+		printf("%-12s %s\n", "pin unblock", unblock);
 	return 0;
 }
 
@@ -444,6 +471,7 @@ static const struct admin_cmd {
 	{"card", "enrol", 0, NULL, ADM_RECORD},
 	{"card", "block", 1, "CARD_ID", 0},
 	{"card", "unblock", 1, "CARD_ID", 0},
+	{"card", "unblock-pin", 1, "CARD_ID", 0},
 	{"card", "show", 1, "CARD_ID", 0},
 };
 
@@ -498,5 +526,7 @@ int srv_admin(const struct srv_config *cfg, int argc, char **argv, const char *o
 		return cmd_card_status(cfg, argv[2], CARD_BLOCKED);
 	if (!strcmp(name, "card unblock"))
 		return cmd_card_status(cfg, argv[2], CARD_ACTIVE);
+	if (!strcmp(name, "card unblock-pin"))
+		return cmd_card_unblock_pin(cfg, argv[2]);
 	return cmd_card_show(cfg, argv[2]);
 }

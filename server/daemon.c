@@ -197,7 +197,7 @@ static void *writer_main(void *arg)
 			if (j->kind == JOB_CHALLENGE && j->code > 0 &&
 			    (unsigned)j->code < SC_RES_COUNT)
 				atomic_fetch_add(&srv_metrics.challenges_refused[j->code], 1);
-			if (j->kind != JOB_CHALLENGE && j->code >= 0 &&
+			if ((j->kind == JOB_SUBMIT || j->kind == JOB_REJECT) && j->code >= 0 &&
 			    (unsigned)j->code < SC_RES_COUNT) {
 				atomic_fetch_add(&srv_metrics.results[j->code], 1);
 				log_submission(j);

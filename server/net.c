@@ -185,7 +185,9 @@ static void conn_read(struct bufferevent *bev, void *arg)
 			continue;
 		}
 		j = job_new(c, type == SC_MSG_GET_CHALLENGE ? JOB_CHALLENGE :
-			       type == SC_MSG_SUBMIT ? JOB_SUBMIT : JOB_REJECT);
+			       type == SC_MSG_SUBMIT ? JOB_SUBMIT :
+			       type == SC_MSG_GET_ISSUER_SCRIPT ? JOB_SCRIPT_GET :
+			       type == SC_MSG_SCRIPT_REPORT ? JOB_SCRIPT_REPORT : JOB_REJECT);
 		if (!j) {
 			conn_free(c);
 			return;

@@ -620,6 +620,9 @@ int srv_job_apply(struct srv *s, struct srv_db *db, struct srv_batch *b, struct 
 
 	if (j->kind == JOB_CHALLENGE)
 		return issue_challenge(s, db, j);
+	if ((j->kind == JOB_SCRIPT_GET || j->kind == JOB_SCRIPT_REPORT) &&
+	    srv_script_apply(s, db, j) != 0)
+		return -1;
 	if (j->kind == JOB_SUBMIT && j->code < 0) {
 		rc = settle(s, db, b, j);
 		if (rc == DB_FAILED || rc < 0)

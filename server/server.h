@@ -87,7 +87,7 @@ struct srv_db {
 	sqlite3_stmt *st[ST_COUNT];      /* prepared lazily, kept for the connection's life */
 };
 
-#define SRV_SCHEMA_VERSION 4
+#define SRV_SCHEMA_VERSION 5
 /* Opens path; a writable open creates and migrates the schema up to
  * target_version (SRV_SCHEMA_VERSION outside tests). 0 or -1 with err set. */
 int srv_db_open(struct srv_db *d, const char *path, int readonly, int target_version,
@@ -260,7 +260,8 @@ void srv_health_fault(const char *reason);
 int srv_health_failing(char *reason, size_t cap);
 
 /* ---- pipeline.c: one submission from bytes to reply */
-enum srv_job_kind { JOB_CHALLENGE, JOB_SUBMIT, JOB_REJECT };
+/* JOB_SCRIPT_GET and JOB_SCRIPT_REPORT: the issuer-script exchange (unblock.c). */
+enum srv_job_kind { JOB_CHALLENGE, JOB_SUBMIT, JOB_REJECT, JOB_SCRIPT_GET, JOB_SCRIPT_REPORT };
 
 struct srv_job {
 	enum srv_job_kind kind;
@@ -328,6 +329,23 @@ int srv_job_reply_sealed(struct srv_job *j, int code, const uint8_t *body, size_
 /* Records the final decline sealed job j decided, with its reply (built
  * already), as its (card, ATC)'s outcome. 0 or -1. */
 int srv_decline_insert(struct srv_db *db, const struct srv_job *j);
+
+/* ---- unblock.c: the issuer-script path of a PIN unblock */
+struct sc_script_ref;
+/* HMAC-SHA256 under the card's K_card over SC_LABEL_UNBLOCK || card id ||
+ * card challenge: the data of RESET RETRY COUNTER. 0 or -1. */
+int srv_unblock_mac(const uint8_t master[SC_MASTER_KEY_LEN], const struct sc_script_ref *r,
+		    uint8_t mac[32]);
+/* Records the issuer's single-use approval for an active card (*already set
+ * if one was waiting). 0, or -1 with err set. */
+int srv_unblock_approve(struct srv_db *d, const uint8_t id[SC_CARD_ID_LEN], int *already,
+			char *err, size_t errlen);
+/* One line on the card's last approval: 1 written, 0 none ever, -1 error. */
+int srv_unblock_describe(struct srv_db *d, const uint8_t id[SC_CARD_ID_LEN], char *out,
+			 size_t cap);
+/* Writer stage of a JOB_SCRIPT_* job, inside the writer's transaction: sets
+ * j->reply. 0, or -1 if the database failed. */
+int srv_script_apply(struct srv *s, struct srv_db *db, struct srv_job *j);
 
 /* ---- batch.c: the writer's transaction over a batch of jobs */
 struct srv_batch {

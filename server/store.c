@@ -111,6 +111,17 @@ static const char *const migrations[] = {
 	"  WHERE card_id IS NOT NULL"
 	"  UNION ALL SELECT card_id, atc, signed_hash, submission_hash, code, NULL, result"
 	"  FROM declines;",
+	/* 4 -> 5: the issuer's PIN unblock approvals (server/unblock.c), one
+	 * per card: 0 approved, 1 its script delivered for challenge, 2 the
+	 * card answered 9000, 3 the card refused it (sw). */
+	"CREATE TABLE pin_unblocks ("
+	"  card_id BLOB PRIMARY KEY REFERENCES cards(card_id),"
+	"  state INTEGER NOT NULL CHECK (state BETWEEN 0 AND 3),"
+	"  approved_ms INTEGER NOT NULL,"
+	"  challenge BLOB CHECK (challenge IS NULL OR length(challenge) = 16),"
+	"  delivered_ms INTEGER,"
+	"  sw INTEGER,"
+	"  reported_ms INTEGER);",
 };
 
 static const char *const stmt_sql[ST_COUNT] = {

@@ -14,7 +14,9 @@ static void usage(FILE *f)
 "                                         pay through a terminal daemon\n"
 "       sigcard-terminal daemon --socket PATH SETTINGS...\n"
 "                                         run the terminal as a daemon\n"
-"       sigcard-terminal pay --help | daemon --help\n"
+"       sigcard-terminal unblock --card CARRIER --server SPEC\n"
+"                                         deliver the PIN unblock the issuer approved\n"
+"       sigcard-terminal pay --help | daemon --help | unblock --help\n"
 "       sigcard-terminal --help | --version\n"
 "\n"
 "sigcard-terminal is the point-of-sale terminal of sigcard: it has the card\n"
@@ -57,6 +59,8 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(cmd, "daemon") == 0)
 		return term_daemon_main(argc - 1, argv + 1);
+	if (strcmp(cmd, "unblock") == 0)
+		return term_unblock_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "pay") == 0) {
 		/* --daemon unix:PATH: the payment runs in a terminal daemon. */
 		for (int i = 2; i < argc; i++) {

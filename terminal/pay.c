@@ -130,6 +130,21 @@ static int fetch_receipt_key(struct pay *p)
 	return 0;
 }
 
+/* A card whose PIN is blocked gets the unblock the issuer approved, if any
+ * (docs/PROTOCOL.md §6 "Issuer scripts"); without one the payment goes on
+ * and the card refuses to sign, saying why. */
+static void unblock_if_blocked(struct pay *p)
+{
+	char why[TERM_ERR_MAX];
+
+	if (term_card_pin_blocked(&p->card) != 1)
+		return;
+	if (term_unblock_deliver(&p->card, &p->server, why, sizeof why) == 0)
+		say(p, "the card's PIN was blocked; the issuer's unblock was delivered");
+	else
+		say(p, "the card's PIN is blocked (%s)", why);
+}
+
 /* SELECT, GET DATA, SIGN; then the card leaves the reader (claim 7). */
 static int sign_on_card(struct pay *p, struct sc_tx *tx, uint8_t card_id[SC_CARD_ID_LEN])
 {
@@ -145,6 +160,7 @@ static int sign_on_card(struct pay *p, struct sc_tx *tx, uint8_t card_id[SC_CARD
 	char id_hex[2 * SC_CARD_ID_LEN + 1];
 	sc_hex_encode(id_hex, card_id, SC_CARD_ID_LEN);
 	say(p, "card %s, account %s", id_hex, tx->payer);
+	unblock_if_blocked(p);
 
 	int n = sc_tx_encode(tx, p->tx_bytes, sizeof p->tx_bytes);
 	if (n < 0) {

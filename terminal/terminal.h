@@ -293,6 +293,21 @@ int term_option_is_fixed(const char *name);
  * the exit status: the daemon's class, or TERM_EXIT_FAILURE if it cannot be
  * reached. */
 int term_daemon_pay(const char *spec, int argc, char **argv);
+
+/* --- unblock.c: deliver the issuer's PIN unblock (docs/PROTOCOL.md §6 "Issuer scripts") ---
+ * "sigcard-terminal unblock --card CARRIER --server SPEC"; argv[0] is
+ * "unblock". Returns the exit status. */
+int term_unblock_main(int argc, char **argv);
+void term_unblock_usage(FILE *f);
+/* The exchange on a card already started (applet selected) and a ready
+ * server client: 0 if the card took the issuer's script (9000, reported),
+ * else a negative class with a message in err (-TERM_EXIT_SERVER_REFUSED
+ * with NO_ISSUER_SCRIPT when nothing is approved). */
+int term_unblock_deliver(struct term_carrier *card, struct term_server *server, char *err,
+			 size_t cap);
+/* 1 if the started card's PIN is blocked (GET DATA DF24 = 0), 0 if not,
+ * or a negative class. */
+int term_card_pin_blocked(struct term_carrier *card);
 /* The receipt as text (term_paid_print into a malloc'd string), or NULL. */
 char *term_paid_text(const struct term_paid *p);
 

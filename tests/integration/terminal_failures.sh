@@ -183,11 +183,7 @@ else t_fail "no confirmation (contactless): exit well before the terminal's time
 unchanged "no confirmation (contactless)"
 
 # --- three wrong PINs: locked out; the card then refuses to sign ---
-( ctl "$CTL" '{"cmd":"wait","screen":"review","timeout_ms":30000}' 30 >/dev/null &&
-  ctl "$CTL" '{"cmd":"press","keys":"0000K"}' >/dev/null &&
-  ctl "$CTL" '{"cmd":"press","keys":"0000K"}' >/dev/null &&
-  ctl "$CTL" '{"cmd":"press","keys":"0000K"}' >"$T_DIR/locked.out" ) &
-HOLDER_PID=$!
+holder_locks_pin
 pay --amount 0.50 --currency EUR --to SHOP-1 --payee-name Shop --camera "file:$PNG" --timeout 5
 wait "$HOLDER_PID"
 t_eq "three wrong PINs: the card shows it is locked" pin_blocked "$(jq -r .screen.name "$T_DIR/locked.out")"

@@ -49,6 +49,17 @@ balance() {
 	curl -sf "http://127.0.0.1:$HTTP_PORT/v1/accounts/$1" | jq -r .balance.minor
 }
 
+# holder_locks_pin: in the background, waits for the card's review screen and
+# enters a wrong PIN three times; the card's answer to the last one (its
+# screen) goes to $T_DIR/locked.out.
+holder_locks_pin() {
+	( ctl "$CTL" '{"cmd":"wait","screen":"review","timeout_ms":30000}' 30 >/dev/null &&
+	  ctl "$CTL" '{"cmd":"press","keys":"0000K"}' >/dev/null &&
+	  ctl "$CTL" '{"cmd":"press","keys":"0000K"}' >/dev/null &&
+	  ctl "$CTL" '{"cmd":"press","keys":"0000K"}' >"$T_DIR/locked.out" ) &
+	HOLDER_PID=$!
+}
+
 # holder KEYS [SCREEN [COPY]]: in the background, waits for the card's review
 # screen (or SCREEN), then presses KEYS ("4711K" = PIN and OK, "C" = Cancel).
 # With COPY, first copies the PNG the card drew for that screen there (the

@@ -7,10 +7,12 @@
 #include "common_test.h"
 #include "common/errors.h"
 #include "common/hex.h"
+#include "common/issuer_script.h"
 #include "common/seal.h"
 #include "common/submit.h"
+#include "mbedtls/md.h"
 
-#define MAX_VEC 32
+#define MAX_VEC 48
 #define MAX_BYTES 1024
 
 struct vec {
@@ -304,6 +306,120 @@ static void bad_vectors_are_refused(void **state)
 	assert_int_equal(seen, 7);
 }
 
+/* attr=HEX from v's attributes into out, exactly n bytes. */
+static void attr_hex(const struct vec *v, const char *attr, uint8_t *out, size_t n)
+{
+	char key[32], hex[2 * 64 + 1];
+	const char *at;
+	size_t len;
+
+	snprintf(key, sizeof(key), " %s=", attr);
+	at = strstr(v->attrs, key);
+	if (!at)
+		fail_msg("%s: no %s", v->name, attr);
+	at += strlen(key);
+	len = strcspn(at, " ");
+	if (len >= sizeof(hex))
+		fail_msg("%s: %s too long", v->name, attr);
+	memcpy(hex, at, len);
+	hex[len] = '\0';
+	assert_int_equal(sc_hex_decode(out, n, hex), (int)n);
+}
+
+/* The issuer-script messages and the unblock MAC against Python's bytes:
+ * K_card from the master key, the MAC over sc_unblock_mac_input, the
+ * RESET RETRY COUNTER command, each message both ways. */
+static void issuer_script_vectors(void **state)
+{
+	const struct vec *vk = get("script.kcard"), *vm = get("script.mac"), *v;
+	uint8_t master[SC_MASTER_KEY_LEN], k[SC_KCARD_LEN], msg[SC_UNBLOCK_MSG_LEN];
+	uint8_t mac[SC_ISSUER_MAC_LEN], out[SC_SCRIPT_MSG_MAX];
+	struct sc_script_ref ref, got;
+	struct sc_issuer_script s;
+	uint16_t sw = 0;
+
+	(void)state;
+	attr_hex(vk, "master", master, sizeof(master));
+	attr_hex(vk, "card_id", ref.card_id, sizeof(ref.card_id));
+	attr_hex(vm, "challenge", ref.challenge, sizeof(ref.challenge));
+	assert_int_equal(sc_kcard_derive(master, ref.card_id, k), 0);
+	assert_int_equal(vk->len, sizeof(k));
+	assert_memory_equal(k, vk->b, sizeof(k));
+	assert_int_equal(sc_unblock_mac_input(msg, &ref), SC_UNBLOCK_MSG_LEN);
+	assert_int_equal(mbedtls_md_hmac(mbedtls_md_info_from_type(MBEDTLS_MD_SHA256), k, sizeof(k),
+					 msg, sizeof(msg), mac), 0);
+	assert_int_equal(vm->len, sizeof(mac));
+	assert_memory_equal(mac, vm->b, sizeof(mac));
+
+	v = get("script.get-issuer-script");
+	assert_int_equal(sc_get_issuer_script_encode(out, sizeof(out), &ref), (int)v->len);
+	assert_memory_equal(out, v->b, v->len);
+	assert_int_equal(sc_get_issuer_script_decode(&got, out, v->len), 0);
+	assert_memory_equal(&got, &ref, sizeof(ref));
+	/* a buffer one byte short is refused, never overrun */
+	assert_int_equal(sc_get_issuer_script_encode(out, v->len - 1, &ref), SC_ERR_OVERFLOW);
+
+	memset(&s, 0, sizeof(s));
+	s.ref = ref;
+	sc_unblock_apdu(s.apdu, mac);
+	s.apdu_len = SC_UNBLOCK_APDU_LEN;
+	v = get("script.issuer-script");
+	assert_int_equal(sc_issuer_script_encode(out, sizeof(out), &s), (int)v->len);
+	assert_memory_equal(out, v->b, v->len);
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(sc_issuer_script_decode(&s, out, v->len), 0);
+	assert_memory_equal(&s.ref, &ref, sizeof(ref));
+	assert_int_equal(s.apdu_len, SC_UNBLOCK_APDU_LEN);
+
+	v = get("script.report");
+	assert_int_equal(sc_script_report_encode(out, sizeof(out), &ref, 0x9000), (int)v->len);
+	assert_memory_equal(out, v->b, v->len);
+	assert_int_equal(sc_script_report_decode(&got, &sw, out, v->len), 0);
+	assert_int_equal(sw, 0x9000);
+	assert_int_equal(sc_script_recorded_encode(out, sizeof(out)), 1);
+	assert_memory_equal(out, get("script.recorded")->b, 1);
+	assert_int_equal(sc_script_recorded_decode(out, 1), 0);
+	sc_wipe(k, sizeof(k));
+}
+
+static void issuer_script_bad_vectors(void **state)
+{
+	struct sc_script_ref ref;
+	struct sc_issuer_script s;
+	uint16_t sw;
+	int seen = 0;
+
+	(void)state;
+	for (size_t i = 0; i < n_vecs; i++) {
+		const struct vec *v = &vecs[i];
+		int rc;
+
+		if (strncmp(v->name, "script.bad.", 11) != 0)
+			continue;
+		seen++;
+		switch (sc_msg_type(v->b, v->len)) {
+		case SC_MSG_GET_ISSUER_SCRIPT:
+			rc = sc_get_issuer_script_decode(&ref, v->b, v->len);
+			break;
+		case SC_MSG_ISSUER_SCRIPT:
+			rc = sc_issuer_script_decode(&s, v->b, v->len);
+			break;
+		case SC_MSG_SCRIPT_REPORT:
+			rc = sc_script_report_decode(&ref, &sw, v->b, v->len);
+			break;
+		default: fail_msg("%s: unexpected type", v->name); return;
+		}
+		if (rc != err_of(v))
+			fail_msg("%s: got %s", v->name, sc_strerror(rc));
+	}
+	assert_int_equal(seen, 4);
+	/* a type byte of another message */
+	assert_int_equal(sc_get_issuer_script_decode(&ref, get("script.report")->b,
+						     get("script.get-issuer-script")->len),
+			 SC_ERR_BAD_TAG);
+	assert_int_equal(sc_script_recorded_decode(get("script.recorded")->b, 0), SC_ERR_TRUNCATED);
+}
+
 static void every_vector_is_used(void **state)
 {
 	static const char *const known[] = {
@@ -312,11 +428,14 @@ static void every_vector_is_used(void **state)
 		"submit.receipt-key", "submit.receipt.2", "submit.receipt.3", "submit.seal.statement",
 		"submit.seal.0", "submit.seal.2", "submit.receipt.v3", "submit.receipt.declined",
 		"submit.seal.v3.statement", "submit.seal.v3.1", "submit.result.declined",
+		"script.kcard", "script.mac",
+		"script.get-issuer-script", "script.issuer-script", "script.report", "script.recorded",
 	};
 
 	(void)state;
 	for (size_t i = 0; i < n_vecs; i++) {
-		int ok = strncmp(vecs[i].name, "submit.bad.", 11) == 0;
+		int ok = strncmp(vecs[i].name, "submit.bad.", 11) == 0 ||
+			 strncmp(vecs[i].name, "script.bad.", 11) == 0;
 
 		for (size_t k = 0; k < sizeof(known) / sizeof(known[0]); k++)
 			ok |= strcmp(vecs[i].name, known[k]) == 0;
@@ -484,6 +603,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test(seal_trees),
 		cmocka_unit_test(seal_bad_encodings),
 		cmocka_unit_test(bad_vectors_are_refused),
+		cmocka_unit_test(issuer_script_vectors),
+		cmocka_unit_test(issuer_script_bad_vectors),
 		cmocka_unit_test(every_vector_is_used),
 		cmocka_unit_test(result_names_and_messages),
 	};
