@@ -159,11 +159,11 @@ t_check "the ledger still checks out" S check
 
 # ---- 5. Faults visible to monitoring: a ledger that cannot commit (a
 # trigger stands in for a full disk) turns /healthz to 503 with the reason.
-HPORT=$(sc_free_port)
+sc_listen health "serving: submissions on" \
+	"$SRV" -D "$D" -d --listen none --http "127.0.0.1:@PORT" --unix "$SOCK" ||
+	t_fail "server with HTTP started" "$(cat "$T_DIR/health.log")"
+HPID=$SC_LAST_PID HPORT=${SC_PORTS[0]}
 H=http://127.0.0.1:$HPORT
-sc_bg health "$SRV" -D "$D" -d --listen none --http "127.0.0.1:$HPORT" --unix "$SOCK"
-HPID=$SC_LAST_PID
-sc_wait_sock "$SOCK" && sc_wait_port "$HPORT" || t_fail "server with HTTP started" "$(cat "$T_DIR/health.log")"
 t_eq "healthz: 200 while commits go through" "200" "$(curl -s -o /dev/null -w '%{http_code}' $H/healthz)"
 sqlite3 "$D/ledger.db" "CREATE TRIGGER fault BEFORE UPDATE ON meta
 	BEGIN SELECT RAISE(ABORT, 'simulated I/O error'); END"
