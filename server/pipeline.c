@@ -338,17 +338,33 @@ static int execute(struct srv *s, struct srv_db *db, struct srv_batch *b, struct
 		return DB_FAILED;
 	if (rc == 0 || (payee.flags & SRV_ACCOUNT_ISSUER))
 		return decide(j, SC_RES_UNKNOWN_ACCOUNT, "no account %s", tx->payee);
-	if (tx->currency != payer.currency || tx->currency != payee.currency)
+	if (tx->currency != payer.currency || tx->currency != payee.currency) {
+		char in_tx[SRV_CURRENCY_TEXT_MAX], in_payer[SRV_CURRENCY_TEXT_MAX],
+			in_payee[SRV_CURRENCY_TEXT_MAX];
+
+		srv_currency_text(in_tx, tx->currency);
+		srv_currency_text(in_payer, payer.currency);
+		srv_currency_text(in_payee, payee.currency);
 		return decide(j, SC_RES_CURRENCY_MISMATCH,
-			      "transaction in currency %u, payer account in %u, payee account in %u",
-			      tx->currency, payer.currency, payee.currency);
-	if (tx->amount > s->cfg.max_amount || tx->amount > (uint64_t)(INT64_MAX - payee.balance))
-		return decide(j, SC_RES_BAD_AMOUNT, "amount %llu is above the limit of %llu",
-			      (unsigned long long)tx->amount,
-			      (unsigned long long)s->cfg.max_amount);
-	if ((uint64_t)payer.balance < tx->amount)
-		return decide(j, SC_RES_INSUFFICIENT_FUNDS, "balance %lld, amount %llu",
-			      (long long)payer.balance, (unsigned long long)tx->amount);
+			      "transaction in %s, payer account in %s, payee account in %s",
+			      in_tx, in_payer, in_payee);
+	}
+	if (tx->amount > s->cfg.max_amount || tx->amount > (uint64_t)(INT64_MAX - payee.balance)) {
+		char amount[SRV_MONEY_TEXT_MAX], limit[SRV_MONEY_TEXT_MAX];
+
+		srv_money_text(amount, (int64_t)tx->amount, tx->currency);
+		srv_money_text(limit, (int64_t)s->cfg.max_amount, tx->currency);
+		return decide(j, SC_RES_BAD_AMOUNT, "amount %s is above the limit of %s", amount,
+			      limit);
+	}
+	if ((uint64_t)payer.balance < tx->amount) {
+		char balance[SRV_MONEY_TEXT_MAX], amount[SRV_MONEY_TEXT_MAX];
+
+		srv_money_text(balance, payer.balance, tx->currency);
+		srv_money_text(amount, (int64_t)tx->amount, tx->currency);
+		return decide(j, SC_RES_INSUFFICIENT_FUNDS, "balance %s, amount %s", balance,
+			      amount);
+	}
 
 	id = srv_transfer_book(db, tx->payer, tx->payee, tx->amount, tx->currency,
 			       j->sub.card_id, j->sub.atc, j->tx_hash, j->sub_hash, srv_now_ms());
