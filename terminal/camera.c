@@ -1,8 +1,11 @@
 /* The camera: a source of frames (a PNG file re-read, or a V4L2 device)
  * whose QR codes zbar decodes; only the QR of this card and this ATC counts,
  * so a stale password screen from an earlier payment is never used. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <zbar.h>
 
@@ -11,6 +14,36 @@
 #include "terminal/terminal.h"
 
 #define FILE_POLL_MS 100
+
+/* The file: camera's folder must exist and be readable now: the card
+ * writes its screen there only after it signed, and a folder that is not
+ * there would otherwise be found only then, with an ATC spent. */
+static int file_folder_usable(struct term_camera *cam)
+{
+	char dir[sizeof cam->path];
+	struct stat st;
+	const char *slash = strrchr(cam->path, '/');
+
+	if (slash == NULL)
+		memcpy(dir, ".", 2);
+	else if (slash == cam->path)
+		memcpy(dir, "/", 2);
+	else {
+		memcpy(dir, cam->path, (size_t)(slash - cam->path));
+		dir[slash - cam->path] = '\0';
+	}
+	if (stat(dir, &st) != 0)
+		return term_errf(cam->err, sizeof cam->err, TERM_EXIT_FAILURE,
+				 "file:%s: its folder %s: %s", cam->path, dir, strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return term_errf(cam->err, sizeof cam->err, TERM_EXIT_FAILURE,
+				 "file:%s: %s is not a folder", cam->path, dir);
+	if (access(dir, R_OK | X_OK) != 0)
+		return term_errf(cam->err, sizeof cam->err, TERM_EXIT_FAILURE,
+				 "file:%s: its folder %s cannot be read: %s", cam->path, dir,
+				 strerror(errno));
+	return 0;
+}
 
 int term_camera_open(struct term_camera *cam, const char *spec)
 {
@@ -35,6 +68,11 @@ int term_camera_open(struct term_camera *cam, const char *spec)
 		return term_errf(cam->err, sizeof cam->err, TERM_EXIT_USAGE,
 				 "'%s': a path is needed after the colon", spec);
 	memcpy(cam->path, path, strlen(path) + 1);
+	if (cam->kind == TERM_CAMERA_FILE) {
+		int rc = file_folder_usable(cam);
+		if (rc != 0)
+			return rc;
+	}
 
 	zbar_image_scanner_t *sc = zbar_image_scanner_create();
 	if (sc == NULL)

@@ -75,4 +75,14 @@ t_eq "no confirmation: the card timed out on its own" timeout \
 	"$(ctl "$CTL" '{"cmd":"screen"}' | jq -r .screen.name)"
 stopped "timeout (scan)" "(timeout)"
 unchanged "timeout"
+
+# --- a camera whose folder is not there: refused before the card is touched ---
+atc=$(card_atc)
+pay --amount 0.45 --currency EUR --to SHOP-1 --payee-name Shop \
+	--camera "file:$T_DIR/no-such-folder/screen.png" --timeout 120
+if [ "$PAY_RC" -eq 1 ] && grep -q "no-such-folder" "$T_DIR/pay.err"; then
+	t_ok "missing camera folder: exit 1, the folder named"
+else t_fail "missing camera folder: exit 1, the folder named" "exit $PAY_RC" "$(cat "$T_DIR/pay.err")"; fi
+t_eq "missing camera folder: the card's ATC unchanged (nothing signed)" "$atc" "$(card_atc)"
+unchanged "missing camera folder"
 t_done

@@ -263,6 +263,13 @@ static void camera_specs(void **state)
 	assert_int_equal(term_camera_open(&cam, "v4l2:/dev/sigcard-no-such-video"),
 			 -TERM_EXIT_FAILURE);
 	assert_non_null(strstr(cam.err, "cannot open the camera"));
+	/* A file in a folder that is not there is refused at open, which the
+	 * terminal does before it talks to the card. */
+	assert_int_equal(term_camera_open(&cam, "file:/tmp/sigcard-no-such-folder/screen.png"),
+			 -TERM_EXIT_FAILURE);
+	assert_non_null(strstr(cam.err, "its folder /tmp/sigcard-no-such-folder"));
+	assert_int_equal(term_camera_open(&cam, "file:/dev/null/screen.png"), -TERM_EXIT_FAILURE);
+	assert_non_null(strstr(cam.err, "is not a folder"));
 }
 
 int main(int argc, char **argv)
