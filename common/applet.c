@@ -101,14 +101,17 @@ static int all_digits(const char *s, size_t n)
 	return 1;
 }
 
-/* Writes "<card id hex>:<ATC>:" at out; returns the bytes written. Shared
- * by both QR payloads, which differ only in their prefix and last field. */
-static size_t put_id_atc(char *out, const uint8_t card_id[SC_CARD_ID_LEN], uint32_t v)
+/* Writes "<prefix><card id hex>:<ATC>:<last>" and a NUL into out; returns
+ * the length. Both QR payloads are this, with their own prefix and last
+ * field. */
+static int put_payload(char *out, const char *prefix, const uint8_t card_id[SC_CARD_ID_LEN],
+		       uint32_t v, const char *last, size_t last_len)
 {
 	char tmp[10];
-	size_t at = 0, n = 0;
+	size_t at = strlen(prefix), n = 0;
 
-	sc_hex_encode(out, card_id, SC_CARD_ID_LEN);
+	memcpy(out, prefix, at);
+	sc_hex_encode(out + at, card_id, SC_CARD_ID_LEN);
 	at += 2u * SC_CARD_ID_LEN;
 	out[at++] = ':';
 	do {
@@ -118,7 +121,10 @@ static size_t put_id_atc(char *out, const uint8_t card_id[SC_CARD_ID_LEN], uint3
 	while (n > 0)
 		out[at++] = tmp[--n];
 	out[at++] = ':';
-	return at;
+	memcpy(out + at, last, last_len);
+	at += last_len;
+	out[at] = '\0';
+	return (int)at;
 }
 
 /* Reads "<prefix><card id hex>:<ATC>:" from payload[0..len); returns the
@@ -155,17 +161,9 @@ static size_t get_id_atc(const char *payload, size_t len, const char *prefix,
 
 int sc_qr_encode(char out[SC_QR_MAX + 1], const struct sc_qr *q)
 {
-	const size_t pre = sizeof SC_QR_PREFIX - 1u;
-	size_t at = pre;
-
 	if (!all_digits(q->jp, SC_JP_DIGITS))
 		return SC_ERR_BAD_VALUE;
-	memcpy(out, SC_QR_PREFIX, pre);
-	at += put_id_atc(out + at, q->card_id, q->atc);
-	memcpy(out + at, q->jp, SC_JP_DIGITS);
-	at += SC_JP_DIGITS;
-	out[at] = '\0';
-	return (int)at;
+	return put_payload(out, SC_QR_PREFIX, q->card_id, q->atc, q->jp, SC_JP_DIGITS);
 }
 
 int sc_qr_decode(struct sc_qr *q, const char *payload, size_t len)
@@ -199,19 +197,11 @@ const char *sc_void_reason_word(enum sc_void_reason reason)
 
 int sc_void_qr_encode(char out[SC_VOID_QR_MAX + 1], const struct sc_void_qr *q)
 {
-	const size_t pre = sizeof SC_VOID_QR_PREFIX - 1u;
 	const char *word = sc_void_reason_word(q->reason);
-	size_t at = pre, n;
 
 	if (word == NULL)
 		return SC_ERR_BAD_VALUE;
-	memcpy(out, SC_VOID_QR_PREFIX, pre);
-	at += put_id_atc(out + at, q->card_id, q->atc);
-	n = strlen(word);
-	memcpy(out + at, word, n);
-	at += n;
-	out[at] = '\0';
-	return (int)at;
+	return put_payload(out, SC_VOID_QR_PREFIX, q->card_id, q->atc, word, strlen(word));
 }
 
 int sc_void_qr_decode(struct sc_void_qr *q, const char *payload, size_t len)
