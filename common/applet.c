@@ -1,5 +1,5 @@
-/* The applet's formats (common/applet.h): the SIGN TRANSACTION response
- * and the password QR payload. */
+/* The applet's formats (common/applet.h): the SIGN TRANSACTION response,
+ * the password QR payload and the void QR payload. */
 #include <string.h>
 
 #include "applet.h"
@@ -101,17 +101,17 @@ static int all_digits(const char *s, size_t n)
 	return 1;
 }
 
-int sc_qr_encode(char out[SC_QR_MAX + 1], const struct sc_qr *q)
+/* Writes "<prefix><card id hex>:<ATC>:<last>" and a NUL into out; returns
+ * the length. Both QR payloads are this, with their own prefix and last
+ * field. */
+static int put_payload(char *out, const char *prefix, const uint8_t card_id[SC_CARD_ID_LEN],
+		       uint32_t v, const char *last, size_t last_len)
 {
-	const size_t pre = sizeof SC_QR_PREFIX - 1u;
 	char tmp[10];
-	size_t at = pre, n = 0;
-	uint32_t v = q->atc;
+	size_t at = strlen(prefix), n = 0;
 
-	if (!all_digits(q->jp, SC_JP_DIGITS))
-		return SC_ERR_BAD_VALUE;
-	memcpy(out, SC_QR_PREFIX, pre);
-	sc_hex_encode(out + at, q->card_id, SC_CARD_ID_LEN);
+	memcpy(out, prefix, at);
+	sc_hex_encode(out + at, card_id, SC_CARD_ID_LEN);
 	at += 2u * SC_CARD_ID_LEN;
 	out[at++] = ':';
 	do {
@@ -121,45 +121,104 @@ int sc_qr_encode(char out[SC_QR_MAX + 1], const struct sc_qr *q)
 	while (n > 0)
 		out[at++] = tmp[--n];
 	out[at++] = ':';
-	memcpy(out + at, q->jp, SC_JP_DIGITS);
-	at += SC_JP_DIGITS;
+	memcpy(out + at, last, last_len);
+	at += last_len;
 	out[at] = '\0';
 	return (int)at;
 }
 
-int sc_qr_decode(struct sc_qr *q, const char *payload, size_t len)
+/* Reads "<prefix><card id hex>:<ATC>:" from payload[0..len); returns the
+ * offset of what follows, or 0 if the payload does not start so. */
+static size_t get_id_atc(const char *payload, size_t len, const char *prefix,
+			 uint8_t card_id[SC_CARD_ID_LEN], uint32_t *atc_out)
 {
-	const size_t pre = sizeof SC_QR_PREFIX - 1u;
+	const size_t pre = strlen(prefix);
 	char id_hex[2u * SC_CARD_ID_LEN + 1u];
 	uint64_t atc = 0;
 	size_t at = pre, digits = 0;
 
-	memset(q, 0, sizeof *q);
-	if (len < pre || memcmp(payload, SC_QR_PREFIX, pre) != 0)
-		goto bad;
+	if (len < pre || memcmp(payload, prefix, pre) != 0)
+		return 0;
 	if (len - at < 2u * SC_CARD_ID_LEN + 1u || payload[at + 2u * SC_CARD_ID_LEN] != ':')
-		goto bad;
+		return 0;
 	memcpy(id_hex, payload + at, 2u * SC_CARD_ID_LEN);
 	id_hex[2u * SC_CARD_ID_LEN] = '\0';
-	if (sc_hex_decode(q->card_id, sizeof q->card_id, id_hex) != (int)SC_CARD_ID_LEN)
-		goto bad;
+	if (sc_hex_decode(card_id, SC_CARD_ID_LEN, id_hex) != (int)SC_CARD_ID_LEN)
+		return 0;
 	at += 2u * SC_CARD_ID_LEN + 1u;
 	while (at < len && is_digit(payload[at])) {
 		if (digits == 10u || (digits == 1u && atc == 0))
-			goto bad; /* too long, or a leading zero */
+			return 0; /* too long, or a leading zero */
 		atc = atc * 10u + (uint64_t)(payload[at] - '0');
 		digits++;
 		at++;
 	}
 	if (digits == 0 || atc > UINT32_MAX || at >= len || payload[at] != ':')
-		goto bad;
-	at++;
-	if (len - at != SC_JP_DIGITS || !all_digits(payload + at, SC_JP_DIGITS))
+		return 0;
+	*atc_out = (uint32_t)atc;
+	return at + 1u;
+}
+
+int sc_qr_encode(char out[SC_QR_MAX + 1], const struct sc_qr *q)
+{
+	if (!all_digits(q->jp, SC_JP_DIGITS))
+		return SC_ERR_BAD_VALUE;
+	return put_payload(out, SC_QR_PREFIX, q->card_id, q->atc, q->jp, SC_JP_DIGITS);
+}
+
+int sc_qr_decode(struct sc_qr *q, const char *payload, size_t len)
+{
+	size_t at;
+
+	memset(q, 0, sizeof *q);
+	at = get_id_atc(payload, len, SC_QR_PREFIX, q->card_id, &q->atc);
+	if (at == 0 || len - at != SC_JP_DIGITS || !all_digits(payload + at, SC_JP_DIGITS))
 		goto bad;
 	memcpy(q->jp, payload + at, SC_JP_DIGITS);
 	q->jp[SC_JP_DIGITS] = '\0';
-	q->atc = (uint32_t)atc;
 	return 0;
+bad:
+	memset(q, 0, sizeof *q);
+	return SC_ERR_BAD_VALUE;
+}
+
+static const char *const void_words[] = {
+	[SC_VOID_CANCELLED] = "cancelled",
+	[SC_VOID_TIMEOUT] = "timeout",
+	[SC_VOID_PIN_BLOCKED] = "pin-blocked",
+};
+
+const char *sc_void_reason_word(enum sc_void_reason reason)
+{
+	if ((unsigned)reason == 0 || (unsigned)reason >= sizeof void_words / sizeof void_words[0])
+		return NULL;
+	return void_words[reason];
+}
+
+int sc_void_qr_encode(char out[SC_VOID_QR_MAX + 1], const struct sc_void_qr *q)
+{
+	const char *word = sc_void_reason_word(q->reason);
+
+	if (word == NULL)
+		return SC_ERR_BAD_VALUE;
+	return put_payload(out, SC_VOID_QR_PREFIX, q->card_id, q->atc, word, strlen(word));
+}
+
+int sc_void_qr_decode(struct sc_void_qr *q, const char *payload, size_t len)
+{
+	size_t at;
+
+	memset(q, 0, sizeof *q);
+	at = get_id_atc(payload, len, SC_VOID_QR_PREFIX, q->card_id, &q->atc);
+	if (at == 0)
+		goto bad;
+	for (unsigned r = SC_VOID_CANCELLED; r <= SC_VOID_PIN_BLOCKED; r++) {
+		const char *word = void_words[r];
+		if (len - at == strlen(word) && memcmp(payload + at, word, len - at) == 0) {
+			q->reason = (enum sc_void_reason)r;
+			return 0;
+		}
+	}
 bad:
 	memset(q, 0, sizeof *q);
 	return SC_ERR_BAD_VALUE;

@@ -1,9 +1,9 @@
 /* The card↔terminal protocol of the signature applet (docs/PROTOCOL.md §5),
  * in one place for the card core, the card host, the terminal and the
  * tests: the AID, class and instruction bytes, the data object tags, the
- * issuer MAC labels, and the two formats the card produces for the terminal
- * (the SIGN TRANSACTION response and the password QR payload), each with its
- * encoder and its strict decoder. Freestanding: no allocation, no I/O. */
+ * issuer MAC labels, and the three formats the card produces for the
+ * terminal (the SIGN TRANSACTION response, the password QR payload and the
+ * void QR payload), each with its encoder and its strict decoder. Freestanding: no allocation, no I/O. */
 #ifndef SC_APPLET_H
 #define SC_APPLET_H
 
@@ -114,5 +114,36 @@ int sc_qr_encode(char out[SC_QR_MAX + 1], const struct sc_qr *q);
 /* Decodes payload[0..len) (no NUL needed), which must be exactly the form
  * above. 0, or SC_ERR_BAD_VALUE with *q zeroed. */
 int sc_qr_decode(struct sc_qr *q, const char *payload, size_t len);
+
+/* --- The void QR payload: "SIGVOID1:<card id>:<ATC>:<reason>" ---
+ * What the card's CANCELLED, TIMEOUT and PIN_BLOCKED screens show, so that
+ * a scanning terminal stops at once instead of waiting out its timeout.
+ * card id and ATC as in the password QR; reason: one of the words below.
+ * Its own prefix: a decoder of the password QR (sc_qr_decode) refuses it. */
+
+#define SC_VOID_QR_PREFIX "SIGVOID1:"
+#define SC_VOID_QR_MAX (sizeof SC_VOID_QR_PREFIX - 1u + 2u * SC_CARD_ID_LEN + 1u + 10u + 1u + 11u)
+
+enum sc_void_reason {
+	SC_VOID_CANCELLED = 1,    /* "cancelled": the holder pressed Cancel */
+	SC_VOID_TIMEOUT = 2,      /* "timeout": no key within the confirmation timeout */
+	SC_VOID_PIN_BLOCKED = 3,  /* "pin-blocked": the last PIN try was wrong */
+};
+
+struct sc_void_qr {
+	uint8_t card_id[SC_CARD_ID_LEN];
+	uint32_t atc;                    /* the ATC of the signature now void */
+	enum sc_void_reason reason;
+};
+
+/* The reason's word in the payload ("cancelled", "timeout", "pin-blocked"),
+ * or NULL for a value outside the enum. */
+const char *sc_void_reason_word(enum sc_void_reason reason);
+/* Writes the payload and a NUL into out; returns its length (without the
+ * NUL), or SC_ERR_BAD_VALUE for a reason outside the enum. */
+int sc_void_qr_encode(char out[SC_VOID_QR_MAX + 1], const struct sc_void_qr *q);
+/* Decodes payload[0..len), which must be exactly the form above (the card
+ * id in either case). 0, or SC_ERR_BAD_VALUE with *q zeroed. */
+int sc_void_qr_decode(struct sc_void_qr *q, const char *payload, size_t len);
 
 #endif

@@ -504,16 +504,33 @@ static int execute(struct srv *s, struct srv_db *db, struct srv_batch *b, struct
 		return DB_FAILED;
 	if (rc == 0 || (payee.flags & SRV_ACCOUNT_ISSUER))
 		return DECLINE(SC_RES_UNKNOWN_ACCOUNT, "no account %s", tx->payee);
-	if (tx->currency != payer.currency || tx->currency != payee.currency)
-		return DECLINE(SC_RES_CURRENCY_MISMATCH, "currency %u; payer's %u, payee's %u",
-			       tx->currency, payer.currency, payee.currency);
-	if (tx->amount > s->cfg.max_amount || tx->amount > (uint64_t)(INT64_MAX - payee.balance))
-		return DECLINE(SC_RES_BAD_AMOUNT, "amount %llu is above the limit of %llu",
-			       (unsigned long long)tx->amount,
-			       (unsigned long long)s->cfg.max_amount);
-	if ((uint64_t)payer.balance < tx->amount)
-		return DECLINE(SC_RES_INSUFFICIENT_FUNDS, "amount %llu is above the balance",
-			       (unsigned long long)tx->amount);
+	if (tx->currency != payer.currency || tx->currency != payee.currency) {
+		char in_tx[SRV_CURRENCY_TEXT_MAX], in_payer[SRV_CURRENCY_TEXT_MAX],
+			in_payee[SRV_CURRENCY_TEXT_MAX];
+
+		srv_currency_text(in_tx, tx->currency);
+		srv_currency_text(in_payer, payer.currency);
+		srv_currency_text(in_payee, payee.currency);
+		return DECLINE(SC_RES_CURRENCY_MISMATCH,
+			       "transaction in %s, payer account in %s, payee account in %s",
+			       in_tx, in_payer, in_payee);
+	}
+	if (tx->amount > s->cfg.max_amount || tx->amount > (uint64_t)(INT64_MAX - payee.balance)) {
+		char amount[SRV_MONEY_TEXT_MAX], limit[SRV_MONEY_TEXT_MAX];
+
+		srv_money_text(amount, (int64_t)tx->amount, tx->currency);
+		srv_money_text(limit, (int64_t)s->cfg.max_amount, tx->currency);
+		return DECLINE(SC_RES_BAD_AMOUNT, "amount %s is above the limit of %s", amount,
+			       limit);
+	}
+	/* The amount, never the balance: the text goes into the receipt the
+	 * merchant's terminal gets. */
+	if ((uint64_t)payer.balance < tx->amount) {
+		char amount[SRV_MONEY_TEXT_MAX];
+
+		srv_money_text(amount, (int64_t)tx->amount, tx->currency);
+		return DECLINE(SC_RES_INSUFFICIENT_FUNDS, "amount %s is above the balance", amount);
+	}
 #undef DECLINE
 
 	ref.card_id = j->sub.card_id;

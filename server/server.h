@@ -449,4 +449,13 @@ void srv_config_paths(struct srv_config *c);
 /* "HOST:PORT" into host and port; 0 or -1. */
 int srv_split_addr(const char *addr, char *host, size_t hostlen, int *port);
 
+/* ---- money_text.c: amounts and currencies in a decline's text */
+#define SRV_CURRENCY_TEXT_MAX 16   /* "EUR", or "currency 65535" */
+#define SRV_MONEY_TEXT_MAX 64      /* "-92233720368547758.07 EUR" and the fallback */
+/* "EUR", or "currency 999" for a code outside common/currency.c's table. */
+void srv_currency_text(char out[SRV_CURRENCY_TEXT_MAX], uint16_t numeric);
+/* "5.00 EUR" (major units, the currency's code), "-5.00 EUR" below zero, or
+ * "500 (minor units, currency 999)" for a code outside the table. */
+void srv_money_text(char out[SRV_MONEY_TEXT_MAX], int64_t minor, uint16_t currency);
+
 #endif

@@ -142,13 +142,14 @@ int term_camera_open(struct term_camera *cam, const char *spec);
 void term_camera_close(struct term_camera *cam);
 /* Looks at frames until one holds the QR code of this card and ATC, and
  * copies its password into jp (NUL-terminated). QR codes of other cards or
- * other ATCs (a stale screen) are ignored. TERM_EXIT_CANCELLED when
- * timeout_ms passes first: the holder cancelled, mistyped the PIN, or never
- * confirmed. */
+ * other ATCs (a stale screen) are ignored. TERM_EXIT_CANCELLED at once when
+ * the card shows its void QR for this ATC (cancel, confirmation timeout,
+ * PIN blocked), or when timeout_ms passes first. */
 int term_camera_wait_jp(struct term_camera *cam, const uint8_t card_id[SC_CARD_ID_LEN],
 			uint32_t atc, int timeout_ms, char jp[SC_JP_DIGITS + 1]);
 /* Decodes the QR codes in one grey (Y800) frame and returns 1 with jp set if
- * one matches, 0 if none does. Shared by both sources. */
+ * one matches, -TERM_EXIT_CANCELLED (cam->err says why) if the card's void
+ * QR for this ATC is there, 0 if neither. Shared by both sources. */
 int term_camera_scan_grey(struct term_camera *cam, const uint8_t *grey, unsigned width,
 			  unsigned height, const uint8_t card_id[SC_CARD_ID_LEN], uint32_t atc,
 			  char jp[SC_JP_DIGITS + 1]);

@@ -146,11 +146,18 @@ static void show_password(void)
 	sc_wipe(&s, sizeof s);
 }
 
-/* Voids the pending signature and says why on the screen. */
-static void void_with(uint8_t id, const char *title, const char *line1)
+/* Voids the pending signature and says why on the screen, with a QR code
+ * that says so (common/applet.h), so a scanning terminal stops at once. */
+static void void_with(uint8_t id, const char *title, const char *line1,
+		      enum sc_void_reason reason)
 {
 	struct card_screen s;
+	struct sc_void_qr q;
 
+	memset(&q, 0, sizeof q);
+	memcpy(q.card_id, store_committed()->card_id, SC_CARD_ID_LEN);
+	q.atc = cf.atc;
+	q.reason = reason;
 	confirm_void();
 	memset(&s, 0, sizeof s);
 	s.id = id;
@@ -158,6 +165,8 @@ static void void_with(uint8_t id, const char *title, const char *line1)
 	screen_text(s.lines[0], sizeof s.lines[0], "Payment void");
 	if (line1 != NULL)
 		screen_text(s.lines[1], sizeof s.lines[1], line1);
+	_Static_assert(SC_VOID_QR_MAX < sizeof s.qr, "the void QR payload fits the screen model");
+	(void)sc_void_qr_encode(s.qr, &q); /* reason is one of the enum's */
 	screen_show(&s);
 }
 
@@ -194,7 +203,7 @@ static void review_key(int key)
 			cf.pin[--cf.pin_len] = 0;
 		show_review(CARD_SCREEN_REVIEW);
 	} else if (key == CARD_KEY_CANCEL) {
-		void_with(CARD_SCREEN_CANCELLED, "Cancelled", NULL);
+		void_with(CARD_SCREEN_CANCELLED, "Cancelled", NULL, SC_VOID_CANCELLED);
 	} else if (key == CARD_KEY_OK && cf.pin_len >= CORE_PIN_MIN) {
 		r = pin_verify(cf.pin, cf.pin_len);
 		if (r == CORE_PIN_FAILURE)
@@ -208,7 +217,8 @@ static void review_key(int key)
 			cf.wrong = true;
 			show_review(CARD_SCREEN_PIN_WRONG);
 		} else {
-			void_with(CARD_SCREEN_PIN_BLOCKED, "PIN blocked", "Ask your bank to unblock it");
+			void_with(CARD_SCREEN_PIN_BLOCKED, "PIN blocked", "Ask your bank to unblock it",
+				  SC_VOID_PIN_BLOCKED);
 		}
 	}
 }
@@ -244,7 +254,7 @@ void confirm_poll(void)
 	uint32_t idle = hal_tick_ms() - cf.since; /* wraps correctly */
 
 	if (cf.state == CONFIRM_REVIEW && idle >= confirm_timeout_ms) {
-		void_with(CARD_SCREEN_TIMEOUT, "Timed out", NULL);
+		void_with(CARD_SCREEN_TIMEOUT, "Timed out", NULL, SC_VOID_TIMEOUT);
 	} else if (cf.state == CONFIRM_SHOWN && idle >= confirm_timeout_ms) {
 		/* The password does not stay on display for whoever finds the card. */
 		confirm_void();

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Computes the vectors of docs/PROTOCOL.md §5.7 (the applet's bytes, the SIGN
-TRANSACTION response and the password QR payload) independently of the C
-code: the bytes are assembled here from the tables of §5, the DER signature
+TRANSACTION response, the password QR payload and the void QR payload)
+independently of the C code: the bytes are assembled here from the tables of §5, the DER signature
 is encoded by hand from two integers, and low s is reduced with Python's
 integers against the P-256 order. Prints the fenced vector blocks; the doc
 holds their output and tests/unit/common/test_vectors.c checks common/applet.c
@@ -53,3 +53,11 @@ for card_id, atc, jp in (("0123456789abcdef", 42, "31415926"),
                          ("0011223344556677", 1, "73019482")):
     payload = f"SIGCARD1:{card_id}:{atc}:{jp}".encode("ascii")
     print(f"vector applet.qr card_id={card_id} atc={atc} jp={jp}\n{h(payload)}")
+
+# The void QR payload: its own prefix, the same card id and ATC fields, and
+# the reason as a word.
+for card_id, atc, reason in (("0123456789abcdef", 42, "cancelled"),
+                             ("f0e1d2c3b4a59687", 4294967295, "timeout"),
+                             ("0011223344556677", 1, "pin-blocked")):
+    payload = f"SIGVOID1:{card_id}:{atc}:{reason}".encode("ascii")
+    print(f"vector applet.void_qr card_id={card_id} atc={atc} reason={reason}\n{h(payload)}")

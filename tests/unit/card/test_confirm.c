@@ -375,13 +375,16 @@ static void every_void_answers_6984(void **state)
 {
 	struct sc_tx tx;
 	struct sc_sign_resp s;
-	char jp[9];
+	char jp[9], want[SC_VOID_QR_MAX + 1];
 
 	(void)state;
 	/* Cancel at once, before any digit. */
 	signed_and_off(21, &s);
 	cc_keys("C");
 	assert_int_equal(scr()->id, CARD_SCREEN_CANCELLED);
+	/* Each void screen says so in a QR code, for a terminal that scans. */
+	snprintf(want, sizeof want, "SIGVOID1:0123456789abcdef:%u:cancelled", s.atc);
+	assert_string_equal(scr()->qr, want);
 	assert_int_equal(get_jp(CL, jp), 0x6984);
 	assert_int_equal(get_jp(CL, jp), 0x6984); /* and stays so */
 	card_field(CL, 0);
@@ -390,12 +393,16 @@ static void every_void_answers_6984(void **state)
 	ram_hal_advance(CARD_CONFIRM_TIMEOUT_DEFAULT_MS);
 	card_poll();
 	assert_int_equal(scr()->id, CARD_SCREEN_TIMEOUT);
+	snprintf(want, sizeof want, "SIGVOID1:0123456789abcdef:%u:timeout", s.atc);
+	assert_string_equal(scr()->qr, want);
 	assert_int_equal(get_jp(CL, jp), 0x6984);
 	card_field(CL, 0);
 	/* Three wrong PINs. */
 	signed_and_off(23, &s);
 	cc_keys("0000K1111K2222K");
 	assert_int_equal(scr()->id, CARD_SCREEN_PIN_BLOCKED);
+	snprintf(want, sizeof want, "SIGVOID1:0123456789abcdef:%u:pin-blocked", s.atc);
+	assert_string_equal(scr()->qr, want);
 	assert_int_equal(get_jp(CL, jp), 0x6984);
 	card_field(CL, 0);
 	/* The holder dismissed the password screen without a read. */

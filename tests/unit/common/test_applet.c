@@ -173,6 +173,52 @@ static void qr_refuses_every_other_form(void **state)
 	}
 }
 
+/* Each reason round-trips; anything but the exact form is refused, *q
+ * zeroed; and the two payloads never decode as each other. */
+static void void_qr_round_trip_and_refusals(void **state)
+{
+	static const struct sc_void_qr zero;
+	static const char *const bad[] = {
+		"",
+		"SIGVOID1:",
+		"SIGVOID1:0123456789abcdef:42:",
+		"SIGVOID1:0123456789abcdef:42:Cancelled",
+		"SIGVOID1:0123456789abcdef:42:cancelled\n",
+		"SIGVOID1:0123456789abcdef:42:cancel",
+		"SIGVOID1:0123456789abcdef:42:pin_blocked",
+		"SIGVOID1:0123456789abcdef:042:timeout",
+		"SIGVOID1:0123456789abcde:42:timeout",
+		"SIGVOID2:0123456789abcdef:42:timeout",
+		"SIGCARD1:0123456789abcdef:42:31415926",
+	};
+	struct sc_void_qr q, back;
+	struct sc_qr pw;
+	char text[SC_VOID_QR_MAX + 1];
+	int n;
+
+	(void)state;
+	for (unsigned r = SC_VOID_CANCELLED; r <= SC_VOID_PIN_BLOCKED; r++) {
+		memset(&q, 0, sizeof(q));
+		memset(q.card_id, 0xA5, sizeof(q.card_id));
+		q.atc = UINT32_MAX - r;
+		q.reason = (enum sc_void_reason)r;
+		n = sc_void_qr_encode(text, &q);
+		assert_true(n > 0 && (size_t)n <= SC_VOID_QR_MAX);
+		assert_int_equal((size_t)n, strlen(text));
+		assert_int_equal(sc_void_qr_decode(&back, text, (size_t)n), SC_OK);
+		assert_memory_equal(&back, &q, sizeof(q));
+		assert_int_equal(sc_qr_decode(&pw, text, (size_t)n), SC_ERR_BAD_VALUE);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (sc_void_qr_decode(&q, bad[i], strlen(bad[i])) != SC_ERR_BAD_VALUE)
+			fail_msg("accepted: \"%s\"", bad[i]);
+		assert_memory_equal(&q, &zero, sizeof(q));
+	}
+	q.reason = (enum sc_void_reason)0;
+	assert_int_equal(sc_void_qr_encode(text, &q), SC_ERR_BAD_VALUE);
+	assert_null(sc_void_reason_word((enum sc_void_reason)4));
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -180,6 +226,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(sign_resp_refuses_every_other_form),
 		cmocka_unit_test(qr_round_trip),
 		cmocka_unit_test(qr_refuses_every_other_form),
+		cmocka_unit_test(void_qr_round_trip_and_refusals),
 	};
 	return RUN_TESTS("common/applet", tests, argc, argv);
 }

@@ -492,6 +492,39 @@ static void applet_vectors(void **state)
 	assert_int_equal(qrs, 3);
 }
 
+/* The void QR payloads of §5.7: decoded, re-encoded byte for byte, and
+ * refused by the password QR's decoder (an older terminal's). */
+static void void_qr_vectors(void **state)
+{
+	const struct vector *v;
+	struct sc_void_qr q;
+	struct sc_qr old;
+	char text[SC_VOID_QR_MAX + 1], attr_text[64];
+	size_t voids = 0;
+	int n;
+
+	(void)state;
+	for (size_t i = 0; i < n_vectors; i++) {
+		v = &vectors[i];
+		if (strcmp(v->name, "applet.void_qr") != 0)
+			continue;
+		assert_int_equal(sc_void_qr_decode(&q, (const char *)v->bytes, v->len), SC_OK);
+		assert_int_equal(q.atc, num_attr(v, "atc", 10));
+		assert_non_null(attr(v, "reason", attr_text, sizeof(attr_text)));
+		assert_string_equal(sc_void_reason_word(q.reason), attr_text);
+		assert_non_null(attr(v, "card_id", attr_text, sizeof(attr_text)));
+		sc_hex_encode(text, q.card_id, SC_CARD_ID_LEN);
+		assert_string_equal(text, attr_text);
+		n = sc_void_qr_encode(text, &q);
+		assert_int_equal(n, v->len);
+		assert_memory_equal(text, v->bytes, v->len);
+		assert_int_equal(sc_qr_decode(&old, (const char *)v->bytes, v->len),
+				 SC_ERR_BAD_VALUE);
+		voids++;
+	}
+	assert_int_equal(voids, 3);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -502,6 +535,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(kcard_vector),
 		cmocka_unit_test(scheme_vectors),
 		cmocka_unit_test(applet_vectors),
+		cmocka_unit_test(void_qr_vectors),
 	};
 
 	if (argc > 1)

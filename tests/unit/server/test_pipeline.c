@@ -340,6 +340,18 @@ static void card_a_message_as_card_b(void **state)
 	close(fd);
 }
 
+/* The reply's text as a string (it is not NUL-terminated on the wire). */
+static const char *fx_text(const struct fx_reply *r)
+{
+	static char text[SC_RESULT_TEXT_MAX + 1];
+	size_t n = r->m.text_len <= SC_RESULT_TEXT_MAX ? r->m.text_len : 0;
+
+	if (r->m.text != NULL)
+		memcpy(text, r->m.text, n);
+	text[r->m.text != NULL ? n : 0] = '\0';
+	return text;
+}
+
 static void business_errors(void **state)
 {
 	struct fx *f = *state;
@@ -357,10 +369,17 @@ static void business_errors(void **state)
 			 SC_RES_UNKNOWN_ACCOUNT);
 	assert_int_equal(fx_pay(f, fd, &f->a1, atc++, "CAROL", 100, SC_SCHEME_ENC, &r),
 			 SC_RES_CURRENCY_MISMATCH);
+	/* Declines a person reads: currencies by code, amounts in major units. */
+	assert_non_null(strstr(fx_text(&r),
+			       "transaction in EUR, payer account in EUR, payee account in USD"));
 	assert_int_equal(fx_pay(f, fd, &f->a1, atc++, "BOB", 100001, SC_SCHEME_ENC, &r),
 			 SC_RES_INSUFFICIENT_FUNDS);
+	/* the amount, but not the payer's balance: the merchant reads this */
+	assert_non_null(strstr(fx_text(&r), "amount 1000.01 EUR is above the balance"));
+	assert_null(strstr(fx_text(&r), "1000.00"));
 	assert_int_equal(fx_pay(f, fd, &f->a1, atc++, "BOB", 100000000001ull, SC_SCHEME_ENC, &r),
 			 SC_RES_BAD_AMOUNT);
+	assert_non_null(strstr(fx_text(&r), "amount 1000000000.01 EUR is above the limit of"));
 	/* a payer that is not the card's account */
 	assert_int_equal(fx_tx(fd, &tx, "T-1", "DAVE", "BOB", 1, 978, SC_SCHEME_ENC), 0);
 	assert_int_equal(fx_build_tx(f, &f->a1, &tx, atc++, "12345678", body, &len), 0);

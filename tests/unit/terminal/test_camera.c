@@ -150,6 +150,36 @@ static void ignores_another_cards_code(void **state)
 	term_camera_close(&cam);
 }
 
+/* The card's void QR for this ATC ends the wait at the first frame that
+ * holds it, long before the timeout; another ATC's void QR is passed over. */
+static void void_code_stops_at_once(void **state)
+{
+	struct scratch *s = *state;
+	struct term_camera cam;
+	char jp[SC_JP_DIGITS + 1] = "";
+	const char *const voids[] = {"SIGVOID1:0123456789abcdef:42:cancelled",
+				     "SIGVOID1:0123456789abcdef:42:timeout",
+				     "SIGVOID1:0123456789abcdef:42:pin-blocked"};
+	const char *const why[] = {"(cancelled)", "(timeout)", "(pin-blocked)"};
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(qr_png_write(s->png, &voids[i], 1), 0);
+		open_file_camera(&cam, s->png);
+		assert_int_equal(term_camera_wait_jp(&cam, CARD, 42, 5000, jp),
+				 -TERM_EXIT_CANCELLED);
+		assert_int_equal(cam.frames, 1);
+		assert_non_null(strstr(cam.err, why[i]));
+		assert_non_null(strstr(cam.err, "start a new payment"));
+		assert_string_equal(jp, "");
+		term_camera_close(&cam);
+	}
+	const char *const old_void = "SIGVOID1:0123456789abcdef:41:cancelled";
+	assert_int_equal(qr_png_write(s->png, &old_void, 1), 0);
+	open_file_camera(&cam, s->png);
+	assert_int_equal(term_camera_wait_jp(&cam, CARD, 42, 200, jp), -TERM_EXIT_CANCELLED);
+	assert_non_null(strstr(cam.err, "no password QR code for card 0123456789abcdef, ATC 42"));
+	term_camera_close(&cam);
+}
+
 static void picks_the_right_code_of_several(void **state)
 {
 	struct scratch *s = *state;
@@ -242,6 +272,13 @@ static void camera_specs(void **state)
 	assert_int_equal(term_camera_open(&cam, "v4l2:/dev/sigcard-no-such-video"),
 			 -TERM_EXIT_FAILURE);
 	assert_non_null(strstr(cam.err, "cannot open the camera"));
+	/* A file in a folder that is not there is refused at open, which the
+	 * terminal does before it talks to the card. */
+	assert_int_equal(term_camera_open(&cam, "file:/tmp/sigcard-no-such-folder/screen.png"),
+			 -TERM_EXIT_FAILURE);
+	assert_non_null(strstr(cam.err, "its folder /tmp/sigcard-no-such-folder"));
+	assert_int_equal(term_camera_open(&cam, "file:/dev/null/screen.png"), -TERM_EXIT_FAILURE);
+	assert_non_null(strstr(cam.err, "is not a folder"));
 }
 
 int main(int argc, char **argv)
@@ -250,6 +287,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(qr_parse_accepts_the_card_form),
 		cmocka_unit_test(qr_parse_rejects_everything_else),
 		cmocka_unit_test_setup_teardown(finds_this_transactions_password, setup, teardown),
+		cmocka_unit_test_setup_teardown(void_code_stops_at_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(ignores_a_stale_screen, setup, teardown),
 		cmocka_unit_test_setup_teardown(ignores_another_cards_code, setup, teardown),
 		cmocka_unit_test_setup_teardown(picks_the_right_code_of_several, setup, teardown),
