@@ -417,6 +417,8 @@ int srv_run(const struct srv_config *cfg)
 			goto out;
 		pid_written = 1;
 	}
+	if (srv_fd_limit_fit(&s->cfg) != 0)
+		goto out;
 	if (evthread_use_pthreads() != 0 || !(run_base = event_base_new())) {
 		log_warnx("cannot set up the event loop");
 		goto out;

@@ -41,6 +41,8 @@ struct srv_config {
 	int card_jp_limit;               /* wrong passwords that block a card */
 	uint64_t max_amount;             /* per-transfer limit, minor units */
 	int idle_timeout;                /* seconds a peer may stay silent mid-request */
+	int request_timeout;             /* seconds a peer has to complete each request */
+	int http_max_conns;              /* HTTP connections at once */
 	int batch_max;                   /* most submissions per commit */
 	int check_time;                  /* seconds the start-up check may take */
 };
@@ -51,6 +53,23 @@ void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* ---- ratelog.c: a recurring condition logged at most every few seconds */
+#define SRV_RATELOG_S 5
+struct srv_ratelog {
+	int64_t last_ms;                 /* CLOCK_MONOTONIC of the last line */
+	unsigned long missed;            /* occurrences since, not logged */
+	int logged;                      /* a line went out already */
+};
+/* 1 if a line is due now (*missed: how many were left out before it),
+ * else 0 and the occurrence is counted. One instance per thread. */
+int srv_ratelog_due(struct srv_ratelog *r, unsigned long *missed);
+
+/* ---- fdlimit.c: descriptors for the connections */
+/* Raises the soft RLIMIT_NOFILE (up to the hard one) to what
+ * max_conns and http_max_conns need, and lowers them, logged, if it cannot
+ * hold them. 0, or -1 if no connection would fit. */
+int srv_fd_limit_fit(struct srv_config *cfg);
 
 /* ---- store.c: one SQLite connection with its prepared statements */
 enum srv_stmt {
