@@ -1,13 +1,20 @@
 /* The read-only HTTP/JSON API and /metrics, on its own thread, event loop
- * and database connection, so a slow HTTP client never delays a payment. */
+ * and database connection, so a slow HTTP client never delays a payment.
+ * Connections are capped (--http-max-conns) and each lives at most
+ * --request-timeout seconds however slowly it sends (evhttp's own timeout
+ * restarts on every byte), and the listener rests after EMFILE. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/queue.h>
+#include <sys/socket.h>
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
+#include <event2/listener.h>
 #include <jansson.h>
 #include "common/currency.h"
 #include "common/hex.h"
@@ -19,7 +26,118 @@ struct srv_http {
 	struct evhttp *http;
 	struct srv_db db;
 	pthread_t thread;
+	struct evconnlistener *listener; /* evhttp's own */
+	struct event *accept_ev;         /* turns it back on after EMFILE */
+	int accept_paused;
+	struct srv_ratelog accept_log;
+	long nconns;                     /* open connections */
 };
+
+/* One HTTP connection as this file sees it: evhttp owns it; its
+ * bufferevent is a pass-through filter over the socket's, whose free
+ * callback tells us it is gone. */
+struct http_conn {
+	struct srv_http *h;
+	struct bufferevent *sock;        /* the socket's bufferevent, under the filter */
+	struct event *deadline;
+};
+
+/* The listener's error callback gets the argument evhttp gave the
+ * listener (its own struct evhttp), not ours: the one HTTP server of the
+ * process is found here instead. Set before the listener is enabled. */
+static struct srv_http *http_server;
+
+static void http_accept_resume(struct srv_http *h)
+{
+	h->accept_paused = 0;
+	evtimer_del(h->accept_ev);
+	evconnlistener_enable(h->listener);
+}
+
+static void on_http_accept_timer(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	http_accept_resume(arg);
+}
+
+/* As for submissions (net.c): out of descriptors, the listener rests
+ * rather than being woken for the queued connection at once, for ever. */
+static void on_http_accept_error(struct evconnlistener *l, void *arg)
+{
+	struct srv_http *h = http_server;
+	struct timeval tv = {0, 500000};
+	int e = errno;
+	unsigned long missed;
+
+	(void)arg;
+	if (srv_ratelog_due(&h->accept_log, &missed))
+		log_warnx("HTTP accept: %s; not accepting for 500 ms or until a connection"
+			  " closes (%lu more like it not logged)", strerror(e), missed);
+	if (e == EMFILE || e == ENFILE || e == ENOBUFS || e == ENOMEM) {
+		h->accept_paused = 1;
+		evconnlistener_disable(l);
+		evtimer_add(h->accept_ev, &tv);
+	}
+}
+
+/* Time is up (or the cap was full): shutting the socket down makes evhttp
+ * see the end of the stream and free the connection itself. */
+static void http_conn_deadline(evutil_socket_t fd, short what, void *arg)
+{
+	struct http_conn *hc = arg;
+	evutil_socket_t s = bufferevent_getfd(hc->sock);
+
+	(void)fd;
+	(void)what;
+	if (s >= 0)
+		shutdown(s, SHUT_RDWR);
+}
+
+static void http_conn_gone(void *arg)
+{
+	struct http_conn *hc = arg;
+	struct srv_http *h = hc->h;
+
+	event_free(hc->deadline);
+	free(hc);
+	h->nconns--;
+	if (h->accept_paused)
+		http_accept_resume(h);
+}
+
+/* evhttp asks for each accepted connection's bufferevent (it sets the
+ * socket afterwards). NULL lets evhttp make its own (out of memory). */
+static struct bufferevent *http_conn_new(struct event_base *base, void *arg)
+{
+	struct srv_http *h = arg;
+	struct http_conn *hc = calloc(1, sizeof(*hc));
+	struct timeval tv = {h->s->cfg.request_timeout, 0};
+	struct bufferevent *filter = NULL;
+
+	if (!hc)
+		return NULL;
+	hc->h = h;
+	hc->sock = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+	hc->deadline = evtimer_new(base, http_conn_deadline, hc);
+	if (hc->sock && hc->deadline)
+		filter = bufferevent_filter_new(hc->sock, NULL, NULL, BEV_OPT_CLOSE_ON_FREE,
+						http_conn_gone, hc);
+	if (!filter) {
+		if (hc->sock)
+			bufferevent_free(hc->sock);
+		if (hc->deadline)
+			event_free(hc->deadline);
+		free(hc);
+		return NULL;
+	}
+	if (++h->nconns > h->s->cfg.http_max_conns) {
+		atomic_fetch_add(&srv_metrics.peers_dropped, 1);
+		tv.tv_sec = 0; /* over the cap: closed as soon as evhttp has set it up */
+	}
+	evtimer_add(hc->deadline, &tv);
+	return filter;
+}
 
 static void send_json(struct evhttp_request *req, int code, const char *reason, json_t *body)
 {
@@ -288,6 +406,7 @@ static void *http_main(void *arg)
 struct srv_http *srv_http_start(struct srv *s, char *err, size_t errlen)
 {
 	struct srv_http *h = calloc(1, sizeof(*h));
+	struct evhttp_bound_socket *bound;
 	char host[128];
 	int port;
 
@@ -307,10 +426,17 @@ struct srv_http *srv_http_start(struct srv *s, char *err, size_t errlen)
 	}
 	h->base = event_base_new();
 	h->http = h->base ? evhttp_new(h->base) : NULL;
-	if (!h->http || evhttp_bind_socket(h->http, host, (uint16_t)port) != 0) {
+	h->accept_ev = h->base ? evtimer_new(h->base, on_http_accept_timer, h) : NULL;
+	bound = h->http && h->accept_ev ? evhttp_bind_socket_with_handle(h->http, host,
+									   (uint16_t)port) : NULL;
+	if (!bound) {
 		snprintf(err, errlen, "cannot serve HTTP on %s", s->cfg.http_addr);
 		goto fail;
 	}
+	http_server = h;
+	h->listener = evhttp_bound_socket_get_listener(bound);
+	evconnlistener_set_error_cb(h->listener, on_http_accept_error);
+	evhttp_set_bevcb(h->http, http_conn_new, h);
 	evhttp_set_gencb(h->http, on_request, h);
 	evhttp_set_timeout(h->http, 10);
 	evhttp_set_max_headers_size(h->http, 8192);
@@ -326,6 +452,8 @@ struct srv_http *srv_http_start(struct srv *s, char *err, size_t errlen)
 fail:
 	if (h->http)
 		evhttp_free(h->http);
+	if (h->accept_ev)
+		event_free(h->accept_ev);
 	if (h->base)
 		event_base_free(h->base);
 	srv_db_close(&h->db);
@@ -338,6 +466,7 @@ void srv_http_stop(struct srv_http *h)
 	event_base_loopbreak(h->base);
 	pthread_join(h->thread, NULL);
 	evhttp_free(h->http);
+	event_free(h->accept_ev);
 	event_base_free(h->base);
 	srv_db_close(&h->db);
 	free(h);

@@ -99,7 +99,7 @@ start emfile 128:128 --http "$HTTP" --max-conns 1000 ||
 t_check "the connection limits were lowered to fit 128 descriptors, and said so" \
 	grep -q "holds only .* connections: --max-conns 1000 lowered" "$T_DIR/emfile.log"
 read -r _ HELD _ TICKS _ HZ < <($PEER cpu "$PID" 3 "$T_DIR/emfile.sock" 100 "$HTTP" 150)
-if [ "${TICKS:-999}" -lt $(( ${HZ:-100} * 3 / 4 )) ]; then
+if [ "${TICKS:-999}" -lt $(( ${HZ:-100} / 2 )) ]; then
 	t_ok "$HELD connections held: the server used $TICKS ticks of CPU in 3 s (hz $HZ)"
 else
 	t_fail "accept() out of descriptors does not spin" "$TICKS ticks in 3 s at $HZ Hz" \
@@ -111,6 +111,24 @@ t_check "it pays after the flood" pay "$T_DIR/emfile.sock"
 LINES=$(grep -c "accept" "$T_DIR/emfile.log")
 t_check "out-of-descriptor errors are logged a few times, not per attempt ($LINES lines)" \
 	test "$LINES" -lt 20
+stop "$PID"
+
+# ---- HTTP slowloris: connections sending a header byte a second are
+# closed --request-timeout after they opened (evhttp's own timeout would
+# restart on every byte), and no more than --http-max-conns are served.
+HTTP=127.0.0.1:$(sc_free_port)
+start slow - --http "$HTTP" --request-timeout 3 --http-max-conns 50 ||
+	t_fail "server with --http-max-conns 50 started" "$(cat "$T_DIR/slow.log")"
+t_eq "300 slowloris connections: none still open after 12 rounds" "open 0" \
+	"$($PEER slowloris "$HTTP" 300 12)"
+coproc HOLD { $PEER hold "$HTTP" 80; }
+read -r -u "${HOLD[0]}" _ HELD
+sc_wait_for 10 bash -c "[ \$(ls /proc/$PID/fd | wc -l) -lt 120 ]"
+echo >&"${HOLD[1]}"; read -r -u "${HOLD[0]}" _ CLOSED; wait "$HOLD_PID" 2>/dev/null
+t_check "80 HTTP connections against --http-max-conns 50: at least 30 closed at once ($CLOSED)" \
+	test "${CLOSED:-0}" -ge 30
+t_check "/healthz answers once they are gone" \
+	sc_wait_for 20 curl -sf --max-time 2 "http://$HTTP/healthz"
 stop "$PID"
 
 t_check "the ledger checks out" S check

@@ -16,6 +16,10 @@ bounded by a count; all traffic goes to a Unix socket or 127.0.0.1.
       sends a frame header announcing 1023 bytes, then a byte of it every
       0.5 s (never a whole request); prints "dropped" once the server
       closes, or "open" after SECONDS.
+  limits_peer.py slowloris HOST:PORT N ROUNDS
+      opens N HTTP connections and sends each one byte of a request's
+      headers per round, a round a second, for ROUNDS rounds or until the
+      server closed them all; prints "open K": how many it kept open.
   limits_peer.py cpu PID SECONDS ADDR N [ADDR N]...
       opens N idle connections to each ADDR (a socket path or HOST:PORT),
       then prints "held H ticks T hz HZ": the CPU ticks PID used
@@ -129,6 +133,22 @@ def main():
                 print('dropped', flush=True)
                 return
         print('open', flush=True)
+    elif cmd == 'slowloris':
+        conns = hold([(sys.argv[2], int(sys.argv[3]))])
+        request = b'GET /healthz HTTP/1.1\r\nHost: x\r\n' + b'X-a: b\r\n' * 1000
+        for i in range(int(sys.argv[4])):
+            alive = []
+            for c in conns:
+                try:
+                    c.send(request[i:i + 1])
+                    alive.append(c)
+                except OSError:
+                    c.close()
+            conns = [c for c in alive if closed_count([c]) == 0]
+            if not conns:
+                break
+            time.sleep(1)
+        print('open %d' % len(conns), flush=True)
     elif cmd == 'cpu':
         pid, seconds = sys.argv[2], float(sys.argv[3])
         rest = sys.argv[4:]
