@@ -136,6 +136,18 @@ int srv_ledger_present(const char *path, char *err, size_t errlen);
 int srv_ledger_verify(struct srv_db *d, const char *path, int seconds, char *err,
 		      size_t errlen);
 
+/* ---- wal.c: the WAL's bound under sustained load (the writer's) */
+#define SRV_WAL_CHECKPOINT_BYTES (4ll * 1024 * 1024) /* WAL reset above this */
+struct srv_wal {
+	int frames;                      /* in the WAL after the last commit */
+	int64_t page_size;
+	struct srv_ratelog busy_log;
+};
+/* On the writer's connection: the WAL hook and journal_size_limit. 0 or -1. */
+int srv_wal_bound_init(struct srv_wal *w, struct srv_db *d);
+/* After a commit: a TRUNCATE checkpoint if the WAL is over the bound. */
+void srv_wal_bound_check(struct srv_wal *w, struct srv_db *d);
+
 /* ---- ledger.c: accounts, cards and the books */
 struct srv_account {
 	char id[SC_ACCOUNT_MAX + 1];
@@ -252,6 +264,7 @@ struct srv_metrics {
 	atomic_ulong writer_busy_ns;          /* time the writer spent in transactions */
 	atomic_long verify_queue, writer_queue, connections, in_flight;
 	atomic_ulong peers_dropped;
+	atomic_ulong wal_resets;              /* TRUNCATE checkpoints by the writer */
 };
 extern struct srv_metrics srv_metrics;
 void srv_metrics_verify(uint64_t ns);
