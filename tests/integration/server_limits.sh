@@ -131,5 +131,17 @@ t_check "/healthz answers once they are gone" \
 	sc_wait_for 20 curl -sf --max-time 2 "http://$HTTP/healthz"
 stop "$PID"
 
+# ---- The WAL under a sustained load (issue 13, item 4): 3000 payments
+# by the benchmark's load generator on its own ledger; the writer resets
+# the WAL past 4 MiB, so its peak stays within 4 MiB plus a few batches.
+OUT=$("$SC_BUILD/bench/server_load" --server "$SRV" --cards 16 --tx 3000 --seconds 0 2>"$T_DIR/load.err")
+PEAK=$(sed -n 's/^wal_peak_bytes=//p' <<<"$OUT")
+t_check "a sustained load: every payment executed" grep -Eq "^executed \(OK\) +3000$" <<<"$OUT"
+if [ -n "$PEAK" ] && [ "$PEAK" -gt 0 ] && [ "$PEAK" -lt $((8 * 1024 * 1024)) ]; then
+	t_ok "the WAL peaked at $PEAK bytes, under 8 MiB"
+else
+	t_fail "the WAL stays bounded under load" "peak: ${PEAK:-none}" "$OUT" "$(tail -3 "$T_DIR/load.err")"
+fi
+
 t_check "the ledger checks out" S check
 t_done
