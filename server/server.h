@@ -23,6 +23,8 @@
 #define SRV_DEFAULT_HTTP "127.0.0.1:7461"
 #define SRV_EQUITY_PREFIX "EQUITY-"  /* issuer equity account: EQUITY-<alpha currency> */
 #define SRV_ACCOUNT_ISSUER 1         /* account flag: may go negative (issuer equity) */
+#define SRV_AUDIT_SAMPLE_PER_MIN 20u /* unauthenticated requests kept in the audit log */
+#define SRV_AUDIT_SAMPLE_BYTES 64u   /* ... each with this much of its bytes */
 
 struct srv_config {
 	char data_dir[SRV_PATH_MAX];     /* holds the files below unless overridden */
@@ -265,6 +267,7 @@ struct srv_metrics {
 	atomic_long verify_queue, writer_queue, connections, in_flight;
 	atomic_ulong peers_dropped;
 	atomic_ulong wal_resets;              /* TRUNCATE checkpoints by the writer */
+	atomic_ulong audit_unrecorded;        /* unauthenticated requests beyond the sample */
 };
 extern struct srv_metrics srv_metrics;
 void srv_metrics_verify(uint64_t ns);

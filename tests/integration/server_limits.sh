@@ -79,7 +79,9 @@ ok=0
 for _ in 1 2 3 4 5; do pay "$T_DIR/idle.sock" >/dev/null 2>&1 && ok=$((ok + 1)); done
 t_eq "5 of 5 payments go through with --max-conns full of idle peers" 5 "$ok"
 echo >&"${HOLD[1]}"; read -r -u "${HOLD[0]}" _ CLOSED; wait "$HOLD_PID" 2>/dev/null
-t_check "idle peers were dropped to make room (closed: $CLOSED)" test "${CLOSED:-0}" -ge 5
+# The first payment took an idle peer's place; the slot it left was free
+# for the next ones.
+t_check "an idle peer was dropped to make room (closed: $CLOSED)" test "${CLOSED:-0}" -ge 1
 stop "$PID"
 # A peer that trickles a request byte by byte, never silent for
 # --idle-timeout, is dropped once --request-timeout has passed.
@@ -87,6 +89,14 @@ start trickle - --request-timeout 2 --idle-timeout 600 --http none ||
 	t_fail "server with --request-timeout 2 started" "$(cat "$T_DIR/trickle.log")"
 t_eq "a peer trickling a request is dropped by --request-timeout" dropped \
 	"$($PEER trickle "$T_DIR/trickle.sock" 30)"
+# A flood of garbage frames: answered, counted, and kept in the audit log
+# only as a bounded sample (README: what unauthenticated input stores).
+AUDIT0=$(sqlite3 "$D/ledger.db" 'SELECT count(*) FROM audit')
+t_eq "300 garbage frames of 1 KiB answered" "answered 300" "$($PEER garbage "$T_DIR/trickle.sock" 300)"
+read -r ROWS BYTES < <(sqlite3 -separator ' ' "$D/ledger.db" \
+	"SELECT count(*), coalesce(sum(length(raw)), 0) FROM audit WHERE id > (SELECT coalesce(max(id), 0) - count(*) + $AUDIT0 FROM audit)")
+t_check "the audit log kept a sample of them: $ROWS rows, $BYTES bytes" \
+	test "$ROWS" -le 20 -a "$BYTES" -le $((20 * 64))
 stop "$PID"
 
 # ---- Out of descriptors: with a hard limit of 128, more connections than
@@ -99,7 +109,7 @@ start emfile 128:128 --http "$HTTP" --max-conns 1000 ||
 t_check "the connection limits were lowered to fit 128 descriptors, and said so" \
 	grep -q "holds only .* connections: --max-conns 1000 lowered" "$T_DIR/emfile.log"
 read -r _ HELD _ TICKS _ HZ < <($PEER cpu "$PID" 3 "$T_DIR/emfile.sock" 100 "$HTTP" 150)
-if [ "${TICKS:-999}" -lt $(( ${HZ:-100} / 2 )) ]; then
+if [ "${TICKS:-999}" -lt $(( ${HZ:-100} * 3 / 20 )) ]; then
 	t_ok "$HELD connections held: the server used $TICKS ticks of CPU in 3 s (hz $HZ)"
 else
 	t_fail "accept() out of descriptors does not spin" "$TICKS ticks in 3 s at $HZ Hz" \
@@ -119,7 +129,7 @@ stop "$PID"
 HTTP=127.0.0.1:$(sc_free_port)
 start slow - --http "$HTTP" --request-timeout 3 --http-max-conns 50 ||
 	t_fail "server with --http-max-conns 50 started" "$(cat "$T_DIR/slow.log")"
-t_eq "300 slowloris connections: none still open after 12 rounds" "open 0" \
+t_eq "300 slowloris connections: none still open after 12 rounds" "opened 300 open 0" \
 	"$($PEER slowloris "$HTTP" 300 12)"
 coproc HOLD { $PEER hold "$HTTP" 80; }
 read -r -u "${HOLD[0]}" _ HELD

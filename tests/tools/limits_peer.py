@@ -16,6 +16,9 @@ bounded by a count; all traffic goes to a Unix socket or 127.0.0.1.
       sends a frame header announcing 1023 bytes, then a byte of it every
       0.5 s (never a whole request); prints "dropped" once the server
       closes, or "open" after SECONDS.
+  limits_peer.py garbage SOCK N
+      sends N frames of 1000 bytes of an unknown message type, one at a
+      time, reading each reply; prints "answered K".
   limits_peer.py slowloris HOST:PORT N ROUNDS
       opens N HTTP connections and sends each one byte of a request's
       headers per round, a round a second, for ROUNDS rounds or until the
@@ -133,8 +136,24 @@ def main():
                 print('dropped', flush=True)
                 return
         print('open', flush=True)
+    elif cmd == 'garbage':
+        s = connect(sys.argv[2])
+        s.settimeout(30)
+        frame = bytes([0x03, 0xe8, 0x7f]) + bytes(999)
+        answered = 0
+        for _ in range(int(sys.argv[3])):
+            s.sendall(frame)
+            hdr = s.recv(2, socket.MSG_WAITALL)
+            if len(hdr) < 2:
+                break
+            body = s.recv(hdr[0] << 8 | hdr[1], socket.MSG_WAITALL)
+            if not body:
+                break
+            answered += 1
+        print('answered %d' % answered, flush=True)
     elif cmd == 'slowloris':
         conns = hold([(sys.argv[2], int(sys.argv[3]))])
+        opened = len(conns)
         request = b'GET /healthz HTTP/1.1\r\nHost: x\r\n' + b'X-a: b\r\n' * 1000
         for i in range(int(sys.argv[4])):
             alive = []
@@ -148,7 +167,7 @@ def main():
             if not conns:
                 break
             time.sleep(1)
-        print('open %d' % len(conns), flush=True)
+        print('opened %d open %d' % (opened, len(conns)), flush=True)
     elif cmd == 'cpu':
         pid, seconds = sys.argv[2], float(sys.argv[3])
         rest = sys.argv[4:]
