@@ -3,6 +3,7 @@
  * reached and the ledger, listeners and log still get descriptors when
  * every connection slot is taken. */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
 #include "server.h"
@@ -58,4 +59,17 @@ int srv_fd_limit_fit(struct srv_config *cfg)
 		cfg->max_conns = (int)(budget - http);
 	}
 	return 0;
+}
+
+int srv_fd_accept_failed(struct srv_ratelog *rl, const char *what)
+{
+	int e = errno;
+	unsigned long missed;
+	int rest = e == EMFILE || e == ENFILE || e == ENOBUFS || e == ENOMEM;
+
+	if (srv_ratelog_due(rl, &missed))
+		log_warnx("%s accept: %s;%s (%lu more like it not logged)", what, strerror(e),
+			  rest ? " not accepting for " SRV_ACCEPT_BACKOFF_TEXT " or until a"
+				 " connection closes" : "", missed);
+	return rest;
 }

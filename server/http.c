@@ -3,12 +3,12 @@
  * Connections are capped (--http-max-conns) and each lives at most
  * --request-timeout seconds however slowly it sends (evhttp's own timeout
  * restarts on every byte), and the listener rests after EMFILE. */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/queue.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
@@ -31,15 +31,19 @@ struct srv_http {
 	int accept_paused;
 	struct srv_ratelog accept_log;
 	long nconns;                     /* open connections */
+	struct http_conn *conns;         /* every one not yet swept */
+	struct event *sweep_ev;          /* http_sweep, every 200 ms */
 };
 
-/* One HTTP connection as this file sees it: evhttp owns it; its
- * bufferevent is a pass-through filter over the socket's, whose free
- * callback tells us it is gone. */
+/* One HTTP connection as this file sees it. evhttp owns it; we hold a
+ * reference on its bufferevent, so that the memory and the socket stay ours
+ * to look at until we let go: evhttp freeing it clears its callbacks, which
+ * is how the sweep (http_sweep) knows it is gone. */
 struct http_conn {
-	struct srv_http *h;
-	struct bufferevent *sock;        /* the socket's bufferevent, under the filter */
-	struct event *deadline;
+	struct bufferevent *bev;
+	struct timespec opened;          /* CLOCK_MONOTONIC */
+	int over_cap;                    /* beyond --http-max-conns: closed at once */
+	struct http_conn *next;
 };
 
 /* The listener's error callback gets the argument evhttp gave the
@@ -66,44 +70,49 @@ static void on_http_accept_timer(evutil_socket_t fd, short what, void *arg)
 static void on_http_accept_error(struct evconnlistener *l, void *arg)
 {
 	struct srv_http *h = http_server;
-	struct timeval tv = {0, 500000};
-	int e = errno;
-	unsigned long missed;
+	struct timeval tv = {0, SRV_ACCEPT_BACKOFF_MS * 1000};
 
 	(void)arg;
-	if (srv_ratelog_due(&h->accept_log, &missed))
-		log_warnx("HTTP accept: %s; not accepting for 500 ms or until a connection"
-			  " closes (%lu more like it not logged)", strerror(e), missed);
-	if (e == EMFILE || e == ENFILE || e == ENOBUFS || e == ENOMEM) {
+	if (srv_fd_accept_failed(&h->accept_log, "HTTP")) {
 		h->accept_paused = 1;
 		evconnlistener_disable(l);
 		evtimer_add(h->accept_ev, &tv);
 	}
 }
 
-/* Time is up (or the cap was full): shutting the socket down makes evhttp
- * see the end of the stream and free the connection itself. */
-static void http_conn_deadline(evutil_socket_t fd, short what, void *arg)
+/* Every 200 ms: connections evhttp has freed are let go (and the
+ * listener, resting after EMFILE, resumes); those past --request-timeout
+ * since they opened, or over the cap, are shut down, which makes evhttp
+ * see the end of the stream and free them itself. */
+static void http_sweep(evutil_socket_t fd, short what, void *arg)
 {
-	struct http_conn *hc = arg;
-	evutil_socket_t s = bufferevent_getfd(hc->sock);
+	struct srv_http *h = arg;
+	struct http_conn **pp = &h->conns, *hc;
+	struct timespec now;
 
 	(void)fd;
 	(void)what;
-	if (s >= 0)
-		shutdown(s, SHUT_RDWR);
-}
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	while ((hc = *pp) != NULL) {
+		bufferevent_event_cb eventcb = NULL;
+		evutil_socket_t sock;
 
-static void http_conn_gone(void *arg)
-{
-	struct http_conn *hc = arg;
-	struct srv_http *h = hc->h;
-
-	event_free(hc->deadline);
-	free(hc);
-	h->nconns--;
-	if (h->accept_paused)
-		http_accept_resume(h);
+		bufferevent_getcb(hc->bev, NULL, NULL, &eventcb, NULL);
+		if (!eventcb) {
+			*pp = hc->next;
+			bufferevent_decref(hc->bev);
+			free(hc);
+			h->nconns--;
+			if (h->accept_paused)
+				http_accept_resume(h);
+			continue;
+		}
+		sock = bufferevent_getfd(hc->bev);
+		if (sock >= 0 && (hc->over_cap || now.tv_sec - hc->opened.tv_sec >=
+							 h->s->cfg.request_timeout))
+			shutdown(sock, SHUT_RDWR);
+		pp = &hc->next;
+	}
 }
 
 /* evhttp asks for each accepted connection's bufferevent (it sets the
@@ -112,31 +121,24 @@ static struct bufferevent *http_conn_new(struct event_base *base, void *arg)
 {
 	struct srv_http *h = arg;
 	struct http_conn *hc = calloc(1, sizeof(*hc));
-	struct timeval tv = {h->s->cfg.request_timeout, 0};
-	struct bufferevent *filter = NULL;
 
 	if (!hc)
 		return NULL;
-	hc->h = h;
-	hc->sock = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
-	hc->deadline = evtimer_new(base, http_conn_deadline, hc);
-	if (hc->sock && hc->deadline)
-		filter = bufferevent_filter_new(hc->sock, NULL, NULL, BEV_OPT_CLOSE_ON_FREE,
-						http_conn_gone, hc);
-	if (!filter) {
-		if (hc->sock)
-			bufferevent_free(hc->sock);
-		if (hc->deadline)
-			event_free(hc->deadline);
+	hc->bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+	if (!hc->bev) {
 		free(hc);
 		return NULL;
 	}
+	bufferevent_incref(hc->bev);
+	clock_gettime(CLOCK_MONOTONIC, &hc->opened);
 	if (++h->nconns > h->s->cfg.http_max_conns) {
 		atomic_fetch_add(&srv_metrics.peers_dropped, 1);
-		tv.tv_sec = 0; /* over the cap: closed as soon as evhttp has set it up */
+		hc->over_cap = 1;
+		event_active(h->sweep_ev, 0, 0); /* closed as soon as evhttp has set it up */
 	}
-	evtimer_add(hc->deadline, &tv);
-	return filter;
+	hc->next = h->conns;
+	h->conns = hc;
+	return hc->bev;
 }
 
 static void send_json(struct evhttp_request *req, int code, const char *reason, json_t *body)
@@ -427,7 +429,8 @@ struct srv_http *srv_http_start(struct srv *s, char *err, size_t errlen)
 	h->base = event_base_new();
 	h->http = h->base ? evhttp_new(h->base) : NULL;
 	h->accept_ev = h->base ? evtimer_new(h->base, on_http_accept_timer, h) : NULL;
-	bound = h->http && h->accept_ev ? evhttp_bind_socket_with_handle(h->http, host,
+	h->sweep_ev = h->base ? event_new(h->base, -1, EV_PERSIST, http_sweep, h) : NULL;
+	bound = h->http && h->accept_ev && h->sweep_ev ? evhttp_bind_socket_with_handle(h->http, host,
 									   (uint16_t)port) : NULL;
 	if (!bound) {
 		snprintf(err, errlen, "cannot serve HTTP on %s", s->cfg.http_addr);
@@ -437,6 +440,7 @@ struct srv_http *srv_http_start(struct srv *s, char *err, size_t errlen)
 	h->listener = evhttp_bound_socket_get_listener(bound);
 	evconnlistener_set_error_cb(h->listener, on_http_accept_error);
 	evhttp_set_bevcb(h->http, http_conn_new, h);
+	event_add(h->sweep_ev, &(struct timeval){0, 200000});
 	evhttp_set_gencb(h->http, on_request, h);
 	evhttp_set_timeout(h->http, 10);
 	evhttp_set_max_headers_size(h->http, 8192);
@@ -454,6 +458,8 @@ fail:
 		evhttp_free(h->http);
 	if (h->accept_ev)
 		event_free(h->accept_ev);
+	if (h->sweep_ev)
+		event_free(h->sweep_ev);
 	if (h->base)
 		event_base_free(h->base);
 	srv_db_close(&h->db);
@@ -466,7 +472,15 @@ void srv_http_stop(struct srv_http *h)
 	event_base_loopbreak(h->base);
 	pthread_join(h->thread, NULL);
 	evhttp_free(h->http);
+	while (h->conns) {
+		struct http_conn *hc = h->conns;
+
+		h->conns = hc->next;
+		bufferevent_decref(hc->bev);
+		free(hc);
+	}
 	event_free(h->accept_ev);
+	event_free(h->sweep_ev);
 	event_base_free(h->base);
 	srv_db_close(&h->db);
 	free(h);

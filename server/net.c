@@ -27,9 +27,6 @@
 /* Output a peer may leave unread before the server stops reading from it;
  * reading resumes once the output is back under half of it. */
 #define SRV_OUTPUT_HWM (64u * 1024u)
-/* How long the listeners rest after accept() ran out of descriptors,
- * unless a connection closes first. */
-#define SRV_ACCEPT_BACKOFF_MS 500
 
 struct srv_conn {
 	struct srv_net *net;
@@ -389,23 +386,15 @@ static void on_accept_timer(evutil_socket_t fd, short what, void *arg)
 	accept_resume(arg);
 }
 
-/* accept() failed. Out of descriptors (or memory) the pending connection
- * stays queued and the listener would be woken for it at once, for ever:
- * the listeners rest until a connection closes or the timer ends, and the
- * condition is logged at most once every SRV_RATELOG_S seconds. */
+/* accept() failed: out of descriptors, the listeners rest until a
+ * connection closes or the timer ends (srv_fd_accept_failed). */
 static void on_accept_error(struct evconnlistener *l, void *arg)
 {
 	struct srv_net *n = arg;
 	struct timeval tv = {0, SRV_ACCEPT_BACKOFF_MS * 1000};
-	int e = errno;
-	unsigned long missed;
 
 	(void)l;
-	if (srv_ratelog_due(&n->accept_log, &missed))
-		log_warnx("accept: %s; not accepting for %d ms or until a peer leaves"
-			  " (%lu more like it not logged)", strerror(e), SRV_ACCEPT_BACKOFF_MS,
-			  missed);
-	if (e == EMFILE || e == ENFILE || e == ENOBUFS || e == ENOMEM) {
+	if (srv_fd_accept_failed(&n->accept_log, "submission")) {
 		n->accept_paused = 1;
 		listeners_enable(n, 0);
 		evtimer_add(n->accept_ev, &tv);

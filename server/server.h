@@ -72,6 +72,13 @@ int srv_ratelog_due(struct srv_ratelog *r, unsigned long *missed);
  * max_conns and http_max_conns need, and lowers them, logged, if it cannot
  * hold them. 0, or -1 if no connection would fit. */
 int srv_fd_limit_fit(struct srv_config *cfg);
+/* How long a listener rests after accept() ran out of descriptors. */
+#define SRV_ACCEPT_BACKOFF_MS 500
+#define SRV_ACCEPT_BACKOFF_TEXT "500 ms"
+/* accept() failed (errno): logs it at most every SRV_RATELOG_S; 1 if the
+ * listener must rest (out of descriptors or memory: the connection stays
+ * queued and would wake it at once, for ever), else 0. */
+int srv_fd_accept_failed(struct srv_ratelog *rl, const char *what);
 
 /* ---- store.c: one SQLite connection with its prepared statements */
 enum srv_stmt {
