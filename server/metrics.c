@@ -213,7 +213,7 @@ size_t srv_metrics_render(char *buf, size_t cap)
 		"# TYPE sigcard_wal_resets_total counter\nsigcard_wal_resets_total %lu\n",
 	    atomic_load(&srv_metrics.wal_resets));
 	put(&o, "# HELP sigcard_audit_unrecorded_total Unauthenticated requests beyond the"
-		" audit log's sample (counted only).\n"
+		" audit sample (counted only).\n"
 		"# TYPE sigcard_audit_unrecorded_total counter\nsigcard_audit_unrecorded_total %lu\n",
 	    atomic_load(&srv_metrics.audit_unrecorded));
 	render_process(&o);
