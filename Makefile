@@ -229,7 +229,8 @@ $(PN532SIM): $(call obj,$(wildcard tests/pn532sim/*.c))
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^
 
-tests: programs $(UNIT_TESTS) $(TOOL_PROGS) $(PN532SIM)
+# server_load too: server_limits drives a bounded load with it.
+tests: programs $(UNIT_TESTS) $(TOOL_PROGS) $(PN532SIM) $(BENCH_PROGS)
 
 # Runs every unit and integration test (T=pattern picks by name, as
 # scripts/run-tests.sh does: unit/GROUP/test_X, integration/NAME) and ends

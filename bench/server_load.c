@@ -19,7 +19,13 @@
  *
  *   server_load [--server PATH] [--cards N] [--tx M] [--workers W] [--timeout S]
  *
- * The last line is: server_tps=... raw_verify_per_core=... ratio=... */
+ * The load is sustained: rounds of M submissions are prepared and driven
+ * until the driving alone took --seconds (default 10), the server running
+ * throughout, so that its checkpoints and the WAL's bound are part of the
+ * figure; the WAL's peak size, sampled while driving, is printed too.
+ *
+ * The last lines are: server_tps=... raw_verify_per_core=... ratio=...
+ * and wal_peak_bytes=... */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -31,6 +37,7 @@
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -71,6 +78,18 @@ static double now(void)
 }
 
 static pid_t server_pid;    /* the daemon started for the run, stopped by die() */
+static char wal_path[600];  /* the ledger's WAL, sampled while driving */
+static off_t wal_peak;
+static double wal_sampled;  /* when it was last sampled */
+
+static void wal_sample(void)
+{
+	struct stat st;
+
+	wal_sampled = now();
+	if (stat(wal_path, &st) == 0 && st.st_size > wal_peak)
+		wal_peak = st.st_size;
+}
 
 static void die(const char *what)
 {
@@ -233,6 +252,8 @@ static int drive(struct lane *lanes, int nlanes, const char *sock, double timeou
 
 		if (left <= 0)
 			break;
+		if (now() - wal_sampled > 0.005)
+			wal_sample();
 		n = epoll_wait(ep, ev, (int)(sizeof(ev) / sizeof(ev[0])), (int)(left * 1e3) + 1);
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -356,174 +377,21 @@ static int cmp_double(const void *a, const void *b)
 
 #define TX_MAX 1000000          /* prepared submissions are held in memory */
 
-static void usage(FILE *out)
+/* A round's M signed submissions, card by card in counter order (each
+ * card's counter goes on from the last round), each with a challenge from
+ * the server on sock. */
+static void prepare(struct lane *lanes, int ncards, int ntx, const char *sock)
 {
-	fprintf(out,
-"usage: server_load [--server PATH] [--cards N] [--tx M] [--workers W] [--timeout S]\n"
-"Prepares M submissions signed by N cards, drives a sigcard-server started for\n"
-"the run with them over N connections (one submission in flight per card), and\n"
-"prints its transfers/s against the raw P-256 verify rate of one core.\n"
-"\n"
-"      --server PATH  the daemon to start (default: bin/sigcard-server of this\n"
-"                     build, $SC_BUILD/bin/sigcard-server if SC_BUILD is set)\n"
-"      --cards N      cards, one connection each, 1 to %d (default 1024)\n"
-"      --tx M         submissions in all, N to %d (default 12800)\n"
-"      --workers W    the server's verify threads, 1 to 64 (default: the\n"
-"                     server's own, one per CPU)\n"
-"      --timeout S    stop the load after S seconds, 1 to 86400; what is not\n"
-"                     answered by then counts as not OK (default 120)\n"
-"  -h, --help         this text\n"
-"\n"
-"The table goes to stdout, ending with server_tps=... raw_verify_per_core=...\n"
-"ratio=...; progress and CPU time per submission go to stderr. Exit status 0\n"
-"when every submission was executed, 1 if not, 2 on a bad option.\n",
-		SIM_CARD_MAX, TX_MAX);
-}
+	double t0 = now();
+	int fd = sclient_connect(sock);
 
-/* A whole-number option in [min, max], or exit 2 saying what is wanted:
- * no sign, no trailing characters, no overflow. */
-static long number(const char *name, const char *text, long min, long max)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	if (text[0] < '0' || text[0] > '9')
-		goto bad;
-	v = strtol(text, &end, 10);
-	if (errno || *end || v < min || v > max)
-		goto bad;
-	return v;
-bad:
-	fprintf(stderr, "server_load: --%s wants a whole number from %ld to %ld, not '%s'\n",
-		name, min, max, text);
-	exit(2);
-}
-
-int main(int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{"server", required_argument, NULL, 's'}, {"cards", required_argument, NULL, 'c'},
-		{"tx", required_argument, NULL, 't'}, {"workers", required_argument, NULL, 'w'},
-		{"timeout", required_argument, NULL, 'T'}, {"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
-	const char *build = getenv("SC_BUILD");
-	char server[1024], dir[256], sock[512], err[256], workers[16] = "";
-	int ncards = 1024, ntx = 12800, c;
-	double timeout = 120;
-	struct lane *lanes;
-	struct srv_config cfg;
-	uint8_t master[SC_MASTER_KEY_LEN];
-	struct srv_db db;
-	double raw, raw_before, raw_after, t0, elapsed, *lat;
-	pid_t pid;
-	int fd, ok = 0, other = 0, nlat = 0;
-
-	/* The daemon of the same build: BUILD/bench/server_load -> BUILD/bin/. */
-	if (build && *build)
-		snprintf(server, sizeof(server), "%s/bin/sigcard-server", build);
-	else
-		snprintf(server, sizeof(server), "%.*s/../bin/sigcard-server",
-			 (int)(strrchr(argv[0], '/') ? strrchr(argv[0], '/') - argv[0] : 1),
-			 strrchr(argv[0], '/') ? argv[0] : ".");
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 's':
-			if (!optarg[0] || strlen(optarg) >= sizeof(server)) {
-				fprintf(stderr, "server_load: --server wants a path of 1 to %zu bytes\n",
-					sizeof(server) - 1);
-				return 2;
-			}
-			snprintf(server, sizeof(server), "%s", optarg);
-			break;
-		case 'c': ncards = (int)number("cards", optarg, 1, SIM_CARD_MAX); break;
-		case 't': ntx = (int)number("tx", optarg, 1, TX_MAX); break;
-		case 'w':
-			snprintf(workers, sizeof(workers), "%ld", number("workers", optarg, 1, 64));
-			break;
-		case 'T': timeout = (double)number("timeout", optarg, 1, 86400); break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;   /* getopt said what was wrong */
-		}
-	}
-	if (optind < argc) {
-		fprintf(stderr, "server_load: unexpected argument '%s'\n", argv[optind]);
-		usage(stderr);
-		return 2;
-	}
-	if (ntx < ncards) {
-		fprintf(stderr, "server_load: --tx (%d) must be at least --cards (%d): each card "
-			"sends at least one\n", ntx, ncards);
-		return 2;
-	}
-	lanes = calloc((size_t)ncards, sizeof(*lanes));
-	if (!lanes)
-		die("out of memory");
-
-
-	/* 2. an issuer, accounts, cards personalised by the card core */
-	snprintf(dir, sizeof(dir), "%s/sc-bench.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	if (!mkdtemp(dir))
-		die("mkdtemp");
-	log_init("server_load", 1, 0);
-	srv_config_defaults(&cfg);
-	snprintf(cfg.data_dir, sizeof(cfg.data_dir), "%s", dir);
-	srv_config_paths(&cfg);
-	snprintf(sock, sizeof(sock), "%s", cfg.unix_path);
-	if (srv_master_key_create(cfg.master_key_path, err, sizeof(err)) != 0 ||
-	    srv_receipt_key_create(cfg.receipt_key_path, err, sizeof(err)) != 0 ||
-	    srv_master_key_load(cfg.master_key_path, master, err, sizeof(err)) != 0 ||
-	    srv_db_open(&db, cfg.db_path, 0, SRV_SCHEMA_VERSION, err, sizeof(err)) != 0 ||
-	    srv_account_create(&db, "SHOP", 978, 0, err, sizeof(err)) != 0)
-		die(err);
-	for (int k = 0; k < ncards; k++) {
-		uint8_t id[8] = {0xbe, 0xec, 0, 0, 0, 0, (uint8_t)(k >> 8), (uint8_t)k}, kc[32];
-		struct sim_card_identity ident;
-		char acct[24];
-
-		snprintf(acct, sizeof(acct), "PAYER-%d", k);
-		if (srv_account_create(&db, acct, 978, 1000000000, err, sizeof(err)) != 0 ||
-		    sc_kcard_derive(master, id, kc) != 0 ||
-		    sim_card_new(id, kc, "1234", acct, &ident) != k ||
-		    srv_card_prepare(&db, id, acct, err, sizeof(err)) != 0 ||
-		    srv_card_enrol(&db, id, acct, ident.pubkey, err, sizeof(err)) != 0)
-			die(err[0] ? err : "card setup failed");
-		sc_wipe(kc, sizeof(kc));
-	}
-	srv_db_close(&db);
-	sc_wipe(master, sizeof(master));
-
-	/* 3. the real daemon */
-	pid = fork();
-	if (pid == 0) {
-		char logp[300];
-
-		snprintf(logp, sizeof(logp), "%s/server.log", dir);
-		if (!freopen(logp, "w", stderr))
-			_exit(127);
-		if (workers[0])
-			execl(server, server, "-D", dir, "-d", "--listen", "none", "--http", "none",
-			      "--challenge-ttl", "3600", "--workers", workers, (char *)NULL);
-		else
-			execl(server, server, "-D", dir, "-d", "--listen", "none", "--http", "none",
-			      "--challenge-ttl", "3600", (char *)NULL);
-		_exit(127);
-	}
-	if (pid < 0)
-		die("fork failed");
-	server_pid = pid;
-	for (int i = 0; i < 500 && (fd = sclient_connect(sock)) < 0; i++)
-		usleep(10000);
 	if (fd < 0)
-		die("the server did not start (see its log in the bench folder)");
-
-	/* 4. M signed submissions, card by card in counter order */
-	t0 = now();
+		die("cannot connect to the server to prepare");
 	for (int k = 0; k < ncards; k++) {
 		int n = ntx / ncards + (k < ntx % ncards);
 
 		lanes[k].subs = calloc((size_t)n, sizeof(struct sub));
+		lanes[k].next = 0;
 		lanes[k].n = n;
 		lanes[k].fd = -1;
 		sc_frame_dec_init(&lanes[k].dec, lanes[k].reply, sizeof(lanes[k].reply));
@@ -572,25 +440,205 @@ int main(int argc, char **argv)
 	close(fd);
 	fprintf(stderr, "server_load: %d submissions from %d cards prepared in %.1f s\n", ntx,
 		ncards, now() - t0);
+}
 
-	/* 5. the load: one connection per card, all driven by this thread,
-	 * between two measures of the raw rate, each alone on a core (the
-	 * server is idle then) */
+static void usage(FILE *out)
+{
+	fprintf(out,
+"usage: server_load [--server PATH] [--cards N] [--tx M] [--workers W] [--timeout S]\n"
+"                   [--seconds S]\n"
+"Prepares M submissions signed by N cards, drives a sigcard-server started for\n"
+"the run with them over N connections (one submission in flight per card), in\n"
+"rounds until the load ran --seconds, and prints its transfers/s against the\n"
+"raw P-256 verify rate of one core, and the WAL's peak size.\n"
+"\n"
+"      --server PATH  the daemon to start (default: bin/sigcard-server of this\n"
+"                     build, $SC_BUILD/bin/sigcard-server if SC_BUILD is set)\n"
+"      --cards N      cards, one connection each, 1 to %d (default 1024)\n"
+"      --tx M         submissions per round, N to %d (default 12800)\n"
+"      --seconds S    rounds until the load ran S seconds, 0 to 86400 (default\n"
+"                     10; 0: one round)\n"
+"      --workers W    the server's verify threads, 1 to 64 (default: the\n"
+"                     server's own, one per CPU)\n"
+"      --timeout S    stop a round's load after S seconds, 1 to 86400; what is not\n"
+"                     answered by then counts as not OK (default 120)\n"
+"  -h, --help         this text\n"
+"\n"
+"The table goes to stdout, ending with server_tps=... raw_verify_per_core=...\n"
+"ratio=... and wal_peak_bytes=...; progress and CPU time per submission go to stderr. Exit status 0\n"
+"when every submission was executed, 1 if not, 2 on a bad option.\n",
+		SIM_CARD_MAX, TX_MAX);
+}
+
+/* A whole-number option in [min, max], or exit 2 saying what is wanted:
+ * no sign, no trailing characters, no overflow. */
+static long number(const char *name, const char *text, long min, long max)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	if (text[0] < '0' || text[0] > '9')
+		goto bad;
+	v = strtol(text, &end, 10);
+	if (errno || *end || v < min || v > max)
+		goto bad;
+	return v;
+bad:
+	fprintf(stderr, "server_load: --%s wants a whole number from %ld to %ld, not '%s'\n",
+		name, min, max, text);
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"server", required_argument, NULL, 's'}, {"cards", required_argument, NULL, 'c'},
+		{"tx", required_argument, NULL, 't'}, {"workers", required_argument, NULL, 'w'},
+		{"timeout", required_argument, NULL, 'T'}, {"help", no_argument, NULL, 'h'},
+		{"seconds", required_argument, NULL, 'S'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *build = getenv("SC_BUILD");
+	char server[1024], dir[256], sock[512], err[256], workers[16] = "";
+	int ncards = 1024, ntx = 12800, c;
+	double timeout = 120, seconds = 10;
+	int rounds = 0;
+	struct lane *lanes;
+	struct srv_config cfg;
+	uint8_t master[SC_MASTER_KEY_LEN];
+	struct srv_db db;
+	double raw, raw_before, raw_after, t0, elapsed, *lat;
+	pid_t pid;
+	int fd, ok = 0, other = 0, nlat = 0;
+
+	/* The daemon of the same build: BUILD/bench/server_load -> BUILD/bin/. */
+	if (build && *build)
+		snprintf(server, sizeof(server), "%s/bin/sigcard-server", build);
+	else
+		snprintf(server, sizeof(server), "%.*s/../bin/sigcard-server",
+			 (int)(strrchr(argv[0], '/') ? strrchr(argv[0], '/') - argv[0] : 1),
+			 strrchr(argv[0], '/') ? argv[0] : ".");
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			if (!optarg[0] || strlen(optarg) >= sizeof(server)) {
+				fprintf(stderr, "server_load: --server wants a path of 1 to %zu bytes\n",
+					sizeof(server) - 1);
+				return 2;
+			}
+			snprintf(server, sizeof(server), "%s", optarg);
+			break;
+		case 'c': ncards = (int)number("cards", optarg, 1, SIM_CARD_MAX); break;
+		case 't': ntx = (int)number("tx", optarg, 1, TX_MAX); break;
+		case 'w':
+			snprintf(workers, sizeof(workers), "%ld", number("workers", optarg, 1, 64));
+			break;
+		case 'T': timeout = (double)number("timeout", optarg, 1, 86400); break;
+		case 'S': seconds = (double)number("seconds", optarg, 0, 86400); break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;   /* getopt said what was wrong */
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "server_load: unexpected argument '%s'\n", argv[optind]);
+		usage(stderr);
+		return 2;
+	}
+	if (ntx < ncards) {
+		fprintf(stderr, "server_load: --tx (%d) must be at least --cards (%d): each card "
+			"sends at least one\n", ntx, ncards);
+		return 2;
+	}
+	lanes = calloc((size_t)ncards, sizeof(*lanes));
+	if (!lanes)
+		die("out of memory");
+
+
+	/* 2. an issuer, accounts, cards personalised by the card core */
+	snprintf(dir, sizeof(dir), "%s/sc-bench.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	if (!mkdtemp(dir))
+		die("mkdtemp");
+	log_init("server_load", 1, 0);
+	srv_config_defaults(&cfg);
+	snprintf(cfg.data_dir, sizeof(cfg.data_dir), "%s", dir);
+	srv_config_paths(&cfg);
+	snprintf(sock, sizeof(sock), "%s", cfg.unix_path);
+	snprintf(wal_path, sizeof(wal_path), "%s-wal", cfg.db_path);
+	if (srv_master_key_create(cfg.master_key_path, err, sizeof(err)) != 0 ||
+	    srv_receipt_key_create(cfg.receipt_key_path, err, sizeof(err)) != 0 ||
+	    srv_master_key_load(cfg.master_key_path, master, err, sizeof(err)) != 0 ||
+	    srv_db_open(&db, cfg.db_path, 0, SRV_SCHEMA_VERSION, err, sizeof(err)) != 0 ||
+	    srv_account_create(&db, "SHOP", 978, 0, err, sizeof(err)) != 0)
+		die(err);
+	for (int k = 0; k < ncards; k++) {
+		uint8_t id[8] = {0xbe, 0xec, 0, 0, 0, 0, (uint8_t)(k >> 8), (uint8_t)k}, kc[32];
+		struct sim_card_identity ident;
+		char acct[24];
+
+		snprintf(acct, sizeof(acct), "PAYER-%d", k);
+		if (srv_account_create(&db, acct, 978, 1000000000, err, sizeof(err)) != 0 ||
+		    sc_kcard_derive(master, id, kc) != 0 ||
+		    sim_card_new(id, kc, "1234", acct, &ident) != k ||
+		    srv_card_prepare(&db, id, acct, err, sizeof(err)) != 0 ||
+		    srv_card_enrol(&db, id, acct, ident.pubkey, err, sizeof(err)) != 0)
+			die(err[0] ? err : "card setup failed");
+		sc_wipe(kc, sizeof(kc));
+	}
+	srv_db_close(&db);
+	sc_wipe(master, sizeof(master));
+
+	/* 3. the real daemon */
+	pid = fork();
+	if (pid == 0) {
+		char logp[300];
+
+		snprintf(logp, sizeof(logp), "%s/server.log", dir);
+		if (!freopen(logp, "w", stderr))
+			_exit(127);
+		if (workers[0])
+			execl(server, server, "-D", dir, "-d", "--listen", "none", "--http", "none",
+			      "--challenge-ttl", "3600", "--workers", workers, (char *)NULL);
+		else
+			execl(server, server, "-D", dir, "-d", "--listen", "none", "--http", "none",
+			      "--challenge-ttl", "3600", (char *)NULL);
+		_exit(127);
+	}
+	if (pid < 0)
+		die("fork failed");
+	server_pid = pid;
+	for (int i = 0; i < 500 && (fd = sclient_connect(sock)) < 0; i++)
+		usleep(10000);
+	if (fd < 0)
+		die("the server did not start (see its log in the bench folder)");
+
+	close(fd);
+	lat = NULL;
+	elapsed = 0;
+	/* 4. and 5. rounds: M signed submissions prepared, then the load: one
+	 * connection per card, all driven by this thread; until the driving
+	 * took --seconds. The raw rate is measured before the first and after
+	 * the last, each alone on a core (the server is idle then). */
 	raw_before = raw_verify_rate(1.0);
-	{
+	do {
 		struct stage before[STAGES], after[STAGES];
-		int nb = stages_read(pid, before), na, broken;
-		double gen = self_cpu();
+		int nb, na, broken;
+		double gen, *more;
 
+		prepare(lanes, ncards, ntx, sock);
+		nb = stages_read(pid, before);
+		gen = self_cpu();
 		t0 = now();
 		broken = drive(lanes, ncards, sock, timeout);
-		elapsed = now() - t0;
+		elapsed += now() - t0;
+		wal_sample();
 		if (broken)
 			fprintf(stderr, "server_load: %d of %d connections failed or did not finish "
 				"(their unanswered submissions count as not OK)\n", broken, ncards);
 		na = stages_read(pid, after);
 		gen = self_cpu() - gen;
-		fprintf(stderr, "server_load: CPU per submission during the load, us:");
+		fprintf(stderr, "server_load: round %d, CPU per submission during the load, us:",
+			rounds + 1);
 		for (int i = 0; i < na; i++) {
 			double b = 0;
 
@@ -600,27 +648,29 @@ int main(int argc, char **argv)
 			fprintf(stderr, " %s %.0f,", after[i].name, (after[i].cpu - b) * 1e6 / ntx);
 		}
 		fprintf(stderr, " load generator %.0f\n", gen * 1e6 / ntx);
-	}
+		more = realloc(lat, (size_t)(rounds + 1) * (size_t)ntx * sizeof(double));
+		if (!more)
+			die("out of memory");
+		lat = more;
+		for (int k = 0; k < ncards; k++) {
+			for (int i = 0; i < lanes[k].n; i++) {
+				if (lanes[k].subs[i].code == SC_RES_OK) {
+					ok++;
+					lat[nlat++] = lanes[k].subs[i].latency;
+				} else {
+					other++;
+				}
+			}
+			free(lanes[k].subs);
+			lanes[k].subs = NULL;
+		}
+		rounds++;
+	} while (elapsed < seconds);
 	raw_after = raw_verify_rate(1.0);
 	raw = (raw_before + raw_after) / 2;
 	kill(pid, SIGTERM);
 	waitpid(pid, NULL, 0);
 	server_pid = 0;
-
-	lat = calloc((size_t)ntx, sizeof(double));
-	if (!lat)
-		die("out of memory");
-	for (int k = 0; k < ncards; k++) {
-		for (int i = 0; i < lanes[k].n; i++) {
-			if (lanes[k].subs[i].code == SC_RES_OK) {
-				ok++;
-				lat[nlat++] = lanes[k].subs[i].latency;
-			} else {
-				other++;
-			}
-		}
-		free(lanes[k].subs);
-	}
 	free(lanes);
 	qsort(lat, (size_t)nlat, sizeof(double), cmp_double);
 	{
@@ -630,7 +680,8 @@ int main(int argc, char **argv)
 
 		printf("%-34s %10d\n", "cards (card core, in-process)", ncards);
 		printf("%-34s %10d\n", "connections", ncards);
-		printf("%-34s %10d\n", "submissions", ntx);
+		printf("%-34s %10d\n", "rounds", rounds);
+		printf("%-34s %10d\n", "submissions", ntx * rounds);
 		printf("%-34s %10d\n", "executed (OK)", ok);
 		printf("%-34s %10d\n", "not OK", other);
 		printf("%-34s %10.2f\n", "elapsed s", elapsed);
@@ -640,7 +691,9 @@ int main(int argc, char **argv)
 		printf("%-34s %10.0f\n", "raw P-256 verify/s, before load", raw_before);
 		printf("%-34s %10.0f\n", "raw P-256 verify/s, after load", raw_after);
 		printf("%-34s %10.0f\n", "raw P-256 verify/s, one core", raw);
+		printf("%-34s %10.1f\n", "WAL peak MiB", (double)wal_peak / 1048576.0);
 		printf("server_tps=%.0f raw_verify_per_core=%.0f ratio=%.2f\n", tps, raw, tps / raw);
+		printf("wal_peak_bytes=%lld\n", (long long)wal_peak);
 		/* where the writer's time went, from the daemon's own log */
 		snprintf(cmd, sizeof(cmd), "%s/server.log", dir);
 		{

@@ -22,6 +22,8 @@ void srv_config_defaults(struct srv_config *c)
 	c->card_jp_limit = 10;
 	c->max_amount = 100000000000ull; /* 10^11 minor units: a billion euros */
 	c->idle_timeout = 30;
+	c->request_timeout = 10;
+	c->http_max_conns = 256;
 	c->batch_max = 256;
 	c->check_time = 60;
 }

@@ -146,6 +146,7 @@ static void *writer_main(void *arg)
 	struct srv *s = arg;
 	struct srv_db db;
 	struct srv_batch batch;
+	struct srv_wal wal = {0};
 	struct srv_job *jobs;
 	char err[256];
 	int64_t last_purge = srv_now_ms();
@@ -158,8 +159,9 @@ static void *writer_main(void *arg)
 		ok = 0;
 	}
 	if (ok) {
-		/* The counter continues from the ledger; checkpoints are the
-		 * checkpoint thread's, off the commit path (this is a backstop). */
+		/* The counter continues from the ledger. Checkpoints are the
+		 * checkpoint thread's, off the commit path; the writer resets
+		 * the WAL between batches when it is over its bound (wal.c). */
 		sqlite3_stmt *st = srv_stmt(&db, ST_COUNTER_GET);
 
 		ok = st && sqlite3_step(st) == SQLITE_ROW;
@@ -167,7 +169,7 @@ static void *writer_main(void *arg)
 			s->receipt_counter = sqlite3_column_int64(st, 0);
 		if (st)
 			sqlite3_reset(st);
-		srv_db_exec(&db, "PRAGMA wal_autocheckpoint=20000");
+		ok = ok && srv_wal_bound_init(&wal, &db) == 0;
 		s->receipt_ctx = EVP_PKEY_CTX_new(s->receipt_key, NULL);
 		ok = ok && s->receipt_ctx && EVP_PKEY_sign_init(s->receipt_ctx) == 1;
 		if (!ok)
@@ -204,6 +206,8 @@ static void *writer_main(void *arg)
 			}
 			srv_net_complete(s->net, j);
 		}
+		if (ok)
+			srv_wal_bound_check(&wal, &db);
 		if (ok && srv_now_ms() - last_purge > 60000) {
 			sqlite3_stmt *st = srv_stmt(&db, ST_CHALLENGE_PURGE);
 
@@ -421,6 +425,8 @@ int srv_run(const struct srv_config *cfg)
 			goto out;
 		pid_written = 1;
 	}
+	if (srv_fd_limit_fit(&s->cfg) != 0)
+		goto out;
 	if (evthread_use_pthreads() != 0 || !(run_base = event_base_new())) {
 		log_warnx("cannot set up the event loop");
 		goto out;

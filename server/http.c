@@ -1,13 +1,20 @@
 /* The read-only HTTP/JSON API and /metrics, on its own thread, event loop
- * and database connection, so a slow HTTP client never delays a payment. */
+ * and database connection, so a slow HTTP client never delays a payment.
+ * Connections are capped (--http-max-conns) and each lives at most
+ * --request-timeout seconds however slowly it sends (evhttp's own timeout
+ * restarts on every byte), and the listener rests after EMFILE. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/queue.h>
+#include <sys/socket.h>
+#include <time.h>
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
+#include <event2/listener.h>
 #include <jansson.h>
 #include "common/currency.h"
 #include "common/hex.h"
@@ -19,7 +26,120 @@ struct srv_http {
 	struct evhttp *http;
 	struct srv_db db;
 	pthread_t thread;
+	struct evconnlistener *listener; /* evhttp's own */
+	struct event *accept_ev;         /* turns it back on after EMFILE */
+	int accept_paused;
+	struct srv_ratelog accept_log;
+	long nconns;                     /* open connections */
+	struct http_conn *conns;         /* every one not yet swept */
+	struct event *sweep_ev;          /* http_sweep, every 200 ms */
 };
+
+/* One HTTP connection as this file sees it. evhttp owns it; we hold a
+ * reference on its bufferevent, so that the memory and the socket stay ours
+ * to look at until we let go: evhttp freeing it clears its callbacks, which
+ * is how the sweep (http_sweep) knows it is gone. */
+struct http_conn {
+	struct bufferevent *bev;
+	struct timespec opened;          /* CLOCK_MONOTONIC */
+	int over_cap;                    /* beyond --http-max-conns: closed at once */
+	struct http_conn *next;
+};
+
+/* The listener's error callback gets the argument evhttp gave the
+ * listener (its own struct evhttp), not ours: the one HTTP server of the
+ * process is found here instead. Set before the listener is enabled. */
+static struct srv_http *http_server;
+
+static void http_accept_resume(struct srv_http *h)
+{
+	h->accept_paused = 0;
+	evtimer_del(h->accept_ev);
+	evconnlistener_enable(h->listener);
+}
+
+static void on_http_accept_timer(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	http_accept_resume(arg);
+}
+
+/* As for submissions (net.c): out of descriptors, the listener rests
+ * rather than being woken for the queued connection at once, for ever. */
+static void on_http_accept_error(struct evconnlistener *l, void *arg)
+{
+	struct srv_http *h = http_server;
+	struct timeval tv = {0, SRV_ACCEPT_BACKOFF_MS * 1000};
+
+	(void)arg;
+	if (srv_fd_accept_failed(&h->accept_log, "HTTP")) {
+		h->accept_paused = 1;
+		evconnlistener_disable(l);
+		evtimer_add(h->accept_ev, &tv);
+	}
+}
+
+/* Every 200 ms: connections evhttp has freed are let go (and the
+ * listener, resting after EMFILE, resumes); those past --request-timeout
+ * since they opened, or over the cap, are shut down, which makes evhttp
+ * see the end of the stream and free them itself. */
+static void http_sweep(evutil_socket_t fd, short what, void *arg)
+{
+	struct srv_http *h = arg;
+	struct http_conn **pp = &h->conns, *hc;
+	struct timespec now;
+
+	(void)fd;
+	(void)what;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	while ((hc = *pp) != NULL) {
+		bufferevent_event_cb eventcb = NULL;
+		evutil_socket_t sock;
+
+		bufferevent_getcb(hc->bev, NULL, NULL, &eventcb, NULL);
+		if (!eventcb) {
+			*pp = hc->next;
+			bufferevent_decref(hc->bev);
+			free(hc);
+			h->nconns--;
+			if (h->accept_paused)
+				http_accept_resume(h);
+			continue;
+		}
+		sock = bufferevent_getfd(hc->bev);
+		if (sock >= 0 && (hc->over_cap || now.tv_sec - hc->opened.tv_sec >=
+							 h->s->cfg.request_timeout))
+			shutdown(sock, SHUT_RDWR);
+		pp = &hc->next;
+	}
+}
+
+/* evhttp asks for each accepted connection's bufferevent (it sets the
+ * socket afterwards). NULL lets evhttp make its own (out of memory). */
+static struct bufferevent *http_conn_new(struct event_base *base, void *arg)
+{
+	struct srv_http *h = arg;
+	struct http_conn *hc = calloc(1, sizeof(*hc));
+
+	if (!hc)
+		return NULL;
+	hc->bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+	if (!hc->bev) {
+		free(hc);
+		return NULL;
+	}
+	bufferevent_incref(hc->bev);
+	clock_gettime(CLOCK_MONOTONIC, &hc->opened);
+	if (++h->nconns > h->s->cfg.http_max_conns) {
+		atomic_fetch_add(&srv_metrics.peers_dropped, 1);
+		hc->over_cap = 1;
+		event_active(h->sweep_ev, 0, 0); /* closed as soon as evhttp has set it up */
+	}
+	hc->next = h->conns;
+	h->conns = hc;
+	return hc->bev;
+}
 
 static void send_json(struct evhttp_request *req, int code, const char *reason, json_t *body)
 {
@@ -288,6 +408,7 @@ static void *http_main(void *arg)
 struct srv_http *srv_http_start(struct srv *s, char *err, size_t errlen)
 {
 	struct srv_http *h = calloc(1, sizeof(*h));
+	struct evhttp_bound_socket *bound;
 	char host[128];
 	int port;
 
@@ -307,10 +428,19 @@ struct srv_http *srv_http_start(struct srv *s, char *err, size_t errlen)
 	}
 	h->base = event_base_new();
 	h->http = h->base ? evhttp_new(h->base) : NULL;
-	if (!h->http || evhttp_bind_socket(h->http, host, (uint16_t)port) != 0) {
+	h->accept_ev = h->base ? evtimer_new(h->base, on_http_accept_timer, h) : NULL;
+	h->sweep_ev = h->base ? event_new(h->base, -1, EV_PERSIST, http_sweep, h) : NULL;
+	bound = h->http && h->accept_ev && h->sweep_ev ? evhttp_bind_socket_with_handle(h->http, host,
+									   (uint16_t)port) : NULL;
+	if (!bound) {
 		snprintf(err, errlen, "cannot serve HTTP on %s", s->cfg.http_addr);
 		goto fail;
 	}
+	http_server = h;
+	h->listener = evhttp_bound_socket_get_listener(bound);
+	evconnlistener_set_error_cb(h->listener, on_http_accept_error);
+	evhttp_set_bevcb(h->http, http_conn_new, h);
+	event_add(h->sweep_ev, &(struct timeval){0, 200000});
 	evhttp_set_gencb(h->http, on_request, h);
 	evhttp_set_timeout(h->http, 10);
 	evhttp_set_max_headers_size(h->http, 8192);
@@ -326,6 +456,10 @@ struct srv_http *srv_http_start(struct srv *s, char *err, size_t errlen)
 fail:
 	if (h->http)
 		evhttp_free(h->http);
+	if (h->accept_ev)
+		event_free(h->accept_ev);
+	if (h->sweep_ev)
+		event_free(h->sweep_ev);
 	if (h->base)
 		event_base_free(h->base);
 	srv_db_close(&h->db);
@@ -338,6 +472,15 @@ void srv_http_stop(struct srv_http *h)
 	event_base_loopbreak(h->base);
 	pthread_join(h->thread, NULL);
 	evhttp_free(h->http);
+	while (h->conns) {
+		struct http_conn *hc = h->conns;
+
+		h->conns = hc->next;
+		bufferevent_decref(hc->bev);
+		free(hc);
+	}
+	event_free(h->accept_ev);
+	event_free(h->sweep_ev);
 	event_base_free(h->base);
 	srv_db_close(&h->db);
 	free(h);

@@ -37,9 +37,15 @@ static void usage(FILE *f)
 "                          'none' for off)\n"
 "      --http HOST:PORT    read-only JSON API and /metrics (default %s; 'none')\n"
 "      --workers N         signature-verify threads (default: one per CPU)\n"
-"      --max-conns N       submission connections at once (default 1024)\n"
+"      --max-conns N       submission connections at once (default 1024; lowered\n"
+"                          to fit the open-file limit); when full, the least\n"
+"                          recently active idle one is dropped for a new one\n"
+"      --http-max-conns N  HTTP connections at once (default 256)\n"
 "      --max-frame BYTES   largest frame body accepted (default 1024, at most %u)\n"
 "      --idle-timeout S    drop a peer silent for S seconds (default 30)\n"
+"      --request-timeout S drop a peer that has not completed a request S seconds\n"
+"                          after connecting or after its last reply (default 10);\n"
+"                          also an HTTP request's whole deadline\n"
 "      --challenge-ttl S   seconds a challenge stays valid (default 300)\n"
 "      --card-jp-limit N   wrong joint passwords that block a card (default 10)\n"
 "      --max-amount MINOR  largest transfer, in minor units (default 100000000000)\n"
@@ -61,7 +67,7 @@ static void usage(FILE *f)
 enum {
 	O_DB = 256, O_LISTEN, O_UNIX, O_HTTP, O_WORKERS, O_MAX_CONNS, O_MAX_FRAME, O_IDLE,
 	O_TTL, O_JP_LIMIT, O_MAX_AMOUNT, O_BATCH, O_CURRENCY, O_BALANCE, O_ACCOUNT, O_CARD_ID,
-	O_OUT, O_RECORD, O_PIDFILE, O_CHECK_TIME,
+	O_OUT, O_RECORD, O_PIDFILE, O_CHECK_TIME, O_REQUEST_TIMEOUT, O_HTTP_MAX_CONNS,
 };
 
 /* A whole-number option in [min, max], or exit 2 with a message. */
@@ -119,6 +125,8 @@ int main(int argc, char **argv)
 		{"max-conns", required_argument, NULL, O_MAX_CONNS},
 		{"max-frame", required_argument, NULL, O_MAX_FRAME},
 		{"idle-timeout", required_argument, NULL, O_IDLE},
+		{"request-timeout", required_argument, NULL, O_REQUEST_TIMEOUT},
+		{"http-max-conns", required_argument, NULL, O_HTTP_MAX_CONNS},
 		{"challenge-ttl", required_argument, NULL, O_TTL},
 		{"card-jp-limit", required_argument, NULL, O_JP_LIMIT},
 		{"max-amount", required_argument, NULL, O_MAX_AMOUNT},
@@ -161,6 +169,12 @@ int main(int argc, char **argv)
 		case O_MAX_FRAME: cfg.max_frame = (size_t)number("max-frame", optarg, 64, SRV_FRAME_CAP);
 			serve_opts++; break;
 		case O_IDLE: cfg.idle_timeout = (int)number("idle-timeout", optarg, 1, 86400);
+			serve_opts++; break;
+		case O_REQUEST_TIMEOUT:
+			cfg.request_timeout = (int)number("request-timeout", optarg, 1, 86400);
+			serve_opts++; break;
+		case O_HTTP_MAX_CONNS:
+			cfg.http_max_conns = (int)number("http-max-conns", optarg, 1, 100000);
 			serve_opts++; break;
 		case O_TTL: cfg.challenge_ttl = (uint32_t)number("challenge-ttl", optarg, 1, 86400);
 			serve_opts++; break;

@@ -1,7 +1,11 @@
 /* Submission peers on the event loop: TCP and Unix listeners, frame
  * reassembly with a size limit, one request in flight per peer (its input
  * waits meanwhile), replies handed back from the other threads. A slow or
- * malformed peer costs only its own connection. */
+ * malformed peer costs only its own connection: its pending output is
+ * bounded (reading stops past SRV_OUTPUT_HWM), it has --request-timeout
+ * seconds to complete each request, a full server drops its least recently
+ * active idle peer to make room, and the listeners back off while the
+ * process is out of file descriptors instead of spinning on accept(). */
 #include <errno.h>
 #include <netdb.h>
 #include <stdio.h>
@@ -21,6 +25,10 @@
 #include "hostlib/sock.h"
 #include "server.h"
 
+/* Output a peer may leave unread before the server stops reading from it;
+ * reading resumes once the output is back under half of it. */
+#define SRV_OUTPUT_HWM (64u * 1024u)
+
 struct srv_conn {
 	struct srv_net *net;
 	struct bufferevent *bev;    /* NULL once the peer is gone */
@@ -28,7 +36,9 @@ struct srv_conn {
 	char peer[64];
 	int busy;                   /* a request of this peer is in flight */
 	int closing;                /* free once the output is flushed */
-	struct srv_conn *prev, *next;
+	int throttled;              /* reading off: too much output unread */
+	struct event *deadline;     /* fires if no request completes in time */
+	struct srv_conn *prev, *next; /* most recently active first */
 };
 
 struct srv_net {
@@ -38,13 +48,53 @@ struct srv_net {
 	struct event *done_ev;      /* wakes the loop for finished jobs */
 	pthread_mutex_t mu;
 	struct srv_job *done_head, *done_tail;
-	struct srv_conn *conns;
+	struct srv_conn *conns, *oldest; /* by last activity, newest first */
 	long nconns, in_flight;
 	int draining;
+	int accept_paused;          /* listeners off after EMFILE and the like */
+	struct event *accept_ev;    /* turns them back on */
+	struct srv_ratelog accept_log;
 	uint64_t serial;
 };
 
 static void conn_read(struct bufferevent *bev, void *arg);
+static void accept_resume(struct srv_net *n);
+
+static void list_unlink(struct srv_conn *c)
+{
+	struct srv_net *n = c->net;
+
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		n->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	else
+		n->oldest = c->prev;
+	c->prev = c->next = NULL;
+}
+
+static void list_push(struct srv_conn *c)
+{
+	struct srv_net *n = c->net;
+
+	c->prev = NULL;
+	c->next = n->conns;
+	if (n->conns)
+		n->conns->prev = c;
+	else
+		n->oldest = c;
+	n->conns = c;
+}
+
+/* The peer has until --request-timeout from now to complete a request. */
+static void deadline_arm(struct srv_conn *c)
+{
+	struct timeval tv = {c->net->s->cfg.request_timeout, 0};
+
+	evtimer_add(c->deadline, &tv);
+}
 
 static void conn_free(struct srv_conn *c)
 {
@@ -53,17 +103,42 @@ static void conn_free(struct srv_conn *c)
 	if (c->bev)
 		bufferevent_free(c->bev);
 	c->bev = NULL;
+	if (c->deadline)
+		event_free(c->deadline);
+	c->deadline = NULL;
 	if (c->busy)
 		return; /* the job still points here: freed when it returns */
-	if (c->prev)
-		c->prev->next = c->next;
-	else
-		n->conns = c->next;
-	if (c->next)
-		c->next->prev = c->prev;
+	list_unlink(c);
 	n->nconns--;
 	atomic_fetch_sub(&srv_metrics.connections, 1);
 	free(c);
+	if (n->accept_paused)
+		accept_resume(n); /* a descriptor is free again */
+}
+
+static void conn_drop(struct srv_conn *c, const char *why)
+{
+	atomic_fetch_add(&srv_metrics.peers_dropped, 1);
+	log_debug("peer %s dropped: %s", c->peer, why);
+	conn_free(c);
+}
+
+static void conn_deadline(evutil_socket_t fd, short what, void *arg)
+{
+	struct srv_conn *c = arg;
+
+	(void)fd;
+	(void)what;
+	if (!c->busy && !c->closing)
+		conn_drop(c, "no request within --request-timeout");
+}
+
+/* Below the low mark again: read what the peer sent meanwhile. */
+static void conn_unthrottle(struct srv_conn *c)
+{
+	c->throttled = 0;
+	bufferevent_enable(c->bev, EV_READ);
+	conn_read(c->bev, c);
 }
 
 static void conn_write_done(struct bufferevent *bev, void *arg)
@@ -73,6 +148,8 @@ static void conn_write_done(struct bufferevent *bev, void *arg)
 	(void)bev;
 	if (c->closing)
 		conn_free(c);
+	else if (c->throttled)
+		conn_unthrottle(c);
 }
 
 static void conn_event(struct bufferevent *bev, short what, void *arg)
@@ -115,6 +192,10 @@ static void dispatch(struct srv_conn *c, struct srv_job *j)
 	struct srv *s = c->net->s;
 
 	c->busy = 1;
+	evtimer_del(c->deadline);
+	/* The least recently active peer is the first to go when full. */
+	list_unlink(c);
+	list_push(c);
 	c->net->in_flight++;
 	atomic_fetch_add(&srv_metrics.in_flight, 1);
 	if (j->kind == JOB_SUBMIT) {
@@ -160,6 +241,13 @@ static void conn_read(struct bufferevent *bev, void *arg)
 		struct srv_job *j;
 		uint8_t type = 0;
 
+		if (evbuffer_get_length(bufferevent_get_output(bev)) > SRV_OUTPUT_HWM) {
+			/* The peer does not read its replies: neither do we, until
+			 * the write callback finds the output drained. */
+			c->throttled = 1;
+			bufferevent_disable(bev, EV_READ);
+			return;
+		}
 		if (have < SC_FRAME_HDR)
 			return;
 		evbuffer_copyout(in, hdr, SC_FRAME_HDR);
@@ -206,6 +294,16 @@ static void conn_new(struct srv_net *n, evutil_socket_t fd, const char *peer)
 	struct timeval idle = {s->cfg.idle_timeout, 0};
 	struct srv_conn *c;
 
+	if (!n->draining && n->nconns >= s->cfg.max_conns) {
+		/* Full: the least recently active idle peer makes room, so
+		 * that idle connections cannot keep payments out. */
+		struct srv_conn *old = n->oldest;
+
+		while (old && (old->busy || old->closing))
+			old = old->prev;
+		if (old)
+			conn_drop(old, "room for a new peer (--max-conns)");
+	}
 	if (n->draining || n->nconns >= s->cfg.max_conns) {
 		atomic_fetch_add(&srv_metrics.peers_dropped, 1);
 		log_debug("peer %s refused: %s", peer, n->draining ? "draining" : "--max-conns");
@@ -217,26 +315,32 @@ static void conn_new(struct srv_net *n, evutil_socket_t fd, const char *peer)
 		evutil_closesocket(fd);
 		return;
 	}
+	c->net = n;
 	c->bev = bufferevent_socket_new(n->base, fd, BEV_OPT_CLOSE_ON_FREE);
-	if (!c->bev) {
-		evutil_closesocket(fd);
+	c->deadline = evtimer_new(n->base, conn_deadline, c);
+	if (!c->bev || !c->deadline) {
+		if (c->bev)
+			bufferevent_free(c->bev);
+		else
+			evutil_closesocket(fd);
+		if (c->deadline)
+			event_free(c->deadline);
 		free(c);
 		return;
 	}
-	c->net = n;
 	c->serial = ++n->serial;
 	snprintf(c->peer, sizeof(c->peer), "%s", peer);
-	c->next = n->conns;
-	if (n->conns)
-		n->conns->prev = c;
-	n->conns = c;
+	list_push(c);
 	n->nconns++;
 	atomic_fetch_add(&srv_metrics.connections, 1);
 	bufferevent_setcb(c->bev, conn_read, conn_write_done, conn_event, c);
 	/* Bounds how long a silent peer holds a slot, and an input buffer. */
 	bufferevent_set_timeouts(c->bev, &idle, &idle);
 	bufferevent_setwatermark(c->bev, EV_READ, 0, SC_FRAME_HDR + SRV_FRAME_CAP);
+	/* The write callback runs once the output is under the low mark. */
+	bufferevent_setwatermark(c->bev, EV_WRITE, SRV_OUTPUT_HWM / 2, 0);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	deadline_arm(c);
 }
 
 static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
@@ -262,12 +366,42 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
 	conn_new(arg, fd, peer);
 }
 
+static void listeners_enable(struct srv_net *n, int on)
+{
+	if (n->tcp)
+		(on ? evconnlistener_enable : evconnlistener_disable)(n->tcp);
+	if (n->unx)
+		(on ? evconnlistener_enable : evconnlistener_disable)(n->unx);
+}
+
+static void accept_resume(struct srv_net *n)
+{
+	n->accept_paused = 0;
+	evtimer_del(n->accept_ev);
+	if (!n->draining)
+		listeners_enable(n, 1);
+}
+
+static void on_accept_timer(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	accept_resume(arg);
+}
+
+/* accept() failed: out of descriptors, the listeners rest until a
+ * connection closes or the timer ends (srv_fd_accept_failed). */
 static void on_accept_error(struct evconnlistener *l, void *arg)
 {
+	struct srv_net *n = arg;
+	struct timeval tv = {0, SRV_ACCEPT_BACKOFF_MS * 1000};
+
 	(void)l;
-	(void)arg;
-	/* EMFILE and friends: the listener retries on the next readiness. */
-	log_warn("accept");
+	if (srv_fd_accept_failed(&n->accept_log, "submission")) {
+		n->accept_paused = 1;
+		listeners_enable(n, 0);
+		evtimer_add(n->accept_ev, &tv);
+	}
 }
 
 /* A reply almost always fits the socket's buffer: written at once, it
@@ -322,6 +456,7 @@ static void on_done(evutil_socket_t fd, short what, void *arg)
 			if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
 				conn_free(c);
 		} else {
+			deadline_arm(c);
 			conn_read(c->bev, c); /* frames that arrived meanwhile */
 		}
 		free(j);
@@ -403,7 +538,8 @@ struct srv_net *srv_net_start(struct srv *s, struct event_base *base, char *err,
 	n->base = base;
 	pthread_mutex_init(&n->mu, NULL);
 	n->done_ev = event_new(base, -1, 0, on_done, n);
-	if (!n->done_ev)
+	n->accept_ev = evtimer_new(base, on_accept_timer, n);
+	if (!n->done_ev || !n->accept_ev)
 		goto fail;
 	if (s->cfg.tcp_addr[0] && !(n->tcp = listen_tcp(n, s->cfg.tcp_addr, err, errlen)))
 		goto fail;
@@ -424,10 +560,7 @@ void srv_net_drain(struct srv_net *n)
 	struct srv_conn *c, *next;
 
 	n->draining = 1;
-	if (n->tcp)
-		evconnlistener_disable(n->tcp);
-	if (n->unx)
-		evconnlistener_disable(n->unx);
+	listeners_enable(n, 0);
 	/* Idle peers go now; busy ones once their reply is out. */
 	for (c = n->conns; c; c = next) {
 		next = c->next;
@@ -463,6 +596,8 @@ void srv_net_free(struct srv_net *n)
 	}
 	if (n->done_ev)
 		event_free(n->done_ev);
+	if (n->accept_ev)
+		event_free(n->accept_ev);
 	pthread_mutex_destroy(&n->mu);
 	free(n);
 }

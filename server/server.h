@@ -23,6 +23,8 @@
 #define SRV_DEFAULT_HTTP "127.0.0.1:7461"
 #define SRV_EQUITY_PREFIX "EQUITY-"  /* issuer equity account: EQUITY-<alpha currency> */
 #define SRV_ACCOUNT_ISSUER 1         /* account flag: may go negative (issuer equity) */
+#define SRV_AUDIT_SAMPLE_PER_MIN 20u /* unauthenticated requests kept in the audit log */
+#define SRV_AUDIT_SAMPLE_BYTES 64u   /* ... each with this much of its bytes */
 
 struct srv_config {
 	char data_dir[SRV_PATH_MAX];     /* holds the files below unless overridden */
@@ -43,6 +45,8 @@ struct srv_config {
 	int card_jp_limit;               /* wrong passwords that block a card */
 	uint64_t max_amount;             /* per-transfer limit, minor units */
 	int idle_timeout;                /* seconds a peer may stay silent mid-request */
+	int request_timeout;             /* seconds a peer has to complete each request */
+	int http_max_conns;              /* HTTP connections at once */
 	int batch_max;                   /* most submissions per commit */
 	int check_time;                  /* seconds the start-up check may take */
 };
@@ -50,6 +54,30 @@ struct srv_config {
 /* ---- logging: hostlib/log.h (stderr in the foreground, syslog as a
  * daemon; log_debug when SIGCARD_SERVER_DEBUG is set, see main.c) */
 #include "hostlib/log.h"
+
+/* ---- ratelog.c: a recurring condition logged at most every few seconds */
+#define SRV_RATELOG_S 5
+struct srv_ratelog {
+	int64_t last_ms;                 /* CLOCK_MONOTONIC of the last line */
+	unsigned long missed;            /* occurrences since, not logged */
+	int logged;                      /* a line went out already */
+};
+/* 1 if a line is due now (*missed: how many were left out before it),
+ * else 0 and the occurrence is counted. One instance per thread. */
+int srv_ratelog_due(struct srv_ratelog *r, unsigned long *missed);
+
+/* ---- fdlimit.c: descriptors for the connections */
+/* Raises the soft RLIMIT_NOFILE (up to the hard one) to what
+ * max_conns and http_max_conns need, and lowers them, logged, if it cannot
+ * hold them. 0, or -1 if no connection would fit. */
+int srv_fd_limit_fit(struct srv_config *cfg);
+/* How long a listener rests after accept() ran out of descriptors. */
+#define SRV_ACCEPT_BACKOFF_MS 500
+#define SRV_ACCEPT_BACKOFF_TEXT "500 ms"
+/* accept() failed (errno): logs it at most every SRV_RATELOG_S; 1 if the
+ * listener must rest (out of descriptors or memory: the connection stays
+ * queued and would wake it at once, for ever), else 0. */
+int srv_fd_accept_failed(struct srv_ratelog *rl, const char *what);
 
 /* ---- store.c: one SQLite connection with its prepared statements */
 enum srv_stmt {
@@ -116,6 +144,18 @@ int srv_ledger_present(const char *path, char *err, size_t errlen);
  * they finished (none failed). err says what is wrong and what to do. */
 int srv_ledger_verify(struct srv_db *d, const char *path, int seconds, char *err,
 		      size_t errlen);
+
+/* ---- wal.c: the WAL's bound under sustained load (the writer's) */
+#define SRV_WAL_CHECKPOINT_BYTES (4ll * 1024 * 1024) /* WAL reset above this */
+struct srv_wal {
+	int frames;                      /* in the WAL after the last commit */
+	int64_t page_size;
+	struct srv_ratelog busy_log;
+};
+/* On the writer's connection: the WAL hook and journal_size_limit. 0 or -1. */
+int srv_wal_bound_init(struct srv_wal *w, struct srv_db *d);
+/* After a commit: a TRUNCATE checkpoint if the WAL is over the bound. */
+void srv_wal_bound_check(struct srv_wal *w, struct srv_db *d);
 
 /* ---- ledger.c: accounts, cards and the books */
 struct srv_account {
@@ -245,6 +285,8 @@ struct srv_metrics {
 	atomic_ulong writer_busy_ns;          /* time the writer spent in transactions */
 	atomic_long verify_queue, writer_queue, connections, in_flight;
 	atomic_ulong peers_dropped;
+	atomic_ulong wal_resets;              /* TRUNCATE checkpoints by the writer */
+	atomic_ulong audit_unrecorded;        /* unauthenticated requests beyond the sample */
 };
 extern struct srv_metrics srv_metrics;
 void srv_metrics_verify(uint64_t ns);

@@ -193,8 +193,14 @@ int slot_open(enum card_iface iface, const char *path, const char **why);
 void slot_close_all(void);
 /* Drops every slot client (power loss). */
 void slot_drop_clients(const char *why);
-/* 1 if a client holds the slot of iface. */
+/* 1 if a client holds the slot of iface (never for a slot not opened). */
 int slot_busy(enum card_iface iface);
+#define SLOT_IDLE_DEFAULT_S 300u
+#define SLOT_IDLE_MAX_S 86400u
+/* Readers silent for this long are dropped (--reader-idle-timeout). */
+void slot_set_idle_timeout(uint32_t seconds);
+/* Drops the readers idle past the limit; ms until the next may be, or -1. */
+int slot_tick(void);
 
 /* --- vpcd.c: the card as a client of pcscd's vpcd reader driver. --- */
 

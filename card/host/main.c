@@ -31,6 +31,7 @@ struct options {
 	int verbose;
 	const char *seed;
 	uint32_t confirm_timeout_ms; /* 0: the core's default */
+	uint32_t reader_idle_s;    /* --reader-idle-timeout */
 };
 
 static void usage(FILE *f)
@@ -73,6 +74,10 @@ static void usage(FILE *f)
 "      --confirm-timeout SECONDS  how long the holder has to confirm once the\n"
 "                                 card leaves the reader, and how long the\n"
 "                                 password stays shown (1-600, default 60)\n"
+"      --reader-idle-timeout SECONDS  drop a reader of the contact or\n"
+"                                 contactless socket that sent nothing for\n"
+"                                 this long, freeing the slot (1-86400,\n"
+"                                 default 300)\n"
 "      --seed HEX                 FOR TESTS ONLY: a fixed entropy seed (2-128\n"
 "                                 hex digits), so keys and passwords repeat\n"
 "  -h, --help                     this text\n"
@@ -110,7 +115,8 @@ static int die(const char *what, const char *path, const char *why)
 
 static int parse_options(int argc, char **argv, struct options *o)
 {
-	enum { OPT_VPCD = 256, OPT_VPCD_IFACE, OPT_SEED, OPT_NFC, OPT_CONFIRM_TIMEOUT };
+	enum { OPT_VPCD = 256, OPT_VPCD_IFACE, OPT_SEED, OPT_NFC, OPT_CONFIRM_TIMEOUT,
+	       OPT_READER_IDLE };
 	static const struct option longopts[] = {
 		{"flash", required_argument, NULL, 'f'},
 		{"transport-key-file", required_argument, NULL, 'k'},
@@ -127,6 +133,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{"verbose", no_argument, NULL, 'v'},
 		{"seed", required_argument, NULL, OPT_SEED},
 		{"confirm-timeout", required_argument, NULL, OPT_CONFIRM_TIMEOUT},
+		{"reader-idle-timeout", required_argument, NULL, OPT_READER_IDLE},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
@@ -175,6 +182,21 @@ static int parse_options(int argc, char **argv, struct options *o)
 				return 2;
 			}
 			o->confirm_timeout_ms = (uint32_t)s * 1000u;
+			break;
+		}
+		case OPT_READER_IDLE: {
+			char *end;
+			unsigned long s;
+
+			errno = 0;
+			s = strtoul(optarg, &end, 10);
+			if (errno != 0 || end == optarg || *end != '\0' || optarg[0] == '-' || s < 1 ||
+			    s > SLOT_IDLE_MAX_S) {
+				fprintf(stderr, "sigcard-card: --reader-idle-timeout: whole seconds from 1 to %u, not '%s'\n",
+					SLOT_IDLE_MAX_S, optarg);
+				return 2;
+			}
+			o->reader_idle_s = (uint32_t)s;
 			break;
 		}
 		case 'h': usage(stdout); return 0;
@@ -385,6 +407,8 @@ int main(int argc, char **argv)
 		return rc;
 	if (o.seed != NULL && (rc = set_seed(o.seed)) != 0)
 		return rc;
+	if (o.reader_idle_s != 0)
+		slot_set_idle_timeout(o.reader_idle_s);
 	if (o.confirm_timeout_ms != 0)
 		(void)card_set_confirm_timeout(o.confirm_timeout_ms); /* range checked above */
 	if (optind < argc && strcmp(argv[optind], "personalise") == 0) {

@@ -22,6 +22,7 @@ int run_loop(void)
 		int timeout = RUN_POLL_MS;
 		timeout = run_min(timeout, vpcd_tick());
 		timeout = run_min(timeout, control_tick());
+		timeout = run_min(timeout, slot_tick());
 		if (evloop_once(timeout) != 0) {
 			log_warn("poll");
 			return -1;

@@ -1,19 +1,26 @@
 /* The card's two slots as Unix sockets it listens on: the contact slot and
  * the contactless field. One reader per slot at a time: a second one is
  * refused (closed at once, with a log line); a reader leaving is the card
- * leaving that reader. */
+ * leaving that reader. A reader that sends nothing for --reader-idle-timeout
+ * seconds is dropped (slot_tick), so an idle one cannot hold a slot for
+ * ever. */
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "card/hal.h"
 #include "host.h"
 
 struct slot {
 	int listen_fd;            /* -1: slot not offered */
 	const char *path;         /* the socket's path, removed at the end */
 	struct carrier car;
+	uint32_t last_ms;         /* hal_tick_ms of the reader's last frame or connect */
 };
 
-static struct slot slots[2] = {{-1, NULL, {0}}, {-1, NULL, {0}}};
+/* No reader in either (car.fd -1) until the slot is opened: fd 0 would be
+ * a reader as far as slot_busy and the control socket's status know. */
+static struct slot slots[2] = {{-1, NULL, {.fd = -1}, 0}, {-1, NULL, {.fd = -1}, 0}};
+static uint32_t idle_limit_ms = SLOT_IDLE_DEFAULT_S * 1000u;
 static const char *const slot_names[2] = {"contact", "contactless"};
 
 static void slot_on_client(int fd, short revents, void *arg)
@@ -21,6 +28,7 @@ static void slot_on_client(int fd, short revents, void *arg)
 	struct slot *s = arg;
 	const char *why = "hung up";
 	(void)fd;
+	s->last_ms = hal_tick_ms();
 	if ((revents & POLLIN) != 0 && carrier_on_readable(&s->car, &why) == 0)
 		return;
 	if ((revents & (POLLIN | POLLHUP | POLLERR)) != 0)
@@ -53,6 +61,7 @@ static void slot_on_accept(int fd, short revents, void *arg)
 		return;
 	}
 	carrier_attach(&s->car, c);
+	s->last_ms = hal_tick_ms();
 	log_info("%s: reader connected", s->car.name);
 }
 
@@ -99,6 +108,33 @@ void slot_close_all(void)
 int slot_busy(enum card_iface iface)
 {
 	const struct slot *s = &slots[iface == CARD_IFACE_CONTACTLESS];
-	/* A slot never opened has a zeroed carrier (fd 0): not a reader. */
+
 	return s->listen_fd >= 0 && s->car.fd >= 0;
+}
+
+void slot_set_idle_timeout(uint32_t seconds)
+{
+	idle_limit_ms = seconds * 1000u;
+}
+
+int slot_tick(void)
+{
+	int next = -1;
+	unsigned i;
+
+	for (i = 0; i < 2; i++) {
+		struct slot *s = &slots[i];
+		uint32_t idle;
+
+		if (s->listen_fd < 0 || s->car.fd < 0)
+			continue;
+		idle = hal_tick_ms() - s->last_ms;
+		if (idle >= idle_limit_ms) {
+			carrier_detach(&s->car, "idle past --reader-idle-timeout");
+			continue;
+		}
+		if (next < 0 || idle_limit_ms - idle < (uint32_t)next)
+			next = (int)(idle_limit_ms - idle);
+	}
+	return next;
 }
