@@ -235,12 +235,13 @@ tests: programs $(UNIT_TESTS) $(TOOL_PROGS) $(PN532SIM) $(BENCH_PROGS)
 # Runs every unit and integration test (T=pattern picks by name, as
 # scripts/run-tests.sh does: unit/GROUP/test_X, integration/NAME) and ends
 # with "N passed, N failed". It builds only what the picked tests run: the
-# unit programs picked; for any integration script, the programs and the
-# test tools; the firmware for the firmware_* scripts.
+# unit programs picked; for any integration script, the programs, the
+# test tools and the benchmarks (server_limits drives server_load); the
+# firmware for the firmware_* scripts.
 picked = $(if $(T),$(strip $(foreach n,$(1),$(if $(findstring $(T),$(n)),$(n)))),$(1))
 CHECK_UNITS := $(call picked,$(patsubst $(BUILD)/tests/%,%,$(UNIT_TESTS)))
 CHECK_SCRIPTS := $(call picked,$(patsubst tests/%.sh,%,$(filter-out tests/integration/lib.sh,$(wildcard tests/integration/*.sh))))
-check: $(patsubst %,$(BUILD)/tests/%,$(CHECK_UNITS)) $(if $(CHECK_SCRIPTS),programs $(TOOL_PROGS) $(PN532SIM))
+check: $(patsubst %,$(BUILD)/tests/%,$(CHECK_UNITS)) $(if $(CHECK_SCRIPTS),programs $(TOOL_PROGS) $(BENCH_PROGS) $(PN532SIM))
 	@scripts/run-tests.sh $(BUILD) '$(T)'
 # The firmware's tests (tests/integration/firmware_*.sh) need its image,
 # built wherever the cross toolchain and QEMU are installed.
