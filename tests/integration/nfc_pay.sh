@@ -140,7 +140,9 @@ else t_fail "terminal nfc: on a missing reader: exit 3, named" "rc=$PAY_RC" "$(c
 # --- the card taken out of the field in the middle of SIGN ---
 nfc_stop "$CARD_PID"
 nfc_stop "$PN532SIM_PID"
-nfc_sim_start sim2 --remove-at 4 || t_fail "pn532sim --remove-at starts"
+# SIGN is the reader's 5th command: SELECT, GET DATA card id, account and
+# PIN tries (a blocked PIN would first get the issuer's script), SIGN.
+nfc_sim_start sim2 --remove-at 5 || t_fail "pn532sim --remove-at starts"
 card_start card3 --flash "$T_DIR/card.flash" --contact "$CT" --control "$CTL" --nfc "$CARD_CS"
 nfc_wait_log 1 'card: target armed'
 atc_before=$(atc)
