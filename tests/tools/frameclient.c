@@ -112,8 +112,18 @@ static int step(int fd, const char *s, int follow)
 	if (strncmp(s, "body:", 5) == 0) {
 		struct pollfd pfd = {fd, POLLIN, 0};
 		n = sc_hex_decode(buf, sizeof buf, s + 5);
-		if (n <= 0 || send_body(fd, buf, (size_t)n) != 0)
+		if (n <= 0)
 			return -1;
+		/* A card that refuses the frame from its header may close while
+		 * the body is still going out: that is its answer, and an 'eof'
+		 * step after this one checks it. */
+		r = fio_write_frame(fd, buf, (size_t)n, timeout_ms);
+		if (r == FIO_ERR_CLOSED)
+			return 0;
+		if (r != 0) {
+			fprintf(stderr, "frameclient: sending the frame: %s\n", fio_strerror((int)r));
+			return -1;
+		}
 		/* A reply is optional here: print it if one comes soon. */
 		if (poll(&pfd, 1, 300) > 0 && (r = recv_body(fd)) > 0)
 			print_hex(body, (size_t)r);
