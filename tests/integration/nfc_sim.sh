@@ -12,6 +12,7 @@
 "$PN532SIM" --help | grep -q 'pn532_uart:PATH'; t_eq "pn532sim --help" 0 $?
 "$PN532SIM" --bogus >/dev/null 2>&1; t_eq "pn532sim: bad option exits 2" 2 $?
 "$PN532SIM" --remove-at x >/dev/null 2>&1; t_eq "pn532sim: bad --remove-at exits 2" 2 $?
+"$PN532SIM" --poll-wait-ms -1 >/dev/null 2>&1; t_eq "pn532sim: bad --poll-wait-ms exits 2" 2 $?
 
 nfc_sim_start sim1 || { t_fail "pn532sim starts"; t_done; exit 1; }
 t_ok "pn532sim starts and names its two ports"
@@ -84,4 +85,10 @@ if sc_wait_for 5 grep -q '^released' "$T_DIR/echo2.log"; then t_ok "target is to
 else t_fail "target is told it was released" "$(cat "$T_DIR/echo2.log")"; fi
 grep -q 'card taken out of the field' "$PN532SIM_LOG"; t_eq "sim logs the removal" 0 $?
 nfc_stop "$ECHO_PID"
+nfc_stop "$PN532SIM_PID"
+
+# --- the test hook that holds a reader's poll until the card is armed ---
+nfc_sim_start sim4 --poll-wait-ms 500 || t_fail "pn532sim --poll-wait-ms starts"
+t_check "raw frames: a poll held until the card is armed, then none" \
+	timeout 30 python3 "$RAWHOST" "$PN532SIM_READER" "$PN532SIM_CARD" pollwait
 t_done

@@ -234,6 +234,14 @@ static void cmd_in_list_passive_target(struct pn_chip *c, uint8_t cmd, const uin
 	c->wait = PN_WAIT_INLIST;
 	field_try_select(c);
 	if (c->wait == PN_WAIT_INLIST && c->mxrty_passive != 0xFF) {
+		if (sim_poll_wait_ms > 0 && field_card_unarmed(c)) {
+			/* Test hook: the poll waits for the card's host to arm
+			 * again, so a card re-armed at once after a release is
+			 * always found by the reader's next poll. */
+			sim_log("%s: poll held until the card is armed (--poll-wait-ms)", c->name);
+			c->wait_deadline = sim_now_ms() + sim_poll_wait_ms;
+			return;
+		}
 		/* Finite retries: the chip gives up and reports no target. */
 		uint8_t none = 0;
 		c->wait = PN_WAIT_NONE;
@@ -507,6 +515,11 @@ int chip_tick(struct pn_chip *c, long long now)
 {
 	if (c->wait_deadline == 0)
 		return -1;
+	if (now >= c->wait_deadline && c->wait == PN_WAIT_INLIST) {
+		sim_log("%s: no card armed in %lld ms: no target", c->name, sim_poll_wait_ms);
+		chip_fail_wait(c, PN_ST_OK);
+		return -1;
+	}
 	if (now >= c->wait_deadline) {
 		sim_log("%s: no answer from the target in %lld ms: timeout", c->name, sim_fwt_ms);
 		c->wait = PN_WAIT_NONE;

@@ -50,6 +50,11 @@ int field_target_reachable(const struct pn_chip *ini)
 	return ini->selected && ini->field_on && card_present && ini->peer->tg == PN_TG_ACTIVE;
 }
 
+int field_card_unarmed(const struct pn_chip *ini)
+{
+	return card_present && ini->field_on && ini->peer->tg == PN_TG_IDLE;
+}
+
 static int target_is_iso14443_4(const struct pn_chip *ini)
 {
 	const struct pn_chip *t = ini->peer;
@@ -112,6 +117,7 @@ void field_try_select(struct pn_chip *ini)
 	memset(&t->tx, 0, sizeof t->tx);
 	ini->selected = 1;
 	ini->wait = PN_WAIT_NONE;
+	ini->wait_deadline = 0;
 	memset(&ini->rx, 0, sizeof ini->rx);
 	memset(&ini->tx, 0, sizeof ini->tx);
 	sim_log("%s: selected the target of %s (%s)", ini->name, t->name,
@@ -174,6 +180,8 @@ void field_remove_card(const char *why)
 			target_released(c, "the field is gone");
 		if (c->wait == PN_WAIT_INDATA)
 			chip_fail_wait(c, PN_ST_TIMEOUT);
+		else if (c->wait == PN_WAIT_INLIST && c->wait_deadline != 0)
+			chip_fail_wait(c, PN_ST_OK);   /* a held poll: no card now */
 	}
 }
 

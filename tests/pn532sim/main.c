@@ -19,6 +19,7 @@
 #include "tests/pn532sim/pn532sim.h"
 
 long long sim_fwt_ms = 5000;
+long long sim_poll_wait_ms;
 static int verbose;
 static struct pn_chip chip_reader, chip_card;
 
@@ -116,6 +117,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: pn532sim [-v] [--paths-file FILE] [--remove-at N] [--fwt-ms MS]\n"
+		"                [--poll-wait-ms MS]\n"
 		"\n"
 		"Emulates two NXP PN532 chips on the UART (HSU) interface, each on a\n"
 		"pseudo-terminal, coupled by a virtual RF field: libnfc opens them as\n"
@@ -129,6 +131,12 @@ static void usage(FILE *f)
 		"                     InDataExchange reaches it (that exchange fails)\n"
 		"  --fwt-ms MS        how long a reader waits for the card's answer\n"
 		"                     before a chip timeout (default 5000)\n"
+		"  --poll-wait-ms MS  test hook: a reader's single poll (finite retries,\n"
+		"                     as nfc-list's) that finds the card in the field\n"
+		"                     but not armed waits up to MS for its host to arm\n"
+		"                     it, instead of reporting no target at once; so a\n"
+		"                     card re-armed after a release is always found by\n"
+		"                     the reader's next poll (default 0: at once)\n"
 		"  -v, --verbose      trace every frame\n"
 		"  -h, --help         this text\n"
 		"\n"
@@ -152,6 +160,7 @@ int main(int argc, char **argv)
 		{"paths-file", required_argument, NULL, 'p'},
 		{"remove-at", required_argument, NULL, 'r'},
 		{"fwt-ms", required_argument, NULL, 'f'},
+		{"poll-wait-ms", required_argument, NULL, 'w'},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
@@ -175,6 +184,13 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			sim_fwt_ms = (long long)v;
+			break;
+		case 'w':
+			if (parse_ulong(optarg, 600000, &v) < 0) {
+				fprintf(stderr, "pn532sim: --poll-wait-ms: not 0..600000: %s\n", optarg);
+				return 2;
+			}
+			sim_poll_wait_ms = (long long)v;
 			break;
 		case 'v': verbose = 1; break;
 		case 'h': usage(stdout); return 0;

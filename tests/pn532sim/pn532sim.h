@@ -139,6 +139,9 @@ void field_initiator_send(struct pn_chip *ini);
 /* A target's TgSetData message is complete: answer the initiator. 0, or a
  * PN532 status byte for the target's host when nobody listens. */
 uint8_t field_target_send(struct pn_chip *tg);
+/* 1 if the card is in ini's field but its host has not armed its target
+ * (it is between two selections). */
+int field_card_unarmed(const struct pn_chip *ini);
 /* Tries to select an armed target for a waiting initiator. */
 void field_try_select(struct pn_chip *ini);
 /* Releases whatever is selected between ini and its peer (InRelease,
@@ -163,5 +166,9 @@ void sim_trace(const struct pn_chip *c, const char *dir, const uint8_t *p, size_
 long long sim_now_ms(void);
 /* ms an initiator waits for a target's answer before a chip timeout. */
 extern long long sim_fwt_ms;
+/* Test hook (--poll-wait-ms): ms a reader's single poll waits for the card's
+ * host to arm its target, when the card is in the field but not armed, before
+ * it reports no target (0: at once, as the chip does). */
+extern long long sim_poll_wait_ms;
 
 #endif

@@ -266,7 +266,39 @@ def autopoll(reader, card):
         raise Fail("GetGeneralStatus after release")
 
 
-SCENARIOS = {"autopoll": autopoll, "chained": chained_exchange, "framing": framing, "removal": removal}
+def pollwait(reader, card):
+    """The --poll-wait-ms test hook (the sim started with 500): a single poll
+    that finds the card in the field but not armed waits for its host to arm
+    it; a card never armed again is reported absent once the wait is over."""
+    reader.command([0x12, 0x14])
+    reader.command([0x32, 0x05, 0x00, 0x01, 0x02])   # finite retries
+    reader.command([0x32, 0x01, 0x01])
+    held = sim_log_count("poll held until the card is armed")
+    reader.send(frame([0x4A, 0x01, 0x00]))
+    reader.expect_ack()
+    end = time.monotonic() + 10
+    while sim_log_count("poll held until the card is armed") == held:
+        if time.monotonic() > end:
+            raise Fail("the poll was not held")
+        time.sleep(0.01)
+    card.send(frame(TG_INIT))
+    card.expect_ack()
+    got = reader.response(0x4A)
+    if got[:10] != bytes([0x01, 0x01, 0x00, 0x04, 0x20, 0x04, 0x08, 0x12, 0x34, 0x56]):
+        raise Fail("the held poll did not find the card armed: %s" % got.hex())
+    card.response(0x8C)
+    reader.command([0x44, 0x00])                 # InDeselect: the card is released
+    if card.command([0x86]) != b"\x29":
+        raise Fail("card host not told of the release")
+    start = time.monotonic()
+    if reader.command([0x4A, 0x01, 0x00], timeout=10) != b"\x00":
+        raise Fail("a target listed while the card was not armed")
+    if time.monotonic() - start < 0.45:
+        raise Fail("no target reported before the wait was over")
+
+
+SCENARIOS = {"autopoll": autopoll, "chained": chained_exchange, "framing": framing,
+             "pollwait": pollwait, "removal": removal}
 
 
 def main():
