@@ -7,7 +7,14 @@
  * carrier framing (power on, APDUs, power off) like any other reader: the
  * core sees the reader come and go exactly as through the contactless
  * socket. A power cut on the card closes that end: the worker then goes
- * silent until the next selection, as a card without power does. */
+ * silent until the next selection, as a card without power does.
+ *
+ * The card's random UID lives as long as the card stays in one field, as
+ * ISO/IEC 14443-3 has it chosen at power-up: a reader that releases the
+ * card and polls again finds the same card (nfc-list polls until it meets
+ * a card it has listed: with a new UID at each selection it listed the one
+ * card up to 16 times), and only the next field presence shows a new one,
+ * so that two taps cannot be linked by their UID. */
 #include <errno.h>
 #include <fcntl.h>
 #include <nfc/nfc.h>
@@ -29,6 +36,18 @@
  * this deadline of fio_write_all's, which bounds only a write that would
  * block on a non-blocking descriptor, does not come into play. */
 #define NFC_WRITE_TIMEOUT_MS 2000
+/* When a field presence ends. A PN532 target cannot see the field go: a
+ * reader's release and the field's loss both end its session with status
+ * 29 ("released by its initiator", the only status its user manual has for
+ * a target that lost its reader), and while it waits to be selected it
+ * reports nothing. So after a release the card is armed again at once with
+ * the same UID, and if no reader selects it within this time it counts as
+ * out of the field and is armed again with a new UID. A reader that still
+ * wants it polls again well within it (nfc-list at once, the terminal every
+ * 50 ms). The PN532 takes a UID only when armed: a reader selecting the
+ * card in the instant it is armed again finds it silent, as a card that
+ * left the field, and must poll again. */
+#define NFC_PRESENCE_MS 1000
 /* Historical bytes when the contactless ATR gives none. */
 static const uint8_t nfc_default_hist[] = {'S', 'I', 'G', 'C', 'A', 'R', 'D'};
 
@@ -58,23 +77,25 @@ static long recv_frame(int fd, uint8_t *body, size_t cap)
 	return fio_read_frame(fd, body, cap, &got, -1, 0) == 0 ? (long)got : -1;
 }
 
-static void target_template(nfc_target *nt)
+/* The random part of a single-size UID, whose first byte, 08, the PN53x
+ * fixes (ISO/IEC 14443-3 reserves it for random UIDs). */
+static void new_uid(uint8_t uid[3])
 {
-	uint8_t rnd[3] = {0};
+	if (getrandom(uid, 3, 0) != 3)
+		memset(uid, 0x5A, 3);
+}
+
+static void target_template(nfc_target *nt, const uint8_t uid[3])
+{
 	memset(nt, 0, sizeof *nt);
 	nt->nm.nmt = NMT_ISO14443A;
 	nt->nm.nbr = NBR_UNDEFINED;
 	nt->nti.nai.abtAtqa[0] = 0x00;
 	nt->nti.nai.abtAtqa[1] = 0x04;
 	nt->nti.nai.btSak = 0x20;   /* ISO/IEC 14443-4 compliant */
-	/* A random single-size UID: 08 is the PN53x's fixed first byte, which
-	 * ISO/IEC 14443-3 reserves for random UIDs. A fresh one per selection
-	 * keeps the card untraceable by its UID. */
-	if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd)
-		memset(rnd, 0x5A, sizeof rnd);
 	nt->nti.nai.szUidLen = 4;
 	nt->nti.nai.abtUid[0] = 0x08;
-	memcpy(nt->nti.nai.abtUid + 1, rnd, sizeof rnd);
+	memcpy(nt->nti.nai.abtUid + 1, uid, 3);
 	/* ATS: T0 (TA, TB, TC present, FSCI 8 = 256 bytes), TA 106 kbit/s,
 	 * TB FWI 7, TC CID supported, then the historical bytes. */
 	static const uint8_t ats[4] = {0x78, 0x80, 0x70, 0x02};
@@ -84,20 +105,21 @@ static void target_template(nfc_target *nt)
 }
 
 /* One selection: APDUs until the reader releases the card or the field
- * goes; then the card has left the reader. */
-static void serve_session(void)
+ * goes; then the card has left the reader. 1 if the card is still powered
+ * (it may be selected again in the same field), 0 if it lost power. */
+static int serve_session(void)
 {
 	int sv[2];
 	uint8_t capdu[4096], rapdu[SC_FRAME_MAX_BODY];
 	static const uint8_t power_on = SC_CTRL_POWER_ON, power_off = SC_CTRL_POWER_OFF;
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
 		log_warn("nfc: socketpair");
-		return;
+		return 1;
 	}
 	if (fio_write_all(nfc_notify[1], &sv[0], sizeof sv[0], NFC_WRITE_TIMEOUT_MS) != 0) {
 		close(sv[0]);
 		close(sv[1]);
-		return;
+		return 1;
 	}
 	int alive = send_frame(sv[1], &power_on, 1) == 0;
 	while (alive && !nfc_stopping) {
@@ -131,27 +153,40 @@ static void serve_session(void)
 	if (alive)
 		(void)send_frame(sv[1], &power_off, 1);
 	close(sv[1]);
+	return alive;
 }
 
 static void *worker(void *arg)
 {
+	uint8_t uid[3];
+	int in_field = 0;   /* released, perhaps still in the reader's field */
 	(void)arg;
 	while (!nfc_stopping) {
 		nfc_target nt;
 		uint8_t rx[264];
-		target_template(&nt);
-		int r = nfc_target_init(nfc_dev, &nt, rx, sizeof rx, 0);
+		if (!in_field)
+			new_uid(uid);
+		target_template(&nt, uid);
+		int r = nfc_target_init(nfc_dev, &nt, rx, sizeof rx, in_field ? NFC_PRESENCE_MS : 0);
 		if (nfc_stopping)
 			break;
+		if (r == NFC_ETIMEOUT && in_field) {
+			log_info("nfc: not selected again within %d ms: out of the field,"
+				 " a new UID for the next reader", NFC_PRESENCE_MS);
+			in_field = 0;
+			continue;
+		}
 		if (r < 0) {
 			log_warnx("nfc: %s: target mode failed: %s; retrying", nfc_name,
 				  nfc_strerror(nfc_dev));
+			in_field = 0;
 			sleep(1);
 			continue;
 		}
-		log_info("nfc: selected by a reader (UID %02X%02X%02X%02X)", nt.nti.nai.abtUid[0],
-			 nt.nti.nai.abtUid[1], nt.nti.nai.abtUid[2], nt.nti.nai.abtUid[3]);
-		serve_session();
+		log_info("nfc: selected by a reader (UID %02X%02X%02X%02X%s)", nt.nti.nai.abtUid[0],
+			 nt.nti.nai.abtUid[1], nt.nti.nai.abtUid[2], nt.nti.nai.abtUid[3],
+			 in_field ? ", again in the same field" : "");
+		in_field = serve_session();
 	}
 	return NULL;
 }

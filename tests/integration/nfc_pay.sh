@@ -28,11 +28,24 @@ atc() {
 	echo "unreadable"
 }
 
+# card_at_rest: waits until the card, since its last selection over NFC, has
+# counted itself out of the field (or lost power): it then waits, armed with
+# a new UID, for the next reader. A new reader started meanwhile could
+# select it in the instant it renews its UID and see it vanish (the PN532
+# target cannot change its UID without stopping: see nfc_target.c), so each
+# new reader of this script waits for this first.
+card_at_rest() {
+	sc_wait_for 30 awk '/nfc: selected by a reader/ { rest = 0 }
+		/nfc: not selected again within|nfc: card lost power/ { rest = 1 }
+		END { exit !rest }' "$T_DIR/card2.log"
+}
+
 if ! world_up; then
 	t_fail "world up (server, accounts, card)" "$(cat "$T_DIR"/*.log 2>/dev/null | tail -20)"
 	t_done; exit
 fi
-nfc_sim_start sim -v || { t_fail "pn532sim starts"; t_done; exit; }
+# --poll-wait-ms: the reader's polls wait for the card to be armed (below).
+nfc_sim_start sim -v --poll-wait-ms 20000 || { t_fail "pn532sim starts"; t_done; exit; }
 # The same card again, now also on the card side of the emulated PN532.
 nfc_stop "$CARD_PID"
 card_start card2 --flash "$T_DIR/card.flash" --contact "$CT" --contactless "$CL" \
@@ -40,13 +53,54 @@ card_start card2 --flash "$T_DIR/card.flash" --contact "$CT" --contactless "$CL"
 if nfc_wait_log 1 'card: target armed'; then t_ok "sigcard-card --nfc waits in target mode"
 else t_fail "sigcard-card --nfc waits in target mode" "$(tail "$T_DIR/card2.log")"; t_done; exit; fi
 
-# --- nfc-list, unmodified, sees the card ---
-out=$(LIBNFC_DEFAULT_DEVICE=$READER_CS timeout 30 nfc-list 2>&1)
+# --- nfc-list, unmodified, sees the card once ---
+# nfc-list selects a card, releases it and polls again until it meets a card
+# it has already seen (at most 16). The sim holds each poll until the card is
+# armed again, so the worst case happens every time: the card re-armed before
+# the reader's next poll. It must come back as the card that stayed in the
+# field (same UID), not as a new card.
+# nfc_list NAME: runs nfc-list; its output in $T_DIR/NAME.out, and in
+# NFC_SELECTIONS how many times the reader selected the card meanwhile.
+nfc_list() {
+	local before
+	before=$(grep -c 'reader: selected the target of card' "$PN532SIM_LOG")
+	LIBNFC_DEFAULT_DEVICE=$READER_CS timeout 60 nfc-list >"$T_DIR/$1.out" 2>&1
+	NFC_SELECTIONS=$(($(grep -c 'reader: selected the target of card' "$PN532SIM_LOG") - before))
+}
+# listed_uids NAME: the UIDs nfc-list printed, one line each.
+listed_uids() { sed -n 's/^ *UID (NFCID[0-9]): \(.*\)$/\1/p' "$T_DIR/$1.out" | tr -d ' '; }
+nfc_list list1
+out=$(cat "$T_DIR/list1.out")
 if grep -q 'ATQA (SENS_RES): 00  04' <<<"$out" && grep -q 'SAK (SEL_RES): 20' <<<"$out" &&
    grep -qE 'UID \(NFCID[0-9]\): 08  ' <<<"$out" && grep -q 'ATS: 78  80  70  02  53  49  47  43  41  52  44  4c' <<<"$out"; then
 	t_ok "nfc-list lists sigcard-card (ATQA 00 04, SAK 20, UID 08..., ATS with SIGCARDL)"
 else
 	t_fail "nfc-list lists sigcard-card" "$out"
+fi
+[ "$NFC_SELECTIONS" -ge 2 ] && t_ok "nfc-list's next poll found the card re-armed ($NFC_SELECTIONS selections)" ||
+	t_fail "nfc-list's next poll found the card re-armed" "$NFC_SELECTIONS selections" "$(tail -20 "$PN532SIM_LOG")"
+if grep -q '^1 ISO14443A passive target(s) found' <<<"$out" && [ "$(listed_uids list1 | wc -l)" -eq 1 ]; then
+	t_ok "nfc-list lists the card re-armed after its release once, not as a new card"
+else
+	t_fail "nfc-list lists the card re-armed after its release once" "$(grep 'found\|UID' <<<"$out")"
+fi
+grep -q 'nfc: selected by a reader (UID .*, again in the same field)' "$T_DIR/card2.log"
+t_eq "the card says it was selected again in the same field" 0 $?
+# nfc-list has gone and switched its field off: once the card counts itself
+# out of the field it shows a new UID to the next reader (untraceable from
+# one tap to the next), and is listed once again.
+if sc_wait_for 30 grep -q 'nfc: not selected again within .* ms: out of the field' "$T_DIR/card2.log"; then
+	t_ok "the card leaves the field once no reader takes it back"
+else
+	t_fail "the card leaves the field once no reader takes it back" "$(tail "$T_DIR/card2.log")"
+fi
+nfc_list list2
+uid1=$(listed_uids list1 | head -1) uid2=$(listed_uids list2)
+if grep -q '^1 ISO14443A passive target(s) found' "$T_DIR/list2.out" && [ "$(wc -l <<<"$uid2")" -eq 1 ] &&
+   [ -n "$uid1" ] && [ "$uid2" != "$uid1" ]; then
+	t_ok "the next field presence: listed once, with a new UID ($uid1, then $uid2)"
+else
+	t_fail "the next field presence: listed once, with a new UID" "$uid1 / $uid2" "$(cat "$T_DIR/list2.out")"
 fi
 
 # --- a full payment over NFC, each scheme ---
@@ -54,7 +108,7 @@ alice=$(balance ALICE-1) shop=$(balance SHOP-1)
 n=0
 for scheme in enc enc-rand enc-digest; do
 	n=$((n + 1))
-	nfc_wait_log $((n + 1)) 'card: target armed' 15
+	card_at_rest
 	holder "${PIN}K"
 	pay --card "nfc:$READER_CS" --amount "3.0$n" --currency EUR --to SHOP-1 \
 		--payee-name "NFC Shop $n" --scheme "$scheme" --jp contactless \
@@ -74,6 +128,7 @@ grep -q 'nfc: selected by a reader' "$T_DIR/card2.log"; t_eq "the card served th
 
 # --- only the password over NFC: signed on the contact slot ---
 n=$((n + 1))
+card_at_rest
 holder "${PIN}K"
 pay --amount "3.0$n" --currency EUR --to SHOP-1 --payee-name "NFC Shop $n" --scheme enc-rand \
 	--jp contactless --contactless "nfc:$READER_CS" --timeout 30
@@ -86,12 +141,14 @@ jp_reads=$(grep -c 'd4 40 01 80 4a' "$PN532SIM_LOG")
 	t_fail "GET JOINT PASSWORD went over the emulated field" "$jp_reads"
 
 # --- the ATR the terminal builds from the ATS is the contactless ATR ---
+card_at_rest
 atr_nfc=$(timeout 30 "$TERM_APDU" -a "nfc:$READER_CS" 2>&1)
 atr_cl=$(timeout 30 "$TERM_APDU" -a "unix:$CL" 2>&1)
 t_eq "ATR over NFC (from the ATS) = ATR of the contactless socket" "atr 3B888001534947434152444C0C|$atr_cl" "$atr_nfc|$atr_nfc"
 
 # --- a command longer than one PN532 frame: chained, same answer ---
 atc_before=$(atc)
+card_at_rest
 over_nfc=$(timeout 30 "$TERM_APDU" "nfc:$READER_CS" 00A4040009F05349474341524401 @300 2>&1)
 over_ct=$(timeout 30 "$TERM_APDU" "unix:$CT" 00A4040009F05349474341524401 @300 2>&1)
 t_eq "300-byte SIGN: same answer over NFC (chained) as over the contact slot" "$over_ct" "$over_nfc"
@@ -106,6 +163,7 @@ t_eq "the refused SIGN moved no counter (4 signatures so far)" "4 4" "$atc_befor
 
 # --- taken away while the holder confirms, tapped again for the password ---
 n=$((n + 1))
+card_at_rest
 # The holder: at the review, the card leaves the field (the sim says so);
 # PIN + OK on the card (the control socket acknowledges the keys); once the
 # terminal has polled the empty field, the card comes back.
