@@ -11,14 +11,14 @@ CLI=$SC_BUILD/tests/tools/srvclient
 PEER="python3 $SC_TOP/tests/tools/limits_peer.py"
 D=$T_DIR/issuer
 S() { "$SRV" -D "$D" "$@"; }
-# pay SOCK: one payment with the card's next counter (kept in a file, as
-# t_check runs it in a subshell).
+# pay SOCK [OPTION...]: one payment with the card's next counter (kept in
+# a file, as t_check runs it in a subshell).
 echo 0 >"$T_DIR/atc"
 pay() {
 	local atc=$(( $(cat "$T_DIR/atc") + 1 ))
 	echo $atc >"$T_DIR/atc"
 	"$CLI" pay --perso "$T_DIR/perso.json" --key "$T_DIR/key.pem" --payee BOB --currency 978 \
-		--server "$1" --atc $atc --amount 1
+		--server "$1" --atc $atc --amount 1 "${@:2}"
 }
 
 S init >/dev/null 2>&1
@@ -97,6 +97,28 @@ read -r ROWS BYTES < <(sqlite3 -separator ' ' "$D/ledger.db" \
 	"SELECT count(*), coalesce(sum(length(raw)), 0) FROM audit WHERE id > (SELECT coalesce(max(id), 0) - count(*) + $AUDIT0 FROM audit)")
 t_check "the audit log kept a sample of them: $ROWS rows, $BYTES bytes" \
 	test "$ROWS" -le 20 -a "$BYTES" -le $((20 * 64))
+stop "$PID"
+
+# ---- The request deadline is for peers that have not completed a request
+# (from accept), or are part-way through one (from its first byte). A
+# terminal that got its challenge and waits while the holder confirms on
+# the card is idle, under --idle-timeout, and submits on the same
+# connection after longer than --request-timeout. Time passing is seen as
+# events: a silent peer (or a half frame) that connected later being
+# dropped.
+HTTP=127.0.0.1:$(sc_free_port)
+start deadline - --request-timeout 1 --idle-timeout 600 --http "$HTTP" ||
+	t_fail "server with --request-timeout 1 started" "$(cat "$T_DIR/deadline.log")"
+coproc PAY { pay "$T_DIR/deadline.sock" --pause; }
+read -r -t 60 -u "${PAY[0]}" STEP
+t_eq "a terminal got its challenge and waits for the holder" challenged "$STEP"
+t_eq "idle after a request: kept past --request-timeout; silent and half-frame peers dropped" \
+	"silent dropped idle kept half dropped" "$($PEER idlehalf "$T_DIR/deadline.sock" 1 30)"
+echo go >&"${PAY[1]}"
+read -r -t 60 -u "${PAY[0]}" RESULT _
+wait "$PAY_PID" 2>/dev/null
+t_eq "it then submits on the same connection, longer than --request-timeout after its challenge" \
+	OK "$RESULT"
 stop "$PID"
 
 # ---- Out of descriptors: with a hard limit of 128, more connections than
