@@ -42,7 +42,7 @@ struct srv_http {
 /* One HTTP connection as this file sees it. evhttp owns it; we hold a
  * reference on its bufferevent, so that the memory and the socket stay ours
  * to look at until we let go: evhttp freeing it clears its callbacks, which
- * is how the sweep (http_sweep) knows it is gone. Where its requests stand
+ * is how http_reap knows it is gone. Where its requests stand
  * is read off its buffers (http_input, http_output): evhttp writes to the
  * output only once a request's headers are complete. */
 struct http_conn {
@@ -119,21 +119,25 @@ static void http_output(struct evbuffer *buf, const struct evbuffer_cb_info *inf
 	hc->in_request = evbuffer_get_length(bufferevent_get_input(hc->bev)) > 0;
 }
 
-/* Shuts the socket down, which makes evhttp see the end of the stream and
- * free the connection itself; before evhttp has set the socket, the next
- * sweep does it. */
-static void http_drop(struct http_conn *hc, const char *why)
+/* Shutting the socket down makes evhttp see the end of the stream and free
+ * the connection itself. */
+static void http_shutdown(struct http_conn *hc)
 {
 	evutil_socket_t sock = bufferevent_getfd(hc->bev);
 
-	if (!hc->dropped) {
-		hc->dropped = 1;
-		hc->h->nconns--;
-		atomic_fetch_add(&srv_metrics.peers_dropped, 1);
-		log_debug("HTTP peer dropped: %s", why);
-	}
 	if (sock >= 0)
 		shutdown(sock, SHUT_RDWR);
+}
+
+/* No longer counted against --http-max-conns; before evhttp has set the
+ * socket, the next sweep shuts it down. */
+static void http_drop(struct http_conn *hc, const char *why)
+{
+	hc->dropped = 1;
+	hc->h->nconns--;
+	atomic_fetch_add(&srv_metrics.peers_dropped, 1);
+	log_debug("HTTP peer dropped: %s", why);
+	http_shutdown(hc);
 }
 
 /* Lets go of the connections evhttp has freed (and the listener, resting
@@ -176,7 +180,7 @@ static void http_sweep(evutil_socket_t fd, short what, void *arg)
 	http_reap(h);
 	for (hc = h->conns; hc; hc = hc->next) {
 		if (hc->dropped)
-			http_drop(hc, NULL);
+			http_shutdown(hc);
 		else if (hc->in_request && now - hc->request_start >= limit)
 			http_drop(hc, "a request not complete within --request-timeout");
 	}
