@@ -21,7 +21,10 @@ void srv_config_defaults(struct srv_config *c)
 	c->challenge_ttl = 300;
 	c->card_jp_limit = 10;
 	c->max_amount = 100000000000ull; /* 10^11 minor units: a billion euros */
-	c->idle_timeout = 30;
+	/* Above a terminal's default wait for its holder (120 s), so that a
+	 * terminal holding its connection from challenge to submission is
+	 * not dropped meanwhile; a full server drops idle peers anyway. */
+	c->idle_timeout = 150;
 	c->request_timeout = 10;
 	c->http_max_conns = 256;
 	c->batch_max = 256;

@@ -1,8 +1,11 @@
 /* The read-only HTTP/JSON API and /metrics, on its own thread, event loop
  * and database connection, so a slow HTTP client never delays a payment.
- * Connections are capped (--http-max-conns) and each lives at most
- * --request-timeout seconds however slowly it sends (evhttp's own timeout
- * restarts on every byte), and the listener rests after EMFILE. */
+ * Each request's headers have --request-timeout seconds however slowly
+ * they come (evhttp's own timeout restarts on every byte, so it serves as
+ * --idle-timeout); connections are capped (--http-max-conns), a full
+ * server dropping the one that has gone longest without completing a
+ * request, so that slow peers cannot keep a monitor out; and the listener
+ * rests after EMFILE. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +21,7 @@
 #include <jansson.h>
 #include "common/currency.h"
 #include "common/hex.h"
+#include "hostlib/frameio.h"
 #include "server.h"
 
 struct srv_http {
@@ -30,7 +34,7 @@ struct srv_http {
 	struct event *accept_ev;         /* turns it back on after EMFILE */
 	int accept_paused;
 	struct srv_ratelog accept_log;
-	long nconns;                     /* open connections */
+	long nconns;                     /* open connections, not yet dropped by us */
 	struct http_conn *conns;         /* every one not yet swept */
 	struct event *sweep_ev;          /* http_sweep, every 200 ms */
 };
@@ -38,11 +42,18 @@ struct srv_http {
 /* One HTTP connection as this file sees it. evhttp owns it; we hold a
  * reference on its bufferevent, so that the memory and the socket stay ours
  * to look at until we let go: evhttp freeing it clears its callbacks, which
- * is how the sweep (http_sweep) knows it is gone. */
+ * is how http_reap knows it is gone. Where its requests stand
+ * is read off its buffers (http_input, http_output): evhttp writes to the
+ * output only once a request's headers are complete. */
 struct http_conn {
+	struct srv_http *h;
 	struct bufferevent *bev;
-	struct timespec opened;          /* CLOCK_MONOTONIC */
-	int over_cap;                    /* beyond --http-max-conns: closed at once */
+	int64_t since;                   /* opened, or its last request answered (fio_now_ms) */
+	int64_t request_start;           /* the current request's deadline runs from here */
+	int in_request;                  /* opened and not answered yet, or bytes of a
+					    next request came since the last answer */
+	int dropped;                     /* shut down by us: evhttp frees it on the EOF */
+	struct evbuffer_cb_entry *in_cb, *out_cb;
 	struct http_conn *next;
 };
 
@@ -80,39 +91,113 @@ static void on_http_accept_error(struct evconnlistener *l, void *arg)
 	}
 }
 
-/* Every 200 ms: connections evhttp has freed are let go (and the
- * listener, resting after EMFILE, resumes); those past --request-timeout
- * since they opened, or over the cap, are shut down, which makes evhttp
- * see the end of the stream and free them itself. */
+/* Bytes came in: if none were pending since the last answer, a request
+ * begins and its deadline with it. */
+static void http_input(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
+{
+	struct http_conn *hc = arg;
+
+	(void)buf;
+	if (info->n_added > 0 && !hc->in_request) {
+		hc->in_request = 1;
+		hc->request_start = fio_now_ms();
+	}
+}
+
+/* evhttp wrote an answer (or an error): the request's headers were
+ * complete. Until another begins the connection is idle, under evhttp's
+ * timeout; bytes already waiting are the next request, whose deadline runs
+ * from now. */
+static void http_output(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
+{
+	struct http_conn *hc = arg;
+
+	(void)buf;
+	if (info->n_added == 0)
+		return;
+	hc->since = hc->request_start = fio_now_ms();
+	hc->in_request = evbuffer_get_length(bufferevent_get_input(hc->bev)) > 0;
+}
+
+/* Shutting the socket down makes evhttp see the end of the stream and free
+ * the connection itself. */
+static void http_shutdown(struct http_conn *hc)
+{
+	evutil_socket_t sock = bufferevent_getfd(hc->bev);
+
+	if (sock >= 0)
+		shutdown(sock, SHUT_RDWR);
+}
+
+/* No longer counted against --http-max-conns; before evhttp has set the
+ * socket, the next sweep shuts it down. */
+static void http_drop(struct http_conn *hc, const char *why)
+{
+	hc->dropped = 1;
+	hc->h->nconns--;
+	atomic_fetch_add(&srv_metrics.peers_dropped, 1);
+	log_debug("HTTP peer dropped: %s", why);
+	http_shutdown(hc);
+}
+
+/* Lets go of the connections evhttp has freed (and the listener, resting
+ * after EMFILE, resumes). */
+static void http_reap(struct srv_http *h)
+{
+	struct http_conn **pp = &h->conns, *hc;
+
+	while ((hc = *pp) != NULL) {
+		bufferevent_event_cb eventcb = NULL;
+
+		bufferevent_getcb(hc->bev, NULL, NULL, &eventcb, NULL);
+		if (eventcb) {
+			pp = &hc->next;
+			continue;
+		}
+		*pp = hc->next;
+		evbuffer_remove_cb_entry(bufferevent_get_input(hc->bev), hc->in_cb);
+		evbuffer_remove_cb_entry(bufferevent_get_output(hc->bev), hc->out_cb);
+		bufferevent_decref(hc->bev);
+		if (!hc->dropped)
+			h->nconns--;
+		free(hc);
+		if (h->accept_paused)
+			http_accept_resume(h);
+	}
+}
+
+/* Every 200 ms: freed connections let go; a request whose headers are not
+ * complete --request-timeout after it began is dropped, and one we dropped
+ * whose socket was not set yet is shut down now. */
 static void http_sweep(evutil_socket_t fd, short what, void *arg)
 {
 	struct srv_http *h = arg;
-	struct http_conn **pp = &h->conns, *hc;
-	struct timespec now;
+	int64_t now = fio_now_ms(), limit = (int64_t)h->s->cfg.request_timeout * 1000;
+	struct http_conn *hc;
 
 	(void)fd;
 	(void)what;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	while ((hc = *pp) != NULL) {
-		bufferevent_event_cb eventcb = NULL;
-		evutil_socket_t sock;
-
-		bufferevent_getcb(hc->bev, NULL, NULL, &eventcb, NULL);
-		if (!eventcb) {
-			*pp = hc->next;
-			bufferevent_decref(hc->bev);
-			free(hc);
-			h->nconns--;
-			if (h->accept_paused)
-				http_accept_resume(h);
-			continue;
-		}
-		sock = bufferevent_getfd(hc->bev);
-		if (sock >= 0 && (hc->over_cap || now.tv_sec - hc->opened.tv_sec >=
-							 h->s->cfg.request_timeout))
-			shutdown(sock, SHUT_RDWR);
-		pp = &hc->next;
+	http_reap(h);
+	for (hc = h->conns; hc; hc = hc->next) {
+		if (hc->dropped)
+			http_shutdown(hc);
+		else if (hc->in_request && now - hc->request_start >= limit)
+			http_drop(hc, "a request not complete within --request-timeout");
 	}
+}
+
+/* Full: the connection that has gone longest without completing a request
+ * (a slowloris peer, an idle keep-alive one) makes room, so that slow peers
+ * cannot keep a monitor's /healthz out. */
+static void http_make_room(struct srv_http *h)
+{
+	struct http_conn *hc, *oldest = NULL;
+
+	for (hc = h->conns; hc; hc = hc->next)
+		if (!hc->dropped && (!oldest || hc->since < oldest->since))
+			oldest = hc;
+	if (oldest)
+		http_drop(oldest, "room for a new peer (--http-max-conns)");
 }
 
 /* evhttp asks for each accepted connection's bufferevent (it sets the
@@ -125,17 +210,24 @@ static struct bufferevent *http_conn_new(struct event_base *base, void *arg)
 	if (!hc)
 		return NULL;
 	hc->bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
-	if (!hc->bev) {
+	hc->in_cb = hc->bev ? evbuffer_add_cb(bufferevent_get_input(hc->bev), http_input, hc)
+			    : NULL;
+	hc->out_cb = hc->in_cb ? evbuffer_add_cb(bufferevent_get_output(hc->bev), http_output, hc)
+			       : NULL;
+	if (!hc->out_cb) {
+		if (hc->bev)
+			bufferevent_free(hc->bev);
 		free(hc);
 		return NULL;
 	}
 	bufferevent_incref(hc->bev);
-	clock_gettime(CLOCK_MONOTONIC, &hc->opened);
-	if (++h->nconns > h->s->cfg.http_max_conns) {
-		atomic_fetch_add(&srv_metrics.peers_dropped, 1);
-		hc->over_cap = 1;
-		event_active(h->sweep_ev, 0, 0); /* closed as soon as evhttp has set it up */
-	}
+	hc->h = h;
+	hc->since = hc->request_start = fio_now_ms();
+	hc->in_request = 1; /* its first request's deadline runs from now */
+	http_reap(h);
+	if (h->nconns >= h->s->cfg.http_max_conns)
+		http_make_room(h);
+	h->nconns++;
 	hc->next = h->conns;
 	h->conns = hc;
 	return hc->bev;
@@ -442,7 +534,7 @@ struct srv_http *srv_http_start(struct srv *s, char *err, size_t errlen)
 	evhttp_set_bevcb(h->http, http_conn_new, h);
 	event_add(h->sweep_ev, &(struct timeval){0, 200000});
 	evhttp_set_gencb(h->http, on_request, h);
-	evhttp_set_timeout(h->http, 10);
+	evhttp_set_timeout(h->http, s->cfg.idle_timeout);
 	evhttp_set_max_headers_size(h->http, 8192);
 	evhttp_set_max_body_size(h->http, 0);
 	evhttp_set_allowed_methods(h->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_POST |
@@ -476,6 +568,8 @@ void srv_http_stop(struct srv_http *h)
 		struct http_conn *hc = h->conns;
 
 		h->conns = hc->next;
+		evbuffer_remove_cb_entry(bufferevent_get_input(hc->bev), hc->in_cb);
+		evbuffer_remove_cb_entry(bufferevent_get_output(hc->bev), hc->out_cb);
 		bufferevent_decref(hc->bev);
 		free(hc);
 	}

@@ -3,9 +3,10 @@
  * waits meanwhile), replies handed back from the other threads. A slow or
  * malformed peer costs only its own connection: its pending output is
  * bounded (reading stops past SRV_OUTPUT_HWM), it has --request-timeout
- * seconds to complete each request, a full server drops its least recently
- * active idle peer to make room, and the listeners back off while the
- * process is out of file descriptors instead of spinning on accept(). */
+ * seconds to complete its first request and each frame it starts (between
+ * requests it is idle, under --idle-timeout), a full server drops its least
+ * recently active idle peer to make room, and the listeners back off while
+ * the process is out of file descriptors instead of spinning on accept(). */
 #include <errno.h>
 #include <netdb.h>
 #include <stdio.h>
@@ -37,7 +38,8 @@ struct srv_conn {
 	int busy;                   /* a request of this peer is in flight */
 	int closing;                /* free once the output is flushed */
 	int throttled;              /* reading off: too much output unread */
-	struct event *deadline;     /* fires if no request completes in time */
+	int served;                 /* has completed a request */
+	struct event *deadline;     /* fires if a request is not complete in time */
 	struct srv_conn *prev, *next; /* most recently active first */
 };
 
@@ -96,6 +98,23 @@ static void deadline_arm(struct srv_conn *c)
 	evtimer_add(c->deadline, &tv);
 }
 
+/* The request deadline binds a peer that has not completed a request yet
+ * (it runs from accept) and one part-way through a frame (from when the
+ * loop first saw its bytes). A peer that has been answered and sent nothing
+ * since is idle: a terminal keeps its connection while the holder confirms
+ * on the card, which takes longer than any request should. --idle-timeout
+ * and the full server's dropping of its least recently active idle peer
+ * bound it instead. pending: the unparsed input bytes. */
+static void deadline_update(struct srv_conn *c, size_t pending)
+{
+	if (!c->served)
+		return; /* the deadline from accept runs on */
+	if (pending == 0)
+		evtimer_del(c->deadline);
+	else if (!evtimer_pending(c->deadline, NULL))
+		deadline_arm(c);
+}
+
 static void conn_free(struct srv_conn *c)
 {
 	struct srv_net *n = c->net;
@@ -130,7 +149,8 @@ static void conn_deadline(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	if (!c->busy && !c->closing)
-		conn_drop(c, "no request within --request-timeout");
+		conn_drop(c, c->served ? "a frame not completed within --request-timeout"
+				       : "no request within --request-timeout");
 }
 
 /* Below the low mark again: read what the peer sent meanwhile. */
@@ -192,6 +212,7 @@ static void dispatch(struct srv_conn *c, struct srv_job *j)
 	struct srv *s = c->net->s;
 
 	c->busy = 1;
+	c->served = 1;
 	evtimer_del(c->deadline);
 	/* The least recently active peer is the first to go when full. */
 	list_unlink(c);
@@ -243,13 +264,18 @@ static void conn_read(struct bufferevent *bev, void *arg)
 
 		if (evbuffer_get_length(bufferevent_get_output(bev)) > SRV_OUTPUT_HWM) {
 			/* The peer does not read its replies: neither do we, until
-			 * the write callback finds the output drained. */
+			 * the write callback finds the output drained. Not reading
+			 * is our doing: no request deadline meanwhile, the write
+			 * timeout (--idle-timeout) bounds it. */
 			c->throttled = 1;
 			bufferevent_disable(bev, EV_READ);
+			deadline_update(c, 0);
 			return;
 		}
-		if (have < SC_FRAME_HDR)
+		if (have < SC_FRAME_HDR) {
+			deadline_update(c, have);
 			return;
+		}
 		evbuffer_copyout(in, hdr, SC_FRAME_HDR);
 		len = (size_t)hdr[0] << 8 | hdr[1];
 		if (len == 0 || len > n->s->cfg.max_frame) {
@@ -257,8 +283,10 @@ static void conn_read(struct bufferevent *bev, void *arg)
 						       : "empty frame");
 			return;
 		}
-		if (have < SC_FRAME_HDR + len)
+		if (have < SC_FRAME_HDR + len) {
+			deadline_update(c, have);
 			return;
+		}
 		evbuffer_drain(in, SC_FRAME_HDR);
 		evbuffer_copyout(in, &type, 1);
 		if (type == SC_MSG_GET_RECEIPT_KEY && len == 1) {
@@ -270,6 +298,7 @@ static void conn_read(struct bufferevent *bev, void *arg)
 			evbuffer_drain(in, len);
 			if (fn > 0)
 				bufferevent_write(bev, frame, (size_t)fn);
+			c->served = 1;
 			continue;
 		}
 		j = job_new(c, type == SC_MSG_GET_CHALLENGE ? JOB_CHALLENGE :
@@ -340,7 +369,7 @@ static void conn_new(struct srv_net *n, evutil_socket_t fd, const char *peer)
 	/* The write callback runs once the output is under the low mark. */
 	bufferevent_setwatermark(c->bev, EV_WRITE, SRV_OUTPUT_HWM / 2, 0);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
-	deadline_arm(c);
+	deadline_arm(c); /* until its first request is complete */
 }
 
 static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
@@ -456,7 +485,6 @@ static void on_done(evutil_socket_t fd, short what, void *arg)
 			if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
 				conn_free(c);
 		} else {
-			deadline_arm(c);
 			conn_read(c->bev, c); /* frames that arrived meanwhile */
 		}
 		free(j);

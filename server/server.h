@@ -44,8 +44,9 @@ struct srv_config {
 					   * (a test sets its own, to expire one at once) */
 	int card_jp_limit;               /* wrong passwords that block a card */
 	uint64_t max_amount;             /* per-transfer limit, minor units */
-	int idle_timeout;                /* seconds a peer may stay silent mid-request */
-	int request_timeout;             /* seconds a peer has to complete each request */
+	int idle_timeout;                /* seconds a peer may stay silent, also between requests */
+	int request_timeout;             /* seconds to complete the first request from accept,
+					    and each later one from its first byte */
 	int http_max_conns;              /* HTTP connections at once */
 	int batch_max;                   /* most submissions per commit */
 	int check_time;                  /* seconds the start-up check may take */

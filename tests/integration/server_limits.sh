@@ -11,14 +11,14 @@ CLI=$SC_BUILD/tests/tools/srvclient
 PEER="python3 $SC_TOP/tests/tools/limits_peer.py"
 D=$T_DIR/issuer
 S() { "$SRV" -D "$D" "$@"; }
-# pay SOCK: one payment with the card's next counter (kept in a file, as
-# t_check runs it in a subshell).
+# pay SOCK [OPTION...]: one payment with the card's next counter (kept in
+# a file, as t_check runs it in a subshell).
 echo 0 >"$T_DIR/atc"
 pay() {
 	local atc=$(( $(cat "$T_DIR/atc") + 1 ))
 	echo $atc >"$T_DIR/atc"
 	"$CLI" pay --perso "$T_DIR/perso.json" --key "$T_DIR/key.pem" --payee BOB --currency 978 \
-		--server "$1" --atc $atc --amount 1
+		--server "$1" --atc $atc --amount 1 "${@:2}"
 }
 
 S init >/dev/null 2>&1
@@ -41,6 +41,16 @@ start() {
 	sc_wait_for 30 bash -c "grep -q serving '$T_DIR/$name.log' || ! kill -0 $PID" &&
 		grep -q serving "$T_DIR/$name.log"
 }
+# co_fds NAME: right after `coproc NAME`, copies its descriptors and pid to
+# CO_OUT, CO_IN and CO_PID, which stay valid once it has exited (bash
+# unsets NAME and NAME_PID as soon as it reaps the coprocess, which may be
+# before the next command reads them); co_close closes and waits for it.
+co_fds() {
+	local -n co_pipe=$1 co_pid=${1}_PID
+	exec {CO_OUT}<&"${co_pipe[0]}" {CO_IN}>&"${co_pipe[1]}"
+	CO_PID=$co_pid
+}
+co_close() { exec {CO_OUT}<&- {CO_IN}>&-; wait "$CO_PID" 2>/dev/null; }
 # The server's PID itself when started through prlimit (it execs).
 stop() { kill -TERM "$1"; sc_wait_for 30 bash -c "! kill -0 $1 2>/dev/null"; }
 soft_nofile() { awk '/Max open files/ {print $4}' "/proc/$1/limits"; }
@@ -63,9 +73,10 @@ else
 fi
 # The same peer held open while someone else pays.
 coproc FLOOD { $PEER keyflood "$T_DIR/fd.sock" "$PID" $((8 * 1024 * 1024)); }
-read -r -u "${FLOOD[0]}" _ _ _ _
+co_fds FLOOD
+read -r -u "$CO_OUT" _ _ _ _
 t_check "another client pays while a flooding peer is connected" pay "$T_DIR/fd.sock"
-echo >&"${FLOOD[1]}"; wait "$FLOOD_PID" 2>/dev/null
+echo >&"$CO_IN"; co_close
 stop "$PID"
 
 # ---- Idle connections: --max-conns full of silent peers, a new payment
@@ -73,12 +84,13 @@ stop "$PID"
 start idle - --max-conns 30 --request-timeout 600 --idle-timeout 600 --http none ||
 	t_fail "server with --max-conns 30 started" "$(cat "$T_DIR/idle.log")"
 coproc HOLD { $PEER hold "$T_DIR/idle.sock" 30; }
-read -r -u "${HOLD[0]}" _ HELD
+co_fds HOLD
+read -r -u "$CO_OUT" _ HELD
 t_eq "30 idle peers connected" 30 "$HELD"
 ok=0
 for _ in 1 2 3 4 5; do pay "$T_DIR/idle.sock" >/dev/null 2>&1 && ok=$((ok + 1)); done
 t_eq "5 of 5 payments go through with --max-conns full of idle peers" 5 "$ok"
-echo >&"${HOLD[1]}"; read -r -u "${HOLD[0]}" _ CLOSED; wait "$HOLD_PID" 2>/dev/null
+echo >&"$CO_IN"; read -r -u "$CO_OUT" _ CLOSED; co_close
 # The first payment took an idle peer's place; the slot it left was free
 # for the next ones.
 t_check "an idle peer was dropped to make room (closed: $CLOSED)" test "${CLOSED:-0}" -ge 1
@@ -97,6 +109,49 @@ read -r ROWS BYTES < <(sqlite3 -separator ' ' "$D/ledger.db" \
 	"SELECT count(*), coalesce(sum(length(raw)), 0) FROM audit WHERE id > (SELECT coalesce(max(id), 0) - count(*) + $AUDIT0 FROM audit)")
 t_check "the audit log kept a sample of them: $ROWS rows, $BYTES bytes" \
 	test "$ROWS" -le 20 -a "$BYTES" -le $((20 * 64))
+stop "$PID"
+
+# ---- The request deadline is for peers that have not completed a request
+# (from accept), or are part-way through one (from its first byte). A
+# terminal that got its challenge and waits while the holder confirms on
+# the card is idle, under --idle-timeout, and submits on the same
+# connection after longer than --request-timeout. The same for HTTP
+# keep-alive between requests. Time passing is seen as events: a silent
+# peer (or a half request) that connected later being dropped.
+HTTP=127.0.0.1:$(sc_free_port)
+start deadline - --request-timeout 1 --idle-timeout 600 --http "$HTTP" ||
+	t_fail "server with --request-timeout 1 started" "$(cat "$T_DIR/deadline.log")"
+coproc PAY { pay "$T_DIR/deadline.sock" --pause; }
+co_fds PAY
+read -r -t 60 -u "$CO_OUT" STEP
+t_eq "a terminal got its challenge and waits for the holder" challenged "$STEP"
+t_eq "idle after a request: kept past --request-timeout; silent and half-frame peers dropped" \
+	"silent dropped idle kept half dropped" "$($PEER idlehalf "$T_DIR/deadline.sock" 1 30)"
+echo go >&"$CO_IN"
+read -r -t 60 -u "$CO_OUT" RESULT _
+co_close
+t_eq "it then submits on the same connection, longer than --request-timeout after its challenge" \
+	OK "$RESULT"
+t_eq "HTTP keep-alive: a second request after the deadline; half requests dropped" \
+	"first 200 slow dropped second 200 partial dropped" "$($PEER keepalive "$HTTP" 1 30)"
+stop "$PID"
+
+# ---- HTTP full of slowloris peers (a header byte a second, under a long
+# deadline): a monitor's /healthz still gets in, at once, in the place of
+# the connection that has gone longest without completing a request.
+HTTP=127.0.0.1:$(sc_free_port)
+start cap - --http "$HTTP" --request-timeout 600 --idle-timeout 600 --http-max-conns 20 ||
+	t_fail "server with --http-max-conns 20 started" "$(cat "$T_DIR/cap.log")"
+coproc SLOW { $PEER slowfill "$HTTP" 20 120; }
+co_fds SLOW
+read -r -t 60 -u "$CO_OUT" _ HELD
+t_eq "20 slowloris peers fill --http-max-conns 20" 20 "$HELD"
+for i in 1 2 3; do
+	t_check "/healthz answers at once while they trickle ($i)" \
+		curl -sf --max-time 5 "http://$HTTP/healthz"
+done
+echo >&"$CO_IN"; read -r -t 60 -u "$CO_OUT" _ CLOSED; co_close
+t_check "a slowloris peer made room (closed: $CLOSED)" test "${CLOSED:-0}" -ge 1
 stop "$PID"
 
 # ---- Out of descriptors: with a hard limit of 128, more connections than
@@ -132,9 +187,10 @@ start slow - --http "$HTTP" --request-timeout 3 --http-max-conns 50 ||
 t_eq "300 slowloris connections: none still open after 12 rounds" "opened 300 open 0" \
 	"$($PEER slowloris "$HTTP" 300 12)"
 coproc HOLD { $PEER hold "$HTTP" 80; }
-read -r -u "${HOLD[0]}" _ HELD
+co_fds HOLD
+read -r -u "$CO_OUT" _ HELD
 sc_wait_for 10 bash -c "[ \$(ls /proc/$PID/fd | wc -l) -lt 120 ]"
-echo >&"${HOLD[1]}"; read -r -u "${HOLD[0]}" _ CLOSED; wait "$HOLD_PID" 2>/dev/null
+echo >&"$CO_IN"; read -r -u "$CO_OUT" _ CLOSED; co_close
 t_check "80 HTTP connections against --http-max-conns 50: at least 30 closed at once ($CLOSED)" \
 	test "${CLOSED:-0}" -ge 30
 t_check "/healthz answers once they are gone" \

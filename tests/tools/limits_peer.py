@@ -23,6 +23,25 @@ bounded by a count; all traffic goes to a Unix socket or 127.0.0.1.
       opens N HTTP connections and sends each one byte of a request's
       headers per round, a round a second, for ROUNDS rounds or until the
       server closed them all; prints "open K": how many it kept open.
+  limits_peer.py idlehalf SOCK TIMEOUT BOUND
+      (TIMEOUT: the server's --request-timeout) completes a GET RECEIPT
+      KEY, then opens a second connection that sends nothing and waits
+      (at most BOUND seconds) until the server drops it, which takes it
+      TIMEOUT seconds: the first one has been idle longer than that. Then
+      the first one sends half a frame and waits for the server to drop
+      it. Prints "silent dropped|open idle kept|dropped half dropped|
+      early|open" (half "early": dropped sooner than TIMEOUT).
+  limits_peer.py keepalive HOST:PORT TIMEOUT BOUND
+      HTTP/1.1 on one connection: GET /healthz; then a second connection
+      sends half a request line and waits (at most BOUND seconds) to be
+      dropped, as the first one idles; then the first one asks again, and
+      then sends half a request and waits to be dropped. Prints "first
+      STATUS slow dropped|open second STATUS partial dropped|early|open"
+      (STATUS "lost" if the connection was gone).
+  limits_peer.py slowfill HOST:PORT N ROUNDS
+      opens N HTTP connections, sends each one byte of a request's headers,
+      prints "open K", and goes on a byte a second for each, until a line
+      on stdin (or ROUNDS rounds); then prints "closed K".
   limits_peer.py cpu PID SECONDS ADDR N [ADDR N]...
       opens N idle connections to each ADDR (a socket path or HOST:PORT),
       then prints "held H ticks T hz HZ": the CPU ticks PID used
@@ -107,6 +126,109 @@ def closed_count(conns):
     return k
 
 
+def wait_closed(s, bound):
+    """Seconds until the server closed s, or None after bound seconds."""
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < bound:
+        r, _, _ = select.select([s], [], [], bound - (time.monotonic() - t0))
+        if not r:
+            continue
+        try:
+            if s.recv(4096) == b'':
+                return time.monotonic() - t0
+        except OSError:
+            return time.monotonic() - t0
+    return None
+
+
+def dropped(s, bound, timeout):
+    t = wait_closed(s, bound)
+    return 'open' if t is None else 'early' if t < timeout - 0.05 else 'dropped'
+
+
+def http_get(s):
+    """GET /healthz on s, keep-alive: the status, or 'lost'."""
+    try:
+        s.sendall(b'GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n')
+        head = b''
+        while b'\r\n\r\n' not in head:
+            d = s.recv(4096)
+            if not d:
+                return 'lost'
+            head += d
+        head, body = head.split(b'\r\n\r\n', 1)
+        length = 0
+        for line in head.split(b'\r\n')[1:]:
+            k, _, v = line.partition(b':')
+            if k.strip().lower() == b'content-length':
+                length = int(v)
+        while len(body) < length:
+            d = s.recv(4096)
+            if not d:
+                return 'lost'
+            body += d
+        return head.split()[1].decode()
+    except OSError:
+        return 'lost'
+
+
+def idlehalf(sock, timeout, bound):
+    a = connect(sock)
+    a.sendall(bytes([0, 1, GET_RECEIPT_KEY]))
+    hdr = a.recv(2, socket.MSG_WAITALL)
+    a.recv(hdr[0] << 8 | hdr[1], socket.MSG_WAITALL)
+    b = connect(sock)
+    silent = 'open' if wait_closed(b, bound) is None else 'dropped'
+    a.setblocking(False)
+    try:
+        idle = 'dropped' if a.recv(1) == b'' else 'kept'
+    except BlockingIOError:
+        idle = 'kept'
+    except OSError:
+        idle = 'dropped'
+    a.setblocking(True)
+    half = 'open'
+    if idle == 'kept':
+        a.sendall(b'\x00\x10\x02')  # 16 bytes announced, 1 sent
+        half = dropped(a, bound, timeout)
+    print('silent %s idle %s half %s' % (silent, idle, half), flush=True)
+
+
+def keepalive(addr, timeout, bound):
+    a = connect(addr)
+    first = http_get(a)
+    b = connect(addr)
+    b.sendall(b'GET /hea')
+    slow = 'open' if wait_closed(b, bound) is None else 'dropped'
+    second = http_get(a)
+    partial = 'open'
+    if second != 'lost':
+        a.sendall(b'GET /healthz HTTP/1.1\r\nHo')
+        partial = dropped(a, bound, timeout)
+    print('first %s slow %s second %s partial %s' % (first, slow, second, partial), flush=True)
+
+
+def slowfill(addr, n, rounds):
+    conns = hold([(addr, n)])
+    request = b'GET /healthz HTTP/1.1\r\nHost: x\r\n' + b'X-a: b\r\n' * 1000
+    closed = 0
+    for i in range(min(rounds, len(request))):
+        alive = []
+        for c in conns:
+            try:
+                c.send(request[i:i + 1])
+                alive.append(c)
+            except OSError:
+                closed += 1
+        conns = alive
+        if i == 0:
+            print('open %d' % len(conns), flush=True)
+        r, _, _ = select.select([sys.stdin], [], [], 1.0)
+        if r:
+            break
+    print('closed %d' % (closed + closed_count(conns)), flush=True)
+
+
 def main():
     cmd = sys.argv[1]
     if cmd == 'keyflood':
@@ -168,6 +290,12 @@ def main():
                 break
             time.sleep(1)
         print('opened %d open %d' % (opened, len(conns)), flush=True)
+    elif cmd == 'idlehalf':
+        idlehalf(sys.argv[2], float(sys.argv[3]), float(sys.argv[4]))
+    elif cmd == 'keepalive':
+        keepalive(sys.argv[2], float(sys.argv[3]), float(sys.argv[4]))
+    elif cmd == 'slowfill':
+        slowfill(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
     elif cmd == 'cpu':
         pid, seconds = sys.argv[2], float(sys.argv[3])
         rest = sys.argv[4:]

@@ -6,7 +6,11 @@
  *   srvclient card --perso PERSO --key KEY.pem --export RECORD
  *   srvclient pay  --server ADDR --perso PERSO --key KEY --atc N --payee ID
  *                  --amount MINOR --currency NUM [--scheme S] [--terminal T]
- *                  [--wrong-jp] [--save FILE]       prints the result name
+ *                  [--wrong-jp] [--save FILE] [--pause]
+ *                  prints the result name; --pause: after the challenge,
+ *                  prints "challenged" and waits for a line on stdin
+ *                  before submitting on the same connection (a holder
+ *                  confirming on the card meanwhile)
  *   srvclient send --server ADDR --file FILE       resends a saved SUBMIT
  *   srvclient raw  --server ADDR HEX               sends a raw body
  *   srvclient key  --server ADDR                   prints the receipt key
@@ -43,7 +47,7 @@ static uint32_t atc, from_atc = 1;
 static uint64_t amount;
 static uint16_t currency = 978;
 static uint8_t scheme = SC_SCHEME_ENC;
-static int wrong_jp, ncards = 1, count = 1;
+static int wrong_jp, pause_after_challenge, ncards = 1, count = 1;
 
 static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 static void die(const char *fmt, ...)
@@ -145,6 +149,14 @@ static int build(int fd, struct soft_card *c, uint32_t a, int bad_jp, uint8_t *b
 	tx.time = (uint64_t)time(NULL);
 	if (sclient_challenge(fd, terminal, tx.challenge, &code) != 0)
 		return -1;
+	if (pause_after_challenge) {
+		char line[16];
+
+		printf("challenged\n");
+		fflush(stdout);
+		if (!fgets(line, sizeof(line), stdin))
+			return -1;
+	}
 	soft_card_jp(jp);
 	if (soft_card_sign(c, &tx, a, jp, txbuf, &s) != 0)
 		return -1;
@@ -410,7 +422,8 @@ int main(int argc, char **argv)
 		{"wrong-jp", no_argument, NULL, 'w'}, {"save", required_argument, NULL, 'o'},
 		{"file", required_argument, NULL, 'f'}, {"dir", required_argument, NULL, 'D'},
 		{"cards", required_argument, NULL, 'n'}, {"count", required_argument, NULL, 'N'},
-		{"from-atc", required_argument, NULL, 'F'}, {NULL, 0, NULL, 0},
+		{"from-atc", required_argument, NULL, 'F'}, {"pause", no_argument, NULL, 'z'},
+		{NULL, 0, NULL, 0},
 	};
 	const char *cmd;
 	int c;
@@ -428,6 +441,7 @@ int main(int argc, char **argv)
 		case 'S': scheme = (uint8_t)sc_scheme_parse(optarg); break;
 		case 't': terminal = optarg; break;
 		case 'w': wrong_jp = 1; break;
+		case 'z': pause_after_challenge = 1; break;
 		case 'o': save = optarg; break;
 		case 'f': file = optarg; break;
 		case 'D': dir = optarg; break;
