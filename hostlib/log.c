@@ -41,11 +41,15 @@ void log_setverbose(int verbose)
 	log_verbose = verbose;
 }
 
-/* Writes one line; suffix (the errno text) may be NULL. Keeps errno. */
-static void log_vwrite(int prio, const char *suffix, const char *fmt, va_list ap)
+/* Writes one line, with ": " and the text of errno (as it is on entry)
+ * appended when with_errno is set. Keeps errno. Every log function and
+ * fatal are this one path. */
+static void log_vline(int prio, int with_errno, const char *fmt, va_list ap)
 {
 	int saved = errno;
-	char msg[1024];
+	char msg[1024], e[128];
+	/* strerror_r (GNU) may return a static string instead of filling e. */
+	const char *suffix = with_errno ? strerror_r(saved, e, sizeof e) : NULL;
 
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	if (log_foreground) {
@@ -68,72 +72,45 @@ static void log_vwrite(int prio, const char *suffix, const char *fmt, va_list ap
 	errno = saved;
 }
 
-/* A line with the text of errno (as it is on entry) appended. */
-static void log_verrno(int prio, const char *fmt, va_list ap)
-{
-	char e[128];
-	int saved = errno;
-	/* strerror_r (GNU) may return a static string instead of filling e. */
-	const char *s = strerror_r(saved, e, sizeof e);
-
-	log_vwrite(prio, s, fmt, ap);
-	errno = saved;
-}
+/* The body of each variadic function below: its arguments through
+ * log_vline. fmt is the function's last named parameter. */
+#define LOG_LINE(prio, with_errno, fmt)                          \
+	do {                                                     \
+		va_list ap;                                      \
+		va_start(ap, fmt);                               \
+		log_vline((prio), (with_errno), (fmt), ap);      \
+		va_end(ap);                                      \
+	} while (0)
 
 void log_warn(const char *fmt, ...)
 {
-	va_list ap;
-
-	va_start(ap, fmt);
-	log_verrno(LOG_WARNING, fmt, ap);
-	va_end(ap);
+	LOG_LINE(LOG_WARNING, 1, fmt);
 }
 
 void log_warnx(const char *fmt, ...)
 {
-	va_list ap;
-
-	va_start(ap, fmt);
-	log_vwrite(LOG_WARNING, NULL, fmt, ap);
-	va_end(ap);
+	LOG_LINE(LOG_WARNING, 0, fmt);
 }
 
 void log_info(const char *fmt, ...)
 {
-	va_list ap;
-
-	va_start(ap, fmt);
-	log_vwrite(LOG_INFO, NULL, fmt, ap);
-	va_end(ap);
+	LOG_LINE(LOG_INFO, 0, fmt);
 }
 
 void log_debug(const char *fmt, ...)
 {
-	va_list ap;
-
-	if (!log_verbose)
-		return;
-	va_start(ap, fmt);
-	log_vwrite(LOG_DEBUG, NULL, fmt, ap);
-	va_end(ap);
+	if (log_verbose)
+		LOG_LINE(LOG_DEBUG, 0, fmt);
 }
 
 void fatal(const char *fmt, ...)
 {
-	va_list ap;
-
-	va_start(ap, fmt);
-	log_verrno(LOG_CRIT, fmt, ap);
-	va_end(ap);
+	LOG_LINE(LOG_CRIT, 1, fmt);
 	exit(1);
 }
 
 void fatalx(const char *fmt, ...)
 {
-	va_list ap;
-
-	va_start(ap, fmt);
-	log_vwrite(LOG_CRIT, NULL, fmt, ap);
-	va_end(ap);
+	LOG_LINE(LOG_CRIT, 0, fmt);
 	exit(1);
 }

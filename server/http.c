@@ -6,6 +6,7 @@
  * server dropping the one that has gone longest without completing a
  * request, so that slow peers cannot keep a monitor out; and the listener
  * rests after EMFILE. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -522,10 +523,16 @@ struct srv_http *srv_http_start(struct srv *s, char *err, size_t errlen)
 	h->http = h->base ? evhttp_new(h->base) : NULL;
 	h->accept_ev = h->base ? evtimer_new(h->base, on_http_accept_timer, h) : NULL;
 	h->sweep_ev = h->base ? event_new(h->base, -1, EV_PERSIST, http_sweep, h) : NULL;
-	bound = h->http && h->accept_ev && h->sweep_ev ? evhttp_bind_socket_with_handle(h->http, host,
-									   (uint16_t)port) : NULL;
+	if (!h->http || !h->accept_ev || !h->sweep_ev) {
+		snprintf(err, errlen, "cannot serve HTTP on %s: out of memory", s->cfg.http_addr);
+		goto fail;
+	}
+	/* libevent keeps bind()'s errno; the reason ("Address already in
+	 * use") is what an operator, and a script that picks another port,
+	 * acts on. */
+	bound = evhttp_bind_socket_with_handle(h->http, host, (uint16_t)port);
 	if (!bound) {
-		snprintf(err, errlen, "cannot serve HTTP on %s", s->cfg.http_addr);
+		snprintf(err, errlen, "cannot serve HTTP on %s: %s", s->cfg.http_addr, strerror(errno));
 		goto fail;
 	}
 	http_server = h;

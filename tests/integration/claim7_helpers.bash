@@ -18,12 +18,18 @@ print("-----BEGIN PUBLIC KEY-----\n" + base64.encodebytes(spki).decode() + "----
 PY
 }
 
+# claim7_tx [-H] SCHEME: mktx's claim-7 transaction, 12.34 EUR from
+# ALICE-1 to BOB-2 on challenge CH (with -H its hash).
+claim7_tx() { "$MKTX" "$@" 1234 978 ALICE-1 BOB-2 "Bob's Shop" T1 $CH 1700000000; }
+# claim7_scheme_num SCHEME: the scheme's number in the signed data.
+claim7_scheme_num() { case $1 in enc) echo 1 ;; enc-rand) echo 2 ;; enc-digest) echo 3 ;; esac; }
+
 # claim7_sign SOCKET SCHEME [frameclient options]: SELECT + SIGN TRANSACTION
-# of 12.34 EUR from ALICE-1 to BOB-2 on challenge CH, then the card leaves
-# the reader. Sets TX, RAPDU.
+# of the claim-7 transaction, then the card leaves the reader. Sets TX,
+# RAPDU.
 claim7_sign() {
 	local sock=$1 scheme=$2; shift 2
-	TX=$("$MKTX" "$scheme" 1234 978 ALICE-1 BOB-2 "Bob's Shop" T1 $CH 1700000000)
+	TX=$(claim7_tx "$scheme")
 	claim7_send "$sock" "$@"
 }
 
@@ -104,10 +110,75 @@ claim7_check_signed() {
 	enc-digest) c=$(hex2bin "$(ascii_hex "$JP")0000000000000000" | aes)
 		t_eq "enc-digest: X = SHA-256(AES(K, JP || 0^8)) (OpenSSL)" "$X" "$(hex2bin "$c" | openssl dgst -sha256 -r | cut -d' ' -f1)" ;;
 	esac
-	num=$(case $scheme in enc) echo 1 ;; enc-rand) echo 2 ;; enc-digest) echo 3 ;; esac)
-	H=$("$MKTX" -H $scheme 1234 978 ALICE-1 BOB-2 "Bob's Shop" T1 $CH 1700000000)
+	num=$(claim7_scheme_num $scheme)
+	H=$(claim7_tx -H $scheme)
 	hex2bin "01$(printf %02x $num)${ID}$(printf %08x $ATC)${CH}${H}${X}" >"$T_DIR/signed.bin"
 	hex2bin "$SIG" >"$T_DIR/sig.der"
 	t_check "$scheme: ECDSA signature verifies with OpenSSL against $2" \
 		openssl dgst -sha256 -verify "$T_DIR/pub.pem" -signature "$T_DIR/sig.der" "$T_DIR/signed.bin"
+}
+
+# claim7_check_low_s SOCKET SCHEME COUNT [frameclient options]: COUNT SIGN
+# TRANSACTIONs of the claim-7 payment in one session (each voids the one
+# before), then the card leaves the reader; each answer's signature must
+# verify with OpenSSL against $T_DIR/pub.pem over its signed data, and its
+# s must be at most n/2 (Python reads the DER): the card emits only low-s
+# signatures (docs/PROTOCOL.md §4). A card that did not would give a
+# high-s one half of the time, so COUNT low ones by chance are 1 in
+# 2^COUNT. The caller voids the last signature (the card shows it for
+# confirmation).
+claim7_check_low_s() {
+	local sock=$1 scheme=$2 count=$3 lc H num i cmds=(); shift 3
+	TX=$(claim7_tx "$scheme")
+	H=$(claim7_tx -H "$scheme")
+	num=$(claim7_scheme_num "$scheme")
+	lc=$(printf %02X $(( ${#TX} / 2 )))
+	for ((i = 0; i < count; i++)); do cmds+=("802A0000${lc}${TX}00"); done
+	"$FC" -g "$@" "$sock" on $SELECT "${cmds[@]}" off | tail -n +2 >"$T_DIR/low_s.rapdus"
+	cat >"$T_DIR/low_s.py" <<'PY'
+import os, subprocess, sys
+tdir, num, card_id, ch, h = sys.argv[1:6]
+# P-256's group order (SEC 2 / FIPS 186-4).
+N = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
+
+def tlv(d, tag):
+    i = 0
+    while i + 2 <= len(d):
+        if d[i] == tag:
+            return d[i + 2:i + 2 + d[i + 1]]
+        i += 2 + d[i + 1]
+    return b""
+
+def der_s(sig):
+    """s of a DER SEQUENCE { INTEGER r, INTEGER s } (short lengths: P-256)."""
+    assert sig[0] == 0x30 and sig[2] == 0x02
+    rl = sig[3]
+    assert sig[4 + rl] == 0x02
+    return int.from_bytes(sig[6 + rl:6 + rl + sig[5 + rl]], "big")
+
+answers = sys.stdin.read().split()
+verified = low = 0
+for a in answers:
+    r = bytes.fromhex(a)
+    if r[-2:] != b"\x90\x00":
+        print("SW %s" % r[-2:].hex(), file=sys.stderr)
+        continue
+    atc, x, sig = tlv(r[:-2], 0xC1), tlv(r[:-2], 0xC2), tlv(r[:-2], 0xC3)
+    sd = bytes([1, int(num)]) + bytes.fromhex(card_id) + atc.rjust(4, b"\0") + \
+        bytes.fromhex(ch) + bytes.fromhex(h) + x
+    open(os.path.join(tdir, "low_s.sd"), "wb").write(sd)
+    open(os.path.join(tdir, "low_s.sig"), "wb").write(sig)
+    ok = subprocess.run(["openssl", "dgst", "-sha256", "-verify", os.path.join(tdir, "pub.pem"),
+                         "-signature", os.path.join(tdir, "low_s.sig"), os.path.join(tdir, "low_s.sd")],
+                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode == 0
+    verified += ok
+    if der_s(sig) <= N // 2:
+        low += 1
+    else:
+        print("ATC %d: s > n/2" % int.from_bytes(atc, "big"), file=sys.stderr)
+print("%d signatures: %d verify, %d with s <= n/2" % (len(answers), verified, low))
+PY
+	t_eq "$scheme: $count signatures, each verifies (OpenSSL) and has s <= n/2" \
+		"$count signatures: $count verify, $count with s <= n/2" \
+		"$(python3 "$T_DIR/low_s.py" "$T_DIR" "$num" "$ID" "$CH" "$H" <"$T_DIR/low_s.rapdus")"
 }

@@ -5,7 +5,8 @@
 # payload; OpenSSL, independent of the card's mbedTLS, checks X against
 # K_card and the ECDSA signature against the key the card generated at
 # personalisation. Then the contactless GET JOINT PASSWORD (once only),
-# Cancel, a wrong PIN, an accented payee and names the card cannot show.
+# Cancel, a wrong PIN, an accented payee, names the card cannot show, and
+# only low-s signatures.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/card_helpers.bash"
 . "$(dirname "$0")/claim7_helpers.bash"
@@ -92,6 +93,18 @@ fw_wait_screen cancelled 5 >/dev/null || t_fail "$name: Cancel voids it"
 writes=$(fw_status | jq .flash_writes)
 claim7_check_unshowable "$FW_CT" -t 20000
 t_eq "refused names: no flash write" "$writes" "$(fw_status | jq .flash_writes)"
+
+# The board emits only low-s signatures, as the host card does
+# (tests/unit/card/test_sign.c, signatures_are_low_s): 8 per scheme, each
+# checked with OpenSSL and Python; the last of each is cancelled.
+for scheme in enc enc-rand enc-digest; do
+	fw_mark
+	claim7_check_low_s "$FW_CT" $scheme 8 -t 20000
+	fw_wait_screen review 10 >/dev/null
+	fw_mark
+	fw_keys C
+	fw_wait_screen cancelled 5 >/dev/null || t_fail "$scheme: Cancel voids the last of them"
+done
 
 # The stack never came near its end (the run-time high-water mark).
 st=$(fw_status)

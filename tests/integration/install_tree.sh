@@ -82,12 +82,12 @@ fi
 
 # Each unit's ExecStart, expanded as systemd does (%i, ${VAR} one word,
 # $VAR split at spaces) with its Environment= and the example environment
-# file, system paths moved under ROOT and the server's fixed ports to free
-# ones: the daemons must start as written and listen.
-PORT=$(sc_free_port); HPORT=$(sc_free_port)
+# file, system paths moved under ROOT and the server's fixed ports to
+# "@PORT", which sc_listen makes free ones: the daemons must start as
+# written and listen.
 mkdir -p "$ROOT/etc/sigcard"
 exec_line() {
-	python3 - "$ROOT" "$1" "$2" "$3" "127.0.0.1:7460=127.0.0.1:$PORT" "127.0.0.1:7461=127.0.0.1:$HPORT" <<'PY'
+	python3 - "$ROOT" "$1" "$2" "$3" "127.0.0.1:7460=127.0.0.1:@PORT" "127.0.0.1:7461=127.0.0.1:@PORT" <<'PY'
 import re, shlex, sys
 root, unit, envfile, inst = sys.argv[1:5]
 ports = dict(a.split("=") for a in sys.argv[5:])
@@ -129,13 +129,17 @@ mapfile -d '' srv < <(exec_line "$U/sigcard-server.service" "$EX/server.env" "")
 mapfile -d '' card < <(exec_line "$U/sigcard-card@.service" "$EX/card.env" 1)
 mapfile -d '' term < <(exec_line "$U/sigcard-terminal.service" "$EX/terminal.env" "")
 R=$ROOT/run/sigcard
-sc_bg server "${srv[@]}"
-sc_bg card "${card[@]}"
-if sc_wait_sock "$R/submit.sock" 20 && sc_wait_port "$PORT" 20 && sc_wait_port "$HPORT" 20; then
+# The server says where it serves once every socket is bound: its
+# submissions on the TCP port and the Unix socket, its HTTP API on the other
+# port (started again on new ports if another process took one).
+if sc_listen server 'serving: submissions on' "${srv[@]}" && [ ${#SC_PORTS[@]} -eq 2 ] &&
+	grep -qF "serving: submissions on 127.0.0.1:${SC_PORTS[0]} and $R/submit.sock, HTTP on 127.0.0.1:${SC_PORTS[1]}," \
+		"$T_DIR/server.log" && test -S "$R/submit.sock"; then
 	t_ok "sigcard-server.service's ExecStart serves"
 else
 	t_fail "sigcard-server.service's ExecStart serves" "${srv[*]}" "$(cat "$T_DIR/server.log")"
 fi
+sc_bg card "${card[@]}"
 if sc_wait_sock "$R/card-1-contact.sock" 20 && sc_wait_sock "$R/card-1-contactless.sock" 20 &&
 	sc_wait_for 20 test -s "$R/card-1.png"; then
 	t_ok "sigcard-card@1.service's ExecStart serves"

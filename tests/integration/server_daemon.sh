@@ -50,6 +50,18 @@ sc_listen server 'serving: submissions on' "$SRV" -D "$D" -d --listen 127.0.0.1:
 	--http 127.0.0.1:@PORT --max-conns 8 --idle-timeout 3 || t_fail "server started" "$(cat "$T_DIR/server.log")"
 SPID=$SC_LAST_PID PORT=${SC_PORTS[0]} HPORT=${SC_PORTS[1]}
 
+# A port another program holds: the start fails with bind()'s reason, the
+# words sc_listen (and an operator) act on, for TCP and for HTTP alike.
+"$SRV" -D "$T_DIR/other" init >/dev/null 2>&1
+for kind in listen http; do
+	if [ $kind = listen ]; then taken=(--listen 127.0.0.1:$PORT --http none)
+	else taken=(--listen none --http 127.0.0.1:$HPORT); fi
+	out=$(timeout 20 "$SRV" -D "$T_DIR/other" -d --unix "$T_DIR/other.sock" "${taken[@]}" 2>&1); rc=$?
+	[ $rc -eq 1 ] && grep -q "on 127.0.0.1:[0-9]*: Address already in use" <<<"$out" &&
+		t_ok "--$kind on a port in use: exit 1, Address already in use" ||
+		t_fail "--$kind on a port in use: exit 1, Address already in use" "exit $rc" "$out"
+done
+
 pay() { "$CLI" pay --perso "$T_DIR/perso1.json" --key "$T_DIR/key1.pem" --payee BOB --currency 978 "$@"; }
 t_check "pay over TCP" pay --server tcp:127.0.0.1:$PORT --atc 1 --amount 1000 --scheme enc
 t_check "pay over the Unix socket" pay --server "$SOCK" --atc 2 --amount 250 --scheme enc-digest --save "$T_DIR/sub2"

@@ -25,36 +25,20 @@ static size_t read_file(const char *path, char *buf, size_t cap)
 	return (size_t)n;
 }
 
-/* Entries in dir other than . and .. */
-static int count_entries(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	int n = 0;
-
-	assert_non_null(d);
-	while ((e = readdir(d)) != NULL)
-		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
-			n++;
-	closedir(d);
-	return n;
-}
-
 static void writes_and_replaces_a_regular_file(void **state)
 {
 	char dir[256], path[300], buf[64];
 	struct stat st;
 
 	(void)state;
-	tmp_dir_make(dir);
-	snprintf(path, sizeof path, "%s/out.json", dir);
+	tmp_dir_path(dir, "out.json", path);
 	assert_int_equal(af_write_file(path, 0600, 0, "one\n", 4), 0);
 	assert_int_equal(af_write_file(path, 0600, 0, "two\n", 4), 0);
 	read_file(path, buf, sizeof buf);
 	assert_string_equal(buf, "two\n");
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0600);
-	assert_int_equal(count_entries(dir), 1); /* no temporary left */
+	assert_int_equal(tmp_dir_count(dir), 1); /* no temporary left */
 	tmp_dir_remove(dir);
 }
 
@@ -63,27 +47,24 @@ static void noreplace_refuses_an_existing_file(void **state)
 	char dir[256], path[300], buf[64];
 
 	(void)state;
-	tmp_dir_make(dir);
-	snprintf(path, sizeof path, "%s/card.flash", dir);
+	tmp_dir_path(dir, "card.flash", path);
 	assert_int_equal(af_write_file(path, 0600, AF_NOREPLACE, "old", 3), 0);
 	assert_int_equal(af_write_file(path, 0600, AF_NOREPLACE, "new", 3), AF_ERR_EXISTS);
 	read_file(path, buf, sizeof buf);
 	assert_string_equal(buf, "old");
-	assert_int_equal(count_entries(dir), 1);
+	assert_int_equal(tmp_dir_count(dir), 1);
 	tmp_dir_remove(dir);
+}
+
+static int write_x(const char *path)
+{
+	return af_write_file(path, 0600, 0, "x", 1);
 }
 
 static void fifo_refused_and_kept(void **state)
 {
-	char dir[256], path[300];
-
 	(void)state;
-	tmp_dir_make(dir);
-	tmp_fifo(dir, path);
-	assert_int_equal(af_write_file(path, 0600, 0, "x", 1), AF_ERR_NOT_REGULAR);
-	assert_fifo(path);
-	assert_int_equal(count_entries(dir), 1);
-	tmp_dir_remove(dir);
+	assert_fifo_refused_and_kept(write_x, AF_ERR_NOT_REGULAR);
 }
 
 static void symlink_refused_and_its_target_kept(void **state)
@@ -92,8 +73,7 @@ static void symlink_refused_and_its_target_kept(void **state)
 	struct stat st;
 
 	(void)state;
-	tmp_dir_make(dir);
-	snprintf(target, sizeof target, "%s/target", dir);
+	tmp_dir_path(dir, "target", target);
 	snprintf(link_path, sizeof link_path, "%s/link", dir);
 	assert_int_equal(af_write_file(target, 0600, 0, "keep", 4), 0);
 	assert_int_equal(symlink(target, link_path), 0);
@@ -110,8 +90,7 @@ static void folder_refused(void **state)
 	char dir[256], sub[300];
 
 	(void)state;
-	tmp_dir_make(dir);
-	snprintf(sub, sizeof sub, "%s/sub", dir);
+	tmp_dir_path(dir, "sub", sub);
 	assert_int_equal(mkdir(sub, 0700), 0);
 	assert_int_equal(af_write_file(sub, 0600, 0, "x", 1), AF_ERR_NOT_REGULAR);
 	assert_int_equal(rmdir(sub), 0);
@@ -130,8 +109,7 @@ static void char_device_refused_and_kept(void **state)
 		skip(); /* mknod of a device needs root */
 		return;
 	}
-	tmp_dir_make(dir);
-	snprintf(path, sizeof path, "%s/null", dir);
+	tmp_dir_path(dir, "null", path);
 	if (mknod(path, S_IFCHR | 0666, makedev(1, 3)) != 0) {
 		tmp_dir_remove(dir);
 		skip(); /* not allowed here (a container without CAP_MKNOD) */
@@ -150,14 +128,13 @@ static void commit_checks_again(void **state)
 	struct af_file f;
 
 	(void)state;
-	tmp_dir_make(dir);
-	snprintf(path, sizeof path, "%s/fifo", dir);
+	tmp_dir_path(dir, "fifo", path);
 	assert_int_equal(af_open(&f, path, 0600, 0), 0);
 	assert_int_equal(write(f.fd, "x", 1), 1);
 	tmp_fifo(dir, path);
 	assert_int_equal(af_commit(&f), AF_ERR_NOT_REGULAR);
 	assert_fifo(path);
-	assert_int_equal(count_entries(dir), 1);
+	assert_int_equal(tmp_dir_count(dir), 1);
 	tmp_dir_remove(dir);
 }
 
@@ -167,12 +144,11 @@ static void abort_leaves_nothing(void **state)
 	struct af_file f;
 
 	(void)state;
-	tmp_dir_make(dir);
-	snprintf(path, sizeof path, "%s/out", dir);
+	tmp_dir_path(dir, "out", path);
 	assert_int_equal(af_open(&f, path, 0600, 0), 0);
 	assert_int_equal(write(f.fd, "secret", 6), 6);
 	af_abort(&f);
-	assert_int_equal(count_entries(dir), 0);
+	assert_int_equal(tmp_dir_count(dir), 0);
 	tmp_dir_remove(dir);
 }
 
@@ -195,8 +171,7 @@ static void stale_temporaries_removed(void **state)
 	long dead = dead_pid();
 
 	(void)state;
-	tmp_dir_make(dir);
-	snprintf(path, sizeof path, "%s/card.flash", dir);
+	tmp_dir_path(dir, "card.flash", path);
 	snprintf(t, sizeof t, "%s/.card.flash.tmp.%ld", dir, dead);
 	assert_int_equal(af_write_file(t, 0600, 0, "k", 1), 0);
 	snprintf(t, sizeof t, "%s/card.flash.new.%ld", dir, dead);
@@ -207,7 +182,7 @@ static void stale_temporaries_removed(void **state)
 	snprintf(t, sizeof t, "%s/card.flash.new.x%ld", dir, dead);
 	assert_int_equal(af_write_file(t, 0600, 0, "k", 1), 0);
 	assert_int_equal(af_remove_stale(path), 2);
-	assert_int_equal(count_entries(dir), 2);
+	assert_int_equal(tmp_dir_count(dir), 2);
 	snprintf(t, sizeof t, "%s/.card.flash.tmp.%ld", dir, (long)getpid());
 	assert_int_equal(stat(t, &st), 0);
 	tmp_dir_remove(dir);

@@ -16,8 +16,7 @@ static void listen_then_connect(void **state)
 	int l, c, a;
 
 	(void)state;
-	tmp_dir_make(dir);
-	snprintf(path, sizeof path, "%s/s.sock", dir);
+	tmp_dir_path(dir, "s.sock", path);
 	l = sock_unix_listen(path, 0600, 4);
 	assert_true(l >= 0);
 	c = sock_unix_connect(path, 1000);
@@ -41,8 +40,7 @@ static void live_listener_refused(void **state)
 	int l, l2;
 
 	(void)state;
-	tmp_dir_make(dir);
-	snprintf(path, sizeof path, "%s/s.sock", dir);
+	tmp_dir_path(dir, "s.sock", path);
 	l = sock_unix_listen(path, 0600, 4);
 	assert_true(l >= 0);
 	assert_int_equal(lstat(path, &before), 0);
@@ -63,8 +61,7 @@ static void regular_file_refused_and_kept(void **state)
 	int fd;
 
 	(void)state;
-	tmp_dir_make(dir);
-	snprintf(path, sizeof path, "%s/notes.txt", dir);
+	tmp_dir_path(dir, "notes.txt", path);
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
 	assert_true(fd >= 0);
 	assert_int_equal(write(fd, "keep", 4), 4);
@@ -76,16 +73,15 @@ static void regular_file_refused_and_kept(void **state)
 	tmp_dir_remove(dir);
 }
 
+static int listen_at(const char *path)
+{
+	return sock_unix_listen(path, 0600, 4);
+}
+
 static void fifo_refused_and_kept(void **state)
 {
-	char dir[256], path[300];
-
 	(void)state;
-	tmp_dir_make(dir);
-	tmp_fifo(dir, path);
-	assert_int_equal(sock_unix_listen(path, 0600, 4), SOCK_ERR_NOT_SOCKET);
-	assert_fifo(path);
-	tmp_dir_remove(dir);
+	assert_fifo_refused_and_kept(listen_at, SOCK_ERR_NOT_SOCKET);
 }
 
 static void stale_socket_reused(void **state)
@@ -95,8 +91,7 @@ static void stale_socket_reused(void **state)
 	int s, l;
 
 	(void)state;
-	tmp_dir_make(dir);
-	snprintf(path, sizeof path, "%s/s.sock", dir);
+	tmp_dir_path(dir, "s.sock", path);
 	/* A socket file whose program died: bound, never listening, closed. */
 	s = socket(AF_UNIX, SOCK_STREAM, 0);
 	memset(&sa, 0, sizeof sa);
@@ -122,8 +117,7 @@ static void mode_set_on_the_socket_file(void **state)
 	int l;
 
 	(void)state;
-	tmp_dir_make(dir);
-	snprintf(path, sizeof path, "%s/s.sock", dir);
+	tmp_dir_path(dir, "s.sock", path);
 	old = umask(0);
 	l = sock_unix_listen(path, 0600, 4);
 	umask(old);
@@ -149,8 +143,7 @@ static void connect_errors_are_named(void **state)
 	char dir[256], path[300], longp[200];
 
 	(void)state;
-	tmp_dir_make(dir);
-	snprintf(path, sizeof path, "%s/none.sock", dir);
+	tmp_dir_path(dir, "none.sock", path);
 	assert_int_equal(sock_unix_connect(path, 100), SOCK_ERR_SYSTEM);
 	assert_int_equal(errno, ENOENT);
 	memset(longp, 'a', sizeof longp - 1);
