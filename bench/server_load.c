@@ -288,9 +288,11 @@ static int drive(struct lane *lanes, int nlanes, const char *sock, double timeou
 }
 
 /* CPU seconds used so far, summed by thread name, of process pid (the
- * server: its event loop, sc-verify, sc-writer, sc-checkpoint), plus
- * slot "idle" for the whole machine: where the time of the load goes. */
-#define STAGES 8
+ * server: its event loop, sc-verify, sc-writer, sc-checkpoint), plus the
+ * whole machine's idle time and the part of it spent waiting for the disk
+ * (iowait: mostly the writer's fsyncs and checkpoints, which no thread's
+ * CPU time shows): where the time of the load goes. */
+#define STAGES 9
 struct stage {
 	char name[20];
 	double cpu;
@@ -350,10 +352,13 @@ static int stages_read(pid_t pid, struct stage *st)
 		closedir(d);
 	}
 	if ((f = fopen("/proc/stat", "r")) != NULL) {
-		unsigned long long user, nice, sys, idle;
+		unsigned long long user, nice, sys, idle, iowait;
 
-		if (fscanf(f, "cpu %llu %llu %llu %llu", &user, &nice, &sys, &idle) == 4)
+		if (fscanf(f, "cpu %llu %llu %llu %llu %llu", &user, &nice, &sys, &idle,
+			   &iowait) == 5) {
 			n = stage_add(st, n, "idle (machine)", (double)idle / tick);
+			n = stage_add(st, n, "iowait (machine)", (double)iowait / tick);
+		}
 		fclose(f);
 	}
 	return n;
@@ -377,16 +382,61 @@ static int cmp_double(const void *a, const void *b)
 
 #define TX_MAX 1000000          /* prepared submissions are held in memory */
 
+/* Challenges for every submission of a round, in lane order: ch[] holds
+ * them card by card, each card's in counter order. They are asked
+ * PREP_CONNS at a time, one on each of as many connections, so that the
+ * server commits them in batches: asked one by one, each was a commit and
+ * an fsync of its own, most of the preparation's time. */
+#define PREP_CONNS 128
+
+static void prepare_challenges(struct lane *lanes, int ncards,
+			       uint8_t (*ch)[SC_CHALLENGE_LEN], const char *sock)
+{
+	int fds[PREP_CONNS], nconn = 0;
+	char tid[SC_TERMINAL_ID_MAX + 1];
+	int total = 0, code;
+
+	for (int k = 0; k < ncards; k++)
+		total += lanes[k].n;
+	while (nconn < PREP_CONNS && nconn < total) {
+		if ((fds[nconn] = sclient_connect(sock)) < 0)
+			die("cannot connect to the server to prepare");
+		nconn++;
+	}
+	for (int at = 0, k = 0, i = 0; at < total;) {
+		int wave = 0;
+
+		/* Each challenge is bound to its card's terminal id. */
+		for (; wave < nconn && at + wave < total; wave++) {
+			while (i >= lanes[k].n) {
+				k++;
+				i = 0;
+			}
+			snprintf(tid, sizeof(tid), "BENCH-%d", k);
+			if (sclient_challenge_ask(fds[wave], tid) != 0)
+				die("no challenge");
+			i++;
+		}
+		for (int w = 0; w < wave; w++)
+			if (sclient_challenge_take(fds[w], ch[at + w], &code) != 0)
+				die("no challenge");
+		at += wave;
+	}
+	for (int c = 0; c < nconn; c++)
+		close(fds[c]);
+}
+
 /* A round's M signed submissions, card by card in counter order (each
  * card's counter goes on from the last round), each with a challenge from
  * the server on sock. */
 static void prepare(struct lane *lanes, int ncards, int ntx, const char *sock)
 {
-	double t0 = now();
-	int fd = sclient_connect(sock);
+	double t0 = now(), t1;
+	uint8_t (*ch)[SC_CHALLENGE_LEN] = calloc((size_t)ntx, SC_CHALLENGE_LEN);
+	int at = 0;
 
-	if (fd < 0)
-		die("cannot connect to the server to prepare");
+	if (!ch)
+		die("out of memory");
 	for (int k = 0; k < ncards; k++) {
 		int n = ntx / ncards + (k < ntx % ncards);
 
@@ -395,14 +445,20 @@ static void prepare(struct lane *lanes, int ncards, int ntx, const char *sock)
 		lanes[k].n = n;
 		lanes[k].fd = -1;
 		sc_frame_dec_init(&lanes[k].dec, lanes[k].reply, sizeof(lanes[k].reply));
-		if (!lanes[k].subs || sim_card_use(k) != 0)
+		if (!lanes[k].subs)
+			die("out of memory");
+	}
+	prepare_challenges(lanes, ncards, ch, sock);
+	t1 = now();
+	for (int k = 0; k < ncards; k++) {
+		if (sim_card_use(k) != 0)
 			die("card switch failed");
-		for (int i = 0; i < n; i++) {
+		for (int i = 0; i < lanes[k].n; i++, at++) {
 			struct sc_tx tx;
 			uint8_t txbuf[SC_TX_MAX_LEN];
 			uint8_t body[SC_SUBMIT_MSG_MAX];
 			struct sc_submit s;
-			int code, len;
+			int len;
 			char jp[9];
 
 			memset(&tx, 0, sizeof(tx));
@@ -415,8 +471,7 @@ static void prepare(struct lane *lanes, int ncards, int ntx, const char *sock)
 			snprintf(tx.payee_name, sizeof(tx.payee_name), "Bench Shop");
 			snprintf(tx.terminal_id, sizeof(tx.terminal_id), "BENCH-%d", k);
 			tx.time = (uint64_t)time(NULL);
-			if (sclient_challenge(fd, tx.terminal_id, tx.challenge, &code) != 0)
-				die("no challenge");
+			memcpy(tx.challenge, ch[at], SC_CHALLENGE_LEN);
 			len = sc_tx_encode(&tx, txbuf, sizeof(txbuf));
 			memset(&s, 0, sizeof(s));
 			if (len <= 0 || sim_card_sign(txbuf, (size_t)len, &s.atc, s.x, &s.x_len, s.sig,
@@ -437,9 +492,10 @@ static void prepare(struct lane *lanes, int ncards, int ntx, const char *sock)
 			lanes[k].subs[i].code = -1;
 		}
 	}
-	close(fd);
-	fprintf(stderr, "server_load: %d submissions from %d cards prepared in %.1f s\n", ntx,
-		ncards, now() - t0);
+	free(ch);
+	fprintf(stderr, "server_load: %d submissions from %d cards prepared in %.1f s"
+		" (challenges %.1f s, the cards' SIGN %.1f s)\n", ntx, ncards, now() - t0,
+		t1 - t0, now() - t1);
 }
 
 static void usage(FILE *out)

@@ -209,7 +209,7 @@ size_t srv_metrics_render(char *buf, size_t cap)
 		"# TYPE sigcard_peers_dropped_total counter\nsigcard_peers_dropped_total %lu\n",
 	    atomic_load(&srv_metrics.connections), atomic_load(&srv_metrics.in_flight),
 	    atomic_load(&srv_metrics.peers_dropped));
-	put(&o, "# HELP sigcard_wal_resets_total TRUNCATE checkpoints keeping the WAL bounded.\n"
+	put(&o, "# HELP sigcard_wal_resets_total RESTART checkpoints keeping the WAL bounded.\n"
 		"# TYPE sigcard_wal_resets_total counter\nsigcard_wal_resets_total %lu\n",
 	    atomic_load(&srv_metrics.wal_resets));
 	put(&o, "# HELP sigcard_audit_unrecorded_total Unauthenticated requests beyond the"

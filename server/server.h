@@ -155,7 +155,7 @@ struct srv_wal {
 };
 /* On the writer's connection: the WAL hook and journal_size_limit. 0 or -1. */
 int srv_wal_bound_init(struct srv_wal *w, struct srv_db *d);
-/* After a commit: a TRUNCATE checkpoint if the WAL is over the bound. */
+/* After a commit: a RESTART checkpoint if the WAL is over the bound. */
 void srv_wal_bound_check(struct srv_wal *w, struct srv_db *d);
 
 /* ---- ledger.c: accounts, cards and the books */
@@ -286,7 +286,7 @@ struct srv_metrics {
 	atomic_ulong writer_busy_ns;          /* time the writer spent in transactions */
 	atomic_long verify_queue, writer_queue, connections, in_flight;
 	atomic_ulong peers_dropped;
-	atomic_ulong wal_resets;              /* TRUNCATE checkpoints by the writer */
+	atomic_ulong wal_resets;              /* RESTART checkpoints by the writer */
 	atomic_ulong audit_unrecorded;        /* unauthenticated requests beyond the sample */
 };
 extern struct srv_metrics srv_metrics;

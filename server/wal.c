@@ -3,10 +3,18 @@
  * WAL while commits keep coming, so it grew until the volume was full and
  * every request became RETRY_LATER, also after a restart. The writer
  * itself, between batches (no commit of its own can be in the way), runs a
- * TRUNCATE checkpoint once the WAL holds more than SRV_WAL_CHECKPOINT_BYTES:
+ * RESTART checkpoint once the WAL holds more than SRV_WAL_CHECKPOINT_BYTES:
  * most pages are already in the database by then, so it costs little more
- * than waiting for the readers' short transactions and an fsync.
- * journal_size_limit truncates what a reset leaves behind. */
+ * than waiting for the readers' short transactions and an fsync, and the
+ * next commits write the WAL again from its start. journal_size_limit
+ * trims the file to the bound when it is reset, so that its size on disk
+ * is the bound plus one batch.
+ *
+ * RESTART rather than TRUNCATE: a WAL truncated to nothing grows again
+ * with every commit after it, and a growing file makes each commit's
+ * fsync write the file system's metadata too; an existing file
+ * overwritten in place does not. TRUNCATE measured 24 ms a reset and
+ * RESTART 5 to 8 ms, on the same load (bench/server_load). */
 #include <stdio.h>
 #include "server.h"
 
@@ -46,7 +54,7 @@ void srv_wal_bound_check(struct srv_wal *w, struct srv_db *d)
 
 	if ((int64_t)w->frames * (w->page_size + 24) <= SRV_WAL_CHECKPOINT_BYTES)
 		return;
-	rc = sqlite3_wal_checkpoint_v2(d->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, &log, &done);
+	rc = sqlite3_wal_checkpoint_v2(d->db, NULL, SQLITE_CHECKPOINT_RESTART, &log, &done);
 	if (rc == SQLITE_OK) {
 		w->frames = 0;
 		atomic_fetch_add(&srv_metrics.wal_resets, 1);

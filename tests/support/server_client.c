@@ -64,18 +64,22 @@ int sclient_recv(int fd, uint8_t *buf, size_t cap)
 	return rc == 0 ? (int)len : -1;
 }
 
-int sclient_challenge(int fd, const char *terminal_id, uint8_t challenge[SC_CHALLENGE_LEN],
-		      int *code)
+int sclient_challenge_ask(int fd, const char *terminal_id)
 {
-	uint8_t body[64], reply[SC_RESULT_MSG_MAX];
-	struct sc_result_msg m;
-	uint32_t ttl;
+	uint8_t body[64];
 	int n = sc_get_challenge_encode(body, sizeof(body), terminal_id);
 
+	return n > 0 && sclient_send(fd, body, (size_t)n) == 0 ? 0 : -1;
+}
+
+int sclient_challenge_take(int fd, uint8_t challenge[SC_CHALLENGE_LEN], int *code)
+{
+	uint8_t reply[SC_RESULT_MSG_MAX];
+	struct sc_result_msg m;
+	uint32_t ttl;
+	int n = sclient_recv(fd, reply, sizeof(reply));
+
 	*code = -1;
-	if (n <= 0 || sclient_send(fd, body, (size_t)n) != 0)
-		return -1;
-	n = sclient_recv(fd, reply, sizeof(reply));
 	if (n <= 0)
 		return -1;
 	if (sc_challenge_decode(reply, (size_t)n, challenge, &ttl) == 0)
@@ -83,6 +87,15 @@ int sclient_challenge(int fd, const char *terminal_id, uint8_t challenge[SC_CHAL
 	if (sc_result_decode(&m, reply, (size_t)n) == 0)
 		*code = m.code;
 	return -1;
+}
+
+int sclient_challenge(int fd, const char *terminal_id, uint8_t challenge[SC_CHALLENGE_LEN],
+		      int *code)
+{
+	*code = -1;
+	if (sclient_challenge_ask(fd, terminal_id) != 0)
+		return -1;
+	return sclient_challenge_take(fd, challenge, code);
 }
 
 int sclient_raw(int fd, const uint8_t *body, size_t len, uint8_t *reply, size_t *reply_len,

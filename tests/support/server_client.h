@@ -16,8 +16,13 @@ int sclient_send(int fd, const uint8_t *body, size_t len);
 /* Receives one frame body into buf (cap bytes); its length, 0 if the
  * server closed the connection, or -1. */
 int sclient_recv(int fd, uint8_t *buf, size_t cap);
-/* GET CHALLENGE for terminal_id. 0 or -1 (then *code holds a RESULT code
- * if the server answered with one, else -1). */
+/* GET CHALLENGE for terminal_id: sclient_challenge_ask sends it and
+ * sclient_challenge_take reads its answer, so that a client with several
+ * connections can have many asked at once; sclient_challenge does both.
+ * 0 or -1 (then *code holds a RESULT code if the server answered with one,
+ * else -1). */
+int sclient_challenge_ask(int fd, const char *terminal_id);
+int sclient_challenge_take(int fd, uint8_t challenge[SC_CHALLENGE_LEN], int *code);
 int sclient_challenge(int fd, const char *terminal_id, uint8_t challenge[SC_CHALLENGE_LEN],
 		      int *code);
 /* SUBMIT s; the reply body goes to reply (SC_RESULT_MSG_MAX bytes) and is
