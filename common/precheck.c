@@ -33,14 +33,6 @@ static int tx_len_ok(size_t n)
 	return n >= 1 && n <= SC_TX_MAX_LEN;
 }
 
-static int printable(const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (s[i] < 0x20 || s[i] > 0x7e)
-			return 0;
-	return 1;
-}
-
 int sc_precheck_encode(uint8_t *out, size_t cap, const struct sc_precheck *p)
 {
 	struct sc_writer w;
@@ -95,7 +87,8 @@ int sc_prechecked_encode(uint8_t *out, size_t cap, uint8_t code, const char *tex
 
 	if (!out)
 		return SC_ERR_ARG;
-	if (!sc_precheck_verdict(code) || tn > SC_PRECHECK_TEXT_MAX || !printable(text, tn))
+	if (!sc_precheck_verdict(code) || tn > SC_PRECHECK_TEXT_MAX ||
+	    !sc_text_printable(text, tn))
 		return SC_ERR_BAD_VALUE;
 	sc_writer_init(&w, out, cap);
 	sc_put_u8(&w, SC_MSG_PRECHECKED);
@@ -126,7 +119,7 @@ int sc_prechecked_decode(struct sc_prechecked *m, const uint8_t *body, size_t le
 	m->text_len = sc_get_u8(&rd);
 	m->text = (const char *)sc_get_span(&rd, m->text_len);
 	rc = sc_reader_finish(&rd);
-	if (rc == 0 && !printable(m->text, m->text_len))
+	if (rc == 0 && !sc_text_printable(m->text, m->text_len))
 		rc = SC_ERR_BAD_VALUE;
 	if (rc != 0)
 		goto bad;

@@ -126,6 +126,10 @@ struct sc_result_msg {
 	size_t text_len;
 };
 
+/* 1 if s[0..n) is printable ASCII (20..7E): the rule for text a person
+ * reads that a peer sent, a decline's reason and a pre-check's (n = 0: 1). */
+int sc_text_printable(const char *s, size_t n);
+
 /* Message type of a body (its first byte), or SC_ERR_TRUNCATED if empty. */
 int sc_msg_type(const uint8_t *body, size_t len);
 
