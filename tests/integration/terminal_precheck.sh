@@ -20,12 +20,12 @@ t_ok "world up: ALICE-1 100.00 EUR, SHOP-1 EUR, SHOP-USD USD, card $CARD_ID"
 A0=$(balance ALICE-1) S0=$(balance SHOP-1)
 screen() { ctl "$CTL" '{"cmd":"screen"}' | jq -r .screen.name; }
 # refused NAME CODE REASON ARGS...: pay with ARGS; exit 8 naming CODE and
-# REASON before the card signed; the ATC, the card's screen and the
-# balances as they were.
+# REASON before the card signed; the ATC and the balances as they were, the
+# card still on its idle screen.
 refused() {
-	local name=$1 code=$2 reason=$3 atc screen0
+	local name=$1 code=$2 reason=$3 atc
 	shift 3
-	atc=$(card_atc) screen0=$(screen)
+	atc=$(card_atc)
 	# A short --timeout: refused, the terminal never waits for a password.
 	pay "$@" --camera "file:$PNG" --timeout 10
 	if [ "$PAY_RC" -eq 8 ] && grep -q "declined before the card signed" "$T_DIR/pay.err" &&
@@ -36,7 +36,8 @@ refused() {
 			"$(cat "$T_DIR/pay.err")"
 	fi
 	t_eq "$name: the card's ATC unchanged (nothing signed)" "$atc" "$(card_atc)"
-	t_eq "$name: the card never showed the transaction (no PIN asked)" "$screen0" "$(screen)"
+	# The review screen takes the PIN; a card that showed it stays off idle.
+	t_eq "$name: the card never showed the transaction (no PIN asked)" idle "$(screen)"
 	t_eq "$name: balances unchanged" "$A0 $S0" "$(balance ALICE-1) $(balance SHOP-1)"
 }
 
