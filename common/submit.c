@@ -353,7 +353,7 @@ int sc_result_decode(struct sc_result_msg *m, const uint8_t *body, size_t len)
 	return sc_reader_finish(&r);
 }
 
-static int reason_ok(const char *s, size_t n)
+int sc_text_printable(const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		if (s[i] < 0x20 || s[i] > 0x7e)
@@ -370,7 +370,7 @@ int sc_receipt_encode(uint8_t *out, size_t cap, const struct sc_receipt *rc)
 		return SC_ERR_ARG;
 	for (rn = 0; rn < sizeof(rc->reason) && rc->reason[rn]; rn++)
 		;
-	if (rn > SC_RECEIPT_REASON_MAX || !reason_ok(rc->reason, rn) ||
+	if (rn > SC_RECEIPT_REASON_MAX || !sc_text_printable(rc->reason, rn) ||
 	    !sc_result_is_sealed(rc->result) || (rc->result == SC_RES_OK) != (rn == 0))
 		return SC_ERR_BAD_VALUE;
 	sc_writer_init(&w, out, cap);
@@ -424,7 +424,7 @@ int sc_receipt_decode(struct sc_receipt *rc, const uint8_t *buf, size_t len)
 	}
 	if ((err = sc_reader_finish(&r)) != 0)
 		return err;
-	if (!reason_ok(rc->reason, rn))
+	if (!sc_text_printable(rc->reason, rn))
 		return SC_ERR_BAD_VALUE;
 	if (rc->version == SC_RECEIPT_V2)
 		return rc->result == SC_RES_OK ? 0 : SC_ERR_BAD_VALUE;

@@ -17,11 +17,13 @@ enum sc_msg_type {
 	SC_MSG_GET_RECEIPT_KEY = 0x03, /* terminal -> server: no body beyond the type */
 	SC_MSG_GET_ISSUER_SCRIPT = 0x04, /* terminal -> server (common/issuer_script.h) */
 	SC_MSG_SCRIPT_REPORT = 0x05, /* terminal -> server (common/issuer_script.h) */
+	SC_MSG_PRECHECK = 0x06,      /* terminal -> server (common/precheck.h) */
 	SC_MSG_CHALLENGE = 0x81,     /* server -> terminal, answers GET CHALLENGE */
 	SC_MSG_RESULT = 0x82,        /* server -> terminal, answers SUBMIT, or any error */
 	SC_MSG_RECEIPT_KEY = 0x83,   /* server -> terminal: the receipt public key */
 	SC_MSG_ISSUER_SCRIPT = 0x84, /* server -> terminal, answers GET ISSUER SCRIPT */
 	SC_MSG_SCRIPT_RECORDED = 0x85, /* server -> terminal, answers SCRIPT REPORT: type byte alone */
+	SC_MSG_PRECHECKED = 0x86,    /* server -> terminal, answers PRECHECK (common/precheck.h) */
 };
 
 /* Result codes, as carried in a RESULT message and signed in a receipt.
@@ -123,6 +125,10 @@ struct sc_result_msg {
 	const char *text;
 	size_t text_len;
 };
+
+/* 1 if s[0..n) is printable ASCII (20..7E): the rule for text a person
+ * reads that a peer sent, a decline's reason and a pre-check's (n = 0: 1). */
+int sc_text_printable(const char *s, size_t n);
 
 /* Message type of a body (its first byte), or SC_ERR_TRUNCATED if empty. */
 int sc_msg_type(const uint8_t *body, size_t len);

@@ -101,6 +101,15 @@ static void *verify_main(void *arg)
 		srv_keycache_init(kc, &s->key_generation);
 	while ((j = srv_queue_pop(&s->verify_q, 1)) != NULL) {
 		atomic_fetch_sub(&srv_metrics.verify_queue, 1);
+		if (j->kind == JOB_PRECHECK) {
+			/* Read-only, answered here: it never reaches the writer. */
+			if (ok)
+				srv_precheck_answer(s, &db, j);
+			else
+				srv_job_reply_error(j, SC_RES_RETRY_LATER, "the ledger cannot be read");
+			srv_net_complete(s->net, j);
+			continue;
+		}
 		if (ok)
 			srv_job_check(s, &db, kc, j);
 		else

@@ -219,7 +219,8 @@ static void dispatch(struct srv_conn *c, struct srv_job *j)
 	list_push(c);
 	c->net->in_flight++;
 	atomic_fetch_add(&srv_metrics.in_flight, 1);
-	if (j->kind == JOB_SUBMIT) {
+	/* A pre-check only reads: a verify thread answers it (precheck.c). */
+	if (j->kind == JOB_SUBMIT || j->kind == JOB_PRECHECK) {
 		atomic_fetch_add(&srv_metrics.verify_queue, 1);
 		srv_queue_push(&s->verify_q, j);
 	} else {
@@ -304,7 +305,8 @@ static void conn_read(struct bufferevent *bev, void *arg)
 		j = job_new(c, type == SC_MSG_GET_CHALLENGE ? JOB_CHALLENGE :
 			       type == SC_MSG_SUBMIT ? JOB_SUBMIT :
 			       type == SC_MSG_GET_ISSUER_SCRIPT ? JOB_SCRIPT_GET :
-			       type == SC_MSG_SCRIPT_REPORT ? JOB_SCRIPT_REPORT : JOB_REJECT);
+			       type == SC_MSG_SCRIPT_REPORT ? JOB_SCRIPT_REPORT :
+			       type == SC_MSG_PRECHECK ? JOB_PRECHECK : JOB_REJECT);
 		if (!j) {
 			conn_free(c);
 			return;

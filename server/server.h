@@ -221,6 +221,28 @@ int srv_ledger_check(struct srv_db *d, char *err, size_t errlen);
 int srv_ledger_check_totals(struct srv_db *d, char *err, size_t errlen);
 int64_t srv_now_ms(void);
 
+/* ---- rules.c: what a payment must satisfy, read-only; the writer's
+ * SUBMIT and the authorisation pre-check share these */
+/* The transaction's challenge was issued by this server to its terminal
+ * id, is unused and has not expired at now_ms. SC_RES_OK, or
+ * SC_RES_CHALLENGE_INVALID with why (cap bytes) saying which; -1 if the
+ * ledger could not be read. */
+struct srv;
+/* The clock challenges expire by: the wall clock, or the tests' own. */
+int64_t srv_challenge_now(const struct srv *s);
+int srv_challenge_check(struct srv_db *db, int64_t now_ms, const struct sc_tx *tx, char *why,
+			size_t cap);
+/* The business rules, in docs/PROTOCOL.md §6's order: card not blocked,
+ * payer is the card's account, payer != payee, both accounts exist (the
+ * payee not the issuer's equity), the currency is both accounts', amount
+ * within max_amount (and the payee's balance cannot overflow). SC_RES_OK
+ * with *payer read (the funds are the caller's to check: only a SUBMIT
+ * may learn them), or the final decline's code with why (cap bytes, a
+ * person's text: amounts in major units, currencies by code); -1 if the
+ * ledger could not be read. Writes nothing. */
+int srv_payment_rules(struct srv_db *db, uint64_t max_amount, const struct srv_card *card,
+		      const struct sc_tx *tx, struct srv_account *payer, char *why, size_t cap);
+
 /* ---- keys.c: the issuer master key, the receipt key, ECDSA checks */
 int srv_master_key_create(const char *path, char *err, size_t errlen);
 /* Refuses a key file that group or others may read. */
@@ -279,6 +301,7 @@ struct srv_metrics {
 	atomic_ulong results[SC_RES_COUNT];   /* submissions by result */
 	atomic_ulong challenges;
 	atomic_ulong challenges_refused[SC_RES_COUNT]; /* challenge requests by refusal */
+	atomic_ulong prechecks[SC_RES_COUNT]; /* authorisation pre-checks by verdict or error */
 	atomic_ulong verify_le[SRV_VERIFY_BUCKETS]; /* cumulative is computed when printed */
 	atomic_ulong verify_count, verify_sum_ns;
 	atomic_ulong batch_le[SRV_BATCH_BUCKETS];
@@ -304,7 +327,10 @@ int srv_health_failing(char *reason, size_t cap);
 
 /* ---- pipeline.c: one submission from bytes to reply */
 /* JOB_SCRIPT_GET and JOB_SCRIPT_REPORT: the issuer-script exchange (unblock.c). */
-enum srv_job_kind { JOB_CHALLENGE, JOB_SUBMIT, JOB_REJECT, JOB_SCRIPT_GET, JOB_SCRIPT_REPORT };
+/* JOB_PRECHECK: the authorisation pre-check (precheck.c), on a verify thread. */
+enum srv_job_kind {
+	JOB_CHALLENGE, JOB_SUBMIT, JOB_REJECT, JOB_SCRIPT_GET, JOB_SCRIPT_REPORT, JOB_PRECHECK
+};
 
 struct srv_job {
 	enum srv_job_kind kind;
@@ -389,6 +415,12 @@ int srv_unblock_describe(struct srv_db *d, const uint8_t id[SC_CARD_ID_LEN], cha
 /* Writer stage of a JOB_SCRIPT_* job, inside the writer's transaction: sets
  * j->reply. 0, or -1 if the database failed. */
 int srv_script_apply(struct srv *s, struct srv_db *db, struct srv_job *j);
+
+/* ---- precheck.c: the authorisation pre-check */
+/* Answers PRECHECK job j on a verify thread over db (read-only): sets
+ * j->reply (PRECHECKED, or RESULT for what it cannot answer) and j->code,
+ * counts it in srv_metrics.prechecks and logs one line. */
+void srv_precheck_answer(const struct srv *s, struct srv_db *db, struct srv_job *j);
 
 /* ---- batch.c: the writer's transaction over a batch of jobs */
 struct srv_batch {
