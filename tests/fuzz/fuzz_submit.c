@@ -1,5 +1,6 @@
 /* libFuzzer target for the server submission protocol codec
- * (common/submit.h) and receipt seals (common/seal.h). Every decoder sees
+ * (common/submit.h), receipt seals (common/seal.h) and the receipt key
+ * list (common/keylist.h). Every decoder sees
  * every input; the invariants: no
  * out-of-bounds access (ASan), and whatever decodes re-encodes to exactly
  * the bytes it came from (one encoding per message). */
@@ -7,6 +8,7 @@
 #include <stdint.h>
 #include <string.h>
 #include "common/errors.h"
+#include "common/keylist.h"
 #include "common/seal.h"
 #include "common/submit.h"
 
@@ -51,8 +53,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (m.receipt)
 			assert(m.receipt_len >= SC_RECEIPT_MIN && m.receipt_len <= SC_RECEIPT_MAX);
 	}
-	/* Version 2 is decoded only: the encoder writes the current version. */
-	if (sc_receipt_decode(&r, data, size) == 0 && r.version == SC_RECEIPT_VERSION) {
+	/* Version 2 is decoded only: the encoder writes version 3 or the current. */
+	if (sc_receipt_decode(&r, data, size) == 0 && r.version != SC_RECEIPT_V2) {
 		n = sc_receipt_encode(out, sizeof(out), &r);
 		assert(n == (int)size && memcmp(out, data, size) == 0);
 	}
@@ -70,5 +72,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (sc_get_receipt_key_decode(data, size) == 0)
 		assert(size == 1);
+	if (sc_get_receipt_keys_decode(data, size) == 0)
+		assert(size == 1);
+	{
+		static struct sc_keylist l;
+		static uint8_t lout[SC_RECEIPT_KEYS_MSG_MAX];
+
+		if (sc_keylist_decode(&l, data, size) == 0) {
+			n = sc_keylist_encode(lout, sizeof(lout), &l);
+			assert(n == (int)size && memcmp(lout, data, size) == 0);
+		}
+		if (sc_receipt_keys_decode(&l, data, size) == 0) {
+			n = sc_receipt_keys_encode(lout, sizeof(lout), &l);
+			assert(n == (int)size && memcmp(lout, data, size) == 0);
+		}
+	}
 	return 0;
 }
