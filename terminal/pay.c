@@ -296,11 +296,13 @@ static int sealing_key(struct pay *p, const struct sc_result_msg *m, EVP_PKEY **
 	int rc = len < 0 ? -1 : term_server_exchange(&p->server, req, (size_t)len, resp, sizeof resp, &n);
 	if (rc != 0)
 		return term_errf(p->err, p->cap, TERM_EXIT_BAD_RECEIPT,
-				 "the receipt names another key than the pinned one, and the"
-				 " issuer's key list cannot be asked: %s", p->server.err);
+				 "the server's receipt does not verify yet: it names another key"
+				 " than the pinned one, and the issuer's key list cannot be asked:"
+				 " %s", p->server.err);
 	if (sc_receipt_keys_decode(&list, resp, n) != 0)
 		return term_errf(p->err, p->cap, TERM_EXIT_BAD_RECEIPT,
-				 "server %s: a malformed answer to GET RECEIPT KEYS", p->o->server);
+				 "the server's receipt does not verify: server %s gave a malformed"
+				 " answer to GET RECEIPT KEYS", p->o->server);
 	rc = term_receipt_key_from_list(key, p->receipt_key, &list, id, p->err, p->cap);
 	if (rc == 0)
 		say(p, "the receipt's key is a successor of the pinned key (issuer's key list)");

@@ -186,14 +186,16 @@ int term_receipt_key_from_list(EVP_PKEY **key, EVP_PKEY *pinned, const struct sc
 	int from = sc_keylist_chain(list, point, link_verify, NULL);
 	if (from < 0)
 		return term_errf(err, cap, TERM_EXIT_BAD_RECEIPT,
-				 "the server's receipt key list does not chain to the pinned key"
-				 " (a key missing, or not signed by the key before it)");
+				 "the server's receipt does not verify: it names another key than"
+				 " the pinned one, and the issuer's key list does not chain to the"
+				 " pinned key (a key missing, or not signed by the key before it)");
 	int i = sc_keylist_find(list, (size_t)from, id);
 	sc_hex_encode(hex, id, SC_KEY_ID_LEN);
 	if (i < 0)
 		return term_errf(err, cap, TERM_EXIT_BAD_RECEIPT,
-				 "the receipt names key %s, which is neither the pinned key nor"
-				 " a later one of the issuer's key list", hex);
+				 "the server's receipt does not verify: it names key %s, which is"
+				 " neither the pinned key nor a later one of the issuer's key list",
+				 hex);
 	if (term_receipt_key_from_point(key, list->e[i].pub, SC_PUBKEY_LEN, err, cap) != 0)
 		return term_errf(err, cap, TERM_EXIT_BAD_RECEIPT,
 				 "receipt key %s of the list is not a P-256 point", hex);
