@@ -94,7 +94,8 @@ static int get_list(struct sc_keylist *l, struct sc_reader *r)
 	return entries_ok(l);
 }
 
-int sc_keylist_encode(uint8_t *out, size_t cap, const struct sc_keylist *l)
+/* A list alone (type < 0) or as the body of message type. */
+static int encode(uint8_t *out, size_t cap, int type, const struct sc_keylist *l)
 {
 	struct sc_writer w;
 	int rc;
@@ -104,18 +105,32 @@ int sc_keylist_encode(uint8_t *out, size_t cap, const struct sc_keylist *l)
 	if ((rc = entries_ok(l)) != 0)
 		return rc;
 	sc_writer_init(&w, out, cap);
+	if (type >= 0)
+		sc_put_u8(&w, (uint8_t)type);
 	put_list(&w, l);
 	return w.err ? w.err : (int)w.len;
 }
 
-int sc_keylist_decode(struct sc_keylist *l, const uint8_t *buf, size_t len)
+static int decode(struct sc_keylist *l, const uint8_t *buf, size_t len, int type)
 {
 	struct sc_reader r;
 
 	if (!l || !buf)
 		return SC_ERR_ARG;
 	sc_reader_init(&r, buf, len);
+	if (type >= 0 && sc_get_u8(&r) != type)
+		return r.err ? r.err : SC_ERR_BAD_TAG;
 	return get_list(l, &r);
+}
+
+int sc_keylist_encode(uint8_t *out, size_t cap, const struct sc_keylist *l)
+{
+	return encode(out, cap, -1, l);
+}
+
+int sc_keylist_decode(struct sc_keylist *l, const uint8_t *buf, size_t len)
+{
+	return decode(l, buf, len, -1);
 }
 
 int sc_keylist_chain(const struct sc_keylist *l, const uint8_t pinned[SC_PUBKEY_LEN],
@@ -175,27 +190,10 @@ int sc_get_receipt_keys_decode(const uint8_t *body, size_t len)
 
 int sc_receipt_keys_encode(uint8_t *out, size_t cap, const struct sc_keylist *l)
 {
-	struct sc_writer w;
-	int rc;
-
-	if (!out || !l)
-		return SC_ERR_ARG;
-	if ((rc = entries_ok(l)) != 0)
-		return rc;
-	sc_writer_init(&w, out, cap);
-	sc_put_u8(&w, SC_MSG_RECEIPT_KEYS);
-	put_list(&w, l);
-	return w.err ? w.err : (int)w.len;
+	return encode(out, cap, SC_MSG_RECEIPT_KEYS, l);
 }
 
 int sc_receipt_keys_decode(struct sc_keylist *l, const uint8_t *body, size_t len)
 {
-	struct sc_reader r;
-
-	if (!l || !body)
-		return SC_ERR_ARG;
-	sc_reader_init(&r, body, len);
-	if (sc_get_u8(&r) != SC_MSG_RECEIPT_KEYS)
-		return r.err ? r.err : SC_ERR_BAD_TAG;
-	return get_list(l, &r);
+	return decode(l, body, len, SC_MSG_RECEIPT_KEYS);
 }

@@ -13,15 +13,7 @@ import struct
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-
-def h(b):
-    s = b.hex()
-    return "\n".join(s[i:i + 64] for i in range(0, len(s), 64))
-
-
-def vec(name, b, attrs=""):
-    print(f"vector {name}{' ' + attrs if attrs else ''}")
-    print(h(b))
+from vector_text import vec  # prints hex wrapped as the doc holds it
 
 
 def sha(b):
