@@ -62,13 +62,22 @@ pay_ok "after the restart (pin unchanged)" 1.02
 t_check "the terminal took the new key from the list, chained to its pin" \
 	grep -q "successor of the pinned key" "$T_DIR/pay.err"
 
+# A final decline is sealed like a payment, by the new key; the terminal
+# verifies its receipt through the list too, and check verifies it stored.
+holder "${PIN}K"
+pay --amount 1000.00 --currency EUR --to SHOP-1 --payee-name Shop --camera "file:$PNG" --timeout 30
+wait "$HOLDER_PID"
+t_eq "a decline after the restart: refused (exit 8)" 8 "$PAY_RC"
+t_check "a decline after the restart: its receipt verified through the list" \
+	grep -q "decline's receipt verified" "$T_DIR/pay.err"
+
 # The new key pinned directly: its own receipts need no list.
 "$SRV" -D "$D" key show >"$T_DIR/receipt-new.key"
 pay_ok "pinned to the new key" 1.03 --receipt-key "$T_DIR/receipt-new.key"
 
 t_eq "balances: four payments, once each" "9594 406" "$(balance ALICE-1) $(balance SHOP-1)"
 t_eq "check: every stored receipt verifies with the key it names" \
-	"ledger ok (4 receipt seals verified)" "$("$SRV" -D "$D" check 2>&1)"
+	"ledger ok (5 receipt seals verified)" "$("$SRV" -D "$D" check 2>&1)"
 
 # A terminal pinned to a key of another issuer: the list does not chain to
 # it, so the new key's receipt is not believed (exit 9), though paid.
@@ -97,7 +106,7 @@ rc=$?
 t_eq "a tampered key list: check fails" 1 "$rc"
 t_check "a tampered key list: check says which link" grep -q "not signed by the key before it" <<<"$out"
 cp "$T_DIR/list.good" "$D/receipt-keys/list"
-t_eq "the list put back: check passes" "ledger ok (5 receipt seals verified)" \
+t_eq "the list put back: check passes" "ledger ok (6 receipt seals verified)" \
 	"$("$SRV" -D "$D" check 2>&1)"
 server_down
 t_done
