@@ -222,14 +222,6 @@ int srv_ledger_check(struct srv_db *d, char *err, size_t errlen);
 int srv_ledger_check_totals(struct srv_db *d, char *err, size_t errlen);
 int64_t srv_now_ms(void);
 
-/* ---- sealcheck.c: the stored outcomes' seals against the key ring */
-struct srv_ring;
-/* Every stored receipt (payments' and final declines') verifies with the
- * ring key it names; how many in *checked. 0, or -1 with the first that
- * does not in err. */
-int srv_ledger_check_seals(struct srv_db *d, const struct srv_ring *ring, size_t *checked,
-			   char *err, size_t errlen);
-
 /* ---- keys.c: the issuer master key, the receipt key, ECDSA checks */
 int srv_master_key_create(const char *path, char *err, size_t errlen);
 /* Refuses a key file that group or others may read. */
@@ -282,6 +274,13 @@ int srv_ecdsa_verify(EVP_PKEY *pub, const uint8_t digest[32], const uint8_t *sig
 /* The same with a context already set up by EVP_PKEY_verify_init. */
 int srv_ecdsa_verify_ctx(EVP_PKEY_CTX *ctx, const uint8_t digest[32], const uint8_t *sig,
 			 size_t sig_len);
+
+/* ---- sealcheck.c: the stored outcomes' seals against the key ring */
+/* Every stored receipt (payments' and final declines') verifies with the
+ * ring key it names; how many in *checked. 0, or -1 with the first that
+ * does not in err. */
+int srv_ledger_check_seals(struct srv_db *d, const struct srv_ring *ring, size_t *checked,
+			   char *err, size_t errlen);
 
 /* ---- keycache.c: a verify thread's ready-to-use card keys */
 #define SRV_KEYCACHE_SLOTS 4096

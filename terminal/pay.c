@@ -13,7 +13,6 @@
 #include "common/currency.h"
 #include "common/errors.h"
 #include "common/hex.h"
-#include "common/keylist.h"
 #include "common/submit.h"
 #include "terminal/terminal.h"
 

@@ -1,6 +1,5 @@
 /* libFuzzer target for the server submission protocol codec
- * (common/submit.h), receipt seals (common/seal.h) and the receipt key
- * list (common/keylist.h). Every decoder sees
+ * (common/submit.h) and receipt seals (common/seal.h). Every decoder sees
  * every input; the invariants: no
  * out-of-bounds access (ASan), and whatever decodes re-encodes to exactly
  * the bytes it came from (one encoding per message). */
@@ -74,7 +73,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		assert(size == 1);
 	if (sc_get_receipt_keys_decode(data, size) == 0)
 		assert(size == 1);
-	{
+	{	/* the receipt key list (common/keylist.h) and its message */
 		static struct sc_keylist l;
 		static uint8_t lout[SC_RECEIPT_KEYS_MSG_MAX];
 

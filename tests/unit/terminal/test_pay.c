@@ -20,7 +20,6 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
-#include "common/keylist.h"
 #include "common/submit.h"
 #include "common/tx.h"
 #include "frame_peer.h"
@@ -42,10 +41,11 @@ struct server {
 	int receipt_v2;           /* answer OK with a version-2 receipt, as before issue 12 */
 	int submits;              /* SUBMITs seen */
 	int key_asked;            /* GET RECEIPT KEYs seen */
-	int keys_asked;           /* GET RECEIPT KEYS (the key list) seen */
-	EVP_PKEY *key;            /* the first receipt key: the one the terminal pins */
+	EVP_PKEY *key;
+	/* after a rotation: key is the first receipt key, the one the terminal pins */
 	EVP_PKEY *later;          /* rotated: this key seals, signed by key in the list */
 	int broken_link;          /* the list's link to the later key does not verify */
+	int keys_asked;           /* GET RECEIPT KEYS (the key list) seen */
 	uint8_t challenge[SC_CHALLENGE_LEN];
 };
 
@@ -177,6 +177,12 @@ static enum peer_action server_answer(struct frame_peer *p, const uint8_t *b, si
 {
 	struct server *s = p->user;
 	int rc;
+	if (sc_msg_type(b, len) == SC_MSG_GET_RECEIPT_KEYS) {
+		s->keys_asked++;
+		rc = s->later ? key_list(s, out, 70000) : -1;
+		*n = rc < 0 ? 0 : (size_t)rc;
+		return rc < 0 ? PEER_HANG_UP : PEER_REPLY;
+	}
 	if (sc_msg_type(b, len) == SC_MSG_GET_CHALLENGE) {
 		char tid[SC_TERMINAL_ID_MAX + 1];
 		if (sc_get_challenge_decode(b, len, tid) != 0 || strcmp(tid, "T-7") != 0)
@@ -193,12 +199,6 @@ static enum peer_action server_answer(struct frame_peer *p, const uint8_t *b, si
 		if (EVP_PKEY_get_octet_string_param(s->key, "pub", pub, sizeof pub, &pn) != 1)
 			return PEER_HANG_UP;
 		rc = sc_receipt_key_encode(out, 70000, pub);
-		*n = rc < 0 ? 0 : (size_t)rc;
-		return rc < 0 ? PEER_HANG_UP : PEER_REPLY;
-	}
-	if (sc_msg_type(b, len) == SC_MSG_GET_RECEIPT_KEYS) {
-		s->keys_asked++;
-		rc = s->later ? key_list(s, out, 70000) : -1;
 		*n = rc < 0 ? 0 : (size_t)rc;
 		return rc < 0 ? PEER_HANG_UP : PEER_REPLY;
 	}
