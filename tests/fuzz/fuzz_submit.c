@@ -7,7 +7,6 @@
 #include <stdint.h>
 #include <string.h>
 #include "common/errors.h"
-#include "common/keylist.h"
 #include "common/seal.h"
 #include "common/submit.h"
 
@@ -71,20 +70,5 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (sc_get_receipt_key_decode(data, size) == 0)
 		assert(size == 1);
-	if (sc_get_receipt_keys_decode(data, size) == 0)
-		assert(size == 1);
-	{	/* the receipt key list (common/keylist.h) and its message */
-		static struct sc_keylist l;
-		static uint8_t lout[SC_RECEIPT_KEYS_MSG_MAX];
-
-		if (sc_keylist_decode(&l, data, size) == 0) {
-			n = sc_keylist_encode(lout, sizeof(lout), &l);
-			assert(n == (int)size && memcmp(lout, data, size) == 0);
-		}
-		if (sc_receipt_keys_decode(&l, data, size) == 0) {
-			n = sc_receipt_keys_encode(lout, sizeof(lout), &l);
-			assert(n == (int)size && memcmp(lout, data, size) == 0);
-		}
-	}
 	return 0;
 }
