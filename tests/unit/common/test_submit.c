@@ -420,7 +420,7 @@ static void issuer_script_bad_vectors(void **state)
 	assert_int_equal(sc_script_recorded_decode(get("script.recorded")->b, 0), SC_ERR_TRUNCATED);
 }
 
-/* "Receipt keys" vectors: checked by test_keylist.c. */
+/* "Receipt keys" vectors: checked by test_seal_keys.c. */
 static int is_receipt_key_vector(const char *name)
 {
 	return strncmp(name, "keys.", 5) == 0 || strcmp(name, "submit.receipt.v4") == 0 ||

@@ -216,5 +216,5 @@ int main(int argc, char **argv)
 		cmocka_unit_test(keylist_codec),
 		cmocka_unit_test(keylist_chain),
 	};
-	return RUN_TESTS("keylist", tests, argc, argv);
+	return RUN_TESTS("receipt seal keys", tests, argc, argv);
 }
