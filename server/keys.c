@@ -334,12 +334,12 @@ static int ring_path(char *out, size_t cap, const struct srv_config *cfg, const 
 static int key_path(char *out, size_t cap, const struct srv_config *cfg,
 		    const uint8_t id[SC_KEY_ID_LEN], int first)
 {
-	char name[2 * SC_KEY_ID_LEN + 8];
+	char hex[2 * SC_KEY_ID_LEN + 1], name[sizeof(hex) + 4];
 
 	if (first)
 		return snprintf(out, cap, "%s", cfg->receipt_key_path) < (int)cap ? 0 : -1;
-	sc_hex_encode(name, id, SC_KEY_ID_LEN);
-	strcat(name, ".key");
+	sc_hex_encode(hex, id, SC_KEY_ID_LEN);
+	snprintf(name, sizeof(name), "%s.key", hex);
 	return ring_path(out, cap, cfg, name);
 }
 
