@@ -200,14 +200,14 @@ $(BUILD)/tests/unit/$(1)/%: $(BUILD)/obj/tests/unit/$(1)/%.o $$($(1)_SUPPORT) $(
 	$$(CC) $$(LDFLAGS_ALL) -o $$@ $$^ $(3) $$(CMOCKA_LIBS)
 endef
 UNIT_TESTS :=
-$(eval $(call unit_group,common,$(LIBCOMMON),$(MBEDTLS_LIBS)))
+$(eval $(call unit_group,common,$(LIBSUPPORT) $(LIBCOMMON),$(MBEDTLS_LIBS)))
 $(eval $(call unit_group,hostlib,$(LIBHOST) $(LIBCOMMON),))
 $(eval $(call unit_group,card,$(LIBSUPPORT) $(LIBCORE) $(LIBHOST) $(LIBCOMMON),$(CARD_LIBS) $(call pc,libs,libcrypto)))
 # The core calls back into the host HAL, so the host archive comes again after it.
 $(eval $(call unit_group,cardhost,$(LIBCARDHOST) $(LIBCORE) $(LIBHOST) $(LIBCOMMON),$(LIBCARDHOST) $(LIBHOST) $(LIBCOMMON) $(CARD_LIBS) $(call pc,libs,libcrypto zbar)))
 $(eval $(call unit_group,server,$(LIBSERVER) $(LIBSUPPORT) $(LIBCORE) $(LIBHOST) $(LIBCOMMON),$(SERVER_LIBS)))
 # terminal tests draw QR codes with libqrencode, independently of the card.
-$(eval $(call unit_group,terminal,$(LIBTERMINAL) $(LIBHOST) $(LIBCOMMON),$(TERMINAL_LIBS) $(call pc,libs,libqrencode)))
+$(eval $(call unit_group,terminal,$(LIBTERMINAL) $(LIBSUPPORT) $(LIBHOST) $(LIBCOMMON),$(TERMINAL_LIBS) $(call pc,libs,libqrencode)))
 
 # Helper programs the integration tests and benchmarks run (tests/tools/*.c,
 # bench/*.c): each links everything, since each drives several parts.

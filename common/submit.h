@@ -62,20 +62,26 @@ int sc_result_is_sealed(int code);
 
 #define SC_SIG_MIN_LEN 8u          /* shortest DER ECDSA signature */
 #define SC_RESULT_TEXT_MAX 255u
-/* 3: declines too, no payer balance, a reason. 2: sealed per batch
- * (common/seal.h), OK only, with the payer's balance; still decoded, since
- * a stored version-2 receipt is replayed as it was. */
-#define SC_RECEIPT_VERSION 3u
+/* 4: version 3 plus the key id of the receipt key that seals it (the
+ * seal names its key: common/seal.h). 3: declines too, no payer balance, a
+ * reason. 2: sealed per batch (common/seal.h), OK only, with the payer's
+ * balance. Versions 2 and 3 are still decoded, since a stored receipt is
+ * replayed as it was; they carry no key id: the server made them with its
+ * first receipt key, the one it had before keys could change. */
+#define SC_RECEIPT_VERSION 4u
+#define SC_RECEIPT_V3 3u
 #define SC_RECEIPT_V2 2u
 /* v2: magic(4) version(1) result(1) transfer id(8) counter(8) card id(8)
  * ATC(4) tx hash(32) payer balance after(8) currency(2) */
 #define SC_RECEIPT_V2_LEN 76u
 /* v3: magic(4) version(1) result(1) transfer id(8) counter(8) card id(8)
- * ATC(4) tx hash(32) currency(2) r(1) reason(r) */
+ * ATC(4) tx hash(32) currency(2) r(1) reason(r)
+ * v4: as v3 with key id(8) between currency and r */
 #define SC_RECEIPT_REASON_MAX 64u
 #define SC_RECEIPT_V3_MIN 69u
+#define SC_RECEIPT_V4_MIN (SC_RECEIPT_V3_MIN + SC_KEY_ID_LEN)
 #define SC_RECEIPT_MIN SC_RECEIPT_V3_MIN
-#define SC_RECEIPT_MAX (SC_RECEIPT_V3_MIN + SC_RECEIPT_REASON_MAX)
+#define SC_RECEIPT_MAX (SC_RECEIPT_V4_MIN + SC_RECEIPT_REASON_MAX)
 /* Largest message body of this protocol. */
 #define SC_SUBMIT_MSG_MAX (1u + SC_CARD_ID_LEN + 4u + 2u + SC_TX_MAX_LEN + 1u + SC_X_MAX + \
 			   1u + SC_ECDSA_DER_MAX + SC_JP_DIGITS)
@@ -100,7 +106,8 @@ struct sc_submit {
  * or finally declined. Its encoding is a leaf of the batch tree whose root
  * the server's receipt key signs (common/seal.h). */
 struct sc_receipt {
-	uint8_t version;                    /* set by decode; encode writes SC_RECEIPT_VERSION */
+	uint8_t version;                    /* set by decode; encode writes 3 if this is 3,
+					     * else SC_RECEIPT_VERSION */
 	uint8_t result;                     /* SC_RES_OK or a final decline */
 	uint64_t transfer_id;               /* 0 for a decline */
 	uint64_t counter;                   /* server receipt counter, strictly increasing */
@@ -109,6 +116,7 @@ struct sc_receipt {
 	uint8_t tx_hash[SC_HASH_LEN];
 	uint64_t balance_after;             /* version 2 only: the payer's, minor units */
 	uint16_t currency;                  /* ISO 4217 numeric */
+	uint8_t key_id[SC_KEY_ID_LEN];      /* version 4: the sealing key's (sc_seal_key_id) */
 	char reason[SC_RECEIPT_REASON_MAX + 1]; /* version 3: why declined, printable ASCII;
 						 * empty for OK; NUL-terminated */
 };
@@ -167,9 +175,10 @@ int sc_result_encode(uint8_t *out, size_t cap, uint8_t code, const uint8_t *rece
 int sc_result_decode(struct sc_result_msg *m, const uint8_t *body, size_t len);
 
 /* The bytes of a receipt, a leaf of its batch's seal. Encode writes
- * version 3 (reason must be printable ASCII, empty for OK, at most
- * SC_RECEIPT_REASON_MAX); decode takes version 2 or 3 and checks that the
- * result is OK or a final decline (version 2: OK only). */
+ * version 4 (or 3 when r->version is 3, for the vectors of stored
+ * receipts; reason must be printable ASCII, empty for OK, at most
+ * SC_RECEIPT_REASON_MAX); decode takes version 2, 3 or 4 and checks that
+ * the result is OK or a final decline (version 2: OK only). */
 int sc_receipt_encode(uint8_t *out, size_t cap, const struct sc_receipt *r);
 int sc_receipt_decode(struct sc_receipt *r, const uint8_t *buf, size_t len);
 

@@ -59,6 +59,17 @@ struct srv_net {
 	uint64_t serial;
 };
 
+/* The receipt key list (GET RECEIPT KEYS), public and fixed since the
+ * start like the receipt key: answered at once, nothing to queue. */
+static void answer_receipt_keys(struct bufferevent *bev, const struct srv_ring *ring)
+{
+	uint8_t frame[SC_FRAME_HDR + SC_RECEIPT_KEYS_MSG_MAX];
+	int fn = sc_frame_encode(frame, sizeof(frame), ring->msg, ring->msg_len);
+
+	if (fn > 0)
+		bufferevent_write(bev, frame, (size_t)fn);
+}
+
 static void conn_read(struct bufferevent *bev, void *arg);
 static void accept_resume(struct srv_net *n);
 
@@ -300,6 +311,11 @@ static void conn_read(struct bufferevent *bev, void *arg)
 			if (fn > 0)
 				bufferevent_write(bev, frame, (size_t)fn);
 			c->served = 1;
+			continue;
+		}
+		if (type == SC_MSG_GET_RECEIPT_KEYS && len == 1) {
+			evbuffer_drain(in, len);
+			answer_receipt_keys(bev, &n->s->ring);
 			continue;
 		}
 		j = job_new(c, type == SC_MSG_GET_CHALLENGE ? JOB_CHALLENGE :

@@ -437,6 +437,8 @@ static int seal_later(struct srv *s, struct srv_batch *b, struct srv_job *j, int
 	r.atc = j->sub.atc;
 	memcpy(r.tx_hash, j->tx_hash, SC_HASH_LEN);
 	r.currency = j->tx.currency;
+	r.version = SC_RECEIPT_VERSION;
+	memcpy(r.key_id, s->receipt_key_id, SC_KEY_ID_LEN);
 	if (code != SC_RES_OK) /* decline() kept the detail this short */
 		memcpy(r.reason, j->detail, SC_RECEIPT_REASON_MAX);
 	n = sc_receipt_encode(j->receipt, sizeof(j->receipt), &r);

@@ -12,6 +12,7 @@
 #include <sqlite3.h>
 #include <openssl/evp.h>
 #include "common/errors.h"
+#include "common/keylist.h"
 #include "common/scheme.h"
 #include "common/submit.h"
 #include "common/tx.h"
@@ -30,7 +31,8 @@ struct srv_config {
 	char data_dir[SRV_PATH_MAX];     /* holds the files below unless overridden */
 	char db_path[SRV_PATH_MAX];      /* SQLite ledger */
 	char master_key_path[SRV_PATH_MAX];
-	char receipt_key_path[SRV_PATH_MAX];
+	char receipt_key_path[SRV_PATH_MAX]; /* the first receipt key (keys.c: the ring) */
+	char receipt_ring_dir[SRV_PATH_MAX]; /* the later receipt keys and their list */
 	char tcp_addr[128];              /* HOST:PORT, or "" for none */
 	char unix_path[SRV_PATH_MAX];    /* submission socket, or "" for none */
 	char http_addr[128];             /* HOST:PORT, or "" for none */
@@ -250,6 +252,38 @@ int srv_master_key_load(const char *path, uint8_t key[SC_MASTER_KEY_LEN], char *
 			size_t errlen);
 int srv_receipt_key_create(const char *path, char *err, size_t errlen);
 EVP_PKEY *srv_receipt_key_load(const char *path, char *err, size_t errlen);
+
+/* The receipt key ring (docs/PROTOCOL.md §6 "Receipt keys"): the first
+ * receipt key is receipt.key, made by init, never moved; each `key rotate`
+ * adds a key as receipt-keys/ID.key and appends it, signed by the key
+ * before it, to the list receipt-keys/list, whose write is the rotation's
+ * commit. The last key of the list is the current one, which seals; the
+ * others are retired and still verify what they sealed. Without a list
+ * the ring is receipt.key alone. */
+#define SRV_RING_LIST "list"
+struct srv_ring {
+	struct sc_keylist list;                 /* every key, oldest first, links verified */
+	uint8_t id[SC_KEYLIST_MAX][SC_KEY_ID_LEN]; /* sc_seal_key_id of each */
+	EVP_PKEY *pub[SC_KEYLIST_MAX];          /* each public key, owned */
+	uint8_t msg[SC_RECEIPT_KEYS_MSG_MAX];   /* the RECEIPT KEYS answer */
+	size_t msg_len;
+};
+/* Reads and checks the ring: receipt.key first in the list, every link
+ * verified. 0, or -1 with err set (nothing to free then). */
+int srv_ring_load(struct srv_ring *r, const struct srv_config *cfg, char *err, size_t errlen);
+void srv_ring_free(struct srv_ring *r);
+/* The private key of ring entry i, checked against the list; NULL with err. */
+EVP_PKEY *srv_ring_private(const struct srv_ring *r, const struct srv_config *cfg, size_t i,
+			   char *err, size_t errlen);
+/* Makes a new current key signed by the current one (the old one is kept,
+ * retired); the new key's index in *index. 0, or -1 with err set. */
+int srv_ring_rotate(const struct srv_config *cfg, uint64_t now, size_t *index, char *err,
+		    size_t errlen);
+/* Checks a stored receipt's seal with the key it names (version 4) or the
+ * first key (versions 2 and 3, made before keys could change). 0, or -1
+ * with err saying why. */
+int srv_ring_seal_verify(const struct srv_ring *r, const uint8_t *receipt, size_t len,
+			 const uint8_t *seal, size_t seal_len, char *err, size_t errlen);
 /* SEC1 uncompressed public key of k. */
 int srv_pubkey_export(EVP_PKEY *k, uint8_t out[SC_PUBKEY_LEN]);
 /* A P-256 public key from its SEC1 uncompressed form (decoding checks the
@@ -263,6 +297,13 @@ int srv_ecdsa_verify(EVP_PKEY *pub, const uint8_t digest[32], const uint8_t *sig
 /* The same with a context already set up by EVP_PKEY_verify_init. */
 int srv_ecdsa_verify_ctx(EVP_PKEY_CTX *ctx, const uint8_t digest[32], const uint8_t *sig,
 			 size_t sig_len);
+
+/* ---- sealcheck.c: the stored outcomes' seals against the key ring */
+/* Every stored receipt (payments' and final declines') verifies with the
+ * ring key it names; how many in *checked. 0, or -1 with the first that
+ * does not in err. */
+int srv_ledger_check_seals(struct srv_db *d, const struct srv_ring *ring, size_t *checked,
+			   char *err, size_t errlen);
 
 /* ---- keycache.c: a verify thread's ready-to-use card keys */
 #define SRV_KEYCACHE_SLOTS 4096
@@ -457,8 +498,10 @@ struct srv_queue {
 struct srv {
 	struct srv_config cfg;
 	uint8_t master_key[SC_MASTER_KEY_LEN];
-	EVP_PKEY *receipt_key;
+	EVP_PKEY *receipt_key;            /* the ring's current key */
 	uint8_t receipt_pub[SC_PUBKEY_LEN];
+	uint8_t receipt_key_id[SC_KEY_ID_LEN]; /* named in every receipt it seals */
+	struct srv_ring ring;             /* read once at start; a rotation needs a restart */
 	/* the writer thread's own */
 	EVP_PKEY_CTX *receipt_ctx;        /* sign_init done */
 	int64_t receipt_counter;          /* last counter given; stored at each commit */

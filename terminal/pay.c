@@ -336,6 +336,39 @@ static int jp_by_contactless(struct pay *p, const uint8_t card_id[SC_CARD_ID_LEN
 	return rc == 0 ? 0 : pass(p, rc, p->cl.err);
 }
 
+/* The key a receipt's seal is checked with: the pinned one (also for
+ * receipts of versions 2 and 3, which name none), or, once the issuer has
+ * rotated its key, the later key the receipt names, taken from the key
+ * list the server hands out only if that list chains to the pinned key.
+ * *key is NULL for the pinned one, else the caller's. */
+static int sealing_key(struct pay *p, const struct sc_result_msg *m, EVP_PKEY **key)
+{
+	uint8_t id[SC_KEY_ID_LEN], pinned[SC_KEY_ID_LEN], req[8];
+	uint8_t resp[SC_RECEIPT_KEYS_MSG_MAX];
+	struct sc_keylist list;
+	size_t n;
+	*key = NULL;
+	if (!term_receipt_names_key(m->receipt, m->receipt_len, id) ||
+	    (term_receipt_key_id(p->receipt_key, pinned) == 0 &&
+	     memcmp(id, pinned, SC_KEY_ID_LEN) == 0))
+		return 0;
+	int len = sc_get_receipt_keys_encode(req, sizeof req);
+	int rc = len < 0 ? -1 : term_server_exchange(&p->server, req, (size_t)len, resp, sizeof resp, &n);
+	if (rc != 0)
+		return term_errf(p->err, p->cap, TERM_EXIT_BAD_RECEIPT,
+				 "the server's receipt does not verify yet: it names another key"
+				 " than the pinned one, and the issuer's key list cannot be asked:"
+				 " %s", p->server.err);
+	if (sc_receipt_keys_decode(&list, resp, n) != 0)
+		return term_errf(p->err, p->cap, TERM_EXIT_BAD_RECEIPT,
+				 "the server's receipt does not verify: server %s gave a malformed"
+				 " answer to GET RECEIPT KEYS", p->o->server);
+	rc = term_receipt_key_from_list(key, p->receipt_key, &list, id, p->err, p->cap);
+	if (rc == 0)
+		say(p, "the receipt's key is a successor of the pinned key (issuer's key list)");
+	return rc;
+}
+
 /* Checks the receipt of an OK or a final decline against what this
  * terminal asked for and the RESULT's code, then its seal: a receipt for
  * another card, counter, transaction or outcome is as bad as a forged one.
@@ -355,8 +388,12 @@ static int check_receipt(struct pay *p, const struct sc_result_msg *m, struct te
 		return term_errf(p->err, p->cap, TERM_EXIT_BAD_RECEIPT,
 				 "the server's receipt is for another transaction (card, ATC,"
 				 " transaction hash or currency differ)");
-	int rc = term_receipt_verify(p->receipt_key, m->receipt, m->receipt_len, m->seal,
-				     m->seal_len, p->err, p->cap);
+	EVP_PKEY *later = NULL;
+	int rc = sealing_key(p, m, &later);
+	if (rc == 0)
+		rc = term_receipt_verify(later ? later : p->receipt_key, m->receipt, m->receipt_len,
+					 m->seal, m->seal_len, p->err, p->cap);
+	EVP_PKEY_free(later);
 	if (rc != 0)
 		return rc;
 	paid->transfer_id = r.transfer_id;

@@ -52,6 +52,10 @@ struct server {
 	uint8_t prechecked_card[8];
 	int submit_as_prechecked; /* each SUBMIT's card id and transaction were the last PRECHECK's */
 	EVP_PKEY *key;
+	/* after a rotation: key is the first receipt key, the one the terminal pins */
+	EVP_PKEY *later;          /* rotated: this key seals, signed by key in the list */
+	int broken_link;          /* the list's link to the later key does not verify */
+	int keys_asked;           /* GET RECEIPT KEYS (the key list) seen */
 	uint8_t challenge[SC_CHALLENGE_LEN];
 };
 
@@ -152,11 +156,43 @@ static enum peer_action cl_answer(struct frame_peer *p, const uint8_t *b, size_t
 	return a;
 }
 
+/* RECEIPT KEYS after one rotation: key, then later signed by key. */
+static int key_list(struct server *s, uint8_t *out, size_t cap)
+{
+	struct sc_keylist l;
+	uint8_t link[SC_KEYLIST_LINK_LEN];
+	size_t pn = 0, sn = sizeof l.e[1].sig;
+	memset(&l, 0, sizeof l);
+	l.n = 2;
+	if (EVP_PKEY_get_octet_string_param(s->key, "pub", l.e[0].pub, SC_PUBKEY_LEN, &pn) != 1 ||
+	    EVP_PKEY_get_octet_string_param(s->later, "pub", l.e[1].pub, SC_PUBKEY_LEN, &pn) != 1)
+		return -1;
+	l.e[1].created = 1769904000;
+	if (sc_keylist_link(link, l.e[0].pub, &l.e[1]) != 0)
+		return -1;
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	int ok = md != NULL && EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, s->key) == 1 &&
+		 EVP_DigestSign(md, l.e[1].sig, &sn, link, sizeof link) == 1;
+	EVP_MD_CTX_free(md);
+	if (!ok)
+		return -1;
+	l.e[1].sig_len = sn;
+	if (s->broken_link)
+		l.e[1].created++; /* after signing: the link no longer matches */
+	return sc_receipt_keys_encode(out, cap, &l);
+}
+
 static enum peer_action server_answer(struct frame_peer *p, const uint8_t *b, size_t len,
 				      uint8_t *out, size_t *n)
 {
 	struct server *s = p->user;
 	int rc;
+	if (sc_msg_type(b, len) == SC_MSG_GET_RECEIPT_KEYS) {
+		s->keys_asked++;
+		rc = s->later ? key_list(s, out, 70000) : -1;
+		*n = rc < 0 ? 0 : (size_t)rc;
+		return rc < 0 ? PEER_HANG_UP : PEER_REPLY;
+	}
 	if (sc_msg_type(b, len) == SC_MSG_GET_CHALLENGE) {
 		char tid[SC_TERMINAL_ID_MAX + 1];
 		if (sc_get_challenge_decode(b, len, tid) != 0 || strcmp(tid, "T-7") != 0)
@@ -222,6 +258,9 @@ static enum peer_action server_answer(struct frame_peer *p, const uint8_t *b, si
 	r.currency = tx.currency;
 	if (s->refuse)
 		snprintf(r.reason, sizeof r.reason, "from the test");
+	/* the receipt names the key that seals it */
+	if (term_receipt_key_id(s->later ? s->later : s->key, r.key_id) != 0)
+		return PEER_HANG_UP;
 	/* sealed in a batch of three, as the middle one: a real path */
 	uint8_t batch[3][SC_RECEIPT_MAX], seal[SC_SEAL_MAX];
 	int len_r = sc_receipt_encode(batch[1], sizeof batch[1], &r);
@@ -236,7 +275,7 @@ static enum peer_action server_answer(struct frame_peer *p, const uint8_t *b, si
 	}
 	memset(batch[0], 0x11, sizeof batch[0]);
 	memset(batch[2], 0x22, sizeof batch[2]);
-	int seal_len = seal_make(s->key, (const uint8_t(*)[SC_RECEIPT_MAX])batch, (size_t)len_r, 3,
+	int seal_len = seal_make(s->later ? s->later : s->key, (const uint8_t(*)[SC_RECEIPT_MAX])batch, (size_t)len_r, 3,
 				 1, seal);
 	if (seal_len < 0)
 		return PEER_HANG_UP;
@@ -321,6 +360,7 @@ static int teardown(void **state)
 	frame_peer_stop(&w->cl_peer);
 	frame_peer_stop(&w->server_peer);
 	EVP_PKEY_free(w->server.key);
+	EVP_PKEY_free(w->server.later);
 	snprintf(cmd, sizeof cmd, "rm -rf %s", w->dir);
 	if (system(cmd) != 0)
 		return -1;
@@ -666,6 +706,32 @@ static void receipt_key_from_the_server(void **state)
 	assert_int_equal(w->server.key_asked, 1);
 }
 
+/* After the issuer's rotation the receipt names a later key: the terminal
+ * pinned to the first asks for the key list once and pays; a list whose
+ * link does not verify leaves the receipt unverified (exit 9). A receipt
+ * naming the pinned key never makes it ask. */
+static void later_key_through_the_issuers_list(void **state)
+{
+	struct world *w = *state;
+	struct term_paid paid;
+	char err[TERM_ERR_MAX] = "";
+	parse_opts(w, 0, "enc");
+	assert_int_equal(pay(w, &paid, err, sizeof err), 0);
+	assert_int_equal(w->server.keys_asked, 0);
+
+	assert_non_null(w->server.later = EVP_EC_gen("P-256"));
+	parse_opts(w, 0, "enc");
+	assert_int_equal(pay(w, &paid, err, sizeof err), 0);
+	assert_int_equal(w->server.keys_asked, 1);
+	assert_int_equal(paid.transfer_id, 4242);
+
+	w->server.broken_link = 1;
+	parse_opts(w, 0, "enc");
+	assert_int_equal(pay(w, &paid, err, sizeof err), -TERM_EXIT_BAD_RECEIPT);
+	assert_int_equal(w->server.keys_asked, 2);
+	assert_non_null(strstr(err, "does not chain to the pinned key"));
+}
+
 static void missing_receipt_key_stops_before_anything(void **state)
 {
 	struct world *w = *state;
@@ -806,6 +872,7 @@ int main(int argc, char **argv)
 		T(no_card_and_no_password),
 		T(receipt_key_from_the_server),
 		T(missing_receipt_key_stops_before_anything),
+		T(later_key_through_the_issuers_list),
 		T(daemon_serves_front_ends),
 	};
 	if (argc > 2 && strcmp(argv[1], "--run-daemon") == 0)
