@@ -117,7 +117,7 @@ int entropy_install(const uint8_t seed[MFG_SEED_LEN]);
 
 /* The largest frame body a carrier takes: an extended APDU with the core's
  * CORE_CHAIN_MAX of data fits with room to spare. A longer frame is read
- * and discarded whole, and answered 6700 (wrong length). */
+ * and discarded whole, and answered 6700 (card/carrier/engine.h). */
 #define CARRIER_BODY_MAX 1024u
 void carrier_start(void);
 /* Serves every complete frame waiting on either carrier. */
