@@ -8,12 +8,14 @@
 #include "common/errors.h"
 #include "common/sw.h"
 
-int card_carrier_init(struct card_carrier *c, enum card_iface iface, uint8_t *body,
-		      size_t body_cap, uint8_t *out, size_t out_cap)
+int card_carrier_init(struct card_carrier *c, struct card_core *core, enum card_iface iface,
+		      uint8_t *body, size_t body_cap, uint8_t *out, size_t out_cap)
 {
 	memset(c, 0, sizeof *c);
-	if (body == NULL || body_cap == 0 || out == NULL || out_cap < CARD_CARRIER_OUT_MIN)
+	if (core == NULL || body == NULL || body_cap == 0 || out == NULL ||
+	    out_cap < CARD_CARRIER_OUT_MIN)
 		return -1;
+	c->core = core;
 	c->iface = iface;
 	c->out = out;
 	c->out_cap = out_cap;
@@ -34,7 +36,7 @@ void card_carrier_reset(struct card_carrier *c)
 void card_carrier_leave(struct card_carrier *c)
 {
 	if (c->powered)
-		card_field(c->iface, 0);
+		card_field(c->core, c->iface, 0);
 	card_carrier_reset(c);
 }
 
@@ -61,7 +63,7 @@ static void power(struct card_carrier *c, bool on)
 	if (!on && !c->powered)
 		return;
 	c->powered = on;
-	card_field(c->iface, on ? 1 : 0);
+	card_field(c->core, c->iface, on ? 1 : 0);
 }
 
 void card_carrier_serve(struct card_carrier *c, const uint8_t *body, size_t len)
@@ -87,7 +89,7 @@ void card_carrier_serve(struct card_carrier *c, const uint8_t *body, size_t len)
 			power(c, true);
 			return;
 		case SC_CTRL_GET_ATR:
-			reply(c, card_atr(c->iface, rbody, rcap));
+			reply(c, card_atr(c->core, c->iface, rbody, rcap));
 			return;
 		default:
 			refuse(c, SC_ERR_BAD_VALUE);
@@ -98,7 +100,7 @@ void card_carrier_serve(struct card_carrier *c, const uint8_t *body, size_t len)
 	 * the card powered (docs/PROTOCOL.md §1). */
 	if (!c->powered)
 		power(c, true);
-	reply(c, card_apdu(c->iface, body, len, rbody, rcap));
+	reply(c, card_apdu(c->core, c->iface, body, len, rbody, rcap));
 }
 
 size_t card_carrier_feed(struct card_carrier *c, const uint8_t *in, size_t n)

@@ -28,7 +28,8 @@
 #define CARD_CARRIER_OUT_MIN (SC_FRAME_HDR + 33u)
 
 struct card_carrier {
-	enum card_iface iface;     /* the card interface this stream feeds */
+	struct card_core *core;    /* the card this stream feeds (the caller's) */
+	enum card_iface iface;     /* the interface of that card it feeds */
 	bool powered;              /* this stream powered the interface */
 	uint32_t skip;             /* body bytes of an over-long frame still to drop */
 	struct sc_frame_dec dec;   /* over the caller's body buffer */
@@ -39,12 +40,13 @@ struct card_carrier {
 	unsigned long frames;      /* frames completed since the last reset */
 };
 
-/* Sets c up for iface over the caller's buffers: body (one incoming frame
- * body; a longer frame is refused) and out (the reply frame, at least
- * CARD_CARRIER_OUT_MIN bytes). Both stay the caller's and must outlive c.
- * 0, or -1 if a buffer is missing or out is too small. */
-int card_carrier_init(struct card_carrier *c, enum card_iface iface, uint8_t *body,
-		      size_t body_cap, uint8_t *out, size_t out_cap);
+/* Sets c up for the interface iface of core over the caller's buffers:
+ * body (one incoming frame body; a longer frame is refused) and out (the
+ * reply frame, at least CARD_CARRIER_OUT_MIN bytes). core and both buffers
+ * stay the caller's and must outlive c. 0, or -1 if a buffer is missing or
+ * out is too small. */
+int card_carrier_init(struct card_carrier *c, struct card_core *core, enum card_iface iface,
+		      uint8_t *body, size_t body_cap, uint8_t *out, size_t out_cap);
 
 /* A new connection on the same carrier: a half-received frame is dropped,
  * no reply is pending, the interface counts as not powered by this stream.

@@ -22,33 +22,34 @@
 #include "core.h"
 
 static const char drbg_label[] = "sigcard/card/drbg/v1";
-static mbedtls_ctr_drbg_context drbg;
-static bool drbg_ready;
 
 #ifdef CORE_STATIC_HEAP
-static unsigned char heap[12288];
+/* mbedTLS's allocator is global to the library, so this heap is the one
+ * state the cards of a process share (card/card.h says how). */
+static unsigned char core_mbedtls_heap[12288];
 static bool heap_ready;
 #endif
 
 static int entropy_from_hal(void *ctx, unsigned char *out, size_t len)
 {
-	(void)ctx;
-	return hal_entropy(out, len) == 0 ? 0 : MBEDTLS_ERR_CTR_DRBG_ENTROPY_SOURCE_FAILED;
+	struct card_core *c = ctx;
+
+	return hal_entropy(c->hal, out, len) == 0 ? 0 : MBEDTLS_ERR_CTR_DRBG_ENTROPY_SOURCE_FAILED;
 }
 
-int core_rng_init(void)
+int core_rng_init(struct card_core *c)
 {
 #ifdef CORE_STATIC_HEAP
 	if (!heap_ready) {
-		mbedtls_memory_buffer_alloc_init(heap, sizeof heap);
+		mbedtls_memory_buffer_alloc_init(core_mbedtls_heap, sizeof core_mbedtls_heap);
 		heap_ready = true;
 	}
 #endif
-	if (drbg_ready)
-		mbedtls_ctr_drbg_free(&drbg);
-	mbedtls_ctr_drbg_init(&drbg);
-	drbg_ready = true;
-	if (mbedtls_ctr_drbg_seed(&drbg, entropy_from_hal, NULL, (const unsigned char *)drbg_label,
+	if (c->drbg_ready)
+		mbedtls_ctr_drbg_free(&c->drbg);
+	mbedtls_ctr_drbg_init(&c->drbg);
+	c->drbg_ready = true;
+	if (mbedtls_ctr_drbg_seed(&c->drbg, entropy_from_hal, c, (const unsigned char *)drbg_label,
 				  sizeof drbg_label - 1u) != 0)
 		return -1;
 	return 0;
@@ -56,18 +57,19 @@ int core_rng_init(void)
 
 int core_rng(void *ctx, unsigned char *out, size_t len)
 {
-	(void)ctx;
-	return mbedtls_ctr_drbg_random(&drbg, out, len);
+	struct card_core *c = ctx;
+
+	return mbedtls_ctr_drbg_random(&c->drbg, out, len);
 }
 
-int core_rng_digits(char *out, size_t n)
+int core_rng_digits(struct card_core *c, char *out, size_t n)
 {
 	uint8_t b[16];
 	size_t have = 0;
 
 	/* Rejection sampling: bytes >= 250 would favour the digits 0-5. */
 	while (have < n) {
-		if (core_rng(NULL, b, sizeof b) != 0) {
+		if (core_rng(c, b, sizeof b) != 0) {
 			sc_wipe(b, sizeof b);
 			return -1;
 		}

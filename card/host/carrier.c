@@ -22,7 +22,7 @@ void carrier_init(struct carrier *c, const char *name, enum card_iface iface)
 	c->fd = -1;
 	c->quickack = 0;
 	/* The buffers are the struct's own and large enough: this cannot fail. */
-	(void)card_carrier_init(&c->eng, iface, c->body, sizeof c->body, c->reply,
+	(void)card_carrier_init(&c->eng, host_card(), iface, c->body, sizeof c->body, c->reply,
 				sizeof c->reply);
 }
 

@@ -52,12 +52,16 @@ unsigned long flashfile_writes(void);
 /* 0 when no cut is armed, else writes left until it (1 = the next one). */
 unsigned long flashfile_cut_pending(void);
 
-/* --- entropy.c: hal_entropy from getrandom, or from a test seed. --- */
+/* --- entropy.c: hal_entropy from getrandom, or from a test seed; the
+ * clock. --- */
 
 #define ENTROPY_SEED_MAX 64u
 /* From now on hal_entropy returns SHA-256(seed || counter) blocks: the same
  * seed gives the same card (keys, JPs). For tests only. 0 or -1 (length). */
 int entropy_set_seed(const uint8_t *seed, size_t len);
+/* Milliseconds of the monotonic clock, wrapping at 2^32: the card's
+ * hal_tick_ms, and the daemon's own timers. */
+uint32_t host_tick_ms(void);
 
 /* --- font.c: GNU Unifont's 8x16 glyphs (generated into build/). --- */
 
@@ -246,7 +250,17 @@ int control_handle_line(const char *line, char *out, size_t cap, int *wait_id, i
  * answered ok, 1 an error answer or no card, 2 usage. */
 int ctl_main(int argc, char **argv);
 
-/* --- power.c: what a power loss or reset does to the emulated card. --- */
+/* --- power.c: the emulated card, and what a power loss or reset does to
+ * it. --- */
+
+/* The emulator's card/hal.h instance. The flash file, entropy source and
+ * screen behind it are this process's (flashfile.c, entropy.c,
+ * display.c): one card per emulator. */
+struct card_hal {
+	struct card_core *card;   /* the card it serves */
+};
+/* The emulator's one card, its state owned here (set up before first use). */
+struct card_core *host_card(void);
 
 /* The card loses power (all peers dropped: the readers see the card go) and
  * boots again from flash, which recovers the store. */

@@ -33,6 +33,8 @@ struct run {
 };
 
 static struct ram_flash flash;
+static struct card_hal hal;
+static struct card_core core;
 
 static void run(const uint8_t *in, size_t n, size_t piece, struct run *r)
 {
@@ -42,10 +44,12 @@ static void run(const uint8_t *in, size_t n, size_t piece, struct run *r)
 	size_t pos = 0;
 
 	memset(r, 0, sizeof *r);
-	ram_hal_attach(&flash, 1);
-	ram_hal_erase_all();
-	CHECK(card_factory_init(tk) == 0 && card_boot() == 0);
-	CHECK(card_carrier_init(&c, CARD_IFACE_CONTACT, body, sizeof body, out, sizeof out) == 0);
+	ram_hal_attach(&hal, &flash, 1);
+	ram_hal_erase_all(&hal);
+	card_core_init(&core, &hal);
+	CHECK(card_factory_init(&core, tk) == 0 && card_boot(&core) == 0);
+	CHECK(card_carrier_init(&c, &core, CARD_IFACE_CONTACT, body, sizeof body, out,
+				sizeof out) == 0);
 	while (pos < n) {
 		size_t len = piece && piece < n - pos ? piece : n - pos, used, rlen;
 		const uint8_t *reply;

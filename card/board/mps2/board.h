@@ -11,6 +11,13 @@
 
 #include "card/card.h"
 
+/* The board's card/hal.h instance. The flash, entropy log and display
+ * behind it are the board's own (flash.c, entropy.c, ui.c): one card, as a
+ * chip has. */
+struct card_hal {
+	struct card_core *card;   /* the card it serves */
+};
+
 /* --- startup.c: vector table, reset, faults, SysTick. --- */
 
 void Reset_Handler(void);
@@ -20,6 +27,9 @@ void board_mbedtls_exit(int status) __attribute__((noreturn));
 void SysTick_Handler(void);
 /* Starts SysTick at 1 kHz from the 25 MHz system clock. */
 void systick_start(void);
+/* Milliseconds since SysTick started, wrapping at 2^32 (also the card's
+ * hal_tick_ms). */
+uint32_t board_tick_ms(void);
 /* Sleeps until the next interrupt unless one of the UART rings holds data
  * (checked with interrupts masked, so no wake-up is lost). */
 void board_idle(void);
@@ -104,7 +114,7 @@ bool flash_power_lost(void);
 /* First boot: seeds the entropy log and formats the card under the
  * transport key, then erases the page (the key and seed then live only in
  * the card's store and the entropy log). 0 if the card is ready to boot. */
-int mfg_first_boot(void);
+int mfg_first_boot(struct card_core *card);
 
 /* --- entropy.c: hal_entropy as a forward-secure seed log. --- */
 
@@ -119,13 +129,15 @@ int entropy_install(const uint8_t seed[MFG_SEED_LEN]);
  * CORE_CHAIN_MAX of data fits with room to spare. A longer frame is read
  * and discarded whole, and answered 6700 (card/carrier/engine.h). */
 #define CARRIER_BODY_MAX 1024u
-void carrier_start(void);
+/* Starts both UARTs' carriers, feeding card. */
+void carrier_start(struct card_core *card);
 /* Serves every complete frame waiting on either carrier. */
 void carrier_poll(void);
 
 /* --- ui.c: the display model and keypad on UART1. --- */
 
-void ui_poll(void);
+/* Serves the keys and commands waiting on UART1 (keys go to card). */
+void ui_poll(struct card_core *card);
 void ui_event(const char *json_fields);
 
 #endif

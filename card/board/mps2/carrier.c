@@ -20,16 +20,17 @@ static struct carrier carriers[2];
 /* One reply at a time, shared by both carriers: header + body. */
 static uint8_t reply[SC_FRAME_HDR + CARRIER_BODY_MAX];
 
-static void carrier_init(struct carrier *c, enum board_uart uart, enum card_iface iface)
+static void carrier_init(struct carrier *c, struct card_core *card, enum board_uart uart,
+			 enum card_iface iface)
 {
 	c->uart = uart;
-	(void)card_carrier_init(&c->eng, iface, c->body, sizeof c->body, reply, sizeof reply);
+	(void)card_carrier_init(&c->eng, card, iface, c->body, sizeof c->body, reply, sizeof reply);
 }
 
-void carrier_start(void)
+void carrier_start(struct card_core *card)
 {
-	carrier_init(&carriers[0], BOARD_UART_CONTACT, CARD_IFACE_CONTACT);
-	carrier_init(&carriers[1], BOARD_UART_CONTACTLESS, CARD_IFACE_CONTACTLESS);
+	carrier_init(&carriers[0], card, BOARD_UART_CONTACT, CARD_IFACE_CONTACT);
+	carrier_init(&carriers[1], card, BOARD_UART_CONTACTLESS, CARD_IFACE_CONTACTLESS);
 	uart_start(BOARD_UART_CONTACT);
 	uart_start(BOARD_UART_CONTACTLESS);
 }

@@ -44,6 +44,11 @@ static void board_stop_power_lost(void)
 	semihost_exit(0);
 }
 
+/* The card: its state, the one instance on this board (make firmware
+ * prints its size), and the HAL it runs on. */
+static struct card_core board_core;
+static struct card_hal board_hal = {&board_core};
+
 int main(void)
 {
 	static char cmdline[CMDLINE_MAX];
@@ -54,7 +59,8 @@ int main(void)
 
 	systick_start();
 	uart_start(BOARD_UART_UI);
-	carrier_start();
+	card_core_init(&board_core, &board_hal);
+	carrier_start(&board_core);
 	if (semihost_cmdline(cmdline, sizeof cmdline) != 0 ||
 	    (path = parse_cmdline(cmdline, &cut)) == NULL) {
 		semihost_log("sigcard-card: usage: sigcard-card FLASH [cut=N]");
@@ -67,17 +73,17 @@ int main(void)
 	if (cut > 0)
 		flash_cut_at(cut);
 	/* A card that cannot boot still answers: SW_MEMORY_FAILURE to all. */
-	ok = mfg_first_boot() == 0 && card_boot() == 0;
+	ok = mfg_first_boot(&board_core) == 0 && card_boot(&board_core) == 0;
 	if (flash_power_lost())
 		board_stop_power_lost();
 	ui_event(ok ? "\"event\":\"boot\",\"ok\":true" : "\"event\":\"boot\",\"ok\":false");
-	last_poll = hal_tick_ms();
+	last_poll = board_tick_ms();
 	for (;;) {
 		carrier_poll();
-		ui_poll();
-		if ((uint32_t)(hal_tick_ms() - last_poll) >= POLL_MS) {
-			last_poll = hal_tick_ms();
-			card_poll();
+		ui_poll(&board_core);
+		if ((uint32_t)(board_tick_ms() - last_poll) >= POLL_MS) {
+			last_poll = board_tick_ms();
+			card_poll(&board_core);
 		}
 		if (flash_power_lost())
 			board_stop_power_lost();

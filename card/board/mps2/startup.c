@@ -73,8 +73,14 @@ void systick_start(void)
 	SYST_CSR = 7u; /* enable, interrupt, processor clock */
 }
 
-uint32_t hal_tick_ms(void)
+uint32_t board_tick_ms(void)
 {
+	return ticks_ms;
+}
+
+uint32_t hal_tick_ms(struct card_hal *hal)
+{
+	(void)hal;
 	return ticks_ms;
 }
 

@@ -92,14 +92,15 @@ void ui_event(const char *json_fields)
 	ui_put("}\n");
 }
 
-void hal_display_show(const struct card_screen *screen)
+void hal_display_show(struct card_hal *hal, const struct card_screen *screen)
 {
+	(void)hal;
 	ui_put("{\"event\":\"screen\",\"screen\":");
 	ui_put_screen(screen);
 	ui_put("}\n");
 }
 
-static void ui_status(void)
+static void ui_status(const struct card_core *card)
 {
 	ui_put("{\"event\":\"status\",\"flash_writes\":");
 	ui_put_u32((uint32_t)flash_writes());
@@ -108,7 +109,7 @@ static void ui_status(void)
 	ui_put(",\"stack_unused\":");
 	ui_put_u32(board_stack_unused());
 	ui_put(",\"screen\":");
-	ui_put_screen(card_current_screen());
+	ui_put_screen(card_current_screen(card));
 	ui_put("}\n");
 }
 
@@ -148,7 +149,7 @@ static int ui_key(int b)
 	}
 }
 
-void ui_poll(void)
+void ui_poll(struct card_core *card)
 {
 	int b, key;
 
@@ -166,9 +167,9 @@ void ui_poll(void)
 			in_cmd = true;
 			cmd_len = 0;
 		} else if (b == '?') {
-			ui_status();
+			ui_status(card);
 		} else if ((key = ui_key(b)) != 0) {
-			card_key(key);
+			card_key(card, key);
 		}
 	}
 }

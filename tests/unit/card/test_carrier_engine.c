@@ -23,7 +23,7 @@ static uint8_t out[SC_FRAME_HDR + 300];
 static void fresh(uint64_t seed, size_t body_cap)
 {
 	fx_issued(seed, NULL);
-	assert_int_equal(card_carrier_init(&eng, C, body, body_cap, out, sizeof out), 0);
+	assert_int_equal(card_carrier_init(&eng, &fx_core, C, body, body_cap, out, sizeof out), 0);
 }
 
 static size_t frame(uint8_t *f, size_t cap, const uint8_t *b, size_t n)
@@ -113,7 +113,7 @@ static void control_codes(void **state)
 	feed_frame(&code, 1);
 	no_reply();
 	assert_true(eng.powered);
-	assert_int_equal(card_current_screen()->id, CARD_SCREEN_ON_READER);
+	assert_int_equal(card_current_screen(&fx_core)->id, CARD_SCREEN_ON_READER);
 	code = SC_CTRL_GET_ATR;
 	feed_frame(&code, 1);
 	r = card_carrier_reply(&eng, &len);
@@ -132,7 +132,7 @@ static void control_codes(void **state)
 	feed_frame(&code, 1);
 	no_reply();
 	assert_false(eng.powered);
-	assert_int_equal(card_current_screen()->id, CARD_SCREEN_IDLE);
+	assert_int_equal(card_current_screen(&fx_core)->id, CARD_SCREEN_IDLE);
 }
 
 static void apdu_powers_the_card(void **state)
@@ -230,14 +230,14 @@ static void reset_between_sessions(void **state)
 	/* Leaving powered takes the field away (the screen goes idle);
 	 * a reset alone tells the card nothing. */
 	feed_frame(&on, 1);
-	assert_int_equal(card_current_screen()->id, CARD_SCREEN_ON_READER);
+	assert_int_equal(card_current_screen(&fx_core)->id, CARD_SCREEN_ON_READER);
 	card_carrier_reset(&eng);
-	assert_int_equal(card_current_screen()->id, CARD_SCREEN_ON_READER);
+	assert_int_equal(card_current_screen(&fx_core)->id, CARD_SCREEN_ON_READER);
 	feed_frame(&on, 1);
 	card_carrier_leave(&eng);
 	assert_false(eng.powered);
 	assert_int_equal(eng.frames, 0);
-	assert_int_equal(card_current_screen()->id, CARD_SCREEN_IDLE);
+	assert_int_equal(card_current_screen(&fx_core)->id, CARD_SCREEN_IDLE);
 }
 
 static void whole_bodies_served(void **state)
@@ -256,10 +256,14 @@ static void whole_bodies_served(void **state)
 static void buffers_checked(void **state)
 {
 	(void)state;
-	assert_int_equal(card_carrier_init(&eng, C, body, sizeof body, out, CARD_CARRIER_OUT_MIN - 1u), -1);
-	assert_int_equal(card_carrier_init(&eng, C, NULL, 16, out, sizeof out), -1);
-	assert_int_equal(card_carrier_init(&eng, C, body, 0, out, sizeof out), -1);
-	assert_int_equal(card_carrier_init(&eng, C, body, 1, out, CARD_CARRIER_OUT_MIN), 0);
+	assert_int_equal(card_carrier_init(&eng, &fx_core, C, body, sizeof body, out,
+					   CARD_CARRIER_OUT_MIN - 1u),
+			 -1);
+	assert_int_equal(card_carrier_init(&eng, &fx_core, C, NULL, 16, out, sizeof out), -1);
+	assert_int_equal(card_carrier_init(&eng, &fx_core, C, body, 0, out, sizeof out), -1);
+	assert_int_equal(card_carrier_init(&eng, NULL, C, body, sizeof body, out, sizeof out), -1);
+	assert_int_equal(card_carrier_init(&eng, &fx_core, C, body, 1, out, CARD_CARRIER_OUT_MIN),
+			 0);
 }
 
 int main(int argc, char **argv)

@@ -130,7 +130,7 @@ static void atr_vectors(void **state)
 		if (strcmp(v->name, "card.atr") != 0)
 			continue;
 		assert_non_null(attr(v, "iface", iface, sizeof iface));
-		size_t n = card_atr(strcmp(iface, "contact") == 0 ? CARD_IFACE_CONTACT
+		size_t n = card_atr(&fx_core, strcmp(iface, "contact") == 0 ? CARD_IFACE_CONTACT
 								  : CARD_IFACE_CONTACTLESS,
 				    atr, sizeof atr);
 		assert_int_equal(n, v->len);
@@ -157,10 +157,13 @@ static void mac_vectors(void **state)
 			assert_int_equal(attr_hex(v, "card_id", id, sizeof id), 8);
 			assert_memory_equal(id, TEST_CARD_ID, 8);
 			fx_issued(1, NULL);
-			assert_int_equal(core_auth_mac(TEST_KCARD, 32, label, challenge, true, mac), 0);
+			assert_int_equal(core_auth_mac(&fx_core, TEST_KCARD, 32, label, challenge,
+						       true, mac),
+					 0);
 		} else {
 			assert_int_equal(attr_hex(v, "key", key, sizeof key), 16);
-			assert_int_equal(core_auth_mac(key, 16, label, challenge, false, mac), 0);
+			assert_int_equal(
+				core_auth_mac(&fx_core, key, 16, label, challenge, false, mac), 0);
 		}
 		assert_int_equal(v->len, 32);
 		assert_memory_equal(mac, v->bytes, 32);
@@ -183,9 +186,9 @@ static void apdu_vectors(void **state)
 		if (attr(v, "card", text, sizeof text) != NULL) {
 			assert_string_equal(text, "new");
 			fx_manufacture(1);
-			card_field(CARD_IFACE_CONTACT, 1);
+			card_field(&fx_core, CARD_IFACE_CONTACT, 1);
 		}
-		sw = cc_raw(CARD_IFACE_CONTACT, v->bytes, v->len, resp, sizeof resp, &n);
+		sw = cc_raw(&fx_core, CARD_IFACE_CONTACT, v->bytes, v->len, resp, sizeof resp, &n);
 		assert_non_null(attr(v, "sw", text, sizeof text));
 		assert_int_equal(sw, (int)strtol(text, NULL, 16));
 		wn = attr(v, "resp", text, sizeof text) != NULL ? attr_hex(v, "resp", want, sizeof want) : 0;
