@@ -77,6 +77,12 @@ int card_set_confirm_timeout(struct card_core *c, uint32_t ms);
 /* Lets the core act on time (confirmation timeout); call often (>= 10 Hz). */
 void card_poll(struct card_core *c);
 
+/* How much of mbedTLS's heap (the note above) was ever in use at once,
+ * counting its block headers and any gap between blocks: the bytes from
+ * its start to the highest one ever handed out; and its size. Both 0 where
+ * mbedTLS allocates from libc (the host). For a board's footprint. */
+void card_heap_usage(size_t *high_water, size_t *size);
+
 /* The current screen model (also pushed to hal_display_show on change). */
 const struct card_screen *card_current_screen(const struct card_core *c);
 

@@ -21,7 +21,9 @@
 #define CORE_PIN_MAX 8u
 #define CORE_PRIVKEY_LEN 32u
 #define CORE_CHAIN_MAX 512u   /* command data assembled from a chain */
-#define CORE_RESP_MAX 512u    /* response data held for GET RESPONSE */
+/* Response data held for GET RESPONSE: the longest answer (SIGN's, GET
+ * DATA's enrolment record) is about 130 bytes. */
+#define CORE_RESP_MAX 256u
 #define CORE_CHALLENGE_LEN SC_CARD_CHALLENGE_LEN
 #define CORE_IFACES 2u        /* contact, contactless */
 

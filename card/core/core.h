@@ -72,6 +72,11 @@ int core_rng(void *ctx, unsigned char *out, size_t len);
 /* n ASCII decimal digits, uniformly distributed. 0 or -1. */
 int core_rng_digits(struct card_core *c, char *out, size_t n);
 
+/* --- heap.c: mbedTLS's heap, where mbedTLS allocates from a buffer --- */
+
+/* Hands mbedTLS its buffer, once per process (every card_boot calls it). */
+void core_heap_init(void);
+
 /* --- runtime.c: the APDU layer and the applet table --- */
 
 /* One command as an applet sees it: chaining resolved, class bits split. */

@@ -1,34 +1,12 @@
-/* The card's randomness: one mbedTLS CTR_DRBG (AES-256) seeded from
- * hal_entropy, so a deterministic seed is just a HAL choice in tests.
- *
- * mbedTLS's bignum code (ECDSA) allocates through mbedtls_calloc. Debian
- * 12's libmbedcrypto 2.28.3 is built without MBEDTLS_PLATFORM_MEMORY and
- * without MBEDTLS_MEMORY_BUFFER_ALLOC_C (both commented out in
- * /usr/include/mbedtls/config.h; `nm -D libmbedcrypto.so.2.28.3` shows
- * calloc and free imported from libc, and no memory_buffer_alloc), so on
- * the host the heap is libc's, used inside the library only: the core's
- * own objects never allocate (make card-freestanding checks that). A
- * firmware build of mbedTLS enables both options, and then the core hands
- * mbedTLS a static 12 KiB heap here, enough for P-256 key generation and
- * signing. */
+/* The card's randomness: one mbedTLS CTR_DRBG (AES-256) per card, seeded
+ * from hal_entropy, so a deterministic seed is just a HAL choice in tests. */
 #include <string.h>
 
 #include "mbedtls/ctr_drbg.h"
-#if defined(MBEDTLS_MEMORY_BUFFER_ALLOC_C) && defined(MBEDTLS_PLATFORM_MEMORY)
-#include "mbedtls/memory_buffer_alloc.h"
-#define CORE_STATIC_HEAP 1
-#endif
 
 #include "core.h"
 
 static const char drbg_label[] = "sigcard/card/drbg/v1";
-
-#ifdef CORE_STATIC_HEAP
-/* mbedTLS's allocator is global to the library, so this heap is the one
- * state the cards of a process share (card/card.h says how). */
-static unsigned char core_mbedtls_heap[12288];
-static bool heap_ready;
-#endif
 
 static int entropy_from_hal(void *ctx, unsigned char *out, size_t len)
 {
@@ -39,12 +17,7 @@ static int entropy_from_hal(void *ctx, unsigned char *out, size_t len)
 
 int core_rng_init(struct card_core *c)
 {
-#ifdef CORE_STATIC_HEAP
-	if (!heap_ready) {
-		mbedtls_memory_buffer_alloc_init(core_mbedtls_heap, sizeof core_mbedtls_heap);
-		heap_ready = true;
-	}
-#endif
+	core_heap_init();
 	if (c->drbg_ready)
 		mbedtls_ctr_drbg_free(&c->drbg);
 	mbedtls_ctr_drbg_init(&c->drbg);

@@ -36,6 +36,8 @@ void board_idle(void);
 /* Bytes of the stack never written since reset (the stack is painted at
  * reset): what was left at the deepest point reached so far. */
 uint32_t board_stack_unused(void);
+/* Bytes the linker script reserves for the stack. */
+uint32_t board_stack_size(void);
 
 /* --- uart.c: CMSDK APB UARTs, receive by interrupt into a ring. --- */
 
@@ -126,9 +128,9 @@ int entropy_install(const uint8_t seed[MFG_SEED_LEN]);
 /* --- carrier.c: frames on UART0 (contact) and UART2 (contactless). --- */
 
 /* The largest frame body a carrier takes: an extended APDU with the core's
- * CORE_CHAIN_MAX of data fits with room to spare. A longer frame is read
- * and discarded whole, and answered 6700 (card/carrier/engine.h). */
-#define CARRIER_BODY_MAX 1024u
+ * CORE_CHAIN_MAX of data (4 + 3 + 512 + 2 bytes) fits. A longer frame is
+ * read and discarded whole, and answered 6700 (card/carrier/engine.h). */
+#define CARRIER_BODY_MAX 528u
 /* Starts both UARTs' carriers, feeding card. */
 void carrier_start(struct card_core *card);
 /* Serves every complete frame waiting on either carrier. */

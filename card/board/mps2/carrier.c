@@ -17,8 +17,9 @@ struct carrier {
 };
 
 static struct carrier carriers[2];
-/* One reply at a time, shared by both carriers: header + body. */
-static uint8_t reply[SC_FRAME_HDR + CARRIER_BODY_MAX];
+/* One reply at a time, shared by both carriers: header + the longest
+ * R-APDU the core gives (its held response and the SW). */
+static uint8_t reply[SC_FRAME_HDR + CORE_RESP_MAX + 2u];
 
 static void carrier_init(struct carrier *c, struct card_core *card, enum board_uart uart,
 			 enum card_iface iface)

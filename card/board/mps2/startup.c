@@ -39,6 +39,11 @@ void Reset_Handler(void)
 	semihost_exit(1);
 }
 
+uint32_t board_stack_size(void)
+{
+	return (uint32_t)(__stack_top - __stack_bottom) * (uint32_t)sizeof(uint32_t);
+}
+
 uint32_t board_stack_unused(void)
 {
 	const uint32_t *p = __stack_bottom;

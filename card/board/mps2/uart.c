@@ -21,9 +21,10 @@
 #define UART_DIVIDER 217u
 
 /* Ring sizes: a whole frame of a carrier fits (board.h's body limit plus
- * its header); the keypad needs little. */
-#define RING_CARRIER 2048u
+ * its header), a power of two; the keypad needs little. */
+#define RING_CARRIER 1024u
 #define RING_UI 128u
+_Static_assert(RING_CARRIER >= 2u + CARRIER_BODY_MAX, "a whole frame fits a carrier's ring");
 
 struct ring {
 	uint8_t *buf;

@@ -3,7 +3,9 @@
  *   out: one JSON object per line: {"event":"screen","screen":{...}} at
  *        every screen change, with the fields of the host emulator's
  *        control socket (id, name, title, lines, qr); also "boot",
- *        "status", "cut", "power_lost" and "bad_frame" events.
+ *        "status" (flash writes, bytes lost, the stack's and mbedTLS's
+ *        heap's high-water marks and sizes, the screen), "cut",
+ *        "power_lost" and "bad_frame" events.
  *   in:  keys, one byte each: 0-9; K or CR = OK; C or ESC = Cancel; B, DEL
  *        or BS = Backspace; ? = print the screen and a status line. A line
  *        starting with '!' is a board command: "!cut N" arms a power cut at
@@ -102,12 +104,21 @@ void hal_display_show(struct card_hal *hal, const struct card_screen *screen)
 
 static void ui_status(const struct card_core *card)
 {
+	size_t heap_used, heap_size;
+
 	ui_put("{\"event\":\"status\",\"flash_writes\":");
 	ui_put_u32((uint32_t)flash_writes());
 	ui_put(",\"rx_dropped\":");
 	ui_put_u32(uart_rx_dropped());
 	ui_put(",\"stack_unused\":");
 	ui_put_u32(board_stack_unused());
+	ui_put(",\"stack_size\":");
+	ui_put_u32(board_stack_size());
+	card_heap_usage(&heap_used, &heap_size);
+	ui_put(",\"heap_used\":");
+	ui_put_u32((uint32_t)heap_used);
+	ui_put(",\"heap_size\":");
+	ui_put_u32((uint32_t)heap_size);
 	ui_put(",\"screen\":");
 	ui_put_screen(card_current_screen(card));
 	ui_put("}\n");
