@@ -53,7 +53,8 @@ int uart_getc(enum board_uart u);
 /* True if a ring holds bytes; call with interrupts masked (it also moves
  * what the UARTs hold into the rings). */
 bool uart_rx_pending(void);
-/* Bytes lost to full rings since reset (reported by ui.c's status). */
+/* Receive overruns since reset, a byte lost each (ui.c's status reports
+ * them; with the rings holding back, only a sender that cannot wait loses). */
 uint32_t uart_rx_dropped(void);
 void uart_write(enum board_uart u, const void *buf, size_t n);
 void uart_puts(enum board_uart u, const char *s);
