@@ -371,10 +371,10 @@ static void sim_card_round_trip(void **state)
 {
 	struct sim_card_identity a, b;
 	uint8_t enc[SC_TX_MAX_LEN], x[32], sig[72], hash[SC_HASH_LEN], sd[SC_SIGNED_DATA_MAX];
-	uint8_t kb[32];
-	struct sc_tx tx;
+	uint8_t kb[32], encb[SC_TX_MAX_LEN], xb[32], sigb[72];
+	struct sc_tx tx, txb;
 	uint32_t atc;
-	size_t n, x_len, sig_len;
+	size_t n, x_len, sig_len, nb, xb_len, sigb_len;
 	char jp[9];
 	int ia, ib, sd_len;
 
@@ -391,10 +391,18 @@ static void sim_card_round_trip(void **state)
 	n = fx_tx_encode(&tx, enc, sizeof enc);
 	assert_int_equal(sim_card_sign(ia, enc, n, &atc, x, &x_len, sig, &sig_len), 0);
 	assert_int_equal(atc, 1);
-	/* Card b refuses a payment from a's account while a waits, signed,
-	 * for its holder: each card is its own core, nothing is rebooted, so
-	 * a's pending signature is still there to confirm. */
-	assert_int_equal(sim_card_sign(ib, enc, n, &atc, x, &x_len, sig, &sig_len), 0x6A80);
+	/* While a waits, signed, for its holder, card b refuses a payment from
+	 * a's account, then signs and confirms one of its own: each card is its
+	 * own core, nothing is rebooted, so a's pending signature is still
+	 * there to confirm. */
+	assert_int_equal(sim_card_sign(ib, enc, n, &atc, xb, &xb_len, sigb, &sigb_len), 0x6A80);
+	fx_tx(&txb, SC_SCHEME_ENC);
+	strcpy(txb.payer, b.account);
+	nb = fx_tx_encode(&txb, encb, sizeof encb);
+	assert_int_equal(sim_card_sign(ib, encb, nb, &atc, xb, &xb_len, sigb, &sigb_len), 0);
+	assert_int_equal(atc, 1);
+	assert_int_equal(sim_card_confirm(ib, "13579", jp), 0);
+	assert_int_equal(sc_jp_check(SC_SCHEME_ENC, kb, jp, xb, xb_len), 0);
 	assert_int_equal(sim_card_confirm(ia, "2468", jp), 0);
 	assert_int_equal(strlen(jp), 8);
 	assert_int_equal(sc_jp_check(SC_SCHEME_ENC_RAND, TEST_KCARD, jp, x, x_len), 0);
