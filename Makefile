@@ -112,7 +112,8 @@ CMOCKA_LIBS := $(call pc,libs,cmocka)
 # that its tests link too.
 COMMON_SRCS := $(wildcard common/*.c)
 HOSTLIB_SRCS := $(wildcard hostlib/*.c)
-CORE_SRCS := $(wildcard card/core/*.c)
+# The card core and its carrier engine: the freestanding card code.
+CORE_SRCS := $(wildcard card/core/*.c) $(wildcard card/carrier/*.c)
 CARDHOST_SRCS := $(filter-out card/host/main.c,$(wildcard card/host/*.c))
 SERVER_SRCS := $(filter-out server/main.c,$(wildcard server/*.c))
 TERMINAL_SRCS := $(filter-out terminal/main.c,$(wildcard terminal/*.c))
@@ -200,14 +201,15 @@ $(BUILD)/tests/unit/$(1)/%: $(BUILD)/obj/tests/unit/$(1)/%.o $$($(1)_SUPPORT) $(
 	$$(CC) $$(LDFLAGS_ALL) -o $$@ $$^ $(3) $$(CMOCKA_LIBS)
 endef
 UNIT_TESTS :=
-$(eval $(call unit_group,common,$(LIBCOMMON),$(MBEDTLS_LIBS)))
+$(eval $(call unit_group,common,$(LIBSUPPORT) $(LIBCOMMON),$(MBEDTLS_LIBS)))
 $(eval $(call unit_group,hostlib,$(LIBHOST) $(LIBCOMMON),))
 $(eval $(call unit_group,card,$(LIBSUPPORT) $(LIBCORE) $(LIBHOST) $(LIBCOMMON),$(CARD_LIBS) $(call pc,libs,libcrypto)))
-# The core calls back into the host HAL, so the host archive comes again after it.
-$(eval $(call unit_group,cardhost,$(LIBCARDHOST) $(LIBCORE) $(LIBHOST) $(LIBCOMMON),$(LIBCARDHOST) $(LIBHOST) $(LIBCOMMON) $(CARD_LIBS) $(call pc,libs,libcrypto zbar)))
+# The core calls back into the host HAL, so the host archive comes again
+# after it, and the core's carrier engine again after that.
+$(eval $(call unit_group,cardhost,$(LIBCARDHOST) $(LIBCORE) $(LIBHOST) $(LIBCOMMON),$(LIBCARDHOST) $(LIBCORE) $(LIBHOST) $(LIBCOMMON) $(CARD_LIBS) $(call pc,libs,libcrypto zbar)))
 $(eval $(call unit_group,server,$(LIBSERVER) $(LIBSUPPORT) $(LIBCORE) $(LIBHOST) $(LIBCOMMON),$(SERVER_LIBS)))
 # terminal tests draw QR codes with libqrencode, independently of the card.
-$(eval $(call unit_group,terminal,$(LIBTERMINAL) $(LIBHOST) $(LIBCOMMON),$(TERMINAL_LIBS) $(call pc,libs,libqrencode)))
+$(eval $(call unit_group,terminal,$(LIBTERMINAL) $(LIBSUPPORT) $(LIBHOST) $(LIBCOMMON),$(TERMINAL_LIBS) $(call pc,libs,libqrencode)))
 
 # Helper programs the integration tests and benchmarks run (tests/tools/*.c,
 # bench/*.c): each links everything, since each drives several parts.
@@ -259,7 +261,7 @@ FUZZ_SRCS := $(COMMON_SRCS) $(CORE_SRCS) $(HOSTLIB_SRCS) $(SUPPORT_SRCS)
 FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -I. -g -O1 -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=all -DSC_VERSION=\"$(VERSION)\"
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
-build/fuzz/%: tests/fuzz/%.c $(FUZZ_SRCS) $(wildcard common/*.h card/*.h card/core/*.h tests/support/*.h)
+build/fuzz/%: tests/fuzz/%.c $(FUZZ_SRCS) $(wildcard common/*.h card/*.h card/core/*.h card/carrier/*.h tests/support/*.h)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_SRCS) $(MBEDTLS_LIBS) $(call pc,libs,libcrypto)
 fuzz: $(FUZZ_TARGETS)

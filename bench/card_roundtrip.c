@@ -188,7 +188,7 @@ static int bench_inprocess_sign(uint8_t scheme, double *t, int n)
 	}
 	for (i = 0; i < n; i++) {
 		double t0 = now_us();
-		int rc = sim_card_sign(tx, (size_t)tx_len, &atc, x, &x_len, sig, &sig_len);
+		int rc = sim_card_sign(card, tx, (size_t)tx_len, &atc, x, &x_len, sig, &sig_len);
 		t[i] = now_us() - t0;
 		if (rc != 0)
 			return i;

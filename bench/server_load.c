@@ -451,8 +451,6 @@ static void prepare(struct lane *lanes, int ncards, int ntx, const char *sock)
 	prepare_challenges(lanes, ncards, ch, sock);
 	t1 = now();
 	for (int k = 0; k < ncards; k++) {
-		if (sim_card_use(k) != 0)
-			die("card switch failed");
 		for (int i = 0; i < lanes[k].n; i++, at++) {
 			struct sc_tx tx;
 			uint8_t txbuf[SC_TX_MAX_LEN];
@@ -474,9 +472,10 @@ static void prepare(struct lane *lanes, int ncards, int ntx, const char *sock)
 			memcpy(tx.challenge, ch[at], SC_CHALLENGE_LEN);
 			len = sc_tx_encode(&tx, txbuf, sizeof(txbuf));
 			memset(&s, 0, sizeof(s));
-			if (len <= 0 || sim_card_sign(txbuf, (size_t)len, &s.atc, s.x, &s.x_len, s.sig,
-						      &s.sig_len) != 0 ||
-			    sim_card_confirm("1234", jp) != 0)
+			if (len <= 0 ||
+			    sim_card_sign(k, txbuf, (size_t)len, &s.atc, s.x, &s.x_len, s.sig,
+					  &s.sig_len) != 0 ||
+			    sim_card_confirm(k, "1234", jp) != 0)
 				die("the card did not sign");
 			memcpy(s.card_id, (uint8_t[8]){0xbe, 0xec, 0, 0, 0, 0, (uint8_t)(k >> 8), (uint8_t)k}, 8);
 			memcpy(s.jp, jp, 8);

@@ -1,11 +1,23 @@
 /* The card core's entry points, called by whatever hosts it: the emulator
- * daemon, the in-process test card, or a board's main loop. The core is one
- * static instance, as on a real chip: card_boot() starts it from flash. */
+ * daemon, the in-process test card, or a board's main loop. The caller owns
+ * each card's state, a struct card_core (core_state.h), and passes it to
+ * every call: a board keeps one static instance, as a chip has one card; a
+ * host may keep many. card_core_init() sets one up, card_boot() starts it
+ * from flash.
+ *
+ * mbedTLS's heap is the one thing the cards of a process share: where
+ * mbedTLS is built with its buffer allocator (the firmware), the allocator
+ * is global to the library (mbedtls_memory_buffer_alloc_init), so the core
+ * hands it one static buffer (rng.c) that every card uses, one operation
+ * at a time: calls into the core for different cards must not overlap
+ * (one thread, or a lock around them). Elsewhere (the host's libmbedcrypto)
+ * mbedTLS allocates from libc, per call. */
 #ifndef SC_CARD_H
 #define SC_CARD_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include "card/core_state.h"
 #include "hal.h"
 
 enum card_iface {
@@ -20,48 +32,58 @@ enum card_key {
 	CARD_KEY_BACKSPACE = 'B',
 };
 
+/* Sets up c, a card that has not booted, over hal (the caller's; it must
+ * outlive c). The confirmation timeout starts at its default. */
+void card_core_init(struct card_core *c, struct card_hal *hal);
+
 /* Power-up of the chip (battery or field): mounts and recovers the store,
  * seeds the DRBG, clears all transient state. 0, or -1 if the flash could
  * not be read (the card then answers every APDU with SW_MEMORY_FAILURE). */
-int card_boot(void);
+int card_boot(struct card_core *c);
 
 /* Manufacture: formats a blank (or any) flash as a new card in the
  * personalising state, holding transport_key, which every personalisation
  * command then requires. Run once, by the emulator when it creates a flash
  * image, or by a test; then call card_boot(). 0 or -1. */
-#define CARD_TRANSPORT_KEY_LEN 16
-int card_factory_init(const uint8_t transport_key[CARD_TRANSPORT_KEY_LEN]);
+int card_factory_init(struct card_core *c, const uint8_t transport_key[CARD_TRANSPORT_KEY_LEN]);
 
 /* The reader's field on one interface: on = power-on/reset (transient state
  * for that interface cleared, nothing selected); off = the card left the
  * reader, which is what starts claim 7's on-card confirmation. */
-void card_field(enum card_iface iface, int on);
+void card_field(struct card_core *c, enum card_iface iface, int on);
 
 /* The ATR for iface; returns its length. */
-size_t card_atr(enum card_iface iface, uint8_t *out, size_t cap);
+size_t card_atr(const struct card_core *c, enum card_iface iface, uint8_t *out, size_t cap);
 
 /* One C-APDU in, one R-APDU out (data + SW); returns the R-APDU length
  * (always >= 2 when cap >= 2). Malformed input gets an error status word. */
-size_t card_apdu(enum card_iface iface, const uint8_t *capdu, size_t len, uint8_t *rapdu,
-		 size_t cap);
+size_t card_apdu(struct card_core *c, enum card_iface iface, const uint8_t *capdu, size_t len,
+		 uint8_t *rapdu, size_t cap);
 
 /* A key pressed on the card's own keypad (enum card_key or a digit). */
-void card_key(int key);
+void card_key(struct card_core *c, int key);
 
 /* How long the holder has to confirm after the card leaves the reader, and
  * how long a confirmed password stays on the screen: ms in
  * [CARD_CONFIRM_TIMEOUT_MIN_MS, CARD_CONFIRM_TIMEOUT_MAX_MS], default
  * CARD_CONFIRM_TIMEOUT_DEFAULT_MS. A setting of the board that hosts the
- * core, kept in RAM (card_boot does not reset it). 0, or -1 if out of range. */
+ * core, kept in RAM (card_boot does not reset it; card_core_init does).
+ * 0, or -1 if out of range. */
 #define CARD_CONFIRM_TIMEOUT_DEFAULT_MS 60000u
 #define CARD_CONFIRM_TIMEOUT_MIN_MS 1000u
 #define CARD_CONFIRM_TIMEOUT_MAX_MS 600000u
-int card_set_confirm_timeout(uint32_t ms);
+int card_set_confirm_timeout(struct card_core *c, uint32_t ms);
 
 /* Lets the core act on time (confirmation timeout); call often (>= 10 Hz). */
-void card_poll(void);
+void card_poll(struct card_core *c);
+
+/* How much of mbedTLS's heap (the note above) was ever in use at once,
+ * counting its block headers and any gap between blocks: the bytes from
+ * its start to the highest one ever handed out; and its size. Both 0 where
+ * mbedTLS allocates from libc (the host). For a board's footprint. */
+void card_heap_usage(size_t *high_water, size_t *size);
 
 /* The current screen model (also pushed to hal_display_show on change). */
-const struct card_screen *card_current_screen(void);
+const struct card_screen *card_current_screen(const struct card_core *c);
 
 #endif

@@ -12,6 +12,27 @@ static const uint8_t statement_magic[4] = {'S', 'C', 'R', 'B'};
 #define LEAF_PREFIX 0x00u
 #define NODE_PREFIX 0x01u
 
+/* SubjectPublicKeyInfo of a P-256 key up to its point: SEQUENCE { SEQUENCE
+ * { id-ecPublicKey, prime256v1 }, BIT STRING (0 unused bits) }. */
+static const uint8_t p256_spki_prefix[26] = {
+	0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01,
+	0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07, 0x03, 0x42, 0x00,
+};
+
+int sc_seal_key_id(const uint8_t pub[SC_PUBKEY_LEN], uint8_t id[SC_KEY_ID_LEN])
+{
+	uint8_t spki[sizeof(p256_spki_prefix) + SC_PUBKEY_LEN], h[SC_HASH_LEN];
+	int rc;
+
+	if (!pub || !id || pub[0] != 0x04)
+		return SC_ERR_ARG;
+	memcpy(spki, p256_spki_prefix, sizeof(p256_spki_prefix));
+	memcpy(spki + sizeof(p256_spki_prefix), pub, SC_PUBKEY_LEN);
+	rc = mbedtls_sha256_ret(spki, sizeof(spki), h, 0) ? SC_ERR_CRYPTO : 0;
+	memcpy(id, h, SC_KEY_ID_LEN);
+	return rc;
+}
+
 int sc_seal_leaf(const uint8_t *receipt, size_t len, uint8_t out[SC_HASH_LEN])
 {
 	mbedtls_sha256_context c;

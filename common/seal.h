@@ -14,6 +14,11 @@
  *
  * The 00/01 prefixes keep a leaf from passing as a node; the statement's
  * magic keeps the receipt key's signatures from meaning anything else.
+ *
+ * A seal names its key: a receipt of version 4 (common/submit.h) carries
+ * the key id of the receipt key that signs its batch, so that a receipt
+ * stays checkable after the server's key has changed (docs/PROTOCOL.md §6
+ * "Receipt keys").
  * Freestanding: caller buffers, no allocation. */
 #ifndef SC_SEAL_H
 #define SC_SEAL_H
@@ -41,6 +46,13 @@ struct sc_seal {
 	const uint8_t *sig;                 /* DER; points into the decoded buffer */
 	size_t sig_len;
 };
+
+#define SC_KEY_ID_LEN 8u
+/* The id of a receipt key: the first 8 bytes of SHA-256 over the key's
+ * SubjectPublicKeyInfo DER (RFC 5480), so anyone holding the public key
+ * derives it (openssl pkey -pubin -outform DER | sha256sum); pub is the
+ * SEC1 uncompressed point. 0 or SC_ERR_ARG (not an uncompressed point). */
+int sc_seal_key_id(const uint8_t pub[SC_PUBKEY_LEN], uint8_t id[SC_KEY_ID_LEN]);
 
 int sc_seal_leaf(const uint8_t *receipt, size_t len, uint8_t out[SC_HASH_LEN]);
 

@@ -353,7 +353,7 @@ int sc_result_decode(struct sc_result_msg *m, const uint8_t *body, size_t len)
 	return sc_reader_finish(&r);
 }
 
-static int reason_ok(const char *s, size_t n)
+int sc_text_printable(const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		if (s[i] < 0x20 || s[i] > 0x7e)
@@ -365,17 +365,19 @@ int sc_receipt_encode(uint8_t *out, size_t cap, const struct sc_receipt *rc)
 {
 	struct sc_writer w;
 	size_t rn;
+	int v4;
 
 	if (!out || !rc)
 		return SC_ERR_ARG;
 	for (rn = 0; rn < sizeof(rc->reason) && rc->reason[rn]; rn++)
 		;
-	if (rn > SC_RECEIPT_REASON_MAX || !reason_ok(rc->reason, rn) ||
+	if (rn > SC_RECEIPT_REASON_MAX || !sc_text_printable(rc->reason, rn) ||
 	    !sc_result_is_sealed(rc->result) || (rc->result == SC_RES_OK) != (rn == 0))
 		return SC_ERR_BAD_VALUE;
+	v4 = rc->version != SC_RECEIPT_V3;
 	sc_writer_init(&w, out, cap);
 	sc_put_bytes(&w, receipt_magic, sizeof(receipt_magic));
-	sc_put_u8(&w, SC_RECEIPT_VERSION);
+	sc_put_u8(&w, v4 ? SC_RECEIPT_VERSION : SC_RECEIPT_V3);
 	sc_put_u8(&w, rc->result);
 	sc_put_u64(&w, rc->transfer_id);
 	sc_put_u64(&w, rc->counter);
@@ -383,6 +385,8 @@ int sc_receipt_encode(uint8_t *out, size_t cap, const struct sc_receipt *rc)
 	sc_put_u32(&w, rc->atc);
 	sc_put_bytes(&w, rc->tx_hash, SC_HASH_LEN);
 	sc_put_u16(&w, rc->currency);
+	if (v4)
+		sc_put_bytes(&w, rc->key_id, SC_KEY_ID_LEN);
 	sc_put_u8(&w, (uint8_t)rn);
 	sc_put_bytes(&w, (const uint8_t *)rc->reason, rn);
 	return writer_result(&w);
@@ -405,7 +409,8 @@ int sc_receipt_decode(struct sc_receipt *rc, const uint8_t *buf, size_t len)
 		return r.err;
 	if (memcmp(magic, receipt_magic, sizeof(magic)) != 0)
 		return SC_ERR_BAD_TAG;
-	if (rc->version != SC_RECEIPT_VERSION && rc->version != SC_RECEIPT_V2)
+	if (rc->version != SC_RECEIPT_VERSION && rc->version != SC_RECEIPT_V3 &&
+	    rc->version != SC_RECEIPT_V2)
 		return SC_ERR_BAD_VERSION;
 	rc->result = sc_get_u8(&r);
 	rc->transfer_id = sc_get_u64(&r);
@@ -416,7 +421,9 @@ int sc_receipt_decode(struct sc_receipt *rc, const uint8_t *buf, size_t len)
 	if (rc->version == SC_RECEIPT_V2)
 		rc->balance_after = sc_get_u64(&r);
 	rc->currency = sc_get_u16(&r);
-	if (rc->version == SC_RECEIPT_VERSION) {
+	if (rc->version == SC_RECEIPT_VERSION)
+		sc_get_bytes(&r, rc->key_id, SC_KEY_ID_LEN);
+	if (rc->version != SC_RECEIPT_V2) {
 		rn = sc_get_u8(&r);
 		if (!r.err && rn > SC_RECEIPT_REASON_MAX)
 			return SC_ERR_LENGTH;
@@ -424,7 +431,7 @@ int sc_receipt_decode(struct sc_receipt *rc, const uint8_t *buf, size_t len)
 	}
 	if ((err = sc_reader_finish(&r)) != 0)
 		return err;
-	if (!reason_ok(rc->reason, rn))
+	if (!sc_text_printable(rc->reason, rn))
 		return SC_ERR_BAD_VALUE;
 	if (rc->version == SC_RECEIPT_V2)
 		return rc->result == SC_RES_OK ? 0 : SC_ERR_BAD_VALUE;

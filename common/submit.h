@@ -17,11 +17,13 @@ enum sc_msg_type {
 	SC_MSG_GET_RECEIPT_KEY = 0x03, /* terminal -> server: no body beyond the type */
 	SC_MSG_GET_ISSUER_SCRIPT = 0x04, /* terminal -> server (common/issuer_script.h) */
 	SC_MSG_SCRIPT_REPORT = 0x05, /* terminal -> server (common/issuer_script.h) */
+	SC_MSG_PRECHECK = 0x06,      /* terminal -> server (common/precheck.h) */
 	SC_MSG_CHALLENGE = 0x81,     /* server -> terminal, answers GET CHALLENGE */
 	SC_MSG_RESULT = 0x82,        /* server -> terminal, answers SUBMIT, or any error */
 	SC_MSG_RECEIPT_KEY = 0x83,   /* server -> terminal: the receipt public key */
 	SC_MSG_ISSUER_SCRIPT = 0x84, /* server -> terminal, answers GET ISSUER SCRIPT */
 	SC_MSG_SCRIPT_RECORDED = 0x85, /* server -> terminal, answers SCRIPT REPORT: type byte alone */
+	SC_MSG_PRECHECKED = 0x86,    /* server -> terminal, answers PRECHECK (common/precheck.h) */
 };
 
 /* Result codes, as carried in a RESULT message and signed in a receipt.
@@ -60,20 +62,26 @@ int sc_result_is_sealed(int code);
 
 #define SC_SIG_MIN_LEN 8u          /* shortest DER ECDSA signature */
 #define SC_RESULT_TEXT_MAX 255u
-/* 3: declines too, no payer balance, a reason. 2: sealed per batch
- * (common/seal.h), OK only, with the payer's balance; still decoded, since
- * a stored version-2 receipt is replayed as it was. */
-#define SC_RECEIPT_VERSION 3u
+/* 4: version 3 plus the key id of the receipt key that seals it (the
+ * seal names its key: common/seal.h). 3: declines too, no payer balance, a
+ * reason. 2: sealed per batch (common/seal.h), OK only, with the payer's
+ * balance. Versions 2 and 3 are still decoded, since a stored receipt is
+ * replayed as it was; they carry no key id: the server made them with its
+ * first receipt key, the one it had before keys could change. */
+#define SC_RECEIPT_VERSION 4u
+#define SC_RECEIPT_V3 3u
 #define SC_RECEIPT_V2 2u
 /* v2: magic(4) version(1) result(1) transfer id(8) counter(8) card id(8)
  * ATC(4) tx hash(32) payer balance after(8) currency(2) */
 #define SC_RECEIPT_V2_LEN 76u
 /* v3: magic(4) version(1) result(1) transfer id(8) counter(8) card id(8)
- * ATC(4) tx hash(32) currency(2) r(1) reason(r) */
+ * ATC(4) tx hash(32) currency(2) r(1) reason(r)
+ * v4: as v3 with key id(8) between currency and r */
 #define SC_RECEIPT_REASON_MAX 64u
 #define SC_RECEIPT_V3_MIN 69u
+#define SC_RECEIPT_V4_MIN (SC_RECEIPT_V3_MIN + SC_KEY_ID_LEN)
 #define SC_RECEIPT_MIN SC_RECEIPT_V3_MIN
-#define SC_RECEIPT_MAX (SC_RECEIPT_V3_MIN + SC_RECEIPT_REASON_MAX)
+#define SC_RECEIPT_MAX (SC_RECEIPT_V4_MIN + SC_RECEIPT_REASON_MAX)
 /* Largest message body of this protocol. */
 #define SC_SUBMIT_MSG_MAX (1u + SC_CARD_ID_LEN + 4u + 2u + SC_TX_MAX_LEN + 1u + SC_X_MAX + \
 			   1u + SC_ECDSA_DER_MAX + SC_JP_DIGITS)
@@ -98,7 +106,8 @@ struct sc_submit {
  * or finally declined. Its encoding is a leaf of the batch tree whose root
  * the server's receipt key signs (common/seal.h). */
 struct sc_receipt {
-	uint8_t version;                    /* set by decode; encode writes SC_RECEIPT_VERSION */
+	uint8_t version;                    /* set by decode; encode writes 3 if this is 3,
+					     * else SC_RECEIPT_VERSION */
 	uint8_t result;                     /* SC_RES_OK or a final decline */
 	uint64_t transfer_id;               /* 0 for a decline */
 	uint64_t counter;                   /* server receipt counter, strictly increasing */
@@ -107,6 +116,7 @@ struct sc_receipt {
 	uint8_t tx_hash[SC_HASH_LEN];
 	uint64_t balance_after;             /* version 2 only: the payer's, minor units */
 	uint16_t currency;                  /* ISO 4217 numeric */
+	uint8_t key_id[SC_KEY_ID_LEN];      /* version 4: the sealing key's (sc_seal_key_id) */
 	char reason[SC_RECEIPT_REASON_MAX + 1]; /* version 3: why declined, printable ASCII;
 						 * empty for OK; NUL-terminated */
 };
@@ -123,6 +133,10 @@ struct sc_result_msg {
 	const char *text;
 	size_t text_len;
 };
+
+/* 1 if s[0..n) is printable ASCII (20..7E): the rule for text a person
+ * reads that a peer sent, a decline's reason and a pre-check's (n = 0: 1). */
+int sc_text_printable(const char *s, size_t n);
 
 /* Message type of a body (its first byte), or SC_ERR_TRUNCATED if empty. */
 int sc_msg_type(const uint8_t *body, size_t len);
@@ -161,9 +175,10 @@ int sc_result_encode(uint8_t *out, size_t cap, uint8_t code, const uint8_t *rece
 int sc_result_decode(struct sc_result_msg *m, const uint8_t *body, size_t len);
 
 /* The bytes of a receipt, a leaf of its batch's seal. Encode writes
- * version 3 (reason must be printable ASCII, empty for OK, at most
- * SC_RECEIPT_REASON_MAX); decode takes version 2 or 3 and checks that the
- * result is OK or a final decline (version 2: OK only). */
+ * version 4 (or 3 when r->version is 3, for the vectors of stored
+ * receipts; reason must be printable ASCII, empty for OK, at most
+ * SC_RECEIPT_REASON_MAX); decode takes version 2, 3 or 4 and checks that
+ * the result is OK or a final decline (version 2: OK only). */
 int sc_receipt_encode(uint8_t *out, size_t cap, const struct sc_receipt *r);
 int sc_receipt_decode(struct sc_receipt *r, const uint8_t *buf, size_t len);
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The card firmware's freestanding check (make card-freestanding): builds
-# card/core/*.c and common/*.c as for a microcontroller (-ffreestanding
-# -fno-builtin, no stack protector, no PIC) and fails, naming the
+# card/core/*.c, card/carrier/*.c and common/*.c as for a microcontroller
+# (-ffreestanding -fno-builtin, no stack protector, no PIC) and fails, naming the
 # offenders, if
 #   - a source includes a system header beyond <stdint.h> <stddef.h>
 #     <stdbool.h> <string.h> (mbedTLS's own headers are allowed), or
@@ -16,8 +16,8 @@ rm -rf "$out"
 mkdir -p "$out"
 status=0
 
-srcs=$(ls card/core/*.c common/*.c)
-bad_includes=$(grep -nE '^[[:space:]]*#[[:space:]]*include[[:space:]]*<' card/core/*.[ch] common/*.[ch] |
+srcs=$(ls card/core/*.c card/carrier/*.c common/*.c)
+bad_includes=$(grep -nE '^[[:space:]]*#[[:space:]]*include[[:space:]]*<' card/core/*.[ch] card/carrier/*.[ch] common/*.[ch] |
 	grep -vE '<(stdint|stddef|stdbool|string)\.h>|<mbedtls/' || true)
 if [ -n "$bad_includes" ]; then
 	echo "card-freestanding: system headers the firmware may not use:" >&2

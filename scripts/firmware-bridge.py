@@ -12,9 +12,9 @@ emulator's --contact/--contactless sockets:
   - it listens at --listen (mode 0600) and serves one reader at a time; a
     second one is refused (closed at once);
   - it reads whole frames (common/frame.h) from the reader and forwards
-    each one whole to the UART; a malformed frame (empty, longer than the
-    board takes, an unknown control code) drops that reader, and the card
-    never sees it;
+    each one whole to the UART, malformed ones too (empty, longer than the
+    board takes, an unknown control code): the card's carrier engine
+    answers those 6700 (docs/PROTOCOL.md §1), here as on the emulator;
   - when a reader that powered the card leaves, it sends POWER OFF: the
     card left the reader;
   - replies go back to the reader that asked; a reply for a reader that
@@ -31,7 +31,6 @@ import stat
 import sys
 import time
 
-BODY_MAX = 1024          # CARRIER_BODY_MAX of card/board/mps2/board.h
 CTRL_OFF, CTRL_ON, CTRL_RESET, CTRL_ATR = 0x00, 0x01, 0x02, 0x04
 
 
@@ -40,21 +39,17 @@ def log(name, msg):
 
 
 class Frames:
-    """Incremental decoder: feed bytes, get complete bodies (or an error)."""
+    """Incremental splitter: feed bytes, get complete bodies, an empty one
+    for a zero-length frame (the board, not the bridge, judges them)."""
 
-    def __init__(self, limit):
+    def __init__(self):
         self.buf = b""
-        self.limit = limit
 
     def feed(self, data):
         self.buf += data
         out = []
         while len(self.buf) >= 2:
             n = int.from_bytes(self.buf[:2], "big")
-            if n == 0:
-                raise ValueError("zero-length frame")
-            if n > self.limit:
-                raise ValueError("frame of %d bytes (the board takes %d)" % (n, self.limit))
             if len(self.buf) < 2 + n:
                 break
             out.append(self.buf[2:2 + n])
@@ -117,7 +112,7 @@ def main():
     dec = None               # the reader's frame decoder
     powered = False          # the reader powered the card
     askers = []              # reader ids, one per reply the card owes
-    from_card = Frames(65535)
+    from_card = Frames()
 
     def drop(why):
         nonlocal reader, powered
@@ -131,19 +126,15 @@ def main():
 
     def to_card(body):
         nonlocal powered
-        if len(body) == 1:
-            if body[0] not in (CTRL_OFF, CTRL_ON, CTRL_RESET, CTRL_ATR):
-                drop("unknown control code %02x" % body[0])
-                return False
-            if body[0] == CTRL_ATR:
-                askers.append(reader_id)
-            else:
-                powered = body[0] != CTRL_OFF
+        # Every frame but power off, on and reset gets one answer: an ATR,
+        # an R-APDU, or the 6700 that refuses a malformed frame.
+        if len(body) == 1 and body[0] in (CTRL_OFF, CTRL_ON, CTRL_RESET):
+            powered = body[0] != CTRL_OFF
         else:
             askers.append(reader_id)
-            powered = True
+            if len(body) >= 2:
+                powered = True   # an APDU powers the card
         uart.sendall(frame(body))
-        return True
 
     def serve_reader(blocking):
         """Reads what the reader sent: "idle" (nothing waiting), "data",
@@ -157,14 +148,8 @@ def main():
         if not data:
             drop("closed by peer")
             return False
-        try:
-            bodies = dec.feed(data)
-        except ValueError as e:
-            drop(str(e))
-            return False
-        for body in bodies:
-            if not to_card(body):
-                return False
+        for body in dec.feed(data):
+            to_card(body)
         return "data"
 
     try:
@@ -181,7 +166,7 @@ def main():
                         log(name, "a reader is already connected: refusing another")
                         c.close()
                         continue
-                    reader, dec, powered = c, Frames(BODY_MAX), False
+                    reader, dec, powered = c, Frames(), False
                     reader_id += 1
                     sel.register(reader, selectors.EVENT_READ, "reader")
                 elif key.data == "uart":

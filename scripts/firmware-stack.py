@@ -101,8 +101,8 @@ def main():
     isr = max((deepest(i, [])[0] for i in ISRS if i in frames), default=0) + EXCEPTION_FRAME
     apdu, apdu_path = deepest("card_apdu", [])
     dynamic = sorted(f for f, q in qualifiers.items() if q.startswith("dynamic") and f in memo)
-    print("  stack       %7d B  (%.1f KiB: deepest call path %d B + interrupt %d B)  "
-          "target <= 8 KiB" % (total + isr, (total + isr) / 1024, total, isr))
+    print("  stack bound %7d B  (%.1f KiB: deepest call path %d B + interrupt %d B; "
+          "the stack reservation must hold it)" % (total + isr, (total + isr) / 1024, total, isr))
     print("              card_apdu alone: %d B; path: %s" % (apdu, " > ".join(
         "%s(%d)" % (f, frames.get(f, 0)) for f in path if frames.get(f, 0) > 0)))
     libc = sorted(f for f in unknown if not f.startswith("__") or f.startswith("__aeabi"))

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <jansson.h>
 #include "common/currency.h"
@@ -396,37 +397,86 @@ static int cmd_card_show(const struct srv_config *cfg, const char *hex)
 	return 0;
 }
 
+/* The books' invariants, then every stored outcome's seal with the ring
+ * key it names: a receipt sealed before a rotation must still verify. */
 static int cmd_check(const struct srv_config *cfg)
 {
+	struct srv_ring ring;
 	struct srv_db db;
 	char err[512];
+	size_t sealed = 0;
 	int rc;
 
-	if (open_db(cfg, &db) != 0)
+	if (srv_ring_load(&ring, cfg, err, sizeof(err)) != 0)
+		return fail("%s", err);
+	if (open_db(cfg, &db) != 0) {
+		srv_ring_free(&ring);
 		return 1;
+	}
 	rc = srv_ledger_check(&db, err, sizeof(err));
+	if (rc == 0)
+		rc = srv_ledger_check_seals(&db, &ring, &sealed, err, sizeof(err));
 	srv_db_close(&db);
+	srv_ring_free(&ring);
 	if (rc != 0)
 		return fail("ledger check failed: %s", err);
-	printf("ledger ok\n");
+	printf("ledger ok (%zu receipt seal%s verified)\n", sealed, sealed == 1 ? "" : "s");
 	return 0;
 }
 
+/* The current receipt public key, as a terminal pins it. */
 static int cmd_key_show(const struct srv_config *cfg)
 {
-	uint8_t pub[SC_PUBKEY_LEN];
+	struct srv_ring ring;
 	char hex[2 * SC_PUBKEY_LEN + 1], err[512];
-	EVP_PKEY *k = srv_receipt_key_load(cfg->receipt_key_path, err, sizeof(err));
 
-	if (!k)
+	if (srv_ring_load(&ring, cfg, err, sizeof(err)) != 0)
 		return fail("%s", err);
-	if (srv_pubkey_export(k, pub) != 0) {
-		EVP_PKEY_free(k);
-		return fail("cannot export the receipt public key");
-	}
-	EVP_PKEY_free(k);
-	sc_hex_encode(hex, pub, sizeof(pub));
+	sc_hex_encode(hex, ring.list.e[ring.list.n - 1].pub, SC_PUBKEY_LEN);
+	srv_ring_free(&ring);
 	printf("%s\n", hex);
+	return 0;
+}
+
+/* One line a key: id, created (UTC), state, public key. */
+static int cmd_key_list(const struct srv_config *cfg)
+{
+	struct srv_ring ring;
+	char id[2 * SC_KEY_ID_LEN + 1], pub[2 * SC_PUBKEY_LEN + 1], when[32], err[512];
+
+	if (srv_ring_load(&ring, cfg, err, sizeof(err)) != 0)
+		return fail("%s", err);
+	for (size_t i = 0; i < ring.list.n; i++) {
+		time_t t = (time_t)ring.list.e[i].created;
+		struct tm tm;
+
+		sc_hex_encode(id, ring.id[i], SC_KEY_ID_LEN);
+		sc_hex_encode(pub, ring.list.e[i].pub, SC_PUBKEY_LEN);
+		if (!gmtime_r(&t, &tm) || !strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm))
+			snprintf(when, sizeof(when), "-");
+		printf("%s  %s  %-7s  %s\n", id, when, i + 1 == ring.list.n ? "current" : "retired",
+		       pub);
+	}
+	srv_ring_free(&ring);
+	return 0;
+}
+
+/* A new current receipt key, signed by the one it replaces. The daemon
+ * reads the ring at start, so a running one goes on sealing with the old
+ * key (whose receipts keep verifying) until it is restarted. */
+static int cmd_key_rotate(const struct srv_config *cfg)
+{
+	struct srv_ring ring;
+	char id[2 * SC_KEY_ID_LEN + 1], err[512];
+	size_t i;
+
+	if (srv_ring_rotate(cfg, (uint64_t)time(NULL), &i, err, sizeof(err)) != 0)
+		return fail("key rotate: %s", err);
+	if (srv_ring_load(&ring, cfg, err, sizeof(err)) != 0)
+		return fail("key rotate: the new ring does not load: %s", err);
+	sc_hex_encode(id, ring.id[i], SC_KEY_ID_LEN);
+	srv_ring_free(&ring);
+	printf("receipt key %s is current; restart sigcard-server to seal with it\n", id);
 	return 0;
 }
 
@@ -464,6 +514,8 @@ static const struct admin_cmd {
 	{"init", NULL, 0, NULL, 0},
 	{"check", NULL, 0, NULL, 0},
 	{"key", "show", 0, NULL, 0},
+	{"key", "list", 0, NULL, 0},
+	{"key", "rotate", 0, NULL, 0},
 	{"account", "create", 1, "ID", ADM_CURRENCY | ADM_BALANCE},
 	{"account", "credit", 2, "ID and AMOUNT", 0},
 	{"account", "show", 1, "ID", 0},
@@ -512,6 +564,10 @@ int srv_admin(const struct srv_config *cfg, int argc, char **argv, const char *o
 		return cmd_check(cfg);
 	if (!strcmp(name, "key show"))
 		return cmd_key_show(cfg);
+	if (!strcmp(name, "key list"))
+		return cmd_key_list(cfg);
+	if (!strcmp(name, "key rotate"))
+		return cmd_key_rotate(cfg);
 	if (!strcmp(name, "account create"))
 		return cmd_account_create(cfg, argv[2], &a);
 	if (!strcmp(name, "account credit"))

@@ -101,6 +101,15 @@ static void *verify_main(void *arg)
 		srv_keycache_init(kc, &s->key_generation);
 	while ((j = srv_queue_pop(&s->verify_q, 1)) != NULL) {
 		atomic_fetch_sub(&srv_metrics.verify_queue, 1);
+		if (j->kind == JOB_PRECHECK) {
+			/* Read-only, answered here: it never reaches the writer. */
+			if (ok)
+				srv_precheck_answer(s, &db, j);
+			else
+				srv_job_reply_error(j, SC_RES_RETRY_LATER, "the ledger cannot be read");
+			srv_net_complete(s->net, j);
+			continue;
+		}
 		if (ok)
 			srv_job_check(s, &db, kc, j);
 		else
@@ -295,21 +304,30 @@ void srv_stop(void)
 
 static int load_keys(struct srv *s)
 {
-	char err[512];
+	char err[512], hex[2 * SC_KEY_ID_LEN + 1];
+	size_t n;
 
 	if (srv_master_key_load(s->cfg.master_key_path, s->master_key, err, sizeof(err)) != 0) {
 		log_warnx("%s", err);
 		return -1;
 	}
-	s->receipt_key = srv_receipt_key_load(s->cfg.receipt_key_path, err, sizeof(err));
+	if (srv_ring_load(&s->ring, &s->cfg, err, sizeof(err)) != 0) {
+		log_warnx("%s", err);
+		return -1;
+	}
+	/* The ring's last key seals until the next start: `key rotate` on a
+	 * running server takes effect when it is restarted. */
+	n = s->ring.list.n - 1;
+	s->receipt_key = srv_ring_private(&s->ring, &s->cfg, n, err, sizeof(err));
 	if (!s->receipt_key) {
 		log_warnx("%s", err);
 		return -1;
 	}
-	if (srv_pubkey_export(s->receipt_key, s->receipt_pub) != 0) {
-		log_warnx("cannot export the receipt public key");
-		return -1;
-	}
+	memcpy(s->receipt_pub, s->ring.list.e[n].pub, SC_PUBKEY_LEN);
+	memcpy(s->receipt_key_id, s->ring.id[n], SC_KEY_ID_LEN);
+	sc_hex_encode(hex, s->receipt_key_id, SC_KEY_ID_LEN);
+	log_info("receipt key %s seals (%zu key%s in the ring)", hex, s->ring.list.n,
+		 s->ring.list.n == 1 ? "" : "s");
 	return 0;
 }
 
@@ -510,6 +528,7 @@ out:
 	run_base = NULL;
 	free(s->verify_threads);
 	EVP_PKEY_free(s->receipt_key);
+	srv_ring_free(&s->ring);
 	sc_wipe(s->master_key, sizeof(s->master_key));
 	if (pid_written)
 		unlink(s->cfg.pidfile);

@@ -14,6 +14,7 @@
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
+#include "common/hex.h"
 #include "hostlib/atomicfile.h"
 #include "server.h"
 
@@ -101,22 +102,32 @@ int srv_master_key_load(const char *path, uint8_t key[SC_MASTER_KEY_LEN], char *
 	return 0;
 }
 
-int srv_receipt_key_create(const char *path, char *err, size_t errlen)
+/* Writes private key k to path (PEM, 0600, never over a file). */
+static int write_pem(const char *path, EVP_PKEY *k, char *err, size_t errlen)
 {
-	EVP_PKEY *k = EVP_EC_gen("P-256");
 	BIO *mem = BIO_new(BIO_s_mem());
 	char *pem;
 	long n;
 	int rc = -1;
 
-	if (!k || !mem || !PEM_write_bio_PrivateKey(mem, k, NULL, NULL, 0, NULL, NULL)) {
-		snprintf(err, errlen, "cannot generate the receipt key");
-		goto out;
-	}
-	n = BIO_get_mem_data(mem, &pem);
-	rc = write_secret(path, pem, (size_t)n, err, errlen);
-out:
+	if (!mem || !PEM_write_bio_PrivateKey(mem, k, NULL, NULL, 0, NULL, NULL))
+		snprintf(err, errlen, "cannot encode the receipt key");
+	else if ((n = BIO_get_mem_data(mem, &pem)) > 0)
+		rc = write_secret(path, pem, (size_t)n, err, errlen);
 	BIO_free_all(mem); /* BIO_s_mem cleanses its buffer on free */
+	return rc;
+}
+
+int srv_receipt_key_create(const char *path, char *err, size_t errlen)
+{
+	EVP_PKEY *k = EVP_EC_gen("P-256");
+	int rc;
+
+	if (!k) {
+		snprintf(err, errlen, "cannot generate the receipt key");
+		return -1;
+	}
+	rc = write_pem(path, k, err, errlen);
 	EVP_PKEY_free(k);
 	return rc;
 }
@@ -295,4 +306,245 @@ int srv_ecdsa_sign(EVP_PKEY *key, const uint8_t *msg, size_t len, uint8_t *sig)
 	     EVP_PKEY_sign(ctx, sig, &n, digest, sizeof(digest)) == 1;
 	EVP_PKEY_CTX_free(ctx);
 	return ok ? (int)n : -1;
+}
+
+/* ---- the receipt key ring (server.h) */
+
+/* sc_keylist_verify_fn over OpenSSL: a link of the list is checked like
+ * every signature the server checks. */
+static int link_verify(void *ctx, const uint8_t pub[SC_PUBKEY_LEN], const uint8_t *msg,
+		       size_t len, const uint8_t *sig, size_t sig_len)
+{
+	uint8_t digest[32];
+	EVP_PKEY *k = srv_pubkey_import(pub, 1);
+	int ok;
+
+	(void)ctx;
+	ok = k && srv_sha256(msg, len, digest) == 0 && srv_ecdsa_verify(k, digest, sig, sig_len);
+	EVP_PKEY_free(k);
+	return ok;
+}
+
+static int ring_path(char *out, size_t cap, const struct srv_config *cfg, const char *name)
+{
+	return snprintf(out, cap, "%s/%s", cfg->receipt_ring_dir, name) < (int)cap ? 0 : -1;
+}
+
+/* Where the private key of an entry lives: the first is receipt.key. */
+static int key_path(char *out, size_t cap, const struct srv_config *cfg,
+		    const uint8_t id[SC_KEY_ID_LEN], int first)
+{
+	char hex[2 * SC_KEY_ID_LEN + 1], name[sizeof(hex) + 4];
+
+	if (first)
+		return snprintf(out, cap, "%s", cfg->receipt_key_path) < (int)cap ? 0 : -1;
+	sc_hex_encode(hex, id, SC_KEY_ID_LEN);
+	snprintf(name, sizeof(name), "%s.key", hex);
+	return ring_path(out, cap, cfg, name);
+}
+
+/* The list file, or a list of the first key alone when there is none yet
+ * (created: receipt.key's modification time). */
+static int read_list(struct sc_keylist *l, const struct srv_config *cfg,
+		     const uint8_t first[SC_PUBKEY_LEN], char *err, size_t errlen)
+{
+	uint8_t buf[SC_KEYLIST_ENC_MAX + 1];
+	char path[SRV_PATH_MAX + 16];
+	struct stat st;
+	ssize_t n;
+	int fd, rc;
+
+	if (ring_path(path, sizeof(path), cfg, SRV_RING_LIST) != 0) {
+		snprintf(err, errlen, "the receipt key list's path is too long");
+		return -1;
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0 && errno == ENOENT) {
+		memset(l, 0, sizeof(*l));
+		l->n = 1;
+		memcpy(l->e[0].pub, first, SC_PUBKEY_LEN);
+		if (stat(cfg->receipt_key_path, &st) == 0 && st.st_mtime > 0)
+			l->e[0].created = (uint64_t)st.st_mtime;
+		return 0;
+	}
+	if (fd < 0) {
+		snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
+		return -1;
+	}
+	n = read(fd, buf, sizeof(buf));
+	close(fd);
+	if (n < 0 || (size_t)n > SC_KEYLIST_ENC_MAX ||
+	    (rc = sc_keylist_decode(l, buf, (size_t)n)) != 0) {
+		snprintf(err, errlen, "%s is not a receipt key list (%s)", path,
+			 n < 0 ? strerror(errno) : (size_t)n > SC_KEYLIST_ENC_MAX
+			 ? "too long" : sc_strerror(rc));
+		return -1;
+	}
+	if (memcmp(l->e[0].pub, first, SC_PUBKEY_LEN) != 0) {
+		snprintf(err, errlen, "%s does not start with the key of %s", path,
+			 cfg->receipt_key_path);
+		return -1;
+	}
+	if (sc_keylist_chain(l, first, link_verify, NULL) != 0) {
+		snprintf(err, errlen, "%s: a key is not signed by the key before it", path);
+		return -1;
+	}
+	return 0;
+}
+
+int srv_ring_load(struct srv_ring *r, const struct srv_config *cfg, char *err, size_t errlen)
+{
+	uint8_t first[SC_PUBKEY_LEN];
+	EVP_PKEY *k = srv_receipt_key_load(cfg->receipt_key_path, err, errlen);
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	if (!k)
+		return -1;
+	rc = srv_pubkey_export(k, first);
+	EVP_PKEY_free(k);
+	if (rc != 0) {
+		snprintf(err, errlen, "cannot export the receipt public key");
+		return -1;
+	}
+	if (read_list(&r->list, cfg, first, err, errlen) != 0)
+		return -1;
+	for (size_t i = 0; i < r->list.n; i++) {
+		if (sc_seal_key_id(r->list.e[i].pub, r->id[i]) != 0 ||
+		    !(r->pub[i] = srv_pubkey_import(r->list.e[i].pub, 1))) {
+			snprintf(err, errlen, "receipt key %zu of the list is not a P-256 key", i);
+			srv_ring_free(r);
+			return -1;
+		}
+	}
+	rc = sc_receipt_keys_encode(r->msg, sizeof(r->msg), &r->list);
+	if (rc < 0) {
+		snprintf(err, errlen, "cannot encode the receipt key list: %s", sc_strerror(rc));
+		srv_ring_free(r);
+		return -1;
+	}
+	r->msg_len = (size_t)rc;
+	return 0;
+}
+
+void srv_ring_free(struct srv_ring *r)
+{
+	for (size_t i = 0; i < SC_KEYLIST_MAX; i++)
+		EVP_PKEY_free(r->pub[i]);
+	memset(r, 0, sizeof(*r));
+}
+
+EVP_PKEY *srv_ring_private(const struct srv_ring *r, const struct srv_config *cfg, size_t i,
+			   char *err, size_t errlen)
+{
+	char path[SRV_PATH_MAX + 32];
+	uint8_t pub[SC_PUBKEY_LEN];
+	EVP_PKEY *k;
+
+	if (i >= r->list.n || key_path(path, sizeof(path), cfg, r->id[i], i == 0) != 0) {
+		snprintf(err, errlen, "no receipt key %zu", i);
+		return NULL;
+	}
+	if (!(k = srv_receipt_key_load(path, err, errlen)))
+		return NULL;
+	if (srv_pubkey_export(k, pub) != 0 || memcmp(pub, r->list.e[i].pub, SC_PUBKEY_LEN) != 0) {
+		snprintf(err, errlen, "%s is not the key the receipt key list names", path);
+		EVP_PKEY_free(k);
+		return NULL;
+	}
+	return k;
+}
+
+int srv_ring_rotate(const struct srv_config *cfg, uint64_t now, size_t *index, char *err,
+		    size_t errlen)
+{
+	struct srv_ring r;
+	struct sc_keylist *l = &r.list;
+	struct sc_keylist_entry *e;
+	uint8_t link[SC_KEYLIST_LINK_LEN], enc[SC_KEYLIST_ENC_MAX], id[SC_KEY_ID_LEN];
+	char path[SRV_PATH_MAX + 32];
+	EVP_PKEY *cur = NULL, *next = NULL;
+	int n, rc = -1;
+
+	if (srv_ring_load(&r, cfg, err, errlen) != 0)
+		return -1;
+	if (l->n == SC_KEYLIST_MAX) {
+		snprintf(err, errlen, "the ring holds %u receipt keys, the most a key list carries",
+			 SC_KEYLIST_MAX);
+		goto out;
+	}
+	if (!(cur = srv_ring_private(&r, cfg, l->n - 1, err, errlen)))
+		goto out;
+	if (mkdir(cfg->receipt_ring_dir, 0700) != 0 && errno != EEXIST) {
+		snprintf(err, errlen, "cannot create %s: %s", cfg->receipt_ring_dir,
+			 strerror(errno));
+		goto out;
+	}
+	/* A name that is the key's id, known only once the key exists: made
+	 * under a temporary name first would leave two files to clean up, so
+	 * the key is generated into memory and then written where it goes. */
+	e = &l->e[l->n];
+	memset(e, 0, sizeof(*e));
+	next = EVP_EC_gen("P-256");
+	if (!next || srv_pubkey_export(next, e->pub) != 0 || sc_seal_key_id(e->pub, id) != 0) {
+		snprintf(err, errlen, "cannot generate the receipt key");
+		goto out;
+	}
+	e->created = now;
+	if (sc_keylist_link(link, l->e[l->n - 1].pub, e) != 0 ||
+	    (n = srv_ecdsa_sign(cur, link, sizeof(link), e->sig)) < 0) {
+		snprintf(err, errlen, "cannot sign the new receipt key with the current one");
+		goto out;
+	}
+	e->sig_len = (size_t)n;
+	l->n++;
+	if (key_path(path, sizeof(path), cfg, id, 0) != 0 ||
+	    write_pem(path, next, err, errlen) != 0)
+		goto out;
+	/* The list is the commit: until it is written the new key is unused. */
+	n = sc_keylist_encode(enc, sizeof(enc), l);
+	if (n < 0 || ring_path(path, sizeof(path), cfg, SRV_RING_LIST) != 0) {
+		snprintf(err, errlen, "cannot encode the receipt key list");
+		goto out;
+	}
+	if ((n = af_write_file(path, 0644, 0, enc, (size_t)n)) != 0) {
+		snprintf(err, errlen, "cannot write %s: %s", path, af_strerror(n));
+		goto out;
+	}
+	*index = l->n - 1;
+	rc = 0;
+out:
+	EVP_PKEY_free(cur);
+	EVP_PKEY_free(next);
+	srv_ring_free(&r);
+	return rc;
+}
+
+int srv_ring_seal_verify(const struct srv_ring *r, const uint8_t *receipt, size_t len,
+			 const uint8_t *seal, size_t seal_len, char *err, size_t errlen)
+{
+	uint8_t statement[SC_SEAL_STATEMENT_LEN], digest[32];
+	char hex[2 * SC_KEY_ID_LEN + 1];
+	struct sc_receipt rc;
+	struct sc_seal s;
+	int i = 0;
+
+	if (sc_receipt_decode(&rc, receipt, len) != 0 || sc_seal_decode(&s, seal, seal_len) != 0 ||
+	    sc_seal_open(receipt, len, &s, statement) != 0) {
+		snprintf(err, errlen, "a malformed receipt or seal");
+		return -1;
+	}
+	if (rc.version == SC_RECEIPT_VERSION &&
+	    (i = sc_keylist_find(&r->list, 0, rc.key_id)) < 0) {
+		sc_hex_encode(hex, rc.key_id, SC_KEY_ID_LEN);
+		snprintf(err, errlen, "sealed by receipt key %s, which is not in the ring", hex);
+		return -1;
+	}
+	if (srv_sha256(statement, sizeof(statement), digest) != 0 ||
+	    !srv_ecdsa_verify(r->pub[i], digest, s.sig, s.sig_len)) {
+		sc_hex_encode(hex, r->id[i], SC_KEY_ID_LEN);
+		snprintf(err, errlen, "the seal does not verify with receipt key %s", hex);
+		return -1;
+	}
+	return 0;
 }

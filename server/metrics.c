@@ -171,6 +171,12 @@ size_t srv_metrics_render(char *buf, size_t cap)
 		if (i != SC_RES_OK)
 			put(&o, "sigcard_challenges_refused_total{result=\"%s\"} %lu\n",
 			    sc_result_name(i), atomic_load(&srv_metrics.challenges_refused[i]));
+	put(&o, "# HELP sigcard_prechecks_total Authorisation pre-checks answered, by verdict"
+		" (OK or the code a SUBMIT would get) or error.\n"
+		"# TYPE sigcard_prechecks_total counter\n");
+	for (int i = 0; i < (int)SC_RES_COUNT; i++)
+		put(&o, "sigcard_prechecks_total{result=\"%s\"} %lu\n", sc_result_name(i),
+		    atomic_load(&srv_metrics.prechecks[i]));
 	put(&o, "# HELP sigcard_verify_seconds Signature and password check time per submission.\n"
 		"# TYPE sigcard_verify_seconds histogram\n");
 	for (int i = 0; i < SRV_VERIFY_BUCKETS; i++) {

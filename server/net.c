@@ -59,6 +59,17 @@ struct srv_net {
 	uint64_t serial;
 };
 
+/* The receipt key list (GET RECEIPT KEYS), public and fixed since the
+ * start like the receipt key: answered at once, nothing to queue. */
+static void answer_receipt_keys(struct bufferevent *bev, const struct srv_ring *ring)
+{
+	uint8_t frame[SC_FRAME_HDR + SC_RECEIPT_KEYS_MSG_MAX];
+	int fn = sc_frame_encode(frame, sizeof(frame), ring->msg, ring->msg_len);
+
+	if (fn > 0)
+		bufferevent_write(bev, frame, (size_t)fn);
+}
+
 static void conn_read(struct bufferevent *bev, void *arg);
 static void accept_resume(struct srv_net *n);
 
@@ -219,7 +230,8 @@ static void dispatch(struct srv_conn *c, struct srv_job *j)
 	list_push(c);
 	c->net->in_flight++;
 	atomic_fetch_add(&srv_metrics.in_flight, 1);
-	if (j->kind == JOB_SUBMIT) {
+	/* A pre-check only reads: a verify thread answers it (precheck.c). */
+	if (j->kind == JOB_SUBMIT || j->kind == JOB_PRECHECK) {
 		atomic_fetch_add(&srv_metrics.verify_queue, 1);
 		srv_queue_push(&s->verify_q, j);
 	} else {
@@ -301,10 +313,16 @@ static void conn_read(struct bufferevent *bev, void *arg)
 			c->served = 1;
 			continue;
 		}
+		if (type == SC_MSG_GET_RECEIPT_KEYS && len == 1) {
+			evbuffer_drain(in, len);
+			answer_receipt_keys(bev, &n->s->ring);
+			continue;
+		}
 		j = job_new(c, type == SC_MSG_GET_CHALLENGE ? JOB_CHALLENGE :
 			       type == SC_MSG_SUBMIT ? JOB_SUBMIT :
 			       type == SC_MSG_GET_ISSUER_SCRIPT ? JOB_SCRIPT_GET :
-			       type == SC_MSG_SCRIPT_REPORT ? JOB_SCRIPT_REPORT : JOB_REJECT);
+			       type == SC_MSG_SCRIPT_REPORT ? JOB_SCRIPT_REPORT :
+			       type == SC_MSG_PRECHECK ? JOB_PRECHECK : JOB_REJECT);
 		if (!j) {
 			conn_free(c);
 			return;

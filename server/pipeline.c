@@ -11,7 +11,7 @@
 #include "common/hex.h"
 #include "server.h"
 
-/* A precheck outcome besides a result code. */
+/* A db_checks outcome besides a result code. */
 #define GO_ON (-1)
 #define DB_FAILED (-2)
 
@@ -187,22 +187,15 @@ static int find_prior(struct srv_db *db, struct srv_batch *b, struct srv_job *j)
 	return rc == SQLITE_DONE ? GO_ON : DB_FAILED;
 }
 
-/* The clock challenges expire by: the wall clock, or the tests' own. */
-static int64_t challenge_now(const struct srv *s)
-{
-	return s->cfg.challenge_clock ? s->cfg.challenge_clock() : srv_now_ms();
-}
-
 /* The checks that need the database but no crypto, in the issue's order,
  * with exactly-once first: an identical resubmission gets its original
  * RESULT even though its challenge is used by now. Any other submission
  * for a used (card, ATC) goes on to the card and, in the caller, the
  * signature: another copy of the same payment and IDEMPOTENCY_CONFLICT
  * are both answered only once it is authentic. */
-static int precheck(const struct srv *s, struct srv_db *db, struct srv_batch *b,
-		    struct srv_job *j, struct srv_card *card)
+static int db_checks(const struct srv *s, struct srv_db *db, struct srv_batch *b,
+		     struct srv_job *j, struct srv_card *card)
 {
-	sqlite3_stmt *st;
 	char hex[2 * SC_CARD_ID_LEN + 1];
 	int rc;
 
@@ -217,31 +210,12 @@ static int precheck(const struct srv *s, struct srv_db *db, struct srv_batch *b,
 	if (j->prior != PRIOR_NONE)
 		goto card;
 
-	st = srv_stmt(db, ST_CHALLENGE_GET);
-	if (!st)
+	rc = srv_challenge_check(db, srv_challenge_now(s), &j->tx, j->detail, sizeof(j->detail));
+	if (rc < 0)
 		return DB_FAILED;
-	sqlite3_bind_blob(st, 1, j->tx.challenge, SC_CHALLENGE_LEN, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW) {
-		sqlite3_reset(st);
-		if (rc != SQLITE_DONE)
-			return DB_FAILED;
-		return decide(j, SC_RES_CHALLENGE_INVALID, "this server never issued the challenge");
-	}
-	{
-		const char *tid = (const char *)sqlite3_column_text(st, 0);
-		int64_t expires = sqlite3_column_int64(st, 1);
-		int used = sqlite3_column_int(st, 2);
-		int same_terminal = tid && strcmp(tid, j->tx.terminal_id) == 0;
-
-		sqlite3_reset(st);
-		if (!same_terminal)
-			return decide(j, SC_RES_CHALLENGE_INVALID,
-				      "the challenge was issued to another terminal");
-		if (used)
-			return decide(j, SC_RES_CHALLENGE_INVALID, "the challenge was used already");
-		if (challenge_now(s) >= expires)
-			return decide(j, SC_RES_CHALLENGE_INVALID, "the challenge has expired");
+	if (rc != SC_RES_OK) {
+		srv_job_reply_error(j, rc, j->detail);
+		return rc;
 	}
 
 card:
@@ -463,6 +437,8 @@ static int seal_later(struct srv *s, struct srv_batch *b, struct srv_job *j, int
 	r.atc = j->sub.atc;
 	memcpy(r.tx_hash, j->tx_hash, SC_HASH_LEN);
 	r.currency = j->tx.currency;
+	r.version = SC_RECEIPT_VERSION;
+	memcpy(r.key_id, s->receipt_key_id, SC_KEY_ID_LEN);
 	if (code != SC_RES_OK) /* decline() kept the detail this short */
 		memcpy(r.reason, j->detail, SC_RECEIPT_REASON_MAX);
 	n = sc_receipt_encode(j->receipt, sizeof(j->receipt), &r);
@@ -490,82 +466,62 @@ static int use_challenge(struct srv_db *db, const struct srv_job *j)
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
-/* A final decline of an authenticated submission: like a payment, it
- * consumes its challenge and its (card, ATC) and is sealed with the batch,
- * so every resend gets the same answer, also once the refusal's cause is
- * gone. The reason goes into the sealed receipt and the RESULT's text, so
- * it stays short and names no balance. */
-__attribute__((format(printf, 5, 6)))
-static int decline(struct srv *s, struct srv_batch *b, struct srv_db *db, struct srv_job *j,
-		   const char *fmt, ...)
+/* A final decline's reason, as short as the receipt keeps it. */
+__attribute__((format(printf, 2, 3)))
+static void set_reason(struct srv_job *j, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(j->detail, SC_RECEIPT_REASON_MAX + 1, fmt, ap);
 	va_end(ap);
+}
+
+/* A final decline of an authenticated submission: like a payment, it
+ * consumes its challenge and its (card, ATC) and is sealed with the batch,
+ * so every resend gets the same answer, also once the refusal's cause is
+ * gone. Its reason, already in j->detail, goes into the sealed receipt and
+ * the RESULT's text, so it is at most SC_RECEIPT_REASON_MAX long and names
+ * no balance. */
+static int decline(struct srv *s, struct srv_batch *b, struct srv_db *db, struct srv_job *j,
+		   int code)
+{
+	j->code = code;
 	if (use_challenge(db, j) != 0)
 		return DB_FAILED;
-	return seal_later(s, b, j, j->code, 0);
+	return seal_later(s, b, j, code, 0);
 }
 
 /* Debit, credit, counter, challenge: all or nothing, in the writer's
  * transaction; the receipt joins the batch, to be sealed before COMMIT.
- * Each business refusal is a final decline. */
+ * Each business refusal is a final decline: the rules the pre-check asks
+ * too (rules.c), then the funds, which only an authenticated SUBMIT may
+ * learn. */
 static int execute(struct srv *s, struct srv_db *db, struct srv_batch *b, struct srv_job *j,
 		   const struct srv_card *card)
 {
 	const struct sc_tx *tx = &j->tx;
-	struct srv_account payer, payee;
+	struct srv_account payer;
 	struct srv_card_ref ref;
 	sqlite3_stmt *st;
 	int64_t id;
 	int rc;
 
-#define DECLINE(c, ...) (j->code = (c), decline(s, b, db, j, __VA_ARGS__))
-	if (card->status == CARD_BLOCKED)
-		return DECLINE(SC_RES_CARD_BLOCKED, "the card is blocked");
-	if (strcmp(tx->payer, card->account) != 0)
-		return DECLINE(SC_RES_UNKNOWN_ACCOUNT, "payer %s is not the card's account",
-			       tx->payer);
-	if (strcmp(tx->payer, tx->payee) == 0)
-		return DECLINE(SC_RES_SAME_ACCOUNT, "payer and payee are both %s", tx->payer);
-	if ((rc = srv_account_get(db, tx->payer, &payer)) < 0)
+	rc = srv_payment_rules(db, s->cfg.max_amount, card, tx, &payer, j->detail,
+			       SC_RECEIPT_REASON_MAX + 1);
+	if (rc < 0)
 		return DB_FAILED;
-	if (rc == 0)
-		return DECLINE(SC_RES_UNKNOWN_ACCOUNT, "no account %s", tx->payer);
-	if ((rc = srv_account_get(db, tx->payee, &payee)) < 0)
-		return DB_FAILED;
-	if (rc == 0 || (payee.flags & SRV_ACCOUNT_ISSUER))
-		return DECLINE(SC_RES_UNKNOWN_ACCOUNT, "no account %s", tx->payee);
-	if (tx->currency != payer.currency || tx->currency != payee.currency) {
-		char in_tx[SRV_CURRENCY_TEXT_MAX], in_payer[SRV_CURRENCY_TEXT_MAX],
-			in_payee[SRV_CURRENCY_TEXT_MAX];
-
-		srv_currency_text(in_tx, tx->currency);
-		srv_currency_text(in_payer, payer.currency);
-		srv_currency_text(in_payee, payee.currency);
-		return DECLINE(SC_RES_CURRENCY_MISMATCH,
-			       "transaction in %s, payer account in %s, payee account in %s",
-			       in_tx, in_payer, in_payee);
-	}
-	if (tx->amount > s->cfg.max_amount || tx->amount > (uint64_t)(INT64_MAX - payee.balance)) {
-		char amount[SRV_MONEY_TEXT_MAX], limit[SRV_MONEY_TEXT_MAX];
-
-		srv_money_text(amount, (int64_t)tx->amount, tx->currency);
-		srv_money_text(limit, (int64_t)s->cfg.max_amount, tx->currency);
-		return DECLINE(SC_RES_BAD_AMOUNT, "amount %s is above the limit of %s", amount,
-			       limit);
-	}
+	if (rc != SC_RES_OK)
+		return decline(s, b, db, j, rc);
 	/* The amount, never the balance: the text goes into the receipt the
 	 * merchant's terminal gets. */
 	if ((uint64_t)payer.balance < tx->amount) {
 		char amount[SRV_MONEY_TEXT_MAX];
 
 		srv_money_text(amount, (int64_t)tx->amount, tx->currency);
-		return DECLINE(SC_RES_INSUFFICIENT_FUNDS, "amount %s is above the balance", amount);
+		set_reason(j, "amount %s is above the balance", amount);
+		return decline(s, b, db, j, SC_RES_INSUFFICIENT_FUNDS);
 	}
-#undef DECLINE
 
 	ref.card_id = j->sub.card_id;
 	ref.atc = j->sub.atc;
@@ -596,7 +552,7 @@ static int settle(struct srv *s, struct srv_db *db, struct srv_batch *b, struct 
 	struct srv_card card;
 	int rc, failures;
 
-	if ((rc = precheck(s, db, b, j, &card)) != GO_ON)
+	if ((rc = db_checks(s, db, b, j, &card)) != GO_ON)
 		return rc;
 	/* The verify stage checked with the key it had; a card enrolled or
 	 * re-keyed since is checked again, by the resubmission. */
@@ -651,7 +607,7 @@ static int issue_challenge(struct srv *s, struct srv_db *db, struct srv_job *j)
 		return -1;
 	sqlite3_bind_blob(st, 1, ch, sizeof(ch), SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, tid, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, challenge_now(s) + (int64_t)s->cfg.challenge_ttl * 1000);
+	sqlite3_bind_int64(st, 3, srv_challenge_now(s) + (int64_t)s->cfg.challenge_ttl * 1000);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)

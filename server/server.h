@@ -12,6 +12,7 @@
 #include <sqlite3.h>
 #include <openssl/evp.h>
 #include "common/errors.h"
+#include "common/keylist.h"
 #include "common/scheme.h"
 #include "common/submit.h"
 #include "common/tx.h"
@@ -30,7 +31,8 @@ struct srv_config {
 	char data_dir[SRV_PATH_MAX];     /* holds the files below unless overridden */
 	char db_path[SRV_PATH_MAX];      /* SQLite ledger */
 	char master_key_path[SRV_PATH_MAX];
-	char receipt_key_path[SRV_PATH_MAX];
+	char receipt_key_path[SRV_PATH_MAX]; /* the first receipt key (keys.c: the ring) */
+	char receipt_ring_dir[SRV_PATH_MAX]; /* the later receipt keys and their list */
 	char tcp_addr[128];              /* HOST:PORT, or "" for none */
 	char unix_path[SRV_PATH_MAX];    /* submission socket, or "" for none */
 	char http_addr[128];             /* HOST:PORT, or "" for none */
@@ -221,6 +223,28 @@ int srv_ledger_check(struct srv_db *d, char *err, size_t errlen);
 int srv_ledger_check_totals(struct srv_db *d, char *err, size_t errlen);
 int64_t srv_now_ms(void);
 
+/* ---- rules.c: what a payment must satisfy, read-only; the writer's
+ * SUBMIT and the authorisation pre-check share these */
+/* The transaction's challenge was issued by this server to its terminal
+ * id, is unused and has not expired at now_ms. SC_RES_OK, or
+ * SC_RES_CHALLENGE_INVALID with why (cap bytes) saying which; -1 if the
+ * ledger could not be read. */
+struct srv;
+/* The clock challenges expire by: the wall clock, or the tests' own. */
+int64_t srv_challenge_now(const struct srv *s);
+int srv_challenge_check(struct srv_db *db, int64_t now_ms, const struct sc_tx *tx, char *why,
+			size_t cap);
+/* The business rules, in docs/PROTOCOL.md §6's order: card not blocked,
+ * payer is the card's account, payer != payee, both accounts exist (the
+ * payee not the issuer's equity), the currency is both accounts', amount
+ * within max_amount (and the payee's balance cannot overflow). SC_RES_OK
+ * with *payer read (the funds are the caller's to check: only a SUBMIT
+ * may learn them), or the final decline's code with why (cap bytes, a
+ * person's text: amounts in major units, currencies by code); -1 if the
+ * ledger could not be read. Writes nothing. */
+int srv_payment_rules(struct srv_db *db, uint64_t max_amount, const struct srv_card *card,
+		      const struct sc_tx *tx, struct srv_account *payer, char *why, size_t cap);
+
 /* ---- keys.c: the issuer master key, the receipt key, ECDSA checks */
 int srv_master_key_create(const char *path, char *err, size_t errlen);
 /* Refuses a key file that group or others may read. */
@@ -228,6 +252,38 @@ int srv_master_key_load(const char *path, uint8_t key[SC_MASTER_KEY_LEN], char *
 			size_t errlen);
 int srv_receipt_key_create(const char *path, char *err, size_t errlen);
 EVP_PKEY *srv_receipt_key_load(const char *path, char *err, size_t errlen);
+
+/* The receipt key ring (docs/PROTOCOL.md §6 "Receipt keys"): the first
+ * receipt key is receipt.key, made by init, never moved; each `key rotate`
+ * adds a key as receipt-keys/ID.key and appends it, signed by the key
+ * before it, to the list receipt-keys/list, whose write is the rotation's
+ * commit. The last key of the list is the current one, which seals; the
+ * others are retired and still verify what they sealed. Without a list
+ * the ring is receipt.key alone. */
+#define SRV_RING_LIST "list"
+struct srv_ring {
+	struct sc_keylist list;                 /* every key, oldest first, links verified */
+	uint8_t id[SC_KEYLIST_MAX][SC_KEY_ID_LEN]; /* sc_seal_key_id of each */
+	EVP_PKEY *pub[SC_KEYLIST_MAX];          /* each public key, owned */
+	uint8_t msg[SC_RECEIPT_KEYS_MSG_MAX];   /* the RECEIPT KEYS answer */
+	size_t msg_len;
+};
+/* Reads and checks the ring: receipt.key first in the list, every link
+ * verified. 0, or -1 with err set (nothing to free then). */
+int srv_ring_load(struct srv_ring *r, const struct srv_config *cfg, char *err, size_t errlen);
+void srv_ring_free(struct srv_ring *r);
+/* The private key of ring entry i, checked against the list; NULL with err. */
+EVP_PKEY *srv_ring_private(const struct srv_ring *r, const struct srv_config *cfg, size_t i,
+			   char *err, size_t errlen);
+/* Makes a new current key signed by the current one (the old one is kept,
+ * retired); the new key's index in *index. 0, or -1 with err set. */
+int srv_ring_rotate(const struct srv_config *cfg, uint64_t now, size_t *index, char *err,
+		    size_t errlen);
+/* Checks a stored receipt's seal with the key it names (version 4) or the
+ * first key (versions 2 and 3, made before keys could change). 0, or -1
+ * with err saying why. */
+int srv_ring_seal_verify(const struct srv_ring *r, const uint8_t *receipt, size_t len,
+			 const uint8_t *seal, size_t seal_len, char *err, size_t errlen);
 /* SEC1 uncompressed public key of k. */
 int srv_pubkey_export(EVP_PKEY *k, uint8_t out[SC_PUBKEY_LEN]);
 /* A P-256 public key from its SEC1 uncompressed form (decoding checks the
@@ -241,6 +297,13 @@ int srv_ecdsa_verify(EVP_PKEY *pub, const uint8_t digest[32], const uint8_t *sig
 /* The same with a context already set up by EVP_PKEY_verify_init. */
 int srv_ecdsa_verify_ctx(EVP_PKEY_CTX *ctx, const uint8_t digest[32], const uint8_t *sig,
 			 size_t sig_len);
+
+/* ---- sealcheck.c: the stored outcomes' seals against the key ring */
+/* Every stored receipt (payments' and final declines') verifies with the
+ * ring key it names; how many in *checked. 0, or -1 with the first that
+ * does not in err. */
+int srv_ledger_check_seals(struct srv_db *d, const struct srv_ring *ring, size_t *checked,
+			   char *err, size_t errlen);
 
 /* ---- keycache.c: a verify thread's ready-to-use card keys */
 #define SRV_KEYCACHE_SLOTS 4096
@@ -279,6 +342,7 @@ struct srv_metrics {
 	atomic_ulong results[SC_RES_COUNT];   /* submissions by result */
 	atomic_ulong challenges;
 	atomic_ulong challenges_refused[SC_RES_COUNT]; /* challenge requests by refusal */
+	atomic_ulong prechecks[SC_RES_COUNT]; /* authorisation pre-checks by verdict or error */
 	atomic_ulong verify_le[SRV_VERIFY_BUCKETS]; /* cumulative is computed when printed */
 	atomic_ulong verify_count, verify_sum_ns;
 	atomic_ulong batch_le[SRV_BATCH_BUCKETS];
@@ -304,7 +368,10 @@ int srv_health_failing(char *reason, size_t cap);
 
 /* ---- pipeline.c: one submission from bytes to reply */
 /* JOB_SCRIPT_GET and JOB_SCRIPT_REPORT: the issuer-script exchange (unblock.c). */
-enum srv_job_kind { JOB_CHALLENGE, JOB_SUBMIT, JOB_REJECT, JOB_SCRIPT_GET, JOB_SCRIPT_REPORT };
+/* JOB_PRECHECK: the authorisation pre-check (precheck.c), on a verify thread. */
+enum srv_job_kind {
+	JOB_CHALLENGE, JOB_SUBMIT, JOB_REJECT, JOB_SCRIPT_GET, JOB_SCRIPT_REPORT, JOB_PRECHECK
+};
 
 struct srv_job {
 	enum srv_job_kind kind;
@@ -390,6 +457,12 @@ int srv_unblock_describe(struct srv_db *d, const uint8_t id[SC_CARD_ID_LEN], cha
  * j->reply. 0, or -1 if the database failed. */
 int srv_script_apply(struct srv *s, struct srv_db *db, struct srv_job *j);
 
+/* ---- precheck.c: the authorisation pre-check */
+/* Answers PRECHECK job j on a verify thread over db (read-only): sets
+ * j->reply (PRECHECKED, or RESULT for what it cannot answer) and j->code,
+ * counts it in srv_metrics.prechecks and logs one line. */
+void srv_precheck_answer(const struct srv *s, struct srv_db *db, struct srv_job *j);
+
 /* ---- batch.c: the writer's transaction over a batch of jobs */
 struct srv_batch {
 	struct srv_job **sealing;         /* decided in it, receipts waiting for the seal */
@@ -425,8 +498,10 @@ struct srv_queue {
 struct srv {
 	struct srv_config cfg;
 	uint8_t master_key[SC_MASTER_KEY_LEN];
-	EVP_PKEY *receipt_key;
+	EVP_PKEY *receipt_key;            /* the ring's current key */
 	uint8_t receipt_pub[SC_PUBKEY_LEN];
+	uint8_t receipt_key_id[SC_KEY_ID_LEN]; /* named in every receipt it seals */
+	struct srv_ring ring;             /* read once at start; a rotation needs a restart */
 	/* the writer thread's own */
 	EVP_PKEY_CTX *receipt_ctx;        /* sign_init done */
 	int64_t receipt_counter;          /* last counter given; stored at each commit */

@@ -1,4 +1,5 @@
-/* One payment, start to end (DESIGN.md §1): challenge, SELECT + SIGN, the
+/* One payment, start to end (DESIGN.md §1): challenge, SELECT and the
+ * card's id, the server's authorisation pre-check, SIGN, the
  * card leaves the reader, the joint password by scan or contactless read,
  * SUBMIT (resent identically on a lost connection: the server is idempotent
  * per card and ATC, so a retry can never make a second transfer), and the
@@ -13,6 +14,7 @@
 #include "common/currency.h"
 #include "common/errors.h"
 #include "common/hex.h"
+#include "common/precheck.h"
 #include "common/submit.h"
 #include "terminal/terminal.h"
 
@@ -65,6 +67,22 @@ static void sleep_ms(int ms)
 		;
 }
 
+/* A refusal by the server, for a person: the code's name, what it means,
+ * and the server's own detail (amounts and currencies as a person reads
+ * them, docs/PROTOCOL.md §6). */
+static int refusal(struct pay *p, const char *before, uint8_t code, const char *detail,
+		   size_t detail_len)
+{
+	char text[SC_RESULT_TEXT_MAX + 1] = "";
+	if (detail != NULL && detail_len > 0 && detail_len <= SC_RESULT_TEXT_MAX) {
+		memcpy(text, detail, detail_len);
+		text[detail_len] = '\0';
+	}
+	return term_errf(p->err, p->cap, TERM_EXIT_SERVER_REFUSED, "%s%s: %s%s%s%s", before,
+			 sc_result_name(code), sc_result_message(code), text[0] ? " (" : "", text,
+			 text[0] ? ")" : "");
+}
+
 /* Error answers (RESULT with a code) to any request are refusals. */
 static int refused(struct pay *p, const uint8_t *body, size_t len, const char *what)
 {
@@ -73,13 +91,7 @@ static int refused(struct pay *p, const uint8_t *body, size_t len, const char *w
 		return term_errf(p->err, p->cap, TERM_EXIT_SERVER_UNREACHABLE,
 				 "server %s: an answer to %s that is not a result message",
 				 p->o->server, what);
-	char text[SC_RESULT_TEXT_MAX + 1] = "";
-	if (m.text != NULL && m.text_len > 0 && m.text_len <= SC_RESULT_TEXT_MAX) {
-		memcpy(text, m.text, m.text_len);
-		text[m.text_len] = '\0';
-	}
-	return term_errf(p->err, p->cap, TERM_EXIT_SERVER_REFUSED, "%s: %s%s%s%s", sc_result_name(m.code),
-			 sc_result_message(m.code), text[0] ? " (" : "", text, text[0] ? ")" : "");
+	return refusal(p, "", m.code, m.text, m.text_len);
 }
 
 static int get_challenge(struct pay *p, uint8_t challenge[SC_CHALLENGE_LEN])
@@ -145,7 +157,51 @@ static void unblock_if_blocked(struct pay *p)
 		say(p, "the card's PIN is blocked (%s)", why);
 }
 
-/* SELECT, GET DATA, SIGN; then the card leaves the reader (claim 7). */
+/* The authorisation pre-check (docs/PROTOCOL.md §6): would the server
+ * take this transaction from this card? Asked before SIGN, so that a
+ * payment it cannot execute (unknown payee, currencies that differ, payer
+ * = payee, ...) costs the holder no PIN and the card no ATC. The server's
+ * verdict is advice; the SUBMIT decides. A server older than the message
+ * answers RESULT (MALFORMED, "unknown message type"): the payment goes on
+ * without the pre-check, as it did before. */
+static int precheck(struct pay *p, const uint8_t card_id[SC_CARD_ID_LEN])
+{
+	struct sc_precheck q;
+	uint8_t req[SC_PRECHECK_MSG_MAX], resp[SC_RESULT_MSG_MAX];
+	size_t n;
+	memcpy(q.card_id, card_id, SC_CARD_ID_LEN);
+	q.tx = p->tx_bytes;
+	q.tx_len = p->tx_len;
+	int len = sc_precheck_encode(req, sizeof req, &q);
+	if (len < 0)
+		return term_errf(p->err, p->cap, TERM_EXIT_FAILURE, "cannot encode PRECHECK: %s",
+				 sc_strerror(len));
+	int rc = term_server_exchange(&p->server, req, (size_t)len, resp, sizeof resp, &n);
+	if (rc != 0)
+		return pass(p, rc, p->server.err);
+	if (sc_msg_type(resp, n) == SC_MSG_RESULT) {
+		struct sc_result_msg r;
+		if (sc_result_decode(&r, resp, n) != 0)
+			return term_errf(p->err, p->cap, TERM_EXIT_SERVER_UNREACHABLE,
+					 "server %s: an answer to PRECHECK that is not a result"
+					 " message", p->o->server);
+		say(p, "the server made no pre-check (%s); going on without it",
+		    sc_result_name(r.code));
+		return 0;
+	}
+	struct sc_prechecked m;
+	if (sc_prechecked_decode(&m, resp, n) != 0)
+		return term_errf(p->err, p->cap, TERM_EXIT_SERVER_UNREACHABLE,
+				 "server %s: a malformed answer to PRECHECK", p->o->server);
+	if (m.code != SC_RES_OK)
+		return refusal(p, "declined before the card signed (no PIN asked, nothing spent): ",
+			       m.code, m.text, m.text_len);
+	say(p, "pre-check: the server would take this payment");
+	return 0;
+}
+
+/* SELECT, GET DATA, the pre-check, SIGN; then the card leaves the reader
+ * (claim 7). */
 static int sign_on_card(struct pay *p, struct sc_tx *tx, uint8_t card_id[SC_CARD_ID_LEN])
 {
 	int rc = term_carrier_open(&p->card, p->o->card, p->o->card_timeout_ms);
@@ -172,6 +228,11 @@ static int sign_on_card(struct pay *p, struct sc_tx *tx, uint8_t card_id[SC_CARD
 	if (sc_tx_hash(p->tx_bytes, p->tx_len, p->tx_hash) != 0) {
 		term_carrier_close(&p->card);
 		return term_errf(p->err, p->cap, TERM_EXIT_FAILURE, "cannot hash the transaction");
+	}
+	rc = precheck(p, card_id);
+	if (rc != 0) {
+		term_carrier_close(&p->card);
+		return rc;
 	}
 	rc = term_card_sign(&p->card, p->tx_bytes, p->tx_len, tx->scheme, &p->sig);
 	if (rc != 0) {
@@ -275,6 +336,39 @@ static int jp_by_contactless(struct pay *p, const uint8_t card_id[SC_CARD_ID_LEN
 	return rc == 0 ? 0 : pass(p, rc, p->cl.err);
 }
 
+/* The key a receipt's seal is checked with: the pinned one (also for
+ * receipts of versions 2 and 3, which name none), or, once the issuer has
+ * rotated its key, the later key the receipt names, taken from the key
+ * list the server hands out only if that list chains to the pinned key.
+ * *key is NULL for the pinned one, else the caller's. */
+static int sealing_key(struct pay *p, const struct sc_result_msg *m, EVP_PKEY **key)
+{
+	uint8_t id[SC_KEY_ID_LEN], pinned[SC_KEY_ID_LEN], req[8];
+	uint8_t resp[SC_RECEIPT_KEYS_MSG_MAX];
+	struct sc_keylist list;
+	size_t n;
+	*key = NULL;
+	if (!term_receipt_names_key(m->receipt, m->receipt_len, id) ||
+	    (term_receipt_key_id(p->receipt_key, pinned) == 0 &&
+	     memcmp(id, pinned, SC_KEY_ID_LEN) == 0))
+		return 0;
+	int len = sc_get_receipt_keys_encode(req, sizeof req);
+	int rc = len < 0 ? -1 : term_server_exchange(&p->server, req, (size_t)len, resp, sizeof resp, &n);
+	if (rc != 0)
+		return term_errf(p->err, p->cap, TERM_EXIT_BAD_RECEIPT,
+				 "the server's receipt does not verify yet: it names another key"
+				 " than the pinned one, and the issuer's key list cannot be asked:"
+				 " %s", p->server.err);
+	if (sc_receipt_keys_decode(&list, resp, n) != 0)
+		return term_errf(p->err, p->cap, TERM_EXIT_BAD_RECEIPT,
+				 "the server's receipt does not verify: server %s gave a malformed"
+				 " answer to GET RECEIPT KEYS", p->o->server);
+	rc = term_receipt_key_from_list(key, p->receipt_key, &list, id, p->err, p->cap);
+	if (rc == 0)
+		say(p, "the receipt's key is a successor of the pinned key (issuer's key list)");
+	return rc;
+}
+
 /* Checks the receipt of an OK or a final decline against what this
  * terminal asked for and the RESULT's code, then its seal: a receipt for
  * another card, counter, transaction or outcome is as bad as a forged one.
@@ -294,8 +388,12 @@ static int check_receipt(struct pay *p, const struct sc_result_msg *m, struct te
 		return term_errf(p->err, p->cap, TERM_EXIT_BAD_RECEIPT,
 				 "the server's receipt is for another transaction (card, ATC,"
 				 " transaction hash or currency differ)");
-	int rc = term_receipt_verify(p->receipt_key, m->receipt, m->receipt_len, m->seal,
-				     m->seal_len, p->err, p->cap);
+	EVP_PKEY *later = NULL;
+	int rc = sealing_key(p, m, &later);
+	if (rc == 0)
+		rc = term_receipt_verify(later ? later : p->receipt_key, m->receipt, m->receipt_len,
+					 m->seal, m->seal_len, p->err, p->cap);
+	EVP_PKEY_free(later);
 	if (rc != 0)
 		return rc;
 	paid->transfer_id = r.transfer_id;

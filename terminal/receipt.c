@@ -1,6 +1,7 @@
 /* The server's receipt key and the check of a receipt's seal (OpenSSL): a
  * receipt the terminal prints lies under a batch root the server signed
- * (common/seal.h). */
+ * (common/seal.h), with the pinned key or a later one the issuer's key
+ * list chains to it (common/keylist.h). */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -12,8 +13,10 @@
 #include <openssl/pem.h>
 
 #include "common/hex.h"
+#include "common/keylist.h"
 #include "common/scheme.h"
 #include "common/seal.h"
+#include "common/submit.h"
 #include "terminal/terminal.h"
 
 static int is_p256(EVP_PKEY *k)
@@ -122,5 +125,79 @@ int term_receipt_verify(EVP_PKEY *key, const uint8_t *receipt, size_t len, const
 		return term_errf(err, cap, TERM_EXIT_BAD_RECEIPT,
 				 "the server's receipt signature does not verify with the receipt"
 				 " key");
+	return 0;
+}
+
+int term_receipt_names_key(const uint8_t *receipt, size_t len, uint8_t id[SC_KEY_ID_LEN])
+{
+	struct sc_receipt r;
+
+	if (sc_receipt_decode(&r, receipt, len) != 0 || r.version != SC_RECEIPT_VERSION)
+		return 0;
+	memcpy(id, r.key_id, SC_KEY_ID_LEN);
+	return 1;
+}
+
+static int key_point(EVP_PKEY *key, uint8_t point[SC_PUBKEY_LEN])
+{
+	size_t n = 0;
+	int ok = EVP_PKEY_get_octet_string_param(key, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, point,
+						 SC_PUBKEY_LEN, &n) == 1 &&
+		 n == SC_PUBKEY_LEN && point[0] == 0x04;
+	ERR_clear_error();
+	return ok ? 0 : -1;
+}
+
+int term_receipt_key_id(EVP_PKEY *key, uint8_t id[SC_KEY_ID_LEN])
+{
+	uint8_t point[SC_PUBKEY_LEN];
+
+	return key_point(key, point) == 0 && sc_seal_key_id(point, id) == 0 ? 0
+									  : -TERM_EXIT_FAILURE;
+}
+
+/* sc_keylist_verify_fn with OpenSSL: a link signed by the key before it. */
+static int link_verify(void *ctx, const uint8_t pub[SC_PUBKEY_LEN], const uint8_t *msg,
+		       size_t len, const uint8_t *sig, size_t sig_len)
+{
+	char err[TERM_ERR_MAX];
+	EVP_PKEY *k = NULL;
+	(void)ctx;
+	if (term_receipt_key_from_point(&k, pub, SC_PUBKEY_LEN, err, sizeof err) != 0)
+		return 0;
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	int ok = md != NULL && EVP_DigestVerifyInit(md, NULL, EVP_sha256(), NULL, k) == 1 &&
+		 EVP_DigestVerify(md, sig, sig_len, msg, len) == 1;
+	EVP_MD_CTX_free(md);
+	EVP_PKEY_free(k);
+	ERR_clear_error();
+	return ok;
+}
+
+int term_receipt_key_from_list(EVP_PKEY **key, EVP_PKEY *pinned, const struct sc_keylist *list,
+			       const uint8_t id[SC_KEY_ID_LEN], char *err, size_t cap)
+{
+	uint8_t point[SC_PUBKEY_LEN];
+	char hex[2 * SC_KEY_ID_LEN + 1];
+	*key = NULL;
+	if (key_point(pinned, point) != 0)
+		return term_errf(err, cap, TERM_EXIT_BAD_RECEIPT,
+				 "the pinned receipt key is not a P-256 point");
+	int from = sc_keylist_chain(list, point, link_verify, NULL);
+	if (from < 0)
+		return term_errf(err, cap, TERM_EXIT_BAD_RECEIPT,
+				 "the server's receipt does not verify: it names another key than"
+				 " the pinned one, and the issuer's key list does not chain to the"
+				 " pinned key (a key missing, or not signed by the key before it)");
+	int i = sc_keylist_find(list, (size_t)from, id);
+	sc_hex_encode(hex, id, SC_KEY_ID_LEN);
+	if (i < 0)
+		return term_errf(err, cap, TERM_EXIT_BAD_RECEIPT,
+				 "the server's receipt does not verify: it names key %s, which is"
+				 " neither the pinned key nor a later one of the issuer's key list",
+				 hex);
+	if (term_receipt_key_from_point(key, list->e[i].pub, SC_PUBKEY_LEN, err, cap) != 0)
+		return term_errf(err, cap, TERM_EXIT_BAD_RECEIPT,
+				 "receipt key %s of the list is not a P-256 point", hex);
 	return 0;
 }

@@ -14,6 +14,7 @@
 #include <openssl/evp.h>
 
 #include "common/applet.h"
+#include "common/keylist.h"
 #include "common/scheme.h"
 #include "common/tx.h"
 
@@ -246,6 +247,19 @@ int term_receipt_key_from_point(EVP_PKEY **key, const uint8_t *point, size_t len
  * must verify over it with key: 0 or -TERM_EXIT_BAD_RECEIPT. */
 int term_receipt_verify(EVP_PKEY *key, const uint8_t *receipt, size_t len, const uint8_t *seal,
 			size_t seal_len, char *err, size_t cap);
+/* Whether a receipt names the key that sealed it (version 4): 1 with the
+ * key id in id; 0 for versions 2 and 3, made with the issuer's first
+ * receipt key before keys could change (check them with the pinned key). */
+int term_receipt_names_key(const uint8_t *receipt, size_t len, uint8_t id[SC_KEY_ID_LEN]);
+/* The id of a receipt public key (sc_seal_key_id). 0 or -TERM_EXIT_FAILURE. */
+int term_receipt_key_id(EVP_PKEY *key, uint8_t id[SC_KEY_ID_LEN]);
+/* The key with this id among the pinned key and its successors in the
+ * issuer's key list (docs/PROTOCOL.md §6 "Receipt keys"): the list must
+ * hold the pinned key, and every key after it must be signed by the one
+ * before, else the list is refused; a key before the pinned one is never
+ * taken. 0 with *key (the caller's), or -TERM_EXIT_BAD_RECEIPT. */
+int term_receipt_key_from_list(EVP_PKEY **key, EVP_PKEY *pinned, const struct sc_keylist *list,
+			       const uint8_t id[SC_KEY_ID_LEN], char *err, size_t cap);
 
 /* --- pay.c: one payment, start to end -------------------------------------- */
 /* What a finished payment hands back, for the front end to print. */

@@ -76,7 +76,7 @@ const struct core_applet core_sig_applet = {
 
 uint16_t sig_get_data(const struct core_cmd *cmd, struct sc_writer *out)
 {
-	const struct core_persist *p = store_committed();
+	const struct core_persist *p = store_committed(cmd->core);
 	uint16_t tag = (uint16_t)(cmd->p1 << 8 | cmd->p2);
 	size_t alen = strlen(p->account);
 
@@ -124,14 +124,14 @@ uint16_t sig_get_data(const struct core_cmd *cmd, struct sc_writer *out)
  * deterministic (RFC 6979) with the DRBG for blinding where mbedTLS is built
  * with MBEDTLS_ECDSA_DETERMINISTIC, as mbedtls_ecdsa_write_signature does,
  * else with k from the DRBG. */
-static int sign_rs(mbedtls_ecdsa_context *ec, mbedtls_mpi *r, mbedtls_mpi *s,
-		   const uint8_t hash[SC_HASH_LEN])
+static int sign_rs(struct card_core *c, mbedtls_ecdsa_context *ec, mbedtls_mpi *r,
+		   mbedtls_mpi *s, const uint8_t hash[SC_HASH_LEN])
 {
 #if defined(MBEDTLS_ECDSA_DETERMINISTIC)
 	return mbedtls_ecdsa_sign_det_ext(&ec->grp, r, s, &ec->d, hash, SC_HASH_LEN,
-					  MBEDTLS_MD_SHA256, core_rng, NULL);
+					  MBEDTLS_MD_SHA256, core_rng, c);
 #else
-	return mbedtls_ecdsa_sign(&ec->grp, r, s, &ec->d, hash, SC_HASH_LEN, core_rng, NULL);
+	return mbedtls_ecdsa_sign(&ec->grp, r, s, &ec->d, hash, SC_HASH_LEN, core_rng, c);
 #endif
 }
 
@@ -183,10 +183,10 @@ static int der_signature(const mbedtls_mpi *r, const mbedtls_mpi *s,
 }
 
 /* The card's signature of hash: ECDSA P-256, low s, DER. */
-static int sign_hash(const uint8_t hash[SC_HASH_LEN], uint8_t sig[SC_ECDSA_DER_MAX],
-		     size_t *sig_len)
+static int sign_hash(struct card_core *c, const uint8_t hash[SC_HASH_LEN],
+		     uint8_t sig[SC_ECDSA_DER_MAX], size_t *sig_len)
 {
-	const struct core_persist *p = store_committed();
+	const struct core_persist *p = store_committed(c);
 	mbedtls_ecdsa_context ec;
 	mbedtls_mpi r, s;
 	int rc = -1;
@@ -196,7 +196,7 @@ static int sign_hash(const uint8_t hash[SC_HASH_LEN], uint8_t sig[SC_ECDSA_DER_M
 	mbedtls_mpi_init(&s);
 	if (mbedtls_ecp_group_load(&ec.grp, MBEDTLS_ECP_DP_SECP256R1) == 0 &&
 	    mbedtls_mpi_read_binary(&ec.d, p->privkey, sizeof p->privkey) == 0 &&
-	    sign_rs(&ec, &r, &s, hash) == 0 && low_s(&ec.grp, &s) == 0 &&
+	    sign_rs(c, &ec, &r, &s, hash) == 0 && low_s(&ec.grp, &s) == 0 &&
 	    der_signature(&r, &s, sig, sig_len) == 0)
 		rc = 0;
 	mbedtls_mpi_free(&r);
@@ -206,9 +206,9 @@ static int sign_hash(const uint8_t hash[SC_HASH_LEN], uint8_t sig[SC_ECDSA_DER_M
 }
 
 /* Checks that the card may sign tx: 0 or the refusing SW. */
-static uint16_t sign_allowed(const struct sc_tx *tx)
+static uint16_t sign_allowed(const struct card_core *c, const struct sc_tx *tx)
 {
-	const struct core_persist *p = store_committed();
+	const struct core_persist *p = store_committed(c);
 
 	if (strcmp(tx->payer, p->account) != 0)
 		return SW_WRONG_DATA;
@@ -221,7 +221,8 @@ static uint16_t sign_allowed(const struct sc_tx *tx)
 
 uint16_t sig_sign(const struct core_cmd *cmd, struct sc_writer *out)
 {
-	const struct core_persist *p = store_committed();
+	struct card_core *c = cmd->core;
+	const struct core_persist *p = store_committed(c);
 	struct core_persist *w;
 	struct sc_tx tx;
 	char jp[SC_JP_DIGITS];
@@ -240,7 +241,7 @@ uint16_t sig_sign(const struct core_cmd *cmd, struct sc_writer *out)
 	rc = sc_tx_decode(&tx, cmd->data, cmd->lc);
 	if (rc != 0) /* a payee name that is not display UTF-8 cannot be shown either */
 		return rc == SC_ERR_BAD_UTF8 ? CORE_SW_CANNOT_SHOW : SW_WRONG_DATA;
-	sw = sign_allowed(&tx);
+	sw = sign_allowed(c, &tx);
 	if (sw != 0)
 		return sw;
 	if (p->atc == UINT32_MAX)
@@ -248,18 +249,18 @@ uint16_t sig_sign(const struct core_cmd *cmd, struct sc_writer *out)
 
 	/* A new SIGN voids any pending one; then the ATC is spent, on flash,
 	 * before anything that depends on it exists. */
-	confirm_void();
-	w = store_begin();
+	confirm_void(c);
+	w = store_begin(c);
 	w->atc = p->atc + 1u;
-	if (core_commit() != 0)
+	if (core_commit(c) != 0)
 		return SW_MEMORY_FAILURE;
 	memset(&resp, 0, sizeof resp);
-	resp.atc = store_committed()->atc;
+	resp.atc = store_committed(c)->atc;
 
 	sw = SW_UNKNOWN;
 	x_len = sc_scheme_x_len(tx.scheme);
 	resp.x_len = (size_t)x_len;
-	if (core_rng_digits(jp, sizeof jp) != 0 || core_rng(NULL, rand8, sizeof rand8) != 0)
+	if (core_rng_digits(c, jp, sizeof jp) != 0 || core_rng(c, rand8, sizeof rand8) != 0)
 		goto out;
 	if (sc_jp_seal(tx.scheme, p->kcard, jp, tx.scheme == SC_SCHEME_ENC_RAND ? rand8 : NULL,
 		       resp.x) != 0)
@@ -270,13 +271,13 @@ uint16_t sig_sign(const struct core_cmd *cmd, struct sc_writer *out)
 				      tx.challenge, hash, resp.x, resp.x_len);
 	if (sd_len < 0 || mbedtls_sha256_ret(sd, (size_t)sd_len, sd_hash, 0) != 0)
 		goto out;
-	if (sign_hash(sd_hash, resp.sig, &resp.sig_len) != 0)
+	if (sign_hash(c, sd_hash, resp.sig, &resp.sig_len) != 0)
 		goto out;
 
 	sc_sign_resp_put(out, &resp);
 	if (out->err != 0)
 		goto out;
-	confirm_arm(&tx, jp, resp.atc, cmd->iface);
+	confirm_arm(c, &tx, jp, resp.atc, cmd->iface);
 	sw = SW_NO_ERROR;
 out:
 	sc_wipe(jp, sizeof jp);
@@ -292,7 +293,7 @@ uint16_t sig_get_jp(const struct core_cmd *cmd, struct sc_writer *out)
 
 	if (cmd->p1 != 0 || cmd->p2 != 0)
 		return SW_INCORRECT_P1P2;
-	rc = confirm_release(cmd->iface, jp);
+	rc = confirm_release(cmd->core, cmd->iface, jp);
 	/* 6985: ask again later; 6984: this password is gone, stop asking. */
 	if (rc == CONFIRM_VOID)
 		return SW_DATA_INVALID;

@@ -17,7 +17,8 @@
 #include "common/sw.h"
 #include "common/tx.h"
 
-/* --- Persistent state (what the store keeps) --- */
+/* --- Persistent state (what the store keeps, struct core_persist in
+ * card/core_state.h with the rest of the card's RAM) --- */
 
 /* The values of GET DATA DF23. */
 enum core_lifecycle {
@@ -27,9 +28,7 @@ enum core_lifecycle {
 };
 
 #define CORE_PIN_MIN 4u
-#define CORE_PIN_MAX 8u
 #define CORE_PIN_TRIES 3u
-#define CORE_PRIVKEY_LEN 32u
 
 /* Which personalisation items are present (core_persist.have). */
 #define CORE_HAVE_CARD_ID 0x01u
@@ -39,69 +38,46 @@ enum core_lifecycle {
 #define CORE_HAVE_KEY 0x10u
 #define CORE_HAVE_ALL 0x1Fu
 
-/* Every persistent object of the card, committed together (store.c). */
-struct core_persist {
-	uint8_t lifecycle;                            /* enum core_lifecycle */
-	uint8_t have;                                 /* CORE_HAVE_* */
-	uint8_t transport_key[CARD_TRANSPORT_KEY_LEN]; /* zeroed at ISSUE */
-	uint8_t card_id[SC_CARD_ID_LEN];
-	uint8_t kcard[SC_KCARD_LEN];
-	uint8_t pin_len;                              /* 4..8 */
-	uint8_t pin[CORE_PIN_MAX];                    /* ASCII digits, zero-padded */
-	uint8_t pin_tries;                            /* tries left, 0 = blocked */
-	char account[SC_ACCOUNT_MAX + 1];             /* NUL-terminated */
-	uint8_t privkey[CORE_PRIVKEY_LEN];            /* P-256 scalar, never leaves */
-	uint8_t pubkey[SC_PUBKEY_LEN];                /* SEC1 uncompressed */
-	uint32_t atc;                                 /* last ATC used; 0 = none yet */
-};
-
 /* --- store.c: a journal of whole-state records over the HAL's flash --- */
 
 /* Erases every page and writes initial as the first record. 0 or -1. */
-int store_format(const struct core_persist *initial);
+int store_format(struct card_core *c, const struct core_persist *initial);
 /* Finds the newest valid record; 0, or -1 if none or the flash failed. */
-int store_mount(void);
+int store_mount(struct card_core *c);
 /* The last committed state (valid after store_mount or store_format). */
-const struct core_persist *store_committed(void);
+const struct core_persist *store_committed(const struct card_core *c);
 /* Opens a transaction: returns the working copy, equal to the committed
  * state, for the caller to change. */
-struct core_persist *store_begin(void);
+struct core_persist *store_begin(struct card_core *c);
 /* Makes the working copy the committed state with one flash record. On
  * failure (power lost) returns -1: the state on flash is the old or the
  * new one, and the store refuses further commits until store_mount. */
-int store_commit(void);
+int store_commit(struct card_core *c);
 /* Drops the working copy: the committed state is unchanged. */
-void store_abort(void);
+void store_abort(struct card_core *c);
 /* Leaves the committed state as the only record on flash (copied to a
  * fresh page, then every other page erased), so that no older record keeps
  * a secret the state has dropped: ISSUE calls it for the transport key, and
  * store_mount finishes it if a power cut interrupted it. A cut at any write
  * leaves the committed state intact. 0, or -1 (power lost). */
-int store_scrub(void);
+int store_scrub(struct card_core *c);
 /* Sequence number of the committed record (for tests). */
-uint32_t store_seq(void);
+uint32_t store_seq(const struct card_core *c);
 
 /* --- rng.c: CTR_DRBG seeded from hal_entropy, and mbedTLS's heap --- */
 
-int core_rng_init(void);
-/* mbedTLS f_rng signature: 0 or an mbedTLS error. */
+int core_rng_init(struct card_core *c);
+/* mbedTLS f_rng signature, ctx the struct card_core: 0 or an mbedTLS error. */
 int core_rng(void *ctx, unsigned char *out, size_t len);
 /* n ASCII decimal digits, uniformly distributed. 0 or -1. */
-int core_rng_digits(char *out, size_t n);
+int core_rng_digits(struct card_core *c, char *out, size_t n);
+
+/* --- heap.c: mbedTLS's heap, where mbedTLS allocates from a buffer --- */
+
+/* Hands mbedTLS its buffer, once per process (every card_boot calls it). */
+void core_heap_init(void);
 
 /* --- runtime.c: the APDU layer and the applet table --- */
-
-#define CORE_CHAIN_MAX 512u   /* command data assembled from a chain */
-#define CORE_RESP_MAX 512u    /* response data held for GET RESPONSE */
-#define CORE_CHALLENGE_LEN SC_CARD_CHALLENGE_LEN
-
-/* An applet's transient memory for one interface, cleared on field reset
- * and on deselect (JavaCard's CLEAR_ON_DESELECT). */
-struct core_session {
-	uint8_t challenge[CORE_CHALLENGE_LEN]; /* from GET CHALLENGE, single use */
-	bool challenge_valid;
-	bool transport_ok;                     /* EXTERNAL AUTHENTICATE passed */
-};
 
 /* One command as an applet sees it: chaining resolved, class bits split. */
 struct core_cmd {
@@ -112,6 +88,7 @@ struct core_cmd {
 	size_t le;              /* 0 when the command had no Le */
 	enum card_iface iface;
 	struct core_session *session;
+	struct card_core *core;   /* the card the command is for */
 };
 
 struct core_applet {
@@ -122,19 +99,19 @@ struct core_applet {
 };
 
 extern const struct core_applet core_sig_applet;
-void runtime_reset_all(void);
-void runtime_reset_iface(enum card_iface iface);
-size_t runtime_apdu(enum card_iface iface, const uint8_t *capdu, size_t len, uint8_t *rapdu,
-		    size_t cap);
+void runtime_reset_all(struct card_core *c);
+void runtime_reset_iface(struct card_core *c, enum card_iface iface);
+size_t runtime_apdu(struct card_core *c, enum card_iface iface, const uint8_t *capdu, size_t len,
+		    uint8_t *rapdu, size_t cap);
 
 /* --- card.c: the core's global condition --- */
 
 /* True once a flash write failed (power lost) or boot failed: the card
  * answers SW_MEMORY_FAILURE and ignores keys until card_boot. */
-bool core_dead(void);
-void core_set_dead(void);
+bool core_dead(const struct card_core *c);
+void core_set_dead(struct card_core *c);
 /* store_commit, and on failure the card goes dead (power lost). 0 or -1. */
-int core_commit(void);
+int core_commit(struct card_core *c);
 
 /* --- applet_sig.c, perso.c, admin.c: the signature applet's commands --- */
 
@@ -150,11 +127,12 @@ uint16_t admin_reset_retry(const struct core_cmd *cmd, struct sc_writer *out);
 uint16_t admin_block(const struct core_cmd *cmd, struct sc_writer *out);
 /* HMAC-SHA256(key, label || card id (when set) || challenge), the issuer's
  * proof for EXTERNAL AUTHENTICATE, RESET RETRY COUNTER and BLOCK. */
-int core_auth_mac(const uint8_t *key, size_t key_len, const char *label,
+int core_auth_mac(const struct card_core *c, const uint8_t *key, size_t key_len, const char *label,
 		  const uint8_t challenge[CORE_CHALLENGE_LEN], bool with_card_id,
 		  uint8_t mac[32]);
 /* Checks a MAC over the session's challenge, which is consumed first. */
-uint16_t core_check_mac(struct core_session *s, const uint8_t *key, size_t key_len,
+uint16_t core_check_mac(const struct card_core *c, struct core_session *s, const uint8_t *key,
+			size_t key_len,
 			const char *label, bool with_card_id, const uint8_t *mac, size_t mac_len);
 
 /* --- pin.c --- */
@@ -167,19 +145,19 @@ enum core_pin_result {
 };
 /* Decrements and commits the try counter, then compares in constant time;
  * a match restores the counter. */
-int pin_verify(const uint8_t *digits, size_t len);
+int pin_verify(struct card_core *c, const uint8_t *digits, size_t len);
 
 /* --- confirm.c: claim 7, the on-card confirmation --- */
 
-void confirm_reset(void);
+void confirm_reset(struct card_core *c);
 /* Voids any pending signature and wipes its JP. */
-void confirm_void(void);
+void confirm_void(struct card_core *c);
 /* Arms claim 7 for a new signature (JP copied, wiped later by the core). */
-void confirm_arm(const struct sc_tx *tx, const char jp[SC_JP_DIGITS], uint32_t atc,
-		 enum card_iface iface);
-void confirm_field(enum card_iface iface, int on);
-void confirm_key(int key);
-void confirm_poll(void);
+void confirm_arm(struct card_core *c, const struct sc_tx *tx, const char jp[SC_JP_DIGITS],
+		 uint32_t atc, enum card_iface iface);
+void confirm_field(struct card_core *c, enum card_iface iface, int on);
+void confirm_key(struct card_core *c, int key);
+void confirm_poll(struct card_core *c);
 /* Why GET JOINT PASSWORD gets no password (confirm_release). */
 enum confirm_refusal {
 	/* The contact interface, or a signature the holder may still confirm
@@ -192,13 +170,13 @@ enum confirm_refusal {
 };
 /* GET JOINT PASSWORD: copies the JP and releases it (0), or returns a
  * negative enum confirm_refusal. */
-int confirm_release(enum card_iface iface, char jp[SC_JP_DIGITS]);
+int confirm_release(struct card_core *c, enum card_iface iface, char jp[SC_JP_DIGITS]);
 
 /* --- screen.c: the screen model --- */
 
-void screen_show(const struct card_screen *s);
-const struct card_screen *screen_current(void);
-void screen_simple(uint8_t id, const char *title, const char *line0);
+void screen_show(struct card_core *c, const struct card_screen *s);
+const struct card_screen *screen_current(const struct card_core *c);
+void screen_simple(struct card_core *c, uint8_t id, const char *title, const char *line0);
 /* Copies src into dst[cap], cut at a UTF-8 character boundary. */
 void screen_text(char *dst, size_t cap, const char *src);
 

@@ -11,7 +11,7 @@
 
 #define MAC_LEN SC_ISSUER_MAC_LEN
 
-int core_auth_mac(const uint8_t *key, size_t key_len, const char *label,
+int core_auth_mac(const struct card_core *c, const uint8_t *key, size_t key_len, const char *label,
 		  const uint8_t challenge[CORE_CHALLENGE_LEN], bool with_card_id,
 		  uint8_t mac[32])
 {
@@ -23,7 +23,7 @@ int core_auth_mac(const uint8_t *key, size_t key_len, const char *label,
 		return -1;
 	memcpy(msg, label, n);
 	if (with_card_id) {
-		memcpy(msg + n, store_committed()->card_id, SC_CARD_ID_LEN);
+		memcpy(msg + n, store_committed(c)->card_id, SC_CARD_ID_LEN);
 		n += SC_CARD_ID_LEN;
 	}
 	memcpy(msg + n, challenge, CORE_CHALLENGE_LEN);
@@ -31,7 +31,8 @@ int core_auth_mac(const uint8_t *key, size_t key_len, const char *label,
 	return mbedtls_md_hmac(md, key, key_len, msg, n, mac) == 0 ? 0 : -1;
 }
 
-uint16_t core_check_mac(struct core_session *s, const uint8_t *key, size_t key_len,
+uint16_t core_check_mac(const struct card_core *c, struct core_session *s, const uint8_t *key,
+			size_t key_len,
 			const char *label, bool with_card_id, const uint8_t *mac, size_t mac_len)
 {
 	uint8_t want[MAC_LEN];
@@ -46,7 +47,7 @@ uint16_t core_check_mac(struct core_session *s, const uint8_t *key, size_t key_l
 	memcpy(challenge, s->challenge, sizeof challenge);
 	sc_wipe(s->challenge, sizeof s->challenge);
 	s->challenge_valid = false;
-	ok = core_auth_mac(key, key_len, label, challenge, with_card_id, want) == 0 &&
+	ok = core_auth_mac(c, key, key_len, label, challenge, with_card_id, want) == 0 &&
 	     sc_ct_equal(want, mac, MAC_LEN);
 	sc_wipe(want, sizeof want);
 	return ok ? SW_NO_ERROR : SW_SECURITY_STATUS_NOT_SATISFIED;
@@ -60,7 +61,7 @@ uint16_t perso_get_challenge(const struct core_cmd *cmd, struct sc_writer *out)
 		return SW_INCORRECT_P1P2;
 	if (cmd->le < CORE_CHALLENGE_LEN)
 		return SW_WRONG_LENGTH;
-	if (core_rng(NULL, s->challenge, sizeof s->challenge) != 0) {
+	if (core_rng(cmd->core, s->challenge, sizeof s->challenge) != 0) {
 		s->challenge_valid = false;
 		return SW_UNKNOWN;
 	}
@@ -72,7 +73,7 @@ uint16_t perso_get_challenge(const struct core_cmd *cmd, struct sc_writer *out)
 /* Common gate of the personalisation commands. */
 static uint16_t perso_gate(const struct core_cmd *cmd)
 {
-	if (store_committed()->lifecycle != CORE_LC_PERSONALISING)
+	if (store_committed(cmd->core)->lifecycle != CORE_LC_PERSONALISING)
 		return SW_CONDITIONS_NOT_SATISFIED;
 	if (!cmd->session->transport_ok)
 		return SW_SECURITY_STATUS_NOT_SATISFIED;
@@ -90,7 +91,7 @@ static uint16_t perso_gate_bare(const struct core_cmd *cmd)
 
 uint16_t perso_external_auth(const struct core_cmd *cmd, struct sc_writer *out)
 {
-	const struct core_persist *p = store_committed();
+	const struct core_persist *p = store_committed(cmd->core);
 	uint16_t sw;
 
 	(void)out;
@@ -101,7 +102,7 @@ uint16_t perso_external_auth(const struct core_cmd *cmd, struct sc_writer *out)
 	if (cmd->lc != MAC_LEN)
 		return SW_WRONG_LENGTH; /* refused for its form: nothing changes */
 	cmd->session->transport_ok = false;
-	sw = core_check_mac(cmd->session, p->transport_key, sizeof p->transport_key,
+	sw = core_check_mac(cmd->core, cmd->session, p->transport_key, sizeof p->transport_key,
 			    SC_LABEL_TRANSPORT, false, cmd->data, cmd->lc);
 	if (sw == SW_NO_ERROR)
 		cmd->session->transport_ok = true;
@@ -143,7 +144,7 @@ uint16_t perso_put_data(const struct core_cmd *cmd, struct sc_writer *out)
 		return sw;
 	/* Only a commit makes the working copy count: a value refused below
 	 * leaves the store as it was. */
-	w = store_begin();
+	w = store_begin(cmd->core);
 	switch (tag) {
 	case SC_TAG_CARD_ID:
 		sw = put_fixed(cmd, w->card_id, sizeof w->card_id, &w->have, CORE_HAVE_CARD_ID);
@@ -175,7 +176,7 @@ uint16_t perso_put_data(const struct core_cmd *cmd, struct sc_writer *out)
 	}
 	if (sw != 0)
 		return sw;
-	return core_commit() == 0 ? SW_NO_ERROR : SW_MEMORY_FAILURE;
+	return core_commit(cmd->core) == 0 ? SW_NO_ERROR : SW_MEMORY_FAILURE;
 }
 
 uint16_t perso_generate_key(const struct core_cmd *cmd, struct sc_writer *out)
@@ -191,7 +192,7 @@ uint16_t perso_generate_key(const struct core_cmd *cmd, struct sc_writer *out)
 	if (sw != 0)
 		return sw;
 	mbedtls_ecdsa_init(&ec);
-	ok = mbedtls_ecdsa_genkey(&ec, MBEDTLS_ECP_DP_SECP256R1, core_rng, NULL) == 0 &&
+	ok = mbedtls_ecdsa_genkey(&ec, MBEDTLS_ECP_DP_SECP256R1, core_rng, cmd->core) == 0 &&
 	     mbedtls_mpi_write_binary(&ec.d, priv, sizeof priv) == 0 &&
 	     mbedtls_ecp_point_write_binary(&ec.grp, &ec.Q, MBEDTLS_ECP_PF_UNCOMPRESSED, &olen, pub,
 					    sizeof pub) == 0 &&
@@ -201,12 +202,12 @@ uint16_t perso_generate_key(const struct core_cmd *cmd, struct sc_writer *out)
 		sc_wipe(priv, sizeof priv);
 		return SW_UNKNOWN;
 	}
-	w = store_begin();
+	w = store_begin(cmd->core);
 	memcpy(w->privkey, priv, sizeof priv);
 	memcpy(w->pubkey, pub, sizeof pub);
 	w->have |= CORE_HAVE_KEY;
 	sc_wipe(priv, sizeof priv);
-	if (core_commit() != 0)
+	if (core_commit(cmd->core) != 0)
 		return SW_MEMORY_FAILURE;
 	sc_put_bytes(out, pub, sizeof pub);
 	return SW_NO_ERROR;
@@ -221,20 +222,20 @@ uint16_t perso_issue(const struct core_cmd *cmd, struct sc_writer *out)
 	sw = perso_gate_bare(cmd);
 	if (sw != 0)
 		return sw;
-	if (store_committed()->have != CORE_HAVE_ALL)
+	if (store_committed(cmd->core)->have != CORE_HAVE_ALL)
 		return SW_CONDITIONS_NOT_SATISFIED;
-	w = store_begin();
+	w = store_begin(cmd->core);
 	w->lifecycle = CORE_LC_ISSUED;
 	w->pin_tries = CORE_PIN_TRIES;
 	/* The transport key has done its job; nothing may use it again. */
 	sc_wipe(w->transport_key, sizeof w->transport_key);
 	cmd->session->transport_ok = false;
-	if (core_commit() != 0)
+	if (core_commit(cmd->core) != 0)
 		return SW_MEMORY_FAILURE;
 	/* Older records still hold the transport key, which is often shared
 	 * by a batch of cards: take them off the flash. */
-	if (store_scrub() != 0) {
-		core_set_dead();
+	if (store_scrub(cmd->core) != 0) {
+		core_set_dead(cmd->core);
 		return SW_MEMORY_FAILURE;
 	}
 	return SW_NO_ERROR;

@@ -5,9 +5,9 @@
 
 #include "core.h"
 
-int pin_verify(const uint8_t *digits, size_t len)
+int pin_verify(struct card_core *c, const uint8_t *digits, size_t len)
 {
-	const struct core_persist *p = store_committed();
+	const struct core_persist *p = store_committed(c);
 	struct core_persist *w;
 	uint8_t entered[CORE_PIN_MAX];
 	int match;
@@ -16,9 +16,9 @@ int pin_verify(const uint8_t *digits, size_t len)
 		return CORE_PIN_BLOCKED;
 	if (len > CORE_PIN_MAX)
 		len = CORE_PIN_MAX;
-	w = store_begin();
+	w = store_begin(c);
 	w->pin_tries = (uint8_t)(p->pin_tries - 1u);
-	if (core_commit() != 0)
+	if (core_commit(c) != 0)
 		return CORE_PIN_FAILURE;
 
 	memset(entered, 0, sizeof entered);
@@ -28,9 +28,9 @@ int pin_verify(const uint8_t *digits, size_t len)
 	if (!match)
 		return p->pin_tries == 0 ? CORE_PIN_BLOCKED : CORE_PIN_WRONG;
 
-	w = store_begin();
+	w = store_begin(c);
 	w->pin_tries = CORE_PIN_TRIES;
-	if (core_commit() != 0)
+	if (core_commit(c) != 0)
 		return CORE_PIN_FAILURE;
 	return CORE_PIN_OK;
 }

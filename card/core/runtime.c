@@ -12,33 +12,19 @@
 #define AID_MIN 5u  /* a partial AID must at least name the RID */
 #define AID_MAX 16u
 
-/* Runtime state of one interface; all of it is transient. */
-struct iface_state {
-	const struct core_applet *selected;   /* NULL: no applet selected */
-	struct core_session session;          /* the selected applet's transient */
-	bool chaining;                        /* a chain is being assembled */
-	uint8_t chain_cla, chain_ins, chain_p1, chain_p2;
-	size_t chain_len;
-	uint8_t chain[CORE_CHAIN_MAX];
-	size_t resp_len, resp_pos;            /* response data not yet delivered */
-	uint16_t resp_sw;                     /* the SW to end it with */
-	uint8_t resp[CORE_RESP_MAX];
-};
-
-static struct iface_state ifs[2];
 
 static const struct core_applet *const applets[] = {
 	&core_sig_applet,
 };
 
-static void chain_clear(struct iface_state *x)
+static void chain_clear(struct core_iface *x)
 {
 	sc_wipe(x->chain, x->chain_len);
 	x->chain_len = 0;
 	x->chaining = false;
 }
 
-static void resp_clear(struct iface_state *x)
+static void resp_clear(struct core_iface *x)
 {
 	sc_wipe(x->resp, x->resp_len);
 	x->resp_len = 0;
@@ -46,18 +32,18 @@ static void resp_clear(struct iface_state *x)
 	x->resp_sw = 0;
 }
 
-void runtime_reset_iface(enum card_iface iface)
+void runtime_reset_iface(struct card_core *c, enum card_iface iface)
 {
-	if ((unsigned)iface > 1u)
+	if ((unsigned)iface >= CORE_IFACES)
 		return;
-	sc_wipe(&ifs[iface], sizeof ifs[iface]);
-	ifs[iface].selected = NULL;
+	sc_wipe(&c->ifs[iface], sizeof c->ifs[iface]);
+	c->ifs[iface].selected = NULL;
 }
 
-void runtime_reset_all(void)
+void runtime_reset_all(struct card_core *c)
 {
-	runtime_reset_iface(CARD_IFACE_CONTACT);
-	runtime_reset_iface(CARD_IFACE_CONTACTLESS);
+	runtime_reset_iface(c, CARD_IFACE_CONTACT);
+	runtime_reset_iface(c, CARD_IFACE_CONTACTLESS);
 }
 
 static size_t put_sw(uint8_t *out, size_t at, uint16_t sw)
@@ -69,7 +55,7 @@ static size_t put_sw(uint8_t *out, size_t at, uint16_t sw)
 
 /* Hands out up to le bytes of the pending response (no more than the
  * caller's buffer holds); 61xx tells how many remain. */
-static size_t deliver(struct iface_state *x, size_t le, uint8_t *rapdu, size_t cap)
+static size_t deliver(struct core_iface *x, size_t le, uint8_t *rapdu, size_t cap)
 {
 	size_t left = x->resp_len - x->resp_pos;
 	size_t n = left < le ? left : le;
@@ -91,7 +77,7 @@ static size_t deliver(struct iface_state *x, size_t le, uint8_t *rapdu, size_t c
 
 /* SELECT by DF name: the first applet whose AID starts with the given
  * bytes. A failed SELECT leaves the current applet selected. */
-static uint16_t do_select(struct iface_state *x, const struct sc_apdu *a)
+static uint16_t do_select(struct core_iface *x, const struct sc_apdu *a)
 {
 	if (a->p1 != SC_P1_SELECT_BY_NAME ||
 	    (a->p2 != SC_P2_SELECT_FCI && a->p2 != SC_P2_SELECT_NO_FCI))
@@ -111,7 +97,7 @@ static uint16_t do_select(struct iface_state *x, const struct sc_apdu *a)
 	return SW_FILE_NOT_FOUND;
 }
 
-static uint16_t do_get_response(struct iface_state *x, const struct sc_apdu *a)
+static uint16_t do_get_response(struct core_iface *x, const struct sc_apdu *a)
 {
 	if (a->p1 != 0 || a->p2 != 0)
 		return SW_INCORRECT_P1P2;
@@ -146,10 +132,10 @@ static size_t sw_only(uint8_t *rapdu, uint16_t sw)
 	return put_sw(rapdu, 0, sw);
 }
 
-size_t runtime_apdu(enum card_iface iface, const uint8_t *capdu, size_t len, uint8_t *rapdu,
-		    size_t cap)
+size_t runtime_apdu(struct card_core *c, enum card_iface iface, const uint8_t *capdu, size_t len,
+		    uint8_t *rapdu, size_t cap)
 {
-	struct iface_state *x;
+	struct core_iface *x;
 	struct sc_apdu a;
 	struct core_cmd cmd;
 	struct sc_writer w;
@@ -159,11 +145,11 @@ size_t runtime_apdu(enum card_iface iface, const uint8_t *capdu, size_t len, uin
 
 	if (rapdu == NULL || cap < 2u)
 		return 0;
-	if ((unsigned)iface > 1u)
+	if ((unsigned)iface >= CORE_IFACES)
 		return sw_only(rapdu, SW_UNKNOWN);
-	if (core_dead())
+	if (core_dead(c))
 		return sw_only(rapdu, SW_MEMORY_FAILURE);
-	x = &ifs[iface];
+	x = &c->ifs[iface];
 	if (capdu == NULL || sc_apdu_parse(&a, capdu, len) != 0) {
 		chain_clear(x);
 		resp_clear(x);
@@ -230,14 +216,15 @@ size_t runtime_apdu(enum card_iface iface, const uint8_t *capdu, size_t len, uin
 	cmd.le = a.le;
 	cmd.iface = iface;
 	cmd.session = &x->session;
+	cmd.core = c;
 	sc_writer_init(&w, x->resp, sizeof x->resp);
 	sw = x->selected->process(&cmd, &w);
 	chain_clear(x);
 	if (sw == SW_NO_ERROR && w.err != 0)
 		sw = SW_UNKNOWN;
-	if (sw != SW_NO_ERROR || core_dead()) {
+	if (sw != SW_NO_ERROR || core_dead(c)) {
 		sc_wipe(x->resp, sizeof x->resp);
-		return sw_only(rapdu, core_dead() ? SW_MEMORY_FAILURE : sw);
+		return sw_only(rapdu, core_dead(c) ? SW_MEMORY_FAILURE : sw);
 	}
 	x->resp_len = w.len;
 	x->resp_pos = 0;

@@ -4,18 +4,16 @@
 
 #include "core.h"
 
-static struct card_screen current;
-
-void screen_show(const struct card_screen *s)
+void screen_show(struct card_core *c, const struct card_screen *s)
 {
-	if (s != &current)
-		current = *s;
-	hal_display_show(&current);
+	if (s != &c->screen)
+		c->screen = *s;
+	hal_display_show(c->hal, &c->screen);
 }
 
-const struct card_screen *screen_current(void)
+const struct card_screen *screen_current(const struct card_core *c)
 {
-	return &current;
+	return &c->screen;
 }
 
 /* Copies src into dst[cap] truncated at a character boundary, so a long
@@ -33,7 +31,7 @@ void screen_text(char *dst, size_t cap, const char *src)
 	dst[n] = '\0';
 }
 
-void screen_simple(uint8_t id, const char *title, const char *line0)
+void screen_simple(struct card_core *c, uint8_t id, const char *title, const char *line0)
 {
 	struct card_screen s;
 
@@ -42,5 +40,5 @@ void screen_simple(uint8_t id, const char *title, const char *line0)
 	screen_text(s.title, sizeof s.title, title);
 	if (line0 != NULL)
 		screen_text(s.lines[0], sizeof s.lines[0], line0);
-	screen_show(&s);
+	screen_show(c, &s);
 }

@@ -17,22 +17,11 @@
 
 #define STORE_MAGIC 0x53435331u /* "SCS1" */
 #define STORE_FORMAT 1u
-#define STORE_HDR 12u
-#define STORE_PAYLOAD                                                                   \
-	(1u + 1u + CARD_TRANSPORT_KEY_LEN + SC_CARD_ID_LEN + SC_KCARD_LEN + 1u + CORE_PIN_MAX + \
-	 1u + 1u + SC_ACCOUNT_MAX + CORE_PRIVKEY_LEN + SC_PUBKEY_LEN + 4u)
-#define STORE_RECORD (STORE_HDR + STORE_PAYLOAD + 4u)
-#define STORE_SLOT ((STORE_RECORD + 15u) / 16u * 16u)
-
-static struct {
-	struct core_persist committed;
-	struct core_persist work;
-	uint32_t seq;         /* of the committed record */
-	uint32_t page_size, page_count, slots_per_page;
-	uint32_t next_page, next_slot; /* where the next record goes */
-	bool mounted;         /* false: commits are refused */
-	uint8_t slot[STORE_SLOT];
-} st;
+/* The sizes are in card/core_state.h, where the slot buffer is. */
+#define STORE_HDR CORE_STORE_HDR
+#define STORE_PAYLOAD CORE_STORE_PAYLOAD
+#define STORE_RECORD CORE_STORE_RECORD
+#define STORE_SLOT CORE_STORE_SLOT
 
 static uint32_t crc32(const uint8_t *p, size_t n)
 {
@@ -98,83 +87,89 @@ static int decode_payload(struct sc_reader *r, struct core_persist *p)
 	return 0;
 }
 
-static int geometry(void)
+static int geometry(struct card_core *c)
 {
+	struct core_store *st = &c->store;
 	struct hal_flash_geometry g;
 
-	hal_flash_geometry(&g);
+	hal_flash_geometry(c->hal, &g);
 	if (g.page_size < STORE_SLOT || g.page_count < 2u)
 		return -1;
-	st.page_size = g.page_size;
-	st.page_count = g.page_count;
-	st.slots_per_page = g.page_size / STORE_SLOT;
+	st->page_size = g.page_size;
+	st->page_count = g.page_count;
+	st->slots_per_page = g.page_size / STORE_SLOT;
 	return 0;
 }
 
 /* Writes the record for p with sequence seq at the next slot, erasing the
  * page first when the slot opens a page. */
-static int write_record(const struct core_persist *p, uint32_t seq)
+static int write_record(struct card_core *c, const struct core_persist *p, uint32_t seq)
 {
+	struct core_store *st = &c->store;
 	struct sc_writer w;
-	uint32_t page = st.next_page, slot = st.next_slot;
+	uint32_t page = st->next_page, slot = st->next_slot;
 	int rc;
 
-	memset(st.slot, 0xFF, sizeof st.slot);
-	sc_writer_init(&w, st.slot, STORE_RECORD);
+	memset(st->slot, 0xFF, sizeof st->slot);
+	sc_writer_init(&w, st->slot, STORE_RECORD);
 	sc_put_u32(&w, STORE_MAGIC);
 	sc_put_u32(&w, seq);
 	sc_put_u8(&w, STORE_FORMAT);
 	sc_put_u16(&w, (uint16_t)STORE_PAYLOAD);
 	sc_put_u8(&w, 0);
 	encode_payload(&w, p);
-	sc_put_u32(&w, crc32(st.slot, w.len));
+	sc_put_u32(&w, crc32(st->slot, w.len));
 	if (w.err != 0 || w.len != STORE_RECORD)
 		return -1;
 
 	/* The slot is consumed whatever happens, so a retry never programs
 	 * over a torn record. */
-	if (++st.next_slot == st.slots_per_page) {
-		st.next_slot = 0;
-		st.next_page = (st.next_page + 1u) % st.page_count;
+	if (++st->next_slot == st->slots_per_page) {
+		st->next_slot = 0;
+		st->next_page = (st->next_page + 1u) % st->page_count;
 	}
-	if (slot == 0 && hal_flash_erase(page) != 0)
+	if (slot == 0 && hal_flash_erase(c->hal, page) != 0)
 		return -1;
-	rc = hal_flash_program(page, slot * STORE_SLOT, st.slot, STORE_SLOT);
-	sc_wipe(st.slot, sizeof st.slot);
+	rc = hal_flash_program(c->hal, page, slot * STORE_SLOT, st->slot, STORE_SLOT);
+	sc_wipe(st->slot, sizeof st->slot);
 	return rc == 0 ? 0 : -1;
 }
 
-int store_format(const struct core_persist *initial)
+int store_format(struct card_core *c, const struct core_persist *initial)
 {
-	st.mounted = false;
-	if (geometry() != 0)
+	struct core_store *st = &c->store;
+
+	st->mounted = false;
+	if (geometry(c) != 0)
 		return -1;
 	/* Page 0 is erased by write_record, before its first slot. */
-	for (uint32_t i = 1; i < st.page_count; i++)
-		if (hal_flash_erase(i) != 0)
+	for (uint32_t i = 1; i < st->page_count; i++)
+		if (hal_flash_erase(c->hal, i) != 0)
 			return -1;
-	st.next_page = 0;
-	st.next_slot = 0;
-	if (write_record(initial, 1) != 0)
+	st->next_page = 0;
+	st->next_slot = 0;
+	if (write_record(c, initial, 1) != 0)
 		return -1;
-	st.committed = *initial;
-	st.work = *initial;
-	st.seq = 1;
-	st.mounted = true;
+	st->committed = *initial;
+	st->work = *initial;
+	st->seq = 1;
+	st->mounted = true;
 	return 0;
 }
 
 /* Reads and checks the record in one slot; 1 if valid (p and seq set). */
-static int read_slot(uint32_t page, uint32_t slot, struct core_persist *p, uint32_t *seq)
+static int read_slot(struct card_core *c, uint32_t page, uint32_t slot, struct core_persist *p,
+		     uint32_t *seq)
 {
+	struct core_store *st = &c->store;
 	struct sc_reader r;
 	uint32_t magic, crc;
 	uint16_t len;
 	int ok;
 
-	if (hal_flash_read(page, slot * STORE_SLOT, st.slot, STORE_SLOT) != 0)
+	if (hal_flash_read(c->hal, page, slot * STORE_SLOT, st->slot, STORE_SLOT) != 0)
 		return -1;
-	sc_reader_init(&r, st.slot, STORE_RECORD);
+	sc_reader_init(&r, st->slot, STORE_RECORD);
 	magic = sc_get_u32(&r);
 	*seq = sc_get_u32(&r);
 	ok = sc_get_u8(&r) == STORE_FORMAT;
@@ -182,11 +177,12 @@ static int read_slot(uint32_t page, uint32_t slot, struct core_persist *p, uint3
 	(void)sc_get_u8(&r);
 	if (magic != STORE_MAGIC || !ok || len != STORE_PAYLOAD || r.err != 0)
 		return 0;
-	crc = (uint32_t)st.slot[STORE_RECORD - 4u] << 24 | (uint32_t)st.slot[STORE_RECORD - 3u] << 16 |
-	      (uint32_t)st.slot[STORE_RECORD - 2u] << 8 | st.slot[STORE_RECORD - 1u];
-	if (crc != crc32(st.slot, STORE_RECORD - 4u))
+	crc = (uint32_t)st->slot[STORE_RECORD - 4u] << 24 |
+	      (uint32_t)st->slot[STORE_RECORD - 3u] << 16 |
+	      (uint32_t)st->slot[STORE_RECORD - 2u] << 8 | st->slot[STORE_RECORD - 1u];
+	if (crc != crc32(st->slot, STORE_RECORD - 4u))
 		return 0;
-	sc_reader_init(&r, st.slot + STORE_HDR, STORE_PAYLOAD);
+	sc_reader_init(&r, st->slot + STORE_HDR, STORE_PAYLOAD);
 	return decode_payload(&r, p) == 0 ? 1 : 0;
 }
 
@@ -199,43 +195,45 @@ static bool holds_transport_key(const struct core_persist *p)
 	return any != 0;
 }
 
-int store_scrub(void)
+int store_scrub(struct card_core *c)
 {
+	struct core_store *st = &c->store;
 	uint32_t keep;
 
-	if (!st.mounted)
+	if (!st->mounted)
 		return -1;
 	/* A fresh page for the copy: never the one that holds the newest
 	 * record, which must stand until the copy does. */
-	if (st.next_slot != 0) {
-		st.next_page = (st.next_page + 1u) % st.page_count;
-		st.next_slot = 0;
+	if (st->next_slot != 0) {
+		st->next_page = (st->next_page + 1u) % st->page_count;
+		st->next_slot = 0;
 	}
-	keep = st.next_page;
-	if (write_record(&st.committed, st.seq + 1u) != 0)
+	keep = st->next_page;
+	if (write_record(c, &st->committed, st->seq + 1u) != 0)
 		goto fail;
-	st.seq++;
-	for (uint32_t page = 0; page < st.page_count; page++)
-		if (page != keep && hal_flash_erase(page) != 0)
+	st->seq++;
+	for (uint32_t page = 0; page < st->page_count; page++)
+		if (page != keep && hal_flash_erase(c->hal, page) != 0)
 			goto fail;
 	return 0;
 fail:
-	st.mounted = false;
+	st->mounted = false;
 	return -1;
 }
 
-int store_mount(void)
+int store_mount(struct card_core *c)
 {
+	struct core_store *st = &c->store;
 	struct core_persist cand;
 	uint32_t seq, best_seq = 0, best_page = 0;
 	bool found = false, stale_key = false;
 
-	st.mounted = false;
-	if (geometry() != 0)
+	st->mounted = false;
+	if (geometry(c) != 0)
 		return -1;
-	for (uint32_t page = 0; page < st.page_count; page++) {
-		for (uint32_t slot = 0; slot < st.slots_per_page; slot++) {
-			int v = read_slot(page, slot, &cand, &seq);
+	for (uint32_t page = 0; page < st->page_count; page++) {
+		for (uint32_t slot = 0; slot < st->slots_per_page; slot++) {
+			int v = read_slot(c, page, slot, &cand, &seq);
 			if (v < 0)
 				return -1;
 			if (v == 1 && holds_transport_key(&cand))
@@ -244,61 +242,67 @@ int store_mount(void)
 				found = true;
 				best_seq = seq;
 				best_page = page;
-				st.committed = cand;
+				st->committed = cand;
 			}
 		}
 	}
 	sc_wipe(&cand, sizeof cand);
-	sc_wipe(st.slot, sizeof st.slot);
+	sc_wipe(st->slot, sizeof st->slot);
 	if (!found)
 		return -1;
-	st.seq = best_seq;
-	st.work = st.committed;
-	st.next_page = (best_page + 1u) % st.page_count;
-	st.next_slot = 0;
-	st.mounted = true;
+	st->seq = best_seq;
+	st->work = st->committed;
+	st->next_page = (best_page + 1u) % st->page_count;
+	st->next_slot = 0;
+	st->mounted = true;
 	/* A power cut during the scrub that follows ISSUE can leave records
 	 * that still hold the transport key: finish the job now. */
-	if (stale_key && st.committed.lifecycle != CORE_LC_PERSONALISING)
-		return store_scrub();
+	if (stale_key && st->committed.lifecycle != CORE_LC_PERSONALISING)
+		return store_scrub(c);
 	return 0;
 }
 
-const struct core_persist *store_committed(void)
+const struct core_persist *store_committed(const struct card_core *c)
 {
-	return &st.committed;
+	return &c->store.committed;
 }
 
-struct core_persist *store_begin(void)
+struct core_persist *store_begin(struct card_core *c)
 {
-	st.work = st.committed;
-	return &st.work;
+	struct core_store *st = &c->store;
+
+	st->work = st->committed;
+	return &st->work;
 }
 
-int store_commit(void)
+int store_commit(struct card_core *c)
 {
-	if (!st.mounted || st.seq == UINT32_MAX)
+	struct core_store *st = &c->store;
+
+	if (!st->mounted || st->seq == UINT32_MAX)
 		goto fail;
-	if (write_record(&st.work, st.seq + 1u) != 0)
+	if (write_record(c, &st->work, st->seq + 1u) != 0)
 		goto fail;
-	st.seq++;
-	st.committed = st.work;
+	st->seq++;
+	st->committed = st->work;
 	return 0;
 fail:
 	/* Power is gone as far as the card knows: what is on flash is decided
 	 * at the next mount. */
-	st.mounted = false;
-	st.work = st.committed;
+	st->mounted = false;
+	st->work = st->committed;
 	return -1;
 }
 
-void store_abort(void)
+void store_abort(struct card_core *c)
 {
-	sc_wipe(&st.work, sizeof st.work);
-	st.work = st.committed;
+	struct core_store *st = &c->store;
+
+	sc_wipe(&st->work, sizeof st->work);
+	st->work = st->committed;
 }
 
-uint32_t store_seq(void)
+uint32_t store_seq(const struct card_core *c)
 {
-	return st.seq;
+	return c->store.seq;
 }

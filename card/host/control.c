@@ -107,7 +107,7 @@ static json_t *ctl_press(json_t *req)
 	}
 	/* Validated as a whole first: a bad request presses nothing. */
 	for (i = 0; i < n; i++) {
-		card_key(list[i]);
+		card_key(host_card(), list[i]);
 		power_check();
 	}
 	return ctl_ok_screen();
@@ -145,7 +145,7 @@ static json_t *ctl_field(json_t *req)
 		return ctl_error("iface: \"contact\" or \"contactless\"");
 	if (!json_is_boolean(on))
 		return ctl_error("on: true or false");
-	card_field(i, json_is_true(on));
+	card_field(host_card(), i, json_is_true(on));
 	power_check();
 	return ctl_ok_screen();
 }
@@ -288,7 +288,7 @@ static void ctl_serve_lines(struct ctl_client *c)
 		if (status == 0) {
 			c->wait_hit = 0;
 			c->wait_id = wait_id;
-			c->wait_deadline = hal_tick_ms() + (uint32_t)wait_ms;
+			c->wait_deadline = host_tick_ms() + (uint32_t)wait_ms;
 			c->wait_req_id = req_id;
 			continue;
 		}
@@ -385,7 +385,7 @@ int control_tick(void)
 {
 	unsigned i;
 	int next = -1;
-	uint32_t now = hal_tick_ms();
+	uint32_t now = host_tick_ms();
 	if (ctl_listen_fd < 0)
 		return -1;
 	for (i = 0; i < CTL_CLIENTS; i++) {

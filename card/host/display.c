@@ -70,8 +70,9 @@ int display_png_status(void)
 	return disp_png_status;
 }
 
-void hal_display_show(const struct card_screen *screen)
+void hal_display_show(struct card_hal *hal, const struct card_screen *screen)
 {
+	(void)hal;
 	disp_copy(&disp_screen, screen);
 	disp_serial++;
 	log_debug("screen %s: %s", display_screen_name(disp_screen.id), disp_screen.title);

@@ -46,8 +46,9 @@ static int ent_seed_block(uint8_t out[32])
 	return rc == 0 ? 0 : -1;
 }
 
-int hal_entropy(uint8_t *buf, size_t len)
+int hal_entropy(struct card_hal *hal, uint8_t *buf, size_t len)
 {
+	(void)hal;
 	if (ent_seed_len > 0) {
 		uint8_t block[32];
 		while (len > 0) {
@@ -74,7 +75,13 @@ int hal_entropy(uint8_t *buf, size_t len)
 	return 0;
 }
 
-uint32_t hal_tick_ms(void)
+uint32_t hal_tick_ms(struct card_hal *hal)
+{
+	(void)hal;
+	return host_tick_ms();
+}
+
+uint32_t host_tick_ms(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);

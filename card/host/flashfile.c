@@ -159,8 +159,9 @@ void flashfile_power_restore(void)
 		log_warnx("flash: reload after power loss: %s", why);
 }
 
-void hal_flash_geometry(struct hal_flash_geometry *g)
+void hal_flash_geometry(struct card_hal *hal, struct hal_flash_geometry *g)
 {
+	(void)hal;
 	g->page_size = FLASHFILE_PAGE_SIZE;
 	g->page_count = FLASHFILE_PAGES;
 }
@@ -171,8 +172,9 @@ static int ff_range_ok(uint32_t page, uint32_t offset, uint32_t len)
 	       len <= FLASHFILE_PAGE_SIZE - offset;
 }
 
-int hal_flash_read(uint32_t page, uint32_t offset, uint8_t *buf, uint32_t len)
+int hal_flash_read(struct card_hal *hal, uint32_t page, uint32_t offset, uint8_t *buf, uint32_t len)
 {
+	(void)hal;
 	if (ff_lost || !ff_range_ok(page, offset, len))
 		return -1;
 	memcpy(buf, ff_image + (size_t)page * FLASHFILE_PAGE_SIZE + offset, len);
@@ -206,8 +208,10 @@ static int ff_persist(size_t pos, size_t len)
 	return 0;
 }
 
-int hal_flash_program(uint32_t page, uint32_t offset, const uint8_t *buf, uint32_t len)
+int hal_flash_program(struct card_hal *hal, uint32_t page, uint32_t offset, const uint8_t *buf,
+		      uint32_t len)
 {
+	(void)hal;
 	size_t pos, n, i;
 	int torn;
 	if (ff_lost || !ff_range_ok(page, offset, len))
@@ -233,8 +237,9 @@ int hal_flash_program(uint32_t page, uint32_t offset, const uint8_t *buf, uint32
 	return torn ? -1 : 0;
 }
 
-int hal_flash_erase(uint32_t page)
+int hal_flash_erase(struct card_hal *hal, uint32_t page)
 {
+	(void)hal;
 	size_t pos, n;
 	int torn;
 	if (ff_lost || !ff_range_ok(page, 0, 0))

@@ -12,6 +12,7 @@
 #include <sys/types.h>
 
 #include "card/card.h"
+#include "card/carrier/engine.h"
 #include "common/frame.h"
 #include "hostlib/frameio.h"  /* fio_*: frames and whole writes before a deadline */
 #include "hostlib/log.h"      /* log_*, fatal: stderr with -d, syslog otherwise */
@@ -51,12 +52,16 @@ unsigned long flashfile_writes(void);
 /* 0 when no cut is armed, else writes left until it (1 = the next one). */
 unsigned long flashfile_cut_pending(void);
 
-/* --- entropy.c: hal_entropy from getrandom, or from a test seed. --- */
+/* --- entropy.c: hal_entropy from getrandom, or from a test seed; the
+ * clock. --- */
 
 #define ENTROPY_SEED_MAX 64u
 /* From now on hal_entropy returns SHA-256(seed || counter) blocks: the same
  * seed gives the same card (keys, JPs). For tests only. 0 or -1 (length). */
 int entropy_set_seed(const uint8_t *seed, size_t len);
+/* Milliseconds of the monotonic clock, wrapping at 2^32: the card's
+ * hal_tick_ms, and the daemon's own timers. */
+uint32_t host_tick_ms(void);
 
 /* --- font.c: GNU Unifont's 8x16 glyphs (generated into build/). --- */
 
@@ -159,32 +164,27 @@ void evloop_del(int fd);
  * other than EINTR. */
 int evloop_once(int timeout_ms);
 
-/* --- carrier.c: one frame stream to the card (a slot client or vpcd). --- */
+/* --- carrier.c: one frame stream to the card (a slot client or vpcd),
+ * the socket around the card's carrier engine (card/carrier/engine.h). --- */
 
 struct carrier {
 	const char *name;          /* for logs: "contact", "vpcd", ... */
-	enum card_iface iface;     /* which interface of the card it feeds */
 	int fd;                    /* -1 when no peer */
-	int powered;               /* the field is on for this peer */
 	int quickack;              /* set TCP_QUICKACK before each read (vpcd) */
-	struct sc_frame_dec dec;
-	uint8_t body[SC_FRAME_MAX_BODY];    /* one incoming frame */
-	uint8_t rapdu[SC_FRAME_MAX_BODY];   /* the card's answer */
-	uint8_t reply[SC_FRAME_HDR + SC_FRAME_MAX_BODY];  /* ... as a frame */
-	unsigned long frames;      /* frames served on this connection */
+	struct card_carrier eng;   /* frames, control codes, the rule for bad ones */
+	uint8_t body[SC_FRAME_MAX_BODY];                  /* one incoming frame */
+	uint8_t reply[SC_FRAME_HDR + SC_FRAME_MAX_BODY];  /* the card's answer */
 };
 void carrier_init(struct carrier *c, const char *name, enum card_iface iface);
-/* Takes over a connected fd (made non-blocking). */
+/* Takes over a connected fd (made non-blocking): a new session. */
 void carrier_attach(struct carrier *c, int fd);
 /* Closes the peer; if it had powered the card, that is the field going off. */
 void carrier_detach(struct carrier *c, const char *why);
-/* Reads what is there and serves every complete frame. 0, or -1 when the
- * peer must be dropped (closed, malformed frame, write failure, power cut):
- * the caller then calls carrier_detach. */
+/* Reads what is there, serves every complete frame and sends the answers
+ * (a malformed frame is answered as engine.h says, and logged). 0, or -1
+ * when the peer must be dropped (closed, write failure, power cut): the
+ * caller then calls carrier_detach. */
 int carrier_on_readable(struct carrier *c, const char **why);
-/* Serves one frame body (control code or APDU); writes the reply, if any,
- * to c->fd. 0 or -1 (*why set). Exposed for tests. */
-int carrier_serve(struct carrier *c, const uint8_t *body, size_t len, const char **why);
 
 /* --- slot.c: the contact and contactless Unix sockets. --- */
 
@@ -250,7 +250,17 @@ int control_handle_line(const char *line, char *out, size_t cap, int *wait_id, i
  * answered ok, 1 an error answer or no card, 2 usage. */
 int ctl_main(int argc, char **argv);
 
-/* --- power.c: what a power loss or reset does to the emulated card. --- */
+/* --- power.c: the emulated card, and what a power loss or reset does to
+ * it. --- */
+
+/* The emulator's card/hal.h instance. The flash file, entropy source and
+ * screen behind it are this process's (flashfile.c, entropy.c,
+ * display.c): one card per emulator. */
+struct card_hal {
+	struct card_core *card;   /* the card it serves */
+};
+/* The emulator's one card, its state owned here (set up before first use). */
+struct card_core *host_card(void);
 
 /* The card loses power (all peers dropped: the readers see the card go) and
  * boots again from flash, which recovers the store. */

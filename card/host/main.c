@@ -262,7 +262,7 @@ static int open_flash(const struct options *o, const uint8_t tk[CARD_TRANSPORT_K
 		return die("flash image", o->flash, strerror(errno));
 	if (flashfile_create(o->flash, &why) != 0)
 		return die("flash image", o->flash, why);
-	if (card_factory_init(tk) != 0) {
+	if (card_factory_init(host_card(), tk) != 0) {
 		flashfile_abort_new();
 		return die("flash image", o->flash, "the card's factory initialisation failed");
 	}
@@ -359,11 +359,11 @@ static int serve(const struct options *o)
 	 * back at exit from the background). */
 	signal(SIGTTOU, SIG_IGN);
 
-	if (card_boot() != 0)
+	if (card_boot(host_card()) != 0)
 		fprintf(stderr, "sigcard-card: the card could not read its flash: it answers "
 				"every APDU with SW_MEMORY_FAILURE\n");
 	display_init(o->png, tty);
-	hal_display_show(card_current_screen());
+	hal_display_show(host_card()->hal, card_current_screen(host_card()));
 	if (o->png != NULL && display_png_status() != 0)
 		return die("--png", o->png, af_strerror(display_png_status()));
 	if (open_carriers(o) != 0)
@@ -409,8 +409,9 @@ int main(int argc, char **argv)
 		return rc;
 	if (o.reader_idle_s != 0)
 		slot_set_idle_timeout(o.reader_idle_s);
+	/* The range was checked with the options. */
 	if (o.confirm_timeout_ms != 0)
-		(void)card_set_confirm_timeout(o.confirm_timeout_ms); /* range checked above */
+		(void)card_set_confirm_timeout(host_card(), o.confirm_timeout_ms);
 	if (optind < argc && strcmp(argv[optind], "personalise") == 0) {
 		struct perso_job *job = perso_load(argc - optind, argv + optind, &rc);
 		if (job == NULL)

@@ -231,7 +231,7 @@ static void on_notify(int fd, short revents, void *arg)
 static void take_historical_bytes(void)
 {
 	uint8_t atr[64];
-	size_t n = card_atr(CARD_IFACE_CONTACTLESS, atr, sizeof atr);
+	size_t n = card_atr(host_card(), CARD_IFACE_CONTACTLESS, atr, sizeof atr);
 	size_t p = 2, k;
 	uint8_t y;
 	memcpy(nfc_hist, nfc_default_hist, sizeof nfc_default_hist);

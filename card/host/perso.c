@@ -58,7 +58,8 @@ static int perso_transmit(uint8_t cla, uint8_t ins, uint8_t p1, uint8_t p2, cons
 	int len = sc_apdu_build(cmd, sizeof cmd, cla, ins, p1, p2, data, lc, le);
 	int sw = -1;
 	while (len > 0) {
-		size_t n = card_apdu(CARD_IFACE_CONTACT, cmd, (size_t)len, r, sizeof r);
+		size_t n =
+			card_apdu(host_card(), CARD_IFACE_CONTACT, cmd, (size_t)len, r, sizeof r);
 		sc_wipe(cmd, sizeof cmd);
 		if (n < 2 || n - 2 > cap - got) {
 			sw = -1;
@@ -323,12 +324,12 @@ int perso_apply(struct perso_job *job, const uint8_t transport_key[CARD_TRANSPOR
 {
 	uint8_t pub[SC_PUBKEY_LEN];
 	int rc = 0;
-	if (card_boot() != 0)
+	if (card_boot(host_card()) != 0)
 		rc = perso_fail("card", "cannot read its flash");
 	if (rc == 0) {
-		card_field(CARD_IFACE_CONTACT, 1);
+		card_field(host_card(), CARD_IFACE_CONTACT, 1);
 		rc = perso_run(job, transport_key, pub);
-		card_field(CARD_IFACE_CONTACT, 0);
+		card_field(host_card(), CARD_IFACE_CONTACT, 0);
 	}
 	if (rc == 0)
 		rc = perso_record_write(job->export_path, job->card_id, job->account, pub);
@@ -405,12 +406,12 @@ int perso_export_load(int argc, char **argv)
 int perso_export_apply(void)
 {
 	int rc = 0;
-	if (card_boot() != 0)
+	if (card_boot(host_card()) != 0)
 		rc = perso_fail("card", "cannot read its flash");
 	if (rc == 0) {
-		card_field(CARD_IFACE_CONTACT, 1);
+		card_field(host_card(), CARD_IFACE_CONTACT, 1);
 		rc = perso_reread(perso_export_path);
-		card_field(CARD_IFACE_CONTACT, 0);
+		card_field(host_card(), CARD_IFACE_CONTACT, 0);
 	}
 	return rc;
 }

@@ -1,6 +1,6 @@
 /* The daemon's main loop: one thread, one poll(): the slots, vpcd, the
  * control socket and the terminal window are served as they become ready,
- * and the core gets card_poll() at least every RUN_POLL_MS. */
+ * and the core gets card_poll(host_card()) at least every RUN_POLL_MS. */
 #include "card/hal.h"
 #include "host.h"
 
@@ -17,7 +17,7 @@ static int run_min(int a, int b)
 
 int run_loop(void)
 {
-	uint32_t last_poll = hal_tick_ms();
+	uint32_t last_poll = host_tick_ms();
 	while (!run_stop_requested) {
 		int timeout = RUN_POLL_MS;
 		timeout = run_min(timeout, vpcd_tick());
@@ -27,9 +27,9 @@ int run_loop(void)
 			log_warn("poll");
 			return -1;
 		}
-		if ((uint32_t)(hal_tick_ms() - last_poll) >= RUN_POLL_MS) {
-			last_poll = hal_tick_ms();
-			card_poll();
+		if ((uint32_t)(host_tick_ms() - last_poll) >= RUN_POLL_MS) {
+			last_poll = host_tick_ms();
+			card_poll(host_card());
 			power_check();
 			tty_poll();
 		}

@@ -28,7 +28,7 @@ static void slot_on_client(int fd, short revents, void *arg)
 	struct slot *s = arg;
 	const char *why = "hung up";
 	(void)fd;
-	s->last_ms = hal_tick_ms();
+	s->last_ms = host_tick_ms();
 	if ((revents & POLLIN) != 0 && carrier_on_readable(&s->car, &why) == 0)
 		return;
 	if ((revents & (POLLIN | POLLHUP | POLLERR)) != 0)
@@ -61,7 +61,7 @@ static void slot_on_accept(int fd, short revents, void *arg)
 		return;
 	}
 	carrier_attach(&s->car, c);
-	s->last_ms = hal_tick_ms();
+	s->last_ms = host_tick_ms();
 	log_info("%s: reader connected", s->car.name);
 }
 
@@ -128,7 +128,7 @@ int slot_tick(void)
 
 		if (s->listen_fd < 0 || s->car.fd < 0)
 			continue;
-		idle = hal_tick_ms() - s->last_ms;
+		idle = host_tick_ms() - s->last_ms;
 		if (idle >= idle_limit_ms) {
 			carrier_detach(&s->car, "idle past --reader-idle-timeout");
 			continue;

@@ -133,7 +133,7 @@ int tty_on_readable(void)
 		}
 		key = tty_key_for_byte(buf[i]);
 		if (key != 0) {
-			card_key(key);
+			card_key(host_card(), key);
 			power_check();
 		}
 	}

@@ -68,7 +68,7 @@ int vpcd_parse_addr(const char *s, char *host, size_t host_cap, uint16_t *port)
 
 static void vpcd_schedule(void)
 {
-	vpcd_retry_at = hal_tick_ms() + vpcd_backoff;
+	vpcd_retry_at = host_tick_ms() + vpcd_backoff;
 	vpcd_backoff = vpcd_backoff * 2u > VPCD_BACKOFF_MAX_MS ? VPCD_BACKOFF_MAX_MS
 							      : vpcd_backoff * 2u;
 }
@@ -150,7 +150,7 @@ static void vpcd_dial(void)
 		return;
 	}
 	vpcd_connecting = fd;
-	vpcd_connect_since = hal_tick_ms();
+	vpcd_connect_since = host_tick_ms();
 }
 
 int vpcd_start(const char *host, uint16_t port, enum card_iface iface, const char **why)
@@ -163,7 +163,7 @@ int vpcd_start(const char *host, uint16_t port, enum card_iface iface, const cha
 	snprintf(vpcd_port, sizeof vpcd_port, "%u", (unsigned)port);
 	carrier_init(&vpcd_car, "vpcd", iface);
 	vpcd_on = 1;
-	vpcd_retry_at = hal_tick_ms();
+	vpcd_retry_at = host_tick_ms();
 	return 0;
 }
 
@@ -171,17 +171,18 @@ int vpcd_tick(void)
 {
 	int32_t left;
 	if (vpcd_on && vpcd_connecting >= 0 &&
-	    (uint32_t)(hal_tick_ms() - vpcd_connect_since) >= VPCD_CONNECT_TIMEOUT_MS) {
+	    (uint32_t)(host_tick_ms() - vpcd_connect_since) >= VPCD_CONNECT_TIMEOUT_MS) {
 		evloop_del(vpcd_connecting);
 		close(vpcd_connecting);
 		vpcd_connecting = -1;
 		vpcd_fail("connect timed out");
 	}
 	if (vpcd_connecting >= 0)
-		return (int)(VPCD_CONNECT_TIMEOUT_MS - (uint32_t)(hal_tick_ms() - vpcd_connect_since));
+		return (int)(VPCD_CONNECT_TIMEOUT_MS -
+			     (uint32_t)(host_tick_ms() - vpcd_connect_since));
 	if (!vpcd_on || vpcd_car.fd >= 0)
 		return -1;
-	left = (int32_t)(vpcd_retry_at - hal_tick_ms());
+	left = (int32_t)(vpcd_retry_at - host_tick_ms());
 	if (left > 0)
 		return (int)left;
 	vpcd_dial();

@@ -30,6 +30,8 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct ram_flash personalised, work;
+static struct card_hal hal;
+static struct card_core core;
 static int ready;
 
 /* The model of what the holder typed, as the card's entry buffer holds it
@@ -53,16 +55,17 @@ static void setup(void)
 	static const uint8_t tk[CARD_TRANSPORT_KEY_LEN] = "fuzz-transport!";
 	struct cc_perso p;
 
-	ram_hal_attach(&work, 1);
-	ram_hal_erase_all();
-	CHECK(card_factory_init(tk) == 0 && card_boot() == 0);
+	ram_hal_attach(&hal, &work, 1);
+	ram_hal_erase_all(&hal);
+	card_core_init(&core, &hal);
+	CHECK(card_factory_init(&core, tk) == 0 && card_boot(&core) == 0);
 	memcpy(p.card_id, "FUZZCARD", 8);
 	memset(p.kcard, 0x4b, sizeof p.kcard);
 	p.pin = PIN;
 	p.account = ACCOUNT;
-	card_field(CARD_IFACE_CONTACT, 1);
-	CHECK(cc_personalise(tk, &p, 1, NULL) == 0x9000);
-	card_field(CARD_IFACE_CONTACT, 0);
+	card_field(&core, CARD_IFACE_CONTACT, 1);
+	CHECK(cc_personalise(&core, tk, &p, 1, NULL) == 0x9000);
+	card_field(&core, CARD_IFACE_CONTACT, 0);
 	personalised = work;
 	ready = 1;
 }
@@ -111,17 +114,19 @@ static void after_apdu(const uint8_t *capdu, size_t len, const uint8_t *r, size_
 
 static void key(int k)
 {
-	uint8_t before = card_current_screen()->id;
+	uint8_t before = card_current_screen(&core)->id;
 	int reviewing = before == CARD_SCREEN_REVIEW || before == CARD_SCREEN_PIN_WRONG;
 
-	card_key(k);
-	if (card_current_screen()->id == CARD_SCREEN_PASSWORD && before != CARD_SCREEN_PASSWORD) {
+	card_key(&core, k);
+	if (card_current_screen(&core)->id == CARD_SCREEN_PASSWORD &&
+	    before != CARD_SCREEN_PASSWORD) {
 		/* Only OK on the right PIN shows a password. */
 		CHECK(k == CARD_KEY_OK && reviewing && strcmp(m.typed, PIN) == 0);
-		memcpy(m.shown, card_current_screen()->lines[0], 8);
+		memcpy(m.shown, card_current_screen(&core)->lines[0], 8);
 		m.shown[8] = '\0';
 		m.readable = 1;
-	} else if (before == CARD_SCREEN_PASSWORD && card_current_screen()->id != CARD_SCREEN_PASSWORD) {
+	} else if (before == CARD_SCREEN_PASSWORD &&
+		   card_current_screen(&core)->id != CARD_SCREEN_PASSWORD) {
 		m.readable = 0;
 	}
 	if (!reviewing)
@@ -155,9 +160,9 @@ static void sign_valid(enum card_iface iface, uint8_t scheme)
 	tx.time = 1767225600;
 	n = sc_tx_encode(&tx, enc, sizeof enc);
 	CHECK(n > 0);
-	if (cc_select(iface) != 0x9000)
+	if (cc_select(&core, iface) != 0x9000)
 		return;
-	if (cc_sign(iface, enc, (size_t)n, &s) == 0x9000) {
+	if (cc_sign(&core, iface, enc, (size_t)n, &s) == 0x9000) {
 		CHECK(s.atc > m.max_atc);
 		m.max_atc = s.atc;
 		void_pending();
@@ -173,8 +178,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!ready)
 		setup();
 	work = personalised;
-	ram_hal_attach(&work, size);
-	CHECK(card_boot() == 0);
+	ram_hal_attach(&hal, &work, size);
+	CHECK(card_boot(&core) == 0);
 	memset(&m, 0, sizeof m);
 
 	while (i < size) {
@@ -187,7 +192,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			len = i < size ? data[i++] : 0;
 			if (len > size - i)
 				len = size - i;
-			rn = card_apdu(op == 0 ? CARD_IFACE_CONTACT : CARD_IFACE_CONTACTLESS,
+			rn = card_apdu(&core, op == 0 ? CARD_IFACE_CONTACT : CARD_IFACE_CONTACTLESS,
 				       data + i, len, r, sizeof r);
 			after_apdu(data + i, len, r, rn,
 				   op == 0 ? CARD_IFACE_CONTACT : CARD_IFACE_CONTACTLESS);
@@ -198,31 +203,31 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			key(keys[b % 13]);
 			break;
 		case 3: {
-			uint8_t was = card_current_screen()->id;
+			uint8_t was = card_current_screen(&core)->id;
 			i++;
-			card_field((enum card_iface)(b & 1), (b >> 1) & 1);
+			card_field(&core, (enum card_iface)(b & 1), (b >> 1) & 1);
 			/* A review that starts starts with an empty PIN. */
 			if (was != CARD_SCREEN_REVIEW && was != CARD_SCREEN_PIN_WRONG &&
-			    card_current_screen()->id == CARD_SCREEN_REVIEW)
+			    card_current_screen(&core)->id == CARD_SCREEN_REVIEW)
 				forget_typed();
 			break;
 		}
 		case 4:
 			i++;
-			ram_hal_advance((uint32_t)b * 500u);
-			card_poll();
-			if (card_current_screen()->id == CARD_SCREEN_TIMEOUT ||
-			    card_current_screen()->id == CARD_SCREEN_IDLE)
+			ram_hal_advance(&hal, (uint32_t)b * 500u);
+			card_poll(&core);
+			if (card_current_screen(&core)->id == CARD_SCREEN_TIMEOUT ||
+			    card_current_screen(&core)->id == CARD_SCREEN_IDLE)
 				void_pending();
 			break;
 		case 5:
-			ram_hal_power_restore();
-			CHECK(card_boot() == 0);
+			ram_hal_power_restore(&hal);
+			CHECK(card_boot(&core) == 0);
 			void_pending();
 			break;
 		case 6:
 			i++;
-			ram_hal_cut_at((unsigned long)(b % 16) + 1u, (b >> 4) % 3);
+			ram_hal_cut_at(&hal, (unsigned long)(b % 16) + 1u, (b >> 4) % 3);
 			break;
 		case 7:
 			i++;
@@ -230,16 +235,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		default:
 			i++;
-			(void)cc_select((enum card_iface)(b & 1));
+			(void)cc_select(&core, (enum card_iface)(b & 1));
 			break;
 		}
-		if (core_dead())
+		if (core_dead(&core))
 			void_pending();
 		/* The ATC on flash never falls behind one that left the card. */
-		CHECK(store_committed()->atc >= m.max_atc || core_dead());
+		CHECK(store_committed(&core)->atc >= m.max_atc || core_dead(&core));
 	}
-	ram_hal_power_restore();
-	CHECK(card_boot() == 0);
-	CHECK(store_committed()->atc >= m.max_atc);
+	ram_hal_power_restore(&hal);
+	CHECK(card_boot(&core) == 0);
+	CHECK(store_committed(&core)->atc >= m.max_atc);
 	return 0;
 }

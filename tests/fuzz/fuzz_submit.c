@@ -1,5 +1,6 @@
 /* libFuzzer target for the server submission protocol codec
- * (common/submit.h) and receipt seals (common/seal.h). Every decoder sees
+ * (common/submit.h), the authorisation pre-check (common/precheck.h) and
+ * receipt seals (common/seal.h). Every decoder sees
  * every input; the invariants: no
  * out-of-bounds access (ASan), and whatever decodes re-encodes to exactly
  * the bytes it came from (one encoding per message). */
@@ -7,6 +8,7 @@
 #include <stdint.h>
 #include <string.h>
 #include "common/errors.h"
+#include "common/precheck.h"
 #include "common/seal.h"
 #include "common/submit.h"
 
@@ -51,8 +53,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (m.receipt)
 			assert(m.receipt_len >= SC_RECEIPT_MIN && m.receipt_len <= SC_RECEIPT_MAX);
 	}
-	/* Version 2 is decoded only: the encoder writes the current version. */
-	if (sc_receipt_decode(&r, data, size) == 0 && r.version == SC_RECEIPT_VERSION) {
+	/* Version 2 is decoded only: the encoder writes version 3 or the current. */
+	if (sc_receipt_decode(&r, data, size) == 0 && r.version != SC_RECEIPT_V2) {
 		n = sc_receipt_encode(out, sizeof(out), &r);
 		assert(n == (int)size && memcmp(out, data, size) == 0);
 	}
@@ -67,6 +69,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		assert(n == (int)size && memcmp(out, data, size) == 0);
 		/* any decoded path folds without touching what it does not own */
 		assert(sc_seal_open(data, size, &seal, statement) == 0);
+	}
+	{
+		struct sc_precheck p;
+		struct sc_prechecked pm;
+
+		if (sc_precheck_decode(&p, data, size) == 0) {
+			n = sc_precheck_encode(out, sizeof(out), &p);
+			assert(n == (int)size && memcmp(out, data, size) == 0);
+		}
+		if (sc_prechecked_decode(&pm, data, size) == 0) {
+			char text[SC_PRECHECK_TEXT_MAX + 1];
+
+			/* printable: no NUL can end the C string early */
+			memcpy(text, pm.text ? pm.text : "", pm.text_len);
+			text[pm.text_len] = '\0';
+			n = sc_prechecked_encode(out, sizeof(out), pm.code, text);
+			assert(n == (int)size && memcmp(out, data, size) == 0);
+			assert(sc_precheck_verdict(pm.code));
+		}
 	}
 	if (sc_get_receipt_key_decode(data, size) == 0)
 		assert(size == 1);

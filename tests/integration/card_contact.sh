@@ -61,8 +61,9 @@ r=$("$FC" "$CT" 00A40400)
 t_eq "APDU before power on powers the card (documented)" 6700 "$(sw "$r")"
 
 # --- bad peers ---
-t_check "unknown control code: peer dropped" "$FC" "$CT" on body:03 eof
-t_check "zero-length frame: peer dropped" "$FC" "$CT" bytes:0000 eof
+# A malformed frame is answered 6700 and the stream goes on (PROTOCOL.md §1).
+t_eq "unknown control code: answered 6700, the next frame served" "6700 9000" "$(echo $("$FC" "$CT" on body:03 $SELECT))"
+t_eq "zero-length frame: answered 6700, the next frame served" "6700 9000" "$(echo $("$FC" "$CT" on empty $SELECT))"
 r=$("$FC" "$CT" on $SELECT)
 t_eq "the card still serves after bad peers" 9000 "$(sw "$r")"
 one_reader_at_a_time "$CT" $SELECT

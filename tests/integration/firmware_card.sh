@@ -41,12 +41,16 @@ t_eq "unknown AID: 6A82" 6A82 "${r[1]}"
 t_eq "GET DATA lifecycle: personalising" 019000 "${r[2]}"
 t_eq "GET DATA card id before personalisation: 6A88" 6A88 "${r[3]}"
 
-# Malformed frames drop their reader, as on the host emulator's sockets;
-# the card never sees them and serves the next reader.
-t_check "unknown control code: reader dropped" "$FC" "$FW_CT" on body:03 eof
-t_check "zero-length frame: reader dropped" "$FC" "$FW_CT" bytes:0000 eof
+# Malformed frames are answered 6700 by the board's carrier engine, as on
+# the host emulator's sockets (PROTOCOL.md §1): the card never sees them,
+# its state is kept (the applet stays selected), the stream stays in step.
+r=$(echo $("$FC" "$FW_CT" on $SELECT body:03 00CADF2300))
+t_eq "unknown control code: answered 6700, the applet still selected" "9000 6700 019000" "$r"
+r=$(echo $("$FC" "$FW_CT" on $SELECT empty 00CADF2300))
+t_eq "zero-length frame: answered 6700, the applet still selected" "9000 6700 019000" "$r"
 big=$(printf '00%.0s' $(seq 1100))
-t_check "a frame longer than the board takes: reader dropped" "$FC" "$FW_CT" on body:$big eof
+r=$(echo $("$FC" "$FW_CT" on $SELECT body:$big 00CADF2300))
+t_eq "a frame longer than the board takes: read whole, answered 6700" "9000 6700 019000" "$r"
 r=$("$FC" "$FW_CT" on $SELECT)
 t_eq "the next reader is served" 9000 "$r"
 one_reader_at_a_time "$FW_CT" $SELECT
@@ -81,12 +85,12 @@ e2="records=$n2 seq=$seq2"
 [ "${e2%% *}" = records=1 ] && [ "${e2##*seq=}" -gt "$seq1" ] && t_ok "a boot moves the entropy state on and zeroes the old one ($e2, was $seq1)" || t_fail "entropy state moves on" "$e2 after $seq1"
 
 # The board's own handling of malformed frames, UART0 straight on a socket
-# (no bridge): an empty frame is ignored, an over-long one read whole and
-# answered 6700; the stream stays in step.
+# (no bridge): the same rule, every malformed frame answered 6700 and the
+# stream in step.
 sc_bg raw "$FW_RUN" --flash "$FLASH" --contact-raw "$T_DIR/raw.ct"
 RAW_PID=$SC_LAST_PID
 if sc_wait_sock "$T_DIR/raw.ct" 10; then
-	t_eq "raw UART: an empty frame is ignored, the next served" 9000 "$("$FC" "$T_DIR/raw.ct" bytes:0000 on $SELECT)"
+	t_eq "raw UART: an empty frame is answered 6700, the next served" "6700 9000" "$(echo $("$FC" "$T_DIR/raw.ct" empty on $SELECT))"
 	r=$("$FC" "$T_DIR/raw.ct" on body:$big $SELECT)
 	t_eq "raw UART: an over-long frame is skipped whole and answered 6700" "6700 9000" "$(echo $r)"
 else

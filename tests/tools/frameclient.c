@@ -6,15 +6,16 @@
  *   STEP: HEX        a C-APDU (the R-APDU is printed: data then SW)
  *         on|off|reset  control codes 01, 00, 02 (no reply)
  *         atr        control code 04 (the ATR is printed)
- *         body:HEX   any frame body, sent as is (printed reply, if any)
+ *         body:HEX   any frame body, sent as is (the reply printed; none is
+ *                    awaited for the power codes 00, 01, 02)
  *         bytes:HEX  raw bytes with no framing (nothing awaited)
+ *         empty      a zero-length frame, 00 00 (its refusal is printed)
  *         eof        expect the card to close the connection
  *         wait       wait for a line (or end of file) on standard input:
  *                    the test's cue, while this reader holds the slot
  *   -g: follow 61xx with GET RESPONSE and print the joined answer.
  * Exit: 0 all steps done, 1 a step failed (no reply, bad reply, no eof), 2 usage. */
 #include <errno.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,28 +106,34 @@ static int step(int fd, const char *s, int follow)
 			;
 		return 0;
 	}
+	if (strcmp(s, "empty") == 0) {
+		static const uint8_t zero[SC_FRAME_HDR] = {0, 0};
+		if (sclient_write_all(fd, zero, sizeof zero) != 0 || (r = recv_body(fd)) < 0)
+			return -1;
+		print_hex(body, (size_t)r);
+		return 0;
+	}
 	if (strncmp(s, "bytes:", 6) == 0) {
 		n = sc_hex_decode(buf, sizeof buf, s + 6);
 		return n <= 0 ? -1 : sclient_write_all(fd, buf, (size_t)n);
 	}
 	if (strncmp(s, "body:", 5) == 0) {
-		struct pollfd pfd = {fd, POLLIN, 0};
 		n = sc_hex_decode(buf, sizeof buf, s + 5);
 		if (n <= 0)
 			return -1;
-		/* A card that refuses the frame from its header may close while
-		 * the body is still going out: that is its answer, and an 'eof'
-		 * step after this one checks it. */
 		r = fio_write_frame(fd, buf, (size_t)n, timeout_ms);
-		if (r == FIO_ERR_CLOSED)
-			return 0;
 		if (r != 0) {
 			fprintf(stderr, "frameclient: sending the frame: %s\n", fio_strerror((int)r));
 			return -1;
 		}
-		/* A reply is optional here: print it if one comes soon. */
-		if (poll(&pfd, 1, 300) > 0 && (r = recv_body(fd)) > 0)
-			print_hex(body, (size_t)r);
+		/* Every frame but power off, on and reset is answered, a
+		 * malformed one with 6700 (docs/PROTOCOL.md §1). */
+		if (n == 1 && (buf[0] == SC_CTRL_POWER_OFF || buf[0] == SC_CTRL_POWER_ON ||
+			       buf[0] == SC_CTRL_RESET))
+			return 0;
+		if ((r = recv_body(fd)) < 0)
+			return -1;
+		print_hex(body, (size_t)r);
 		return 0;
 	}
 	n = sc_hex_decode(buf, sizeof buf, s);

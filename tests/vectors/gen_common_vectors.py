@@ -28,6 +28,11 @@ for i, b in enumerate(bodies, 1):
 
 print("vector frame.bad.zero-length err=LENGTH\n0000")
 
+# The card's rule for bad input: an empty frame and an unknown control
+# code are each answered 67 00, and the SELECT after them is served.
+print("vector frame.card.in\n" + h(frame(b"") + frame(b"\x03") + frame(select)))
+print("vector frame.card.out\n" + h(frame(b"\x67\x00") * 2 + frame(b"\x90\x00")))
+
 # 2. APDUs: each case, short and extended, then malformed ones.
 def apdu(name, hdr, data=b"", le=None, ext=False, attrs=""):
     b = bytes(hdr)

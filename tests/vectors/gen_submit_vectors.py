@@ -93,3 +93,19 @@ vec("submit.bad.trailing", submit + b"\x00", "err=TRAILING")
 vec("submit.bad.tx-0", b"\x02" + CARD + struct.pack(">I", 7) + b"\x00\x00", "err=LENGTH")
 vec("submit.bad.challenge-empty-terminal", b"\x01\x00", "err=LENGTH")
 vec("submit.bad.result-code-255", b"\x82\xff\x00", "err=BAD_VALUE")
+# The authorisation pre-check (issue 12): PRECHECK carries the card id and
+# the transaction the card is about to sign; PRECHECKED the verdict, never
+# sealed. INSUFFICIENT_FUNDS (8) is no verdict: the pre-check tells no
+# balance.
+precheck = b"\x06" + CARD + struct.pack(">H", len(TX)) + TX
+vec("submit.precheck", precheck)
+vec("submit.prechecked.ok", b"\x86\x00\x00", "code=0")
+mismatch = b"transaction in EUR, payer account in EUR, payee account in USD"
+vec("submit.prechecked.currency", b"\x86\x0a" + bytes([len(mismatch)]) + mismatch, "code=10")
+vec("submit.bad.precheck-tx-0", b"\x06" + CARD + b"\x00\x00", "err=LENGTH")
+vec("submit.bad.precheck-tx-257", b"\x06" + CARD + struct.pack(">H", 257) + bytes(257),
+    "err=LENGTH")
+vec("submit.bad.precheck-trailing", precheck + b"\x00", "err=TRAILING")
+vec("submit.bad.precheck-short", precheck[:-1], "err=TRUNCATED")
+vec("submit.bad.prechecked-funds", b"\x86\x08\x00", "err=BAD_VALUE")
+vec("submit.bad.prechecked-control", b"\x86\x00\x01\x0a", "err=BAD_VALUE")

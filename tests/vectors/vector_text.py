@@ -13,3 +13,8 @@ def print(*args):
             builtins.print(line)
 
 def h(b): return b.hex()
+
+def vec(name, b, attrs=""):
+    """One vector: its `vector NAME [attrs]` line and its bytes in hex."""
+    print(f"vector {name}{' ' + attrs if attrs else ''}")
+    print(h(b))

@@ -11,6 +11,13 @@
 
 #include "card/card.h"
 
+/* The board's card/hal.h instance. The flash, entropy log and display
+ * behind it are the board's own (flash.c, entropy.c, ui.c): one card, as a
+ * chip has. */
+struct card_hal {
+	struct card_core *card;   /* the card it serves */
+};
+
 /* --- startup.c: vector table, reset, faults, SysTick. --- */
 
 void Reset_Handler(void);
@@ -20,12 +27,17 @@ void board_mbedtls_exit(int status) __attribute__((noreturn));
 void SysTick_Handler(void);
 /* Starts SysTick at 1 kHz from the 25 MHz system clock. */
 void systick_start(void);
+/* Milliseconds since SysTick started, wrapping at 2^32 (also the card's
+ * hal_tick_ms). */
+uint32_t board_tick_ms(void);
 /* Sleeps until the next interrupt unless one of the UART rings holds data
  * (checked with interrupts masked, so no wake-up is lost). */
 void board_idle(void);
 /* Bytes of the stack never written since reset (the stack is painted at
  * reset): what was left at the deepest point reached so far. */
 uint32_t board_stack_unused(void);
+/* Bytes the linker script reserves for the stack. */
+uint32_t board_stack_size(void);
 
 /* --- uart.c: CMSDK APB UARTs, receive by interrupt into a ring. --- */
 
@@ -41,7 +53,8 @@ int uart_getc(enum board_uart u);
 /* True if a ring holds bytes; call with interrupts masked (it also moves
  * what the UARTs hold into the rings). */
 bool uart_rx_pending(void);
-/* Bytes lost to full rings since reset (reported by ui.c's status). */
+/* Receive overruns since reset, a byte lost each (ui.c's status reports
+ * them; with the rings holding back, only a sender that cannot wait loses). */
 uint32_t uart_rx_dropped(void);
 void uart_write(enum board_uart u, const void *buf, size_t n);
 void uart_puts(enum board_uart u, const char *s);
@@ -104,7 +117,7 @@ bool flash_power_lost(void);
 /* First boot: seeds the entropy log and formats the card under the
  * transport key, then erases the page (the key and seed then live only in
  * the card's store and the entropy log). 0 if the card is ready to boot. */
-int mfg_first_boot(void);
+int mfg_first_boot(struct card_core *card);
 
 /* --- entropy.c: hal_entropy as a forward-secure seed log. --- */
 
@@ -116,16 +129,18 @@ int entropy_install(const uint8_t seed[MFG_SEED_LEN]);
 /* --- carrier.c: frames on UART0 (contact) and UART2 (contactless). --- */
 
 /* The largest frame body a carrier takes: an extended APDU with the core's
- * CORE_CHAIN_MAX of data fits with room to spare. A longer frame is read
- * and discarded whole, and answered 6700 (wrong length). */
-#define CARRIER_BODY_MAX 1024u
-void carrier_start(void);
+ * CORE_CHAIN_MAX of data (4 + 3 + 512 + 2 bytes) fits. A longer frame is
+ * read and discarded whole, and answered 6700 (card/carrier/engine.h). */
+#define CARRIER_BODY_MAX 528u
+/* Starts both UARTs' carriers, feeding card. */
+void carrier_start(struct card_core *card);
 /* Serves every complete frame waiting on either carrier. */
 void carrier_poll(void);
 
 /* --- ui.c: the display model and keypad on UART1. --- */
 
-void ui_poll(void);
+/* Serves the keys and commands waiting on UART1 (keys go to card). */
+void ui_poll(struct card_core *card);
 void ui_event(const char *json_fields);
 
 #endif

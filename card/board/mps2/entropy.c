@@ -189,8 +189,9 @@ int entropy_install(const uint8_t seed[MFG_SEED_LEN])
 	return rc == 0 ? entropy_mount() : -1;
 }
 
-int hal_entropy(uint8_t *buf, size_t len)
+int hal_entropy(struct card_hal *hal, uint8_t *buf, size_t len)
 {
+	(void)hal;
 	uint8_t next[ENT_STATE], block[32];
 	long i = 0;
 

@@ -1,6 +1,7 @@
-# The card firmware for the MPS2 AN385 board (Cortex-M3): card/core/, the
-# common/ code it uses, this board port and mbedTLS 2.28 (Debian's source,
-# fetched by scripts/fetch-mbedtls.sh), cross-built with picolibc. Run by
+# The card firmware for the MPS2 AN385 board (Cortex-M3): card/core/,
+# card/carrier/, the common/ code they use, this board port and mbedTLS
+# 2.28 (Debian's source, fetched by scripts/fetch-mbedtls.sh), cross-built
+# with picolibc. Run by
 # `make firmware` with MBEDTLS_DIR set; output in build/firmware/.
 FW := build/firmware
 FW_CC := arm-none-eabi-gcc
@@ -20,7 +21,7 @@ FW_WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wcon
 
 FW_MBEDTLS := aes asn1parse asn1write bignum constant_time ctr_drbg ecdsa ecp ecp_curves \
 	hkdf md memory_buffer_alloc platform platform_util sha256
-FW_OURS := $(wildcard card/core/*.c) $(wildcard common/*.c) $(wildcard $(BOARD)/*.c)
+FW_OURS := $(wildcard card/core/*.c) $(wildcard card/carrier/*.c) $(wildcard common/*.c) $(wildcard $(BOARD)/*.c)
 
 fw_obj = $(patsubst %.c,$(FW)/obj/%.o,$(1))
 FW_OUR_OBJS := $(call fw_obj,$(FW_OURS))

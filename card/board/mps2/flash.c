@@ -128,23 +128,28 @@ bool flash_power_lost(void)
 
 /* --- card/hal.h: the store's pages. --- */
 
-void hal_flash_geometry(struct hal_flash_geometry *g)
+void hal_flash_geometry(struct card_hal *hal, struct hal_flash_geometry *g)
 {
+	(void)hal;
 	g->page_size = BOARD_PAGE_SIZE;
 	g->page_count = BOARD_STORE_PAGES;
 }
 
-int hal_flash_read(uint32_t page, uint32_t offset, uint8_t *buf, uint32_t len)
+int hal_flash_read(struct card_hal *hal, uint32_t page, uint32_t offset, uint8_t *buf, uint32_t len)
 {
+	(void)hal;
 	return page < BOARD_STORE_PAGES ? flash_read_abs(page, offset, buf, len) : -1;
 }
 
-int hal_flash_program(uint32_t page, uint32_t offset, const uint8_t *buf, uint32_t len)
+int hal_flash_program(struct card_hal *hal, uint32_t page, uint32_t offset, const uint8_t *buf,
+		      uint32_t len)
 {
+	(void)hal;
 	return page < BOARD_STORE_PAGES ? flash_program_abs(page, offset, buf, len) : -1;
 }
 
-int hal_flash_erase(uint32_t page)
+int hal_flash_erase(struct card_hal *hal, uint32_t page)
 {
+	(void)hal;
 	return page < BOARD_STORE_PAGES ? flash_erase_abs(page) : -1;
 }

@@ -26,7 +26,7 @@ static int mfg_read(uint8_t rec[MFG_LEN])
 	return sc_ct_equal(check, rec + MFG_LEN - 32u, 32) ? 1 : 0;
 }
 
-int mfg_first_boot(void)
+int mfg_first_boot(struct card_core *card)
 {
 	uint8_t rec[MFG_LEN];
 	const uint8_t *tk = rec + 8, *seed = rec + 8 + CARD_TRANSPORT_KEY_LEN;
@@ -39,7 +39,7 @@ int mfg_first_boot(void)
 			rc = -1;
 	}
 	if (rc == 0 && flash_store_blank()) {
-		if (have == 0 || card_factory_init(tk) != 0)
+		if (have == 0 || card_factory_init(card, tk) != 0)
 			rc = -1;
 		else
 			ui_event("\"event\":\"manufactured\"");

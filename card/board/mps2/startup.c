@@ -39,6 +39,11 @@ void Reset_Handler(void)
 	semihost_exit(1);
 }
 
+uint32_t board_stack_size(void)
+{
+	return (uint32_t)(__stack_top - __stack_bottom) * (uint32_t)sizeof(uint32_t);
+}
+
 uint32_t board_stack_unused(void)
 {
 	const uint32_t *p = __stack_bottom;
@@ -73,8 +78,14 @@ void systick_start(void)
 	SYST_CSR = 7u; /* enable, interrupt, processor clock */
 }
 
-uint32_t hal_tick_ms(void)
+uint32_t board_tick_ms(void)
 {
+	return ticks_ms;
+}
+
+uint32_t hal_tick_ms(struct card_hal *hal)
+{
+	(void)hal;
 	return ticks_ms;
 }
 

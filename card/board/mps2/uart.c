@@ -1,9 +1,12 @@
 /* The CMSDK APB UARTs of the AN385 (ARM DDI 0479, "APB UART"): received
  * bytes are moved by the RX interrupt into a ring the main loop drains;
  * transmission polls, since a byte leaves at once under QEMU and in a few
- * microseconds on the board. The UART has one receive register: a byte is
- * only lost if a ring overflows, which a reader sending one frame at a time
- * never causes. */
+ * microseconds on the board. The UART has one receive register, and a full
+ * ring leaves the byte there: the sender (QEMU, and the socket behind it)
+ * waits until the main loop has made room and board_idle collects it, so
+ * the rings can be small and no byte is lost. (A real UART without flow
+ * control would overrun instead; its peer, a PN532 say, sends one answer
+ * at a time, and the rings hold one.) */
 #include <string.h>
 
 #include "board.h"
@@ -11,7 +14,7 @@
 #define UART_BASE(u) (0x40004000u + (uint32_t)(u) * 0x1000u)
 #define UART_REG(u, off) (*(volatile uint32_t *)(UART_BASE(u) + (off)))
 #define UART_DATA 0x00u
-#define UART_STATE 0x04u     /* bit 0 TX full, bit 1 RX full */
+#define UART_STATE 0x04u     /* bit 0 TX full, bit 1 RX full, bit 3 RX overrun (write 1: clear) */
 #define UART_CTRL 0x08u      /* bit 0 TX enable, bit 1 RX enable, bit 3 RX interrupt */
 #define UART_INTCLEAR 0x0Cu  /* bit 1 clears the RX interrupt */
 #define UART_BAUDDIV 0x10u
@@ -20,16 +23,15 @@
 /* 25 MHz / 115200 baud; QEMU ignores the rate but requires a divider >= 16. */
 #define UART_DIVIDER 217u
 
-/* Ring sizes: a whole frame of a carrier fits (board.h's body limit plus
- * its header); the keypad needs little. */
-#define RING_CARRIER 2048u
-#define RING_UI 128u
+/* Ring sizes, powers of two: a full ring only makes the sender wait. */
+#define RING_CARRIER 128u
+#define RING_UI 64u
 
 struct ring {
 	uint8_t *buf;
 	uint32_t size;                 /* a power of two */
 	volatile uint32_t head, tail;  /* head: ISR writes; tail: main loop */
-	volatile uint32_t dropped;     /* bytes lost to a full ring */
+	volatile uint32_t dropped;     /* RX overruns seen: a byte lost each */
 };
 
 static uint8_t contact_buf[RING_CARRIER];
@@ -58,14 +60,15 @@ static void uart_drain(enum board_uart u)
 	struct ring *r = &rings[u];
 
 	UART_REG(u, UART_INTCLEAR) = 0x2u;
-	while ((UART_REG(u, UART_STATE) & 0x2u) != 0) {
-		uint8_t b = (uint8_t)UART_REG(u, UART_DATA);
-		if (r->head - r->tail < r->size) {
-			r->buf[r->head & (r->size - 1u)] = b;
-			r->head++;
-		} else {
-			r->dropped++;
-		}
+	if ((UART_REG(u, UART_STATE) & 0x8u) != 0) {
+		r->dropped++;
+		UART_REG(u, UART_STATE) = 0x8u;
+	}
+	/* A full ring leaves the byte in DATA: nothing more arrives until it
+	 * is read, which uart_rx_pending does once there is room. */
+	while ((UART_REG(u, UART_STATE) & 0x2u) != 0 && r->head - r->tail < r->size) {
+		r->buf[r->head & (r->size - 1u)] = (uint8_t)UART_REG(u, UART_DATA);
+		r->head++;
 	}
 }
 

@@ -3,7 +3,9 @@
  *   out: one JSON object per line: {"event":"screen","screen":{...}} at
  *        every screen change, with the fields of the host emulator's
  *        control socket (id, name, title, lines, qr); also "boot",
- *        "status", "cut", "power_lost" and "bad_frame" events.
+ *        "status" (flash writes, bytes lost, the stack's and mbedTLS's
+ *        heap's high-water marks and sizes, the screen), "cut",
+ *        "power_lost" and "bad_frame" events.
  *   in:  keys, one byte each: 0-9; K or CR = OK; C or ESC = Cancel; B, DEL
  *        or BS = Backspace; ? = print the screen and a status line. A line
  *        starting with '!' is a board command: "!cut N" arms a power cut at
@@ -92,23 +94,33 @@ void ui_event(const char *json_fields)
 	ui_put("}\n");
 }
 
-void hal_display_show(const struct card_screen *screen)
+void hal_display_show(struct card_hal *hal, const struct card_screen *screen)
 {
+	(void)hal;
 	ui_put("{\"event\":\"screen\",\"screen\":");
 	ui_put_screen(screen);
 	ui_put("}\n");
 }
 
-static void ui_status(void)
+static void ui_status(const struct card_core *card)
 {
+	size_t heap_used, heap_size;
+
 	ui_put("{\"event\":\"status\",\"flash_writes\":");
 	ui_put_u32((uint32_t)flash_writes());
 	ui_put(",\"rx_dropped\":");
 	ui_put_u32(uart_rx_dropped());
 	ui_put(",\"stack_unused\":");
 	ui_put_u32(board_stack_unused());
+	ui_put(",\"stack_size\":");
+	ui_put_u32(board_stack_size());
+	card_heap_usage(&heap_used, &heap_size);
+	ui_put(",\"heap_used\":");
+	ui_put_u32((uint32_t)heap_used);
+	ui_put(",\"heap_size\":");
+	ui_put_u32((uint32_t)heap_size);
 	ui_put(",\"screen\":");
-	ui_put_screen(card_current_screen());
+	ui_put_screen(card_current_screen(card));
 	ui_put("}\n");
 }
 
@@ -148,7 +160,7 @@ static int ui_key(int b)
 	}
 }
 
-void ui_poll(void)
+void ui_poll(struct card_core *card)
 {
 	int b, key;
 
@@ -166,9 +178,9 @@ void ui_poll(void)
 			in_cmd = true;
 			cmd_len = 0;
 		} else if (b == '?') {
-			ui_status();
+			ui_status(card);
 		} else if ((key = ui_key(b)) != 0) {
-			card_key(key);
+			card_key(card, key);
 		}
 	}
 }

@@ -22,7 +22,12 @@ extern const uint8_t TEST_TK[CARD_TRANSPORT_KEY_LEN];
 extern const uint8_t TEST_CARD_ID[SC_CARD_ID_LEN];
 extern const uint8_t TEST_KCARD[SC_KCARD_LEN];
 
-/* A blank RAM flash (entropy from seed), manufactured with TEST_TK, booted. */
+/* The card under test and its RAM HAL (the tests pass them explicitly). */
+extern struct card_hal fx_hal;
+extern struct card_core fx_core;
+
+/* A blank RAM flash (entropy from seed), manufactured with TEST_TK, booted
+ * on a freshly set-up fx_core. */
 void fx_manufacture(uint64_t seed);
 /* fx_manufacture, then personalised with the TEST_* values on the contact
  * interface, which stays on with the applet selected and the transport key

@@ -20,12 +20,16 @@ const uint8_t TEST_KCARD[SC_KCARD_LEN] = {
 	0x0b, 0x0c, 0x0d, 0x0e, 0x0f, 0x10, 0x11, 0x12, 0x13, 0x14, 0x15,
 	0x16, 0x17, 0x18, 0x19, 0x1a, 0x1b, 0x1c, 0x1d, 0x1e, 0x1f};
 
+struct card_hal fx_hal;
+struct card_core fx_core;
+
 void fx_manufacture(uint64_t seed)
 {
-	ram_hal_attach(NULL, seed);
-	ram_hal_erase_all();
-	assert_int_equal(card_factory_init(TEST_TK), 0);
-	assert_int_equal(card_boot(), 0);
+	ram_hal_attach(&fx_hal, NULL, seed);
+	ram_hal_erase_all(&fx_hal);
+	card_core_init(&fx_core, &fx_hal);
+	assert_int_equal(card_factory_init(&fx_core, TEST_TK), 0);
+	assert_int_equal(card_boot(&fx_core), 0);
 }
 
 void fx_personalised(uint64_t seed, int issue, uint8_t pubkey[SC_PUBKEY_LEN])
@@ -37,20 +41,20 @@ void fx_personalised(uint64_t seed, int issue, uint8_t pubkey[SC_PUBKEY_LEN])
 	memcpy(p.kcard, TEST_KCARD, sizeof p.kcard);
 	p.pin = TEST_PIN;
 	p.account = TEST_ACCOUNT;
-	card_field(CARD_IFACE_CONTACT, 1);
-	assert_int_equal(cc_personalise(TEST_TK, &p, issue, pubkey), 0x9000);
+	card_field(&fx_core, CARD_IFACE_CONTACT, 1);
+	assert_int_equal(cc_personalise(&fx_core, TEST_TK, &p, issue, pubkey), 0x9000);
 }
 
 void fx_issued(uint64_t seed, uint8_t pubkey[SC_PUBKEY_LEN])
 {
 	fx_personalised(seed, 1, pubkey);
-	card_field(CARD_IFACE_CONTACT, 0);
+	card_field(&fx_core, CARD_IFACE_CONTACT, 0);
 }
 
 void fx_reboot(void)
 {
-	ram_hal_power_restore();
-	assert_int_equal(card_boot(), 0);
+	ram_hal_power_restore(&fx_hal);
+	assert_int_equal(card_boot(&fx_core), 0);
 }
 
 void fx_tx(struct sc_tx *tx, uint8_t scheme)
@@ -91,7 +95,7 @@ int fx_hex(enum card_iface iface, const char *hex, uint8_t *resp, size_t cap, si
 	clean[n] = '\0';
 	got = sc_hex_decode(cmd, sizeof cmd, clean);
 	assert_true(got >= 0);
-	sw = cc_raw(iface, cmd, (size_t)got, r, sizeof r, &rn);
+	sw = cc_raw(&fx_core, iface, cmd, (size_t)got, r, sizeof r, &rn);
 	if (resp != NULL) {
 		assert_true(rn <= cap);
 		memcpy(resp, r, rn);
@@ -108,9 +112,9 @@ void fx_sign(uint8_t scheme, struct sc_tx *tx, struct sc_sign_resp *sig)
 
 	fx_tx(tx, scheme);
 	n = fx_tx_encode(tx, enc, sizeof enc);
-	card_field(CARD_IFACE_CONTACT, 1);
-	assert_int_equal(cc_select(CARD_IFACE_CONTACT), 0x9000);
-	assert_int_equal(cc_sign(CARD_IFACE_CONTACT, enc, n, sig), 0x9000);
+	card_field(&fx_core, CARD_IFACE_CONTACT, 1);
+	assert_int_equal(cc_select(&fx_core, CARD_IFACE_CONTACT), 0x9000);
+	assert_int_equal(cc_sign(&fx_core, CARD_IFACE_CONTACT, enc, n, sig), 0x9000);
 }
 
 int fx_openssl_verify(const uint8_t pub[SC_PUBKEY_LEN], const uint8_t *msg, size_t len,
@@ -161,9 +165,9 @@ static uint32_t get_u(uint16_t tag, size_t want)
 	size_t n;
 	uint32_t v = 0;
 
-	card_field(CARD_IFACE_CONTACT, 1);
-	assert_int_equal(cc_select(CARD_IFACE_CONTACT), 0x9000);
-	assert_int_equal(cc_get_data(CARD_IFACE_CONTACT, tag, r, sizeof r, &n), 0x9000);
+	card_field(&fx_core, CARD_IFACE_CONTACT, 1);
+	assert_int_equal(cc_select(&fx_core, CARD_IFACE_CONTACT), 0x9000);
+	assert_int_equal(cc_get_data(&fx_core, CARD_IFACE_CONTACT, tag, r, sizeof r, &n), 0x9000);
 	assert_int_equal(n, want);
 	for (size_t i = 0; i < n; i++)
 		v = v << 8 | r[i];

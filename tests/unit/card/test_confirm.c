@@ -14,8 +14,9 @@
 static const struct card_screen *scr(void)
 {
 	/* What the core shows and what it pushed to the HAL must agree. */
-	assert_memory_equal(card_current_screen(), ram_hal_screen(), sizeof(struct card_screen));
-	return card_current_screen();
+	assert_memory_equal(card_current_screen(&fx_core), ram_hal_screen(&fx_hal),
+			    sizeof(struct card_screen));
+	return card_current_screen(&fx_core);
 }
 
 /* An issued card that has signed one enc transaction and left the reader. */
@@ -26,7 +27,7 @@ static void signed_and_off(uint64_t seed, struct sc_sign_resp *s)
 	fx_issued(seed, NULL);
 	fx_sign(SC_SCHEME_ENC, &tx, s);
 	assert_int_equal(scr()->id, CARD_SCREEN_ON_READER);
-	card_field(C, 0);
+	card_field(&fx_core, C, 0);
 }
 
 static int get_jp(enum card_iface iface, char jp[9])
@@ -35,7 +36,7 @@ static int get_jp(enum card_iface iface, char jp[9])
 	size_t n;
 	int sw;
 
-	card_field(iface, 1);
+	card_field(&fx_core, iface, 1);
 	assert_int_equal(fx_sw(iface, SELECT), 0x9000);
 	sw = fx_hex(iface, "804A000008", r, sizeof r, &n);
 	if (sw == 0x9000) {
@@ -55,9 +56,9 @@ static void review_shows_the_transaction(void **state)
 	fx_issued(1, NULL);
 	fx_sign(SC_SCHEME_ENC, &tx, &s);
 	/* On the reader the keypad does nothing. */
-	cc_keys(TEST_PIN "K");
+	cc_keys(&fx_core, TEST_PIN "K");
 	assert_int_equal(scr()->id, CARD_SCREEN_ON_READER);
-	card_field(C, 0);
+	card_field(&fx_core, C, 0);
 	assert_int_equal(scr()->id, CARD_SCREEN_REVIEW);
 	assert_string_equal(scr()->title, "Confirm payment");
 	assert_string_equal(scr()->lines[0], "12.34 EUR");
@@ -66,14 +67,14 @@ static void review_shows_the_transaction(void **state)
 	assert_string_equal(scr()->lines[3], "From: " TEST_ACCOUNT);
 	assert_string_equal(scr()->lines[4], "PIN: ");
 	assert_string_equal(scr()->qr, "");
-	cc_keys("12");
+	cc_keys(&fx_core, "12");
 	assert_string_equal(scr()->lines[4], "PIN: **");
-	cc_keys("B");
+	cc_keys(&fx_core, "B");
 	assert_string_equal(scr()->lines[4], "PIN: *");
-	cc_keys("BBB34567890");
+	cc_keys(&fx_core, "BBB34567890");
 	assert_string_equal(scr()->lines[4], "PIN: ********"); /* at most 8 digits */
 	/* OK with fewer than 4 digits is not a try. */
-	cc_keys("BBBBBBBB12K");
+	cc_keys(&fx_core, "BBBBBBBB12K");
 	assert_int_equal(scr()->id, CARD_SCREEN_REVIEW);
 	assert_int_equal(fx_tries(), 3);
 }
@@ -85,7 +86,7 @@ static void right_pin_shows_password_and_qr(void **state)
 
 	(void)state;
 	signed_and_off(2, &s);
-	cc_keys(TEST_PIN "K");
+	cc_keys(&fx_core, TEST_PIN "K");
 	assert_int_equal(scr()->id, CARD_SCREEN_PASSWORD);
 	assert_int_equal(strlen(scr()->lines[0]), 8);
 	assert_string_equal(scr()->lines[1], "12.34 EUR");
@@ -93,7 +94,7 @@ static void right_pin_shows_password_and_qr(void **state)
 	assert_string_equal(scr()->qr, want);
 	assert_int_equal(sc_jp_check(SC_SCHEME_ENC, TEST_KCARD, scr()->lines[0], s.x, s.x_len), 0);
 	/* OK dismisses it, and the password is gone. */
-	cc_keys("K");
+	cc_keys(&fx_core, "K");
 	assert_int_equal(scr()->id, CARD_SCREEN_IDLE);
 	assert_null(strstr(scr()->qr, "SIGCARD1"));
 }
@@ -104,16 +105,16 @@ static void wrong_pin_then_right(void **state)
 
 	(void)state;
 	signed_and_off(3, &s);
-	cc_keys("9999K");
+	cc_keys(&fx_core, "9999K");
 	assert_int_equal(scr()->id, CARD_SCREEN_PIN_WRONG);
 	assert_string_equal(scr()->lines[5], "2 tries left");
 	assert_string_equal(scr()->lines[4], "PIN: ");
-	cc_keys("12345K"); /* a longer PIN sharing the prefix is wrong too */
+	cc_keys(&fx_core, "12345K"); /* a longer PIN sharing the prefix is wrong too */
 	assert_int_equal(scr()->id, CARD_SCREEN_PIN_WRONG);
 	assert_string_equal(scr()->lines[5], "1 try left");
-	cc_keys(TEST_PIN);
+	cc_keys(&fx_core, TEST_PIN);
 	assert_int_equal(scr()->id, CARD_SCREEN_REVIEW);
-	cc_keys("K");
+	cc_keys(&fx_core, "K");
 	assert_int_equal(scr()->id, CARD_SCREEN_PASSWORD);
 	assert_int_equal(fx_tries(), 3); /* a right PIN restores the counter */
 }
@@ -128,36 +129,37 @@ static void three_wrong_block_until_issuer_unblocks(void **state)
 
 	(void)state;
 	signed_and_off(4, &s);
-	cc_keys("0000K1111K");
+	cc_keys(&fx_core, "0000K1111K");
 	assert_int_equal(scr()->id, CARD_SCREEN_PIN_WRONG);
-	cc_keys("2222K");
+	cc_keys(&fx_core, "2222K");
 	assert_int_equal(scr()->id, CARD_SCREEN_PIN_BLOCKED);
 	assert_int_equal(get_jp(CL, jp), 0x6984);
-	card_field(CL, 0);
+	card_field(&fx_core, CL, 0);
 	/* Even the right PIN does nothing now, and nothing can be signed. */
-	cc_keys(TEST_PIN "K");
+	cc_keys(&fx_core, TEST_PIN "K");
 	assert_int_equal(scr()->id, CARD_SCREEN_IDLE);
 	fx_reboot();
 	assert_int_equal(fx_tries(), 0);
 	fx_tx(&tx, SC_SCHEME_ENC);
 	n = fx_tx_encode(&tx, enc, sizeof enc);
-	assert_int_equal(cc_sign(C, enc, n, &s), 0x6983);
+	assert_int_equal(cc_sign(&fx_core, C, enc, n, &s), 0x6983);
 	assert_int_equal(fx_atc(), 1);
 
 	/* The issuer's unblock: a MAC under K_card over a fresh challenge. */
 	memcpy(wrong, TEST_KCARD, sizeof wrong);
 	wrong[31] ^= 1;
-	assert_int_equal(cc_authenticated(C, 0x2C, 0x00, wrong, sizeof wrong, SC_LABEL_UNBLOCK,
-					  TEST_CARD_ID), 0x6982);
+	assert_int_equal(cc_authenticated(&fx_core, C, 0x2C, 0x00, wrong, sizeof wrong,
+					  SC_LABEL_UNBLOCK, TEST_CARD_ID),
+			 0x6982);
 	assert_int_equal(fx_sw(C, "802C000020" "0000000000000000000000000000000000000000000000000000000000000000"), 0x6985);
 	assert_int_equal(fx_tries(), 0);
-	assert_int_equal(cc_authenticated(C, 0x2C, 0x00, TEST_KCARD, sizeof TEST_KCARD,
+	assert_int_equal(cc_authenticated(&fx_core, C, 0x2C, 0x00, TEST_KCARD, sizeof TEST_KCARD,
 					  SC_LABEL_UNBLOCK, TEST_CARD_ID), 0x9000);
 	assert_int_equal(fx_tries(), 3);
 	fx_sign(SC_SCHEME_ENC, &tx, &s);
 	assert_int_equal(s.atc, 2);
-	card_field(C, 0);
-	cc_keys(TEST_PIN "K");
+	card_field(&fx_core, C, 0);
+	cc_keys(&fx_core, TEST_PIN "K");
 	assert_int_equal(scr()->id, CARD_SCREEN_PASSWORD);
 }
 
@@ -170,10 +172,10 @@ static void pin_counter_committed_before_compare(void **state)
 	(void)state;
 	/* Cut the decrement itself: no comparison happens, no password. */
 	signed_and_off(5, &s);
-	cc_keys(TEST_PIN);
-	ram_hal_cut_at(1, 0);
-	cc_keys("K");
-	assert_true(ram_hal_cut_happened());
+	cc_keys(&fx_core, TEST_PIN);
+	ram_hal_cut_at(&fx_hal, 1, 0);
+	cc_keys(&fx_core, "K");
+	assert_true(ram_hal_cut_happened(&fx_hal));
 	assert_int_not_equal(scr()->id, CARD_SCREEN_PASSWORD);
 	fx_reboot();
 	assert_int_equal(fx_tries(), 3);
@@ -182,11 +184,11 @@ static void pin_counter_committed_before_compare(void **state)
 	/* Cut the write that restores the counter after a match: the
 	 * decrement was already on flash, and the password never shows. */
 	fx_sign(SC_SCHEME_ENC, &tx, &s);
-	card_field(C, 0);
-	cc_keys(TEST_PIN);
-	ram_hal_cut_at(2, 0);
-	cc_keys("K");
-	assert_true(ram_hal_cut_happened());
+	card_field(&fx_core, C, 0);
+	cc_keys(&fx_core, TEST_PIN);
+	ram_hal_cut_at(&fx_hal, 2, 0);
+	cc_keys(&fx_core, "K");
+	assert_true(ram_hal_cut_happened(&fx_hal));
 	assert_int_not_equal(scr()->id, CARD_SCREEN_PASSWORD);
 	fx_reboot();
 	assert_int_equal(fx_tries(), 2);
@@ -200,9 +202,9 @@ static void cancel_voids(void **state)
 
 	(void)state;
 	signed_and_off(6, &s);
-	cc_keys("12C");
+	cc_keys(&fx_core, "12C");
 	assert_int_equal(scr()->id, CARD_SCREEN_CANCELLED);
-	cc_keys(TEST_PIN "K"); /* too late: nothing pending */
+	cc_keys(&fx_core, TEST_PIN "K"); /* too late: nothing pending */
 	assert_int_equal(scr()->id, CARD_SCREEN_IDLE);
 	assert_int_equal(get_jp(CL, jp), 0x6984);
 	assert_int_equal(fx_tries(), 3);
@@ -215,17 +217,17 @@ static void timeout_voids(void **state)
 
 	(void)state;
 	signed_and_off(7, &s);
-	ram_hal_advance(59999);
-	card_poll();
+	ram_hal_advance(&fx_hal, 59999);
+	card_poll(&fx_core);
 	assert_int_equal(scr()->id, CARD_SCREEN_REVIEW);
-	cc_keys("1"); /* a key restarts the clock */
-	ram_hal_advance(59999);
-	card_poll();
+	cc_keys(&fx_core, "1"); /* a key restarts the clock */
+	ram_hal_advance(&fx_hal, 59999);
+	card_poll(&fx_core);
 	assert_int_equal(scr()->id, CARD_SCREEN_REVIEW);
-	ram_hal_advance(1);
-	card_poll();
+	ram_hal_advance(&fx_hal, 1);
+	card_poll(&fx_core);
 	assert_int_equal(scr()->id, CARD_SCREEN_TIMEOUT);
-	cc_keys("234K");
+	cc_keys(&fx_core, "234K");
 	assert_int_not_equal(scr()->id, CARD_SCREEN_PASSWORD);
 	assert_int_equal(get_jp(CL, jp), 0x6984);
 }
@@ -237,10 +239,10 @@ static void password_display_times_out(void **state)
 
 	(void)state;
 	signed_and_off(8, &s);
-	cc_keys(TEST_PIN "K");
+	cc_keys(&fx_core, TEST_PIN "K");
 	assert_int_equal(scr()->id, CARD_SCREEN_PASSWORD);
-	ram_hal_advance(60000);
-	card_poll();
+	ram_hal_advance(&fx_hal, 60000);
+	card_poll(&fx_core);
 	assert_int_equal(scr()->id, CARD_SCREEN_IDLE);
 	assert_int_equal(get_jp(CL, jp), 0x6984);
 }
@@ -249,28 +251,34 @@ static void password_display_times_out(void **state)
 static void confirm_timeout_is_settable(void **state)
 {
 	struct sc_sign_resp s;
+	struct sc_tx tx;
 	char jp[9];
 
 	(void)state;
-	assert_int_equal(card_set_confirm_timeout(CARD_CONFIRM_TIMEOUT_MIN_MS - 1), -1);
-	assert_int_equal(card_set_confirm_timeout(CARD_CONFIRM_TIMEOUT_MAX_MS + 1), -1);
-	assert_int_equal(card_set_confirm_timeout(2000), 0);
 	signed_and_off(9, &s);
-	ram_hal_advance(1999);
-	card_poll();
+	assert_int_equal(card_set_confirm_timeout(&fx_core, CARD_CONFIRM_TIMEOUT_MIN_MS - 1), -1);
+	assert_int_equal(card_set_confirm_timeout(&fx_core, CARD_CONFIRM_TIMEOUT_MAX_MS + 1), -1);
+	assert_int_equal(card_set_confirm_timeout(&fx_core, 2000), 0);
+	ram_hal_advance(&fx_hal, 1999);
+	card_poll(&fx_core);
 	assert_int_equal(scr()->id, CARD_SCREEN_REVIEW);
-	ram_hal_advance(1);
-	card_poll();
+	ram_hal_advance(&fx_hal, 1);
+	card_poll(&fx_core);
 	assert_int_equal(scr()->id, CARD_SCREEN_TIMEOUT);
 	assert_int_equal(get_jp(CL, jp), 0x6984);
 
-	signed_and_off(10, &s);
-	cc_keys(TEST_PIN "K");
+	/* A setting of the board: a restart of the card keeps it. */
+	fx_issued(10, NULL);
+	assert_int_equal(card_set_confirm_timeout(&fx_core, 2000), 0);
+	fx_reboot();
+	fx_sign(SC_SCHEME_ENC, &tx, &s);
+	card_field(&fx_core, C, 0);
+	cc_keys(&fx_core, TEST_PIN "K");
 	assert_int_equal(scr()->id, CARD_SCREEN_PASSWORD);
-	ram_hal_advance(2000);
-	card_poll();
+	ram_hal_advance(&fx_hal, 2000);
+	card_poll(&fx_core);
 	assert_int_equal(scr()->id, CARD_SCREEN_IDLE);
-	assert_int_equal(card_set_confirm_timeout(CARD_CONFIRM_TIMEOUT_DEFAULT_MS), 0);
+	assert_int_equal(card_set_confirm_timeout(&fx_core, CARD_CONFIRM_TIMEOUT_DEFAULT_MS), 0);
 }
 
 static void get_jp_rules(void **state)
@@ -282,20 +290,20 @@ static void get_jp_rules(void **state)
 	signed_and_off(9, &s);
 	/* Before confirmation: refused on both interfaces. */
 	assert_int_equal(get_jp(CL, jp), 0x6985);
-	card_field(CL, 0);
-	cc_keys(TEST_PIN "K");
+	card_field(&fx_core, CL, 0);
+	cc_keys(&fx_core, TEST_PIN "K");
 	assert_int_equal(scr()->id, CARD_SCREEN_PASSWORD);
 	memcpy(shown, scr()->lines[0], sizeof shown);
 	/* Contact: refused, even after confirmation. */
 	assert_int_equal(get_jp(C, jp), 0x6985);
-	card_field(C, 0);
+	card_field(&fx_core, C, 0);
 	/* Contactless: once. */
 	assert_int_equal(get_jp(CL, jp), 0x9000);
 	assert_string_equal(jp, shown);
 	assert_int_equal(sc_jp_check(SC_SCHEME_ENC, TEST_KCARD, jp, s.x, s.x_len), 0);
 	assert_int_equal(scr()->id, CARD_SCREEN_RELEASED);
 	assert_int_equal(get_jp(CL, jp), 0x6984); /* read once: void for good */
-	card_field(CL, 0);
+	card_field(&fx_core, CL, 0);
 	assert_int_equal(get_jp(C, jp), 0x6985);  /* contact: never, whatever the state */
 }
 
@@ -307,15 +315,15 @@ static void new_sign_voids_pending(void **state)
 
 	(void)state;
 	signed_and_off(10, &s);
-	cc_keys(TEST_PIN "K");
+	cc_keys(&fx_core, TEST_PIN "K");
 	assert_int_equal(scr()->id, CARD_SCREEN_PASSWORD);
 	fx_sign(SC_SCHEME_ENC, &tx, &s2);
 	assert_int_equal(s2.atc, 2);
 	assert_int_equal(scr()->id, CARD_SCREEN_ON_READER);
 	assert_int_equal(get_jp(CL, jp), 0x6985);
 	/* And the new one is confirmed on its own. */
-	card_field(C, 0);
-	cc_keys(TEST_PIN "K");
+	card_field(&fx_core, C, 0);
+	cc_keys(&fx_core, TEST_PIN "K");
 	assert_int_equal(scr()->id, CARD_SCREEN_PASSWORD);
 	assert_int_equal(sc_jp_check(SC_SCHEME_ENC, TEST_KCARD, scr()->lines[0], s2.x, s2.x_len), 0);
 }
@@ -327,13 +335,13 @@ static void power_cut_voids(void **state)
 
 	(void)state;
 	signed_and_off(11, &s);
-	cc_keys(TEST_PIN "K");
+	cc_keys(&fx_core, TEST_PIN "K");
 	assert_int_equal(scr()->id, CARD_SCREEN_PASSWORD);
 	fx_reboot();
 	assert_int_equal(scr()->id, CARD_SCREEN_IDLE);
 	assert_int_equal(get_jp(CL, jp), 0x6984);
-	card_field(C, 0);
-	cc_keys(TEST_PIN "K");
+	card_field(&fx_core, C, 0);
+	cc_keys(&fx_core, TEST_PIN "K");
 	assert_int_not_equal(scr()->id, CARD_SCREEN_PASSWORD);
 }
 
@@ -348,24 +356,24 @@ static void pending_answers_6985(void **state)
 	/* Nothing ever signed: no password was voided either. */
 	fx_issued(20, NULL);
 	assert_int_equal(get_jp(CL, jp), 0x6985);
-	card_field(CL, 0);
+	card_field(&fx_core, CL, 0);
 	/* Signed, still on the reader. */
 	fx_sign(SC_SCHEME_ENC, &tx, &s);
 	assert_int_equal(scr()->id, CARD_SCREEN_ON_READER);
 	assert_int_equal(get_jp(CL, jp), 0x6985);
-	card_field(CL, 0);
+	card_field(&fx_core, CL, 0);
 	/* Off the reader, under review, PIN half typed. */
-	card_field(C, 0);
-	cc_keys("12");
+	card_field(&fx_core, C, 0);
+	cc_keys(&fx_core, "12");
 	assert_int_equal(get_jp(CL, jp), 0x6985);
-	card_field(CL, 0);
+	card_field(&fx_core, CL, 0);
 	/* Two wrong PINs: one try left, still the holder's to confirm. */
-	cc_keys("BB0000K1111K");
+	cc_keys(&fx_core, "BB0000K1111K");
 	assert_int_equal(scr()->id, CARD_SCREEN_PIN_WRONG);
 	assert_int_equal(get_jp(CL, jp), 0x6985);
-	card_field(CL, 0);
+	card_field(&fx_core, CL, 0);
 	/* And that same signature is then released after all. */
-	cc_keys(TEST_PIN "K");
+	cc_keys(&fx_core, TEST_PIN "K");
 	assert_int_equal(get_jp(CL, jp), 0x9000);
 	assert_int_equal(sc_jp_check(SC_SCHEME_ENC, TEST_KCARD, jp, s.x, s.x_len), 0);
 }
@@ -380,58 +388,58 @@ static void every_void_answers_6984(void **state)
 	(void)state;
 	/* Cancel at once, before any digit. */
 	signed_and_off(21, &s);
-	cc_keys("C");
+	cc_keys(&fx_core, "C");
 	assert_int_equal(scr()->id, CARD_SCREEN_CANCELLED);
 	/* Each void screen says so in a QR code, for a terminal that scans. */
 	snprintf(want, sizeof want, "SIGVOID1:0123456789abcdef:%u:cancelled", s.atc);
 	assert_string_equal(scr()->qr, want);
 	assert_int_equal(get_jp(CL, jp), 0x6984);
 	assert_int_equal(get_jp(CL, jp), 0x6984); /* and stays so */
-	card_field(CL, 0);
+	card_field(&fx_core, CL, 0);
 	/* Confirmation timeout. */
 	signed_and_off(22, &s);
-	ram_hal_advance(CARD_CONFIRM_TIMEOUT_DEFAULT_MS);
-	card_poll();
+	ram_hal_advance(&fx_hal, CARD_CONFIRM_TIMEOUT_DEFAULT_MS);
+	card_poll(&fx_core);
 	assert_int_equal(scr()->id, CARD_SCREEN_TIMEOUT);
 	snprintf(want, sizeof want, "SIGVOID1:0123456789abcdef:%u:timeout", s.atc);
 	assert_string_equal(scr()->qr, want);
 	assert_int_equal(get_jp(CL, jp), 0x6984);
-	card_field(CL, 0);
+	card_field(&fx_core, CL, 0);
 	/* Three wrong PINs. */
 	signed_and_off(23, &s);
-	cc_keys("0000K1111K2222K");
+	cc_keys(&fx_core, "0000K1111K2222K");
 	assert_int_equal(scr()->id, CARD_SCREEN_PIN_BLOCKED);
 	snprintf(want, sizeof want, "SIGVOID1:0123456789abcdef:%u:pin-blocked", s.atc);
 	assert_string_equal(scr()->qr, want);
 	assert_int_equal(get_jp(CL, jp), 0x6984);
-	card_field(CL, 0);
+	card_field(&fx_core, CL, 0);
 	/* The holder dismissed the password screen without a read. */
 	signed_and_off(24, &s);
-	cc_keys(TEST_PIN "KC");
+	cc_keys(&fx_core, TEST_PIN "KC");
 	assert_int_equal(scr()->id, CARD_SCREEN_IDLE);
 	assert_int_equal(get_jp(CL, jp), 0x6984);
-	card_field(CL, 0);
+	card_field(&fx_core, CL, 0);
 	/* Released once already. */
 	signed_and_off(25, &s);
-	cc_keys(TEST_PIN "K");
+	cc_keys(&fx_core, TEST_PIN "K");
 	assert_int_equal(get_jp(CL, jp), 0x9000);
 	assert_int_equal(get_jp(CL, jp), 0x6984);
-	card_field(CL, 0);
+	card_field(&fx_core, CL, 0);
 	/* The issuer blocked the card while it was under review. */
 	signed_and_off(26, &s);
-	card_field(C, 1);
+	card_field(&fx_core, C, 1);
 	assert_int_equal(fx_sw(C, SELECT), 0x9000);
-	assert_int_equal(cc_authenticated(C, 0x16, 0x00, TEST_KCARD, sizeof TEST_KCARD,
+	assert_int_equal(cc_authenticated(&fx_core, C, 0x16, 0x00, TEST_KCARD, sizeof TEST_KCARD,
 					  SC_LABEL_BLOCK, TEST_CARD_ID), 0x9000);
-	card_field(C, 0);
+	card_field(&fx_core, C, 0);
 	assert_int_equal(get_jp(CL, jp), 0x6984);
-	card_field(CL, 0);
+	card_field(&fx_core, CL, 0);
 	/* Power lost under review: the JP lived only in RAM. */
 	signed_and_off(27, &s);
-	cc_keys("12");
+	cc_keys(&fx_core, "12");
 	fx_reboot();
 	assert_int_equal(get_jp(CL, jp), 0x6984);
-	card_field(CL, 0);
+	card_field(&fx_core, CL, 0);
 	/* The void is only the old signature's: a new SIGN is pending again. */
 	fx_sign(SC_SCHEME_ENC, &tx, &s);
 	assert_int_equal(get_jp(CL, jp), 0x6985);
@@ -449,15 +457,15 @@ static void contactless_sign_and_read(void **state)
 	fx_issued(12, NULL);
 	fx_tx(&tx, SC_SCHEME_ENC_DIGEST);
 	n = fx_tx_encode(&tx, enc, sizeof enc);
-	card_field(CL, 1);
+	card_field(&fx_core, CL, 1);
 	assert_int_equal(fx_sw(CL, SELECT), 0x9000);
-	assert_int_equal(cc_sign(CL, enc, n, &s), 0x9000);
+	assert_int_equal(cc_sign(&fx_core, CL, enc, n, &s), 0x9000);
 	/* The contact field going off is not this card leaving the reader. */
-	card_field(C, 0);
+	card_field(&fx_core, C, 0);
 	assert_int_equal(scr()->id, CARD_SCREEN_ON_READER);
-	card_field(CL, 0);
+	card_field(&fx_core, CL, 0);
 	assert_int_equal(scr()->id, CARD_SCREEN_REVIEW);
-	cc_keys(TEST_PIN "K");
+	cc_keys(&fx_core, TEST_PIN "K");
 	assert_int_equal(get_jp(CL, jp), 0x9000);
 	assert_int_equal(sc_jp_check(SC_SCHEME_ENC_DIGEST, TEST_KCARD, jp, s.x, s.x_len), 0);
 }

@@ -11,9 +11,9 @@
 static void authed(uint64_t seed)
 {
 	fx_manufacture(seed);
-	card_field(C, 1);
+	card_field(&fx_core, C, 1);
 	assert_int_equal(fx_sw(C, SELECT), 0x9000);
-	assert_int_equal(cc_authenticated(C, 0x82, 0x01, TEST_TK, sizeof TEST_TK,
+	assert_int_equal(cc_authenticated(&fx_core, C, 0x82, 0x01, TEST_TK, sizeof TEST_TK,
 					  SC_LABEL_TRANSPORT, NULL), 0x9000);
 }
 
@@ -23,7 +23,7 @@ static void perso_needs_transport_key(void **state)
 
 	(void)state;
 	fx_manufacture(1);
-	card_field(C, 1);
+	card_field(&fx_core, C, 1);
 	assert_int_equal(fx_sw(C, SELECT), 0x9000);
 	assert_int_equal(fx_sw(C, "80DADF2008" "0102030405060708"), 0x6982);
 	assert_int_equal(fx_sw(C, "8047000000"), 0x6982);
@@ -31,8 +31,9 @@ static void perso_needs_transport_key(void **state)
 	/* A wrong key fails, and its challenge is spent. */
 	memcpy(wrong, TEST_TK, sizeof wrong);
 	wrong[15] ^= 1;
-	assert_int_equal(cc_authenticated(C, 0x82, 0x01, wrong, sizeof wrong, SC_LABEL_TRANSPORT,
-					  NULL), 0x6982);
+	assert_int_equal(cc_authenticated(&fx_core, C, 0x82, 0x01, wrong, sizeof wrong,
+					  SC_LABEL_TRANSPORT, NULL),
+			 0x6982);
 	assert_int_equal(fx_sw(C, "80DADF2008" "0102030405060708"), 0x6982);
 	/* No challenge: conditions not satisfied; wrong P2 or length. */
 	assert_int_equal(fx_sw(C, "8082000120" "0000000000000000000000000000000000000000000000000000000000000000"), 0x6985);
@@ -40,7 +41,7 @@ static void perso_needs_transport_key(void **state)
 	assert_int_equal(fx_sw(C, "0084000010"), 0x9000);
 	assert_int_equal(fx_sw(C, "808200010400000000"), 0x6700);
 	/* The right key opens personalisation. */
-	assert_int_equal(cc_authenticated(C, 0x82, 0x01, TEST_TK, sizeof TEST_TK,
+	assert_int_equal(cc_authenticated(&fx_core, C, 0x82, 0x01, TEST_TK, sizeof TEST_TK,
 					  SC_LABEL_TRANSPORT, NULL), 0x9000);
 	assert_int_equal(fx_sw(C, "80DADF2008" "0102030405060708"), 0x9000);
 }
@@ -96,10 +97,10 @@ static void perso_refused_after_issue(void **state)
 
 	(void)state;
 	fx_issued(4, pub);
-	card_field(C, 1);
+	card_field(&fx_core, C, 1);
 	assert_int_equal(fx_sw(C, SELECT), 0x9000);
 	/* The transport key is gone: even its MAC no longer opens anything. */
-	assert_int_equal(cc_authenticated(C, 0x82, 0x01, TEST_TK, sizeof TEST_TK,
+	assert_int_equal(cc_authenticated(&fx_core, C, 0x82, 0x01, TEST_TK, sizeof TEST_TK,
 					  SC_LABEL_TRANSPORT, NULL), 0x6985);
 	assert_int_equal(fx_sw(C, "80DADF2008" "0102030405060708"), 0x6985);
 	assert_int_equal(fx_sw(C, "80DADF2804" "39393939"), 0x6985);
@@ -107,9 +108,9 @@ static void perso_refused_after_issue(void **state)
 	assert_int_equal(fx_sw(C, "80440000"), 0x6985);
 	/* The key pair is unchanged, also after a reboot. */
 	fx_reboot();
-	card_field(C, 1);
+	card_field(&fx_core, C, 1);
 	assert_int_equal(fx_sw(C, SELECT), 0x9000);
-	assert_int_equal(cc_get_data(C, SC_TAG_PUBKEY, r, sizeof r, &n), 0x9000);
+	assert_int_equal(cc_get_data(&fx_core, C, SC_TAG_PUBKEY, r, sizeof r, &n), 0x9000);
 	assert_int_equal(n, SC_PUBKEY_LEN);
 	assert_memory_equal(r, pub, SC_PUBKEY_LEN);
 }
@@ -117,7 +118,7 @@ static void perso_refused_after_issue(void **state)
 /* 1 if the transport key's bytes stand anywhere in the card's flash. */
 static int flash_holds_tk(void)
 {
-	const struct ram_flash *f = ram_hal_flash();
+	const struct ram_flash *f = ram_hal_flash(&fx_hal);
 
 	for (size_t i = 0; i + sizeof TEST_TK <= sizeof f->bytes; i++)
 		if (memcmp(f->bytes + i, TEST_TK, sizeof TEST_TK) == 0)
@@ -147,9 +148,9 @@ static void issue_leaves_no_transport_key_on_flash(void **state)
 	(void)state;
 	ready_to_issue(20);
 	assert_true(flash_holds_tk());
-	before = ram_hal_writes();
+	before = ram_hal_writes(&fx_hal);
 	assert_int_equal(fx_sw(C, "80440000"), 0x9000);
-	writes = ram_hal_writes() - before;
+	writes = ram_hal_writes(&fx_hal) - before;
 	assert_true(writes >= 2); /* the commit, then the scrub */
 	assert_false(flash_holds_tk());
 	fx_reboot();
@@ -161,9 +162,9 @@ static void issue_leaves_no_transport_key_on_flash(void **state)
 			uint8_t lc;
 
 			ready_to_issue(20 + n);
-			ram_hal_cut_at(n, tear);
+			ram_hal_cut_at(&fx_hal, n, tear);
 			(void)fx_sw(C, "80440000");
-			assert_true(ram_hal_cut_happened());
+			assert_true(ram_hal_cut_happened(&fx_hal));
 			fx_reboot();
 			lc = fx_lifecycle();
 			/* Old state or new, never a mix: personalising still
@@ -184,15 +185,15 @@ static void get_data_items(void **state)
 	(void)state;
 	fx_issued(5, pub);
 	assert_int_equal(pub[0], 0x04);
-	card_field(C, 1);
+	card_field(&fx_core, C, 1);
 	assert_int_equal(fx_sw(C, SELECT), 0x9000);
-	assert_int_equal(cc_get_data(C, SC_TAG_CARD_ID, r, sizeof r, &n), 0x9000);
+	assert_int_equal(cc_get_data(&fx_core, C, SC_TAG_CARD_ID, r, sizeof r, &n), 0x9000);
 	assert_int_equal(n, 8);
 	assert_memory_equal(r, TEST_CARD_ID, 8);
-	assert_int_equal(cc_get_data(C, SC_TAG_ACCOUNT, r, sizeof r, &n), 0x9000);
+	assert_int_equal(cc_get_data(&fx_core, C, SC_TAG_ACCOUNT, r, sizeof r, &n), 0x9000);
 	assert_int_equal(n, strlen(TEST_ACCOUNT));
 	assert_memory_equal(r, TEST_ACCOUNT, n);
-	assert_int_equal(cc_get_data(C, SC_TAG_ENROLMENT, r, sizeof r, &n), 0x9000);
+	assert_int_equal(cc_get_data(&fx_core, C, SC_TAG_ENROLMENT, r, sizeof r, &n), 0x9000);
 	assert_int_equal(n, 8 + 65 + 1 + strlen(TEST_ACCOUNT));
 	assert_memory_equal(r, TEST_CARD_ID, 8);
 	assert_memory_equal(r + 8, pub, 65);
@@ -222,36 +223,37 @@ static void block_card_is_final(void **state)
 
 	(void)state;
 	fx_issued(8, NULL);
-	card_field(C, 1);
+	card_field(&fx_core, C, 1);
 	assert_int_equal(fx_sw(C, SELECT), 0x9000);
 	memcpy(wrong, TEST_KCARD, sizeof wrong);
 	wrong[0] ^= 0x80;
-	assert_int_equal(cc_authenticated(C, 0x16, 0x00, wrong, sizeof wrong, SC_LABEL_BLOCK,
-					  TEST_CARD_ID), 0x6982);
+	assert_int_equal(cc_authenticated(&fx_core, C, 0x16, 0x00, wrong, sizeof wrong,
+					  SC_LABEL_BLOCK, TEST_CARD_ID),
+			 0x6982);
 	/* An unblock MAC does not block (labels differ). */
-	assert_int_equal(cc_authenticated(C, 0x16, 0x00, TEST_KCARD, sizeof TEST_KCARD,
+	assert_int_equal(cc_authenticated(&fx_core, C, 0x16, 0x00, TEST_KCARD, sizeof TEST_KCARD,
 					  SC_LABEL_UNBLOCK, TEST_CARD_ID), 0x6982);
 	assert_int_equal(fx_lifecycle(), 2);
 	/* A password on display when the issuer blocks the card goes away. */
 	fx_sign(SC_SCHEME_ENC, &tx, &s);
-	card_field(C, 0);
-	cc_keys(TEST_PIN "K");
-	assert_int_equal(card_current_screen()->id, CARD_SCREEN_PASSWORD);
-	card_field(C, 1);
+	card_field(&fx_core, C, 0);
+	cc_keys(&fx_core, TEST_PIN "K");
+	assert_int_equal(card_current_screen(&fx_core)->id, CARD_SCREEN_PASSWORD);
+	card_field(&fx_core, C, 1);
 	assert_int_equal(fx_sw(C, SELECT), 0x9000);
-	assert_int_equal(cc_authenticated(C, 0x16, 0x00, TEST_KCARD, sizeof TEST_KCARD,
+	assert_int_equal(cc_authenticated(&fx_core, C, 0x16, 0x00, TEST_KCARD, sizeof TEST_KCARD,
 					  SC_LABEL_BLOCK, TEST_CARD_ID), 0x9000);
-	assert_int_equal(card_current_screen()->id, CARD_SCREEN_IDLE);
-	assert_null(strstr(card_current_screen()->qr, "SIGCARD1"));
+	assert_int_equal(card_current_screen(&fx_core)->id, CARD_SCREEN_IDLE);
+	assert_null(strstr(card_current_screen(&fx_core)->qr, "SIGCARD1"));
 	assert_int_equal(fx_lifecycle(), 3);
 	fx_reboot();
 	assert_int_equal(fx_lifecycle(), 3);
 	fx_tx(&tx, SC_SCHEME_ENC);
 	n = fx_tx_encode(&tx, enc, sizeof enc);
-	assert_int_equal(cc_sign(C, enc, n, &s), 0x6983);
+	assert_int_equal(cc_sign(&fx_core, C, enc, n, &s), 0x6983);
 	assert_int_equal(fx_atc(), 1);
 	/* No way back: neither unblock nor perso. */
-	assert_int_equal(cc_authenticated(C, 0x2C, 0x00, TEST_KCARD, sizeof TEST_KCARD,
+	assert_int_equal(cc_authenticated(&fx_core, C, 0x2C, 0x00, TEST_KCARD, sizeof TEST_KCARD,
 					  SC_LABEL_UNBLOCK, TEST_CARD_ID), 0x6985);
 	assert_int_equal(fx_sw(C, "8047000000"), 0x6985);
 	assert_int_equal(fx_atc(), 1);

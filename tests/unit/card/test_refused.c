@@ -30,19 +30,20 @@ struct witness {
 
 static void take(struct witness *w)
 {
-	memcpy(&w->flash, ram_hal_flash(), sizeof w->flash);
-	w->writes = ram_hal_writes();
-	w->screens = ram_hal_screen_count();
-	w->screen_id = ram_hal_screen()->id;
+	memcpy(&w->flash, ram_hal_flash(&fx_hal), sizeof w->flash);
+	w->writes = ram_hal_writes(&fx_hal);
+	w->screens = ram_hal_screen_count(&fx_hal);
+	w->screen_id = ram_hal_screen(&fx_hal)->id;
 }
 
 static void unchanged(const struct witness *w, const char *form)
 {
-	if (ram_hal_writes() != w->writes)
-		fail_msg("%s: %lu flash writes", form, ram_hal_writes() - w->writes);
-	if (memcmp(&w->flash, ram_hal_flash(), sizeof w->flash) != 0)
+	if (ram_hal_writes(&fx_hal) != w->writes)
+		fail_msg("%s: %lu flash writes", form, ram_hal_writes(&fx_hal) - w->writes);
+	if (memcmp(&w->flash, ram_hal_flash(&fx_hal), sizeof w->flash) != 0)
 		fail_msg("%s: the flash image changed", form);
-	if (ram_hal_screen_count() != w->screens || ram_hal_screen()->id != w->screen_id)
+	if (ram_hal_screen_count(&fx_hal) != w->screens ||
+	    ram_hal_screen(&fx_hal)->id != w->screen_id)
 		fail_msg("%s: the screen changed (confirmation state)", form);
 }
 
@@ -107,9 +108,9 @@ static void try_forms(const struct form *forms, size_t n, void (*before)(void))
  * all write, once the transport key is proven in this session. */
 static void authenticate(void)
 {
-	assert_int_equal(cc_authenticated(C, SC_INS_EXTERNAL_AUTHENTICATE, SC_P2_TRANSPORT_KEY,
-					  TEST_TK, CARD_TRANSPORT_KEY_LEN, SC_LABEL_TRANSPORT,
-					  NULL),
+	assert_int_equal(cc_authenticated(&fx_core, C, SC_INS_EXTERNAL_AUTHENTICATE,
+					  SC_P2_TRANSPORT_KEY, TEST_TK, CARD_TRANSPORT_KEY_LEN,
+					  SC_LABEL_TRANSPORT, NULL),
 			 0x9000);
 }
 
@@ -189,7 +190,7 @@ static void external_auth_wrong_length_keeps_the_session(void **state)
 {
 	(void)state;
 	fx_manufacture(43);
-	card_field(C, 1);
+	card_field(&fx_core, C, 1);
 	assert_int_equal(fx_sw(C, SELECT), 0x9000);
 	authenticate();
 	assert_int_equal(fx_sw(C, "0084000010"), 0x9000);
@@ -250,16 +251,16 @@ static void issued_card_with_pending_signature(void **state)
 	set_tx(enc, fx_tx_encode(&tx, enc, sizeof enc));
 	fx_sign(SC_SCHEME_ENC, &tx, &s);
 	assert_int_equal(s.atc, 1);
-	assert_int_equal(ram_hal_screen()->id, CARD_SCREEN_ON_READER);
+	assert_int_equal(ram_hal_screen(&fx_hal)->id, CARD_SCREEN_ON_READER);
 	try_forms(forms, sizeof forms / sizeof forms[0], NULL);
 
 	/* The ATC is the one spent by the real SIGN, and that signature is
 	 * still the one pending: off the reader it confirms, ATC 1 in the QR. */
 	assert_int_equal(fx_atc(), 1);
-	card_field(C, 0);
-	assert_int_equal(ram_hal_screen()->id, CARD_SCREEN_REVIEW);
-	cc_keys(TEST_PIN "K");
-	scr = card_current_screen();
+	card_field(&fx_core, C, 0);
+	assert_int_equal(ram_hal_screen(&fx_hal)->id, CARD_SCREEN_REVIEW);
+	cc_keys(&fx_core, TEST_PIN "K");
+	scr = card_current_screen(&fx_core);
 	assert_int_equal(scr->id, CARD_SCREEN_PASSWORD);
 	assert_int_equal(sc_qr_decode(&qr, scr->qr, strlen(scr->qr)), 0);
 	assert_int_equal(qr.atc, 1);
@@ -284,7 +285,7 @@ static void sign_without_le_spends_one_atc_and_answers(void **state)
 	fx_tx(&tx, SC_SCHEME_ENC_DIGEST);
 	set_tx(enc, fx_tx_encode(&tx, enc, sizeof enc));
 	expand("802A0000TX", hex, sizeof hex);
-	card_field(C, 1);
+	card_field(&fx_core, C, 1);
 	assert_int_equal(fx_sw(C, SELECT), 0x9000);
 	sw = fx_hex(C, hex, r, sizeof r, &n);
 	assert_int_equal(sw & 0xFF00, 0x6100);

@@ -12,7 +12,7 @@
 static void selected_card(uint64_t seed)
 {
 	fx_issued(seed, NULL);
-	card_field(C, 1);
+	card_field(&fx_core, C, 1);
 	assert_int_equal(fx_sw(C, SELECT), 0x9000);
 }
 
@@ -20,7 +20,7 @@ static void select_full_partial_unknown(void **state)
 {
 	(void)state;
 	fx_issued(1, NULL);
-	card_field(C, 1);
+	card_field(&fx_core, C, 1);
 	/* Nothing selected yet: no applet to take the command. */
 	assert_int_equal(fx_sw(C, "00CADF2300"), 0x6D00);
 	assert_int_equal(fx_sw(C, "00A4040005F053494743"), 0x9000);     /* partial: RID */
@@ -143,11 +143,11 @@ static void command_chaining(void **state)
 	/* SIGN split in two links: the first has CLA 0x90 and gets 9000. */
 	cmd[0] = 0x90; cmd[1] = 0x2A; cmd[2] = 0; cmd[3] = 0; cmd[4] = (uint8_t)half;
 	memcpy(cmd + 5, enc, half);
-	assert_int_equal(cc_raw(C, cmd, 5 + half, r, sizeof r, &rn), 0x9000);
+	assert_int_equal(cc_raw(&fx_core, C, cmd, 5 + half, r, sizeof r, &rn), 0x9000);
 	cmd[0] = 0x80; cmd[4] = (uint8_t)(n - half);
 	memcpy(cmd + 5, enc + half, n - half);
 	cmd[5 + n - half] = 0;
-	sw = cc_raw(C, cmd, 6 + n - half, r, sizeof r, &rn);
+	sw = cc_raw(&fx_core, C, cmd, 6 + n - half, r, sizeof r, &rn);
 	assert_int_equal(sw, 0x9000);
 	assert_int_equal(r[0], 0xC1);
 	assert_int_equal(r[5], 1); /* ATC 1 */
@@ -161,9 +161,9 @@ static void command_chaining(void **state)
 	/* The chain buffer is bounded: 3 x 255 > 512 bytes. */
 	memset(cmd, 0x11, sizeof cmd);
 	cmd[0] = 0x90; cmd[1] = 0x2A; cmd[2] = 0; cmd[3] = 0; cmd[4] = 255;
-	assert_int_equal(cc_raw(C, cmd, 260, r, sizeof r, &rn), 0x9000);
-	assert_int_equal(cc_raw(C, cmd, 260, r, sizeof r, &rn), 0x9000);
-	assert_int_equal(cc_raw(C, cmd, 260, r, sizeof r, &rn), 0x6700);
+	assert_int_equal(cc_raw(&fx_core, C, cmd, 260, r, sizeof r, &rn), 0x9000);
+	assert_int_equal(cc_raw(&fx_core, C, cmd, 260, r, sizeof r, &rn), 0x9000);
+	assert_int_equal(cc_raw(&fx_core, C, cmd, 260, r, sizeof r, &rn), 0x6700);
 	assert_int_equal(fx_sw(C, "00CADF2300"), 0x9000); /* chain gone */
 	assert_int_equal(fx_atc(), 1);
 }
@@ -175,25 +175,25 @@ static void transient_cleared_on_reset_and_deselect(void **state)
 
 	(void)state;
 	fx_manufacture(7);
-	card_field(C, 1);
+	card_field(&fx_core, C, 1);
 	assert_int_equal(fx_sw(C, SELECT), 0x9000);
-	assert_int_equal(cc_authenticated(C, 0x82, 0x01, TEST_TK, sizeof TEST_TK,
+	assert_int_equal(cc_authenticated(&fx_core, C, 0x82, 0x01, TEST_TK, sizeof TEST_TK,
 					  SC_LABEL_TRANSPORT, NULL), 0x9000);
 	assert_int_equal(fx_sw(C, "80DADF2008" "0102030405060708"), 0x9000);
 	/* Re-selecting is a deselect: the authentication is gone. */
 	assert_int_equal(fx_sw(C, SELECT), 0x9000);
 	assert_int_equal(fx_sw(C, "80DADF2008" "0102030405060708"), 0x6982);
-	assert_int_equal(cc_authenticated(C, 0x82, 0x01, TEST_TK, sizeof TEST_TK,
+	assert_int_equal(cc_authenticated(&fx_core, C, 0x82, 0x01, TEST_TK, sizeof TEST_TK,
 					  SC_LABEL_TRANSPORT, NULL), 0x9000);
 	/* So is a field reset, which also deselects the applet. */
-	card_field(C, 0);
-	card_field(C, 1);
+	card_field(&fx_core, C, 0);
+	card_field(&fx_core, C, 1);
 	assert_int_equal(fx_sw(C, "80DADF2008" "0102030405060708"), 0x6D00);
 	assert_int_equal(fx_sw(C, SELECT), 0x9000);
 	assert_int_equal(fx_sw(C, "80DADF2008" "0102030405060708"), 0x6982);
 	/* A challenge does not survive a reset either. */
 	assert_int_equal(fx_hex(C, "0084000010", r, sizeof r, &n), 0x9000);
-	card_field(C, 1);
+	card_field(&fx_core, C, 1);
 	assert_int_equal(fx_sw(C, SELECT), 0x9000);
 	assert_int_equal(fx_sw(C, "8082000120" "00000000000000000000000000000000"
 				  "00000000000000000000000000000000"), 0x6985);
@@ -213,13 +213,13 @@ static void protocol_vectors(void **state)
 
 	(void)state;
 	fx_manufacture(8);
-	n = card_atr(CARD_IFACE_CONTACT, atr, sizeof atr);
+	n = card_atr(&fx_core, CARD_IFACE_CONTACT, atr, sizeof atr);
 	assert_int_equal(n, sizeof atr_contact);
 	assert_memory_equal(atr, atr_contact, n);
-	n = card_atr(CARD_IFACE_CONTACTLESS, atr, sizeof atr);
+	n = card_atr(&fx_core, CARD_IFACE_CONTACTLESS, atr, sizeof atr);
 	assert_int_equal(n, sizeof atr_cl);
 	assert_memory_equal(atr, atr_cl, n);
-	card_field(C, 1);
+	card_field(&fx_core, C, 1);
 	/* 00A4040009F05349474341524401 -> 9000 */
 	assert_int_equal(fx_sw(C, "00A4040009F05349474341524401"), 0x9000);
 	/* 00CADF2300 -> 01 9000 (personalising) */
@@ -242,24 +242,24 @@ static void dead_card_answers_memory_failure(void **state)
 	uint8_t r[4];
 
 	(void)state;
-	ram_hal_attach(NULL, 9);
-	ram_hal_erase_all();
-	assert_int_equal(card_boot(), -1); /* blank flash: not a card */
+	ram_hal_attach(&fx_hal, NULL, 9);
+	ram_hal_erase_all(&fx_hal);
+	assert_int_equal(card_boot(&fx_core), -1); /* blank flash: not a card */
 	assert_int_equal(fx_sw(C, SELECT), 0x6581);
-	assert_int_equal(card_apdu(C, (const uint8_t *)"\x00\xA4", 2, r, 1), 0);
+	assert_int_equal(card_apdu(&fx_core, C, (const uint8_t *)"\x00\xA4", 2, r, 1), 0);
 }
 
 static void entropy_failure_keeps_the_card_down(void **state)
 {
 	(void)state;
 	fx_issued(10, NULL);
-	ram_hal_entropy_fail(1);
-	assert_int_equal(card_boot(), -1);
-	card_field(C, 1);
+	ram_hal_entropy_fail(&fx_hal, 1);
+	assert_int_equal(card_boot(&fx_core), -1);
+	card_field(&fx_core, C, 1);
 	assert_int_equal(fx_sw(C, SELECT), 0x6581);
-	ram_hal_entropy_fail(0);
-	assert_int_equal(card_boot(), 0);
-	card_field(C, 1);
+	ram_hal_entropy_fail(&fx_hal, 0);
+	assert_int_equal(card_boot(&fx_core), 0);
+	card_field(&fx_core, C, 1);
 	assert_int_equal(fx_sw(C, SELECT), 0x9000);
 	assert_int_equal(fx_lifecycle(), 2);
 }

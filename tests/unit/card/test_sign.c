@@ -37,9 +37,9 @@ static void sign_and_check(uint8_t scheme)
 	sd[11] ^= 1;
 	assert_false(fx_openssl_verify(pub, sd, (size_t)sd_len, s.sig, s.sig_len));
 
-	card_field(CARD_IFACE_CONTACT, 0);
-	cc_keys(TEST_PIN "K");
-	scr = card_current_screen();
+	card_field(&fx_core, CARD_IFACE_CONTACT, 0);
+	cc_keys(&fx_core, TEST_PIN "K");
+	scr = card_current_screen(&fx_core);
 	assert_int_equal(scr->id, CARD_SCREEN_PASSWORD);
 	assert_int_equal(strlen(scr->lines[0]), SC_JP_DIGITS);
 	assert_int_equal(sc_jp_check(scheme, TEST_KCARD, scr->lines[0], s.x, s.x_len), 0);
@@ -71,9 +71,9 @@ static void signatures_are_low_s(void **state)
 			fx_tx(&tx, (uint8_t)(SC_SCHEME_ENC + atc % 3u));
 			tx.amount = 100u * atc + card;
 			n = fx_tx_encode(&tx, enc, sizeof enc);
-			card_field(CARD_IFACE_CONTACT, 1);
-			assert_int_equal(cc_select(CARD_IFACE_CONTACT), 0x9000);
-			assert_int_equal(cc_sign(CARD_IFACE_CONTACT, enc, n, &s), 0x9000);
+			card_field(&fx_core, CARD_IFACE_CONTACT, 1);
+			assert_int_equal(cc_select(&fx_core, CARD_IFACE_CONTACT), 0x9000);
+			assert_int_equal(cc_sign(&fx_core, CARD_IFACE_CONTACT, enc, n, &s), 0x9000);
 			assert_int_equal(s.atc, atc);
 			assert_int_equal(sc_tx_hash(enc, n, hash), 0);
 			sd_len = sc_signed_data_build(sd, sizeof sd, tx.scheme, TEST_CARD_ID, s.atc,
@@ -140,13 +140,13 @@ static void atc_committed_before_signature(void **state)
 	fx_issued(8, NULL);
 	fx_tx(&tx, SC_SCHEME_ENC);
 	n = fx_tx_encode(&tx, enc, sizeof enc);
-	card_field(CARD_IFACE_CONTACT, 1);
-	assert_int_equal(cc_select(CARD_IFACE_CONTACT), 0x9000);
+	card_field(&fx_core, CARD_IFACE_CONTACT, 1);
+	assert_int_equal(cc_select(&fx_core, CARD_IFACE_CONTACT), 0x9000);
 	/* The very next flash write is the ATC's: cut it, and no signature
 	 * may come out. */
-	ram_hal_cut_at(1, 0);
-	assert_int_equal(cc_sign(CARD_IFACE_CONTACT, enc, n, &s), 0x6581);
-	assert_true(ram_hal_cut_happened());
+	ram_hal_cut_at(&fx_hal, 1, 0);
+	assert_int_equal(cc_sign(&fx_core, CARD_IFACE_CONTACT, enc, n, &s), 0x6581);
+	assert_true(ram_hal_cut_happened(&fx_hal));
 	fx_reboot();
 	assert_int_equal(fx_atc(), 0);
 	fx_sign(SC_SCHEME_ENC, &tx, &s);
@@ -165,9 +165,9 @@ static void refuses_other_payer(void **state)
 	fx_tx(&tx, SC_SCHEME_ENC);
 	strcpy(tx.payer, "GB33BUKB20201555555555");
 	n = fx_tx_encode(&tx, enc, sizeof enc);
-	card_field(CARD_IFACE_CONTACT, 1);
-	assert_int_equal(cc_select(CARD_IFACE_CONTACT), 0x9000);
-	assert_int_equal(cc_sign(CARD_IFACE_CONTACT, enc, n, &s), 0x6A80);
+	card_field(&fx_core, CARD_IFACE_CONTACT, 1);
+	assert_int_equal(cc_select(&fx_core, CARD_IFACE_CONTACT), 0x9000);
+	assert_int_equal(cc_sign(&fx_core, CARD_IFACE_CONTACT, enc, n, &s), 0x6A80);
 	assert_int_equal(fx_atc(), 0);
 }
 
@@ -182,11 +182,13 @@ static void refuses_malformed_tx(void **state)
 	fx_issued(10, NULL);
 	fx_tx(&tx, SC_SCHEME_ENC_DIGEST);
 	n = fx_tx_encode(&tx, enc, sizeof enc);
-	card_field(CARD_IFACE_CONTACT, 1);
-	assert_int_equal(cc_select(CARD_IFACE_CONTACT), 0x9000);
-	assert_int_equal(cc_sign(CARD_IFACE_CONTACT, enc, n - 1, &s), 0x6A80); /* truncated */
+	card_field(&fx_core, CARD_IFACE_CONTACT, 1);
+	assert_int_equal(cc_select(&fx_core, CARD_IFACE_CONTACT), 0x9000);
+	assert_int_equal(cc_sign(&fx_core, CARD_IFACE_CONTACT, enc, n - 1, &s),
+			 0x6A80); /* truncated */
 	enc[n] = 0;
-	assert_int_equal(cc_sign(CARD_IFACE_CONTACT, enc, n + 1, &s), 0x6A80); /* trailing */
+	assert_int_equal(cc_sign(&fx_core, CARD_IFACE_CONTACT, enc, n + 1, &s),
+			 0x6A80); /* trailing */
 	assert_int_equal(fx_sw(CARD_IFACE_CONTACT, "802A0000"), 0x6700);        /* no data */
 	assert_int_equal(fx_sw(CARD_IFACE_CONTACT, "802A0100 01 00"), 0x6A86);
 	assert_int_equal(fx_atc(), 0);
@@ -213,7 +215,7 @@ static int sign_named(const struct sc_tx *tx, const char *payee_name)
 			at = enc + i;
 	assert_non_null(at);
 	memcpy(at, payee_name, len);
-	return cc_sign(CARD_IFACE_CONTACT, enc, n, &s);
+	return cc_sign(&fx_core, CARD_IFACE_CONTACT, enc, n, &s);
 }
 
 /* What the holder sees is what is signed: a payee name with a character
@@ -250,34 +252,35 @@ static void refuses_what_the_screen_cannot_show(void **state)
 	(void)state;
 	fx_issued(12, NULL);
 	fx_sign(SC_SCHEME_ENC, &tx, &s);    /* pending: on the reader */
-	writes = ram_hal_writes();
-	before = *card_current_screen();
+	writes = ram_hal_writes(&fx_hal);
+	before = *card_current_screen(&fx_core);
 	fx_tx(&other, SC_SCHEME_ENC);
 	for (i = 0; i < sizeof unshowable / sizeof unshowable[0]; i++)
 		if (sign_named(&other, unshowable[i]) != 0x6A81)
 			fail_msg("name %zu: SIGN did not answer 6A81", i);
-	assert_int_equal(ram_hal_writes(), writes);
-	assert_memory_equal(card_current_screen(), &before, sizeof before);
+	assert_int_equal(ram_hal_writes(&fx_hal), writes);
+	assert_memory_equal(card_current_screen(&fx_core), &before, sizeof before);
 	assert_int_equal(fx_atc(), 1);
 	/* The first signature is still the pending one. */
-	card_field(CARD_IFACE_CONTACT, 0);
-	assert_int_equal(card_current_screen()->id, CARD_SCREEN_REVIEW);
-	assert_string_equal(card_current_screen()->lines[1], tx.payee_name);
-	cc_keys(TEST_PIN "K");
-	assert_int_equal(card_current_screen()->id, CARD_SCREEN_PASSWORD);
-	assert_non_null(strstr(card_current_screen()->qr, ":1:"));
-	assert_int_equal(sc_jp_check(SC_SCHEME_ENC, TEST_KCARD, card_current_screen()->lines[0],
-				     s.x, s.x_len), 0);
-	cc_keys("K");
-	card_field(CARD_IFACE_CONTACT, 1);
-	assert_int_equal(cc_select(CARD_IFACE_CONTACT), 0x9000);
+	card_field(&fx_core, CARD_IFACE_CONTACT, 0);
+	assert_int_equal(card_current_screen(&fx_core)->id, CARD_SCREEN_REVIEW);
+	assert_string_equal(card_current_screen(&fx_core)->lines[1], tx.payee_name);
+	cc_keys(&fx_core, TEST_PIN "K");
+	assert_int_equal(card_current_screen(&fx_core)->id, CARD_SCREEN_PASSWORD);
+	assert_non_null(strstr(card_current_screen(&fx_core)->qr, ":1:"));
+	assert_int_equal(sc_jp_check(SC_SCHEME_ENC, TEST_KCARD,
+				     card_current_screen(&fx_core)->lines[0], s.x, s.x_len),
+			 0);
+	cc_keys(&fx_core, "K");
+	card_field(&fx_core, CARD_IFACE_CONTACT, 1);
+	assert_int_equal(cc_select(&fx_core, CARD_IFACE_CONTACT), 0x9000);
 	for (i = 0; i < sizeof showable / sizeof showable[0]; i++) {
 		uint8_t enc[SC_TX_MAX_LEN];
 		size_t n;
 
 		strcpy(other.payee_name, showable[i]);
 		n = fx_tx_encode(&other, enc, sizeof enc);
-		assert_int_equal(cc_sign(CARD_IFACE_CONTACT, enc, n, &s2), 0x9000);
+		assert_int_equal(cc_sign(&fx_core, CARD_IFACE_CONTACT, enc, n, &s2), 0x9000);
 		assert_int_equal(s2.atc, 2 + i);
 	}
 }
@@ -293,9 +296,9 @@ static void refuses_before_issue(void **state)
 	fx_manufacture(11);
 	fx_tx(&tx, SC_SCHEME_ENC);
 	n = fx_tx_encode(&tx, enc, sizeof enc);
-	card_field(CARD_IFACE_CONTACT, 1);
-	assert_int_equal(cc_select(CARD_IFACE_CONTACT), 0x9000);
-	assert_int_equal(cc_sign(CARD_IFACE_CONTACT, enc, n, &s), 0x6985);
+	card_field(&fx_core, CARD_IFACE_CONTACT, 1);
+	assert_int_equal(cc_select(&fx_core, CARD_IFACE_CONTACT), 0x9000);
+	assert_int_equal(cc_sign(&fx_core, CARD_IFACE_CONTACT, enc, n, &s), 0x6985);
 }
 
 static void sign_without_le_uses_get_response(void **state)
@@ -309,10 +312,10 @@ static void sign_without_le_uses_get_response(void **state)
 	fx_issued(12, NULL);
 	fx_tx(&tx, SC_SCHEME_ENC);
 	n = fx_tx_encode(&tx, enc, sizeof enc);
-	card_field(CARD_IFACE_CONTACT, 1);
-	assert_int_equal(cc_select(CARD_IFACE_CONTACT), 0x9000);
+	card_field(&fx_core, CARD_IFACE_CONTACT, 1);
+	assert_int_equal(cc_select(&fx_core, CARD_IFACE_CONTACT), 0x9000);
 	len = sc_apdu_build(cmd, sizeof cmd, 0x80, 0x2A, 0, 0, enc, n, 0); /* case 3 */
-	sw = cc_raw(CARD_IFACE_CONTACT, cmd, (size_t)len, r, sizeof r, &rn);
+	sw = cc_raw(&fx_core, CARD_IFACE_CONTACT, cmd, (size_t)len, r, sizeof r, &rn);
 	assert_int_equal(sw & 0xFF00, 0x6100);
 	assert_int_equal(rn, 0);
 	rn = (size_t)(sw & 0xFF);
@@ -338,12 +341,12 @@ static void atc_exhaustion_refuses(void **state)
 	(void)state;
 	fx_issued(13, NULL);
 	/* Jump the counter to its last value (store internals, for speed). */
-	store_begin()->atc = UINT32_MAX - 1u;
-	assert_int_equal(store_commit(), 0);
+	store_begin(&fx_core)->atc = UINT32_MAX - 1u;
+	assert_int_equal(store_commit(&fx_core), 0);
 	fx_sign(SC_SCHEME_ENC, &tx, &s);
 	assert_int_equal(s.atc, UINT32_MAX);
 	n = fx_tx_encode(&tx, enc, sizeof enc);
-	assert_int_equal(cc_sign(CARD_IFACE_CONTACT, enc, n, &s), 0x6A84);
+	assert_int_equal(cc_sign(&fx_core, CARD_IFACE_CONTACT, enc, n, &s), 0x6A84);
 	fx_reboot();
 	assert_int_equal(fx_atc(), UINT32_MAX);
 }
@@ -355,10 +358,10 @@ static void small_reader_buffer_gets_the_rest_later(void **state)
 
 	(void)state;
 	fx_issued(14, NULL);
-	card_field(CARD_IFACE_CONTACT, 1);
-	assert_int_equal(cc_select(CARD_IFACE_CONTACT), 0x9000);
+	card_field(&fx_core, CARD_IFACE_CONTACT, 1);
+	assert_int_equal(cc_select(&fx_core, CARD_IFACE_CONTACT), 0x9000);
 	/* Le 256, but the carrier only has room for 6 data bytes. */
-	n = card_apdu(CARD_IFACE_CONTACT, cmd, sizeof cmd, r, sizeof r);
+	n = card_apdu(&fx_core, CARD_IFACE_CONTACT, cmd, sizeof cmd, r, sizeof r);
 	assert_int_equal(n, 8);
 	assert_int_equal(r[0], 0x04);
 	assert_int_equal(r[6] << 8 | r[7], 0x6100 | (65 - 6));
@@ -368,10 +371,10 @@ static void sim_card_round_trip(void **state)
 {
 	struct sim_card_identity a, b;
 	uint8_t enc[SC_TX_MAX_LEN], x[32], sig[72], hash[SC_HASH_LEN], sd[SC_SIGNED_DATA_MAX];
-	uint8_t kb[32];
-	struct sc_tx tx;
+	uint8_t kb[32], encb[SC_TX_MAX_LEN], xb[32], sigb[72];
+	struct sc_tx tx, txb;
 	uint32_t atc;
-	size_t n, x_len, sig_len;
+	size_t n, x_len, sig_len, nb, xb_len, sigb_len;
 	char jp[9];
 	int ia, ib, sd_len;
 
@@ -384,27 +387,36 @@ static void sim_card_round_trip(void **state)
 	assert_memory_not_equal(a.pubkey, b.pubkey, SC_PUBKEY_LEN);
 	assert_string_equal(b.account, "GB33BUKB20201555555555");
 
-	assert_int_equal(sim_card_use(ia), 0);
 	fx_tx(&tx, SC_SCHEME_ENC_RAND);
 	n = fx_tx_encode(&tx, enc, sizeof enc);
-	assert_int_equal(sim_card_sign(enc, n, &atc, x, &x_len, sig, &sig_len), 0);
+	assert_int_equal(sim_card_sign(ia, enc, n, &atc, x, &x_len, sig, &sig_len), 0);
 	assert_int_equal(atc, 1);
-	assert_int_equal(sim_card_confirm("2468", jp), 0);
+	/* While a waits, signed, for its holder, card b refuses a payment from
+	 * a's account, then signs and confirms one of its own: each card is its
+	 * own core, nothing is rebooted, so a's pending signature is still
+	 * there to confirm. */
+	assert_int_equal(sim_card_sign(ib, enc, n, &atc, xb, &xb_len, sigb, &sigb_len), 0x6A80);
+	fx_tx(&txb, SC_SCHEME_ENC);
+	strcpy(txb.payer, b.account);
+	nb = fx_tx_encode(&txb, encb, sizeof encb);
+	assert_int_equal(sim_card_sign(ib, encb, nb, &atc, xb, &xb_len, sigb, &sigb_len), 0);
+	assert_int_equal(atc, 1);
+	assert_int_equal(sim_card_confirm(ib, "13579", jp), 0);
+	assert_int_equal(sc_jp_check(SC_SCHEME_ENC, kb, jp, xb, xb_len), 0);
+	assert_int_equal(sim_card_confirm(ia, "2468", jp), 0);
 	assert_int_equal(strlen(jp), 8);
 	assert_int_equal(sc_jp_check(SC_SCHEME_ENC_RAND, TEST_KCARD, jp, x, x_len), 0);
 	assert_int_equal(sc_tx_hash(enc, n, hash), 0);
-	sd_len = sc_signed_data_build(sd, sizeof sd, SC_SCHEME_ENC_RAND, a.card_id, atc,
+	sd_len = sc_signed_data_build(sd, sizeof sd, SC_SCHEME_ENC_RAND, a.card_id, 1,
 				      tx.challenge, hash, x, x_len);
 	assert_true(fx_openssl_verify(a.pubkey, sd, (size_t)sd_len, sig, sig_len));
 
-	/* Card b refuses a payment from a's account; a's ATC survives the swap. */
-	assert_int_equal(sim_card_use(ib), 0);
-	assert_int_equal(sim_card_sign(enc, n, &atc, x, &x_len, sig, &sig_len), 0x6A80);
-	assert_int_equal(sim_card_use(ia), 0);
-	assert_int_equal(sim_card_sign(enc, n, &atc, x, &x_len, sig, &sig_len), 0);
+	/* a's ATC goes on; a wrong PIN shows no password. */
+	assert_int_equal(sim_card_sign(ia, enc, n, &atc, x, &x_len, sig, &sig_len), 0);
 	assert_int_equal(atc, 2);
-	assert_int_equal(sim_card_confirm("0000", jp), -1);
-	assert_int_equal(sim_card_use(99), -1);
+	assert_int_equal(sim_card_confirm(ia, "0000", jp), -1);
+	assert_int_equal(sim_card_sign(99, enc, n, &atc, x, &x_len, sig, &sig_len), -1);
+	assert_int_equal(sim_card_confirm(-1, "2468", jp), -1);
 }
 
 int main(int argc, char **argv)

@@ -22,30 +22,32 @@ static void fresh(uint64_t seed)
 {
 	struct core_persist p = initial();
 
-	ram_hal_attach(NULL, seed);
-	ram_hal_erase_all();
-	assert_int_equal(store_format(&p), 0);
+	ram_hal_attach(&fx_hal, NULL, seed);
+	ram_hal_erase_all(&fx_hal);
+	card_core_init(&fx_core, &fx_hal);
+	assert_int_equal(store_format(&fx_core, &p), 0);
 }
 
 static void remount(void)
 {
-	ram_hal_power_restore();
-	assert_int_equal(store_mount(), 0);
+	ram_hal_power_restore(&fx_hal);
+	assert_int_equal(store_mount(&fx_core), 0);
 }
 
 static void commit_atc(uint32_t atc)
 {
-	store_begin()->atc = atc;
-	assert_int_equal(store_commit(), 0);
+	store_begin(&fx_core)->atc = atc;
+	assert_int_equal(store_commit(&fx_core), 0);
 }
 
 static void blank_flash_is_not_a_store(void **state)
 {
 	(void)state;
-	ram_hal_attach(NULL, 1);
-	ram_hal_erase_all();
-	assert_int_equal(store_mount(), -1);
-	assert_int_equal(store_commit(), -1); /* nothing mounted: refused */
+	ram_hal_attach(&fx_hal, NULL, 1);
+	ram_hal_erase_all(&fx_hal);
+	card_core_init(&fx_core, &fx_hal);
+	assert_int_equal(store_mount(&fx_core), -1);
+	assert_int_equal(store_commit(&fx_core), -1); /* nothing mounted: refused */
 }
 
 static void format_then_mount(void **state)
@@ -55,9 +57,9 @@ static void format_then_mount(void **state)
 	(void)state;
 	fresh(2);
 	remount();
-	assert_memory_equal(store_committed(), &p, sizeof p);
-	assert_int_equal(store_seq(), 1);
-	assert_string_equal(store_committed()->account, "ACC-1");
+	assert_memory_equal(store_committed(&fx_core), &p, sizeof p);
+	assert_int_equal(store_seq(&fx_core), 1);
+	assert_string_equal(store_committed(&fx_core)->account, "ACC-1");
 }
 
 static void commit_and_abort(void **state)
@@ -68,25 +70,25 @@ static void commit_and_abort(void **state)
 	(void)state;
 	fresh(3);
 	commit_atc(5);
-	assert_int_equal(store_committed()->atc, 5);
+	assert_int_equal(store_committed(&fx_core)->atc, 5);
 	/* Abort: the working copy is dropped, nothing is written. */
-	writes = ram_hal_writes();
-	w = store_begin();
+	writes = ram_hal_writes(&fx_hal);
+	w = store_begin(&fx_core);
 	w->atc = 99;
 	w->lifecycle = CORE_LC_BLOCKED;
-	store_abort();
-	assert_int_equal(ram_hal_writes(), writes);
-	assert_int_equal(store_committed()->atc, 5);
-	assert_int_equal(store_committed()->lifecycle, CORE_LC_PERSONALISING);
+	store_abort(&fx_core);
+	assert_int_equal(ram_hal_writes(&fx_hal), writes);
+	assert_int_equal(store_committed(&fx_core)->atc, 5);
+	assert_int_equal(store_committed(&fx_core)->lifecycle, CORE_LC_PERSONALISING);
 	/* A later begin starts from the committed state, not the aborted one. */
-	w = store_begin();
+	w = store_begin(&fx_core);
 	assert_int_equal(w->atc, 5);
 	w->pin_tries = 1;
-	assert_int_equal(store_commit(), 0);
+	assert_int_equal(store_commit(&fx_core), 0);
 	remount();
-	assert_int_equal(store_committed()->atc, 5);
-	assert_int_equal(store_committed()->pin_tries, 1);
-	assert_int_equal(store_committed()->lifecycle, CORE_LC_PERSONALISING);
+	assert_int_equal(store_committed(&fx_core)->atc, 5);
+	assert_int_equal(store_committed(&fx_core)->pin_tries, 1);
+	assert_int_equal(store_committed(&fx_core)->lifecycle, CORE_LC_PERSONALISING);
 }
 
 static void wraps_around_the_pages(void **state)
@@ -99,12 +101,12 @@ static void wraps_around_the_pages(void **state)
 		commit_atc(i);
 		if (i % 17 == 0) {
 			remount();
-			assert_int_equal(store_committed()->atc, i);
+			assert_int_equal(store_committed(&fx_core)->atc, i);
 		}
 	}
 	remount();
-	assert_int_equal(store_committed()->atc, 200);
-	assert_int_equal(store_seq(), 201);
+	assert_int_equal(store_committed(&fx_core)->atc, 200);
+	assert_int_equal(store_seq(&fx_core), 201);
 }
 
 /* Commits atc = 1000 over the committed state with the nth write of the
@@ -113,19 +115,19 @@ static void wraps_around_the_pages(void **state)
  * *got the atc found after the restart. */
 static int cut_commit(unsigned long n, int tear, uint32_t *old, uint32_t *got)
 {
-	*old = store_committed()->atc;
-	store_begin()->atc = 1000;
-	ram_hal_cut_at(n, tear);
-	if (store_commit() == 0) {
-		ram_hal_cut_at(0, 0);
+	*old = store_committed(&fx_core)->atc;
+	store_begin(&fx_core)->atc = 1000;
+	ram_hal_cut_at(&fx_hal, n, tear);
+	if (store_commit(&fx_core) == 0) {
+		ram_hal_cut_at(&fx_hal, 0, 0);
 		return 0;
 	}
-	assert_true(ram_hal_cut_happened());
+	assert_true(ram_hal_cut_happened(&fx_hal));
 	/* After the cut, further commits fail too (power is off). */
-	store_begin()->atc = 1001;
-	assert_int_equal(store_commit(), -1);
+	store_begin(&fx_core)->atc = 1001;
+	assert_int_equal(store_commit(&fx_core), -1);
 	remount();
-	*got = store_committed()->atc;
+	*got = store_committed(&fx_core)->atc;
 	return 1;
 }
 
@@ -155,7 +157,7 @@ static void cut_anywhere_leaves_old_or_new(void **state)
 				/* The store goes on working after the restart. */
 				commit_atc(2000);
 				remount();
-				assert_int_equal(store_committed()->atc, 2000);
+				assert_int_equal(store_committed(&fx_core)->atc, 2000);
 			}
 		}
 	}
@@ -171,10 +173,10 @@ static void corrupt_record_falls_back(void **state)
 	commit_atc(1);
 	commit_atc(2);
 	/* Flip a bit of the newest record (page 1, slot 0): its CRC fails. */
-	f = ram_hal_flash();
+	f = ram_hal_flash(&fx_hal);
 	f->bytes[RAM_HAL_PAGE_SIZE + 40] ^= 0x01;
 	remount();
-	assert_int_equal(store_committed()->atc, 1);
+	assert_int_equal(store_committed(&fx_core)->atc, 1);
 }
 
 static void out_of_domain_record_is_not_trusted(void **state)
@@ -184,11 +186,11 @@ static void out_of_domain_record_is_not_trusted(void **state)
 	commit_atc(1);
 	/* A record with a valid CRC but a lifecycle no commit of the card
 	 * makes: mount falls back to the one before. */
-	store_begin()->lifecycle = 9;
-	assert_int_equal(store_commit(), 0);
+	store_begin(&fx_core)->lifecycle = 9;
+	assert_int_equal(store_commit(&fx_core), 0);
 	remount();
-	assert_int_equal(store_committed()->lifecycle, CORE_LC_PERSONALISING);
-	assert_int_equal(store_committed()->atc, 1);
+	assert_int_equal(store_committed(&fx_core)->lifecycle, CORE_LC_PERSONALISING);
+	assert_int_equal(store_committed(&fx_core)->atc, 1);
 }
 
 int main(int argc, char **argv)

@@ -21,7 +21,7 @@ struct run {
 	uint32_t max_atc;         /* highest ATC a SIGN returned */
 	int passwords;            /* PASSWORD screens shown */
 	int confirmed;            /* right PIN + OK typed while a review was on */
-	unsigned long base;       /* ram_hal_writes() when the life began */
+	unsigned long base;       /* ram_hal_writes(&fx_hal) when the life began */
 	unsigned long pw_write;   /* writes of the life when the first password showed */
 };
 
@@ -32,7 +32,7 @@ static void snapshot(void *arg)
 {
 	(void)arg;
 	if (nsnaps <= MAX_WRITES)
-		snaps[nsnaps++] = *ram_hal_flash();
+		snaps[nsnaps++] = *ram_hal_flash(&fx_hal);
 }
 
 static void sign_once(struct run *r)
@@ -44,23 +44,24 @@ static void sign_once(struct run *r)
 
 	fx_tx(&tx, SC_SCHEME_ENC_RAND);
 	n = fx_tx_encode(&tx, enc, sizeof enc);
-	card_field(C, 1);
-	if (cc_select(C) == 0x9000 && cc_sign(C, enc, n, &s) == 0x9000 && s.atc > r->max_atc)
+	card_field(&fx_core, C, 1);
+	if (cc_select(&fx_core, C) == 0x9000 && cc_sign(&fx_core, C, enc, n, &s) == 0x9000 &&
+	    s.atc > r->max_atc)
 		r->max_atc = s.atc;
-	card_field(C, 0);
+	card_field(&fx_core, C, 0);
 }
 
 static void keys(struct run *r, const char *k, int right_pin)
 {
-	int reviewing = card_current_screen()->id == CARD_SCREEN_REVIEW ||
-			card_current_screen()->id == CARD_SCREEN_PIN_WRONG;
+	int reviewing = card_current_screen(&fx_core)->id == CARD_SCREEN_REVIEW ||
+			card_current_screen(&fx_core)->id == CARD_SCREEN_PIN_WRONG;
 
-	cc_keys(k);
+	cc_keys(&fx_core, k);
 	if (right_pin && reviewing)
 		r->confirmed++;
-	if (card_current_screen()->id == CARD_SCREEN_PASSWORD) {
+	if (card_current_screen(&fx_core)->id == CARD_SCREEN_PASSWORD) {
 		if (r->passwords++ == 0)
-			r->pw_write = ram_hal_writes() - r->base;
+			r->pw_write = ram_hal_writes(&fx_hal) - r->base;
 	}
 }
 
@@ -71,14 +72,14 @@ static void life(struct run *r)
 	struct cc_perso p;
 
 	memset(r, 0, sizeof *r);
-	r->base = ram_hal_writes();
+	r->base = ram_hal_writes(&fx_hal);
 	memcpy(p.card_id, TEST_CARD_ID, sizeof p.card_id);
 	memcpy(p.kcard, TEST_KCARD, sizeof p.kcard);
 	p.pin = TEST_PIN;
 	p.account = TEST_ACCOUNT;
-	card_field(C, 1);
-	(void)cc_personalise(TEST_TK, &p, 1, NULL);
-	card_field(C, 0);
+	card_field(&fx_core, C, 1);
+	(void)cc_personalise(&fx_core, TEST_TK, &p, 1, NULL);
+	card_field(&fx_core, C, 0);
 	sign_once(r);
 	keys(r, "9999K", 0);
 	keys(r, TEST_PIN "K", 1);
@@ -93,9 +94,9 @@ static void state_after(unsigned long w, struct core_persist *out)
 	static struct ram_flash scratch;
 
 	scratch = snaps[w];
-	ram_hal_attach(&scratch, 1);
-	assert_int_equal(store_mount(), 0);
-	*out = *store_committed();
+	ram_hal_attach(&fx_hal, &scratch, 1);
+	assert_int_equal(store_mount(&fx_core), 0);
+	*out = *store_committed(&fx_core);
 }
 
 /* After the restart the card must still do its job. */
@@ -109,17 +110,17 @@ static void still_works(const struct run *r)
 		memcpy(p.kcard, TEST_KCARD, sizeof p.kcard);
 		p.pin = TEST_PIN;
 		p.account = TEST_ACCOUNT;
-		card_field(C, 1);
-		assert_int_equal(cc_personalise(TEST_TK, &p, 1, NULL), 0x9000);
-		card_field(C, 0);
+		card_field(&fx_core, C, 1);
+		assert_int_equal(cc_personalise(&fx_core, TEST_TK, &p, 1, NULL), 0x9000);
+		card_field(&fx_core, C, 0);
 	}
 	assert_int_equal(fx_lifecycle(), CORE_LC_ISSUED);
 	memset(&again, 0, sizeof again);
-	again.base = ram_hal_writes();
+	again.base = ram_hal_writes(&fx_hal);
 	sign_once(&again);
 	assert_true(again.max_atc > r->max_atc);
 	keys(&again, TEST_PIN "K", 1);
-	assert_int_equal(card_current_screen()->id, CARD_SCREEN_PASSWORD);
+	assert_int_equal(card_current_screen(&fx_core)->id, CARD_SCREEN_PASSWORD);
 }
 
 static void tear_everywhere(int tear)
@@ -135,9 +136,9 @@ static void tear_everywhere(int tear)
 	fx_manufacture(77);
 	nsnaps = 0;
 	snapshot(NULL);
-	ram_hal_set_write_hook(snapshot, NULL);
+	ram_hal_set_write_hook(&fx_hal, snapshot, NULL);
 	life(&clean);
-	ram_hal_set_write_hook(NULL, NULL);
+	ram_hal_set_write_hook(&fx_hal, NULL, NULL);
 	total = nsnaps - 1;
 	assert_true(total >= 15 && total < MAX_WRITES);
 	assert_int_equal(clean.passwords, 1);
@@ -147,9 +148,9 @@ static void tear_everywhere(int tear)
 
 	for (unsigned long k = 1; k <= total; k++) {
 		fx_manufacture(77);
-		ram_hal_cut_at(k, tear);
+		ram_hal_cut_at(&fx_hal, k, tear);
 		life(&r);
-		assert_true(ram_hal_cut_happened());
+		assert_true(ram_hal_cut_happened(&fx_hal));
 		/* A password only ever follows the right PIN, and only when all
 		 * the writes of that confirmation were done. */
 		if (r.passwords > 0) {
@@ -158,7 +159,7 @@ static void tear_everywhere(int tear)
 		}
 
 		fx_reboot();
-		got = *store_committed();
+		got = *store_committed(&fx_core);
 		if (memcmp(&got, &before[k - 1], sizeof got) != 0)
 			assert_memory_equal(&got, &before[k], sizeof got);
 		if (tear != RAM_HAL_CUT_AFTER)
@@ -168,12 +169,12 @@ static void tear_everywhere(int tear)
 		assert_true(fx_tries() >= 1);
 		/* Nothing pending survives: no password on screen, none to read;
 		 * once anything was signed, its password is void for good. */
-		assert_int_equal(card_current_screen()->id == CARD_SCREEN_PASSWORD, 0);
-		card_field(CL, 1);
+		assert_int_equal(card_current_screen(&fx_core)->id == CARD_SCREEN_PASSWORD, 0);
+		card_field(&fx_core, CL, 1);
 		assert_int_equal(fx_sw(CL, SELECT), 0x9000);
 		assert_int_equal(fx_hex(CL, "804A000008", r8, sizeof r8, &n),
 				 fx_atc() > 0 ? 0x6984 : 0x6985);
-		card_field(CL, 0);
+		card_field(&fx_core, CL, 0);
 		still_works(&r);
 	}
 }

@@ -17,9 +17,9 @@
 static void blocked_card(uint64_t seed)
 {
 	fx_issued(seed, NULL);
-	card_field(C, 1);
-	store_begin()->pin_tries = 0;
-	assert_int_equal(core_commit(), 0);
+	card_field(&fx_core, C, 1);
+	store_begin(&fx_core)->pin_tries = 0;
+	assert_int_equal(core_commit(&fx_core), 0);
 	assert_int_equal(fx_tries(), 0);
 }
 
@@ -28,8 +28,8 @@ static void challenge(struct sc_script_ref *r, const uint8_t card_id[SC_CARD_ID_
 {
 	size_t n = 0;
 
-	assert_int_equal(cc_select(C), 0x9000);
-	assert_int_equal(cc_transmit(C, SC_CLA_ISO, SC_INS_GET_CHALLENGE, 0, 0, NULL, 0,
+	assert_int_equal(cc_select(&fx_core, C), 0x9000);
+	assert_int_equal(cc_transmit(&fx_core, C, SC_CLA_ISO, SC_INS_GET_CHALLENGE, 0, 0, NULL, 0,
 				     SC_CARD_CHALLENGE_LEN, r->challenge, sizeof r->challenge, &n),
 			 0x9000);
 	assert_int_equal(n, SC_CARD_CHALLENGE_LEN);
@@ -53,7 +53,7 @@ static int send(const uint8_t apdu[SC_UNBLOCK_APDU_LEN])
 	uint8_t resp[8];
 	size_t n = 0;
 
-	return cc_raw(C, apdu, SC_UNBLOCK_APDU_LEN, resp, sizeof resp, &n);
+	return cc_raw(&fx_core, C, apdu, SC_UNBLOCK_APDU_LEN, resp, sizeof resp, &n);
 }
 
 static void script_unblocks_and_is_good_once(void **state)
@@ -68,19 +68,19 @@ static void script_unblocks_and_is_good_once(void **state)
 	script(apdu, &r, TEST_KCARD);
 	assert_int_equal(send(apdu), 0x9000);
 	/* replayed in the same session: its challenge is gone */
-	seq = store_seq();
+	seq = store_seq(&fx_core);
 	assert_int_equal(send(apdu), SW_CONDITIONS_NOT_SATISFIED);
-	assert_int_equal(store_seq(), seq);
+	assert_int_equal(store_seq(&fx_core), seq);
 	assert_int_equal(fx_tries(), 3);
 
 	/* blocked again, the captured script is worth nothing */
-	store_begin()->pin_tries = 0;
-	assert_int_equal(core_commit(), 0);
-	seq = store_seq();
+	store_begin(&fx_core)->pin_tries = 0;
+	assert_int_equal(core_commit(&fx_core), 0);
+	seq = store_seq(&fx_core);
 	challenge(&r, TEST_CARD_ID);
 	assert_int_equal(send(apdu), SW_SECURITY_STATUS_NOT_SATISFIED);
 	assert_int_equal(send(apdu), SW_CONDITIONS_NOT_SATISFIED);
-	assert_int_equal(store_seq(), seq);
+	assert_int_equal(store_seq(&fx_core), seq);
 	assert_int_equal(fx_tries(), 0);
 }
 
@@ -93,7 +93,7 @@ static void script_for_another_card_refused(void **state)
 
 	(void)state;
 	blocked_card(22);
-	seq = store_seq();
+	seq = store_seq(&fx_core);
 	challenge(&r, other);
 	script(apdu, &r, TEST_KCARD);
 	assert_int_equal(send(apdu), SW_SECURITY_STATUS_NOT_SATISFIED);
@@ -101,7 +101,7 @@ static void script_for_another_card_refused(void **state)
 	memcpy(r.card_id, TEST_CARD_ID, SC_CARD_ID_LEN);
 	script(apdu, &r, TEST_KCARD);
 	assert_int_equal(send(apdu), SW_CONDITIONS_NOT_SATISFIED);
-	assert_int_equal(store_seq(), seq);
+	assert_int_equal(store_seq(&fx_core), seq);
 	assert_int_equal(fx_tries(), 0);
 }
 
@@ -115,14 +115,14 @@ static void wrong_mac_refused_at_either_end(void **state)
 
 	(void)state;
 	blocked_card(23);
-	seq = store_seq();
+	seq = store_seq(&fx_core);
 	for (size_t at = 5; at < SC_UNBLOCK_APDU_LEN; at += SC_ISSUER_MAC_LEN - 1u) {
 		challenge(&r, TEST_CARD_ID);
 		script(apdu, &r, TEST_KCARD);
 		apdu[at] ^= 0x01;
 		assert_int_equal(send(apdu), SW_SECURITY_STATUS_NOT_SATISFIED);
 	}
-	assert_int_equal(store_seq(), seq);
+	assert_int_equal(store_seq(&fx_core), seq);
 	assert_int_equal(fx_tries(), 0);
 	/* and a fresh, right one still works */
 	challenge(&r, TEST_CARD_ID);

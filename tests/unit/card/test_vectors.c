@@ -1,12 +1,14 @@
-/* Runs the card vectors of docs/PROTOCOL.md section 5 against the core, so
- * the document and the firmware cannot drift apart: ATRs, issuer MACs and
- * APDU exchanges. The file is $SC_TOP/docs/PROTOCOL.md (scripts/run-tests.sh
+/* Runs the card vectors of docs/PROTOCOL.md against the core, so the
+ * document and the firmware cannot drift apart: the carrier engine's answers
+ * to bad frames (section 1), ATRs, issuer MACs and APDU exchanges
+ * (section 5). The file is $SC_TOP/docs/PROTOCOL.md (scripts/run-tests.sh
  * sets SC_TOP), else found from this source file's path. Vector syntax,
  * inside ``` fences: "vector NAME [key=value ...]", then hex lines. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "card/carrier/engine.h"
 #include "card/core/core.h"
 #include "card_test.h"
 #include "common/hex.h"
@@ -53,7 +55,8 @@ static void load(void)
 		} else if (strncmp(line, "```", 3) == 0) {
 			fence = !fence;
 			cur = NULL;
-		} else if (fence && section == 5 && strncmp(line, "vector card.", 12) == 0) {
+		} else if (fence && ((section == 5 && strncmp(line, "vector card.", 12) == 0) ||
+				     (section == 1 && strncmp(line, "vector frame.card.", 18) == 0))) {
 			char *sp = strchr(line + 7, ' ');
 			assert_true(n_vectors < MAX_VECTORS);
 			cur = &vectors[n_vectors++];
@@ -130,7 +133,7 @@ static void atr_vectors(void **state)
 		if (strcmp(v->name, "card.atr") != 0)
 			continue;
 		assert_non_null(attr(v, "iface", iface, sizeof iface));
-		size_t n = card_atr(strcmp(iface, "contact") == 0 ? CARD_IFACE_CONTACT
+		size_t n = card_atr(&fx_core, strcmp(iface, "contact") == 0 ? CARD_IFACE_CONTACT
 								  : CARD_IFACE_CONTACTLESS,
 				    atr, sizeof atr);
 		assert_int_equal(n, v->len);
@@ -157,10 +160,13 @@ static void mac_vectors(void **state)
 			assert_int_equal(attr_hex(v, "card_id", id, sizeof id), 8);
 			assert_memory_equal(id, TEST_CARD_ID, 8);
 			fx_issued(1, NULL);
-			assert_int_equal(core_auth_mac(TEST_KCARD, 32, label, challenge, true, mac), 0);
+			assert_int_equal(core_auth_mac(&fx_core, TEST_KCARD, 32, label, challenge,
+						       true, mac),
+					 0);
 		} else {
 			assert_int_equal(attr_hex(v, "key", key, sizeof key), 16);
-			assert_int_equal(core_auth_mac(key, 16, label, challenge, false, mac), 0);
+			assert_int_equal(
+				core_auth_mac(&fx_core, key, 16, label, challenge, false, mac), 0);
 		}
 		assert_int_equal(v->len, 32);
 		assert_memory_equal(mac, v->bytes, 32);
@@ -183,9 +189,9 @@ static void apdu_vectors(void **state)
 		if (attr(v, "card", text, sizeof text) != NULL) {
 			assert_string_equal(text, "new");
 			fx_manufacture(1);
-			card_field(CARD_IFACE_CONTACT, 1);
+			card_field(&fx_core, CARD_IFACE_CONTACT, 1);
 		}
-		sw = cc_raw(CARD_IFACE_CONTACT, v->bytes, v->len, resp, sizeof resp, &n);
+		sw = cc_raw(&fx_core, CARD_IFACE_CONTACT, v->bytes, v->len, resp, sizeof resp, &n);
 		assert_non_null(attr(v, "sw", text, sizeof text));
 		assert_int_equal(sw, (int)strtol(text, NULL, 16));
 		wn = attr(v, "resp", text, sizeof text) != NULL ? attr_hex(v, "resp", want, sizeof want) : 0;
@@ -196,9 +202,49 @@ static void apdu_vectors(void **state)
 	assert_true(ran >= 10);
 }
 
+/* The stream of frame.card.in fed to the carrier engine of an issued card
+ * gives exactly the answers of frame.card.out. */
+static void carrier_vectors(void **state)
+{
+	static uint8_t body[64], out[SC_FRAME_HDR + 300], got[MAX_BYTES];
+	const struct vector *in = NULL, *want = NULL;
+	struct card_carrier eng;
+	size_t pos = 0, len = 0;
+
+	(void)state;
+	load();
+	for (size_t i = 0; i < n_vectors; i++) {
+		if (strcmp(vectors[i].name, "frame.card.in") == 0)
+			in = &vectors[i];
+		if (strcmp(vectors[i].name, "frame.card.out") == 0)
+			want = &vectors[i];
+	}
+	assert_non_null(in);
+	assert_non_null(want);
+	fx_issued(1, NULL);
+	assert_int_equal(card_carrier_init(&eng, &fx_core, CARD_IFACE_CONTACT, body, sizeof body, out,
+					   sizeof out),
+			 0);
+	while (pos < in->len) {
+		size_t n;
+		const uint8_t *r;
+
+		pos += card_carrier_feed(&eng, in->bytes + pos, in->len - pos);
+		r = card_carrier_reply(&eng, &n);
+		if (r == NULL)
+			continue;
+		assert_true(n <= sizeof got - len);
+		memcpy(got + len, r, n);
+		len += n;
+	}
+	assert_int_equal(len, want->len);
+	assert_memory_equal(got, want->bytes, len);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(carrier_vectors),
 		cmocka_unit_test(atr_vectors),
 		cmocka_unit_test(mac_vectors),
 		cmocka_unit_test(apdu_vectors),

@@ -18,10 +18,11 @@ int hostcard_new(void)
 	if (mkdtemp(hc_dir) == NULL)
 		return -1;
 	snprintf(path, sizeof path, "%s/card.flash", hc_dir);
-	if (flashfile_create(path, &why) != 0 || card_factory_init(keys_test_transport) != 0 ||
+	if (flashfile_create(path, &why) != 0 ||
+	    card_factory_init(host_card(), keys_test_transport) != 0 ||
 	    flashfile_commit_new(&why) != 0)
 		return -1;
-	return card_boot();
+	return card_boot(host_card());
 }
 
 void hostcard_free(void)

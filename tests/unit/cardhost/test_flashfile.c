@@ -53,7 +53,7 @@ static void geometry_matches_the_file(void **state)
 	struct hal_flash_geometry g;
 	struct stat st;
 	(void)state;
-	hal_flash_geometry(&g);
+	hal_flash_geometry(host_card()->hal, &g);
 	assert_int_equal(g.page_size, FLASHFILE_PAGE_SIZE);
 	assert_int_equal(g.page_count, FLASHFILE_PAGES);
 	assert_int_equal(g.page_size % 16u, 0);
@@ -68,7 +68,7 @@ static void new_image_is_erased(void **state)
 	uint32_t p, i;
 	(void)state;
 	for (p = 0; p < FLASHFILE_PAGES; p++) {
-		assert_int_equal(hal_flash_read(p, 0, buf, sizeof buf), 0);
+		assert_int_equal(hal_flash_read(host_card()->hal, p, 0, buf, sizeof buf), 0);
 		for (i = 0; i < sizeof buf; i++)
 			assert_int_equal(buf[i], 0xFF);
 	}
@@ -78,17 +78,18 @@ static void program_clears_bits_only_and_persists(void **state)
 {
 	uint8_t a[4] = {0x0F, 0xF0, 0x00, 0xAA}, b[4] = {0xFF, 0x0F, 0xFF, 0x55}, got[4];
 	(void)state;
-	assert_int_equal(hal_flash_program(3, 100, a, 4), 0);
-	assert_int_equal(hal_flash_program(3, 100, b, 4), 0);   /* AND, as NOR flash */
+	assert_int_equal(hal_flash_program(host_card()->hal, 3, 100, a, 4), 0);
+	assert_int_equal(hal_flash_program(host_card()->hal, 3, 100, b, 4),
+			 0); /* AND, as NOR flash */
 	reopen();
-	assert_int_equal(hal_flash_read(3, 100, got, 4), 0);
+	assert_int_equal(hal_flash_read(host_card()->hal, 3, 100, got, 4), 0);
 	assert_int_equal(got[0], 0x0F);
 	assert_int_equal(got[1], 0x00);
 	assert_int_equal(got[2], 0x00);
 	assert_int_equal(got[3], 0x00);
-	assert_int_equal(hal_flash_erase(3), 0);
+	assert_int_equal(hal_flash_erase(host_card()->hal, 3), 0);
 	reopen();
-	assert_int_equal(hal_flash_read(3, 100, got, 4), 0);
+	assert_int_equal(hal_flash_read(host_card()->hal, 3, 100, got, 4), 0);
 	assert_int_equal(got[0], 0xFF);
 	assert_int_equal(got[3], 0xFF);
 	assert_int_equal(flashfile_writes(), 0);  /* counted per open */
@@ -98,11 +99,11 @@ static void out_of_range_is_refused(void **state)
 {
 	uint8_t b[8] = {0};
 	(void)state;
-	assert_int_equal(hal_flash_read(FLASHFILE_PAGES, 0, b, 1), -1);
-	assert_int_equal(hal_flash_read(0, FLASHFILE_PAGE_SIZE - 4, b, 8), -1);
-	assert_int_equal(hal_flash_program(0, FLASHFILE_PAGE_SIZE, b, 1), -1);
-	assert_int_equal(hal_flash_erase(FLASHFILE_PAGES), -1);
-	assert_int_equal(hal_flash_read(0, FLASHFILE_PAGE_SIZE, b, 0), 0);
+	assert_int_equal(hal_flash_read(host_card()->hal, FLASHFILE_PAGES, 0, b, 1), -1);
+	assert_int_equal(hal_flash_read(host_card()->hal, 0, FLASHFILE_PAGE_SIZE - 4, b, 8), -1);
+	assert_int_equal(hal_flash_program(host_card()->hal, 0, FLASHFILE_PAGE_SIZE, b, 1), -1);
+	assert_int_equal(hal_flash_erase(host_card()->hal, FLASHFILE_PAGES), -1);
+	assert_int_equal(hal_flash_read(host_card()->hal, 0, FLASHFILE_PAGE_SIZE, b, 0), 0);
 }
 
 static void cut_at_nth_write_tears_it_and_kills_the_flash(void **state)
@@ -113,22 +114,23 @@ static void cut_at_nth_write_tears_it_and_kills_the_flash(void **state)
 	memset(data, 0x00, sizeof data);
 	flashfile_cut_at(2);
 	assert_int_equal(flashfile_cut_pending(), 2);
-	assert_int_equal(hal_flash_program(1, 0, data, 16), 0);     /* write 1 */
+	assert_int_equal(hal_flash_program(host_card()->hal, 1, 0, data, 16), 0);     /* write 1 */
 	assert_false(flashfile_power_lost());
-	assert_int_equal(hal_flash_program(2, 0, data, 16), -1);    /* write 2: cut */
+	assert_int_equal(hal_flash_program(host_card()->hal, 2, 0, data, 16),
+			 -1); /* write 2: cut */
 	assert_true(flashfile_power_lost());
-	assert_int_equal(hal_flash_read(1, 0, got, 16), -1);        /* no power */
-	assert_int_equal(hal_flash_erase(1), -1);
+	assert_int_equal(hal_flash_read(host_card()->hal, 1, 0, got, 16), -1);        /* no power */
+	assert_int_equal(hal_flash_erase(host_card()->hal, 1), -1);
 	flashfile_power_restore();
 	assert_false(flashfile_power_lost());
-	assert_int_equal(hal_flash_read(2, 0, got, 16), 0);
+	assert_int_equal(hal_flash_read(host_card()->hal, 2, 0, got, 16), 0);
 	for (i = 0; i < 16; i++)
 		assert_int_equal(got[i], i < 8 ? 0x00 : 0xFF);          /* torn: half */
 	reopen();                                                    /* the file agrees */
-	assert_int_equal(hal_flash_read(2, 0, got, 16), 0);
+	assert_int_equal(hal_flash_read(host_card()->hal, 2, 0, got, 16), 0);
 	assert_int_equal(got[7], 0x00);
 	assert_int_equal(got[8], 0xFF);
-	assert_int_equal(hal_flash_read(1, 0, got, 16), 0);
+	assert_int_equal(hal_flash_read(host_card()->hal, 1, 0, got, 16), 0);
 	assert_int_equal(got[15], 0x00);
 }
 
@@ -137,11 +139,11 @@ static void cut_during_erase_half_erases(void **state)
 	uint8_t zero[FLASHFILE_PAGE_SIZE], got[FLASHFILE_PAGE_SIZE];
 	(void)state;
 	memset(zero, 0, sizeof zero);
-	assert_int_equal(hal_flash_program(5, 0, zero, sizeof zero), 0);
+	assert_int_equal(hal_flash_program(host_card()->hal, 5, 0, zero, sizeof zero), 0);
 	flashfile_cut_at(1);
-	assert_int_equal(hal_flash_erase(5), -1);
+	assert_int_equal(hal_flash_erase(host_card()->hal, 5), -1);
 	flashfile_power_restore();
-	assert_int_equal(hal_flash_read(5, 0, got, sizeof got), 0);
+	assert_int_equal(hal_flash_read(host_card()->hal, 5, 0, got, sizeof got), 0);
 	assert_int_equal(got[0], 0xFF);
 	assert_int_equal(got[FLASHFILE_PAGE_SIZE / 2 - 1], 0xFF);
 	assert_int_equal(got[FLASHFILE_PAGE_SIZE / 2], 0x00);
@@ -154,12 +156,12 @@ static void cut_now_and_cancel(void **state)
 	flashfile_cut_at(5);
 	flashfile_cut_cancel();
 	assert_int_equal(flashfile_cut_pending(), 0);
-	assert_int_equal(hal_flash_program(0, 0, &b, 1), 0);
+	assert_int_equal(hal_flash_program(host_card()->hal, 0, 0, &b, 1), 0);
 	flashfile_cut_at(0);
 	assert_true(flashfile_power_lost());
-	assert_int_equal(hal_flash_read(0, 0, &b, 1), -1);
+	assert_int_equal(hal_flash_read(host_card()->hal, 0, 0, &b, 1), -1);
 	flashfile_power_restore();
-	assert_int_equal(hal_flash_read(0, 0, &b, 1), 0);
+	assert_int_equal(hal_flash_read(host_card()->hal, 0, 0, &b, 1), 0);
 	assert_int_equal(b, 0);
 }
 

@@ -8,11 +8,12 @@
 #include "common/errors.h"
 #include "common/hex.h"
 #include "common/issuer_script.h"
+#include "common/precheck.h"
 #include "common/seal.h"
 #include "common/submit.h"
 #include "mbedtls/md.h"
 
-#define MAX_VEC 48
+#define MAX_VEC 64
 #define MAX_BYTES 1024
 
 struct vec {
@@ -171,8 +172,8 @@ static void result_and_receipt(void **state)
 	assert_int_equal(r.balance_after, 97500);
 	assert_int_equal(r.currency, 978);
 	assert_int_equal(r.result, SC_RES_OK);
-	/* version 2 is read, never written: the encoder writes version 3 */
-	assert_int_equal(sc_receipt_encode(out, sizeof(out), &r), SC_RECEIPT_V3_MIN);
+	/* version 2 is read, never written: the encoder writes version 4 */
+	assert_int_equal(sc_receipt_encode(out, sizeof(out), &r), SC_RECEIPT_V4_MIN);
 	assert_int_equal(out[4], SC_RECEIPT_VERSION);
 
 	assert_int_equal(sc_result_decode(&m, ok->b, ok->len), 0);
@@ -283,6 +284,8 @@ static void bad_vectors_are_refused(void **state)
 {
 	struct sc_submit s;
 	struct sc_result_msg m;
+	struct sc_precheck p;
+	struct sc_prechecked pm;
 	char tid[SC_TERMINAL_ID_MAX + 1];
 	int seen = 0;
 
@@ -298,12 +301,81 @@ static void bad_vectors_are_refused(void **state)
 		case SC_MSG_SUBMIT: rc = sc_submit_decode(&s, v->b, v->len); break;
 		case SC_MSG_GET_CHALLENGE: rc = sc_get_challenge_decode(v->b, v->len, tid); break;
 		case SC_MSG_RESULT: rc = sc_result_decode(&m, v->b, v->len); break;
+		case SC_MSG_PRECHECK: rc = sc_precheck_decode(&p, v->b, v->len); break;
+		case SC_MSG_PRECHECKED: rc = sc_prechecked_decode(&pm, v->b, v->len); break;
 		default: fail_msg("%s: unexpected type", v->name); return;
 		}
 		if (rc != err_of(v))
 			fail_msg("%s: got %s", v->name, sc_strerror(rc));
 	}
-	assert_int_equal(seen, 7);
+	assert_int_equal(seen, 13);
+	/* a refused body leaves nothing pointing into it */
+	assert_int_not_equal(sc_precheck_decode(&p, get("submit.bad.precheck-trailing")->b,
+						get("submit.bad.precheck-trailing")->len), 0);
+	assert_null(p.tx);
+	assert_int_equal(p.tx_len, 0);
+}
+
+/* The authorisation pre-check against Python's bytes: PRECHECK of the
+ * section 3 transaction, both ways; PRECHECKED OK and a decline's verdict;
+ * every verdict code and no other encodes; short buffers overflow. */
+static void precheck_vectors(void **state)
+{
+	const struct vec *v = get("submit.precheck"), *tx = get("submit.submit");
+	static const uint8_t card[SC_CARD_ID_LEN] = {1, 2, 3, 4, 5, 6, 7, 8};
+	struct sc_precheck p, got;
+	struct sc_prechecked m;
+	uint8_t out[SC_PRECHECK_MSG_MAX];
+	const char *mismatch = "transaction in EUR, payer account in EUR, payee account in USD";
+
+	(void)state;
+	/* the transaction as SUBMIT carries it: after type, card id, ATC, n */
+	memcpy(p.card_id, card, sizeof(card));
+	p.tx = tx->b + 1 + 8 + 4 + 2;
+	p.tx_len = (size_t)tx->b[13] << 8 | tx->b[14];
+	assert_int_equal(sc_precheck_encode(out, sizeof(out), &p), (int)v->len);
+	assert_memory_equal(out, v->b, v->len);
+	assert_int_equal(sc_precheck_encode(out, v->len - 1, &p), SC_ERR_OVERFLOW);
+	assert_int_equal(sc_precheck_decode(&got, v->b, v->len), 0);
+	assert_memory_equal(got.card_id, card, sizeof(card));
+	assert_int_equal(got.tx_len, p.tx_len);
+	assert_memory_equal(got.tx, p.tx, p.tx_len);
+	assert_ptr_equal(got.tx, v->b + 11); /* points into the body */
+	p.tx_len = 0;
+	assert_int_equal(sc_precheck_encode(out, sizeof(out), &p), SC_ERR_LENGTH);
+	p.tx_len = SC_TX_MAX_LEN + 1;
+	assert_int_equal(sc_precheck_encode(out, sizeof(out), &p), SC_ERR_LENGTH);
+
+	v = get("submit.prechecked.ok");
+	assert_int_equal(sc_prechecked_encode(out, sizeof(out), SC_RES_OK, NULL), (int)v->len);
+	assert_memory_equal(out, v->b, v->len);
+	assert_int_equal(sc_prechecked_decode(&m, v->b, v->len), 0);
+	assert_int_equal(m.code, SC_RES_OK);
+	assert_int_equal(m.text_len, 0);
+	v = get("submit.prechecked.currency");
+	assert_int_equal(sc_prechecked_encode(out, sizeof(out), SC_RES_CURRENCY_MISMATCH, mismatch),
+			 (int)v->len);
+	assert_memory_equal(out, v->b, v->len);
+	assert_int_equal(sc_prechecked_decode(&m, v->b, v->len), 0);
+	assert_int_equal(m.code, SC_RES_CURRENCY_MISMATCH);
+	assert_int_equal(m.text_len, strlen(mismatch));
+	assert_memory_equal(m.text, mismatch, m.text_len);
+	assert_int_equal(sc_prechecked_encode(out, v->len - 1, SC_RES_CURRENCY_MISMATCH, mismatch),
+			 SC_ERR_OVERFLOW);
+	/* the verdicts: what a SUBMIT could be refused for without its
+	 * signature, never the funds, never what only a SUBMIT can be */
+	for (int code = 0; code < 256; code++) {
+		int verdict = code == SC_RES_OK || code == SC_RES_UNKNOWN_CARD ||
+			      code == SC_RES_CARD_BLOCKED || code == SC_RES_CHALLENGE_INVALID ||
+			      code == SC_RES_UNKNOWN_ACCOUNT || code == SC_RES_CURRENCY_MISMATCH ||
+			      code == SC_RES_SAME_ACCOUNT || code == SC_RES_BAD_AMOUNT;
+
+		assert_int_equal(sc_precheck_verdict(code), verdict);
+		assert_int_equal(sc_prechecked_encode(out, sizeof(out), (uint8_t)code, "x") > 0,
+				 verdict);
+	}
+	assert_int_equal(sc_prechecked_encode(out, sizeof(out), SC_RES_OK, "tab\there"),
+			 SC_ERR_BAD_VALUE);
 }
 
 /* attr=HEX from v's attributes into out, exactly n bytes. */
@@ -420,6 +492,13 @@ static void issuer_script_bad_vectors(void **state)
 	assert_int_equal(sc_script_recorded_decode(get("script.recorded")->b, 0), SC_ERR_TRUNCATED);
 }
 
+/* "Receipt keys" vectors: checked by test_seal_keys.c. */
+static int is_receipt_key_vector(const char *name)
+{
+	return strncmp(name, "keys.", 5) == 0 || strcmp(name, "submit.receipt.v4") == 0 ||
+	       strcmp(name, "submit.seal.v4") == 0;
+}
+
 static void every_vector_is_used(void **state)
 {
 	static const char *const known[] = {
@@ -428,6 +507,7 @@ static void every_vector_is_used(void **state)
 		"submit.receipt-key", "submit.receipt.2", "submit.receipt.3", "submit.seal.statement",
 		"submit.seal.0", "submit.seal.2", "submit.receipt.v3", "submit.receipt.declined",
 		"submit.seal.v3.statement", "submit.seal.v3.1", "submit.result.declined",
+		"submit.precheck", "submit.prechecked.ok", "submit.prechecked.currency",
 		"script.kcard", "script.mac",
 		"script.get-issuer-script", "script.issuer-script", "script.report", "script.recorded",
 	};
@@ -435,7 +515,8 @@ static void every_vector_is_used(void **state)
 	(void)state;
 	for (size_t i = 0; i < n_vecs; i++) {
 		int ok = strncmp(vecs[i].name, "submit.bad.", 11) == 0 ||
-			 strncmp(vecs[i].name, "script.bad.", 11) == 0;
+			 strncmp(vecs[i].name, "script.bad.", 11) == 0 ||
+			 is_receipt_key_vector(vecs[i].name);
 
 		for (size_t k = 0; k < sizeof(known) / sizeof(known[0]); k++)
 			ok |= strcmp(vecs[i].name, known[k]) == 0;
@@ -603,6 +684,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(seal_trees),
 		cmocka_unit_test(seal_bad_encodings),
 		cmocka_unit_test(bad_vectors_are_refused),
+		cmocka_unit_test(precheck_vectors),
 		cmocka_unit_test(issuer_script_vectors),
 		cmocka_unit_test(issuer_script_bad_vectors),
 		cmocka_unit_test(every_vector_is_used),

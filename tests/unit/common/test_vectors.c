@@ -18,7 +18,7 @@
 #include "common/scheme.h"
 #include "common/tx.h"
 
-#define MAX_VECTORS 128
+#define MAX_VECTORS 512
 #define MAX_BYTES 2048
 #define MAX_ATTRS 160
 

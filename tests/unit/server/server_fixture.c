@@ -247,11 +247,15 @@ int fx_receipt_ok(struct fx *f, const struct fx_reply *r, struct sc_receipt *out
 {
 	uint8_t digest[32], statement[SC_SEAL_STATEMENT_LEN];
 	struct sc_seal seal;
+	uint8_t id[SC_KEY_ID_LEN];
 	EVP_PKEY *k;
 	int ok;
 
 	if (r->code < 0 || !sc_result_is_sealed(r->code) || !r->m.receipt ||
 	    sc_receipt_decode(out, r->m.receipt, r->m.receipt_len) != 0 ||
+	    /* a receipt names the key that seals it */
+	    out->version != SC_RECEIPT_VERSION || sc_seal_key_id(f->receipt_pub, id) != 0 ||
+	    memcmp(out->key_id, id, SC_KEY_ID_LEN) != 0 ||
 	    sc_seal_decode(&seal, r->m.seal, r->m.seal_len) != 0 ||
 	    sc_seal_open(r->m.receipt, r->m.receipt_len, &seal, statement) != 0)
 		return -1;

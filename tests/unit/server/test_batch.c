@@ -38,6 +38,9 @@ static void writer_world(struct world *w)
 					     sizeof(err)), 0);
 	assert_non_null(w->s.receipt_key = srv_receipt_key_load(w->s.cfg.receipt_key_path, err,
 								   sizeof(err)));
+	/* the writer names its key in every receipt, as the daemon's does */
+	assert_int_equal(srv_pubkey_export(w->s.receipt_key, w->s.receipt_pub), 0);
+	assert_int_equal(sc_seal_key_id(w->s.receipt_pub, w->s.receipt_key_id), 0);
 	assert_non_null(w->s.receipt_ctx = EVP_PKEY_CTX_new(w->s.receipt_key, NULL));
 	assert_int_equal(EVP_PKEY_sign_init(w->s.receipt_ctx), 1);
 	assert_int_equal(srv_db_open(&w->wdb, w->s.cfg.db_path, 0, SRV_SCHEMA_VERSION, err,

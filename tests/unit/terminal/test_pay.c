@@ -1,8 +1,10 @@
 /* The payment flow (pay.c) against a frame peer playing the card's applet
  * and another playing sigcard-server with common/submit.h's codec and a
  * receipt key made here: the happy path, the identical resubmission after a
- * lost connection, refusals, bad receipts, and failures that must stop the
- * flow before the card signs or before anything is submitted. */
+ * lost connection, refusals, bad receipts, the authorisation pre-check
+ * (a refusal before SIGN; a server that does not know it), and failures
+ * that must stop the flow before the card signs or before anything is
+ * submitted. */
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -20,6 +22,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
+#include "common/precheck.h"
 #include "common/submit.h"
 #include "common/tx.h"
 #include "frame_peer.h"
@@ -41,7 +44,18 @@ struct server {
 	int receipt_v2;           /* answer OK with a version-2 receipt, as before issue 12 */
 	int submits;              /* SUBMITs seen */
 	int key_asked;            /* GET RECEIPT KEYs seen */
+	uint8_t precheck_verdict; /* PRECHECKED with this code (0: OK) */
+	int precheck_unknown;     /* answer PRECHECK as a server before it: RESULT MALFORMED */
+	int prechecks;            /* PRECHECKs seen */
+	uint8_t prechecked_tx[SC_TX_MAX_LEN]; /* the last one's card id and transaction */
+	size_t prechecked_tx_len;
+	uint8_t prechecked_card[8];
+	int submit_as_prechecked; /* each SUBMIT's card id and transaction were the last PRECHECK's */
 	EVP_PKEY *key;
+	/* after a rotation: key is the first receipt key, the one the terminal pins */
+	EVP_PKEY *later;          /* rotated: this key seals, signed by key in the list */
+	int broken_link;          /* the list's link to the later key does not verify */
+	int keys_asked;           /* GET RECEIPT KEYS (the key list) seen */
 	uint8_t challenge[SC_CHALLENGE_LEN];
 };
 
@@ -142,11 +156,43 @@ static enum peer_action cl_answer(struct frame_peer *p, const uint8_t *b, size_t
 	return a;
 }
 
+/* RECEIPT KEYS after one rotation: key, then later signed by key. */
+static int key_list(struct server *s, uint8_t *out, size_t cap)
+{
+	struct sc_keylist l;
+	uint8_t link[SC_KEYLIST_LINK_LEN];
+	size_t pn = 0, sn = sizeof l.e[1].sig;
+	memset(&l, 0, sizeof l);
+	l.n = 2;
+	if (EVP_PKEY_get_octet_string_param(s->key, "pub", l.e[0].pub, SC_PUBKEY_LEN, &pn) != 1 ||
+	    EVP_PKEY_get_octet_string_param(s->later, "pub", l.e[1].pub, SC_PUBKEY_LEN, &pn) != 1)
+		return -1;
+	l.e[1].created = 1769904000;
+	if (sc_keylist_link(link, l.e[0].pub, &l.e[1]) != 0)
+		return -1;
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	int ok = md != NULL && EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, s->key) == 1 &&
+		 EVP_DigestSign(md, l.e[1].sig, &sn, link, sizeof link) == 1;
+	EVP_MD_CTX_free(md);
+	if (!ok)
+		return -1;
+	l.e[1].sig_len = sn;
+	if (s->broken_link)
+		l.e[1].created++; /* after signing: the link no longer matches */
+	return sc_receipt_keys_encode(out, cap, &l);
+}
+
 static enum peer_action server_answer(struct frame_peer *p, const uint8_t *b, size_t len,
 				      uint8_t *out, size_t *n)
 {
 	struct server *s = p->user;
 	int rc;
+	if (sc_msg_type(b, len) == SC_MSG_GET_RECEIPT_KEYS) {
+		s->keys_asked++;
+		rc = s->later ? key_list(s, out, 70000) : -1;
+		*n = rc < 0 ? 0 : (size_t)rc;
+		return rc < 0 ? PEER_HANG_UP : PEER_REPLY;
+	}
 	if (sc_msg_type(b, len) == SC_MSG_GET_CHALLENGE) {
 		char tid[SC_TERMINAL_ID_MAX + 1];
 		if (sc_get_challenge_decode(b, len, tid) != 0 || strcmp(tid, "T-7") != 0)
@@ -166,10 +212,30 @@ static enum peer_action server_answer(struct frame_peer *p, const uint8_t *b, si
 		*n = rc < 0 ? 0 : (size_t)rc;
 		return rc < 0 ? PEER_HANG_UP : PEER_REPLY;
 	}
+	if (sc_msg_type(b, len) == SC_MSG_PRECHECK) {
+		struct sc_precheck q;
+		if (sc_precheck_decode(&q, b, len) != 0)
+			return PEER_HANG_UP;
+		s->prechecks++;
+		memcpy(s->prechecked_card, q.card_id, 8);
+		memcpy(s->prechecked_tx, q.tx, q.tx_len);
+		s->prechecked_tx_len = q.tx_len;
+		if (s->precheck_unknown) /* the bytes a server before issue 12 sends */
+			rc = sc_result_encode(out, 70000, SC_RES_MALFORMED, NULL, 0, NULL, 0,
+					      "unknown message type");
+		else
+			rc = sc_prechecked_encode(out, 70000, s->precheck_verdict,
+						  s->precheck_verdict ? "payee account in USD" : NULL);
+		*n = rc < 0 ? 0 : (size_t)rc;
+		return rc < 0 ? PEER_HANG_UP : PEER_REPLY;
+	}
 	struct sc_submit sub;
 	if (sc_submit_decode(&sub, b, len) != 0)
 		return PEER_HANG_UP;
 	s->submits++;
+	s->submit_as_prechecked = s->prechecks > 0 && sub.tx_len == s->prechecked_tx_len &&
+				  memcmp(sub.tx, s->prechecked_tx, sub.tx_len) == 0 &&
+				  memcmp(sub.card_id, s->prechecked_card, 8) == 0;
 	if (s->hang_up_submits-- > 0)
 		return PEER_HANG_UP;
 	if (s->refuse != 0 && !sc_result_is_sealed(s->refuse)) {
@@ -192,6 +258,9 @@ static enum peer_action server_answer(struct frame_peer *p, const uint8_t *b, si
 	r.currency = tx.currency;
 	if (s->refuse)
 		snprintf(r.reason, sizeof r.reason, "from the test");
+	/* the receipt names the key that seals it */
+	if (term_receipt_key_id(s->later ? s->later : s->key, r.key_id) != 0)
+		return PEER_HANG_UP;
 	/* sealed in a batch of three, as the middle one: a real path */
 	uint8_t batch[3][SC_RECEIPT_MAX], seal[SC_SEAL_MAX];
 	int len_r = sc_receipt_encode(batch[1], sizeof batch[1], &r);
@@ -206,7 +275,7 @@ static enum peer_action server_answer(struct frame_peer *p, const uint8_t *b, si
 	}
 	memset(batch[0], 0x11, sizeof batch[0]);
 	memset(batch[2], 0x22, sizeof batch[2]);
-	int seal_len = seal_make(s->key, (const uint8_t(*)[SC_RECEIPT_MAX])batch, (size_t)len_r, 3,
+	int seal_len = seal_make(s->later ? s->later : s->key, (const uint8_t(*)[SC_RECEIPT_MAX])batch, (size_t)len_r, 3,
 				 1, seal);
 	if (seal_len < 0)
 		return PEER_HANG_UP;
@@ -291,6 +360,7 @@ static int teardown(void **state)
 	frame_peer_stop(&w->cl_peer);
 	frame_peer_stop(&w->server_peer);
 	EVP_PKEY_free(w->server.key);
+	EVP_PKEY_free(w->server.later);
 	snprintf(cmd, sizeof cmd, "rm -rf %s", w->dir);
 	if (system(cmd) != 0)
 		return -1;
@@ -473,6 +543,57 @@ static void refusal_names_the_servers_code(void **state)
 
 /* A final decline comes sealed: a forged or mismatched one is a bad
  * receipt, not a refusal the terminal could be talked into reporting. */
+/* The pre-check comes before SIGN, on what the card is about to sign: the
+ * same card id and transaction bytes the SUBMIT then carries. */
+static void the_precheck_is_of_what_is_signed(void **state)
+{
+	struct world *w = *state;
+	struct term_paid paid;
+	char err[TERM_ERR_MAX] = "";
+	parse_opts(w, 0, "enc-rand");
+	if (pay(w, &paid, err, sizeof err) != 0)
+		fail_msg("%s", err);
+	assert_int_equal(w->server.prechecks, 1);
+	assert_int_equal(w->card.signs, 1);
+	assert_true(w->server.submit_as_prechecked);
+}
+
+/* A refusal of the pre-check stops the payment before SIGN: the card is
+ * never asked to sign (so it spends no ATC and asks no PIN), nothing is
+ * submitted, and the terminal says why with the decline's exit status. */
+static void a_precheck_refusal_stops_before_sign(void **state)
+{
+	struct world *w = *state;
+	struct term_paid paid;
+	char err[TERM_ERR_MAX] = "";
+	w->server.precheck_verdict = SC_RES_CURRENCY_MISMATCH;
+	parse_opts(w, 0, "enc");
+	assert_int_equal(pay(w, &paid, err, sizeof err), -TERM_EXIT_SERVER_REFUSED);
+	if (strstr(err, "declined before the card signed") == NULL ||
+	    strstr(err, "CURRENCY_MISMATCH") == NULL || strstr(err, "(payee account in USD)") == NULL)
+		fail_msg("%s", err);
+	assert_int_equal(w->server.prechecks, 1);
+	assert_int_equal(w->card.signs, 0);
+	assert_int_equal(w->server.submits, 0);
+}
+
+/* A server before the pre-check answers it RESULT MALFORMED: the terminal
+ * goes on without it and pays as before. */
+static void an_older_server_is_paid_without_a_precheck(void **state)
+{
+	struct world *w = *state;
+	struct term_paid paid;
+	char err[TERM_ERR_MAX] = "";
+	w->server.precheck_unknown = 1;
+	parse_opts(w, 0, "enc");
+	if (pay(w, &paid, err, sizeof err) != 0)
+		fail_msg("%s", err);
+	assert_int_equal(paid.transfer_id, 4242);
+	assert_int_equal(w->server.prechecks, 1);
+	assert_int_equal(w->card.signs, 1);
+	assert_int_equal(w->server.submits, 1);
+}
+
 static void a_decline_is_checked_like_a_receipt(void **state)
 {
 	struct world *w = *state;
@@ -585,6 +706,32 @@ static void receipt_key_from_the_server(void **state)
 	assert_int_equal(w->server.key_asked, 1);
 }
 
+/* After the issuer's rotation the receipt names a later key: the terminal
+ * pinned to the first asks for the key list once and pays; a list whose
+ * link does not verify leaves the receipt unverified (exit 9). A receipt
+ * naming the pinned key never makes it ask. */
+static void later_key_through_the_issuers_list(void **state)
+{
+	struct world *w = *state;
+	struct term_paid paid;
+	char err[TERM_ERR_MAX] = "";
+	parse_opts(w, 0, "enc");
+	assert_int_equal(pay(w, &paid, err, sizeof err), 0);
+	assert_int_equal(w->server.keys_asked, 0);
+
+	assert_non_null(w->server.later = EVP_EC_gen("P-256"));
+	parse_opts(w, 0, "enc");
+	assert_int_equal(pay(w, &paid, err, sizeof err), 0);
+	assert_int_equal(w->server.keys_asked, 1);
+	assert_int_equal(paid.transfer_id, 4242);
+
+	w->server.broken_link = 1;
+	parse_opts(w, 0, "enc");
+	assert_int_equal(pay(w, &paid, err, sizeof err), -TERM_EXIT_BAD_RECEIPT);
+	assert_int_equal(w->server.keys_asked, 2);
+	assert_non_null(strstr(err, "does not chain to the pinned key"));
+}
+
 static void missing_receipt_key_stops_before_anything(void **state)
 {
 	struct world *w = *state;
@@ -663,6 +810,13 @@ static void daemon_serves_front_ends(void **state)
 	args[1] = "0.50";
 	w->server.refuse = SC_RES_UNKNOWN_ACCOUNT;
 	assert_int_equal(term_daemon_pay(spec, n, (char **)args), TERM_EXIT_SERVER_REFUSED);
+	/* and so does the pre-check's, before the card signs */
+	w->server.refuse = 0;
+	w->server.precheck_verdict = SC_RES_SAME_ACCOUNT;
+	int signed_before = __atomic_load_n(&w->card.signs, __ATOMIC_SEQ_CST);
+	assert_int_equal(term_daemon_pay(spec, n, (char **)args), TERM_EXIT_SERVER_REFUSED);
+	assert_int_equal(__atomic_load_n(&w->card.signs, __ATOMIC_SEQ_CST), signed_before);
+	w->server.precheck_verdict = SC_RES_OK;
 
 	/* one payment at a time: a second front end, while the card has signed
 	 * for the first and the screen shows no password for it yet, is told
@@ -708,6 +862,9 @@ int main(int argc, char **argv)
 		T(lost_connection_resends_the_identical_submission),
 		T(retries_run_out),
 		T(refusal_names_the_servers_code),
+		T(the_precheck_is_of_what_is_signed),
+		T(a_precheck_refusal_stops_before_sign),
+		T(an_older_server_is_paid_without_a_precheck),
 		T(a_decline_is_checked_like_a_receipt),
 		T(version_2_receipts_still_verify),
 		T(receipts_that_do_not_match_are_rejected),
@@ -715,6 +872,7 @@ int main(int argc, char **argv)
 		T(no_card_and_no_password),
 		T(receipt_key_from_the_server),
 		T(missing_receipt_key_stops_before_anything),
+		T(later_key_through_the_issuers_list),
 		T(daemon_serves_front_ends),
 	};
 	if (argc > 2 && strcmp(argv[1], "--run-daemon") == 0)

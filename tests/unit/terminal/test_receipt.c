@@ -15,8 +15,10 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
+#include "common/keylist.h"
 #include "terminal/terminal.h"
 #include "seal_maker.h"
+#include "tests/support/doc_vector.h"
 
 struct fixture {
 	char dir[64];
@@ -187,6 +189,100 @@ static void unusable_key_files(void **state)
 	assert_null(k);
 }
 
+
+/* --- receipt keys that change (docs/PROTOCOL.md §6 "Receipt keys") ----- */
+
+struct vbuf {
+	uint8_t b[SC_RECEIPT_KEYS_MSG_MAX];
+	size_t len;
+};
+
+static void vec(struct vbuf *v, const char *name)
+{
+	int n = doc_vector(name, v->b, sizeof v->b);
+	if (n < 0)
+		fail_msg("vector %s is not in docs/PROTOCOL.md", name);
+	v->len = (size_t)n;
+}
+
+static EVP_PKEY *pin(const char *point_vector)
+{
+	struct vbuf p;
+	EVP_PKEY *k = NULL;
+	char err[TERM_ERR_MAX];
+	vec(&p, point_vector);
+	assert_int_equal(term_receipt_key_from_point(&k, p.b, p.len, err, sizeof err), 0);
+	return k;
+}
+
+/* The vectors' list a -> b -> c: a receipt sealed by c verifies at a
+ * terminal that pinned a or b, through the list; a key before the pin, a
+ * pin outside the list and a tampered link are refused. */
+static void later_key_through_the_list(void **state)
+{
+	struct vbuf lv, r, sl, idc, ida;
+	struct sc_keylist l;
+	uint8_t id[SC_KEY_ID_LEN];
+	char err[TERM_ERR_MAX];
+	EVP_PKEY *key = NULL;
+	(void)state;
+	vec(&lv, "keys.list");
+	vec(&r, "submit.receipt.v4");
+	vec(&sl, "submit.seal.v4");
+	vec(&idc, "keys.id-c");
+	vec(&ida, "keys.id-a");
+	assert_int_equal(sc_keylist_decode(&l, lv.b, lv.len), 0);
+	assert_int_equal(term_receipt_names_key(r.b, r.len, id), 1);
+	assert_memory_equal(id, idc.b, SC_KEY_ID_LEN);
+
+	const char *pins[] = {"keys.point-a", "keys.point-b", "keys.point-c"};
+	for (size_t i = 0; i < 3; i++) {
+		EVP_PKEY *p = pin(pins[i]);
+		assert_int_equal(term_receipt_key_from_list(&key, p, &l, id, err, sizeof err), 0);
+		assert_int_equal(term_receipt_verify(key, r.b, r.len, sl.b, sl.len, err, sizeof err), 0);
+		/* the pinned key itself does not verify c's seal */
+		assert_int_equal(term_receipt_verify(p, r.b, r.len, sl.b, sl.len, err, sizeof err),
+				 i == 2 ? 0 : -TERM_EXIT_BAD_RECEIPT);
+		EVP_PKEY_free(key);
+		EVP_PKEY_free(p);
+	}
+
+	EVP_PKEY *pb = pin("keys.point-b");
+	assert_int_equal(term_receipt_key_from_list(&key, pb, &l, ida.b, err, sizeof err),
+			 -TERM_EXIT_BAD_RECEIPT);
+	assert_null(key);
+	assert_non_null(strstr(err, "neither the pinned key nor a later one"));
+
+	struct fixture *fx = *state;
+	assert_int_equal(term_receipt_key_from_list(&key, fx->key, &l, id, err, sizeof err),
+			 -TERM_EXIT_BAD_RECEIPT);
+	assert_non_null(strstr(err, "does not chain to the pinned key"));
+
+	l.e[2].sig[5] ^= 0x01;
+	assert_int_equal(term_receipt_key_from_list(&key, pb, &l, id, err, sizeof err),
+			 -TERM_EXIT_BAD_RECEIPT);
+	assert_non_null(strstr(err, "does not chain to the pinned key"));
+	assert_null(key);
+	EVP_PKEY_free(pb);
+}
+
+/* A version-3 receipt (before keys could change) names no key: the
+ * terminal checks it with the key it pinned, as before. */
+static void v3_receipt_with_the_pinned_key(void **state)
+{
+	struct fixture *fx = *state;
+	struct vbuf v3;
+	uint8_t batch[1][SC_RECEIPT_MAX], seal[SC_SEAL_MAX], id[SC_KEY_ID_LEN];
+	char err[TERM_ERR_MAX];
+	vec(&v3, "submit.receipt.v3");
+	memcpy(batch[0], v3.b, v3.len);
+	int n = seal_make(fx->key, (const uint8_t(*)[SC_RECEIPT_MAX])batch, v3.len, 1, 0, seal);
+	assert_true(n > 0);
+	assert_int_equal(term_receipt_names_key(v3.b, v3.len, id), 0);
+	assert_int_equal(term_receipt_verify(fx->key, v3.b, v3.len, seal, (size_t)n, err, sizeof err),
+			 0);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -195,6 +291,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(another_servers_key_fails, setup, teardown),
 		cmocka_unit_test_setup_teardown(hex_point_file_works, setup, teardown),
 		cmocka_unit_test_setup_teardown(unusable_key_files, setup, teardown),
+		cmocka_unit_test_setup_teardown(later_key_through_the_list, setup, teardown),
+		cmocka_unit_test_setup_teardown(v3_receipt_with_the_pinned_key, setup, teardown),
 	};
 	if (argc > 1)
 		cmocka_set_test_filter(argv[1]);
