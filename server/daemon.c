@@ -107,6 +107,7 @@ static void *verify_main(void *arg)
 				srv_precheck_answer(s, &db, j);
 			else
 				srv_job_reply_error(j, SC_RES_RETRY_LATER, "the ledger cannot be read");
+			j->next = NULL;
 			srv_net_complete(s->net, j);
 			continue;
 		}
@@ -128,14 +129,19 @@ static void *verify_main(void *arg)
 
 /* One line per submission for the operator: what was decided, for which
  * card, counter and amount, and how long the peer waited. Never the
- * password, signature or raw bytes. */
-static void log_submission(const struct srv_job *j)
+ * password, signature or raw bytes. Written on the event loop as the reply
+ * goes out, not by the writer: its thread is the one every commit waits
+ * for, and a line costs it a write(2) and the formatting. */
+void srv_log_submission(const struct srv_job *j)
 {
 	struct timespec now;
 	double ms;
 	char card[2 * SC_CARD_ID_LEN + 1];
 	const char *sep = j->detail[0] ? ": " : "";
 
+	if ((j->kind != JOB_SUBMIT && j->kind != JOB_REJECT) || j->code < 0 ||
+	    (unsigned)j->code >= SC_RES_COUNT)
+		return;
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	ms = (double)((int64_t)now.tv_sec * 1000000000 + now.tv_nsec - j->received_ns) / 1e6;
 	if (j->kind == JOB_REJECT || j->code == SC_RES_MALFORMED || !j->sub.tx) {
@@ -188,7 +194,6 @@ static void *writer_main(void *arg)
 	 * was syncing: the fsync cost is shared, and no reply leaves before
 	 * the COMMIT that holds its effects. */
 	while ((jobs = srv_queue_pop(&s->writer_q, s->cfg.batch_max)) != NULL) {
-		struct srv_job *next;
 
 		struct timespec t0, t1;
 
@@ -203,18 +208,17 @@ static void *writer_main(void *arg)
 		atomic_fetch_add(&srv_metrics.writer_busy_ns,
 				 (unsigned long)((t1.tv_sec - t0.tv_sec) * 1000000000L +
 						 (t1.tv_nsec - t0.tv_nsec)));
-		for (struct srv_job *j = jobs; j; j = next) {
-			next = j->next;
+		for (struct srv_job *j = jobs; j; j = j->next) {
 			if (j->kind == JOB_CHALLENGE && j->code > 0 &&
 			    (unsigned)j->code < SC_RES_COUNT)
 				atomic_fetch_add(&srv_metrics.challenges_refused[j->code], 1);
 			if ((j->kind == JOB_SUBMIT || j->kind == JOB_REJECT) && j->code >= 0 &&
-			    (unsigned)j->code < SC_RES_COUNT) {
+			    (unsigned)j->code < SC_RES_COUNT)
 				atomic_fetch_add(&srv_metrics.results[j->code], 1);
-				log_submission(j);
-			}
-			srv_net_complete(s->net, j);
 		}
+		/* The batch's replies in one hand-off: one wake-up of the loop
+		 * rather than one per job. */
+		srv_net_complete(s->net, jobs);
 		if (ok)
 			srv_wal_bound_check(&wal, &db);
 		if (ok && srv_now_ms() - last_purge > 60000) {

@@ -486,6 +486,7 @@ static void on_done(evutil_socket_t fd, short what, void *arg)
 		int len;
 
 		next = j->next;
+		srv_log_submission(j);
 		n->in_flight--;
 		atomic_fetch_sub(&srv_metrics.in_flight, 1);
 		c->busy = 0;
@@ -509,15 +510,20 @@ static void on_done(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
-void srv_net_complete(struct srv_net *n, struct srv_job *j)
+void srv_net_complete(struct srv_net *n, struct srv_job *jobs)
 {
-	j->next = NULL;
+	struct srv_job *last = jobs;
+
+	if (!jobs)
+		return;
+	while (last->next)
+		last = last->next;
 	pthread_mutex_lock(&n->mu);
 	if (n->done_tail)
-		n->done_tail->next = j;
+		n->done_tail->next = jobs;
 	else
-		n->done_head = j;
-	n->done_tail = j;
+		n->done_head = jobs;
+	n->done_tail = last;
 	pthread_mutex_unlock(&n->mu);
 	event_active(n->done_ev, 0, 0);
 }

@@ -543,8 +543,13 @@ int srv_detach_finish(int ready_fd);
 struct srv_net;
 struct event_base;
 struct srv_net *srv_net_start(struct srv *s, struct event_base *base, char *err, size_t errlen);
-/* A finished job, from any thread: the reply goes out on the loop. */
-void srv_net_complete(struct srv_net *n, struct srv_job *j);
+/* Finished jobs, a list linked by ->next (one job: its next NULL), from
+ * any thread: the replies go out on the loop, which a whole batch wakes
+ * once. */
+void srv_net_complete(struct srv_net *n, struct srv_job *jobs);
+/* The operator's line for a finished SUBMIT (daemon.c); nothing for other
+ * jobs. On the loop, as its reply goes out. */
+void srv_log_submission(const struct srv_job *j);
 /* Stops accepting and reading; returns when no request is in flight. */
 void srv_net_drain(struct srv_net *n);
 int srv_net_idle(struct srv_net *n);
