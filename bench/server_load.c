@@ -18,6 +18,7 @@
  * server is measured on (same machine); its cost is printed.
  *
  *   server_load [--server PATH] [--cards N] [--tx M] [--workers W] [--timeout S]
+ *               [--seconds S] [--wal-max MIB]
  *
  * The load is sustained: rounds of M submissions are prepared and driven
  * until the driving alone took --seconds (default 10), the server running
@@ -501,7 +502,7 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 "usage: server_load [--server PATH] [--cards N] [--tx M] [--workers W] [--timeout S]\n"
-"                   [--seconds S]\n"
+"                   [--seconds S] [--wal-max MIB]\n"
 "Prepares M submissions signed by N cards, drives a sigcard-server started for\n"
 "the run with them over N connections (one submission in flight per card), in\n"
 "rounds until the load ran --seconds, and prints its transfers/s against the\n"
@@ -513,6 +514,7 @@ static void usage(FILE *out)
 "      --tx M         submissions per round, N to %d (default 12800)\n"
 "      --seconds S    rounds until the load ran S seconds, 0 to 86400 (default\n"
 "                     10; 0: one round)\n"
+"      --wal-max MIB  the server's WAL bound (default: the server's own)\n"
 "      --workers W    the server's verify threads, 1 to 64 (default: the\n"
 "                     server's own, one per CPU)\n"
 "      --timeout S    stop a round's load after S seconds, 1 to 86400; what is not\n"
@@ -551,11 +553,11 @@ int main(int argc, char **argv)
 		{"server", required_argument, NULL, 's'}, {"cards", required_argument, NULL, 'c'},
 		{"tx", required_argument, NULL, 't'}, {"workers", required_argument, NULL, 'w'},
 		{"timeout", required_argument, NULL, 'T'}, {"help", no_argument, NULL, 'h'},
-		{"seconds", required_argument, NULL, 'S'},
+		{"seconds", required_argument, NULL, 'S'}, {"wal-max", required_argument, NULL, 'M'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *build = getenv("SC_BUILD");
-	char server[1024], dir[256], sock[512], err[256], workers[16] = "";
+	char server[1024], dir[256], sock[512], err[256], workers[16] = "", wal_max[16] = "";
 	int ncards = 1024, ntx = 12800, c;
 	double timeout = 120, seconds = 10;
 	int rounds = 0;
@@ -588,6 +590,9 @@ int main(int argc, char **argv)
 		case 't': ntx = (int)number("tx", optarg, 1, TX_MAX); break;
 		case 'w':
 			snprintf(workers, sizeof(workers), "%ld", number("workers", optarg, 1, 64));
+			break;
+		case 'M':
+			snprintf(wal_max, sizeof(wal_max), "%ld", number("wal-max", optarg, 1, 1024));
 			break;
 		case 'T': timeout = (double)number("timeout", optarg, 1, 86400); break;
 		case 'S': seconds = (double)number("seconds", optarg, 0, 86400); break;
@@ -651,12 +656,20 @@ int main(int argc, char **argv)
 		snprintf(logp, sizeof(logp), "%s/server.log", dir);
 		if (!freopen(logp, "w", stderr))
 			_exit(127);
-		if (workers[0])
-			execl(server, server, "-D", dir, "-d", "--listen", "none", "--http", "none",
-			      "--challenge-ttl", "3600", "--workers", workers, (char *)NULL);
-		else
-			execl(server, server, "-D", dir, "-d", "--listen", "none", "--http", "none",
-			      "--challenge-ttl", "3600", (char *)NULL);
+		char *args[16] = {server, "-D", dir, "-d", "--listen", "none", "--http", "none",
+				  "--challenge-ttl", "3600"};
+		int na = 10;
+
+		if (workers[0]) {
+			args[na++] = "--workers";
+			args[na++] = workers;
+		}
+		if (wal_max[0]) {
+			args[na++] = "--wal-max";
+			args[na++] = wal_max;
+		}
+		args[na] = NULL;
+		execv(server, args);
 		_exit(127);
 	}
 	if (pid < 0)

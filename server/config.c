@@ -28,6 +28,7 @@ void srv_config_defaults(struct srv_config *c)
 	c->request_timeout = 10;
 	c->http_max_conns = 256;
 	c->batch_max = 256;
+	c->wal_max_mib = 16;
 	c->check_time = 60;
 }
 

@@ -184,7 +184,7 @@ static void *writer_main(void *arg)
 			s->receipt_counter = sqlite3_column_int64(st, 0);
 		if (st)
 			sqlite3_reset(st);
-		ok = ok && srv_wal_bound_init(&wal, &db) == 0;
+		ok = ok && srv_wal_bound_init(&wal, &db, (int64_t)s->cfg.wal_max_mib << 20) == 0;
 		s->receipt_ctx = EVP_PKEY_CTX_new(s->receipt_key, NULL);
 		ok = ok && s->receipt_ctx && EVP_PKEY_sign_init(s->receipt_ctx) == 1;
 		if (!ok)

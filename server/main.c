@@ -56,6 +56,7 @@ static void usage(FILE *f)
 "      --card-jp-limit N   wrong joint passwords that block a card (default 10)\n"
 "      --max-amount MINOR  largest transfer, in minor units (default 100000000000)\n"
 "      --batch-max N       most submissions per commit, 1..4096 (default 256)\n"
+"      --wal-max MIB       reset the WAL once it holds more, 1..1024 (default 16)\n"
 "      --pidfile FILE      write the daemon's process id there while serving\n"
 "      --check-time S      most seconds the ledger check at start may take (default 60)\n"
 "Admin:\n"
@@ -73,7 +74,7 @@ static void usage(FILE *f)
 enum {
 	O_DB = 256, O_LISTEN, O_UNIX, O_HTTP, O_WORKERS, O_MAX_CONNS, O_MAX_FRAME, O_IDLE,
 	O_TTL, O_JP_LIMIT, O_MAX_AMOUNT, O_BATCH, O_CURRENCY, O_BALANCE, O_ACCOUNT, O_CARD_ID,
-	O_OUT, O_RECORD, O_PIDFILE, O_CHECK_TIME, O_REQUEST_TIMEOUT, O_HTTP_MAX_CONNS,
+	O_OUT, O_RECORD, O_PIDFILE, O_CHECK_TIME, O_REQUEST_TIMEOUT, O_HTTP_MAX_CONNS, O_WAL_MAX,
 };
 
 /* A whole-number option in [min, max], or exit 2 with a message. */
@@ -137,6 +138,7 @@ int main(int argc, char **argv)
 		{"card-jp-limit", required_argument, NULL, O_JP_LIMIT},
 		{"max-amount", required_argument, NULL, O_MAX_AMOUNT},
 		{"batch-max", required_argument, NULL, O_BATCH},
+		{"wal-max", required_argument, NULL, O_WAL_MAX},
 		{"pidfile", required_argument, NULL, O_PIDFILE},
 		{"check-time", required_argument, NULL, O_CHECK_TIME},
 		{"currency", required_argument, NULL, O_CURRENCY},
@@ -189,6 +191,8 @@ int main(int argc, char **argv)
 		case O_MAX_AMOUNT: cfg.max_amount = number("max-amount", optarg, 1, INT64_MAX);
 			serve_opts++; break;
 		case O_BATCH: cfg.batch_max = (int)number("batch-max", optarg, 1, SC_SEAL_BATCH_MAX);
+			serve_opts++; break;
+		case O_WAL_MAX: cfg.wal_max_mib = (int)number("wal-max", optarg, 1, 1024);
 			serve_opts++; break;
 		case O_PIDFILE: set_text(cfg.pidfile, sizeof(cfg.pidfile), "pidfile", optarg);
 			serve_opts++; break;

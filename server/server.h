@@ -51,6 +51,7 @@ struct srv_config {
 					    and each later one from its first byte */
 	int http_max_conns;              /* HTTP connections at once */
 	int batch_max;                   /* most submissions per commit */
+	int wal_max_mib;                 /* the WAL's bound (wal.c) */
 	int check_time;                  /* seconds the start-up check may take */
 };
 
@@ -149,14 +150,15 @@ int srv_ledger_verify(struct srv_db *d, const char *path, int seconds, char *err
 		      size_t errlen);
 
 /* ---- wal.c: the WAL's bound under sustained load (the writer's) */
-#define SRV_WAL_CHECKPOINT_BYTES (4ll * 1024 * 1024) /* WAL reset above this */
 struct srv_wal {
+	int64_t limit;                   /* reset above this many bytes (--wal-max) */
 	int frames;                      /* in the WAL after the last commit */
 	int64_t page_size;
 	struct srv_ratelog busy_log;
 };
-/* On the writer's connection: the WAL hook and journal_size_limit. 0 or -1. */
-int srv_wal_bound_init(struct srv_wal *w, struct srv_db *d);
+/* On the writer's connection: the WAL hook and journal_size_limit, for a
+ * bound of limit bytes. 0 or -1. */
+int srv_wal_bound_init(struct srv_wal *w, struct srv_db *d, int64_t limit);
 /* After a commit: a RESTART checkpoint if the WAL is over the bound. */
 void srv_wal_bound_check(struct srv_wal *w, struct srv_db *d);
 
