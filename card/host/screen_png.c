@@ -35,9 +35,10 @@ static void spng_usage(FILE *f)
 "\n"
 "  -p, --png PATH   the PNG to write\n"
 "\n"
-"Exit status: 0 at the end of the input; 1 if a screen event could not be\n"
-"read or drawn (named on stderr; the PNG keeps the screen before it, and\n"
-"the lines after it are still handled); 2 usage.\n");
+"Exit status: 0 at the end of the input; 1 if a screen event, or a line\n"
+"starting with '{', could not be read or drawn (named on stderr; the PNG\n"
+"keeps the screen before it, and the lines after it are still handled);\n"
+"2 usage.\n");
 }
 
 static int spng_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -106,8 +107,16 @@ static int spng_line(const char *path, const char *line, unsigned long n)
 	const char *bad;
 	int rc;
 
-	/* Whatever else the board prints (not JSON, other events) passes. */
-	o = line[0] == '{' ? json_loads(line, 0, &jerr) : NULL;
+	/* Whatever else the board prints (text, other events) passes; but a
+	 * line the board began as an object and did not finish may be a
+	 * screen that went missing. */
+	if (line[0] != '{')
+		return 0;
+	o = json_loads(line, 0, &jerr);
+	if (o == NULL) {
+		fprintf(stderr, "sigcard-card: screen-png: line %lu: not JSON (%s)\n", n, jerr.text);
+		return -1;
+	}
 	ev = json_object_get(o, "event");
 	if (!json_is_string(ev) || strcmp(json_string_value(ev), "screen") != 0) {
 		json_decref(o);

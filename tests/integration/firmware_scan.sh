@@ -77,19 +77,21 @@ done
 t_eq "the board showed its password screen with a QR code" 3 \
 	"$(grep -c '"name":"password".*"qr":"' "$FW_UI_LOG")"
 
-# A screen event screen-png cannot rebuild: named, exit 1, the PNG kept;
-# the lines still pass through.
+# Screen events screen-png cannot rebuild (one line of 6; cut short):
+# named, exit 1, the PNG kept; the lines still pass through.
 cp "$FW_PNG" "$T_DIR/kept.png"
 printf '%s\n' '{"event":"screen","screen":{"id":2,"name":"review","title":"t","lines":["a"],"qr":null}}' \
-	>"$T_DIR/bad.ui"
+	'{"event":"screen","screen":{"id":2,"name":"rev' >"$T_DIR/bad.ui"
 "$CARD" screen-png --png "$FW_PNG" <"$T_DIR/bad.ui" >"$T_DIR/bad.out" 2>"$T_DIR/bad.err"
-t_eq "a screen event with 1 line of 6: exit 1" 1 "$?"
+t_eq "bad screen events: exit 1" 1 "$?"
 grep -q "line 1: a screen event with a bad lines" "$T_DIR/bad.err" &&
-	t_ok "... named on stderr" || t_fail "... named on stderr" "$(cat "$T_DIR/bad.err")"
+	t_ok "... 1 line of 6: named on stderr" || t_fail "... 1 line of 6: named on stderr" "$(cat "$T_DIR/bad.err")"
+grep -q "line 2: not JSON" "$T_DIR/bad.err" &&
+	t_ok "... cut short: named on stderr" || t_fail "... cut short: named on stderr" "$(cat "$T_DIR/bad.err")"
 cmp -s "$T_DIR/kept.png" "$FW_PNG" && t_ok "... the PNG keeps the screen before it" ||
 	t_fail "... the PNG keeps the screen before it"
-cmp -s "$T_DIR/bad.ui" "$T_DIR/bad.out" && t_ok "... the line is passed on" ||
-	t_fail "... the line is passed on"
+cmp -s "$T_DIR/bad.ui" "$T_DIR/bad.out" && t_ok "... the lines are passed on" ||
+	t_fail "... the lines are passed on"
 "$CARD" screen-png </dev/null >/dev/null 2>&1
 t_eq "screen-png without --png: usage, exit 2" 2 "$?"
 fw_stop
