@@ -250,6 +250,13 @@ int control_handle_line(const char *line, char *out, size_t cap, int *wait_id, i
  * answered ok, 1 an error answer or no card, 2 usage. */
 int ctl_main(int argc, char **argv);
 
+/* --- screen_png.c: `sigcard-card screen-png`, the firmware's screen
+ * (its UART1 lines on stdin) drawn into the emulator's PNG. --- */
+
+/* argv from the word "screen-png" on. Returns the exit status: 0 at the
+ * end of the input, 1 if a screen event could not be drawn, 2 usage. */
+int screen_png_main(int argc, char **argv);
+
 /* --- power.c: the emulated card, and what a power loss or reset does to
  * it. --- */
 

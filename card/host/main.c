@@ -42,6 +42,7 @@ static void usage(FILE *f)
 "                    --perso FILE --pin-file FILE [--export FILE]\n"
 "       sigcard-card --flash PATH export-record [--export FILE]\n"
 "       sigcard-card ctl --control PATH screen|press KEYS|wait SCREEN|status\n"
+"       sigcard-card screen-png --png PATH < UART1-LINES\n"
 "\n"
 "The sigcard card emulator: the card core with a file-backed flash, a screen\n"
 "(PNG and terminal window), a keypad, and its readers' carriers.\n"
@@ -402,6 +403,8 @@ int main(int argc, char **argv)
 	int rc;
 	if (argc >= 2 && strcmp(argv[1], "ctl") == 0)
 		return ctl_main(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "screen-png") == 0)
+		return screen_png_main(argc - 1, argv + 1);
 	rc = parse_options(argc, argv, &o);
 	if (rc >= 0)
 		return rc;

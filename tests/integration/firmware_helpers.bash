@@ -23,13 +23,16 @@ fw_require() {
 
 # fw_start NAME FLASH [run-firmware options]: the board in QEMU with its
 # contact socket at $T_DIR/NAME.ct, contactless at NAME.cl and the UI at
-# NAME.ui, which a reader process copies line by line into $T_DIR/NAME.ui.log
-# (keys go in through fw_keys). Sets FW_PID, FW_CT, FW_CL, FW_UI_LOG.
+# NAME.ui, which a reader process passes through `sigcard-card screen-png`
+# into $T_DIR/NAME.ui.log (keys go in through fw_keys): the board's screen
+# is drawn into $T_DIR/NAME.png, the emulator's PNG, before its screen
+# event reaches the log. Sets FW_PID, FW_CT, FW_CL, FW_UI_LOG, FW_PNG.
 fw_start() {
 	local name=$1 flash=$2; shift 2
 	FW_CT=$T_DIR/$name.ct FW_CL=$T_DIR/$name.cl
 	FW_UI=$T_DIR/$name.ui FW_UI_LOG=$T_DIR/$name.ui.log FW_UI_IN=$T_DIR/$name.ui.in
-	rm -f "$FW_UI_LOG" "$FW_UI_IN"; : >"$FW_UI_LOG"; mkfifo "$FW_UI_IN"
+	FW_PNG=$T_DIR/$name.png
+	rm -f "$FW_UI_LOG" "$FW_UI_IN" "$FW_PNG"; : >"$FW_UI_LOG"; mkfifo "$FW_UI_IN"
 	FW_MARK=0 FW_UI_PID=
 	# This shell holds the key FIFO open too, so writing to it never blocks
 	# even once the board (and its UI reader) has stopped.
@@ -41,22 +44,29 @@ fw_start() {
 	sc_wait_sock "$FW_UI" 10 || return 1
 	# (A background job's stdin is /dev/null: the script goes in a file.)
 	cat >"$T_DIR/ui-reader.py" <<'PY'
-import os, select, socket, sys
+import os, select, socket, subprocess, sys
 s = socket.socket(socket.AF_UNIX)
 s.connect(sys.argv[1])
 log = open(sys.argv[2], "ab", buffering=0)
 keys = os.open(sys.argv[3], os.O_RDWR | os.O_NONBLOCK)
+# The C renderer draws; this only relays bytes.
+png = subprocess.Popen([sys.argv[4], "screen-png", "--png", sys.argv[5]],
+                       stdin=subprocess.PIPE, stdout=log)
 while True:
     r, _, _ = select.select([s, keys], [], [])
     if s in r:
         d = s.recv(4096)
         if not d:
             break
-        log.write(d)
+        png.stdin.write(d)
+        png.stdin.flush()
     if keys in r:
         s.sendall(os.read(keys, 4096))
+png.stdin.close()
+sys.exit(png.wait())
 PY
-	sc_bg "$name-ui" python3 "$T_DIR/ui-reader.py" "$FW_UI" "$FW_UI_LOG" "$FW_UI_IN"
+	sc_bg "$name-ui" python3 "$T_DIR/ui-reader.py" "$FW_UI" "$FW_UI_LOG" "$FW_UI_IN" \
+		"$SC_BIN/sigcard-card" "$FW_PNG"
 	FW_UI_PID=$SC_LAST_PID
 	# The board boots, or an injected cut (--cut-at-boot) stops it first.
 	FW_BOOT=$(fw_wait_json '.event == "boot" or .event == "power_lost"' 20) || return 1

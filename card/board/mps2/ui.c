@@ -2,7 +2,9 @@
  * watch and drive (tests, demos, a person at a terminal):
  *   out: one JSON object per line: {"event":"screen","screen":{...}} at
  *        every screen change, with the fields of the host emulator's
- *        control socket (id, name, title, lines, qr); also "boot",
+ *        control socket (id, name, title, lines, qr): the whole screen
+ *        model, which `sigcard-card screen-png` rebuilds and draws into
+ *        the emulator's PNG for the terminal's camera; also "boot",
  *        "status" (flash writes, bytes lost, the stack's and mbedTLS's
  *        heap's high-water marks and sizes, the screen), "cut",
  *        "power_lost" and "bad_frame" events.
