@@ -55,6 +55,7 @@ struct http_conn {
 					    next request came since the last answer */
 	int dropped;                     /* shut down by us: evhttp frees it on the EOF */
 	struct evbuffer_cb_entry *in_cb, *out_cb;
+	struct event *json_errors_ev;    /* http_json_errors, once an answer is written */
 	struct http_conn *next;
 };
 
@@ -116,8 +117,21 @@ static void http_output(struct evbuffer *buf, const struct evbuffer_cb_info *inf
 	(void)buf;
 	if (info->n_added == 0)
 		return;
+	event_active(hc->json_errors_ev, EV_TIMEOUT, 0);
 	hc->since = hc->request_start = fio_now_ms();
 	hc->in_request = evbuffer_get_length(bufferevent_get_input(hc->bev)) > 0;
+}
+
+/* Runs after the callback that wrote an answer, before the loop polls
+ * the socket again: libevent's own HTML error becomes the API's JSON one
+ * (http_errors.c). */
+static void http_json_errors(evutil_socket_t fd, short what, void *arg)
+{
+	struct http_conn *hc = arg;
+
+	(void)fd;
+	(void)what;
+	srv_http_json_errors(bufferevent_get_output(hc->bev));
 }
 
 /* Shutting the socket down makes evhttp see the end of the stream and free
@@ -158,6 +172,7 @@ static void http_reap(struct srv_http *h)
 		*pp = hc->next;
 		evbuffer_remove_cb_entry(bufferevent_get_input(hc->bev), hc->in_cb);
 		evbuffer_remove_cb_entry(bufferevent_get_output(hc->bev), hc->out_cb);
+		event_free(hc->json_errors_ev);
 		bufferevent_decref(hc->bev);
 		if (!hc->dropped)
 			h->nconns--;
@@ -210,7 +225,9 @@ static struct bufferevent *http_conn_new(struct event_base *base, void *arg)
 
 	if (!hc)
 		return NULL;
-	hc->bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+	hc->json_errors_ev = event_new(base, -1, 0, http_json_errors, hc);
+	hc->bev = hc->json_errors_ev ? bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE)
+				     : NULL;
 	hc->in_cb = hc->bev ? evbuffer_add_cb(bufferevent_get_input(hc->bev), http_input, hc)
 			    : NULL;
 	hc->out_cb = hc->in_cb ? evbuffer_add_cb(bufferevent_get_output(hc->bev), http_output, hc)
@@ -218,6 +235,8 @@ static struct bufferevent *http_conn_new(struct event_base *base, void *arg)
 	if (!hc->out_cb) {
 		if (hc->bev)
 			bufferevent_free(hc->bev);
+		if (hc->json_errors_ev)
+			event_free(hc->json_errors_ev);
 		free(hc);
 		return NULL;
 	}
@@ -255,7 +274,7 @@ static void send_json(struct evhttp_request *req, int code, const char *reason, 
 static void send_error(struct evhttp_request *req, int code, const char *reason,
 		       const char *message)
 {
-	send_json(req, code, reason, json_pack("{s:s}", "error", message));
+	send_json(req, code, reason, srv_http_error_body(code, message));
 }
 
 static json_t *money(int64_t minor, uint16_t currency)
@@ -414,7 +433,7 @@ static void get_metrics(struct evhttp_request *req)
 		free(buf);
 		if (out)
 			evbuffer_free(out);
-		return evhttp_send_error(req, 503, "out of memory");
+		return send_error(req, 503, "Service Unavailable", "out of memory");
 	}
 	n = srv_metrics_render(buf, 32768);
 	evbuffer_add(out, buf, n);
@@ -543,9 +562,13 @@ struct srv_http *srv_http_start(struct srv *s, char *err, size_t errlen)
 	evhttp_set_gencb(h->http, on_request, h);
 	evhttp_set_timeout(h->http, s->cfg.idle_timeout);
 	evhttp_set_max_headers_size(h->http, 8192);
-	evhttp_set_max_body_size(h->http, 0);
+	/* The API reads no bodies: a small one still gets its 405, a larger
+	 * one libevent's 413. Every method libevent knows reaches on_request
+	 * for its 405 with Allow; one it does not know is its own 501. */
+	evhttp_set_max_body_size(h->http, SRV_HTTP_MAX_BODY);
 	evhttp_set_allowed_methods(h->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_POST |
-					    EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE);
+					    EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS |
+					    EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT | EVHTTP_REQ_PATCH);
 	if (pthread_create(&h->thread, NULL, http_main, h) != 0) {
 		snprintf(err, errlen, "cannot start the HTTP thread");
 		goto fail;
@@ -577,6 +600,7 @@ void srv_http_stop(struct srv_http *h)
 		h->conns = hc->next;
 		evbuffer_remove_cb_entry(bufferevent_get_input(hc->bev), hc->in_cb);
 		evbuffer_remove_cb_entry(bufferevent_get_output(hc->bev), hc->out_cb);
+		event_free(hc->json_errors_ev);
 		bufferevent_decref(hc->bev);
 		free(hc);
 	}

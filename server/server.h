@@ -555,6 +555,15 @@ struct srv_http;
 struct srv_http *srv_http_start(struct srv *s, char *err, size_t errlen);
 void srv_http_stop(struct srv_http *h);
 
+/* ---- http_errors.c: the API's one error format, libevent's own errors too */
+#define SRV_HTTP_MAX_BODY 1024           /* bytes of a request body, else 413 */
+struct evbuffer;
+struct json_t;
+struct json_t *srv_http_error_body(int status, const char *message);
+/* Rewrites libevent's HTML error answer waiting in a connection's output
+ * as the JSON one; 1 if it did. */
+int srv_http_json_errors(struct evbuffer *out);
+
 /* ---- admin.c: the issuer's commands */
 int srv_admin(const struct srv_config *cfg, int argc, char **argv, const char *opt_currency,
 	      const char *opt_balance, const char *opt_card_id, const char *opt_account,
