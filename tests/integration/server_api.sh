@@ -54,4 +54,65 @@ t_eq "405 says what is allowed" "Allow: GET, HEAD" \
 	"$(curl -s -D - -o /dev/null -X DELETE "$H/v1/accounts/ALICE" | grep -i '^allow:' | tr -d '\r')"
 t_eq "still serving after libevent's own errors" "ok" "$(curl -s "$H/healthz" | jq -r .status)"
 
+# ---- The document: served as kept, valid, and true of every answer
+# (checked by Debian's python3-jsonschema: /usr/bin/python3 is the Python
+# it is installed for).
+PY=/usr/bin/python3; [ -x "$PY" ] || PY=python3
+DOC=$SC_TOP/docs/openapi.json
+t_check "GET /v1/openapi.json is docs/openapi.json as is" cmp -s "$DOC" <(curl -s "$H/v1/openapi.json")
+T1=$(curl -s "$H/v1/transfers?limit=1" | jq -r '.transfers[0].id')
+while read -r line; do
+	case $line in
+	"ok "*) t_ok "openapi: ${line#ok }" ;;
+	*) t_fail "openapi: ${line#not ok }" ;;
+	esac
+done < <("$PY" "$SC_TOP/tests/tools/openapi_check.py" "$DOC" "$H" 2>&1 <<EOF
+GET /healthz 200
+HEAD /healthz 200
+GET /metrics 200
+GET /v1/openapi.json 200
+GET /v1/accounts 200
+GET /v1/accounts?limit=1 200
+GET /v1/accounts?limit=1001 400
+GET /v1/accounts?after=zz 400
+GET /v1/accounts/ALICE 200
+GET /v1/accounts/NOBODY 404
+GET /v1/accounts/bad%20id 404
+GET /v1/accounts/ALICE/transfers 200
+GET /v1/accounts/ALICE/transfers?before=$T1 200
+GET /v1/accounts/ALICE/transfers?limit=x 400
+GET /v1/accounts/NOBODY/transfers 404
+GET /v1/transfers 200
+GET /v1/transfers?after=41 400
+GET /v1/transfers/$T1 200
+GET /v1/transfers/1 200
+GET /v1/transfers/999999 404
+GET /v1/transfers/x 404
+GET /v1/cards 200
+GET /v1/cards/$CARD 200
+GET /v1/cards/0000000000000000 404
+GET /nope 404
+GET /v1/nope 404
+POST /v1/accounts/ALICE 405
+PUT /v1/cards 405
+DELETE /v1/transfers/1 405
+PATCH /v1/accounts 405
+BREW /v1/accounts 501
+POST /v1/accounts 413 4096
+EOF
+)
+for list in "/v1/transfers transfers" "/v1/accounts/ALICE/transfers transfers" "/v1/accounts accounts"; do
+	set -- $list
+	line=$("$PY" "$SC_TOP/tests/tools/openapi_check.py" pages "$DOC" "$H" "$1" "$2" 2>&1 | grep -v '^ok GET')
+	case $line in
+	"ok "*) t_ok "${line#ok }" ;;
+	*) t_fail "pages of $1" "$line" ;;
+	esac
+done
+t_eq "times are RFC 3339 UTC, the same instant as created_ms" "yes" "$(curl -s "$H/v1/transfers/$T1" |
+	"$PY" -c 'import json, sys, datetime
+d = json.load(sys.stdin)
+t = datetime.datetime.strptime(d["created"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=datetime.timezone.utc)
+print("yes" if round(t.timestamp() * 1000) == d["created_ms"] else d)')"
+
 t_done
