@@ -177,6 +177,18 @@ $(FONT_OBJ): $(FONT_GEN)
 	$(CC) $(BASE_CFLAGS) $(WARN) -c -o $@ $<
 $(LIBCARDHOST): $(FONT_OBJ)
 $(eval $(call archive,$(LIBSERVER),$(SERVER_SRCS)))
+# The server's OpenAPI document (docs/openapi.json), served as is at
+# /v1/openapi.json (server/http_api.c): a C array generated under build/.
+OPENAPI_GEN := $(BUILD)/gen/openapi_json.c
+OPENAPI_OBJ := $(BUILD)/obj/gen/openapi_json.o
+$(OPENAPI_GEN): scripts/file-to-c.py docs/openapi.json
+	@mkdir -p $(@D)
+	python3 scripts/file-to-c.py docs/openapi.json srv_openapi_json >$@.tmp
+	mv $@.tmp $@
+$(OPENAPI_OBJ): $(OPENAPI_GEN)
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) $(WARN) -c -o $@ $<
+$(LIBSERVER): $(OPENAPI_OBJ)
 $(eval $(call archive,$(LIBTERMINAL),$(TERMINAL_SRCS)))
 $(eval $(call archive,$(LIBSUPPORT),$(SUPPORT_SRCS)))
 

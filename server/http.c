@@ -17,11 +17,8 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
-#include <event2/keyvalq_struct.h>
 #include <event2/listener.h>
 #include <jansson.h>
-#include "common/currency.h"
-#include "common/hex.h"
 #include "hostlib/frameio.h"
 #include "server.h"
 
@@ -55,6 +52,7 @@ struct http_conn {
 					    next request came since the last answer */
 	int dropped;                     /* shut down by us: evhttp frees it on the EOF */
 	struct evbuffer_cb_entry *in_cb, *out_cb;
+	struct event *json_errors_ev;    /* http_json_errors, once an answer is written */
 	struct http_conn *next;
 };
 
@@ -116,8 +114,21 @@ static void http_output(struct evbuffer *buf, const struct evbuffer_cb_info *inf
 	(void)buf;
 	if (info->n_added == 0)
 		return;
+	event_active(hc->json_errors_ev, EV_TIMEOUT, 0);
 	hc->since = hc->request_start = fio_now_ms();
 	hc->in_request = evbuffer_get_length(bufferevent_get_input(hc->bev)) > 0;
+}
+
+/* Runs after the callback that wrote an answer, before the loop polls
+ * the socket again: libevent's own HTML error becomes the API's JSON one
+ * (http_errors.c). */
+static void http_json_errors(evutil_socket_t fd, short what, void *arg)
+{
+	struct http_conn *hc = arg;
+
+	(void)fd;
+	(void)what;
+	srv_http_json_errors(bufferevent_get_output(hc->bev));
 }
 
 /* Shutting the socket down makes evhttp see the end of the stream and free
@@ -158,6 +169,7 @@ static void http_reap(struct srv_http *h)
 		*pp = hc->next;
 		evbuffer_remove_cb_entry(bufferevent_get_input(hc->bev), hc->in_cb);
 		evbuffer_remove_cb_entry(bufferevent_get_output(hc->bev), hc->out_cb);
+		event_free(hc->json_errors_ev);
 		bufferevent_decref(hc->bev);
 		if (!hc->dropped)
 			h->nconns--;
@@ -210,7 +222,9 @@ static struct bufferevent *http_conn_new(struct event_base *base, void *arg)
 
 	if (!hc)
 		return NULL;
-	hc->bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+	hc->json_errors_ev = event_new(base, -1, 0, http_json_errors, hc);
+	hc->bev = hc->json_errors_ev ? bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE)
+				     : NULL;
 	hc->in_cb = hc->bev ? evbuffer_add_cb(bufferevent_get_input(hc->bev), http_input, hc)
 			    : NULL;
 	hc->out_cb = hc->in_cb ? evbuffer_add_cb(bufferevent_get_output(hc->bev), http_output, hc)
@@ -218,6 +232,8 @@ static struct bufferevent *http_conn_new(struct event_base *base, void *arg)
 	if (!hc->out_cb) {
 		if (hc->bev)
 			bufferevent_free(hc->bev);
+		if (hc->json_errors_ev)
+			event_free(hc->json_errors_ev);
 		free(hc);
 		return NULL;
 	}
@@ -234,176 +250,6 @@ static struct bufferevent *http_conn_new(struct event_base *base, void *arg)
 	return hc->bev;
 }
 
-static void send_json(struct evhttp_request *req, int code, const char *reason, json_t *body)
-{
-	struct evbuffer *out = evbuffer_new();
-	char *text = json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS);
-
-	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
-			  "application/json");
-	if (out && text) {
-		evbuffer_add(out, text, strlen(text));
-		evbuffer_add(out, "\n", 1);
-	}
-	evhttp_send_reply(req, code, reason, out);
-	free(text);
-	if (out)
-		evbuffer_free(out);
-	json_decref(body);
-}
-
-static void send_error(struct evhttp_request *req, int code, const char *reason,
-		       const char *message)
-{
-	send_json(req, code, reason, json_pack("{s:s}", "error", message));
-}
-
-static json_t *money(int64_t minor, uint16_t currency)
-{
-	const struct sc_currency *c = sc_currency_by_numeric(currency);
-	char text[48] = "";
-
-	if (minor >= 0)
-		sc_amount_format(text, sizeof(text), (uint64_t)minor, currency);
-	else if (sc_amount_format(text + 1, sizeof(text) - 1, (uint64_t)-minor, currency) > 0)
-		text[0] = '-';
-	return json_pack("{s:I,s:s,s:i,s:s}", "minor", (json_int_t)minor, "currency",
-			 c ? c->alpha : "???", "currency_numeric", currency, "text", text);
-}
-
-static json_t *hex_json(const void *p, int n)
-{
-	char hex[2 * 128 + 1];
-
-	if (!p || n <= 0 || n > 128)
-		return json_null();
-	sc_hex_encode(hex, p, (size_t)n);
-	return json_string(hex);
-}
-
-static json_t *transfer_row(sqlite3_stmt *st)
-{
-	/* id, payer, payee, amount, currency, card_id, atc, tx_hash, created_ms */
-	uint16_t cur = (uint16_t)sqlite3_column_int(st, 4);
-	json_t *o = json_pack("{s:I,s:s,s:s,s:o,s:o,s:I}",
-			      "id", (json_int_t)sqlite3_column_int64(st, 0),
-			      "payer", (const char *)sqlite3_column_text(st, 1),
-			      "payee", (const char *)sqlite3_column_text(st, 2),
-			      "amount", money(sqlite3_column_int64(st, 3), cur),
-			      "card_id", hex_json(sqlite3_column_blob(st, 5), sqlite3_column_bytes(st, 5)),
-			      "created_ms", (json_int_t)sqlite3_column_int64(st, 8));
-
-	if (o && sqlite3_column_type(st, 6) != SQLITE_NULL)
-		json_object_set_new(o, "atc", json_integer(sqlite3_column_int64(st, 6)));
-	if (o)
-		json_object_set_new(o, "tx_hash", hex_json(sqlite3_column_blob(st, 7),
-							   sqlite3_column_bytes(st, 7)));
-	return o;
-}
-
-#define TRANSFER_COLS "id, payer, payee, amount, currency, card_id, atc, tx_hash, created_ms"
-
-static void get_account(struct srv_http *h, struct evhttp_request *req, const char *id)
-{
-	struct srv_account a;
-	int rc = sc_account_id_valid(id) == SC_OK ? srv_account_get(&h->db, id, &a) : 0;
-
-	if (rc < 0)
-		return send_error(req, 503, "Service Unavailable", "the ledger cannot be read");
-	if (rc == 0)
-		return send_error(req, 404, "Not Found", "no such account");
-	send_json(req, 200, "OK", json_pack("{s:s,s:o,s:b}", "id", a.id, "balance",
-					    money(a.balance, a.currency), "issuer",
-					    (a.flags & SRV_ACCOUNT_ISSUER) != 0));
-}
-
-static void get_account_transfers(struct srv_http *h, struct evhttp_request *req,
-				  const char *id, const char *query)
-{
-	struct evkeyvalq q;
-	const char *v;
-	long limit = 50;
-	long long before = INT64_MAX;
-	sqlite3_stmt *st;
-	struct srv_account a;
-	json_t *list;
-	int rc;
-
-	TAILQ_INIT(&q);
-	if (query && evhttp_parse_query_str(query, &q) == 0) {
-		if ((v = evhttp_find_header(&q, "limit")))
-			limit = strtol(v, NULL, 10);
-		if ((v = evhttp_find_header(&q, "before")))
-			before = strtoll(v, NULL, 10);
-	}
-	evhttp_clear_headers(&q);
-	if (limit < 1 || limit > 1000)
-		return send_error(req, 400, "Bad Request", "limit must be 1..1000");
-	rc = sc_account_id_valid(id) == SC_OK ? srv_account_get(&h->db, id, &a) : 0;
-	if (rc <= 0)
-		return send_error(req, rc < 0 ? 503 : 404, rc < 0 ? "Service Unavailable" : "Not Found",
-				  rc < 0 ? "the ledger cannot be read" : "no such account");
-	if (sqlite3_prepare_v2(h->db.db, "SELECT " TRANSFER_COLS " FROM transfers"
-			       " WHERE (payer = ?1 OR payee = ?1) AND id < ?2"
-			       " ORDER BY id DESC LIMIT ?3", -1, &st, NULL) != SQLITE_OK)
-		return send_error(req, 503, "Service Unavailable", "the ledger cannot be read");
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, before);
-	sqlite3_bind_int64(st, 3, limit);
-	list = json_array();
-	while (sqlite3_step(st) == SQLITE_ROW)
-		json_array_append_new(list, transfer_row(st));
-	sqlite3_finalize(st);
-	send_json(req, 200, "OK", json_pack("{s:s,s:o}", "account", id, "transfers", list));
-}
-
-static void get_transfer(struct srv_http *h, struct evhttp_request *req, const char *idtext)
-{
-	sqlite3_stmt *st;
-	char *end;
-	long long id = strtoll(idtext, &end, 10);
-	json_t *o = NULL;
-
-	if (*end || end == idtext || id < 1)
-		return send_error(req, 404, "Not Found", "no such transfer");
-	if (sqlite3_prepare_v2(h->db.db, "SELECT " TRANSFER_COLS ", r.counter, r.body, r.seal"
-			       " FROM transfers LEFT JOIN receipts r ON r.transfer_id = id"
-			       " WHERE id = ?1", -1, &st, NULL) != SQLITE_OK)
-		return send_error(req, 503, "Service Unavailable", "the ledger cannot be read");
-	sqlite3_bind_int64(st, 1, id);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		o = transfer_row(st);
-		if (o && sqlite3_column_type(st, 9) != SQLITE_NULL)
-			json_object_set_new(o, "receipt", json_pack(
-				"{s:I,s:o,s:o}", "counter", (json_int_t)sqlite3_column_int64(st, 9),
-				"body", hex_json(sqlite3_column_blob(st, 10), sqlite3_column_bytes(st, 10)),
-				"seal", hex_json(sqlite3_column_blob(st, 11),
-						      sqlite3_column_bytes(st, 11))));
-	}
-	sqlite3_finalize(st);
-	if (!o)
-		return send_error(req, 404, "Not Found", "no such transfer");
-	send_json(req, 200, "OK", o);
-}
-
-static void get_card(struct srv_http *h, struct evhttp_request *req, const char *hex)
-{
-	uint8_t id[SC_CARD_ID_LEN];
-	struct srv_card c;
-	int rc = strlen(hex) == 2 * SC_CARD_ID_LEN &&
-			 sc_hex_decode(id, sizeof(id), hex) == SC_CARD_ID_LEN
-		 ? srv_card_get(&h->db, id, &c) : 0;
-
-	if (rc <= 0)
-		return send_error(req, rc < 0 ? 503 : 404, rc < 0 ? "Service Unavailable" : "Not Found",
-				  rc < 0 ? "the ledger cannot be read" : "no such card");
-	send_json(req, 200, "OK", json_pack("{s:o,s:s,s:s,s:I,s:i,s:o}",
-		"card_id", hex_json(c.id, SC_CARD_ID_LEN), "account", c.account,
-		"status", srv_card_status_name(c.status), "last_atc", (json_int_t)c.last_atc,
-		"jp_failures", c.jp_failures,
-		"public_key", c.has_pubkey ? hex_json(c.pubkey, SC_PUBKEY_LEN) : json_null()));
-}
-
 static void get_metrics(struct evhttp_request *req)
 {
 	struct evbuffer *out = evbuffer_new();
@@ -414,7 +260,7 @@ static void get_metrics(struct evhttp_request *req)
 		free(buf);
 		if (out)
 			evbuffer_free(out);
-		return evhttp_send_error(req, 503, "out of memory");
+		return srv_http_send_error(req, 503, "out of memory");
 	}
 	n = srv_metrics_render(buf, 32768);
 	evbuffer_add(out, buf, n);
@@ -431,12 +277,12 @@ static void get_health(struct srv_http *h, struct evhttp_request *req)
 	char reason[160];
 
 	if (srv_health_failing(reason, sizeof(reason)))
-		return send_json(req, 503, "Service Unavailable",
-				 json_pack("{s:s,s:s}", "status", "failing", "reason", reason));
+		return srv_http_send_json(req, 503, json_pack("{s:s,s:s}", "status", "failing",
+							      "reason", reason));
 	if (v != SRV_SCHEMA_VERSION || atomic_load(&h->s->stopping))
-		return send_json(req, 503, "Service Unavailable",
-				 json_pack("{s:s}", "status", v < 0 ? "ledger unreadable" : "stopping"));
-	send_json(req, 200, "OK", json_pack("{s:s,s:i}", "status", "ok", "schema_version", v));
+		return srv_http_send_json(req, 503, json_pack("{s:s}", "status",
+							      v < 0 ? "ledger unreadable" : "stopping"));
+	srv_http_send_json(req, 200, json_pack("{s:s,s:i}", "status", "ok", "schema_version", v));
 }
 
 /* Routes by path; the segments are matched literally, ids checked by the
@@ -446,14 +292,14 @@ static void on_request(struct evhttp_request *req, void *arg)
 	struct srv_http *h = arg;
 	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
 	const char *path = evhttp_uri_get_path(uri);
-	char seg[4][64];
+	char seg[4][SRV_HTTP_SEG_MAX];
 	int nseg = 0;
 	const char *p;
 
 	if (evhttp_request_get_command(req) != EVHTTP_REQ_GET &&
 	    evhttp_request_get_command(req) != EVHTTP_REQ_HEAD) {
 		evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "GET, HEAD");
-		return send_error(req, 405, "Method Not Allowed", "this API is read-only");
+		return srv_http_send_error(req, 405, "this API is read-only");
 	}
 	if (!path)
 		path = "/";
@@ -466,28 +312,20 @@ static void on_request(struct evhttp_request *req, void *arg)
 			break;
 		n = strcspn(p, "/");
 		if (n >= sizeof(seg[0]))
-			return send_error(req, 404, "Not Found", "no such resource");
+			return srv_http_send_error(req, 404, "no such resource");
 		memcpy(seg[nseg], p, n);
 		seg[nseg++][n] = '\0';
 		p += n;
 	}
 	if (*p && strspn(p, "/") != strlen(p))
-		return send_error(req, 404, "Not Found", "no such resource");
+		return srv_http_send_error(req, 404, "no such resource");
 	if (nseg == 1 && !strcmp(seg[0], "healthz"))
 		return get_health(h, req);
 	if (nseg == 1 && !strcmp(seg[0], "metrics"))
 		return get_metrics(req);
-	if (nseg >= 3 && !strcmp(seg[0], "v1")) {
-		if (nseg == 3 && !strcmp(seg[1], "accounts"))
-			return get_account(h, req, seg[2]);
-		if (nseg == 4 && !strcmp(seg[1], "accounts") && !strcmp(seg[3], "transfers"))
-			return get_account_transfers(h, req, seg[2], evhttp_uri_get_query(uri));
-		if (nseg == 3 && !strcmp(seg[1], "transfers"))
-			return get_transfer(h, req, seg[2]);
-		if (nseg == 3 && !strcmp(seg[1], "cards"))
-			return get_card(h, req, seg[2]);
-	}
-	send_error(req, 404, "Not Found", "no such resource");
+	if (srv_http_api(&h->db, req, nseg, seg, evhttp_uri_get_query(uri)))
+		return;
+	srv_http_send_error(req, 404, "no such resource");
 }
 
 static void *http_main(void *arg)
@@ -543,9 +381,13 @@ struct srv_http *srv_http_start(struct srv *s, char *err, size_t errlen)
 	evhttp_set_gencb(h->http, on_request, h);
 	evhttp_set_timeout(h->http, s->cfg.idle_timeout);
 	evhttp_set_max_headers_size(h->http, 8192);
-	evhttp_set_max_body_size(h->http, 0);
+	/* The API reads no bodies: a small one still gets its 405, a larger
+	 * one libevent's 413. Every method libevent knows reaches on_request
+	 * for its 405 with Allow; one it does not know is its own 501. */
+	evhttp_set_max_body_size(h->http, SRV_HTTP_MAX_BODY);
 	evhttp_set_allowed_methods(h->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_POST |
-					    EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE);
+					    EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS |
+					    EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT | EVHTTP_REQ_PATCH);
 	if (pthread_create(&h->thread, NULL, http_main, h) != 0) {
 		snprintf(err, errlen, "cannot start the HTTP thread");
 		goto fail;
@@ -577,6 +419,7 @@ void srv_http_stop(struct srv_http *h)
 		h->conns = hc->next;
 		evbuffer_remove_cb_entry(bufferevent_get_input(hc->bev), hc->in_cb);
 		evbuffer_remove_cb_entry(bufferevent_get_output(hc->bev), hc->out_cb);
+		event_free(hc->json_errors_ev);
 		bufferevent_decref(hc->bev);
 		free(hc);
 	}

@@ -562,6 +562,26 @@ struct srv_http;
 struct srv_http *srv_http_start(struct srv *s, char *err, size_t errlen);
 void srv_http_stop(struct srv_http *h);
 
+/* ---- http_api.c: the JSON resources under /v1 */
+struct evhttp_request;
+struct json_t;
+#define SRV_HTTP_SEG_MAX 64              /* bytes of a path segment, NUL included */
+/* Answers a request for /v1/... (the path's first nseg segments) and
+ * returns 1, or 0 if no resource has that path. */
+int srv_http_api(struct srv_db *db, struct evhttp_request *req, int nseg,
+		 char seg[][SRV_HTTP_SEG_MAX], const char *query);
+/* The answer body as JSON (consumed), with its Content-Type. */
+void srv_http_send_json(struct evhttp_request *req, int code, struct json_t *body);
+void srv_http_send_error(struct evhttp_request *req, int code, const char *message);
+
+/* ---- http_errors.c: the API's one error format, libevent's own errors too */
+#define SRV_HTTP_MAX_BODY 1024           /* bytes of a request body, else 413 */
+struct evbuffer;
+struct json_t *srv_http_error_body(int status, const char *message);
+/* Rewrites libevent's HTML error answer waiting in a connection's output
+ * as the JSON one; 1 if it did. */
+int srv_http_json_errors(struct evbuffer *out);
+
 /* ---- admin.c: the issuer's commands */
 int srv_admin(const struct srv_config *cfg, int argc, char **argv, const char *opt_currency,
 	      const char *opt_balance, const char *opt_card_id, const char *opt_account,

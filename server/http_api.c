@@ -1,0 +1,410 @@
+/* The JSON resources of the read-only API under /v1 (docs/openapi.json
+ * describes each answer): accounts, cards and transfers, one by one and in
+ * pages. A page is keyset-paginated: the opaque cursor "next" names the
+ * last row given, and the next page starts after it in the listing's own
+ * order, so rows committed meanwhile never shift a page (as OFFSET would).
+ * Times are RFC 3339 UTC with milliseconds. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/queue.h>
+#include <time.h>
+#include <event2/buffer.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <jansson.h>
+#include "common/currency.h"
+#include "common/hex.h"
+#include "server.h"
+
+#define PAGE_DEFAULT 50
+#define PAGE_MAX 1000
+#define CURSOR_KEY_MAX 64   /* bytes of the key a cursor carries */
+
+/* The OpenAPI document, docs/openapi.json, compiled in (build/gen/). */
+extern const char srv_openapi_json[];
+extern const size_t srv_openapi_json_len;
+
+static void send_body(struct evhttp_request *req, int code, const char *type,
+		      const char *body, size_t len)
+{
+	struct evbuffer *out = evbuffer_new();
+
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", type);
+	if (out)
+		evbuffer_add(out, body, len);
+	/* NULL: libevent's reason phrase for the code */
+	evhttp_send_reply(req, code, NULL, out);
+	if (out)
+		evbuffer_free(out);
+}
+
+void srv_http_send_json(struct evhttp_request *req, int code, json_t *body)
+{
+	char *text = json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS);
+	size_t n = text ? strlen(text) : 0;
+
+	if (text) {
+		text[n] = '\n'; /* json_dumps' NUL becomes the answer's last line end */
+		send_body(req, code, "application/json", text, n + 1);
+	} else {
+		send_body(req, code, "application/json", "", 0);
+	}
+	free(text);
+	json_decref(body);
+}
+
+void srv_http_send_error(struct evhttp_request *req, int code, const char *message)
+{
+	srv_http_send_json(req, code, srv_http_error_body(code, message));
+}
+
+static void unreadable(struct evhttp_request *req)
+{
+	srv_http_send_error(req, 503, "the ledger cannot be read");
+}
+
+/* "2026-12-02T03:04:05.123Z" */
+static json_t *rfc3339(int64_t ms)
+{
+	time_t secs = (time_t)(ms / 1000);
+	struct tm tm;
+	char text[40];
+
+	if (ms < 0 || !gmtime_r(&secs, &tm))
+		return json_null();
+	strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(text + strlen(text), sizeof(text) - strlen(text), ".%03dZ", (int)(ms % 1000));
+	return json_string(text);
+}
+
+static json_t *money(int64_t minor, uint16_t currency)
+{
+	const struct sc_currency *c = sc_currency_by_numeric(currency);
+	char text[48] = "";
+
+	if (minor >= 0)
+		sc_amount_format(text, sizeof(text), (uint64_t)minor, currency);
+	else if (sc_amount_format(text + 1, sizeof(text) - 1, (uint64_t)-minor, currency) > 0)
+		text[0] = '-';
+	return json_pack("{s:I,s:s,s:i,s:s}", "minor", (json_int_t)minor, "currency",
+			 c ? c->alpha : "???", "currency_numeric", currency, "text", text);
+}
+
+static json_t *hex_json(const void *p, int n)
+{
+	char hex[2 * 128 + 1];
+
+	if (!p || n <= 0 || n > 128)
+		return json_null();
+	sc_hex_encode(hex, p, (size_t)n);
+	return json_string(hex);
+}
+
+/* ---- Rows: one SELECT list and one JSON shape per resource, for a
+ * resource alone and in a page alike. */
+
+#define ACCOUNT_COLS "id, currency, balance, flags, created_ms"
+
+static json_t *account_row(sqlite3_stmt *st)
+{
+	return json_pack("{s:s,s:o,s:b,s:o}",
+			 "id", (const char *)sqlite3_column_text(st, 0),
+			 "balance", money(sqlite3_column_int64(st, 2),
+					  (uint16_t)sqlite3_column_int(st, 1)),
+			 "issuer", (sqlite3_column_int(st, 3) & SRV_ACCOUNT_ISSUER) != 0,
+			 "created", rfc3339(sqlite3_column_int64(st, 4)));
+}
+
+#define CARD_COLS "card_id, account, pubkey, status, last_atc, jp_failures, created_ms"
+
+static json_t *card_row(sqlite3_stmt *st)
+{
+	return json_pack("{s:o,s:s,s:s,s:I,s:i,s:o,s:o}",
+			 "card_id", hex_json(sqlite3_column_blob(st, 0), sqlite3_column_bytes(st, 0)),
+			 "account", (const char *)sqlite3_column_text(st, 1),
+			 "status", srv_card_status_name(sqlite3_column_int(st, 3)),
+			 "last_atc", (json_int_t)sqlite3_column_int64(st, 4),
+			 "jp_failures", sqlite3_column_int(st, 5),
+			 "public_key", hex_json(sqlite3_column_blob(st, 2), sqlite3_column_bytes(st, 2)),
+			 "created", rfc3339(sqlite3_column_int64(st, 6)));
+}
+
+#define TRANSFER_COLS "id, payer, payee, amount, currency, card_id, atc, tx_hash, created_ms"
+
+/* created_ms stays beside created: clients of 0.1 read it. */
+static json_t *transfer_row(sqlite3_stmt *st)
+{
+	uint16_t cur = (uint16_t)sqlite3_column_int(st, 4);
+	json_t *o = json_pack("{s:I,s:s,s:s,s:o,s:o,s:I,s:o}",
+			      "id", (json_int_t)sqlite3_column_int64(st, 0),
+			      "payer", (const char *)sqlite3_column_text(st, 1),
+			      "payee", (const char *)sqlite3_column_text(st, 2),
+			      "amount", money(sqlite3_column_int64(st, 3), cur),
+			      "card_id", hex_json(sqlite3_column_blob(st, 5), sqlite3_column_bytes(st, 5)),
+			      "created_ms", (json_int_t)sqlite3_column_int64(st, 8),
+			      "created", rfc3339(sqlite3_column_int64(st, 8)));
+
+	if (o && sqlite3_column_type(st, 6) != SQLITE_NULL)
+		json_object_set_new(o, "atc", json_integer(sqlite3_column_int64(st, 6)));
+	if (o)
+		json_object_set_new(o, "tx_hash", hex_json(sqlite3_column_blob(st, 7),
+							   sqlite3_column_bytes(st, 7)));
+	return o;
+}
+
+/* ---- Pages */
+
+enum key_kind { KEY_TEXT, KEY_INT, KEY_BLOB };
+
+struct listing {
+	const char *name;        /* the answer's array */
+	/* ?1 the cursor's key (NULL: from the start), ?2 rows, ?3 the owner */
+	const char *sql;
+	json_t *(*row)(sqlite3_stmt *st);
+	enum key_kind key;       /* column 0, what a cursor carries */
+};
+
+static const struct listing accounts_listing = {
+	"accounts", "SELECT " ACCOUNT_COLS " FROM accounts"
+	" WHERE ?1 IS NULL OR id > ?1 ORDER BY id LIMIT ?2", account_row, KEY_TEXT,
+};
+static const struct listing cards_listing = {
+	"cards", "SELECT " CARD_COLS " FROM cards"
+	" WHERE ?1 IS NULL OR card_id > ?1 ORDER BY card_id LIMIT ?2", card_row, KEY_BLOB,
+};
+static const struct listing transfers_listing = {
+	"transfers", "SELECT " TRANSFER_COLS " FROM transfers"
+	" WHERE ?1 IS NULL OR id < ?1 ORDER BY id DESC LIMIT ?2", transfer_row, KEY_INT,
+};
+static const struct listing account_transfers_listing = {
+	"transfers", "SELECT " TRANSFER_COLS " FROM transfers"
+	" WHERE (payer = ?3 OR payee = ?3) AND (?1 IS NULL OR id < ?1)"
+	" ORDER BY id DESC LIMIT ?2", transfer_row, KEY_INT,
+};
+
+/* A cursor is the hex of column 0's bytes (an integer's as its digits). */
+static json_t *cursor_of(sqlite3_stmt *st)
+{
+	const void *p = sqlite3_column_type(st, 0) == SQLITE_BLOB ? sqlite3_column_blob(st, 0)
+								 : sqlite3_column_text(st, 0);
+
+	return hex_json(p, sqlite3_column_bytes(st, 0));
+}
+
+/* Binds a cursor's key as ?1, in the column's type; -1 if it is not one. */
+static int bind_cursor(sqlite3_stmt *st, enum key_kind kind, const char *cursor)
+{
+	uint8_t key[CURSOR_KEY_MAX + 1];
+	int n;
+	char *end;
+	long long id;
+
+	if (!cursor)
+		return sqlite3_bind_null(st, 1) == SQLITE_OK ? 0 : -1;
+	if (strlen(cursor) > 2 * CURSOR_KEY_MAX || strlen(cursor) % 2 ||
+	    (n = sc_hex_decode(key, CURSOR_KEY_MAX, cursor)) <= 0)
+		return -1;
+	key[n] = '\0';
+	if (kind == KEY_BLOB)
+		return sqlite3_bind_blob(st, 1, key, n, SQLITE_TRANSIENT) == SQLITE_OK ? 0 : -1;
+	if (kind == KEY_TEXT)
+		return memchr(key, '\0', (size_t)n) ||
+		       sqlite3_bind_text(st, 1, (char *)key, n, SQLITE_TRANSIENT) != SQLITE_OK ? -1 : 0;
+	id = strtoll((char *)key, &end, 10);
+	return *end || id < 1 || sqlite3_bind_int64(st, 1, id) != SQLITE_OK ? -1 : 0;
+}
+
+/* A page of l: ?limit=1..1000 (50), ?after=CURSOR; before=ID is the
+ * transfer id a 0.1 client gives instead. Answers {NAME: [...], "next":
+ * CURSOR} (no "next" on the last page), with owner's fields besides. */
+static void list_page(struct srv_db *db, struct evhttp_request *req, const char *query,
+		      const struct listing *l, const char *owner, json_t *answer)
+{
+	struct evkeyvalq q;
+	const char *v;
+	long limit = PAGE_DEFAULT;
+	char *end, *after = NULL;
+	sqlite3_stmt *st = NULL;
+	json_t *rows = json_array(), *next = NULL;
+	int bad_limit = 0, bad_cursor, more = 0;
+
+	TAILQ_INIT(&q);
+	if (query && evhttp_parse_query_str(query, &q) != 0)
+		bad_limit = 1;
+	if ((v = evhttp_find_header(&q, "limit"))) {
+		limit = strtol(v, &end, 10);
+		bad_limit |= *end || end == v;
+	}
+	if ((v = evhttp_find_header(&q, "after")))
+		after = strdup(v);
+	else if ((v = evhttp_find_header(&q, "before")) && l->key == KEY_INT &&
+		 strlen(v) <= 24 && (after = malloc(2 * strlen(v) + 1)))
+		sc_hex_encode(after, (const uint8_t *)v, strlen(v));
+	evhttp_clear_headers(&q);
+	if (bad_limit || limit < 1 || limit > PAGE_MAX) {
+		free(after);
+		json_decref(rows);
+		json_decref(answer);
+		return srv_http_send_error(req, 400, "limit must be 1..1000");
+	}
+	if (sqlite3_prepare_v2(db->db, l->sql, -1, &st, NULL) != SQLITE_OK) {
+		free(after);
+		json_decref(rows);
+		json_decref(answer);
+		return unreadable(req);
+	}
+	bad_cursor = bind_cursor(st, l->key, after) != 0;
+	free(after);
+	sqlite3_bind_int64(st, 2, limit + 1); /* one more says there is a next page */
+	if (owner)
+		sqlite3_bind_text(st, 3, owner, -1, SQLITE_STATIC);
+	while (!bad_cursor && sqlite3_step(st) == SQLITE_ROW) {
+		if ((long)json_array_size(rows) == limit) {
+			more = 1;
+			break;
+		}
+		json_decref(next);
+		next = cursor_of(st);
+		json_array_append_new(rows, l->row(st));
+	}
+	if (!more) {
+		json_decref(next);
+		next = NULL;
+	}
+	sqlite3_finalize(st);
+	if (bad_cursor) {
+		json_decref(rows);
+		json_decref(answer);
+		return srv_http_send_error(req, 400, "after is not a cursor this listing gave");
+	}
+	json_object_set_new(answer, l->name, rows);
+	if (next)
+		json_object_set_new(answer, "next", next);
+	srv_http_send_json(req, 200, answer);
+}
+
+/* ---- One resource */
+
+/* The row of sql (?1 the id) as row() makes it: 1, 0 none, -1 unreadable. */
+static int one_row(struct srv_db *db, const char *sql, const void *id, int idlen,
+		   json_t *(*row)(sqlite3_stmt *st), json_t **out)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	*out = NULL;
+	if (sqlite3_prepare_v2(db->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	if (idlen < 0)
+		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_blob(st, 1, id, idlen, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*out = row(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+static void get_account(struct srv_db *db, struct evhttp_request *req, const char *id)
+{
+	json_t *o = NULL;
+	int rc = sc_account_id_valid(id) != SC_OK ? 0 :
+		 one_row(db, "SELECT " ACCOUNT_COLS " FROM accounts WHERE id = ?1", id, -1,
+			 account_row, &o);
+
+	if (rc < 0)
+		return unreadable(req);
+	if (rc == 0)
+		return srv_http_send_error(req, 404, "no such account");
+	srv_http_send_json(req, 200, o);
+}
+
+static void get_account_transfers(struct srv_db *db, struct evhttp_request *req,
+				  const char *id, const char *query)
+{
+	json_t *o = NULL;
+	int rc = sc_account_id_valid(id) != SC_OK ? 0 :
+		 one_row(db, "SELECT " ACCOUNT_COLS " FROM accounts WHERE id = ?1", id, -1,
+			 account_row, &o);
+
+	json_decref(o);
+	if (rc < 0)
+		return unreadable(req);
+	if (rc == 0)
+		return srv_http_send_error(req, 404, "no such account");
+	list_page(db, req, query, &account_transfers_listing, id,
+		  json_pack("{s:s}", "account", id));
+}
+
+static void get_transfer(struct srv_db *db, struct evhttp_request *req, const char *idtext)
+{
+	sqlite3_stmt *st;
+	char *end;
+	long long id = strtoll(idtext, &end, 10);
+	json_t *o = NULL;
+
+	if (*end || end == idtext || id < 1)
+		return srv_http_send_error(req, 404, "no such transfer");
+	if (sqlite3_prepare_v2(db->db, "SELECT " TRANSFER_COLS ", r.counter, r.body, r.seal"
+			       " FROM transfers LEFT JOIN receipts r ON r.transfer_id = id"
+			       " WHERE id = ?1", -1, &st, NULL) != SQLITE_OK)
+		return unreadable(req);
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		o = transfer_row(st);
+		if (o && sqlite3_column_type(st, 9) != SQLITE_NULL)
+			json_object_set_new(o, "receipt", json_pack(
+				"{s:I,s:o,s:o}", "counter", (json_int_t)sqlite3_column_int64(st, 9),
+				"body", hex_json(sqlite3_column_blob(st, 10), sqlite3_column_bytes(st, 10)),
+				"seal", hex_json(sqlite3_column_blob(st, 11),
+						      sqlite3_column_bytes(st, 11))));
+	}
+	sqlite3_finalize(st);
+	if (!o)
+		return srv_http_send_error(req, 404, "no such transfer");
+	srv_http_send_json(req, 200, o);
+}
+
+static void get_card(struct srv_db *db, struct evhttp_request *req, const char *hex)
+{
+	uint8_t id[SC_CARD_ID_LEN];
+	json_t *o = NULL;
+	int rc = strlen(hex) == 2 * SC_CARD_ID_LEN &&
+			 sc_hex_decode(id, sizeof(id), hex) == SC_CARD_ID_LEN
+		 ? one_row(db, "SELECT " CARD_COLS " FROM cards WHERE card_id = ?1", id,
+			   SC_CARD_ID_LEN, card_row, &o) : 0;
+
+	if (rc < 0)
+		return unreadable(req);
+	if (rc == 0)
+		return srv_http_send_error(req, 404, "no such card");
+	srv_http_send_json(req, 200, o);
+}
+
+int srv_http_api(struct srv_db *db, struct evhttp_request *req, int nseg,
+		 char seg[][SRV_HTTP_SEG_MAX], const char *query)
+{
+	if (nseg < 2 || strcmp(seg[0], "v1") != 0)
+		return 0;
+	if (nseg == 2 && !strcmp(seg[1], "openapi.json"))
+		send_body(req, 200, "application/json", srv_openapi_json, srv_openapi_json_len);
+	else if (nseg == 2 && !strcmp(seg[1], "accounts"))
+		list_page(db, req, query, &accounts_listing, NULL, json_object());
+	else if (nseg == 2 && !strcmp(seg[1], "cards"))
+		list_page(db, req, query, &cards_listing, NULL, json_object());
+	else if (nseg == 2 && !strcmp(seg[1], "transfers"))
+		list_page(db, req, query, &transfers_listing, NULL, json_object());
+	else if (nseg == 3 && !strcmp(seg[1], "accounts"))
+		get_account(db, req, seg[2]);
+	else if (nseg == 4 && !strcmp(seg[1], "accounts") && !strcmp(seg[3], "transfers"))
+		get_account_transfers(db, req, seg[2], query);
+	else if (nseg == 3 && !strcmp(seg[1], "transfers"))
+		get_transfer(db, req, seg[2]);
+	else if (nseg == 3 && !strcmp(seg[1], "cards"))
+		get_card(db, req, seg[2]);
+	else
+		return 0;
+	return 1;
+}
