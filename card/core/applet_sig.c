@@ -154,8 +154,9 @@ static int low_s(const mbedtls_ecp_group *grp, mbedtls_mpi *s)
 }
 
 /* DER SEQUENCE { r INTEGER, s INTEGER }, written backwards from the end of
- * der as mbedTLS's ASN.1 writer does; moves it to sig. */
-static int der_signature(const mbedtls_mpi *r, const mbedtls_mpi *s,
+ * der as mbedTLS's ASN.1 writer does; moves it to sig. Not inlined: der is
+ * on the stack only after the ECDSA (the deepest path, a SIGN) returned. */
+static __attribute__((noinline)) int der_signature(const mbedtls_mpi *r, const mbedtls_mpi *s,
 			 uint8_t sig[SC_ECDSA_DER_MAX], size_t *sig_len)
 {
 	unsigned char der[MBEDTLS_ECDSA_MAX_LEN];
@@ -219,6 +220,27 @@ static uint16_t sign_allowed(const struct card_core *c, const struct sc_tx *tx)
 	return 0;
 }
 
+/* The hash the card signs: SHA-256 of the signed data (§4) over the
+ * transaction as received. Not inlined: the signed data is on the stack
+ * only before the ECDSA, not under it (the deepest path, a SIGN). */
+static __attribute__((noinline)) int signed_data_hash(const struct core_cmd *cmd,
+						       const struct sc_tx *tx,
+						       const struct sc_sign_resp *resp,
+						       uint8_t sd_hash[SC_HASH_LEN])
+{
+	const struct core_persist *p = store_committed(cmd->core);
+	uint8_t hash[SC_HASH_LEN], sd[SC_SIGNED_DATA_MAX];
+	int sd_len;
+
+	if (sc_tx_hash(cmd->data, cmd->lc, hash) != 0)
+		return -1;
+	sd_len = sc_signed_data_build(sd, sizeof sd, tx->scheme, p->card_id, resp->atc,
+				      tx->challenge, hash, resp->x, resp->x_len);
+	if (sd_len < 0 || mbedtls_sha256_ret(sd, (size_t)sd_len, sd_hash, 0) != 0)
+		return -1;
+	return 0;
+}
+
 uint16_t sig_sign(const struct core_cmd *cmd, struct sc_writer *out)
 {
 	struct card_core *c = cmd->core;
@@ -226,10 +248,9 @@ uint16_t sig_sign(const struct core_cmd *cmd, struct sc_writer *out)
 	struct core_persist *w;
 	struct sc_tx tx;
 	char jp[SC_JP_DIGITS];
-	uint8_t rand8[8], hash[SC_HASH_LEN], sd_hash[SC_HASH_LEN];
-	uint8_t sd[SC_SIGNED_DATA_MAX];
+	uint8_t rand8[8], sd_hash[SC_HASH_LEN];
 	struct sc_sign_resp resp;
-	int x_len, sd_len, rc;
+	int x_len, rc;
 	uint16_t sw = SW_UNKNOWN;
 
 	if (cmd->p1 != 0 || cmd->p2 != 0)
@@ -265,11 +286,7 @@ uint16_t sig_sign(const struct core_cmd *cmd, struct sc_writer *out)
 	if (sc_jp_seal(tx.scheme, p->kcard, jp, tx.scheme == SC_SCHEME_ENC_RAND ? rand8 : NULL,
 		       resp.x) != 0)
 		goto out;
-	if (sc_tx_hash(cmd->data, cmd->lc, hash) != 0)
-		goto out;
-	sd_len = sc_signed_data_build(sd, sizeof sd, tx.scheme, p->card_id, resp.atc,
-				      tx.challenge, hash, resp.x, resp.x_len);
-	if (sd_len < 0 || mbedtls_sha256_ret(sd, (size_t)sd_len, sd_hash, 0) != 0)
+	if (signed_data_hash(cmd, &tx, &resp, sd_hash) != 0)
 		goto out;
 	if (sign_hash(c, sd_hash, resp.sig, &resp.sig_len) != 0)
 		goto out;
