@@ -21,6 +21,9 @@
 #define CORE_PIN_MAX 8u
 #define CORE_PRIVKEY_LEN 32u
 #define CORE_CHAIN_MAX 512u   /* command data assembled from a chain */
+/* An interface's command buffer (struct core_iface): an extended APDU with
+ * CORE_CHAIN_MAX of data (4 + 3 + 512 + 2 bytes), rounded up. */
+#define CORE_APDU_MAX 528u
 /* Response data held for GET RESPONSE: the longest answer (SIGN's, GET
  * DATA's enrolment record) is about 130 bytes. */
 #define CORE_RESP_MAX 256u
@@ -79,7 +82,11 @@ struct core_iface {
 	bool chaining;                        /* a chain is being assembled */
 	uint8_t chain_cla, chain_ins, chain_p1, chain_p2;
 	size_t chain_len;
-	uint8_t chain[CORE_CHAIN_MAX];
+	/* The command buffer: the data of a chain so far in apdu[0..chain_len),
+	 * and after it the window where a carrier that has no buffer of its own
+	 * decodes the next C-APDU (card_apdu_window), so that a command is held
+	 * once, not in a carrier's frame buffer and again here. */
+	uint8_t apdu[CORE_APDU_MAX];
 	size_t resp_len, resp_pos;            /* response data not yet delivered */
 	uint16_t resp_sw;                     /* the SW to end it with */
 	uint8_t resp[CORE_RESP_MAX];

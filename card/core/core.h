@@ -103,6 +103,7 @@ void runtime_reset_all(struct card_core *c);
 void runtime_reset_iface(struct card_core *c, enum card_iface iface);
 size_t runtime_apdu(struct card_core *c, enum card_iface iface, const uint8_t *capdu, size_t len,
 		    uint8_t *rapdu, size_t cap);
+uint8_t *runtime_apdu_window(struct card_core *c, enum card_iface iface, size_t *cap);
 
 /* --- card.c: the core's global condition --- */
 
