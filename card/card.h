@@ -60,6 +60,14 @@ size_t card_atr(const struct card_core *c, enum card_iface iface, uint8_t *out, 
 size_t card_apdu(struct card_core *c, enum card_iface iface, const uint8_t *capdu, size_t len,
 		 uint8_t *rapdu, size_t cap);
 
+/* Where a carrier without a buffer of its own puts the next C-APDU for
+ * iface (card/carrier/engine.h), and how many bytes fit (*cap): the
+ * interface's command buffer past the chained data it holds, so that the
+ * command is held once. Valid until the next card_apdu, card_field or
+ * card_boot; a C-APDU passed to card_apdu from there is joined to its chain
+ * in place. Never NULL for a valid iface (else NULL, *cap 0). */
+uint8_t *card_apdu_window(struct card_core *c, enum card_iface iface, size_t *cap);
+
 /* A key pressed on the card's own keypad (enum card_key or a digit). */
 void card_key(struct card_core *c, int key);
 

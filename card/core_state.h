@@ -21,9 +21,19 @@
 #define CORE_PIN_MAX 8u
 #define CORE_PRIVKEY_LEN 32u
 #define CORE_CHAIN_MAX 512u   /* command data assembled from a chain */
-/* Response data held for GET RESPONSE: the longest answer (SIGN's, GET
- * DATA's enrolment record) is about 130 bytes. */
-#define CORE_RESP_MAX 256u
+/* An interface's command buffer (struct core_iface): an extended APDU with
+ * CORE_CHAIN_MAX of data (4 + 3 + 512 + 2 bytes), rounded up. */
+#define CORE_APDU_MAX 528u
+/* Response data held for GET RESPONSE: the longest answer, SIGN's
+ * (SC_SIGN_RESP_MAX, 114 bytes; GET DATA's enrolment record is 108), and
+ * 14 bytes over it. Each byte counts three times on the board (each
+ * interface's held response and the carriers' reply frame); an answer that
+ * outgrows it is refused 6F00, never cut, and the asserts below fail the
+ * build first for the two known ones. */
+#define CORE_RESP_MAX 128u
+_Static_assert(SC_SIGN_RESP_MAX <= CORE_RESP_MAX, "SIGN's answer must fit CORE_RESP_MAX");
+_Static_assert(SC_CARD_ID_LEN + SC_PUBKEY_LEN + 1u + SC_ACCOUNT_MAX <= CORE_RESP_MAX,
+	       "GET DATA's enrolment record must fit CORE_RESP_MAX");
 #define CORE_CHALLENGE_LEN SC_CARD_CHALLENGE_LEN
 #define CORE_IFACES 2u        /* contact, contactless */
 
@@ -43,9 +53,9 @@ struct core_persist {
 	uint32_t atc;                                 /* last ATC used; 0 = none yet */
 };
 
-/* store.c: the journal's RAM side, with a buffer for one flash slot: a
- * record (store.c's layout: a 12-byte header, the payload, a CRC-32)
- * rounded up to 16 bytes. */
+/* store.c: the journal's RAM side. A flash slot holds a record (store.c's
+ * layout: a 12-byte header, the payload, a CRC-32) rounded up to 16 bytes;
+ * store.c builds and reads it on the stack. */
 #define CORE_STORE_HDR 12u
 #define CORE_STORE_PAYLOAD                                                              \
 	(1u + 1u + CARD_TRANSPORT_KEY_LEN + SC_CARD_ID_LEN + SC_KCARD_LEN + 1u + CORE_PIN_MAX + \
@@ -59,7 +69,6 @@ struct core_store {
 	uint32_t page_size, page_count, slots_per_page;
 	uint32_t next_page, next_slot; /* where the next record goes */
 	bool mounted;         /* false: commits are refused */
-	uint8_t slot[CORE_STORE_SLOT];
 };
 
 /* An applet's transient memory for one interface, cleared on field reset
@@ -79,7 +88,11 @@ struct core_iface {
 	bool chaining;                        /* a chain is being assembled */
 	uint8_t chain_cla, chain_ins, chain_p1, chain_p2;
 	size_t chain_len;
-	uint8_t chain[CORE_CHAIN_MAX];
+	/* The command buffer: the data of a chain so far in apdu[0..chain_len),
+	 * and after it the window where a carrier that has no buffer of its own
+	 * decodes the next C-APDU (card_apdu_window), so that a command is held
+	 * once, not in a carrier's frame buffer and again here. */
+	uint8_t apdu[CORE_APDU_MAX];
 	size_t resp_len, resp_pos;            /* response data not yet delivered */
 	uint16_t resp_sw;                     /* the SW to end it with */
 	uint8_t resp[CORE_RESP_MAX];

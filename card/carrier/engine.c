@@ -12,11 +12,12 @@ int card_carrier_init(struct card_carrier *c, struct card_core *core, enum card_
 		      uint8_t *body, size_t body_cap, uint8_t *out, size_t out_cap)
 {
 	memset(c, 0, sizeof *c);
-	if (core == NULL || body == NULL || body_cap == 0 || out == NULL ||
+	if (core == NULL || (body == NULL) != (body_cap == 0) || out == NULL ||
 	    out_cap < CARD_CARRIER_OUT_MIN)
 		return -1;
 	c->core = core;
 	c->iface = iface;
+	c->into_core = body == NULL;
 	c->out = out;
 	c->out_cap = out_cap;
 	sc_frame_dec_init(&c->dec, body, body_cap);
@@ -125,6 +126,15 @@ size_t card_carrier_feed(struct card_carrier *c, const uint8_t *in, size_t n)
 				return used;
 			}
 			continue;
+		}
+		/* A new frame into the card's buffer: its window now, past the
+		 * chain the last command left (it changes only as a frame is
+		 * served). */
+		if (c->into_core && !c->dec.in_body && c->dec.have == 0) {
+			size_t cap;
+			uint8_t *w = card_apdu_window(c->core, c->iface, &cap);
+
+			sc_frame_dec_init(&c->dec, w, cap);
 		}
 		/* The header alone first, so a refused one has used exactly the
 		 * bytes given: the decoder decides on a length as its second

@@ -11,7 +11,13 @@
  * (wrong length), the card's state untouched, and the stream stays in step
  * for the next frame. That is an empty frame (length 0), a frame longer
  * than the engine's body buffer (its body is read and discarded), and a
- * 1-byte body that is no control code. */
+ * 1-byte body that is no control code.
+ *
+ * Where a frame's body goes: into the carrier's own buffer, or, for a
+ * carrier with little RAM (the board), straight into the card's command
+ * buffer for the interface (card_apdu_window), so that a command is held
+ * once; the window shrinks by the data of a command chain in progress, and
+ * a frame too long for it is refused by the rule above, the chain kept. */
 #ifndef SC_CARD_CARRIER_ENGINE_H
 #define SC_CARD_CARRIER_ENGINE_H
 
@@ -31,6 +37,7 @@ struct card_carrier {
 	struct card_core *core;    /* the card this stream feeds (the caller's) */
 	enum card_iface iface;     /* the interface of that card it feeds */
 	bool powered;              /* this stream powered the interface */
+	bool into_core;            /* bodies go to card_apdu_window, no buffer here */
 	uint32_t skip;             /* body bytes of an over-long frame still to drop */
 	struct sc_frame_dec dec;   /* over the caller's body buffer */
 	uint8_t *out;              /* caller's buffer: the reply frame */
@@ -41,10 +48,12 @@ struct card_carrier {
 };
 
 /* Sets c up for the interface iface of core over the caller's buffers:
- * body (one incoming frame body; a longer frame is refused) and out (the
- * reply frame, at least CARD_CARRIER_OUT_MIN bytes). core and both buffers
- * stay the caller's and must outlive c. 0, or -1 if a buffer is missing or
- * out is too small. */
+ * body (one incoming frame body; a longer frame is refused), or NULL with
+ * body_cap 0 to decode each frame into the card's own command buffer
+ * (card_apdu_window), and out (the reply frame, at least
+ * CARD_CARRIER_OUT_MIN bytes). core and the buffers stay the caller's and
+ * must outlive c. 0, or -1 if out is missing or too small, or body is given
+ * without room or room without body. */
 int card_carrier_init(struct card_carrier *c, struct card_core *core, enum card_iface iface,
 		      uint8_t *body, size_t body_cap, uint8_t *out, size_t out_cap);
 

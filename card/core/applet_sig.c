@@ -154,8 +154,9 @@ static int low_s(const mbedtls_ecp_group *grp, mbedtls_mpi *s)
 }
 
 /* DER SEQUENCE { r INTEGER, s INTEGER }, written backwards from the end of
- * der as mbedTLS's ASN.1 writer does; moves it to sig. */
-static int der_signature(const mbedtls_mpi *r, const mbedtls_mpi *s,
+ * der as mbedTLS's ASN.1 writer does; moves it to sig. Not inlined: der is
+ * on the stack only after the ECDSA (the deepest path, a SIGN) returned. */
+static __attribute__((noinline)) int der_signature(const mbedtls_mpi *r, const mbedtls_mpi *s,
 			 uint8_t sig[SC_ECDSA_DER_MAX], size_t *sig_len)
 {
 	unsigned char der[MBEDTLS_ECDSA_MAX_LEN];
@@ -219,18 +220,45 @@ static uint16_t sign_allowed(const struct card_core *c, const struct sc_tx *tx)
 	return 0;
 }
 
-uint16_t sig_sign(const struct core_cmd *cmd, struct sc_writer *out)
+/* The hash the card signs: SHA-256 of the signed data (§4) over the
+ * transaction as received. Not inlined: the signed data is on the stack
+ * only before the ECDSA, not under it (the deepest path, a SIGN). */
+static __attribute__((noinline)) int signed_data_hash(const struct core_cmd *cmd,
+						       const struct sc_tx *tx,
+						       const struct sc_sign_resp *resp,
+						       uint8_t sd_hash[SC_HASH_LEN])
+{
+	const struct core_persist *p = store_committed(cmd->core);
+	uint8_t hash[SC_HASH_LEN], sd[SC_SIGNED_DATA_MAX];
+	int sd_len;
+
+	if (sc_tx_hash(cmd->data, cmd->lc, hash) != 0)
+		return -1;
+	sd_len = sc_signed_data_build(sd, sizeof sd, tx->scheme, p->card_id, resp->atc,
+				      tx->challenge, hash, resp->x, resp->x_len);
+	if (sd_len < 0 || mbedtls_sha256_ret(sd, (size_t)sd_len, sd_hash, 0) != 0)
+		return -1;
+	return 0;
+}
+
+/* SIGN up to the ECDSA: checks the transaction, spends the ATC, draws and
+ * seals the JP into resp, stages what the holder will confirm (the
+ * transaction and JP, not yet armed) and leaves the hash to sign in
+ * sd_hash. 0, or the refusing SW. Not inlined: the transaction and the JP
+ * are on the stack only before the ECDSA, not under it (the deepest path,
+ * a SIGN); the staged copy is the one claim 7 keeps anyway. */
+static __attribute__((noinline)) uint16_t sign_prepare(const struct core_cmd *cmd,
+							struct sc_sign_resp *resp,
+							uint8_t sd_hash[SC_HASH_LEN])
 {
 	struct card_core *c = cmd->core;
 	const struct core_persist *p = store_committed(c);
 	struct core_persist *w;
 	struct sc_tx tx;
 	char jp[SC_JP_DIGITS];
-	uint8_t rand8[8], hash[SC_HASH_LEN], sd_hash[SC_HASH_LEN];
-	uint8_t sd[SC_SIGNED_DATA_MAX];
-	struct sc_sign_resp resp;
-	int x_len, sd_len, rc;
-	uint16_t sw = SW_UNKNOWN;
+	uint8_t rand8[8];
+	int rc;
+	uint16_t sw;
 
 	if (cmd->p1 != 0 || cmd->p2 != 0)
 		return SW_INCORRECT_P1P2;
@@ -254,36 +282,45 @@ uint16_t sig_sign(const struct core_cmd *cmd, struct sc_writer *out)
 	w->atc = p->atc + 1u;
 	if (core_commit(c) != 0)
 		return SW_MEMORY_FAILURE;
-	memset(&resp, 0, sizeof resp);
-	resp.atc = store_committed(c)->atc;
+	memset(resp, 0, sizeof *resp);
+	resp->atc = store_committed(c)->atc;
 
 	sw = SW_UNKNOWN;
-	x_len = sc_scheme_x_len(tx.scheme);
-	resp.x_len = (size_t)x_len;
+	resp->x_len = (size_t)sc_scheme_x_len(tx.scheme);
 	if (core_rng_digits(c, jp, sizeof jp) != 0 || core_rng(c, rand8, sizeof rand8) != 0)
 		goto out;
 	if (sc_jp_seal(tx.scheme, p->kcard, jp, tx.scheme == SC_SCHEME_ENC_RAND ? rand8 : NULL,
-		       resp.x) != 0)
+		       resp->x) != 0)
 		goto out;
-	if (sc_tx_hash(cmd->data, cmd->lc, hash) != 0)
+	if (signed_data_hash(cmd, &tx, resp, sd_hash) != 0)
 		goto out;
-	sd_len = sc_signed_data_build(sd, sizeof sd, tx.scheme, p->card_id, resp.atc,
-				      tx.challenge, hash, resp.x, resp.x_len);
-	if (sd_len < 0 || mbedtls_sha256_ret(sd, (size_t)sd_len, sd_hash, 0) != 0)
-		goto out;
-	if (sign_hash(c, sd_hash, resp.sig, &resp.sig_len) != 0)
-		goto out;
-
-	sc_sign_resp_put(out, &resp);
-	if (out->err != 0)
-		goto out;
-	confirm_arm(c, &tx, jp, resp.atc, cmd->iface);
-	sw = SW_NO_ERROR;
+	confirm_stage(c, &tx, jp, resp->atc);
+	sw = 0;
 out:
 	sc_wipe(jp, sizeof jp);
 	sc_wipe(rand8, sizeof rand8);
 	sc_wipe(&tx, sizeof tx);
 	return sw;
+}
+
+uint16_t sig_sign(const struct core_cmd *cmd, struct sc_writer *out)
+{
+	struct card_core *c = cmd->core;
+	uint8_t sd_hash[SC_HASH_LEN];
+	struct sc_sign_resp resp;
+	uint16_t sw = sign_prepare(cmd, &resp, sd_hash);
+
+	if (sw != 0)
+		return sw;
+	if (sign_hash(c, sd_hash, resp.sig, &resp.sig_len) == 0) {
+		sc_sign_resp_put(out, &resp);
+		if (out->err == 0) {
+			confirm_arm(c, cmd->iface);
+			return SW_NO_ERROR;
+		}
+	}
+	confirm_void(c); /* the staged password is wiped: it was never signed for */
+	return SW_UNKNOWN;
 }
 
 uint16_t sig_get_jp(const struct core_cmd *cmd, struct sc_writer *out)

@@ -98,6 +98,11 @@ size_t card_apdu(struct card_core *c, enum card_iface iface, const uint8_t *capd
 	return runtime_apdu(c, iface, capdu, len, rapdu, cap);
 }
 
+uint8_t *card_apdu_window(struct card_core *c, enum card_iface iface, size_t *cap)
+{
+	return runtime_apdu_window(c, iface, cap);
+}
+
 void card_key(struct card_core *c, int key)
 {
 	if (!c->dead)

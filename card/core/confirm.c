@@ -40,15 +40,19 @@ void confirm_void(struct card_core *c)
 		screen_simple(c, CARD_SCREEN_IDLE, "sigcard", NULL);
 }
 
-void confirm_arm(struct card_core *c, const struct sc_tx *tx, const char jp[SC_JP_DIGITS],
-		 uint32_t atc, enum card_iface iface)
+void confirm_stage(struct card_core *c, const struct sc_tx *tx, const char jp[SC_JP_DIGITS],
+		   uint32_t atc)
 {
 	confirm_reset(c);
-	c->cf.state = (uint8_t)CONFIRM_SIGNED;
-	c->cf.iface = (uint8_t)iface;
 	memcpy(c->cf.jp, jp, sizeof c->cf.jp);
 	c->cf.atc = atc;
 	c->cf.tx = *tx;
+}
+
+void confirm_arm(struct card_core *c, enum card_iface iface)
+{
+	c->cf.state = (uint8_t)CONFIRM_SIGNED;
+	c->cf.iface = (uint8_t)iface;
 	screen_simple(c, CARD_SCREEN_ON_READER, "Signed", "Remove the card to confirm");
 }
 

@@ -103,6 +103,7 @@ void runtime_reset_all(struct card_core *c);
 void runtime_reset_iface(struct card_core *c, enum card_iface iface);
 size_t runtime_apdu(struct card_core *c, enum card_iface iface, const uint8_t *capdu, size_t len,
 		    uint8_t *rapdu, size_t cap);
+uint8_t *runtime_apdu_window(struct card_core *c, enum card_iface iface, size_t *cap);
 
 /* --- card.c: the core's global condition --- */
 
@@ -152,9 +153,14 @@ int pin_verify(struct card_core *c, const uint8_t *digits, size_t len);
 void confirm_reset(struct card_core *c);
 /* Voids any pending signature and wipes its JP. */
 void confirm_void(struct card_core *c);
-/* Arms claim 7 for a new signature (JP copied, wiped later by the core). */
-void confirm_arm(struct card_core *c, const struct sc_tx *tx, const char jp[SC_JP_DIGITS],
-		 uint32_t atc, enum card_iface iface);
+/* Claim 7 for a new signature, in two steps so that SIGN holds the
+ * transaction once: confirm_stage copies what the holder will confirm (tx,
+ * the JP, wiped later by the core) with nothing pending yet; confirm_arm,
+ * once the signature exists, makes it pending. confirm_void drops a staged
+ * one. */
+void confirm_stage(struct card_core *c, const struct sc_tx *tx, const char jp[SC_JP_DIGITS],
+		   uint32_t atc);
+void confirm_arm(struct card_core *c, enum card_iface iface);
 void confirm_field(struct card_core *c, enum card_iface iface, int on);
 void confirm_key(struct card_core *c, int key);
 void confirm_poll(struct card_core *c);

@@ -19,7 +19,7 @@ static const struct core_applet *const applets[] = {
 
 static void chain_clear(struct core_iface *x)
 {
-	sc_wipe(x->chain, x->chain_len);
+	sc_wipe(x->apdu, x->chain_len);
 	x->chain_len = 0;
 	x->chaining = false;
 }
@@ -34,10 +34,21 @@ static void resp_clear(struct core_iface *x)
 
 void runtime_reset_iface(struct card_core *c, enum card_iface iface)
 {
+	struct core_iface *x;
+
 	if ((unsigned)iface >= CORE_IFACES)
 		return;
-	sc_wipe(&c->ifs[iface], sizeof c->ifs[iface]);
-	c->ifs[iface].selected = NULL;
+	x = &c->ifs[iface];
+	chain_clear(x);
+	sc_wipe(x->resp, sizeof x->resp);
+	x->resp_len = x->resp_pos = 0;
+	x->resp_sw = 0;
+	sc_wipe(&x->session, sizeof x->session);
+	x->selected = NULL;
+	x->chain_cla = x->chain_ins = x->chain_p1 = x->chain_p2 = 0;
+	/* The command buffer past the chain is kept: it holds at most the
+	 * C-APDU a carrier is decoding there (a served one is wiped), and the
+	 * reset may be that carrier's own, powering the card for it. */
 }
 
 void runtime_reset_all(struct card_core *c)
@@ -132,8 +143,21 @@ static size_t sw_only(uint8_t *rapdu, uint16_t sw)
 	return put_sw(rapdu, 0, sw);
 }
 
-size_t runtime_apdu(struct card_core *c, enum card_iface iface, const uint8_t *capdu, size_t len,
-		    uint8_t *rapdu, size_t cap)
+uint8_t *runtime_apdu_window(struct card_core *c, enum card_iface iface, size_t *cap)
+{
+	struct core_iface *x;
+
+	if ((unsigned)iface >= CORE_IFACES) {
+		*cap = 0;
+		return NULL;
+	}
+	x = &c->ifs[iface];
+	*cap = sizeof x->apdu - x->chain_len;
+	return x->apdu + x->chain_len;
+}
+
+static size_t serve_apdu(struct card_core *c, enum card_iface iface, const uint8_t *capdu,
+			 size_t len, uint8_t *rapdu, size_t cap)
 {
 	struct core_iface *x;
 	struct sc_apdu a;
@@ -199,11 +223,11 @@ size_t runtime_apdu(struct card_core *c, enum card_iface iface, const uint8_t *c
 			x->chain_p2 = a.p2;
 		}
 		if (a.lc > 0)
-			memcpy(x->chain + x->chain_len, a.data, a.lc);
+			memmove(x->apdu + x->chain_len, a.data, a.lc); /* may be in place */
 		x->chain_len += a.lc;
 		if (chain)
 			return sw_only(rapdu, SW_NO_ERROR);
-		a.data = x->chain_len > 0 ? x->chain : NULL;
+		a.data = x->chain_len > 0 ? x->apdu : NULL;
 		a.lc = x->chain_len;
 	}
 
@@ -230,4 +254,31 @@ size_t runtime_apdu(struct card_core *c, enum card_iface iface, const uint8_t *c
 	x->resp_pos = 0;
 	x->resp_sw = sw;
 	return deliver(x, a.le, rapdu, cap);
+}
+
+size_t runtime_apdu(struct card_core *c, enum card_iface iface, const uint8_t *capdu, size_t len,
+		    uint8_t *rapdu, size_t cap)
+{
+	size_t n = serve_apdu(c, iface, capdu, len, rapdu, cap);
+	struct core_iface *x;
+	uintptr_t base, at;
+	size_t from, to;
+
+	if ((unsigned)iface >= CORE_IFACES || capdu == NULL)
+		return n;
+	/* A C-APDU decoded into the window (card_apdu_window) is wiped once
+	 * served, as it may carry a PIN or a key; what of it the chain now
+	 * holds, in apdu[0..chain_len), stays. */
+	x = &c->ifs[iface];
+	base = (uintptr_t)x->apdu;
+	at = (uintptr_t)capdu;
+	if (at < base || at - base >= sizeof x->apdu || len > sizeof x->apdu - (at - base))
+		return n;
+	from = (size_t)(at - base);
+	to = from + len;
+	if (from < x->chain_len)
+		from = x->chain_len;
+	if (to > from)
+		sc_wipe(x->apdu + from, to - from);
+	return n;
 }

@@ -102,25 +102,28 @@ static int geometry(struct card_core *c)
 }
 
 /* Writes the record for p with sequence seq at the next slot, erasing the
- * page first when the slot opens a page. */
+ * page first when the slot opens a page. The record is built on the stack
+ * (it holds the private key, wiped after): a commit is never under the
+ * ECDSA, the stack's deepest path, so it costs no RAM of its own. */
 static int write_record(struct card_core *c, const struct core_persist *p, uint32_t seq)
 {
 	struct core_store *st = &c->store;
+	uint8_t rec[STORE_SLOT];
 	struct sc_writer w;
 	uint32_t page = st->next_page, slot = st->next_slot;
-	int rc;
+	int rc = -1;
 
-	memset(st->slot, 0xFF, sizeof st->slot);
-	sc_writer_init(&w, st->slot, STORE_RECORD);
+	memset(rec, 0xFF, sizeof rec);
+	sc_writer_init(&w, rec, STORE_RECORD);
 	sc_put_u32(&w, STORE_MAGIC);
 	sc_put_u32(&w, seq);
 	sc_put_u8(&w, STORE_FORMAT);
 	sc_put_u16(&w, (uint16_t)STORE_PAYLOAD);
 	sc_put_u8(&w, 0);
 	encode_payload(&w, p);
-	sc_put_u32(&w, crc32(st->slot, w.len));
+	sc_put_u32(&w, crc32(rec, w.len));
 	if (w.err != 0 || w.len != STORE_RECORD)
-		return -1;
+		goto out;
 
 	/* The slot is consumed whatever happens, so a retry never programs
 	 * over a torn record. */
@@ -129,10 +132,12 @@ static int write_record(struct card_core *c, const struct core_persist *p, uint3
 		st->next_page = (st->next_page + 1u) % st->page_count;
 	}
 	if (slot == 0 && hal_flash_erase(c->hal, page) != 0)
-		return -1;
-	rc = hal_flash_program(c->hal, page, slot * STORE_SLOT, st->slot, STORE_SLOT);
-	sc_wipe(st->slot, sizeof st->slot);
-	return rc == 0 ? 0 : -1;
+		goto out;
+	if (hal_flash_program(c->hal, page, slot * STORE_SLOT, rec, STORE_SLOT) == 0)
+		rc = 0;
+out:
+	sc_wipe(rec, sizeof rec);
+	return rc;
 }
 
 int store_format(struct card_core *c, const struct core_persist *initial)
@@ -157,33 +162,38 @@ int store_format(struct card_core *c, const struct core_persist *initial)
 	return 0;
 }
 
-/* Reads and checks the record in one slot; 1 if valid (p and seq set). */
+/* Reads and checks the record in one slot; 1 if valid (p and seq set).
+ * The record is read onto the stack, wiped after (see write_record). */
 static int read_slot(struct card_core *c, uint32_t page, uint32_t slot, struct core_persist *p,
 		     uint32_t *seq)
 {
-	struct core_store *st = &c->store;
+	uint8_t rec[STORE_SLOT];
 	struct sc_reader r;
 	uint32_t magic, crc;
 	uint16_t len;
-	int ok;
+	int ok, rc = 0;
 
-	if (hal_flash_read(c->hal, page, slot * STORE_SLOT, st->slot, STORE_SLOT) != 0)
-		return -1;
-	sc_reader_init(&r, st->slot, STORE_RECORD);
+	if (hal_flash_read(c->hal, page, slot * STORE_SLOT, rec, STORE_SLOT) != 0) {
+		rc = -1;
+		goto out;
+	}
+	sc_reader_init(&r, rec, STORE_RECORD);
 	magic = sc_get_u32(&r);
 	*seq = sc_get_u32(&r);
 	ok = sc_get_u8(&r) == STORE_FORMAT;
 	len = sc_get_u16(&r);
 	(void)sc_get_u8(&r);
 	if (magic != STORE_MAGIC || !ok || len != STORE_PAYLOAD || r.err != 0)
-		return 0;
-	crc = (uint32_t)st->slot[STORE_RECORD - 4u] << 24 |
-	      (uint32_t)st->slot[STORE_RECORD - 3u] << 16 |
-	      (uint32_t)st->slot[STORE_RECORD - 2u] << 8 | st->slot[STORE_RECORD - 1u];
-	if (crc != crc32(st->slot, STORE_RECORD - 4u))
-		return 0;
-	sc_reader_init(&r, st->slot + STORE_HDR, STORE_PAYLOAD);
-	return decode_payload(&r, p) == 0 ? 1 : 0;
+		goto out;
+	crc = (uint32_t)rec[STORE_RECORD - 4u] << 24 | (uint32_t)rec[STORE_RECORD - 3u] << 16 |
+	      (uint32_t)rec[STORE_RECORD - 2u] << 8 | rec[STORE_RECORD - 1u];
+	if (crc != crc32(rec, STORE_RECORD - 4u))
+		goto out;
+	sc_reader_init(&r, rec + STORE_HDR, STORE_PAYLOAD);
+	rc = decode_payload(&r, p) == 0 ? 1 : 0;
+out:
+	sc_wipe(rec, sizeof rec);
+	return rc;
 }
 
 static bool holds_transport_key(const struct core_persist *p)
@@ -247,7 +257,6 @@ int store_mount(struct card_core *c)
 		}
 	}
 	sc_wipe(&cand, sizeof cand);
-	sc_wipe(st->slot, sizeof st->slot);
 	if (!found)
 		return -1;
 	st->seq = best_seq;

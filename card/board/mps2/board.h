@@ -128,10 +128,10 @@ int entropy_install(const uint8_t seed[MFG_SEED_LEN]);
 
 /* --- carrier.c: frames on UART0 (contact) and UART2 (contactless). --- */
 
-/* The largest frame body a carrier takes: an extended APDU with the core's
- * CORE_CHAIN_MAX of data (4 + 3 + 512 + 2 bytes) fits. A longer frame is
- * read and discarded whole, and answered 6700 (card/carrier/engine.h). */
-#define CARRIER_BODY_MAX 528u
+/* The largest frame body a carrier takes is the card's command buffer,
+ * CORE_APDU_MAX (an extended APDU with CORE_CHAIN_MAX of data), less a
+ * chain in progress: a longer frame is read and discarded whole, and
+ * answered 6700 (card/carrier/engine.h). */
 /* Starts both UARTs' carriers, feeding card. */
 void carrier_start(struct card_core *card);
 /* Serves every complete frame waiting on either carrier. */

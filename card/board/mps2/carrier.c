@@ -10,10 +10,12 @@
 #include "common/errors.h"
 #include "common/frame.h"
 
+/* A carrier has no frame buffer: its engine decodes each frame into the
+ * card's command buffer for its interface (card_apdu_window), which holds
+ * the command once for the carrier and the core's chaining. */
 struct carrier {
 	enum board_uart uart;
 	struct card_carrier eng;
-	uint8_t body[CARRIER_BODY_MAX];
 };
 
 static struct carrier carriers[2];
@@ -25,7 +27,7 @@ static void carrier_init(struct carrier *c, struct card_core *card, enum board_u
 			 enum card_iface iface)
 {
 	c->uart = uart;
-	(void)card_carrier_init(&c->eng, card, iface, c->body, sizeof c->body, reply, sizeof reply);
+	(void)card_carrier_init(&c->eng, card, iface, NULL, 0, reply, sizeof reply);
 }
 
 void carrier_start(struct card_core *card)

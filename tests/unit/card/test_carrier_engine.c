@@ -253,6 +253,75 @@ static void whole_bodies_served(void **state)
 	assert_int_equal(reply_sw(), 0x6700);
 }
 
+/* Feeds f[0..len) a byte at a time; asserts a frame completes with the last. */
+static void feed_bytes(const uint8_t *f, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		assert_int_equal(card_carrier_feed(&eng, f + i, 1), 1);
+		if (i + 1u < len)
+			no_reply();
+	}
+}
+
+/* A carrier without a buffer of its own (the board's): frames are decoded
+ * into the card's command buffer, a chain is joined there in place, and a
+ * frame too long for what the chain leaves is refused by the one rule, the
+ * chain kept. */
+static void decoded_into_the_card(void **state)
+{
+	uint8_t enc[SC_TX_MAX_LEN], cmd[300], f[SC_FRAME_HDR + 300];
+	struct sc_tx tx;
+	size_t n, half, len, cap;
+	const uint8_t *r;
+	uint8_t *w;
+	(void)state;
+	fx_issued(11, NULL);
+	assert_int_equal(card_carrier_init(&eng, &fx_core, C, NULL, 0, out, sizeof out), 0);
+	feed_bytes(f, frame(f, sizeof f, select_aid, sizeof select_aid));
+	assert_int_equal(reply_sw(), 0x9000);
+	/* SIGN in two links, each decoded where the core keeps the chain. */
+	fx_tx(&tx, SC_SCHEME_ENC);
+	n = fx_tx_encode(&tx, enc, sizeof enc);
+	half = n / 2;
+	cmd[0] = 0x90; cmd[1] = 0x2A; cmd[2] = 0; cmd[3] = 0; cmd[4] = (uint8_t)half;
+	memcpy(cmd + 5, enc, half);
+	feed_bytes(f, frame(f, sizeof f, cmd, 5 + half));
+	assert_int_equal(reply_sw(), 0x9000);
+	w = card_apdu_window(&fx_core, C, &cap);
+	assert_int_equal(cap, CORE_APDU_MAX - half); /* the first link's data lies before */
+	cmd[0] = 0x80; cmd[4] = (uint8_t)(n - half);
+	memcpy(cmd + 5, enc + half, n - half);
+	cmd[5 + n - half] = 0;
+	len = frame(f, sizeof f, cmd, 6 + n - half);
+	feed_bytes(f, len);
+	assert_int_equal(reply_sw(), 0x9000);
+	r = card_carrier_reply(&eng, &len) + SC_FRAME_HDR;
+	assert_int_equal(r[0], 0xC1);
+	assert_int_equal(r[5], 1); /* ATC 1: the card signed the whole transaction */
+	/* The command is wiped from the card's buffer once served. */
+	for (size_t i = 0; i < 6 + n - half; i++)
+		assert_int_equal(w[i], 0);
+	assert_int_equal(card_apdu_window(&fx_core, C, &cap), w - half);
+
+	/* Two links of 255 bytes leave 18 of the buffer: a third of 260 is
+	 * refused whole (6700), and the chain is still there (6883). */
+	memset(cmd, 0x11, sizeof cmd);
+	cmd[0] = 0x90; cmd[1] = 0x2A; cmd[2] = 0; cmd[3] = 0; cmd[4] = 255;
+	len = frame(f, sizeof f, cmd, 260);
+	feed_bytes(f, len);
+	assert_int_equal(reply_sw(), 0x9000);
+	feed_bytes(f, len);
+	assert_int_equal(reply_sw(), 0x9000);
+	feed_bytes(f, len);
+	assert_int_equal(reply_sw(), 0x6700);
+	assert_int_equal(card_carrier_refused(&eng), SC_ERR_FRAME_SIZE);
+	feed_bytes(f, frame(f, sizeof f, get_lifecycle, sizeof get_lifecycle));
+	assert_int_equal(reply_sw(), 0x6883);
+	feed_bytes(f, frame(f, sizeof f, get_lifecycle, sizeof get_lifecycle));
+	assert_int_equal(reply_sw(), 0x9000);
+	assert_int_equal(fx_atc(), 1);
+}
+
 static void buffers_checked(void **state)
 {
 	(void)state;
@@ -261,6 +330,7 @@ static void buffers_checked(void **state)
 			 -1);
 	assert_int_equal(card_carrier_init(&eng, &fx_core, C, NULL, 16, out, sizeof out), -1);
 	assert_int_equal(card_carrier_init(&eng, &fx_core, C, body, 0, out, sizeof out), -1);
+	assert_int_equal(card_carrier_init(&eng, &fx_core, C, NULL, 0, NULL, sizeof out), -1);
 	assert_int_equal(card_carrier_init(&eng, NULL, C, body, sizeof body, out, sizeof out), -1);
 	assert_int_equal(card_carrier_init(&eng, &fx_core, C, body, 1, out, CARD_CARRIER_OUT_MIN),
 			 0);
@@ -279,6 +349,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(short_apdu_answered_by_the_card),
 		cmocka_unit_test(reset_between_sessions),
 		cmocka_unit_test(whole_bodies_served),
+		cmocka_unit_test(decoded_into_the_card),
 		cmocka_unit_test(buffers_checked),
 	};
 	return RUN_TESTS("card carrier engine", tests, argc, argv);
