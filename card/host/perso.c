@@ -2,7 +2,8 @@
  * run in-process through card_apdu on the contact interface, exactly the
  * APDUs a personalisation terminal would send (docs/PROTOCOL.md §5):
  * SELECT, GET CHALLENGE + EXTERNAL AUTHENTICATE under the transport key,
- * PUT DATA card id / K_card / PIN / account, GENERATE KEY PAIR, ISSUE. The
+ * PUT DATA card id / wrapped K_card / PIN / account, GENERATE KEY PAIR,
+ * ISSUE. K_card goes wrapped under the card's transport KEK. The
  * enrolment record (card id, account, public key) goes to --export or
  * stdout; the PIN and K_card go nowhere else and are wiped. */
 #include <errno.h>
@@ -20,6 +21,8 @@
 #include "common/apdu.h"
 #include "common/applet.h"
 #include "common/hex.h"
+#include "common/errors.h"
+#include "common/keywrap.h"
 #include "common/scheme.h"
 #include "common/sw.h"
 #include "common/tx.h"
@@ -237,6 +240,19 @@ static int perso_select(void)
 						   r, sizeof r, &n));
 }
 
+/* PUT DATA of K_card, wrapped under the transport KEK (§5.3). */
+static int perso_put_kcard(const uint8_t k[SC_KCARD_LEN], const uint8_t tk[CARD_TRANSPORT_KEY_LEN])
+{
+	uint8_t wrapped[SC_KCARD_WRAPPED_LEN];
+	int rc;
+
+	if (sc_kcard_wrap(tk, CARD_TRANSPORT_KEY_LEN, k, wrapped) != SC_OK)
+		return perso_fail("PUT DATA K_card", "cannot wrap K_card");
+	rc = perso_put("PUT DATA K_card", SC_TAG_KCARD_WRAPPED, wrapped, sizeof wrapped);
+	sc_wipe(wrapped, sizeof wrapped);
+	return rc;
+}
+
 static int perso_run(const struct perso_job *d, const uint8_t tk[CARD_TRANSPORT_KEY_LEN],
 		     uint8_t pub[SC_PUBKEY_LEN])
 {
@@ -245,7 +261,7 @@ static int perso_run(const struct perso_job *d, const uint8_t tk[CARD_TRANSPORT_
 	int sw;
 	if (perso_select() != 0 || perso_transport_auth(tk) != 0 ||
 	    perso_put("PUT DATA card id", SC_TAG_CARD_ID, d->card_id, SC_CARD_ID_LEN) != 0 ||
-	    perso_put("PUT DATA K_card", SC_TAG_KCARD, d->k_card, SC_KCARD_LEN) != 0 ||
+	    perso_put_kcard(d->k_card, tk) != 0 ||
 	    perso_put("PUT DATA PIN", SC_TAG_PIN, d->pin, strlen(d->pin)) != 0 ||
 	    perso_put("PUT DATA account", SC_TAG_ACCOUNT, d->account, strlen(d->account)) != 0)
 		return 1;
