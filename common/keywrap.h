@@ -10,6 +10,7 @@
 
 #include "scheme.h"
 
+#define SC_TRANSPORT_KEY_LEN 16u /* set at manufacture, held by the issuer */
 #define SC_KEK_LEN 32u           /* AES-256 */
 #define SC_KW_BLOCK 8u           /* RFC 3394's 64-bit semiblock */
 #define SC_KCARD_WRAPPED_LEN (SC_KCARD_LEN + SC_KW_BLOCK) /* 40 */

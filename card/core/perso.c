@@ -15,6 +15,8 @@
 
 #define MAC_LEN SC_ISSUER_MAC_LEN
 
+_Static_assert(CARD_TRANSPORT_KEY_LEN == SC_TRANSPORT_KEY_LEN, "one transport key length");
+
 int core_auth_mac(const struct card_core *c, const uint8_t *key, size_t key_len, const char *label,
 		  const uint8_t challenge[CORE_CHALLENGE_LEN], bool with_card_id,
 		  uint8_t mac[32])
