@@ -45,7 +45,7 @@ extern const uint8_t sc_applet_aid[SC_AID_LEN];
 /* EXTERNAL AUTHENTICATE's P2: the transport key. */
 #define SC_P2_TRANSPORT_KEY 0x01u
 
-/* GET DATA (DF20-DF26) and PUT DATA (DF20, DF25, DF27, DF28) tags, as P1-P2. */
+/* GET DATA (DF20-DF26) and PUT DATA (DF20, DF25, DF28, DF29) tags, as P1-P2. */
 #define SC_TAG_CARD_ID 0xDF20u
 #define SC_TAG_PUBKEY 0xDF21u
 #define SC_TAG_ATC 0xDF22u
@@ -53,8 +53,9 @@ extern const uint8_t sc_applet_aid[SC_AID_LEN];
 #define SC_TAG_PIN_TRIES 0xDF24u
 #define SC_TAG_ACCOUNT 0xDF25u
 #define SC_TAG_ENROLMENT 0xDF26u
-#define SC_TAG_KCARD 0xDF27u     /* write-only */
+#define SC_TAG_KCARD 0xDF27u     /* K_card in the clear: refused since perso v2 */
 #define SC_TAG_PIN 0xDF28u       /* write-only */
+#define SC_TAG_KCARD_WRAPPED 0xDF29u /* write-only: wrap(KEK, K_card), common/keywrap.h */
 
 /* The lifecycle byte of GET DATA DF23. */
 #define SC_LIFECYCLE_PERSONALISING 0x01u

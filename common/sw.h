@@ -18,6 +18,7 @@
 #define SW_DATA_INVALID                  0x6984u /* also: reference data not usable (invalidated) */
 #define SW_CONDITIONS_NOT_SATISFIED      0x6985u
 #define SW_COMMAND_NOT_ALLOWED           0x6986u
+#define SW_SM_DATA_INCORRECT             0x6988u /* a wrapped key fails its integrity check */
 #define SW_WRONG_DATA                    0x6A80u
 #define SW_FUNC_NOT_SUPPORTED            0x6A81u
 #define SW_FILE_NOT_FOUND                0x6A82u

@@ -17,7 +17,7 @@
 #include "server.h"
 
 struct admin_args {
-	const char *currency, *balance, *card_id, *account, *out, *record;
+	const char *currency, *balance, *card_id, *account, *out, *record, *tk_file;
 };
 
 static void say(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
@@ -197,19 +197,21 @@ static int cmd_account_show(const struct srv_config *cfg, const char *id)
 	return 0;
 }
 
-/* Writes the perso file the card emulator reads, mode 0600: it holds K_card. */
+/* Writes the perso file the card emulator reads, mode 0600: it holds K_card
+ * as "k_card" (clear, 32 bytes) or "k_card_wrapped" (wrapped under the
+ * card's transport KEK, 40 bytes; docs/PROTOCOL.md §5.3), as k_name says. */
 static int write_perso(const char *path, const uint8_t id[SC_CARD_ID_LEN], const char *account,
-		       const uint8_t k[SC_KCARD_LEN])
+		       const char *k_name, const uint8_t *k, size_t k_len)
 {
-	char idhex[2 * SC_CARD_ID_LEN + 1], khex[2 * SC_KCARD_LEN + 1];
+	char idhex[2 * SC_CARD_ID_LEN + 1], khex[2 * SC_KCARD_WRAPPED_LEN + 1];
 	json_t *o;
 	char *text;
 	int af, rc = 0;
 	size_t n;
 
 	sc_hex_encode(idhex, id, SC_CARD_ID_LEN);
-	sc_hex_encode(khex, k, SC_KCARD_LEN);
-	o = json_pack("{s:s,s:s,s:s}", "card_id", idhex, "account", account, "k_card", khex);
+	sc_hex_encode(khex, k, k_len);
+	o = json_pack("{s:s,s:s,s:s}", "card_id", idhex, "account", account, k_name, khex);
 	text = o ? json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
 	sc_wipe(khex, sizeof(khex));
 	json_decref(o); /* jansson does not wipe: the copy it held is gone with the heap page */
@@ -228,6 +230,7 @@ static int write_perso(const char *path, const uint8_t id[SC_CARD_ID_LEN], const
 static int cmd_card_prepare(const struct srv_config *cfg, const struct admin_args *a)
 {
 	uint8_t id[SC_CARD_ID_LEN], master[SC_MASTER_KEY_LEN], k[SC_KCARD_LEN];
+	uint8_t tk[SC_TRANSPORT_KEY_LEN], wrapped[SC_KCARD_WRAPPED_LEN];
 	char err[512], hex[2 * SC_CARD_ID_LEN + 1];
 	struct srv_db db;
 	int rc;
@@ -240,12 +243,25 @@ static int cmd_card_prepare(const struct srv_config *cfg, const struct admin_arg
 		return 2;
 	if (!a->card_id && srv_random(id, sizeof(id)) != 0)
 		return fail("no random card id: the system's random source failed");
-	if (srv_master_key_load(cfg->master_key_path, master, err, sizeof(err)) != 0)
+	if (a->tk_file && srv_transport_key_load(a->tk_file, tk, err, sizeof(err)) != 0)
 		return fail("%s", err);
+	if (srv_master_key_load(cfg->master_key_path, master, err, sizeof(err)) != 0) {
+		sc_wipe(tk, sizeof(tk));
+		return fail("%s", err);
+	}
 	rc = sc_kcard_derive(master, id, k);
 	sc_wipe(master, sizeof(master));
-	if (rc != 0)
+	/* With the card's transport key, K_card leaves here only wrapped, made
+	 * by the one function a token would stand in for. */
+	if (rc == 0 && a->tk_file) {
+		rc = sc_kcard_wrap(tk, sizeof(tk), k, wrapped);
+		sc_wipe(tk, sizeof(tk));
+		sc_wipe(k, sizeof(k));
+	}
+	if (rc != 0) {
+		sc_wipe(k, sizeof(k));
 		return fail("cannot derive K_card");
+	}
 	if (open_db(cfg, &db) != 0) {
 		sc_wipe(k, sizeof(k));
 		return 1;
@@ -257,10 +273,14 @@ static int cmd_card_prepare(const struct srv_config *cfg, const struct admin_arg
 		srv_db_exec(&db, "ROLLBACK");
 		srv_db_close(&db);
 		sc_wipe(k, sizeof(k));
+		sc_wipe(wrapped, sizeof(wrapped));
 		return fail("%s", err[0] ? err : "cannot lock the database");
 	}
-	rc = write_perso(a->out, id, a->account, k);
+	rc = a->tk_file ? write_perso(a->out, id, a->account, "k_card_wrapped", wrapped,
+				      sizeof(wrapped))
+			: write_perso(a->out, id, a->account, "k_card", k, sizeof(k));
 	sc_wipe(k, sizeof(k));
+	sc_wipe(wrapped, sizeof(wrapped));
 	if (rc != 0 || srv_db_exec(&db, "COMMIT") != SQLITE_OK) {
 		srv_db_exec(&db, "ROLLBACK");
 		if (rc == 0)
@@ -484,7 +504,7 @@ static int cmd_key_rotate(const struct srv_config *cfg)
  * rather than silently ignored. */
 enum {
 	ADM_CURRENCY = 1 << 0, ADM_BALANCE = 1 << 1, ADM_CARD_ID = 1 << 2, ADM_ACCOUNT = 1 << 3,
-	ADM_OUT = 1 << 4, ADM_RECORD = 1 << 5,
+	ADM_OUT = 1 << 4, ADM_RECORD = 1 << 5, ADM_TK_FILE = 1 << 6,
 };
 
 static int stray_options(const char *cmd, const struct admin_args *a, unsigned allowed)
@@ -495,8 +515,10 @@ static int stray_options(const char *cmd, const struct admin_args *a, unsigned a
 	} opts[] = {
 		{ADM_CURRENCY, "--currency"}, {ADM_BALANCE, "--balance"}, {ADM_CARD_ID, "--card-id"},
 		{ADM_ACCOUNT, "--account"},   {ADM_OUT, "--out"},         {ADM_RECORD, "--record"},
+		{ADM_TK_FILE, "--transport-key-file"},
 	};
-	const char *given[] = {a->currency, a->balance, a->card_id, a->account, a->out, a->record};
+	const char *given[] = {a->currency, a->balance, a->card_id, a->account, a->out, a->record,
+			       a->tk_file};
 
 	for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)
 		if (given[i] && !(allowed & opts[i].bit))
@@ -519,7 +541,7 @@ static const struct admin_cmd {
 	{"account", "create", 1, "ID", ADM_CURRENCY | ADM_BALANCE},
 	{"account", "credit", 2, "ID and AMOUNT", 0},
 	{"account", "show", 1, "ID", 0},
-	{"card", "prepare", 0, NULL, ADM_ACCOUNT | ADM_CARD_ID | ADM_OUT},
+	{"card", "prepare", 0, NULL, ADM_ACCOUNT | ADM_CARD_ID | ADM_OUT | ADM_TK_FILE},
 	{"card", "enrol", 0, NULL, ADM_RECORD},
 	{"card", "block", 1, "CARD_ID", 0},
 	{"card", "unblock", 1, "CARD_ID", 0},
@@ -529,10 +551,10 @@ static const struct admin_cmd {
 
 int srv_admin(const struct srv_config *cfg, int argc, char **argv, const char *opt_currency,
 	      const char *opt_balance, const char *opt_card_id, const char *opt_account,
-	      const char *opt_out, const char *opt_record)
+	      const char *opt_out, const char *opt_record, const char *opt_tk_file)
 {
 	const struct admin_args a = {opt_currency, opt_balance, opt_card_id, opt_account, opt_out,
-				     opt_record};
+				     opt_record, opt_tk_file};
 	const char *what = argc > 0 ? argv[0] : "";
 	const char *verb = argc > 1 ? argv[1] : "";
 	const struct admin_cmd *c = NULL;

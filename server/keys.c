@@ -80,6 +80,34 @@ static int open_secret(const char *path, char *err, size_t errlen)
 	return fd;
 }
 
+int srv_transport_key_load(const char *path, uint8_t key[SC_TRANSPORT_KEY_LEN], char *err,
+			   size_t errlen)
+{
+	char text[128], *hex = text;
+	ssize_t n;
+	size_t len;
+	int fd = open_secret(path, err, errlen), rc = 0;
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	text[n > 0 ? n : 0] = '\0';
+	hex += strspn(hex, " \t\r\n");
+	len = strcspn(hex, " \t\r\n");
+	if (hex[len + strspn(hex + len, " \t\r\n")] != '\0' || len != 2 * SC_TRANSPORT_KEY_LEN)
+		rc = -1;
+	hex[len] = '\0';
+	if (rc == 0 && sc_hex_decode(key, SC_TRANSPORT_KEY_LEN, hex) != (int)SC_TRANSPORT_KEY_LEN)
+		rc = -1;
+	sc_wipe(text, sizeof(text));
+	if (rc != 0) {
+		sc_wipe(key, SC_TRANSPORT_KEY_LEN);
+		snprintf(err, errlen, "%s does not hold a transport key (32 hex digits)", path);
+	}
+	return rc;
+}
+
 int srv_master_key_load(const char *path, uint8_t key[SC_MASTER_KEY_LEN], char *err,
 			size_t errlen)
 {

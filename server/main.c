@@ -16,7 +16,8 @@ static void usage(FILE *f)
 "       sigcard-server [-D DIR] account create ID --currency CUR [--balance AMOUNT]\n"
 "       sigcard-server [-D DIR] account credit ID AMOUNT   (a deposit, from EQUITY-CUR)\n"
 "       sigcard-server [-D DIR] account show ID\n"
-"       sigcard-server [-D DIR] card prepare --account ID [--card-id HEX] --out PERSO.json\n"
+"       sigcard-server [-D DIR] card prepare --account ID [--card-id HEX]\n"
+"                                 [--transport-key-file FILE] --out PERSO.json\n"
 "       sigcard-server [-D DIR] card enrol --record RECORD.json\n"
 "       sigcard-server [-D DIR] card block|unblock|show CARD_ID\n"
 "       sigcard-server [-D DIR] card unblock-pin CARD_ID\n"
@@ -65,6 +66,8 @@ static void usage(FILE *f)
 "      --account ID        the card's account (card prepare)\n"
 "      --card-id HEX       16 hex digits (card prepare; random if not given)\n"
 "      --out FILE          perso file to write, mode 0600 (card prepare)\n"
+"      --transport-key-file FILE  the card's transport key (32 hex digits, 0600):\n"
+"                          the perso file then holds K_card wrapped, never clear\n"
 "      --record FILE       the record the card exported (card enrol)\n"
 "  -h, --help              this text\n"
 "  -V, --version           the version\n",
@@ -73,6 +76,7 @@ static void usage(FILE *f)
 
 enum {
 	O_DB = 256, O_LISTEN, O_UNIX, O_HTTP, O_WORKERS, O_MAX_CONNS, O_MAX_FRAME, O_IDLE,
+	O_TRANSPORT_KEY_FILE,
 	O_TTL, O_JP_LIMIT, O_MAX_AMOUNT, O_BATCH, O_CURRENCY, O_BALANCE, O_ACCOUNT, O_CARD_ID,
 	O_OUT, O_RECORD, O_PIDFILE, O_CHECK_TIME, O_REQUEST_TIMEOUT, O_HTTP_MAX_CONNS, O_WAL_MAX,
 };
@@ -147,12 +151,13 @@ int main(int argc, char **argv)
 		{"card-id", required_argument, NULL, O_CARD_ID},
 		{"out", required_argument, NULL, O_OUT},
 		{"record", required_argument, NULL, O_RECORD},
+		{"transport-key-file", required_argument, NULL, O_TRANSPORT_KEY_FILE},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *currency = NULL, *balance = NULL, *account = NULL, *card_id = NULL;
-	const char *out = NULL, *record = NULL;
+	const char *out = NULL, *record = NULL, *tk_file = NULL;
 	int serve_opts = 0, admin_opts = 0, unix_set = 0;
 	struct srv_config cfg;
 	char db_path[SRV_PATH_MAX] = "";
@@ -204,6 +209,7 @@ int main(int argc, char **argv)
 		case O_CARD_ID: card_id = optarg; admin_opts++; break;
 		case O_OUT: out = optarg; admin_opts++; break;
 		case O_RECORD: record = optarg; admin_opts++; break;
+		case O_TRANSPORT_KEY_FILE: tk_file = optarg; admin_opts++; break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("sigcard-server %s\n", SC_VERSION); return 0;
 		default: fprintf(stderr, "Try 'sigcard-server --help'.\n"); return 2;
@@ -240,5 +246,5 @@ int main(int argc, char **argv)
 	}
 	log_init("sigcard-server", 1, getenv("SIGCARD_SERVER_DEBUG") != NULL);
 	return srv_admin(&cfg, argc - optind, argv + optind, currency, balance, card_id, account,
-			 out, record);
+			 out, record, tk_file);
 }

@@ -13,6 +13,7 @@
 #include <openssl/evp.h>
 #include "common/errors.h"
 #include "common/keylist.h"
+#include "common/keywrap.h"
 #include "common/scheme.h"
 #include "common/submit.h"
 #include "common/tx.h"
@@ -250,6 +251,10 @@ int srv_payment_rules(struct srv_db *db, uint64_t max_amount, const struct srv_c
 /* ---- keys.c: the issuer master key, the receipt key, ECDSA checks */
 int srv_master_key_create(const char *path, char *err, size_t errlen);
 /* Refuses a key file that group or others may read. */
+/* A card's transport key from a 0600 file of 32 hex digits (white space
+ * around them allowed), as sigcard-card --transport-key-file reads it. */
+int srv_transport_key_load(const char *path, uint8_t key[SC_TRANSPORT_KEY_LEN], char *err,
+			   size_t errlen);
 int srv_master_key_load(const char *path, uint8_t key[SC_MASTER_KEY_LEN], char *err,
 			size_t errlen);
 int srv_receipt_key_create(const char *path, char *err, size_t errlen);
@@ -585,7 +590,7 @@ int srv_http_json_errors(struct evbuffer *out);
 /* ---- admin.c: the issuer's commands */
 int srv_admin(const struct srv_config *cfg, int argc, char **argv, const char *opt_currency,
 	      const char *opt_balance, const char *opt_card_id, const char *opt_account,
-	      const char *opt_out, const char *opt_record);
+	      const char *opt_out, const char *opt_record, const char *opt_tk_file);
 
 /* ---- config.c: addresses and defaults */
 void srv_config_defaults(struct srv_config *c);

@@ -1,15 +1,21 @@
 /* Personalisation, under the transport key that manufacture stored: GET
  * CHALLENGE, EXTERNAL AUTHENTICATE, PUT DATA (card id, K_card, PIN, account),
- * GENERATE KEY PAIR and ISSUE. Every one of them is refused for good once
+ * GENERATE KEY PAIR and ISSUE; K_card comes wrapped under a key derived
+ * from the transport key and is unwrapped here (never in the clear on the
+ * wire). Every one of them is refused for good once
  * the card is issued. Also the issuer MAC shared with admin.c. */
 #include <string.h>
 
 #include "common/applet.h"
+#include "common/errors.h"
+#include "common/keywrap.h"
 #include "core.h"
 #include "mbedtls/ecdsa.h"
 #include "mbedtls/md.h"
 
 #define MAC_LEN SC_ISSUER_MAC_LEN
+
+_Static_assert(CARD_TRANSPORT_KEY_LEN == SC_TRANSPORT_KEY_LEN, "one transport key length");
 
 int core_auth_mac(const struct card_core *c, const uint8_t *key, size_t key_len, const char *label,
 		  const uint8_t challenge[CORE_CHALLENGE_LEN], bool with_card_id,
@@ -117,7 +123,7 @@ static bool all_digits(const uint8_t *s, size_t n)
 	return true;
 }
 
-/* A value of exactly the field's size, kept as it comes (card id, K_card):
+/* A value of exactly the field's size, kept as it comes (the card id):
  * into field of the working copy, marked in *have by bit. */
 static uint16_t put_fixed(const struct core_cmd *cmd, uint8_t *field, size_t len, uint8_t *have,
 			  uint8_t bit)
@@ -129,6 +135,29 @@ static uint16_t put_fixed(const struct core_cmd *cmd, uint8_t *field, size_t len
 	return 0;
 }
 
+/* wrap(KEK(transport key), K_card) into the working copy's K_card. A
+ * value that fails the unwrap's integrity check (another card's transport
+ * key, altered bytes) is refused with SW_SM_DATA_INCORRECT before anything
+ * is written. */
+static uint16_t put_wrapped_kcard(const struct core_cmd *cmd, struct core_persist *w)
+{
+	const struct core_persist *p = store_committed(cmd->core);
+	uint8_t k[SC_KCARD_LEN];
+	int rc;
+
+	if (cmd->lc != SC_KCARD_WRAPPED_LEN)
+		return SW_WRONG_LENGTH;
+	rc = sc_kcard_unwrap(p->transport_key, sizeof p->transport_key, cmd->data, k);
+	if (rc != SC_OK) {
+		sc_wipe(k, sizeof k);
+		return rc == SC_ERR_AUTH ? SW_SM_DATA_INCORRECT : SW_UNKNOWN;
+	}
+	memcpy(w->kcard, k, sizeof w->kcard);
+	sc_wipe(k, sizeof k);
+	w->have |= CORE_HAVE_KCARD;
+	return 0;
+}
+
 uint16_t perso_put_data(const struct core_cmd *cmd, struct sc_writer *out)
 {
 	uint16_t tag = (uint16_t)(cmd->p1 << 8 | cmd->p2);
@@ -137,7 +166,10 @@ uint16_t perso_put_data(const struct core_cmd *cmd, struct sc_writer *out)
 	uint16_t sw;
 
 	(void)out;
-	if (tag != SC_TAG_CARD_ID && tag != SC_TAG_ACCOUNT && tag != SC_TAG_KCARD && tag != SC_TAG_PIN)
+	/* K_card in the clear (DF27, perso v1) is no tag any more: only the
+	 * wrapped form reaches the card (docs/PROTOCOL.md §5.3). */
+	if (tag != SC_TAG_CARD_ID && tag != SC_TAG_ACCOUNT && tag != SC_TAG_KCARD_WRAPPED &&
+	    tag != SC_TAG_PIN)
 		return SW_INCORRECT_P1P2;
 	sw = perso_gate(cmd);
 	if (sw != 0)
@@ -149,8 +181,8 @@ uint16_t perso_put_data(const struct core_cmd *cmd, struct sc_writer *out)
 	case SC_TAG_CARD_ID:
 		sw = put_fixed(cmd, w->card_id, sizeof w->card_id, &w->have, CORE_HAVE_CARD_ID);
 		break;
-	case SC_TAG_KCARD:
-		sw = put_fixed(cmd, w->kcard, sizeof w->kcard, &w->have, CORE_HAVE_KCARD);
+	case SC_TAG_KCARD_WRAPPED:
+		sw = put_wrapped_kcard(cmd, w);
 		break;
 	case SC_TAG_PIN:
 		if (cmd->lc < CORE_PIN_MIN || cmd->lc > CORE_PIN_MAX)

@@ -2,7 +2,8 @@
  * run in-process through card_apdu on the contact interface, exactly the
  * APDUs a personalisation terminal would send (docs/PROTOCOL.md §5):
  * SELECT, GET CHALLENGE + EXTERNAL AUTHENTICATE under the transport key,
- * PUT DATA card id / K_card / PIN / account, GENERATE KEY PAIR, ISSUE. The
+ * PUT DATA card id / wrapped K_card / PIN / account, GENERATE KEY PAIR,
+ * ISSUE. K_card goes wrapped under the card's transport KEK. The
  * enrolment record (card id, account, public key) goes to --export or
  * stdout; the PIN and K_card go nowhere else and are wiped. */
 #include <errno.h>
@@ -20,6 +21,8 @@
 #include "common/apdu.h"
 #include "common/applet.h"
 #include "common/hex.h"
+#include "common/errors.h"
+#include "common/keywrap.h"
 #include "common/scheme.h"
 #include "common/sw.h"
 #include "common/tx.h"
@@ -37,6 +40,8 @@ struct perso_job {
 	uint8_t card_id[SC_CARD_ID_LEN];
 	char account[SC_ACCOUNT_MAX + 1];
 	uint8_t k_card[SC_KCARD_LEN];
+	uint8_t k_card_wrapped[SC_KCARD_WRAPPED_LEN];
+	int have_wrapped;           /* the file held k_card_wrapped, not k_card */
 	char pin[PERSO_PIN_MAX + 1];
 };
 
@@ -125,7 +130,9 @@ static int perso_transport_auth(const uint8_t tk[CARD_TRANSPORT_KEY_LEN])
 	return perso_step("EXTERNAL AUTHENTICATE", sw);
 }
 
-/* The perso file: exactly {"card_id","account","k_card"}, nothing else. */
+/* The perso file: exactly {"card_id","account","k_card"} (K_card clear,
+ * from an issuer without the transport key) or {"card_id","account",
+ * "k_card_wrapped"} (wrapped by the issuer, §5.3), nothing else. */
 static int perso_parse(const char *text, struct perso_job *d)
 {
 	json_error_t jerr;
@@ -134,20 +141,29 @@ static int perso_parse(const char *text, struct perso_job *d)
 	int rc = 1;
 	if (!json_is_object(o) || json_object_size(o) != 3) {
 		json_decref(o);
-		return perso_fail("perso file", "not a JSON object with exactly card_id, account, k_card");
+		return perso_fail("perso file", "not a JSON object with exactly card_id, account, "
+						"k_card or k_card_wrapped");
 	}
 	id = json_string_value(json_object_get(o, "card_id"));
 	acct = json_string_value(json_object_get(o, "account"));
 	k = json_string_value(json_object_get(o, "k_card"));
+	if (k == NULL && (k = json_string_value(json_object_get(o, "k_card_wrapped"))) != NULL)
+		d->have_wrapped = 1;
 	if (id == NULL || acct == NULL || k == NULL)
-		perso_fail("perso file", "card_id, account and k_card must be strings");
+		perso_fail("perso file", "card_id, account and k_card or k_card_wrapped must be "
+					 "strings");
 	else if (strlen(id) != 2 * SC_CARD_ID_LEN ||
 		 sc_hex_decode(d->card_id, sizeof d->card_id, id) != (int)SC_CARD_ID_LEN)
 		perso_fail("perso file", "card_id: 16 hex digits");
 	else if (sc_account_id_valid(acct) != 0)
 		perso_fail("perso file", "account: 1-34 of A-Z 0-9 -, not starting with -");
-	else if (strlen(k) != 2 * SC_KCARD_LEN ||
-		 sc_hex_decode(d->k_card, sizeof d->k_card, k) != (int)SC_KCARD_LEN)
+	else if (d->have_wrapped && (strlen(k) != 2 * SC_KCARD_WRAPPED_LEN ||
+				     sc_hex_decode(d->k_card_wrapped, sizeof d->k_card_wrapped, k) !=
+					     (int)SC_KCARD_WRAPPED_LEN))
+		perso_fail("perso file", "k_card_wrapped: 80 hex digits");
+	else if (!d->have_wrapped && (strlen(k) != 2 * SC_KCARD_LEN ||
+				      sc_hex_decode(d->k_card, sizeof d->k_card, k) !=
+					      (int)SC_KCARD_LEN))
 		perso_fail("perso file", "k_card: 64 hex digits");
 	else {
 		snprintf(d->account, sizeof d->account, "%s", acct);
@@ -237,6 +253,27 @@ static int perso_select(void)
 						   r, sizeof r, &n));
 }
 
+/* PUT DATA of K_card, wrapped under the transport KEK (§5.3): as the
+ * issuer wrapped it, or wrapped here from an older perso file's k_card. */
+static int perso_put_kcard(const struct perso_job *d, const uint8_t tk[CARD_TRANSPORT_KEY_LEN])
+{
+	uint8_t wrapped[SC_KCARD_WRAPPED_LEN], r[8];
+	size_t n;
+	int sw;
+
+	if (d->have_wrapped)
+		memcpy(wrapped, d->k_card_wrapped, sizeof wrapped);
+	else if (sc_kcard_wrap(tk, CARD_TRANSPORT_KEY_LEN, d->k_card, wrapped) != SC_OK)
+		return perso_fail("PUT DATA K_card", "cannot wrap K_card");
+	sw = perso_transmit(SC_CLA_PROPRIETARY, SC_INS_PUT_DATA, SC_TAG_KCARD_WRAPPED >> 8,
+			    SC_TAG_KCARD_WRAPPED & 0xFF, wrapped, sizeof wrapped, 0, r, sizeof r, &n);
+	sc_wipe(wrapped, sizeof wrapped);
+	if (sw == (int)SW_SM_DATA_INCORRECT)
+		return perso_fail("PUT DATA K_card", "the card cannot unwrap it: wrapped under another "
+						     "transport key than this card's, or altered");
+	return perso_step("PUT DATA K_card", sw);
+}
+
 static int perso_run(const struct perso_job *d, const uint8_t tk[CARD_TRANSPORT_KEY_LEN],
 		     uint8_t pub[SC_PUBKEY_LEN])
 {
@@ -245,7 +282,7 @@ static int perso_run(const struct perso_job *d, const uint8_t tk[CARD_TRANSPORT_
 	int sw;
 	if (perso_select() != 0 || perso_transport_auth(tk) != 0 ||
 	    perso_put("PUT DATA card id", SC_TAG_CARD_ID, d->card_id, SC_CARD_ID_LEN) != 0 ||
-	    perso_put("PUT DATA K_card", SC_TAG_KCARD, d->k_card, SC_KCARD_LEN) != 0 ||
+	    perso_put_kcard(d, tk) != 0 ||
 	    perso_put("PUT DATA PIN", SC_TAG_PIN, d->pin, strlen(d->pin)) != 0 ||
 	    perso_put("PUT DATA account", SC_TAG_ACCOUNT, d->account, strlen(d->account)) != 0)
 		return 1;

@@ -76,6 +76,33 @@ bpid=$!; sc_wait_sock "$T_DIR/blank.sock" 10; kill "$bpid"; wait "$bpid"
 err=$("$CARD" --flash "$T_DIR/blank.flash" export-record 2>&1); rc=$?
 if [ "$rc" -eq 1 ] && [[ $err == *"not issued"* ]]; then t_ok "export-record refuses a card not issued"
 else t_fail "export-record refuses a card not issued" "rc=$rc" "$err"; fi
+
+# --- K_card wrapped by the issuer (PROTOCOL.md §5.3), here by python's
+# cryptography apart from the C code: under another card's transport key
+# the card refuses it, named, and stays as it was; under its own it is issued.
+wrapped_perso() { # TRANSPORT_KEY_TEXT: blank.flash's perso file, K_card wrapped
+	python3 - "$1" "$KC" >"$T_DIR/perso-wrapped.json" <<'PY'
+import hashlib, hmac, json, sys
+from cryptography.hazmat.primitives.keywrap import aes_key_wrap
+kek = hmac.new(sys.argv[1].encode(), b"sigcard/transport-kek/v1", hashlib.sha256).digest()
+print(json.dumps({"card_id": "0505050505050505", "account": "DAN-4",
+                  "k_card_wrapped": aes_key_wrap(kek, bytes.fromhex(sys.argv[2])).hex()}))
+PY
+	chmod 600 "$T_DIR/perso-wrapped.json"
+}
+wrapped_perso SIGCARD-TEST-TK2
+err=$("$CARD" --flash "$T_DIR/blank.flash" personalise --perso "$T_DIR/perso-wrapped.json" \
+	--pin-file "$T_DIR/pin-0404040404040404" --export "$T_DIR/enrol5.json" 2>&1); rc=$?
+if [ "$rc" -eq 1 ] && [[ $err == *"PUT DATA K_card"*"cannot unwrap"* ]] && [ ! -e "$T_DIR/enrol5.json" ]; then
+	t_ok "K_card wrapped for another card's transport key: refused, named"
+else t_fail "K_card wrapped for another card's transport key: refused, named" "rc=$rc" "$err"; fi
+err=$("$CARD" --flash "$T_DIR/blank.flash" export-record 2>&1)
+[[ $err == *"not issued"* ]] && t_ok "and the card is still not issued" || t_fail "and the card is still not issued" "$err"
+wrapped_perso SIGCARD-TEST-TK1
+"$CARD" --flash "$T_DIR/blank.flash" personalise --perso "$T_DIR/perso-wrapped.json" \
+	--pin-file "$T_DIR/pin-0404040404040404" --export "$T_DIR/enrol5.json" 2>"$T_DIR/perso5.err"
+t_eq "K_card wrapped for its own transport key: personalised" "0 0505050505050505" \
+	"$? $(jq -r .card_id "$T_DIR/enrol5.json" 2>&1)"
 "$CARD" --flash "$T_DIR/card.flash" export-record --bogus >/dev/null 2>&1
 t_eq "export-record usage error exits 2" 2 $?
 t_done

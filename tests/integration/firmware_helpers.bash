@@ -128,11 +128,15 @@ fw_wait_json() {
 
 # fw_perso SOCKET TK CARD_ID KCARD PIN ACCOUNT: the issuer's personalisation
 # over one reader session (the MAC answers the card's challenge): SELECT,
-# EXTERNAL AUTHENTICATE, PUT DATA x4, GENERATE KEY PAIR, ISSUE. Prints the
-# public key (hex); fails with the first bad status word.
+# EXTERNAL AUTHENTICATE, PUT DATA x4, GENERATE KEY PAIR, ISSUE. K_card goes
+# wrapped under the transport KEK (PROTOCOL.md §5.3; python's cryptography
+# wraps, apart from the C code); first the card must refuse K_card in the
+# clear (6A86) and a wrap altered on the way (6988). Prints the public key
+# (hex); fails with the first unexpected status word.
 fw_perso() {
 	python3 - "$@" <<'PY'
 import hashlib, hmac, socket, sys
+from cryptography.hazmat.primitives.keywrap import aes_key_wrap
 path, tk, card_id, kcard, pin, account = sys.argv[1:7]
 s = socket.socket(socket.AF_UNIX)
 s.settimeout(20)
@@ -156,15 +160,21 @@ def apdu(hexstr, what):
     if r[-2:] != b"\x90\x00":
         sys.exit("%s: SW %s" % (what, r[-2:].hex()))
     return r[:-2]
-def put(tag, value):
-    apdu("80DA%04X%02X" % (tag, len(value)) + value.hex(), "PUT DATA %04X" % tag)
+def put(tag, value, want=b"\x90\x00"):
+    r = frame(bytes.fromhex("80DA%04X%02X" % (tag, len(value))) + value)
+    if r[-2:] != want:
+        sys.exit("PUT DATA %04X: SW %s, not %s" % (tag, r[-2:].hex(), want.hex()))
 frame(b"\x01", reply=False)
 apdu("00A4040009F05349474341524401", "SELECT")
 ch = apdu("0084000010", "GET CHALLENGE")
 mac = hmac.new(bytes.fromhex(tk), b"sigcard/transport/v1" + ch, hashlib.sha256).digest()
 apdu("80820001" + "20" + mac.hex(), "EXTERNAL AUTHENTICATE")
 put(0xDF20, bytes.fromhex(card_id))
-put(0xDF27, bytes.fromhex(kcard))
+kek = hmac.new(bytes.fromhex(tk), b"sigcard/transport-kek/v1", hashlib.sha256).digest()
+wrapped = aes_key_wrap(kek, bytes.fromhex(kcard))
+put(0xDF27, bytes.fromhex(kcard), b"\x6a\x86")
+put(0xDF29, wrapped[:20] + bytes([wrapped[20] ^ 1]) + wrapped[21:], b"\x69\x88")
+put(0xDF29, wrapped)
 put(0xDF28, pin.encode())
 put(0xDF25, account.encode())
 pub = apdu("8047000000", "GENERATE KEY PAIR")

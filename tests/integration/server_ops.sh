@@ -18,6 +18,27 @@ CARD=$(S card prepare --account ALICE --out "$T_DIR/perso.json")
 "$CLI" card --perso "$T_DIR/perso.json" --key "$T_DIR/key.pem" --export "$T_DIR/record.json"
 S card enrol --record "$T_DIR/record.json" >/dev/null || t_fail "card enrolled"
 
+# card prepare --transport-key-file: K_card leaves the server only wrapped
+# (PROTOCOL.md §5.3); a transport key file that is not one, or that others
+# may read, is refused by name before any card is recorded.
+( umask 077; printf '534947434152442D544553542D544B31\n' >"$T_DIR/tk"; printf 'not a key\n' >"$T_DIR/tk.bad" )
+cp "$T_DIR/tk" "$T_DIR/tk.open"; chmod 644 "$T_DIR/tk.open"
+for f in tk.bad tk.open; do
+	err=$(S card prepare --account ALICE --card-id 00000000000000f1 --transport-key-file "$T_DIR/$f" \
+		--out "$T_DIR/perso-$f.json" 2>&1); rc=$?
+	[ "$f" = tk.bad ] && want="does not hold a transport key" || want="chmod 600"
+	if [ "$rc" -eq 1 ] && [[ $err == *"$want"* ]] && [ ! -e "$T_DIR/perso-$f.json" ] &&
+	   [[ $(S card show 00000000000000f1 2>&1) == *"no card"* ]]; then
+		t_ok "card prepare refuses transport key file $f, no card recorded"
+	else t_fail "card prepare refuses transport key file $f, no card recorded" "rc=$rc" "$err"; fi
+done
+S card prepare --account ALICE --card-id 00000000000000f2 --transport-key-file "$T_DIR/tk" \
+	--out "$T_DIR/perso-wrapped.json" >/dev/null
+t_eq "with the transport key the perso file holds K_card wrapped, not clear" "card_id,account,k_card_wrapped" \
+	"$(jq -r '[keys_unsorted[]] | join(",")' "$T_DIR/perso-wrapped.json")"
+t_eq "--transport-key-file belongs to card prepare alone" 2 \
+	"$(S card enrol --record "$T_DIR/record.json" --transport-key-file "$T_DIR/tk" >/dev/null 2>&1; echo $?)"
+
 # start_fg NAME DIR: a foreground server on DIR's ledger, its socket in
 # $T_DIR/NAME.sock. Returns once it serves or has exited.
 start_fg() {

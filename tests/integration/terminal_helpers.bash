@@ -7,19 +7,27 @@ SRV=$SC_BIN/sigcard-server
 TERMINAL=$SC_BIN/sigcard-terminal
 PIN=4711
 
+# The card's transport key, which the issuer set at manufacture and keeps:
+# card prepare wraps K_card under it (PROTOCOL.md §5.3), so the perso file
+# and the personalisation APDUs never hold K_card in the clear.
+TK_HEX=534947434152442D544553542D544B31
+
 # world_up: server data in $T_DIR/srv (ALICE-1 with 100.00 EUR, SHOP-1 empty),
 # the server on a Unix socket and HTTP, a card for ALICE-1 on its contact,
-# contactless and control sockets, its screen in $T_DIR/screen.png.
+# contactless and control sockets, its screen in $T_DIR/screen.png;
+# personalised through the issuer's path with K_card wrapped.
 world_up() {
 	local d=$T_DIR/srv
 	mkdir -p "$d"
 	"$SRV" -D "$d" init >"$T_DIR/admin.log" 2>&1 &&
 	"$SRV" -D "$d" account create ALICE-1 --currency EUR --balance 100.00 >>"$T_DIR/admin.log" 2>&1 &&
 	"$SRV" -D "$d" account create SHOP-1 --currency EUR >>"$T_DIR/admin.log" 2>&1 &&
-	"$SRV" -D "$d" card prepare --account ALICE-1 --out "$T_DIR/perso.json" >>"$T_DIR/admin.log" 2>&1 || return 1
-	( umask 077; printf '%s\n' "$PIN" >"$T_DIR/pin" )
-	"$CARD" --flash "$T_DIR/card.flash" personalise --perso "$T_DIR/perso.json" \
-		--pin-file "$T_DIR/pin" --export "$T_DIR/record.json" >"$T_DIR/perso.log" 2>&1 || return 1
+	( umask 077; printf '%s\n' "$PIN" >"$T_DIR/pin"; printf '%s\n' "$TK_HEX" >"$T_DIR/tk" )
+	"$SRV" -D "$d" card prepare --account ALICE-1 --transport-key-file "$T_DIR/tk" \
+		--out "$T_DIR/perso.json" >>"$T_DIR/admin.log" 2>&1 || return 1
+	"$CARD" --flash "$T_DIR/card.flash" --transport-key-file "$T_DIR/tk" personalise \
+		--perso "$T_DIR/perso.json" --pin-file "$T_DIR/pin" --export "$T_DIR/record.json" \
+		>"$T_DIR/perso.log" 2>&1 || return 1
 	"$SRV" -D "$d" card enrol --record "$T_DIR/record.json" >>"$T_DIR/admin.log" 2>&1 &&
 	"$SRV" -D "$d" key show >"$T_DIR/receipt.key" 2>>"$T_DIR/admin.log" || return 1
 	CARD_ID=$(jq -r .card_id "$T_DIR/record.json")

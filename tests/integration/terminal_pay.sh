@@ -13,6 +13,10 @@ if ! world_up; then
 	t_done; exit
 fi
 t_ok "world up: server, ALICE-1 100.00 EUR, card $CARD_ID enrolled"
+# The card was personalised from a perso file that holds K_card only
+# wrapped under its transport KEK (PROTOCOL.md §5.3), and pays below.
+t_eq "the perso file holds K_card wrapped (40 bytes), not in the clear" "card_id,account,k_card_wrapped 80" \
+	"$(jq -r '[keys_unsorted[]] | join(",")' "$T_DIR/perso.json") $(jq -r '.k_card_wrapped | length' "$T_DIR/perso.json")"
 
 alice=$(balance ALICE-1) shop=$(balance SHOP-1)
 t_eq "opening balances" "10000 0" "$alice $shop"

@@ -4,6 +4,8 @@
 
 #include "card_client.h"
 #include "common/apdu.h"
+#include "common/errors.h"
+#include "common/keywrap.h"
 #include "mbedtls/md.h"
 
 int cc_raw(struct card_core *c, enum card_iface iface, const uint8_t *capdu, size_t len,
@@ -100,6 +102,20 @@ static int put_data(struct card_core *c, uint16_t tag, const void *v, size_t n)
 			   (uint8_t)(tag >> 8), (uint8_t)tag, v, n, 0, r, sizeof r, &rn);
 }
 
+/* K_card as the issuer sends it: wrapped under the transport KEK. */
+static int put_kcard(struct card_core *c, const uint8_t tk[CARD_TRANSPORT_KEY_LEN],
+		     const uint8_t k[SC_KCARD_LEN])
+{
+	uint8_t wrapped[SC_KCARD_WRAPPED_LEN];
+	int sw;
+
+	if (sc_kcard_wrap(tk, CARD_TRANSPORT_KEY_LEN, k, wrapped) != SC_OK)
+		return -1;
+	sw = put_data(c, SC_TAG_KCARD_WRAPPED, wrapped, sizeof wrapped);
+	sc_wipe(wrapped, sizeof wrapped);
+	return sw;
+}
+
 int cc_personalise(struct card_core *c, const uint8_t tk[CARD_TRANSPORT_KEY_LEN],
 		   const struct cc_perso *p, int issue, uint8_t pubkey[SC_PUBKEY_LEN])
 {
@@ -112,7 +128,7 @@ int cc_personalise(struct card_core *c, const uint8_t tk[CARD_TRANSPORT_KEY_LEN]
 				   SC_P2_TRANSPORT_KEY, tk, CARD_TRANSPORT_KEY_LEN,
 				   SC_LABEL_TRANSPORT, NULL)) != 0x9000 ||
 	    (sw = put_data(c, SC_TAG_CARD_ID, p->card_id, SC_CARD_ID_LEN)) != 0x9000 ||
-	    (sw = put_data(c, SC_TAG_KCARD, p->kcard, SC_KCARD_LEN)) != 0x9000 ||
+	    (sw = put_kcard(c, tk, p->kcard)) != 0x9000 ||
 	    (sw = put_data(c, SC_TAG_PIN, p->pin, strlen(p->pin))) != 0x9000 ||
 	    (sw = put_data(c, SC_TAG_ACCOUNT, p->account, strlen(p->account))) != 0x9000)
 		return sw;

@@ -1,9 +1,14 @@
 /* Personalisation and lifecycle: the transport key gate, each PUT DATA
- * item and its checks, on-card key generation, ISSUE, refusal for good
+ * item and its checks, K_card wrapped under the transport KEK (§5.3's
+ * vectors), on-card key generation, ISSUE, refusal for good
  * afterwards, GET DATA, the enrolment record, and BLOCK CARD. */
 #include <string.h>
 
+#include "card/core/core.h"
 #include "card_test.h"
+#include "common/errors.h"
+#include "common/keywrap.h"
+#include "tests/support/doc_vector.h"
 
 #define C CARD_IFACE_CONTACT
 #define SELECT "00A4040009F05349474341524401"
@@ -15,6 +20,24 @@ static void authed(uint64_t seed)
 	assert_int_equal(fx_sw(C, SELECT), 0x9000);
 	assert_int_equal(cc_authenticated(&fx_core, C, 0x82, 0x01, TEST_TK, sizeof TEST_TK,
 					  SC_LABEL_TRANSPORT, NULL), 0x9000);
+}
+
+/* PUT DATA of wrapped (n bytes) as K_card; the SW. */
+static int put_kcard_bytes(const uint8_t *wrapped, size_t n)
+{
+	uint8_t r[8];
+	size_t rn;
+
+	return cc_transmit(&fx_core, C, 0x80, 0xDA, 0xDF, 0x29, wrapped, n, 0, r, sizeof r, &rn);
+}
+
+/* PUT DATA of TEST_KCARD wrapped under TEST_TK's KEK, as the issuer sends it. */
+static int put_wrapped_kcard(void)
+{
+	uint8_t wrapped[SC_KCARD_WRAPPED_LEN];
+
+	assert_int_equal(sc_kcard_wrap(TEST_TK, sizeof TEST_TK, TEST_KCARD, wrapped), SC_OK);
+	return put_kcard_bytes(wrapped, sizeof wrapped);
 }
 
 static void perso_needs_transport_key(void **state)
@@ -51,7 +74,8 @@ static void put_data_checks(void **state)
 	(void)state;
 	authed(2);
 	assert_int_equal(fx_sw(C, "80DADF2007" "01020304050607"), 0x6700);  /* card id: 8 */
-	assert_int_equal(fx_sw(C, "80DADF2710" "00000000000000000000000000000000"), 0x6700);
+	assert_int_equal(fx_sw(C, "80DADF2920" "000102030405060708090A0B0C0D0E0F"
+				  "101112131415161718191A1B1C1D1E1F"), 0x6700); /* wrapped: 40 */
 	assert_int_equal(fx_sw(C, "80DADF2803" "313233"), 0x6700);          /* PIN too short */
 	assert_int_equal(fx_sw(C, "80DADF2809" "313233343536373839"), 0x6700); /* too long */
 	assert_int_equal(fx_sw(C, "80DADF2804" "3132333A"), 0x6A80);        /* not digits */
@@ -64,10 +88,9 @@ static void put_data_checks(void **state)
 	assert_int_equal(fx_sw(C, "00CADF2000"), 0x6A88);
 	assert_int_equal(fx_sw(C, "00CADF2500"), 0x6A88);
 	/* Secrets are write-only: no GET DATA tag for K_card or the PIN. */
-	assert_int_equal(fx_sw(C, "80DADF2710" "000102030405060708090A0B0C0D0E0F"), 0x6700);
-	assert_int_equal(fx_sw(C, "80DADF2720" "000102030405060708090A0B0C0D0E0F"
-				  "101112131415161718191A1B1C1D1E1F"), 0x9000);
+	assert_int_equal(put_wrapped_kcard(), 0x9000);
 	assert_int_equal(fx_sw(C, "00CADF2700"), 0x6A86);
+	assert_int_equal(fx_sw(C, "00CADF2900"), 0x6A86);
 	assert_int_equal(fx_sw(C, "00CADF2800"), 0x6A86);
 }
 
@@ -77,8 +100,7 @@ static void issue_needs_everything(void **state)
 	authed(3);
 	assert_int_equal(fx_sw(C, "80440000"), 0x6985);
 	assert_int_equal(fx_sw(C, "80DADF2008" "0123456789ABCDEF"), 0x9000);
-	assert_int_equal(fx_sw(C, "80DADF2720" "000102030405060708090A0B0C0D0E0F"
-				  "101112131415161718191A1B1C1D1E1F"), 0x9000);
+	assert_int_equal(put_wrapped_kcard(), 0x9000);
 	assert_int_equal(fx_sw(C, "80DADF2804" "31323334"), 0x9000);
 	assert_int_equal(fx_sw(C, "80440000"), 0x6985); /* no account, no key */
 	assert_int_equal(fx_sw(C, "80DADF2505" "414C494345"), 0x9000);
@@ -88,6 +110,81 @@ static void issue_needs_everything(void **state)
 	assert_int_equal(fx_sw(C, "8047000000"), 0x9000);
 	assert_int_equal(fx_sw(C, "80440000"), 0x9000);
 	assert_int_equal(fx_lifecycle(), 0x02);
+}
+
+/* A refused K_card: SW_SM_DATA_INCORRECT (or 6A86 for the clear form), no
+ * byte of the flash written, the K_card held before still held. */
+static void kcard_refused(const uint8_t tk[CARD_TRANSPORT_KEY_LEN], const uint8_t *apdu_data,
+			  size_t n, uint16_t tag, int want_sw, const uint8_t held[SC_KCARD_LEN],
+			  uint8_t have)
+{
+	static struct ram_flash before;
+	uint8_t r[8];
+	size_t rn;
+
+	memcpy(&before, ram_hal_flash(&fx_hal), sizeof before);
+	assert_int_equal(cc_transmit(&fx_core, C, 0x80, 0xDA, (uint8_t)(tag >> 8), (uint8_t)tag,
+				     apdu_data, n, 0, r, sizeof r, &rn),
+			 want_sw);
+	assert_memory_equal(ram_hal_flash(&fx_hal), &before, sizeof before);
+	assert_memory_equal(store_committed(&fx_core)->kcard, held, SC_KCARD_LEN);
+	assert_int_equal(store_committed(&fx_core)->have & CORE_HAVE_KCARD, have);
+	fx_reboot();
+	card_field(&fx_core, C, 1);
+	assert_int_equal(fx_sw(C, SELECT), 0x9000);
+	assert_memory_equal(store_committed(&fx_core)->kcard, held, SC_KCARD_LEN);
+	assert_int_equal(cc_authenticated(&fx_core, C, 0x82, 0x01, tk, CARD_TRANSPORT_KEY_LEN,
+					  SC_LABEL_TRANSPORT, NULL), 0x9000);
+}
+
+/* §5.3's vectors on a card made with their transport key: the wrapped
+ * K_card unwraps to K_card; another card's wrap, an altered wrap and the
+ * clear form of version 1 are refused with nothing written. */
+static void kcard_arrives_wrapped(void **state)
+{
+	uint8_t tk[CARD_TRANSPORT_KEY_LEN], k[SC_KCARD_LEN], apdu[5 + SC_KCARD_WRAPPED_LEN];
+	uint8_t other[SC_KCARD_WRAPPED_LEN], bad[SC_KCARD_WRAPPED_LEN], none[SC_KCARD_LEN] = {0};
+	uint8_t r[8];
+	size_t rn;
+
+	(void)state;
+	assert_int_equal(doc_vector("kw.tk", tk, sizeof tk), (int)sizeof tk);
+	assert_int_equal(doc_vector("kw.kcard", k, sizeof k), (int)sizeof k);
+	assert_int_equal(doc_vector("kw.apdu.put_kcard", apdu, sizeof apdu), (int)sizeof apdu);
+	assert_int_equal(doc_vector("kw.wrapped.other_tk", other, sizeof other),
+			 (int)sizeof other);
+	/* A card manufactured with the vectors' transport key. */
+	ram_hal_attach(&fx_hal, NULL, 30);
+	ram_hal_erase_all(&fx_hal);
+	card_core_init(&fx_core, &fx_hal);
+	assert_int_equal(card_factory_init(&fx_core, tk), 0);
+	assert_int_equal(card_boot(&fx_core), 0);
+	card_field(&fx_core, C, 1);
+	assert_int_equal(fx_sw(C, SELECT), 0x9000);
+	assert_int_equal(cc_authenticated(&fx_core, C, 0x82, 0x01, tk, sizeof tk,
+					  SC_LABEL_TRANSPORT, NULL), 0x9000);
+
+	/* Wrong KEK (wrapped for another card), before any K_card. */
+	kcard_refused(tk, other, sizeof other, SC_TAG_KCARD_WRAPPED, 0x6988, none, 0);
+	/* The clear form of version 1 is no tag any more. */
+	kcard_refused(tk, k, sizeof k, SC_TAG_KCARD, 0x6A86, none, 0);
+
+	/* The vector's APDU, byte for byte: K_card arrives. */
+	assert_int_equal(cc_raw(&fx_core, C, apdu, sizeof apdu, r, sizeof r, &rn), 0x9000);
+	assert_memory_equal(store_committed(&fx_core)->kcard, k, SC_KCARD_LEN);
+	assert_int_equal(store_committed(&fx_core)->have & CORE_HAVE_KCARD, CORE_HAVE_KCARD);
+
+	/* Tampered: each byte of the wrap altered in turn leaves it. */
+	for (size_t i = 0; i < sizeof bad; i += 7) {
+		memcpy(bad, apdu + 5, sizeof bad);
+		bad[i] ^= 0x80;
+		kcard_refused(tk, bad, sizeof bad, SC_TAG_KCARD_WRAPPED, 0x6988, k, CORE_HAVE_KCARD);
+	}
+	kcard_refused(tk, other, sizeof other, SC_TAG_KCARD_WRAPPED, 0x6988, k, CORE_HAVE_KCARD);
+	kcard_refused(tk, apdu + 5, sizeof bad - 8, SC_TAG_KCARD_WRAPPED, 0x6700, k, CORE_HAVE_KCARD);
+	/* The same wrap again is accepted: still the same K_card. */
+	assert_int_equal(put_kcard_bytes(apdu + 5, SC_KCARD_WRAPPED_LEN), 0x9000);
+	assert_memory_equal(store_committed(&fx_core)->kcard, k, SC_KCARD_LEN);
 }
 
 static void perso_refused_after_issue(void **state)
@@ -131,8 +228,7 @@ static void ready_to_issue(uint64_t seed)
 {
 	authed(seed);
 	assert_int_equal(fx_sw(C, "80DADF2008" "0123456789ABCDEF"), 0x9000);
-	assert_int_equal(fx_sw(C, "80DADF2720" "000102030405060708090A0B0C0D0E0F"
-				  "101112131415161718191A1B1C1D1E1F"), 0x9000);
+	assert_int_equal(put_wrapped_kcard(), 0x9000);
 	assert_int_equal(fx_sw(C, "80DADF2804" "31323334"), 0x9000);
 	assert_int_equal(fx_sw(C, "80DADF2505" "414C494345"), 0x9000);
 	assert_int_equal(fx_sw(C, "8047000000"), 0x9000);
@@ -265,6 +361,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(perso_needs_transport_key),
 		cmocka_unit_test(put_data_checks),
 		cmocka_unit_test(issue_needs_everything),
+		cmocka_unit_test(kcard_arrives_wrapped),
 		cmocka_unit_test(perso_refused_after_issue),
 		cmocka_unit_test(issue_leaves_no_transport_key_on_flash),
 		cmocka_unit_test(get_data_items),

@@ -15,6 +15,7 @@
 #include "common/errors.h"
 #include "common/frame.h"
 #include "common/hex.h"
+#include "common/keywrap.h"
 #include "common/scheme.h"
 #include "common/tx.h"
 
@@ -494,6 +495,52 @@ static void applet_vectors(void **state)
 
 /* The void QR payloads of §5.7: decoded, re-encoded byte for byte, and
  * refused by the password QR's decoder (an older terminal's). */
+/* §5.3: the transport KEK and K_card's wrap, and RFC 3394's own 4.6. */
+static void keywrap_vectors(void **state)
+{
+	const struct vector *rk = find("kw.rfc3394.kek"), *rd = find("kw.rfc3394.data");
+	const struct vector *rw = find("kw.rfc3394.wrapped"), *tk = find("kw.tk");
+	const struct vector *kek = find("kw.kek"), *k = find("kw.kcard"), *w = find("kw.wrapped");
+	const struct vector *apdu = find("kw.apdu.put_kcard"), *other = find("kw.wrapped.other_tk");
+	uint8_t got[96], other_tk[16];
+	char hex[2 * sizeof other_tk + 1];
+	int len;
+
+	(void)state;
+	assert_int_equal(sc_aes_kw_wrap(rk->bytes, rk->len, rd->bytes, rd->len, got), SC_OK);
+	assert_int_equal(rw->len, rd->len + SC_KW_BLOCK);
+	assert_memory_equal(got, rw->bytes, rw->len);
+	assert_int_equal(sc_aes_kw_unwrap(rk->bytes, rk->len, rw->bytes, rw->len, got), SC_OK);
+	assert_memory_equal(got, rd->bytes, rd->len);
+
+	assert_int_equal(sc_kek_derive(tk->bytes, tk->len, got), SC_OK);
+	assert_int_equal(kek->len, SC_KEK_LEN);
+	assert_memory_equal(got, kek->bytes, SC_KEK_LEN);
+	assert_int_equal(w->len, SC_KCARD_WRAPPED_LEN);
+	assert_int_equal(sc_kcard_wrap(tk->bytes, tk->len, k->bytes, got), SC_OK);
+	assert_memory_equal(got, w->bytes, SC_KCARD_WRAPPED_LEN);
+	assert_int_equal(sc_kcard_unwrap(tk->bytes, tk->len, w->bytes, got), SC_OK);
+	assert_memory_equal(got, k->bytes, SC_KCARD_LEN);
+
+	/* The APDU of step 5, as common/apdu.c builds it. */
+	len = sc_apdu_build(got, sizeof(got), SC_CLA_PROPRIETARY, SC_INS_PUT_DATA,
+			    SC_TAG_KCARD_WRAPPED >> 8, SC_TAG_KCARD_WRAPPED & 0xFF, w->bytes, w->len, 0);
+	assert_int_equal(len, (int)apdu->len);
+	assert_memory_equal(got, apdu->bytes, apdu->len);
+
+	/* Another card's wrap, and one bit changed: the check refuses both. */
+	assert_non_null(attr(other, "tk", hex, sizeof(hex)));
+	assert_int_equal(sc_hex_decode(other_tk, sizeof(other_tk), hex), (int)sizeof(other_tk));
+	assert_int_equal(sc_kcard_wrap(other_tk, sizeof(other_tk), k->bytes, got), SC_OK);
+	assert_memory_equal(got, other->bytes, SC_KCARD_WRAPPED_LEN);
+	assert_int_equal(sc_kcard_unwrap(tk->bytes, tk->len, other->bytes, got), SC_ERR_AUTH);
+	for (size_t i = 0; i < SC_KCARD_LEN; i++)
+		assert_int_equal(got[i], 0);
+	memcpy(got + 32, w->bytes, SC_KCARD_WRAPPED_LEN);
+	got[32 + 17] ^= 0x01;
+	assert_int_equal(sc_kcard_unwrap(tk->bytes, tk->len, got + 32, got), SC_ERR_AUTH);
+}
+
 static void void_qr_vectors(void **state)
 {
 	const struct vector *v;
@@ -536,6 +583,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(scheme_vectors),
 		cmocka_unit_test(applet_vectors),
 		cmocka_unit_test(void_qr_vectors),
+		cmocka_unit_test(keywrap_vectors),
 	};
 
 	if (argc > 1)

@@ -335,7 +335,7 @@ int fx_credit(struct fx *f, const char *account, const char *amount)
 {
 	char *argv[] = {"account", "credit", (char *)account, (char *)amount, NULL};
 
-	return srv_admin(&f->cfg, 4, argv, NULL, NULL, NULL, NULL, NULL, NULL) == 0 ? 0 : -1;
+	return srv_admin(&f->cfg, 4, argv, NULL, NULL, NULL, NULL, NULL, NULL, NULL) == 0 ? 0 : -1;
 }
 
 int64_t fx_balance(struct fx *f, const char *account)
