@@ -27,11 +27,11 @@ T ?=
 # warnings in a release build (an unpacked tarball); WERROR=0 or 1 decides.
 WERROR ?= $(if $(wildcard .git),1,0)
 
-TOP_TARGETS := all check demo fuzz bench install uninstall card-freestanding firmware tests programs
+TOP_TARGETS := all check demo fuzz bench firmware-bench install uninstall card-freestanding firmware tests programs
 # The goals that need more than the libraries (test tools, clang, the cross
 # toolchain, curl and jq): for these the packages are checked, and installed
 # as root, first.
-DEPS_GOALS := demo check fuzz bench firmware
+DEPS_GOALS := demo check fuzz bench firmware-bench firmware
 
 ifndef SC_DEPS_OK
 # Outer make: check packages once where a goal needs them, then run the real
@@ -89,8 +89,8 @@ PKG_CFLAGS := $(call pc,cflags,$(PROGRAM_PKGS)) $(call pc,cflags,cmocka)
 # header later; nothing is installed (that is `make deps`). The programs
 # need PROGRAM_PKGS and mbedTLS's headers; the test programs cmocka too.
 BUILD_GOALS := $(or $(MAKECMDGOALS),all)
-NEEDED_PKGS := $(if $(filter all programs install tests check demo bench,$(BUILD_GOALS)),$(PROGRAM_PKGS)) \
-	$(if $(filter tests check demo bench,$(BUILD_GOALS)),cmocka)
+NEEDED_PKGS := $(if $(filter all programs install tests check demo bench firmware-bench,$(BUILD_GOALS)),$(PROGRAM_PKGS)) \
+	$(if $(filter tests check demo bench firmware-bench,$(BUILD_GOALS)),cmocka)
 MISSING_PKGS := $(foreach m,$(NEEDED_PKGS),$(if $(shell pkg-config --exists $(m) && echo y),,$(m)))
 ifneq ($(strip $(NEEDED_PKGS)),)
 MISSING_PKGS += $(if $(shell echo '\#include <mbedtls/version.h>' | $(CC) $(CPPFLAGS) -E -x c - >/dev/null 2>&1 && echo y),,mbedtls(headers))
@@ -130,7 +130,7 @@ LIBSUPPORT := $(BUILD)/lib/libscsupport.a
 
 PROGRAMS := $(BUILD)/bin/sigcard-card $(BUILD)/bin/sigcard-terminal $(BUILD)/bin/sigcard-server
 
-.PHONY: all programs tests check demo fuzz bench install uninstall card-freestanding firmware
+.PHONY: all programs tests check demo fuzz bench firmware-bench install uninstall card-freestanding firmware
 .DEFAULT_GOAL := all
 # Keep objects that pattern chains would otherwise delete as intermediate.
 .SECONDARY:
@@ -259,8 +259,9 @@ check: $(patsubst %,$(BUILD)/tests/%,$(CHECK_UNITS)) $(if $(CHECK_SCRIPTS),progr
 	@scripts/run-tests.sh $(BUILD) '$(T)'
 # The firmware's tests (tests/integration/firmware_*.sh) need its image,
 # built wherever the cross toolchain and QEMU are installed.
+FW_TOOLS := $(shell command -v arm-none-eabi-gcc >/dev/null && command -v qemu-system-arm >/dev/null && echo yes)
 ifneq ($(filter integration/firmware_%,$(CHECK_SCRIPTS)),)
-ifneq ($(shell command -v arm-none-eabi-gcc >/dev/null && command -v qemu-system-arm >/dev/null && echo yes),)
+ifneq ($(FW_TOOLS),)
 check: firmware
 endif
 endif
@@ -279,8 +280,14 @@ build/fuzz/%: tests/fuzz/%.c $(FUZZ_SRCS) $(wildcard common/*.h card/*.h card/co
 fuzz: $(FUZZ_TARGETS)
 	@scripts/run-fuzz.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
-bench: programs $(BENCH_PROGS)
+# With the cross toolchain and QEMU, bench ends with firmware-bench: what
+# one SIGN costs the firmware card per scheme, in instructions under QEMU's
+# -icount and in ms at real boards' clocks (README "Firmware").
+bench: programs $(BENCH_PROGS) $(if $(FW_TOOLS),firmware $(TOOL_PROGS))
 	@scripts/run-bench.sh $(BUILD)
+	$(if $(FW_TOOLS),@echo "== firmware_sign"; scripts/firmware-bench.sh $(BUILD))
+firmware-bench: firmware programs $(TOOL_PROGS)
+	@scripts/firmware-bench.sh $(BUILD)
 
 demo: programs $(TOOL_PROGS)
 	@scripts/demo.sh $(BUILD)

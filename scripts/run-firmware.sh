@@ -28,6 +28,10 @@ usage: scripts/run-firmware.sh --flash FILE --contact SOCKET [options]
                           reproducible tests only; default: /dev/urandom
   --cut-at-boot N         tests: power is lost at the Nth flash write from
                           power-up (manufacture, the boot's entropy commit)
+  --icount                QEMU counts instructions (-icount shift=0): the
+                          board's clock then runs at one instruction per ns,
+                          so its SysTick times work in instructions
+                          (scripts/firmware-bench.sh)
   --elf FILE              the image to run (default build/firmware/sigcard-card.elf)
   -h, --help              this text
 
@@ -37,7 +41,7 @@ USAGE
 }
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-flash= contact= contact_raw= contactless= ui= ui_wait=off cut_arg= tkfile= seed= elf=$top/build/firmware/sigcard-card.elf
+flash= contact= contact_raw= contactless= ui= ui_wait=off icount=() cut_arg= tkfile= seed= elf=$top/build/firmware/sigcard-card.elf
 die() { echo "run-firmware: $*" >&2; exit 2; }
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -52,6 +56,7 @@ while [ $# -gt 0 ]; do
 	--transport-key-file) tkfile=${2:?}; shift 2 ;;
 	--seed) seed=${2:?}; shift 2 ;;
 	--elf) elf=${2:?}; shift 2 ;;
+	--icount) icount=(-icount shift=0); shift ;;
 	-h|--help) usage; exit 0 ;;
 	*) usage >&2; exit 2 ;;
 	esac
@@ -108,7 +113,7 @@ fi
 # frames only), which a bare UART on a socket cannot give.
 rundir=$(mktemp -d "${TMPDIR:-/tmp}/sigcard-fw.XXXXXX")
 sock() { printf 'socket,id=%s,path=%s,server=on,wait=%s' "$1" "$2" "${3:-off}"; }
-args=(-M mps2-an385 -nographic -monitor none -no-reboot
+args=(-M mps2-an385 -nographic -monitor none -no-reboot "${icount[@]}"
 	-semihosting-config "enable=on,target=native,arg=sigcard-card,arg=$flash$cut_arg"
 	-kernel "$elf"
 	-chardev "$(sock contact "${contact_raw:-$rundir/contact}")" -serial chardev:contact)

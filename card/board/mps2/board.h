@@ -30,6 +30,11 @@ void systick_start(void);
 /* Milliseconds since SysTick started, wrapping at 2^32 (also the card's
  * hal_tick_ms). */
 uint32_t board_tick_ms(void);
+/* System clock periods (25 MHz) since SysTick started, wrapping at 2^32
+ * (172 s): what a span of the card's work takes. Under QEMU's -icount
+ * shift=0 one period is 40 instructions (scripts/firmware-bench.sh).
+ * Call with interrupts enabled (it masks and unmasks them). */
+uint32_t board_sysclk_ticks(void);
 /* Sleeps until the next interrupt unless one of the UART rings holds data
  * (checked with interrupts masked, so no wake-up is lost). */
 void board_idle(void);
@@ -136,6 +141,11 @@ int entropy_install(const uint8_t seed[MFG_SEED_LEN]);
 void carrier_start(struct card_core *card);
 /* Serves every complete frame waiting on either carrier. */
 void carrier_poll(void);
+/* The longest any one frame took the card to act on (decode, the core's
+ * command, encode the reply; not the UART's bytes), in system clock
+ * periods, since the last call, which starts the next span: after a SIGN
+ * session (SELECT, SIGN, GET RESPONSE, off) it is the SIGN's. */
+uint32_t carrier_take_slowest_frame(void);
 
 /* --- ui.c: the display model and keypad on UART1. --- */
 

@@ -22,6 +22,8 @@ static struct carrier carriers[2];
 /* One reply at a time, shared by both carriers: header + the longest
  * R-APDU the core gives (its held response and the SW). */
 static uint8_t reply[SC_FRAME_HDR + CORE_RESP_MAX + 2u];
+/* What the status line reports as slowest_frame_sysclk (ui.c). */
+static uint32_t slowest_frame;
 
 static void carrier_init(struct carrier *c, struct card_core *card, enum board_uart uart,
 			 enum card_iface iface)
@@ -53,10 +55,14 @@ static void carrier_feed(struct carrier *c, uint8_t b)
 	const uint8_t *out;
 	size_t len;
 	unsigned long before = c->eng.frames;
+	uint32_t start = board_sysclk_ticks(), took;
 
 	(void)card_carrier_feed(&c->eng, &b, 1);
 	if (c->eng.frames == before || flash_power_lost())
 		return;   /* no frame yet, or power died inside the command: no answer */
+	took = board_sysclk_ticks() - start;
+	if (took > slowest_frame)
+		slowest_frame = took;
 	carrier_report(card_carrier_refused(&c->eng));
 	out = card_carrier_reply(&c->eng, &len);
 	if (out != NULL)
@@ -70,4 +76,12 @@ void carrier_poll(void)
 		while (!flash_power_lost() && (b = uart_getc(carriers[i].uart)) >= 0)
 			carrier_feed(&carriers[i], (uint8_t)b);
 	}
+}
+
+uint32_t carrier_take_slowest_frame(void)
+{
+	uint32_t took = slowest_frame;
+
+	slowest_frame = 0;
+	return took;
 }

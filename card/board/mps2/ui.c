@@ -6,7 +6,8 @@
  *        model, which `sigcard-card screen-png` rebuilds and draws into
  *        the emulator's PNG for the terminal's camera; also "boot",
  *        "status" (flash writes, bytes lost, the stack's and mbedTLS's
- *        heap's high-water marks and sizes, the screen), "cut",
+ *        heap's high-water marks and sizes, the slowest frame since the
+ *        last status line in system clock periods, the screen), "cut",
  *        "power_lost" and "bad_frame" events.
  *   in:  keys, one byte each: 0-9; K or CR = OK; C or ESC = Cancel; B, DEL
  *        or BS = Backspace; ? = print the screen and a status line. A line
@@ -121,6 +122,8 @@ static void ui_status(const struct card_core *card)
 	ui_put_u32((uint32_t)heap_used);
 	ui_put(",\"heap_size\":");
 	ui_put_u32((uint32_t)heap_size);
+	ui_put(",\"slowest_frame_sysclk\":");
+	ui_put_u32(carrier_take_slowest_frame());
 	ui_put(",\"screen\":");
 	ui_put_screen(card_current_screen(card));
 	ui_put("}\n");
