@@ -37,10 +37,13 @@ CLOCKS_MHZ="25 168"
 
 fw_start fw "$T_DIR/card.flash" --icount || die "the board does not boot: $(cat "$T_DIR/fw.log")"
 fw_perso "$FW_CT" "$FW_TK" $ID $KC $PIN ALICE-1 >/dev/null || die "personalisation failed"
-fw_status >/dev/null || die "no status line from the board"   # starts the first span
-
+# The slowest frame of personalisation is GENERATE KEY PAIR: one P-256
+# scalar multiplication k*G, as in the SIGN, with nothing else of the SIGN
+# around it (what the multiplication's share of a SIGN is).
+st=$(fw_status) || die "no status line from the board"   # also starts the first span
 echo "# one SIGN TRANSACTION per scheme, timed by the board's SysTick under QEMU -icount shift=0"
 echo "# (resolution $NS_PER_PERIOD instructions; times assume 1 instruction per cycle: lower bounds)"
+echo "keygen_instructions=$(( $(jq .slowest_frame_sysclk <<<"$st") * NS_PER_PERIOD ))"
 for scheme in enc enc-rand enc-digest; do
 	fw_mark
 	claim7_sign "$FW_CT" $scheme -t 60000
