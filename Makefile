@@ -1,10 +1,10 @@
 # sigcard — build, test, demo. `make` builds build/bin/sigcard-{card,terminal,server};
 # `make check` runs every test; `make demo` runs one payment end to end;
 # `make install` / `make uninstall` (README "Building and testing").
-# Only `make deps`, `demo`, `check`, `fuzz`, `bench` and `firmware` run
-# scripts/ensure-deps.sh (which apt-get installs scripts/packages.txt as
-# root): they need tools beyond the libraries. `make`, `make install` and
-# the rest never install anything: a missing library stops them with the
+# Only `make deps`, `demo`, `check`, `fuzz`, `bench`, `firmware` and
+# `firmware-bench` run scripts/ensure-deps.sh (which apt-get installs
+# scripts/packages.txt as root): they need tools beyond the libraries.
+# `make`, `make install` and the rest never install anything: a missing library stops them with the
 # pkg-config modules it lacks and the `make deps` hint.
 
 VERSION := 0.1.0
