@@ -4,8 +4,9 @@
 # Only `make deps`, `demo`, `check`, `fuzz`, `bench`, `firmware` and
 # `firmware-bench` run scripts/ensure-deps.sh (which apt-get installs
 # scripts/packages.txt as root): they need tools beyond the libraries.
-# `make`, `make install` and the rest never install anything: a missing library stops them with the
-# pkg-config modules it lacks and the `make deps` hint.
+# `make`, `make install` and the rest never install anything: a missing
+# library stops them with the pkg-config modules it lacks and the `make
+# deps` hint.
 
 VERSION := 0.1.0
 # Install layout (make install / uninstall). SYSCONFDIR is where the units
