@@ -76,6 +76,16 @@ p, state = card_state()
 say("not stopped by the typed key (state %s)" % state, ok and state in ("S", "R"))
 mark = len(out)
 os.write(fd, b"\x03")                                   # ^C: the sleep ends
+# fg only once the sleep is gone: the ^C flushes the terminal's input when
+# the line discipline gets to it, and under load a "fg" typed at once was
+# flushed with it and never reached the shell.
+deadline = time.monotonic() + 20
+while sleeping() and time.monotonic() < deadline:
+    if select.select([fd], [], [], 0.05)[0]:
+        try:
+            out += os.read(fd, 65536)
+        except OSError:
+            break
 os.write(fd, b"fg\n")
 say("redrawn in the foreground", expect(b"keys: 0-9", mark))
 p, state = card_state()
