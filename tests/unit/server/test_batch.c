@@ -20,6 +20,7 @@ struct world {
 	struct fx f;
 	struct srv s;
 	struct srv_db wdb, rdb;
+	struct srv_store ws;              /* the writer's store over wdb */
 	struct srv_keycache *kc;
 	struct srv_batch b;
 };
@@ -47,6 +48,7 @@ static void writer_world(struct world *w)
 				     sizeof(err)), 0);
 	assert_int_equal(srv_db_open(&w->rdb, w->s.cfg.db_path, 1, SRV_SCHEMA_VERSION, err,
 				     sizeof(err)), 0);
+	srv_store_sqlite(&w->ws, &w->wdb);
 	st = srv_stmt(&w->wdb, ST_COUNTER_GET);
 	assert_non_null(st);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
@@ -154,7 +156,7 @@ static void one_signature_seals_the_batch_and_twins_get_the_original(void **stat
 		j[k++] = p;
 	for (k = 0; k < 5; k++)
 		assert_int_equal(j[k]->code, -1); /* all verified, none decided */
-	srv_batch_commit(&w.s, &w.wdb, &w.b, jobs);
+	srv_batch_commit(&w.s, &w.ws, &w.b, jobs);
 
 	for (k = 0; k < 5; k++) {
 		reply_of(j[k], &r[k]);
@@ -190,7 +192,7 @@ static void one_signature_seals_the_batch_and_twins_get_the_original(void **stat
 		struct srv_job *next = jobs_for(&w, bodies, lens, again, 1);
 		struct fx_reply rr;
 
-		srv_batch_commit(&w.s, &w.wdb, &w.b, next);
+		srv_batch_commit(&w.s, &w.ws, &w.b, next);
 		reply_of(next, &rr);
 		assert_int_equal(rr.len, r[0].len);
 		assert_memory_equal(rr.buf, r[0].buf, r[0].len);
@@ -222,7 +224,7 @@ static void a_failed_commit_answers_retry_later(void **state)
 	assert_int_equal(srv_db_exec(&lock, "BEGIN IMMEDIATE"), SQLITE_OK);
 	sqlite3_busy_timeout(w.wdb.db, 50);
 	jobs = jobs_for(&w, bodies, lens, order, 3);
-	srv_batch_commit(&w.s, &w.wdb, &w.b, jobs);
+	srv_batch_commit(&w.s, &w.ws, &w.b, jobs);
 	for (struct srv_job *p = jobs; p; p = p->next) {
 		struct fx_reply r;
 
@@ -235,7 +237,7 @@ static void a_failed_commit_answers_retry_later(void **state)
 	assert_int_equal(fx_count(&w.f, "SELECT count(*) FROM receipts"), 0);
 
 	jobs = jobs_for(&w, bodies, lens, order, 3);
-	srv_batch_commit(&w.s, &w.wdb, &w.b, jobs);
+	srv_batch_commit(&w.s, &w.ws, &w.b, jobs);
 	for (struct srv_job *p = jobs; p; p = p->next) {
 		struct fx_reply r;
 		struct sc_receipt rc;
@@ -273,7 +275,7 @@ static void a_job_whose_writing_fails_is_left_out(void **state)
 	for (struct srv_job *p = jobs; p; p = p->next)
 		j[k++] = p;
 	snprintf(j[1]->peer, sizeof(j[1]->peer), "poison");
-	srv_batch_commit(&w.s, &w.wdb, &w.b, jobs);
+	srv_batch_commit(&w.s, &w.ws, &w.b, jobs);
 	assert_int_equal(j[0]->code, SC_RES_OK);
 	assert_int_equal(j[1]->code, SC_RES_RETRY_LATER);
 	assert_int_equal(j[2]->code, SC_RES_OK);
@@ -295,7 +297,7 @@ static void a_job_whose_writing_fails_is_left_out(void **state)
 		const int again[] = {1};
 		struct srv_job *one = jobs_for(&w, bodies, lens, again, 1);
 
-		srv_batch_commit(&w.s, &w.wdb, &w.b, one);
+		srv_batch_commit(&w.s, &w.ws, &w.b, one);
 		assert_int_equal(one->code, SC_RES_OK);
 		jobs_free(one);
 	}
@@ -310,7 +312,7 @@ static int commit_one(struct world *w, uint8_t (*bodies)[SC_SUBMIT_MSG_MAX], con
 	struct srv_job *j = jobs_for(w, bodies, lens, order, 1);
 	struct fx_reply r;
 
-	srv_batch_commit(&w->s, &w->wdb, &w->b, j);
+	srv_batch_commit(&w->s, &w->ws, &w->b, j);
 	reply_of(j, &r);
 	jobs_free(j);
 	return r.code;
@@ -341,7 +343,7 @@ static void a_key_changed_in_flight_is_checked_again(void **state)
 		 id);
 	assert_int_equal(srv_db_exec(&w.wdb, sql), SQLITE_OK);
 	gen = atomic_load(&w.s.key_generation);
-	srv_batch_commit(&w.s, &w.wdb, &w.b, j);
+	srv_batch_commit(&w.s, &w.ws, &w.b, j);
 	reply_of(j, &r);
 	jobs_free(j);
 	assert_int_equal(r.code, SC_RES_RETRY_LATER);
@@ -395,7 +397,7 @@ static void a_decline_shares_the_batch_seal(void **state)
 	k = 0;
 	for (struct srv_job *p = jobs; p; p = p->next)
 		j[k++] = p;
-	srv_batch_commit(&w.s, &w.wdb, &w.b, jobs);
+	srv_batch_commit(&w.s, &w.ws, &w.b, jobs);
 	for (k = 0; k < 5; k++)
 		reply_of(j[k], &r[k]);
 	assert_int_equal(r[0].code, SC_RES_OK);
@@ -427,7 +429,7 @@ static void a_decline_shares_the_batch_seal(void **state)
 		struct srv_job *one = jobs_for(&w, bodies, lens, again, 1);
 		struct fx_reply rr;
 
-		srv_batch_commit(&w.s, &w.wdb, &w.b, one);
+		srv_batch_commit(&w.s, &w.ws, &w.b, one);
 		reply_of(one, &rr);
 		assert_int_equal(rr.len, r[1].len);
 		assert_memory_equal(rr.buf, r[1].buf, r[1].len);
