@@ -2,8 +2,9 @@
  * rows it reads in, an outcome and the writes to make out. No SQLite, no
  * I/O, no clock, no global state: the storage (store_ops.h) fills the
  * snapshot and applies the writes, the pipeline (pipeline.c) builds the
- * reply. The same rules answer the authorisation pre-check. The order of
- * the checks is docs/SCALING.md's "How the server decides". */
+ * reply. The same rules answer the authorisation pre-check. The README's
+ * "How the server decides" describes the snapshot, the order of the
+ * checks and the storage interface. */
 #ifndef SC_SERVER_DECIDE_H
 #define SC_SERVER_DECIDE_H
 

@@ -438,6 +438,52 @@ static void a_decline_shares_the_batch_seal(void **state)
 	world_free(&w);
 }
 
+/* The payer's funds spent twice in one batch: its submissions are
+ * decided over snapshots loaded at once, and the second sees the first's
+ * debit (srv_snapshot_follow) as it would in a batch of its own: a sealed
+ * INSUFFICIENT_FUNDS, not a balance below zero (which the ledger's CHECK
+ * would refuse, the job then answered RETRY_LATER). */
+static void funds_spent_twice_in_one_batch(void **state)
+{
+	static struct world w;
+	static uint8_t bodies[2][SC_SUBMIT_MSG_MAX];
+	size_t lens[2];
+	const int order[] = {0, 1};
+	struct srv_job *jobs;
+	struct fx_reply r[2];
+	struct sc_receipt rc;
+	int fd;
+
+	(void)state;
+	assert_int_equal(fx_setup(&w.f, NULL), 0);
+	fd = fx_connect(&w.f);
+	assert_true(fd >= 0);
+	/* ALICE holds 1000.00 EUR: 600.00 from each of her two cards */
+	assert_int_equal(fx_build(&w.f, fd, &w.f.a1, 1, "BOB", 60000, SC_SCHEME_ENC, NULL,
+				  bodies[0], &lens[0]), 0);
+	assert_int_equal(fx_build(&w.f, fd, &w.f.a2, 1, "DAVE", 60000, SC_SCHEME_ENC_RAND, NULL,
+				  bodies[1], &lens[1]), 0);
+	close(fd);
+	writer_world(&w);
+
+	jobs = jobs_for(&w, bodies, lens, order, 2);
+	srv_batch_commit(&w.s, &w.ws, &w.b, jobs);
+	reply_of(jobs, &r[0]);
+	reply_of(jobs->next, &r[1]);
+	assert_int_equal(r[0].code, SC_RES_OK);
+	assert_int_equal(r[1].code, SC_RES_INSUFFICIENT_FUNDS);
+	assert_int_equal(fx_receipt_ok(&w.f, &r[1], &rc), 0);
+	assert_int_equal(rc.result, SC_RES_INSUFFICIENT_FUNDS);
+	assert_string_equal(rc.reason, "amount 600.00 EUR is above the balance");
+	assert_int_equal(fx_balance(&w.f, "ALICE"), 100000 - 60000);
+	assert_int_equal(fx_balance(&w.f, "BOB"), 60000);
+	assert_int_equal(fx_balance(&w.f, "DAVE"), 0);
+	assert_int_equal(fx_count(&w.f, "SELECT count(*) FROM outcomes"), 2);
+	assert_true(fx_ledger_ok(&w.f));
+	jobs_free(jobs);
+	world_free(&w);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -446,6 +492,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(a_key_changed_in_flight_is_checked_again),
 		cmocka_unit_test(a_job_whose_writing_fails_is_left_out),
 		cmocka_unit_test(a_decline_shares_the_batch_seal),
+		cmocka_unit_test(funds_spent_twice_in_one_batch),
 	};
 
 	if (argc > 1)
