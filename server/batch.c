@@ -100,9 +100,9 @@ static int seal(struct srv *s, struct srv_store *st, struct srv_batch *b)
 
 /* One attempt at the batch: every job not yet failed applied, the receipts
  * sealed, the counter stored, COMMIT. The snapshots of the submissions to
- * decide are loaded at once, after BEGIN; each decision's writes reach the
- * later snapshots (srv_job_apply), so each job sees the batch's earlier
- * effects. No savepoint per job (each costs statement-journal copies): a
+ * decide are loaded after BEGIN, at once unless the store's loads see its
+ * writes (srv_job_apply then loads each), so each job sees the batch's
+ * earlier effects. No savepoint per job (each costs statement-journal copies): a
  * job whose writing fails undoes the attempt, is named in *culprit, and
  * the caller tries again without it. 0, or -1 with everything rolled back
  * (*culprit NULL if no job is to blame). */
@@ -131,7 +131,7 @@ static int attempt(struct srv *s, struct srv_store *st, struct srv_batch *b,
 			b->snaps[n++] = &j->snap;
 		}
 	}
-	if (st->ops->load(st, b->snaps, n) != 0)
+	if (!st->ops->loads_see_writes && st->ops->load(st, b->snaps, n) != 0)
 		goto undo;
 	for (struct srv_job *j = jobs; j; j = j->next) {
 		if (j->failed)

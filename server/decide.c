@@ -292,6 +292,16 @@ const struct srv_write *srv_decision_write(const struct srv_decision *d,
 	return NULL;
 }
 
+void srv_snapshot_prior_in_batch(struct srv_snapshot *later, const struct srv_snapshot *earlier,
+				 int code)
+{
+	later->prior = memcmp(later->signed_hash, earlier->signed_hash, SC_HASH_LEN) == 0
+			       ? PRIOR_SAME : PRIOR_OTHER;
+	later->prior_same_bytes = memcmp(later->sub_hash, earlier->sub_hash, SC_HASH_LEN) == 0;
+	later->prior_in_batch = 1;
+	later->prior_code = code;
+}
+
 static void account_follow(int found, struct srv_account *a, const char *id, int64_t delta)
 {
 	if (found && strcmp(a->id, id) == 0)
@@ -338,15 +348,8 @@ void srv_snapshot_follow(struct srv_snapshot *later, const struct srv_snapshot *
 			}
 			break;
 		case SRV_W_OUTCOME:
-			if (same_card && later->atc == earlier->atc) {
-				later->prior = memcmp(later->signed_hash, earlier->signed_hash,
-						      SC_HASH_LEN) == 0
-						       ? PRIOR_SAME : PRIOR_OTHER;
-				later->prior_same_bytes =
-					memcmp(later->sub_hash, earlier->sub_hash, SC_HASH_LEN) == 0;
-				later->prior_in_batch = 1;
-				later->prior_code = d->code;
-			}
+			if (same_card && later->atc == earlier->atc)
+				srv_snapshot_prior_in_batch(later, earlier, d->code);
 			break;
 		case SRV_W_TRANSFER:
 		case SRV_W_AUDIT:

@@ -157,6 +157,11 @@ void srv_decide(const struct srv_snapshot *sn, struct srv_decision *d);
 /* The first write of kind in d, or NULL. */
 const struct srv_write *srv_decision_write(const struct srv_decision *d,
 					   enum srv_write_kind kind);
+/* later's (card, ATC) holds the outcome (code) decided over earlier in
+ * the open batch, not sealed yet: what a load cannot see before the seal
+ * stores it. */
+void srv_snapshot_prior_in_batch(struct srv_snapshot *later, const struct srv_snapshot *earlier,
+				 int code);
 /* Brings later, a snapshot loaded before the batch's earlier decision d
  * (made over earlier) was applied, up to date with d's writes: the same
  * challenge, card, message, accounts or (card, ATC). Deciding a batch in

@@ -260,12 +260,22 @@ static int reply(struct srv *s, struct srv_store *st, struct srv_batch *b, struc
 }
 
 /* Writer stage of a SUBMIT the verify stage parsed: the decision over its
- * snapshot, its writes, its reply; the later snapshots of the batch then
- * see its writes, as they would have read them. */
+ * snapshot, its writes, its reply. The snapshot holds the batch's earlier
+ * writes: read now, from the open transaction, or carried into it from the
+ * decisions before it when the batch's snapshots were loaded at once. */
 static int settle(struct srv *s, struct srv_store *st, struct srv_batch *b, struct srv_job *j)
 {
+	struct srv_snapshot *one = &j->snap;
 	const struct srv_write *w;
+	struct srv_job *prior;
 
+	if (st->ops->loads_see_writes) {
+		if (st->ops->load(st, &one, 1) != 0)
+			return -1;
+		/* An outcome of the batch is stored only with its seal. */
+		if ((prior = srv_batch_find(b, j->sub.card_id, j->sub.atc)))
+			srv_snapshot_prior_in_batch(&j->snap, &prior->snap, prior->code);
+	}
 	srv_decide(&j->snap, &j->dec);
 	if (st->ops->apply(st, j) != 0)
 		return -1;
@@ -279,7 +289,7 @@ static int settle(struct srv *s, struct srv_store *st, struct srv_batch *b, stru
 	}
 	if (reply(s, st, b, j) != 0)
 		return -1;
-	if (j->dec.n_writes > 1) /* more than its audit row */
+	if (!st->ops->loads_see_writes && j->dec.n_writes > 1) /* more than its audit row */
 		for (struct srv_job *l = j->next; l; l = l->next)
 			if (l->snap.tx)
 				srv_snapshot_follow(&l->snap, &j->snap, &j->dec);

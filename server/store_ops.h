@@ -18,6 +18,12 @@ struct srv_snapshot;
 struct srv_store;
 
 struct srv_store_ops {
+	/* 1 if a load after an apply in the same transaction reads the rows
+	 * applied, at no more cost than a load of the whole batch (in
+	 * process): the writer then loads each snapshot just before its
+	 * decision. 0: it loads the batch's at once and carries each
+	 * decision's writes into the later snapshots (srv_snapshot_follow). */
+	int loads_see_writes;
 	/* The writer's transaction: nothing of it is seen before commit. */
 	int (*begin)(struct srv_store *st);
 	/* Fills the rows of snaps[0..n-1], whose submission half is set

@@ -1,7 +1,8 @@
 /* The storage interface (store_ops.h) over the SQLite ledger: the writer's
  * prepared statements, a connection per thread (store.c). In process, a
- * round trip is a function call: load reads each snapshot's rows in turn
- * and apply runs each write as it comes. */
+ * round trip is a function call: the writer loads each snapshot just
+ * before its decision, reading the batch's earlier writes from the open
+ * transaction (loads_see_writes), and apply runs each write as it comes. */
 #include <string.h>
 #include "server.h"
 
@@ -335,6 +336,7 @@ static const char *sq_error(struct srv_store *st)
 }
 
 static const struct srv_store_ops sqlite_ops = {
+	.loads_see_writes = 1,
 	.begin = sq_begin,
 	.load = sq_load,
 	.apply = sq_apply,

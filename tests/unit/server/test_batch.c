@@ -438,23 +438,26 @@ static void a_decline_shares_the_batch_seal(void **state)
 	world_free(&w);
 }
 
-/* The payer's funds spent twice in one batch: its submissions are
- * decided over snapshots loaded at once, and the second sees the first's
- * debit (srv_snapshot_follow) as it would in a batch of its own: a sealed
- * INSUFFICIENT_FUNDS, not a balance below zero (which the ledger's CHECK
- * would refuse, the job then answered RETRY_LATER). */
-static void funds_spent_twice_in_one_batch(void **state)
+/* The payer's funds spent twice in one batch, and a copy of the first
+ * payment after them: the second sees the first's debit as it would in a
+ * batch of its own, a sealed INSUFFICIENT_FUNDS, not a balance below zero
+ * (which the ledger's CHECK would refuse, the job then answered
+ * RETRY_LATER); the copy is the first's twin. at_once: the same over the
+ * SQLite store with the snapshots loaded at once and carried forward
+ * (srv_snapshot_follow), as a store over a network loads them. */
+static void funds_spent_twice(int at_once)
 {
 	static struct world w;
 	static uint8_t bodies[2][SC_SUBMIT_MSG_MAX];
+	struct srv_store_ops ops;
 	size_t lens[2];
-	const int order[] = {0, 1};
+	const int order[] = {0, 1, 0};
 	struct srv_job *jobs;
-	struct fx_reply r[2];
+	struct fx_reply r[3];
 	struct sc_receipt rc;
 	int fd;
 
-	(void)state;
+	memset(&w, 0, sizeof(w));
 	assert_int_equal(fx_setup(&w.f, NULL), 0);
 	fd = fx_connect(&w.f);
 	assert_true(fd >= 0);
@@ -465,16 +468,22 @@ static void funds_spent_twice_in_one_batch(void **state)
 				  bodies[1], &lens[1]), 0);
 	close(fd);
 	writer_world(&w);
+	ops = *w.ws.ops;
+	ops.loads_see_writes = !at_once;
+	w.ws.ops = &ops;
 
-	jobs = jobs_for(&w, bodies, lens, order, 2);
+	jobs = jobs_for(&w, bodies, lens, order, 3);
 	srv_batch_commit(&w.s, &w.ws, &w.b, jobs);
 	reply_of(jobs, &r[0]);
 	reply_of(jobs->next, &r[1]);
+	reply_of(jobs->next->next, &r[2]);
 	assert_int_equal(r[0].code, SC_RES_OK);
 	assert_int_equal(r[1].code, SC_RES_INSUFFICIENT_FUNDS);
 	assert_int_equal(fx_receipt_ok(&w.f, &r[1], &rc), 0);
 	assert_int_equal(rc.result, SC_RES_INSUFFICIENT_FUNDS);
 	assert_string_equal(rc.reason, "amount 600.00 EUR is above the balance");
+	assert_int_equal(r[2].len, r[0].len);
+	assert_memory_equal(r[2].buf, r[0].buf, r[0].len);
 	assert_int_equal(fx_balance(&w.f, "ALICE"), 100000 - 60000);
 	assert_int_equal(fx_balance(&w.f, "BOB"), 60000);
 	assert_int_equal(fx_balance(&w.f, "DAVE"), 0);
@@ -482,6 +491,18 @@ static void funds_spent_twice_in_one_batch(void **state)
 	assert_true(fx_ledger_ok(&w.f));
 	jobs_free(jobs);
 	world_free(&w);
+}
+
+static void funds_spent_twice_in_one_batch(void **state)
+{
+	(void)state;
+	funds_spent_twice(0);
+}
+
+static void funds_spent_twice_loaded_at_once(void **state)
+{
+	(void)state;
+	funds_spent_twice(1);
 }
 
 int main(int argc, char **argv)
@@ -493,6 +514,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(a_job_whose_writing_fails_is_left_out),
 		cmocka_unit_test(a_decline_shares_the_batch_seal),
 		cmocka_unit_test(funds_spent_twice_in_one_batch),
+		cmocka_unit_test(funds_spent_twice_loaded_at_once),
 	};
 
 	if (argc > 1)
