@@ -102,10 +102,10 @@ static int seal(struct srv *s, struct srv_store *st, struct srv_batch *b)
  * sealed, the counter stored, COMMIT. The snapshots of the submissions to
  * decide are loaded after BEGIN, at once unless the store's loads see its
  * writes (srv_job_apply then loads each), so each job sees the batch's
- * earlier effects. No savepoint per job (each costs statement-journal copies): a
- * job whose writing fails undoes the attempt, is named in *culprit, and
- * the caller tries again without it. 0, or -1 with everything rolled back
- * (*culprit NULL if no job is to blame). */
+ * earlier effects. No savepoint per job (each costs statement-journal
+ * copies): a job whose writing fails undoes the attempt, is named in
+ * *culprit, and the caller tries again without it. 0, or -1 with
+ * everything rolled back (*culprit NULL if no job is to blame). */
 static int attempt(struct srv *s, struct srv_store *st, struct srv_batch *b,
 		   struct srv_job *jobs, struct srv_job **culprit)
 {

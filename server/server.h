@@ -432,7 +432,8 @@ int srv_unblock_describe(struct srv_db *d, const uint8_t id[SC_CARD_ID_LEN], cha
 int srv_script_apply(struct srv *s, struct srv_db *db, struct srv_job *j);
 
 /* ---- precheck.c: the authorisation pre-check */
-/* Answers PRECHECK job j on a verify thread over db (read-only): sets
+/* Answers PRECHECK job j on a verify thread over st (a store on its
+ * read-only connection: load alone): sets
  * j->reply (PRECHECKED, or RESULT for what it cannot answer) and j->code,
  * counts it in srv_metrics.prechecks and logs one line. */
 void srv_precheck_answer(const struct srv *s, struct srv_store *st, struct srv_job *j);
