@@ -16,7 +16,8 @@ int srv_batch_init(struct srv_batch *b, size_t cap)
 		return -1;
 	b->sealing = calloc(cap, sizeof(*b->sealing));
 	b->nodes = calloc(SC_SEAL_NODES(cap), sizeof(*b->nodes));
-	if (!b->sealing || !b->nodes) {
+	b->snaps = calloc(cap, sizeof(*b->snaps));
+	if (!b->sealing || !b->nodes || !b->snaps) {
 		srv_batch_free(b);
 		return -1;
 	}
@@ -28,6 +29,7 @@ void srv_batch_free(struct srv_batch *b)
 {
 	free(b->sealing);
 	free(b->nodes);
+	free(b->snaps);
 	memset(b, 0, sizeof(*b));
 }
 
@@ -64,7 +66,7 @@ void srv_batch_fail(struct srv_job *jobs)
  * becomes its job's reply with its seal and is stored: an executed one in
  * receipts (its transfer is its outcome), a decline with its RESULT as
  * its (card, ATC)'s outcome. 0 or -1. */
-static int seal(struct srv *s, struct srv_db *db, struct srv_batch *b)
+static int seal(struct srv *s, struct srv_store *st, struct srv_batch *b)
 {
 	uint8_t root[SC_HASH_LEN], statement[SC_SEAL_STATEMENT_LEN], sig[SC_ECDSA_DER_MAX];
 	uint8_t enc[SC_SEAL_MAX];
@@ -85,79 +87,73 @@ static int seal(struct srv *s, struct srv_db *db, struct srv_batch *b)
 	sl.sig_len = (size_t)siglen;
 	for (size_t i = 0; i < b->n; i++) {
 		struct srv_job *j = b->sealing[i];
-		sqlite3_stmt *st;
-		int rc;
 
 		if (sc_seal_path((const uint8_t(*)[SC_HASH_LEN])b->nodes, b->n, i, &sl) != 0 ||
 		    (n = sc_seal_encode(enc, sizeof(enc), &sl)) < 0 ||
 		    srv_job_reply_sealed(j, j->code, j->receipt, j->receipt_len, enc,
-					 (size_t)n) != 0)
+					 (size_t)n) != 0 ||
+		    st->ops->record_outcome(st, j, enc, (size_t)n) != 0)
 			return -1;
-		if (j->code != SC_RES_OK) {
-			if (srv_decline_insert(db, j) != 0)
-				return -1;
-		} else {
-			if (!(st = srv_stmt(db, ST_RECEIPT_INSERT)))
-				return -1;
-			sqlite3_bind_int64(st, 1, j->transfer_id);
-			sqlite3_bind_int64(st, 2, j->counter);
-			sqlite3_bind_blob(st, 3, j->receipt, (int)j->receipt_len, SQLITE_STATIC);
-			sqlite3_bind_blob(st, 4, enc, n, SQLITE_STATIC);
-			rc = sqlite3_step(st);
-			sqlite3_reset(st);
-			if (rc != SQLITE_DONE)
-				return -1;
-		}
 	}
 	return 0;
 }
 
 /* One attempt at the batch: every job not yet failed applied, the receipts
- * sealed, the counter stored, COMMIT. No savepoint per job (each costs
- * statement-journal copies): a job whose writing fails undoes the attempt,
- * is named in *culprit, and the caller tries again without it. 0, or -1
- * with everything rolled back (*culprit NULL if no job is to blame). */
-static int attempt(struct srv *s, struct srv_db *db, struct srv_batch *b, struct srv_job *jobs,
-		   struct srv_job **culprit)
+ * sealed, the counter stored, COMMIT. The snapshots of the submissions to
+ * decide are loaded after BEGIN, at once unless the store's loads see its
+ * writes (srv_job_apply then loads each), so each job sees the batch's
+ * earlier effects. No savepoint per job (each costs statement-journal
+ * copies): a job whose writing fails undoes the attempt, is named in
+ * *culprit, and the caller tries again without it. 0, or -1 with
+ * everything rolled back (*culprit NULL if no job is to blame). */
+static int attempt(struct srv *s, struct srv_store *st, struct srv_batch *b,
+		   struct srv_job *jobs, struct srv_job **culprit)
 {
 	int64_t counter = s->receipt_counter;
-	sqlite3_stmt *st;
+	size_t n = 0;
 
 	*culprit = NULL;
 	b->n = 0;
-	if (srv_db_run(db, ST_BEGIN) != SQLITE_OK)
+	if (st->ops->begin(st) != 0)
 		return -1;
 	for (struct srv_job *j = jobs; j; j = j->next) {
+		j->snap.tx = NULL;
 		if (j->failed)
 			continue;
 		j->code = j->checked_code; /* what the verify stage left */
 		j->twin = NULL;
-		if (srv_job_apply(s, db, b, j) != 0) {
+		if (j->kind == JOB_SUBMIT && j->code < 0) {
+			if (n == b->cap) { /* more than the writer pops: this one waits */
+				*culprit = j;
+				goto undo;
+			}
+			srv_job_snapshot(s, j);
+			b->snaps[n++] = &j->snap;
+		}
+	}
+	if (!st->ops->loads_see_writes && st->ops->load(st, b->snaps, n) != 0)
+		goto undo;
+	for (struct srv_job *j = jobs; j; j = j->next) {
+		if (j->failed)
+			continue;
+		if (srv_job_apply(s, st, b, j) != 0) {
 			*culprit = j;
 			goto undo;
 		}
 	}
-	if (seal(s, db, b) != 0 || !(st = srv_stmt(db, ST_COUNTER_SET)))
-		goto undo;
-	sqlite3_bind_int64(st, 1, s->receipt_counter);
-	if (sqlite3_step(st) != SQLITE_DONE) {
-		sqlite3_reset(st);
-		goto undo;
-	}
-	sqlite3_reset(st);
-	if (srv_db_run(db, ST_COMMIT) != SQLITE_OK)
+	if (seal(s, st, b) != 0 || st->ops->commit(st, s->receipt_counter) != 0)
 		goto undo;
 	srv_health_fault(NULL);
 	return 0;
 undo:
-	srv_health_fault(sqlite3_errmsg(db->db)); /* logged once per run of failures */
-	srv_db_run(db, ST_ROLLBACK);
+	srv_health_fault(st->ops->error(st)); /* logged once per run of failures */
+	st->ops->rollback(st);
 	s->receipt_counter = counter;
 	b->n = 0;
 	return -1;
 }
 
-void srv_batch_commit(struct srv *s, struct srv_db *db, struct srv_batch *b,
+void srv_batch_commit(struct srv *s, struct srv_store *st, struct srv_batch *b,
 		      struct srv_job *jobs)
 {
 	struct srv_job *culprit;
@@ -168,7 +164,7 @@ void srv_batch_commit(struct srv *s, struct srv_db *db, struct srv_batch *b,
 		j->failed = 0;
 		n++;
 	}
-	while (attempt(s, db, b, jobs, &culprit) != 0) {
+	while (attempt(s, st, b, jobs, &culprit) != 0) {
 		if (!culprit) {
 			/* BEGIN, the seal or COMMIT: nothing of the batch happened. */
 			srv_batch_fail(jobs);

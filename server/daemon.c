@@ -88,6 +88,7 @@ static void *verify_main(void *arg)
 {
 	struct srv *s = arg;
 	struct srv_db db;
+	struct srv_store store;
 	struct srv_job *j;
 	char err[256];
 	struct srv_keycache *kc = malloc(sizeof(*kc));
@@ -99,12 +100,13 @@ static void *verify_main(void *arg)
 	}
 	if (kc)
 		srv_keycache_init(kc, &s->key_generation);
+	srv_store_sqlite(&store, &db);
 	while ((j = srv_queue_pop(&s->verify_q, 1)) != NULL) {
 		atomic_fetch_sub(&srv_metrics.verify_queue, 1);
 		if (j->kind == JOB_PRECHECK) {
 			/* Read-only, answered here: it never reaches the writer. */
 			if (ok)
-				srv_precheck_answer(s, &db, j);
+				srv_precheck_answer(s, &store, j);
 			else
 				srv_job_reply_error(j, SC_RES_RETRY_LATER, "the ledger cannot be read");
 			j->next = NULL;
@@ -160,6 +162,7 @@ static void *writer_main(void *arg)
 {
 	struct srv *s = arg;
 	struct srv_db db;
+	struct srv_store store;
 	struct srv_batch batch;
 	struct srv_wal wal = {0};
 	struct srv_job *jobs;
@@ -169,6 +172,7 @@ static void *writer_main(void *arg)
 
 	if (!ok)
 		log_warnx("writer thread: %s", err);
+	srv_store_sqlite(&store, &db);
 	if (srv_batch_init(&batch, (size_t)s->cfg.batch_max) != 0) {
 		log_warnx("writer thread: out of memory");
 		ok = 0;
@@ -201,7 +205,7 @@ static void *writer_main(void *arg)
 			atomic_fetch_sub(&srv_metrics.writer_queue, 1);
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		if (ok)
-			srv_batch_commit(s, &db, &batch, jobs);
+			srv_batch_commit(s, &store, &batch, jobs);
 		else
 			srv_batch_fail(jobs);
 		clock_gettime(CLOCK_MONOTONIC, &t1);

@@ -100,7 +100,7 @@ static int account_insert(struct srv_db *d, const char *id, uint16_t currency, i
 	return step_done(st);
 }
 
-static int account_add(struct srv_db *d, const char *id, int64_t delta)
+int srv_account_add(struct srv_db *d, const char *id, int64_t delta)
 {
 	sqlite3_stmt *st = srv_stmt(d, ST_ACCOUNT_ADD);
 
@@ -117,15 +117,21 @@ int64_t srv_transfer_book(struct srv_db *d, const char *payer, const char *payee
 			  uint64_t amount, uint16_t currency, const struct srv_card_ref *card,
 			  int64_t now_ms)
 {
-	sqlite3_stmt *st;
-
 	if (amount == 0 || amount > INT64_MAX)
 		return -1;
-	if (account_add(d, payer, -(int64_t)amount) != 0 ||
-	    account_add(d, payee, (int64_t)amount) != 0)
+	if (srv_account_add(d, payer, -(int64_t)amount) != 0 ||
+	    srv_account_add(d, payee, (int64_t)amount) != 0)
 		return -1;
-	st = srv_stmt(d, ST_TRANSFER_INSERT);
-	if (!st)
+	return srv_transfer_insert(d, payer, payee, amount, currency, card, now_ms);
+}
+
+int64_t srv_transfer_insert(struct srv_db *d, const char *payer, const char *payee,
+			    uint64_t amount, uint16_t currency, const struct srv_card_ref *card,
+			    int64_t now_ms)
+{
+	sqlite3_stmt *st;
+
+	if (amount == 0 || amount > INT64_MAX || !(st = srv_stmt(d, ST_TRANSFER_INSERT)))
 		return -1;
 	sqlite3_bind_text(st, 1, payer, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, payee, -1, SQLITE_STATIC);

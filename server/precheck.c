@@ -3,7 +3,7 @@
  * checks that do not need the card's signature? Answered on a verify
  * thread over its read-only ledger connection, so it can write nothing:
  * the challenge stays unused, no ATC or (card, ATC) is touched, nothing is
- * sealed. The rules are the writer's own (rules.c); the funds are not
+ * sealed. The rules are the writer's own (decide.c); the funds are not
  * asked, since the answer goes to a peer nobody has authenticated. */
 #include <stdio.h>
 #include <string.h>
@@ -26,13 +26,11 @@ static void verdict(struct srv_job *j, int code, const char *why)
 
 /* Sets j->reply: PRECHECKED with the verdict, or RESULT MALFORMED or
  * RETRY_LATER for a request it cannot answer. */
-static void answer(const struct srv *s, struct srv_db *db, struct srv_job *j)
+static void answer(const struct srv *s, struct srv_store *st, struct srv_job *j)
 {
 	struct sc_precheck p;
-	struct srv_card card;
-	struct srv_account payer;
+	struct srv_snapshot sn, *one = &sn;
 	char why[SC_RECEIPT_REASON_MAX + 1] = "";
-	char hex[2 * SC_CARD_ID_LEN + 1];
 	int rc;
 
 	if ((rc = sc_precheck_decode(&p, j->body, j->body_len)) != 0 ||
@@ -42,33 +40,26 @@ static void answer(const struct srv *s, struct srv_db *db, struct srv_job *j)
 		return;
 	}
 	memcpy(j->sub.card_id, p.card_id, SC_CARD_ID_LEN);
-	rc = srv_challenge_check(db, srv_challenge_now(s), &j->tx, why, sizeof(why));
-	if (rc != SC_RES_OK)
-		goto out;
-	rc = srv_card_get(db, p.card_id, &card);
-	if (rc > 0 && (card.status == CARD_PREPARED || !card.has_pubkey))
-		rc = 0;
-	if (rc == 0) {
-		sc_hex_encode(hex, p.card_id, SC_CARD_ID_LEN);
-		snprintf(why, sizeof(why), "card %s is not enrolled", hex);
-		rc = SC_RES_UNKNOWN_CARD;
-		goto out;
-	}
-	if (rc > 0)
-		rc = srv_payment_rules(db, s->cfg.max_amount, &card, &j->tx, &payer, why,
-				       sizeof(why));
-out:
-	if (rc < 0)
+	/* No signature, so no (card, ATC) and no message: the rows alone. */
+	memset(&sn, 0, sizeof(sn));
+	sn.tx = &j->tx;
+	sn.card_id = j->sub.card_id;
+	sn.now_ms = srv_challenge_now(s);
+	sn.limits.max_amount = s->cfg.max_amount;
+	sn.limits.card_jp_limit = s->cfg.card_jp_limit;
+	if (st->ops->load(st, &one, 1) != 0) {
 		srv_job_reply_error(j, SC_RES_RETRY_LATER, "the ledger could not be read");
-	else
-		verdict(j, rc, rc == SC_RES_OK ? "" : why);
+		return;
+	}
+	rc = srv_precheck_decide(&sn, why, sizeof(why));
+	verdict(j, rc, rc == SC_RES_OK ? "" : why);
 }
 
-void srv_precheck_answer(const struct srv *s, struct srv_db *db, struct srv_job *j)
+void srv_precheck_answer(const struct srv *s, struct srv_store *st, struct srv_job *j)
 {
 	char card[2 * SC_CARD_ID_LEN + 1];
 
-	answer(s, db, j);
+	answer(s, st, j);
 	if (j->code >= 0 && (unsigned)j->code < SC_RES_COUNT)
 		atomic_fetch_add(&srv_metrics.prechecks[j->code], 1);
 	if (j->code == SC_RES_MALFORMED) {

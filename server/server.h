@@ -17,14 +17,13 @@
 #include "common/scheme.h"
 #include "common/submit.h"
 #include "common/tx.h"
+#include "decide.h"
 
 #define SRV_PATH_MAX 512
 #define SRV_FRAME_CAP 4096u          /* largest --max-frame */
-#define SRV_MESSAGE_JP_LIMIT 3       /* wrong passwords after which a signed message is void */
 #define SRV_DEFAULT_TCP "127.0.0.1:7460"
 #define SRV_DEFAULT_HTTP "127.0.0.1:7461"
 #define SRV_EQUITY_PREFIX "EQUITY-"  /* issuer equity account: EQUITY-<alpha currency> */
-#define SRV_ACCOUNT_ISSUER 1         /* account flag: may go negative (issuer equity) */
 #define SRV_AUDIT_SAMPLE_PER_MIN 20u /* unauthenticated requests kept in the audit log */
 #define SRV_AUDIT_SAMPLE_BYTES 64u   /* ... each with this much of its bytes */
 
@@ -164,25 +163,6 @@ int srv_wal_bound_init(struct srv_wal *w, struct srv_db *d, int64_t limit);
 void srv_wal_bound_check(struct srv_wal *w, struct srv_db *d);
 
 /* ---- ledger.c: accounts, cards and the books */
-struct srv_account {
-	char id[SC_ACCOUNT_MAX + 1];
-	uint16_t currency;
-	int64_t balance;                 /* minor units */
-	int flags;                       /* SRV_ACCOUNT_ISSUER */
-};
-
-enum srv_card_status { CARD_PREPARED = 0, CARD_ACTIVE = 1, CARD_BLOCKED = 2 };
-
-struct srv_card {
-	uint8_t id[SC_CARD_ID_LEN];
-	char account[SC_ACCOUNT_MAX + 1];
-	uint8_t pubkey[SC_PUBKEY_LEN];
-	int has_pubkey;
-	int status;                      /* enum srv_card_status */
-	int64_t last_atc;                /* -1 before the first accepted transfer */
-	int jp_failures;                 /* wrong passwords since the last accepted transfer */
-};
-
 const char *srv_card_status_name(int status);
 /* 1 found, 0 not found, -1 database error. */
 int srv_account_get(struct srv_db *d, const char *id, struct srv_account *a);
@@ -211,6 +191,12 @@ struct srv_card_ref {
 int64_t srv_transfer_book(struct srv_db *d, const char *payer, const char *payee,
 			  uint64_t amount, uint16_t currency, const struct srv_card_ref *card,
 			  int64_t now_ms);
+/* Its parts, for a booking decided already (the writer's): a balance moved
+ * by delta (0 or -1), and the transfer row alone (its id or -1). */
+int srv_account_add(struct srv_db *d, const char *id, int64_t delta);
+int64_t srv_transfer_insert(struct srv_db *d, const char *payer, const char *payee,
+			    uint64_t amount, uint16_t currency, const struct srv_card_ref *card,
+			    int64_t now_ms);
 int srv_card_prepare(struct srv_db *d, const uint8_t id[SC_CARD_ID_LEN], const char *account,
 		     char *err, size_t errlen);
 int srv_card_enrol(struct srv_db *d, const uint8_t id[SC_CARD_ID_LEN], const char *account,
@@ -226,27 +212,12 @@ int srv_ledger_check(struct srv_db *d, char *err, size_t errlen);
 int srv_ledger_check_totals(struct srv_db *d, char *err, size_t errlen);
 int64_t srv_now_ms(void);
 
-/* ---- rules.c: what a payment must satisfy, read-only; the writer's
- * SUBMIT and the authorisation pre-check share these */
-/* The transaction's challenge was issued by this server to its terminal
- * id, is unused and has not expired at now_ms. SC_RES_OK, or
- * SC_RES_CHALLENGE_INVALID with why (cap bytes) saying which; -1 if the
- * ledger could not be read. */
+/* decide.h: the decision over a snapshot, and the rules the pre-check
+ * shares with it; store_ops.h: the storage behind it. */
 struct srv;
-/* The clock challenges expire by: the wall clock, or the tests' own. */
+/* The clock challenges expire by: the wall clock, or the tests' own
+ * (pipeline.c). */
 int64_t srv_challenge_now(const struct srv *s);
-int srv_challenge_check(struct srv_db *db, int64_t now_ms, const struct sc_tx *tx, char *why,
-			size_t cap);
-/* The business rules, in docs/PROTOCOL.md §6's order: card not blocked,
- * payer is the card's account, payer != payee, both accounts exist (the
- * payee not the issuer's equity), the currency is both accounts', amount
- * within max_amount (and the payee's balance cannot overflow). SC_RES_OK
- * with *payer read (the funds are the caller's to check: only a SUBMIT
- * may learn them), or the final decline's code with why (cap bytes, a
- * person's text: amounts in major units, currencies by code); -1 if the
- * ledger could not be read. Writes nothing. */
-int srv_payment_rules(struct srv_db *db, uint64_t max_amount, const struct srv_card *card,
-		      const struct sc_tx *tx, struct srv_account *payer, char *why, size_t cap);
 
 /* ---- keys.c: the issuer master key, the receipt key, ECDSA checks */
 int srv_master_key_create(const char *path, char *err, size_t errlen);
@@ -398,8 +369,9 @@ struct srv_job {
 	int key_known;                    /* the verify stage found an enrolled key */
 	int sig_ok;                       /* the signature verifies with key */
 	int jp_ok;                        /* signature verified and password right */
-	int prior;                        /* enum srv_prior: what (card, ATC) already holds */
-	struct srv_job *prior_job;        /* the open batch's job holding it, or NULL */
+	/* the writer's: what its decision read, and the decision (decide.h) */
+	struct srv_snapshot snap;         /* snap.tx NULL: not a decision of this batch */
+	struct srv_decision dec;
 	int code;                         /* decided result, or -1 while undecided */
 	/* sealed in the writer's open batch: the receipt waits for the seal */
 	uint8_t receipt[SC_RECEIPT_MAX];
@@ -416,14 +388,9 @@ struct srv_job {
 	struct srv_job *next;
 };
 
-/* What a (card, ATC) already holds, as the writer found it. */
-enum srv_prior {
-	PRIOR_NONE,                       /* unused: this submission may decide it */
-	PRIOR_SAME,                       /* an outcome for the same signed data */
-	PRIOR_OTHER,                      /* an outcome for other signed data */
-};
 
 struct srv; /* daemon state, daemon.c */
+struct srv_store; /* the storage, store_ops.h */
 struct srv_batch; /* the writer's open batch, batch.c */
 
 /* Verify-thread stage: parse, hashes, the card's key (kc, db on a miss),
@@ -431,22 +398,22 @@ struct srv_batch; /* the writer's open batch, batch.c */
  * sig_ok and jp_ok for the writer. Reads only. */
 void srv_job_check(struct srv *s, struct srv_db *db, struct srv_keycache *kc,
 		   struct srv_job *j);
-/* Writer stage, inside the writer's transaction: decides what reads state
- * (exactly once, challenge, card, the verify stage's verdicts, counter),
- * then records the outcome; an executed transfer joins batch b to be
- * sealed. Returns 0, or -1 if the database failed (the caller undoes the
- * attempt and retries the batch without this job, which gets RETRY_LATER). */
-int srv_job_apply(struct srv *s, struct srv_db *db, struct srv_batch *b, struct srv_job *j);
+/* Writer stage, inside the writer's transaction (st): decides what reads
+ * state over j->snap, which st loaded and the batch's earlier decisions
+ * followed (srv_batch_commit), applies the writes, and gives the later
+ * snapshots of the list its effects; an outcome to seal joins batch b.
+ * Returns 0, or -1 if the storage failed (the caller undoes the attempt and
+ * retries the batch without this job, which gets RETRY_LATER). */
+int srv_job_apply(struct srv *s, struct srv_store *st, struct srv_batch *b, struct srv_job *j);
+/* The submission's half of j's snapshot (transaction, hashes, the verify
+ * stage's results, clock, limits) for the store to add the rows to. */
+void srv_job_snapshot(const struct srv *s, struct srv_job *j);
 /* Builds j->reply for a non-OK code. */
 void srv_job_reply_error(struct srv_job *j, int code, const char *detail);
 /* Builds j->reply for a sealed code (OK or a final decline): the receipt,
  * its seal and, for a decline, j->detail. 0 or -1. */
 int srv_job_reply_sealed(struct srv_job *j, int code, const uint8_t *body, size_t body_len,
 			 const uint8_t *seal, size_t seal_len);
-/* Records the final decline sealed job j decided, with its reply (built
- * already), as its (card, ATC)'s outcome. 0 or -1. */
-int srv_decline_insert(struct srv_db *db, const struct srv_job *j);
-
 /* ---- unblock.c: the issuer-script path of a PIN unblock */
 struct sc_script_ref;
 /* HMAC-SHA256 under the card's K_card over SC_LABEL_UNBLOCK || card id ||
@@ -465,16 +432,18 @@ int srv_unblock_describe(struct srv_db *d, const uint8_t id[SC_CARD_ID_LEN], cha
 int srv_script_apply(struct srv *s, struct srv_db *db, struct srv_job *j);
 
 /* ---- precheck.c: the authorisation pre-check */
-/* Answers PRECHECK job j on a verify thread over db (read-only): sets
+/* Answers PRECHECK job j on a verify thread over st (a store on its
+ * read-only connection: load alone): sets
  * j->reply (PRECHECKED, or RESULT for what it cannot answer) and j->code,
  * counts it in srv_metrics.prechecks and logs one line. */
-void srv_precheck_answer(const struct srv *s, struct srv_db *db, struct srv_job *j);
+void srv_precheck_answer(const struct srv *s, struct srv_store *st, struct srv_job *j);
 
 /* ---- batch.c: the writer's transaction over a batch of jobs */
 struct srv_batch {
 	struct srv_job **sealing;         /* decided in it, receipts waiting for the seal */
 	size_t n, cap;
 	uint8_t (*nodes)[SC_HASH_LEN];    /* the seal's tree, SC_SEAL_NODES(cap) slots */
+	struct srv_snapshot **snaps;      /* the attempt's snapshots to load, cap of them */
 };
 /* Room for cap sealed outcomes (cap <= SC_SEAL_BATCH_MAX). 0 or -1. */
 int srv_batch_init(struct srv_batch *b, size_t cap);
@@ -488,7 +457,7 @@ struct srv_job *srv_batch_find(const struct srv_batch *b, const uint8_t card_id[
 /* One transaction for the list of jobs: each applied, the receipts sealed
  * (one signature), the receipt counter stored, COMMIT. Every job of the
  * list has its reply afterwards; none promises what did not commit. */
-void srv_batch_commit(struct srv *s, struct srv_db *db, struct srv_batch *b,
+void srv_batch_commit(struct srv *s, struct srv_store *st, struct srv_batch *b,
 		      struct srv_job *jobs);
 /* Every job of the list answered RETRY_LATER: nothing of it happened. */
 void srv_batch_fail(struct srv_job *jobs);
@@ -599,13 +568,6 @@ void srv_config_paths(struct srv_config *c);
 /* "HOST:PORT" into host and port; 0 or -1. */
 int srv_split_addr(const char *addr, char *host, size_t hostlen, int *port);
 
-/* ---- money_text.c: amounts and currencies in a decline's text */
-#define SRV_CURRENCY_TEXT_MAX 16   /* "EUR", or "currency 65535" */
-#define SRV_MONEY_TEXT_MAX 64      /* "-92233720368547758.07 EUR" and the fallback */
-/* "EUR", or "currency 999" for a code outside common/currency.c's table. */
-void srv_currency_text(char out[SRV_CURRENCY_TEXT_MAX], uint16_t numeric);
-/* "5.00 EUR" (major units, the currency's code), "-5.00 EUR" below zero, or
- * "500 (minor units, currency 999)" for a code outside the table. */
-void srv_money_text(char out[SRV_MONEY_TEXT_MAX], int64_t minor, uint16_t currency);
+#include "store_ops.h"
 
 #endif

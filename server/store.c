@@ -138,9 +138,8 @@ static const char *const stmt_sql[ST_COUNT] = {
 			   " jp_failures = CASE WHEN ?2 = 1 THEN 0 ELSE jp_failures END"
 			   " WHERE card_id = ?1",
 	[ST_CARD_ACCEPT] = "UPDATE cards SET last_atc = ?2, jp_failures = 0 WHERE card_id = ?1",
-	[ST_CARD_JP_FAIL] = "UPDATE cards SET jp_failures = jp_failures + 1,"
-			    " status = CASE WHEN jp_failures + 1 >= ?2 THEN 2 ELSE status END"
-			    " WHERE card_id = ?1 RETURNING jp_failures, status",
+	[ST_CARD_JP_FAIL] = "UPDATE cards SET jp_failures = ?2,"
+			    " status = CASE WHEN ?3 = 1 THEN 2 ELSE status END WHERE card_id = ?1",
 	[ST_CHALLENGE_INSERT] = "INSERT INTO challenges (challenge, terminal_id, expires_ms)"
 				" VALUES (?1, ?2, ?3)",
 	[ST_CHALLENGE_GET] = "SELECT terminal_id, expires_ms, used FROM challenges"

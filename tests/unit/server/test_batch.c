@@ -20,6 +20,7 @@ struct world {
 	struct fx f;
 	struct srv s;
 	struct srv_db wdb, rdb;
+	struct srv_store ws;              /* the writer's store over wdb */
 	struct srv_keycache *kc;
 	struct srv_batch b;
 };
@@ -47,6 +48,7 @@ static void writer_world(struct world *w)
 				     sizeof(err)), 0);
 	assert_int_equal(srv_db_open(&w->rdb, w->s.cfg.db_path, 1, SRV_SCHEMA_VERSION, err,
 				     sizeof(err)), 0);
+	srv_store_sqlite(&w->ws, &w->wdb);
 	st = srv_stmt(&w->wdb, ST_COUNTER_GET);
 	assert_non_null(st);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
@@ -154,7 +156,7 @@ static void one_signature_seals_the_batch_and_twins_get_the_original(void **stat
 		j[k++] = p;
 	for (k = 0; k < 5; k++)
 		assert_int_equal(j[k]->code, -1); /* all verified, none decided */
-	srv_batch_commit(&w.s, &w.wdb, &w.b, jobs);
+	srv_batch_commit(&w.s, &w.ws, &w.b, jobs);
 
 	for (k = 0; k < 5; k++) {
 		reply_of(j[k], &r[k]);
@@ -190,7 +192,7 @@ static void one_signature_seals_the_batch_and_twins_get_the_original(void **stat
 		struct srv_job *next = jobs_for(&w, bodies, lens, again, 1);
 		struct fx_reply rr;
 
-		srv_batch_commit(&w.s, &w.wdb, &w.b, next);
+		srv_batch_commit(&w.s, &w.ws, &w.b, next);
 		reply_of(next, &rr);
 		assert_int_equal(rr.len, r[0].len);
 		assert_memory_equal(rr.buf, r[0].buf, r[0].len);
@@ -222,7 +224,7 @@ static void a_failed_commit_answers_retry_later(void **state)
 	assert_int_equal(srv_db_exec(&lock, "BEGIN IMMEDIATE"), SQLITE_OK);
 	sqlite3_busy_timeout(w.wdb.db, 50);
 	jobs = jobs_for(&w, bodies, lens, order, 3);
-	srv_batch_commit(&w.s, &w.wdb, &w.b, jobs);
+	srv_batch_commit(&w.s, &w.ws, &w.b, jobs);
 	for (struct srv_job *p = jobs; p; p = p->next) {
 		struct fx_reply r;
 
@@ -235,7 +237,7 @@ static void a_failed_commit_answers_retry_later(void **state)
 	assert_int_equal(fx_count(&w.f, "SELECT count(*) FROM receipts"), 0);
 
 	jobs = jobs_for(&w, bodies, lens, order, 3);
-	srv_batch_commit(&w.s, &w.wdb, &w.b, jobs);
+	srv_batch_commit(&w.s, &w.ws, &w.b, jobs);
 	for (struct srv_job *p = jobs; p; p = p->next) {
 		struct fx_reply r;
 		struct sc_receipt rc;
@@ -273,7 +275,7 @@ static void a_job_whose_writing_fails_is_left_out(void **state)
 	for (struct srv_job *p = jobs; p; p = p->next)
 		j[k++] = p;
 	snprintf(j[1]->peer, sizeof(j[1]->peer), "poison");
-	srv_batch_commit(&w.s, &w.wdb, &w.b, jobs);
+	srv_batch_commit(&w.s, &w.ws, &w.b, jobs);
 	assert_int_equal(j[0]->code, SC_RES_OK);
 	assert_int_equal(j[1]->code, SC_RES_RETRY_LATER);
 	assert_int_equal(j[2]->code, SC_RES_OK);
@@ -295,7 +297,7 @@ static void a_job_whose_writing_fails_is_left_out(void **state)
 		const int again[] = {1};
 		struct srv_job *one = jobs_for(&w, bodies, lens, again, 1);
 
-		srv_batch_commit(&w.s, &w.wdb, &w.b, one);
+		srv_batch_commit(&w.s, &w.ws, &w.b, one);
 		assert_int_equal(one->code, SC_RES_OK);
 		jobs_free(one);
 	}
@@ -310,7 +312,7 @@ static int commit_one(struct world *w, uint8_t (*bodies)[SC_SUBMIT_MSG_MAX], con
 	struct srv_job *j = jobs_for(w, bodies, lens, order, 1);
 	struct fx_reply r;
 
-	srv_batch_commit(&w->s, &w->wdb, &w->b, j);
+	srv_batch_commit(&w->s, &w->ws, &w->b, j);
 	reply_of(j, &r);
 	jobs_free(j);
 	return r.code;
@@ -341,7 +343,7 @@ static void a_key_changed_in_flight_is_checked_again(void **state)
 		 id);
 	assert_int_equal(srv_db_exec(&w.wdb, sql), SQLITE_OK);
 	gen = atomic_load(&w.s.key_generation);
-	srv_batch_commit(&w.s, &w.wdb, &w.b, j);
+	srv_batch_commit(&w.s, &w.ws, &w.b, j);
 	reply_of(j, &r);
 	jobs_free(j);
 	assert_int_equal(r.code, SC_RES_RETRY_LATER);
@@ -395,7 +397,7 @@ static void a_decline_shares_the_batch_seal(void **state)
 	k = 0;
 	for (struct srv_job *p = jobs; p; p = p->next)
 		j[k++] = p;
-	srv_batch_commit(&w.s, &w.wdb, &w.b, jobs);
+	srv_batch_commit(&w.s, &w.ws, &w.b, jobs);
 	for (k = 0; k < 5; k++)
 		reply_of(j[k], &r[k]);
 	assert_int_equal(r[0].code, SC_RES_OK);
@@ -427,13 +429,80 @@ static void a_decline_shares_the_batch_seal(void **state)
 		struct srv_job *one = jobs_for(&w, bodies, lens, again, 1);
 		struct fx_reply rr;
 
-		srv_batch_commit(&w.s, &w.wdb, &w.b, one);
+		srv_batch_commit(&w.s, &w.ws, &w.b, one);
 		reply_of(one, &rr);
 		assert_int_equal(rr.len, r[1].len);
 		assert_memory_equal(rr.buf, r[1].buf, r[1].len);
 		jobs_free(one);
 	}
 	world_free(&w);
+}
+
+/* The payer's funds spent twice in one batch, and a copy of the first
+ * payment after them: the second sees the first's debit as it would in a
+ * batch of its own, a sealed INSUFFICIENT_FUNDS, not a balance below zero
+ * (which the ledger's CHECK would refuse, the job then answered
+ * RETRY_LATER); the copy is the first's twin. at_once: the same over the
+ * SQLite store with the snapshots loaded at once and carried forward
+ * (srv_snapshot_follow), as a store over a network loads them. */
+static void funds_spent_twice(int at_once)
+{
+	static struct world w;
+	static uint8_t bodies[2][SC_SUBMIT_MSG_MAX];
+	struct srv_store_ops ops;
+	size_t lens[2];
+	const int order[] = {0, 1, 0};
+	struct srv_job *jobs;
+	struct fx_reply r[3];
+	struct sc_receipt rc;
+	int fd;
+
+	memset(&w, 0, sizeof(w));
+	assert_int_equal(fx_setup(&w.f, NULL), 0);
+	fd = fx_connect(&w.f);
+	assert_true(fd >= 0);
+	/* ALICE holds 1000.00 EUR: 600.00 from each of her two cards */
+	assert_int_equal(fx_build(&w.f, fd, &w.f.a1, 1, "BOB", 60000, SC_SCHEME_ENC, NULL,
+				  bodies[0], &lens[0]), 0);
+	assert_int_equal(fx_build(&w.f, fd, &w.f.a2, 1, "DAVE", 60000, SC_SCHEME_ENC_RAND, NULL,
+				  bodies[1], &lens[1]), 0);
+	close(fd);
+	writer_world(&w);
+	ops = *w.ws.ops;
+	ops.loads_see_writes = !at_once;
+	w.ws.ops = &ops;
+
+	jobs = jobs_for(&w, bodies, lens, order, 3);
+	srv_batch_commit(&w.s, &w.ws, &w.b, jobs);
+	reply_of(jobs, &r[0]);
+	reply_of(jobs->next, &r[1]);
+	reply_of(jobs->next->next, &r[2]);
+	assert_int_equal(r[0].code, SC_RES_OK);
+	assert_int_equal(r[1].code, SC_RES_INSUFFICIENT_FUNDS);
+	assert_int_equal(fx_receipt_ok(&w.f, &r[1], &rc), 0);
+	assert_int_equal(rc.result, SC_RES_INSUFFICIENT_FUNDS);
+	assert_string_equal(rc.reason, "amount 600.00 EUR is above the balance");
+	assert_int_equal(r[2].len, r[0].len);
+	assert_memory_equal(r[2].buf, r[0].buf, r[0].len);
+	assert_int_equal(fx_balance(&w.f, "ALICE"), 100000 - 60000);
+	assert_int_equal(fx_balance(&w.f, "BOB"), 60000);
+	assert_int_equal(fx_balance(&w.f, "DAVE"), 0);
+	assert_int_equal(fx_count(&w.f, "SELECT count(*) FROM outcomes"), 2);
+	assert_true(fx_ledger_ok(&w.f));
+	jobs_free(jobs);
+	world_free(&w);
+}
+
+static void funds_spent_twice_in_one_batch(void **state)
+{
+	(void)state;
+	funds_spent_twice(0);
+}
+
+static void funds_spent_twice_loaded_at_once(void **state)
+{
+	(void)state;
+	funds_spent_twice(1);
 }
 
 int main(int argc, char **argv)
@@ -444,6 +513,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test(a_key_changed_in_flight_is_checked_again),
 		cmocka_unit_test(a_job_whose_writing_fails_is_left_out),
 		cmocka_unit_test(a_decline_shares_the_batch_seal),
+		cmocka_unit_test(funds_spent_twice_in_one_batch),
+		cmocka_unit_test(funds_spent_twice_loaded_at_once),
 	};
 
 	if (argc > 1)

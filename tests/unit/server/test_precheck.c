@@ -1,5 +1,5 @@
-/* The authorisation pre-check: the payment rules (rules.c) over a table of
- * cases on a real ledger, and PRECHECK over the Unix socket of a real
+/* The authorisation pre-check: the payment rules (decide.c) over a table of
+ * cases on a real ledger's rows, and PRECHECK over the Unix socket of a real
  * server thread: its verdict is the code and text the SUBMIT of the same
  * transaction gets, the funds are never told, and it writes nothing (the
  * challenge stays usable, no row moves) but its count in /metrics. */
@@ -80,7 +80,8 @@ static void rules_over_a_table(void **state)
 	for (size_t i = 0; i < sizeof(CASES) / sizeof(CASES[0]); i++) {
 		const struct rule_case *c = &CASES[i];
 		struct srv_card card = fx_card(f, card_of(f, c));
-		struct srv_account payer;
+		struct srv_snapshot sn, *one = &sn;
+		struct srv_store st;
 		struct sc_tx tx;
 		char why[SC_RECEIPT_REASON_MAX + 1] = "";
 		int rc;
@@ -90,15 +91,22 @@ static void rules_over_a_table(void **state)
 		if (c->card == 3)
 			snprintf(card.account, sizeof(card.account), "GHOST");
 		tx_of(&tx, c);
-		memset(&payer, 0, sizeof(payer));
-		/* f->db is read-only: the rules cannot write */
-		rc = srv_payment_rules(&f->db, f->cfg.max_amount, &card, &tx, &payer, why,
-				       sizeof(why));
+		/* the rows as the store reads them from f->db (read-only), the
+		 * card as the case has it */
+		memset(&sn, 0, sizeof(sn));
+		sn.tx = &tx;
+		sn.card_id = card.id;
+		sn.limits.max_amount = f->cfg.max_amount;
+		srv_store_sqlite(&st, &f->db);
+		assert_int_equal(st.ops->load(&st, &one, 1), 0);
+		sn.card_found = 1;
+		sn.card = card;
+		rc = srv_payment_rules(&sn, why, sizeof(why));
 		if (rc != c->code || strcmp(why, c->why ? c->why : "") != 0)
 			fail_msg("%s: got %s '%s', want %s '%s'", c->name, sc_result_name(rc), why,
 				 sc_result_name(c->code), c->why ? c->why : "");
 		if (rc == SC_RES_OK)
-			assert_int_equal(payer.balance, 100000); /* for the caller's funds check */
+			assert_int_equal(sn.payer.balance, 100000); /* for the caller's funds check */
 	}
 }
 
