@@ -17,8 +17,8 @@
 #include "p11.h"
 #include "server.h"
 
-#define MASTER_LABEL "sigcard master key"
-#define RECEIPT_LABEL "sigcard receipt key"
+#define MASTER_LABEL SRV_P11_MASTER_LABEL
+#define RECEIPT_LABEL SRV_P11_RECEIPT_LABEL
 
 struct keys_p11 {
 	struct srv_keys base;

@@ -12,6 +12,10 @@
 #include <p11-kit/pkcs11.h>
 
 #define SRV_P11_POOL 64 /* sessions kept open for reuse */
+/* The objects' labels in the token (the receipt keys are also named by
+ * their key id, CKA_ID). */
+#define SRV_P11_MASTER_LABEL "sigcard master key"
+#define SRV_P11_RECEIPT_LABEL "sigcard receipt key"
 
 struct srv_p11 {
 	void *dl;
