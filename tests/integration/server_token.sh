@@ -117,6 +117,11 @@ t_check "a wrong token PIN: the token and CKR_PIN_INCORRECT named" \
 	grep -q "token '$LABEL': cannot log in with the PIN in $T_DIR/wrong.pin: CKR_PIN_INCORRECT" \
 	"$T_DIR/wrong.out"
 t_eq "a wrong token PIN: never served" "" "$(ls "$T_DIR/wrong.sock" 2>/dev/null)"
+out=$("$SRV" -D "$D" "${SRV_KEYS[@]}" card prepare --account ALICE-1 --out "$T_DIR/clear.json" 2>&1)
+rc=$?
+t_eq "card prepare with the token but no transport key: a usage error, no perso file" \
+	"2 sigcard-server: card prepare with --pkcs11 needs --transport-key-file: K_card leaves the token only wrapped|" \
+	"$rc $out|$(ls "$T_DIR/clear.json" 2>/dev/null)"
 out=$("$SRV" -D "$D" --pkcs11 "$MODULE" --token "$LABEL" init 2>&1); rc=$?
 t_eq "--pkcs11 without --pin-file: a usage error" \
 	"2 sigcard-server: --pkcs11, --token and --pin-file go together" "$rc $out"
