@@ -82,7 +82,10 @@ MBEDTLS_LIBS := -lmbedcrypto
 CARD_PKGS := libpng libqrencode jansson libnfc
 SERVER_PKGS := libcrypto libevent libevent_pthreads sqlite3 jansson
 TERMINAL_PKGS := libcrypto libevent libevent_pthreads zbar libpng libpcsclite libnfc jansson
-PROGRAM_PKGS := $(sort $(CARD_PKGS) $(SERVER_PKGS) $(TERMINAL_PKGS))
+# The server's PKCS#11 declarations (p11-kit's pkcs11.h): headers only, the
+# token's module is loaded with dlopen at run time (server/p11.c).
+SERVER_HEADER_PKGS := p11-kit-1
+PROGRAM_PKGS := $(sort $(CARD_PKGS) $(SERVER_PKGS) $(TERMINAL_PKGS) $(SERVER_HEADER_PKGS))
 ALL_PKGS := $(sort $(PROGRAM_PKGS) cmocka)
 PKG_CFLAGS := $(call pc,cflags,$(PROGRAM_PKGS)) $(call pc,cflags,cmocka)
 

@@ -18,7 +18,12 @@
  * server is measured on (same machine); its cost is printed.
  *
  *   server_load [--server PATH] [--cards N] [--tx M] [--workers W] [--timeout S]
- *               [--seconds S] [--wal-max MIB]
+ *               [--seconds S] [--wal-max MIB] [--pkcs11 MODULE]
+ *
+ * With --pkcs11 (SoftHSM2's module) the issuer's keys are in a token the
+ * run makes in its folder: init makes them there, each card's K_card comes
+ * wrapped out of the token (the card core's unwrap, as personalisation),
+ * and the server checks every JP inside the token.
  *
  * The load is sustained: rounds of M submissions are prepared and driven
  * until the driving alone took --seconds (default 10), the server running
@@ -26,7 +31,7 @@
  * figure; the WAL's peak size, sampled while driving, is printed too.
  *
  * The last lines are: server_tps=... raw_verify_per_core=... ratio=...
- * and wal_peak_bytes=... */
+ * (token_server_tps=... with --pkcs11) and wal_peak_bytes=... */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -502,7 +507,7 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 "usage: server_load [--server PATH] [--cards N] [--tx M] [--workers W] [--timeout S]\n"
-"                   [--seconds S] [--wal-max MIB]\n"
+"                   [--seconds S] [--wal-max MIB] [--pkcs11 MODULE]\n"
 "Prepares M submissions signed by N cards, drives a sigcard-server started for\n"
 "the run with them over N connections (one submission in flight per card), in\n"
 "rounds until the load ran --seconds, and prints its transfers/s against the\n"
@@ -519,6 +524,8 @@ static void usage(FILE *out)
 "                     server's own, one per CPU)\n"
 "      --timeout S    stop a round's load after S seconds, 1 to 86400; what is not\n"
 "                     answered by then counts as not OK (default 120)\n"
+"      --pkcs11 MODULE  the issuer's keys in a SoftHSM2 token made for the run\n"
+"                     (MODULE: its libsofthsm2.so), the JP checked inside it\n"
 "  -h, --help         this text\n"
 "\n"
 "The table goes to stdout, ending with server_tps=... raw_verify_per_core=...\n"
@@ -547,6 +554,54 @@ bad:
 	exit(2);
 }
 
+/* A SoftHSM2 token of the run's own in dir (SOFTHSM2_CONF, which the
+ * daemon inherits), named in cfg. */
+static void token_make(struct srv_config *cfg, const char *dir, const char *module)
+{
+	char path[512], cmd[1024];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/tokens", dir);
+	if (mkdir(path, 0700) != 0)
+		die("cannot make the token folder");
+	snprintf(cmd, sizeof(cmd), "%s/softhsm2.conf", dir);
+	if (!(f = fopen(cmd, "w")))
+		die("cannot write the SoftHSM2 configuration");
+	fprintf(f, "directories.tokendir = %s\nobjectstore.backend = file\nlog.level = ERROR\n",
+		path);
+	fclose(f);
+	setenv("SOFTHSM2_CONF", cmd, 1);
+	snprintf(path, sizeof(path), "%s/token.pin", dir);
+	if (!(f = fopen(path, "w")))
+		die("cannot write the token PIN");
+	fputs("31415926\n", f);
+	fclose(f);
+	if (chmod(path, 0600) != 0) /* a PIN file others may read is refused */
+		die("cannot make the token PIN file private");
+	if (system("softhsm2-util --init-token --free --label sigcard-bench --pin 31415926 "
+		   "--so-pin 27182818 >/dev/null") != 0)
+		die("softhsm2-util could not make the bench's token");
+	snprintf(cfg->pkcs11_module, sizeof(cfg->pkcs11_module), "%s", module);
+	snprintf(cfg->token_label, sizeof(cfg->token_label), "sigcard-bench");
+	snprintf(cfg->token_pin_file, sizeof(cfg->token_pin_file), "%s", path);
+}
+
+/* A card's K_card: derived from the master key (files), or wrapped by
+ * the token and unwrapped as the card does (the token's never leaves it
+ * in the clear). 0 or -1. */
+static int card_key(struct srv_keys *keys, const uint8_t master[SC_MASTER_KEY_LEN],
+		    const uint8_t id[SC_CARD_ID_LEN], uint8_t kc[SC_KCARD_LEN])
+{
+	static const uint8_t tk[SC_TRANSPORT_KEY_LEN] = "SIGCARD-BENCH-TK";
+	uint8_t wrapped[SC_KCARD_WRAPPED_LEN];
+
+	if (!keys)
+		return sc_kcard_derive(master, id, kc) == 0 ? 0 : -1;
+	if (keys->ops->kcard_wrap(keys, id, tk, wrapped) != 0)
+		return -1;
+	return sc_kcard_unwrap(tk, sizeof(tk), wrapped, kc) == 0 ? 0 : -1;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -554,9 +609,10 @@ int main(int argc, char **argv)
 		{"tx", required_argument, NULL, 't'}, {"workers", required_argument, NULL, 'w'},
 		{"timeout", required_argument, NULL, 'T'}, {"help", no_argument, NULL, 'h'},
 		{"seconds", required_argument, NULL, 'S'}, {"wal-max", required_argument, NULL, 'M'},
-		{NULL, 0, NULL, 0},
+		{"pkcs11", required_argument, NULL, 'P'}, {NULL, 0, NULL, 0},
 	};
-	const char *build = getenv("SC_BUILD");
+	const char *build = getenv("SC_BUILD"), *module = NULL;
+	struct srv_keys *keys = NULL;
 	char server[1024], dir[256], sock[512], err[256], workers[16] = "", wal_max[16] = "";
 	int ncards = 1024, ntx = 12800, c;
 	double timeout = 120, seconds = 10;
@@ -596,6 +652,7 @@ int main(int argc, char **argv)
 			break;
 		case 'T': timeout = (double)number("timeout", optarg, 1, 86400); break;
 		case 'S': seconds = (double)number("seconds", optarg, 0, 86400); break;
+		case 'P': module = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;   /* getopt said what was wrong */
 		}
@@ -625,9 +682,11 @@ int main(int argc, char **argv)
 	srv_config_paths(&cfg);
 	snprintf(sock, sizeof(sock), "%s", cfg.unix_path);
 	snprintf(wal_path, sizeof(wal_path), "%s-wal", cfg.db_path);
-	if (srv_master_key_create(cfg.master_key_path, err, sizeof(err)) != 0 ||
-	    srv_receipt_key_create(cfg.receipt_key_path, err, sizeof(err)) != 0 ||
-	    srv_master_key_load(cfg.master_key_path, master, err, sizeof(err)) != 0 ||
+	if (module)
+		token_make(&cfg, dir, module);
+	if (srv_keys_create(&cfg, err, sizeof(err)) != 0 ||
+	    (!module && srv_master_key_load(cfg.master_key_path, master, err, sizeof(err)) != 0) ||
+	    (module && !(keys = srv_keys_open(&cfg, NULL, SRV_KEYS_MASTER, err, sizeof(err)))) ||
 	    srv_db_open(&db, cfg.db_path, 0, SRV_SCHEMA_VERSION, err, sizeof(err)) != 0 ||
 	    srv_account_create(&db, "SHOP", 978, 0, err, sizeof(err)) != 0)
 		die(err);
@@ -638,7 +697,7 @@ int main(int argc, char **argv)
 
 		snprintf(acct, sizeof(acct), "PAYER-%d", k);
 		if (srv_account_create(&db, acct, 978, 1000000000, err, sizeof(err)) != 0 ||
-		    sc_kcard_derive(master, id, kc) != 0 ||
+		    card_key(keys, master, id, kc) != 0 ||
 		    sim_card_new(id, kc, "1234", acct, &ident) != k ||
 		    srv_card_prepare(&db, id, acct, err, sizeof(err)) != 0 ||
 		    srv_card_enrol(&db, id, acct, ident.pubkey, err, sizeof(err)) != 0)
@@ -646,6 +705,7 @@ int main(int argc, char **argv)
 		sc_wipe(kc, sizeof(kc));
 	}
 	srv_db_close(&db);
+	srv_keys_close(keys);
 	sc_wipe(master, sizeof(master));
 
 	/* 3. the real daemon */
@@ -656,10 +716,18 @@ int main(int argc, char **argv)
 		snprintf(logp, sizeof(logp), "%s/server.log", dir);
 		if (!freopen(logp, "w", stderr))
 			_exit(127);
-		char *args[16] = {server, "-D", dir, "-d", "--listen", "none", "--http", "none",
+		char *args[24] = {server, "-D", dir, "-d", "--listen", "none", "--http", "none",
 				  "--challenge-ttl", "3600"};
 		int na = 10;
 
+		if (module) {
+			args[na++] = "--pkcs11";
+			args[na++] = cfg.pkcs11_module;
+			args[na++] = "--token";
+			args[na++] = cfg.token_label;
+			args[na++] = "--pin-file";
+			args[na++] = cfg.token_pin_file;
+		}
 		if (workers[0]) {
 			args[na++] = "--workers";
 			args[na++] = workers;
@@ -760,7 +828,8 @@ int main(int argc, char **argv)
 		printf("%-34s %10.0f\n", "raw P-256 verify/s, after load", raw_after);
 		printf("%-34s %10.0f\n", "raw P-256 verify/s, one core", raw);
 		printf("%-34s %10.1f\n", "WAL peak MiB", (double)wal_peak / 1048576.0);
-		printf("server_tps=%.0f raw_verify_per_core=%.0f ratio=%.2f\n", tps, raw, tps / raw);
+		printf("%sserver_tps=%.0f raw_verify_per_core=%.0f ratio=%.2f\n", module ? "token_" : "",
+		       tps, raw, tps / raw);
 		printf("wal_peak_bytes=%lld\n", (long long)wal_peak);
 		/* where the writer's time went, from the daemon's own log */
 		snprintf(cmd, sizeof(cmd), "%s/server.log", dir);

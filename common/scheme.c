@@ -1,6 +1,7 @@
 /* The joint-password schemes, the signed data and K_card (common/scheme.h;
  * formats in docs/PROTOCOL.md §4). The same code seals on the card and checks
  * on the server. */
+#include <stdint.h>
 #include <string.h>
 #include <mbedtls/aes.h>
 #include <mbedtls/hkdf.h>
@@ -57,6 +58,34 @@ static int aes_block(const uint8_t k[SC_KCARD_LEN], int mode, const uint8_t in[B
 	return rc == 0 ? SC_OK : SC_ERR_CRYPTO;
 }
 
+/* sc_block_fn over mbedTLS with ctx the 32-byte K_card itself. */
+static int soft_block(void *ctx, int encrypt, const uint8_t in[16], uint8_t out[16])
+{
+	return aes_block(ctx, encrypt ? MBEDTLS_AES_ENCRYPT : MBEDTLS_AES_DECRYPT, in, out);
+}
+
+/* The block JP || 00*8 (enc, enc-digest) or JP || R (enc-rand). */
+static void jp_block(uint8_t scheme, const char jp[SC_JP_DIGITS], const uint8_t *rand8,
+		     uint8_t block[BLOCK])
+{
+	memcpy(block, jp, SC_JP_DIGITS);
+	if (scheme == SC_SCHEME_ENC_RAND)
+		memcpy(block + SC_JP_DIGITS, rand8, BLOCK - SC_JP_DIGITS);
+	else
+		memset(block + SC_JP_DIGITS, 0, BLOCK - SC_JP_DIGITS);
+}
+
+/* X from the encrypted block c: c itself, or its SHA-256 (enc-digest). */
+static int x_from_block(uint8_t scheme, const uint8_t c[BLOCK], uint8_t x[SC_X_MAX])
+{
+	if (scheme == SC_SCHEME_ENC_DIGEST)
+		return mbedtls_sha256_ret(c, BLOCK, x, 0) == 0 ? SC_OK : SC_ERR_CRYPTO;
+	memcpy(x, c, BLOCK);
+	return SC_OK;
+}
+
+/* The card's side calls AES directly, not through an sc_block_fn: the
+ * firmware's stack bound follows direct calls (scripts/firmware-stack.py). */
 int sc_jp_seal(uint8_t scheme, const uint8_t k[SC_KCARD_LEN], const char jp[SC_JP_DIGITS],
 	       const uint8_t *rand8, uint8_t x[SC_X_MAX])
 {
@@ -69,33 +98,25 @@ int sc_jp_seal(uint8_t scheme, const uint8_t k[SC_KCARD_LEN], const char jp[SC_J
 		return SC_ERR_ARG;
 	if (!jp_form_ok(jp))
 		return SC_ERR_BAD_VALUE;
-	memcpy(block, jp, SC_JP_DIGITS);
-	if (scheme == SC_SCHEME_ENC_RAND)
-		memcpy(block + SC_JP_DIGITS, rand8, BLOCK - SC_JP_DIGITS);
-	else
-		memset(block + SC_JP_DIGITS, 0, BLOCK - SC_JP_DIGITS);
+	jp_block(scheme, jp, rand8, block);
 	rc = aes_block(k, MBEDTLS_AES_ENCRYPT, block, c);
-	if (rc == SC_OK) {
-		if (scheme == SC_SCHEME_ENC_DIGEST)
-			rc = mbedtls_sha256_ret(c, BLOCK, x, 0) == 0 ? SC_OK : SC_ERR_CRYPTO;
-		else
-			memcpy(x, c, BLOCK);
-	}
+	if (rc == SC_OK)
+		rc = x_from_block(scheme, c, x);
 	sc_wipe(block, sizeof(block));
 	sc_wipe(c, sizeof(c));
 	return rc;
 }
 
-int sc_jp_check(uint8_t scheme, const uint8_t k[SC_KCARD_LEN], const char jp[SC_JP_DIGITS],
-		const uint8_t *x, size_t x_len)
+int sc_jp_check_with(uint8_t scheme, sc_block_fn block_fn, void *ctx,
+		     const char jp[SC_JP_DIGITS], const uint8_t *x, size_t x_len)
 {
-	uint8_t want[SC_X_MAX], plain[BLOCK];
+	uint8_t want[SC_X_MAX], plain[BLOCK], c[BLOCK];
 	int len = sc_scheme_x_len(scheme);
 	int rc, same = 0;
 
 	if (len < 0)
 		return SC_ERR_BAD_VALUE;
-	if (!k || !jp || !x)
+	if (!block_fn || !ctx || !jp || !x)
 		return SC_ERR_ARG;
 	if (x_len != (size_t)len)
 		return SC_ERR_LENGTH;
@@ -106,25 +127,34 @@ int sc_jp_check(uint8_t scheme, const uint8_t k[SC_KCARD_LEN], const char jp[SC_
 	case SC_SCHEME_ENC_RAND:
 		/* Decrypt C: enc must give JP || 00*8 exactly; enc-rand
 		 * JP || R, with R unknown to the server. */
-		rc = aes_block(k, MBEDTLS_AES_DECRYPT, x, plain);
+		rc = block_fn(ctx, 0, x, plain) == 0 ? SC_OK : SC_ERR_CRYPTO;
 		if (rc != SC_OK)
 			break;
-		memcpy(want, jp, SC_JP_DIGITS);
-		memset(want + SC_JP_DIGITS, 0, BLOCK - SC_JP_DIGITS);
+		jp_block(SC_SCHEME_ENC, jp, NULL, want);
 		same = sc_ct_equal(plain, want,
 				   scheme == SC_SCHEME_ENC ? BLOCK : SC_JP_DIGITS);
 		break;
 	default:
-		rc = sc_jp_seal(SC_SCHEME_ENC_DIGEST, k, jp, NULL, want);
+		jp_block(SC_SCHEME_ENC_DIGEST, jp, NULL, plain);
+		rc = block_fn(ctx, 1, plain, c) == 0 ? SC_OK : SC_ERR_CRYPTO;
+		if (rc == SC_OK)
+			rc = x_from_block(SC_SCHEME_ENC_DIGEST, c, want);
 		if (rc == SC_OK)
 			same = sc_ct_equal(want, x, SC_HASH_LEN);
 		break;
 	}
 	sc_wipe(want, sizeof(want));
 	sc_wipe(plain, sizeof(plain));
+	sc_wipe(c, sizeof(c));
 	if (rc != SC_OK)
 		return rc;
 	return same ? SC_OK : SC_ERR_AUTH;
+}
+
+int sc_jp_check(uint8_t scheme, const uint8_t k[SC_KCARD_LEN], const char jp[SC_JP_DIGITS],
+		const uint8_t *x, size_t x_len)
+{
+	return sc_jp_check_with(scheme, soft_block, (void *)(uintptr_t)k, jp, x, x_len);
 }
 
 int sc_signed_data_build(uint8_t *out, size_t cap, uint8_t scheme,
@@ -166,4 +196,18 @@ int sc_kcard_derive(const uint8_t master[SC_MASTER_KEY_LEN],
 				SC_KCARD_LEN) != 0)
 		return SC_ERR_CRYPTO;
 	return SC_OK;
+}
+
+void sc_kcard_v2_data(const uint8_t card_id[SC_CARD_ID_LEN], uint8_t d[SC_KCARD_V2_DATA_LEN])
+{
+	static const char tag[] = "K_card";
+
+	for (uint8_t i = 0; i < 2; i++) {
+		uint8_t *b = d + BLOCK * i;
+
+		memcpy(b, card_id, SC_CARD_ID_LEN);
+		memcpy(b + SC_CARD_ID_LEN, tag, sizeof(tag) - 1);
+		b[14] = 0x02; /* the derivation's version */
+		b[15] = (uint8_t)(i + 1);
+	}
 }

@@ -35,6 +35,17 @@ int sc_jp_seal(uint8_t scheme, const uint8_t k[SC_KCARD_LEN], const char jp[SC_J
 int sc_jp_check(uint8_t scheme, const uint8_t k[SC_KCARD_LEN], const char jp[SC_JP_DIGITS],
 		const uint8_t *x, size_t x_len);
 
+/* One AES-256 block under K_card, wherever K_card is: encrypt (1) or
+ * decrypt (0) in into out. 0, or non-zero if the cipher failed. The server
+ * passes a token's K_card object this way; the card and file keys pass
+ * the key's bytes. */
+typedef int (*sc_block_fn)(void *ctx, int encrypt, const uint8_t in[16], uint8_t out[16]);
+
+/* sc_jp_check with K_card behind block_fn(ctx, ...): the one home of the
+ * schemes' arithmetic, whether the key is in memory or in a token. */
+int sc_jp_check_with(uint8_t scheme, sc_block_fn block_fn, void *ctx,
+		     const char jp[SC_JP_DIGITS], const uint8_t *x, size_t x_len);
+
 /* The bytes the card signs (ECDSA P-256 over their SHA-256). Returns the
  * length or a negative sc_err. */
 int sc_signed_data_build(uint8_t *out, size_t cap, uint8_t scheme,
@@ -46,6 +57,13 @@ int sc_signed_data_build(uint8_t *out, size_t cap, uint8_t scheme,
  * info = card id), 32 bytes. */
 int sc_kcard_derive(const uint8_t master[SC_MASTER_KEY_LEN],
 		    const uint8_t card_id[SC_CARD_ID_LEN], uint8_t k[SC_KCARD_LEN]);
+
+/* Derivation v2's card data (docs/PROTOCOL.md §5.1): K_card =
+ * AES-256-ECB(master key, D), D two blocks card id || "K_card" || 02 || i
+ * for i = 1, 2, which a PKCS#11 token computes as C_DeriveKey with
+ * CKM_AES_ECB_ENCRYPT_DATA, the master key never leaving it. */
+#define SC_KCARD_V2_DATA_LEN 32u
+void sc_kcard_v2_data(const uint8_t card_id[SC_CARD_ID_LEN], uint8_t d[SC_KCARD_V2_DATA_LEN]);
 
 /* Constant-time equality of two byte strings of length n: 1 if equal. */
 int sc_ct_equal(const uint8_t *a, const uint8_t *b, size_t n);

@@ -86,23 +86,21 @@ static int check_account_id(const char *what, const char *id)
 static int cmd_init(const struct srv_config *cfg)
 {
 	struct srv_db db;
-	char err[512];
+	char err[512], where[3 * SRV_PATH_MAX];
 
 	if (mkdir(cfg->data_dir, 0700) != 0 && errno != EEXIST)
 		return fail("cannot create %s: %s", cfg->data_dir, strerror(errno));
-	if (access(cfg->master_key_path, F_OK) == 0 || access(cfg->db_path, F_OK) == 0)
-		return fail("%s already holds an issuer (master key or database exists);"
+	if (access(cfg->master_key_path, F_OK) == 0 || access(cfg->db_path, F_OK) == 0 ||
+	    access(cfg->receipt_key_path, F_OK) == 0 || access(cfg->receipt_pub_path, F_OK) == 0)
+		return fail("%s already holds an issuer (a key or the database exists);"
 			    " refusing to overwrite it", cfg->data_dir);
-	if (srv_master_key_create(cfg->master_key_path, err, sizeof(err)) != 0)
-		return fail("%s", err);
-	if (access(cfg->receipt_key_path, F_OK) != 0 &&
-	    srv_receipt_key_create(cfg->receipt_key_path, err, sizeof(err)) != 0)
+	if (srv_keys_create(cfg, err, sizeof(err)) != 0)
 		return fail("%s", err);
 	if (srv_db_open(&db, cfg->db_path, 0, SRV_SCHEMA_VERSION, err, sizeof(err)) != 0)
 		return fail("%s", err);
 	srv_db_close(&db);
-	printf("database     %s\nmaster key   %s\nreceipt key  %s\n", cfg->db_path,
-	       cfg->master_key_path, cfg->receipt_key_path);
+	srv_keys_describe(cfg, where, sizeof(where));
+	printf("database     %s\n%s\n", cfg->db_path, where);
 	return 0;
 }
 
@@ -232,6 +230,7 @@ static int cmd_card_prepare(const struct srv_config *cfg, const struct admin_arg
 	uint8_t id[SC_CARD_ID_LEN], master[SC_MASTER_KEY_LEN], k[SC_KCARD_LEN];
 	uint8_t tk[SC_TRANSPORT_KEY_LEN], wrapped[SC_KCARD_WRAPPED_LEN];
 	char err[512], hex[2 * SC_CARD_ID_LEN + 1];
+	struct srv_keys *keys;
 	struct srv_db db;
 	int rc;
 
@@ -243,20 +242,28 @@ static int cmd_card_prepare(const struct srv_config *cfg, const struct admin_arg
 		return 2;
 	if (!a->card_id && srv_random(id, sizeof(id)) != 0)
 		return fail("no random card id: the system's random source failed");
+	if (!a->tk_file && cfg->pkcs11_module[0])
+		return usage_fail("card prepare with --pkcs11 needs --transport-key-file:"
+				  " K_card leaves the token only wrapped");
 	if (a->tk_file && srv_transport_key_load(a->tk_file, tk, err, sizeof(err)) != 0)
 		return fail("%s", err);
-	if (srv_master_key_load(cfg->master_key_path, master, err, sizeof(err)) != 0) {
+	memset(k, 0, sizeof(k));
+	if (a->tk_file) {
+		/* K_card leaves the issuer's keys only wrapped, made where they
+		 * are (inside the token, with one). */
+		keys = srv_keys_open(cfg, NULL, SRV_KEYS_MASTER, err, sizeof(err));
+		if (!keys) {
+			sc_wipe(tk, sizeof(tk));
+			return fail("%s", err);
+		}
+		rc = keys->ops->kcard_wrap(keys, id, tk, wrapped);
+		srv_keys_close(keys);
 		sc_wipe(tk, sizeof(tk));
-		return fail("%s", err);
-	}
-	rc = sc_kcard_derive(master, id, k);
-	sc_wipe(master, sizeof(master));
-	/* With the card's transport key, K_card leaves here only wrapped, made
-	 * by the one function a token would stand in for. */
-	if (rc == 0 && a->tk_file) {
-		rc = sc_kcard_wrap(tk, sizeof(tk), k, wrapped);
-		sc_wipe(tk, sizeof(tk));
-		sc_wipe(k, sizeof(k));
+	} else {
+		if (srv_master_key_load(cfg->master_key_path, master, err, sizeof(err)) != 0)
+			return fail("%s", err);
+		rc = sc_kcard_derive(master, id, k);
+		sc_wipe(master, sizeof(master));
 	}
 	if (rc != 0) {
 		sc_wipe(k, sizeof(k));

@@ -81,7 +81,7 @@ static int seal(struct srv *s, struct srv_store *st, struct srv_batch *b)
 			return -1;
 	if (sc_seal_tree(b->nodes, b->n, SC_SEAL_NODES(b->cap), root) != 0 ||
 	    sc_seal_statement(root, statement) != 0 ||
-	    (siglen = srv_ecdsa_sign_ctx(s->receipt_ctx, statement, sizeof(statement), sig)) < 0)
+	    (siglen = s->keys->ops->seal_sign(s->keys, statement, sizeof(statement), sig)) < 0)
 		return -1;
 	sl.sig = sig;
 	sl.sig_len = (size_t)siglen;

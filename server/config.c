@@ -44,6 +44,7 @@ void srv_config_paths(struct srv_config *c)
 	fill(c->master_key_path, sizeof(c->master_key_path), c->data_dir, "master.key");
 	fill(c->receipt_key_path, sizeof(c->receipt_key_path), c->data_dir, "receipt.key");
 	fill(c->receipt_ring_dir, sizeof(c->receipt_ring_dir), c->data_dir, "receipt-keys");
+	fill(c->receipt_pub_path, sizeof(c->receipt_pub_path), c->data_dir, "receipt.pub");
 	fill(c->unix_path, sizeof(c->unix_path), c->data_dir, "submit.sock");
 }
 

@@ -189,10 +189,8 @@ static void *writer_main(void *arg)
 		if (st)
 			sqlite3_reset(st);
 		ok = ok && srv_wal_bound_init(&wal, &db, (int64_t)s->cfg.wal_max_mib << 20) == 0;
-		s->receipt_ctx = EVP_PKEY_CTX_new(s->receipt_key, NULL);
-		ok = ok && s->receipt_ctx && EVP_PKEY_sign_init(s->receipt_ctx) == 1;
 		if (!ok)
-			log_warnx("writer thread: cannot read the receipt counter or set up signing");
+			log_warnx("writer thread: cannot read the receipt counter");
 	}
 	/* One transaction per batch of whatever queued up while the last one
 	 * was syncing: the fsync cost is shared, and no reply leaves before
@@ -238,8 +236,6 @@ static void *writer_main(void *arg)
 	}
 	srv_db_close(&db);
 	srv_batch_free(&batch);
-	EVP_PKEY_CTX_free(s->receipt_ctx);
-	s->receipt_ctx = NULL;
 	log_info("writer: %lu batches, %lu submissions, busy %.3f s",
 		 atomic_load(&srv_metrics.batch_count), atomic_load(&srv_metrics.batch_sum),
 		 (double)atomic_load(&srv_metrics.writer_busy_ns) / 1e9);
@@ -315,10 +311,6 @@ static int load_keys(struct srv *s)
 	char err[512], hex[2 * SC_KEY_ID_LEN + 1];
 	size_t n;
 
-	if (srv_master_key_load(s->cfg.master_key_path, s->master_key, err, sizeof(err)) != 0) {
-		log_warnx("%s", err);
-		return -1;
-	}
 	if (srv_ring_load(&s->ring, &s->cfg, err, sizeof(err)) != 0) {
 		log_warnx("%s", err);
 		return -1;
@@ -326,11 +318,15 @@ static int load_keys(struct srv *s)
 	/* The ring's last key seals until the next start: `key rotate` on a
 	 * running server takes effect when it is restarted. */
 	n = s->ring.list.n - 1;
-	s->receipt_key = srv_ring_private(&s->ring, &s->cfg, n, err, sizeof(err));
-	if (!s->receipt_key) {
+	s->keys = srv_keys_open(&s->cfg, &s->ring, SRV_KEYS_MASTER | SRV_KEYS_RECEIPT, err,
+				sizeof(err));
+	if (!s->keys) {
 		log_warnx("%s", err);
 		return -1;
 	}
+	if (s->cfg.pkcs11_module[0])
+		log_info("the issuer's keys are in token '%s' (K_card derivation v2)",
+			 s->cfg.token_label);
 	memcpy(s->receipt_pub, s->ring.list.e[n].pub, SC_PUBKEY_LEN);
 	memcpy(s->receipt_key_id, s->ring.id[n], SC_KEY_ID_LEN);
 	sc_hex_encode(hex, s->receipt_key_id, SC_KEY_ID_LEN);
@@ -535,9 +531,8 @@ out:
 		event_base_free(run_base);
 	run_base = NULL;
 	free(s->verify_threads);
-	EVP_PKEY_free(s->receipt_key);
+	srv_keys_close(s->keys);
 	srv_ring_free(&s->ring);
-	sc_wipe(s->master_key, sizeof(s->master_key));
 	if (pid_written)
 		unlink(s->cfg.pidfile);
 	if (lock_fd >= 0)

@@ -57,7 +57,7 @@ int srv_master_key_create(const char *path, char *err, size_t errlen)
 
 /* Opens a secret file read-only and refuses it unless only its owner can
  * read it: a key the world can read is a key to rotate, not to use. */
-static int open_secret(const char *path, char *err, size_t errlen)
+int srv_secret_open(const char *path, char *err, size_t errlen)
 {
 	struct stat st;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -86,7 +86,7 @@ int srv_transport_key_load(const char *path, uint8_t key[SC_TRANSPORT_KEY_LEN], 
 	char text[128], *hex = text;
 	ssize_t n;
 	size_t len;
-	int fd = open_secret(path, err, errlen), rc = 0;
+	int fd = srv_secret_open(path, err, errlen), rc = 0;
 
 	if (fd < 0)
 		return -1;
@@ -113,7 +113,7 @@ int srv_master_key_load(const char *path, uint8_t key[SC_MASTER_KEY_LEN], char *
 {
 	uint8_t buf[SC_MASTER_KEY_LEN + 1];
 	ssize_t n;
-	int fd = open_secret(path, err, errlen);
+	int fd = srv_secret_open(path, err, errlen);
 
 	if (fd < 0)
 		return -1;
@@ -164,7 +164,7 @@ EVP_PKEY *srv_receipt_key_load(const char *path, char *err, size_t errlen)
 {
 	EVP_PKEY *k = NULL;
 	FILE *f;
-	int fd = open_secret(path, err, errlen);
+	int fd = srv_secret_open(path, err, errlen);
 
 	if (fd < 0)
 		return NULL;
@@ -420,21 +420,46 @@ static int read_list(struct sc_keylist *l, const struct srv_config *cfg,
 	return 0;
 }
 
-int srv_ring_load(struct srv_ring *r, const struct srv_config *cfg, char *err, size_t errlen)
+/* The first receipt key's public half: receipt.pub when init put the
+ * private half in a token, else receipt.key's. 0, or -1 with err. */
+static int first_pub(const struct srv_config *cfg, uint8_t first[SC_PUBKEY_LEN], char *err,
+		     size_t errlen)
 {
-	uint8_t first[SC_PUBKEY_LEN];
-	EVP_PKEY *k = srv_receipt_key_load(cfg->receipt_key_path, err, errlen);
-	int rc;
+	char text[2 * SC_PUBKEY_LEN + 8];
+	EVP_PKEY *k;
+	ssize_t n;
+	int fd = open(cfg->receipt_pub_path, O_RDONLY | O_CLOEXEC), rc;
 
-	memset(r, 0, sizeof(*r));
-	if (!k)
+	if (fd >= 0) {
+		n = read(fd, text, sizeof(text) - 1);
+		close(fd);
+		text[n > 0 ? n : 0] = '\0';
+		text[strcspn(text, "\r\n")] = '\0';
+		if (strlen(text) != 2 * SC_PUBKEY_LEN ||
+		    sc_hex_decode(first, SC_PUBKEY_LEN, text) != (int)SC_PUBKEY_LEN) {
+			snprintf(err, errlen, "%s does not hold a receipt public key (130 hex digits)",
+				 cfg->receipt_pub_path);
+			return -1;
+		}
+		return 0;
+	}
+	if (!(k = srv_receipt_key_load(cfg->receipt_key_path, err, errlen)))
 		return -1;
 	rc = srv_pubkey_export(k, first);
 	EVP_PKEY_free(k);
-	if (rc != 0) {
+	if (rc != 0)
 		snprintf(err, errlen, "cannot export the receipt public key");
+	return rc;
+}
+
+int srv_ring_load(struct srv_ring *r, const struct srv_config *cfg, char *err, size_t errlen)
+{
+	uint8_t first[SC_PUBKEY_LEN];
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	if (first_pub(cfg, first, err, errlen) != 0)
 		return -1;
-	}
 	if (read_list(&r->list, cfg, first, err, errlen) != 0)
 		return -1;
 	for (size_t i = 0; i < r->list.n; i++) {
@@ -483,15 +508,40 @@ EVP_PKEY *srv_ring_private(const struct srv_ring *r, const struct srv_config *cf
 	return k;
 }
 
+int srv_ring_key_create(const struct srv_config *cfg, uint8_t pub[SC_PUBKEY_LEN], char *err,
+			size_t errlen)
+{
+	uint8_t id[SC_KEY_ID_LEN];
+	char path[SRV_PATH_MAX + 32];
+	EVP_PKEY *k;
+	int rc = -1;
+
+	if (mkdir(cfg->receipt_ring_dir, 0700) != 0 && errno != EEXIST) {
+		snprintf(err, errlen, "cannot create %s: %s", cfg->receipt_ring_dir,
+			 strerror(errno));
+		return -1;
+	}
+	/* A name that is the key's id, known only once the key exists: made
+	 * under a temporary name first would leave two files to clean up, so
+	 * the key is generated into memory and then written where it goes. */
+	k = EVP_EC_gen("P-256");
+	if (!k || srv_pubkey_export(k, pub) != 0 || sc_seal_key_id(pub, id) != 0)
+		snprintf(err, errlen, "cannot generate the receipt key");
+	else if (key_path(path, sizeof(path), cfg, id, 0) == 0)
+		rc = write_pem(path, k, err, errlen);
+	EVP_PKEY_free(k);
+	return rc;
+}
+
 int srv_ring_rotate(const struct srv_config *cfg, uint64_t now, size_t *index, char *err,
 		    size_t errlen)
 {
 	struct srv_ring r;
 	struct sc_keylist *l = &r.list;
 	struct sc_keylist_entry *e;
-	uint8_t link[SC_KEYLIST_LINK_LEN], enc[SC_KEYLIST_ENC_MAX], id[SC_KEY_ID_LEN];
+	uint8_t link[SC_KEYLIST_LINK_LEN], enc[SC_KEYLIST_ENC_MAX];
 	char path[SRV_PATH_MAX + 32];
-	EVP_PKEY *cur = NULL, *next = NULL;
+	struct srv_keys *keys = NULL;
 	int n, rc = -1;
 
 	if (srv_ring_load(&r, cfg, err, errlen) != 0)
@@ -501,38 +551,30 @@ int srv_ring_rotate(const struct srv_config *cfg, uint64_t now, size_t *index, c
 			 SC_KEYLIST_MAX);
 		goto out;
 	}
-	if (!(cur = srv_ring_private(&r, cfg, l->n - 1, err, errlen)))
+	/* The current key signs its successor, wherever the keys are. */
+	if (!(keys = srv_keys_open(cfg, &r, SRV_KEYS_RECEIPT, err, errlen)))
 		goto out;
-	if (mkdir(cfg->receipt_ring_dir, 0700) != 0 && errno != EEXIST) {
-		snprintf(err, errlen, "cannot create %s: %s", cfg->receipt_ring_dir,
-			 strerror(errno));
-		goto out;
-	}
-	/* A name that is the key's id, known only once the key exists: made
-	 * under a temporary name first would leave two files to clean up, so
-	 * the key is generated into memory and then written where it goes. */
 	e = &l->e[l->n];
 	memset(e, 0, sizeof(*e));
-	next = EVP_EC_gen("P-256");
-	if (!next || srv_pubkey_export(next, e->pub) != 0 || sc_seal_key_id(e->pub, id) != 0) {
-		snprintf(err, errlen, "cannot generate the receipt key");
+	if (keys->ops->receipt_new(keys, e->pub, err, errlen) != 0)
 		goto out;
-	}
 	e->created = now;
 	if (sc_keylist_link(link, l->e[l->n - 1].pub, e) != 0 ||
-	    (n = srv_ecdsa_sign(cur, link, sizeof(link), e->sig)) < 0) {
+	    (n = keys->ops->seal_sign(keys, link, sizeof(link), e->sig)) < 0) {
 		snprintf(err, errlen, "cannot sign the new receipt key with the current one");
 		goto out;
 	}
 	e->sig_len = (size_t)n;
 	l->n++;
-	if (key_path(path, sizeof(path), cfg, id, 0) != 0 ||
-	    write_pem(path, next, err, errlen) != 0)
-		goto out;
 	/* The list is the commit: until it is written the new key is unused. */
 	n = sc_keylist_encode(enc, sizeof(enc), l);
 	if (n < 0 || ring_path(path, sizeof(path), cfg, SRV_RING_LIST) != 0) {
 		snprintf(err, errlen, "cannot encode the receipt key list");
+		goto out;
+	}
+	if (mkdir(cfg->receipt_ring_dir, 0700) != 0 && errno != EEXIST) {
+		snprintf(err, errlen, "cannot create %s: %s", cfg->receipt_ring_dir,
+			 strerror(errno));
 		goto out;
 	}
 	if ((n = af_write_file(path, 0644, 0, enc, (size_t)n)) != 0) {
@@ -542,8 +584,7 @@ int srv_ring_rotate(const struct srv_config *cfg, uint64_t now, size_t *index, c
 	*index = l->n - 1;
 	rc = 0;
 out:
-	EVP_PKEY_free(cur);
-	EVP_PKEY_free(next);
+	srv_keys_close(keys);
 	srv_ring_free(&r);
 	return rc;
 }

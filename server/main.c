@@ -69,6 +69,11 @@ static void usage(FILE *f)
 "      --transport-key-file FILE  the card's transport key (32 hex digits, 0600):\n"
 "                          the perso file then holds K_card wrapped, never clear\n"
 "      --record FILE       the record the card exported (card enrol)\n"
+"Keys in a PKCS#11 token (serve, init, card prepare, key rotate; all three):\n"
+"      --pkcs11 MODULE     the token's PKCS#11 module (a .so), e.g.\n"
+"                          /usr/lib/softhsm/libsofthsm2.so; default: key files\n"
+"      --token LABEL       the token's label\n"
+"      --pin-file FILE     the token's user PIN (one line, mode 0600)\n"
 "  -h, --help              this text\n"
 "  -V, --version           the version\n",
 		SRV_DEFAULT_TCP, SRV_DEFAULT_HTTP, SRV_FRAME_CAP);
@@ -77,6 +82,7 @@ static void usage(FILE *f)
 enum {
 	O_DB = 256, O_LISTEN, O_UNIX, O_HTTP, O_WORKERS, O_MAX_CONNS, O_MAX_FRAME, O_IDLE,
 	O_TRANSPORT_KEY_FILE,
+	O_PKCS11, O_TOKEN, O_PIN_FILE,
 	O_TTL, O_JP_LIMIT, O_MAX_AMOUNT, O_BATCH, O_CURRENCY, O_BALANCE, O_ACCOUNT, O_CARD_ID,
 	O_OUT, O_RECORD, O_PIDFILE, O_CHECK_TIME, O_REQUEST_TIMEOUT, O_HTTP_MAX_CONNS, O_WAL_MAX,
 };
@@ -152,6 +158,9 @@ int main(int argc, char **argv)
 		{"out", required_argument, NULL, O_OUT},
 		{"record", required_argument, NULL, O_RECORD},
 		{"transport-key-file", required_argument, NULL, O_TRANSPORT_KEY_FILE},
+		{"pkcs11", required_argument, NULL, O_PKCS11},
+		{"token", required_argument, NULL, O_TOKEN},
+		{"pin-file", required_argument, NULL, O_PIN_FILE},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
@@ -210,10 +219,21 @@ int main(int argc, char **argv)
 		case O_OUT: out = optarg; admin_opts++; break;
 		case O_RECORD: record = optarg; admin_opts++; break;
 		case O_TRANSPORT_KEY_FILE: tk_file = optarg; admin_opts++; break;
+		case O_PKCS11: set_text(cfg.pkcs11_module, sizeof(cfg.pkcs11_module), "pkcs11",
+					optarg); break;
+		case O_TOKEN: set_text(cfg.token_label, sizeof(cfg.token_label), "token", optarg);
+			break;
+		case O_PIN_FILE: set_text(cfg.token_pin_file, sizeof(cfg.token_pin_file), "pin-file",
+					  optarg); break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("sigcard-server %s\n", SC_VERSION); return 0;
 		default: fprintf(stderr, "Try 'sigcard-server --help'.\n"); return 2;
 		}
+	}
+	if ((cfg.pkcs11_module[0] || cfg.token_label[0] || cfg.token_pin_file[0]) &&
+	    !(cfg.pkcs11_module[0] && cfg.token_label[0] && cfg.token_pin_file[0])) {
+		fprintf(stderr, "sigcard-server: --pkcs11, --token and --pin-file go together\n");
+		return 2;
 	}
 	snprintf(cfg.db_path, sizeof(cfg.db_path), "%s", db_path);
 	if (unix_set && !cfg.unix_path[0])

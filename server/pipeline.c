@@ -69,7 +69,6 @@ void srv_job_check(struct srv *s, struct srv_db *db, struct srv_keycache *kc,
 		   struct srv_job *j)
 {
 	uint8_t signed_data[SC_SIGNED_DATA_MAX];
-	uint8_t kcard[SC_KCARD_LEN];
 	struct timespec t0;
 	EVP_PKEY_CTX *vctx = NULL;
 	int n, rc, xl;
@@ -114,12 +113,13 @@ void srv_job_check(struct srv *s, struct srv_db *db, struct srv_keycache *kc,
 	j->sig_ok = srv_ecdsa_verify_ctx(vctx, j->signed_hash, j->sub.sig, j->sub.sig_len);
 	/* The password is checked only behind an authentic signature. */
 	if (j->sig_ok) {
-		if (sc_kcard_derive(s->master_key, j->sub.card_id, kcard) != 0) {
+		rc = s->keys->ops->jp_check(s->keys, j->sub.card_id, j->tx.scheme, j->sub.jp,
+					    j->sub.x, j->sub.x_len);
+		if (rc < 0) {
 			refuse(j, SC_RES_RETRY_LATER, "key derivation failed");
 			return;
 		}
-		j->jp_ok = sc_jp_check(j->tx.scheme, kcard, j->sub.jp, j->sub.x, j->sub.x_len) == 0;
-		sc_wipe(kcard, sizeof(kcard));
+		j->jp_ok = rc;
 	}
 	srv_metrics_verify(elapsed_ns(&t0));
 }

@@ -33,6 +33,13 @@ struct srv_config {
 	char master_key_path[SRV_PATH_MAX];
 	char receipt_key_path[SRV_PATH_MAX]; /* the first receipt key (keys.c: the ring) */
 	char receipt_ring_dir[SRV_PATH_MAX]; /* the later receipt keys and their list */
+	char receipt_pub_path[SRV_PATH_MAX]; /* the first receipt key's public half, when
+					      * its private half is in a token */
+	/* The issuer's keys in a PKCS#11 token instead of files (keys_pkcs11.c):
+	 * the module's path, or "" for files. */
+	char pkcs11_module[SRV_PATH_MAX];
+	char token_label[33];
+	char token_pin_file[SRV_PATH_MAX];
 	char tcp_addr[128];              /* HOST:PORT, or "" for none */
 	char unix_path[SRV_PATH_MAX];    /* submission socket, or "" for none */
 	char http_addr[128];             /* HOST:PORT, or "" for none */
@@ -221,6 +228,9 @@ int64_t srv_challenge_now(const struct srv *s);
 
 /* ---- keys.c: the issuer master key, the receipt key, ECDSA checks */
 int srv_master_key_create(const char *path, char *err, size_t errlen);
+/* Opens a secret file read-only: the fd, or -1 with err if it is missing,
+ * not a regular file, or one that group or others may read. */
+int srv_secret_open(const char *path, char *err, size_t errlen);
 /* Refuses a key file that group or others may read. */
 /* A card's transport key from a 0600 file of 32 hex digits (white space
  * around them allowed), as sigcard-card --transport-key-file reads it. */
@@ -253,8 +263,13 @@ void srv_ring_free(struct srv_ring *r);
 /* The private key of ring entry i, checked against the list; NULL with err. */
 EVP_PKEY *srv_ring_private(const struct srv_ring *r, const struct srv_config *cfg, size_t i,
 			   char *err, size_t errlen);
+/* A new P-256 receipt key in the ring's folder, named by its id; its
+ * public key in pub. 0, or -1 with err set. */
+int srv_ring_key_create(const struct srv_config *cfg, uint8_t pub[SC_PUBKEY_LEN], char *err,
+			size_t errlen);
 /* Makes a new current key signed by the current one (the old one is kept,
- * retired); the new key's index in *index. 0, or -1 with err set. */
+ * retired), where the issuer's keys are (files or the token); the new
+ * key's index in *index. 0, or -1 with err set. */
 int srv_ring_rotate(const struct srv_config *cfg, uint64_t now, size_t *index, char *err,
 		    size_t errlen);
 /* Checks a stored receipt's seal with the key it names (version 4) or the
@@ -312,6 +327,63 @@ int srv_ecdsa_sign(EVP_PKEY *key, const uint8_t *msg, size_t len, uint8_t *sig);
 int srv_ecdsa_sign_ctx(EVP_PKEY_CTX *ctx, const uint8_t *msg, size_t len, uint8_t *sig);
 int srv_sha256(const uint8_t *in, size_t len, uint8_t out[32]);
 int srv_random(uint8_t *out, size_t n);
+
+/* ---- issuer_keys.c: the issuer's secret keys behind one interface, so
+ * that the pipeline, the writer and the admin commands do not know whether
+ * they are files (keys_file.c: K_card by derivation v1, HKDF) or objects
+ * in a PKCS#11 token (keys_pkcs11.c: derivation v2, inside the token;
+ * docs/PROTOCOL.md §5.1). Every operation may run on any thread. */
+struct sc_script_ref;
+struct srv_keys;
+struct srv_keys_ops {
+	/* 1 if x is what card_id's K_card makes of jp under scheme, 0 if not,
+	 * -1 if the key could not be used (the answer is RETRY_LATER). */
+	int (*jp_check)(struct srv_keys *k, const uint8_t card_id[SC_CARD_ID_LEN],
+			uint8_t scheme, const char jp[SC_JP_DIGITS], const uint8_t *x,
+			size_t x_len);
+	/* card_id's K_card wrapped for the card's transport key tk
+	 * (sc_kcard_wrap's bytes). 0 or -1. */
+	int (*kcard_wrap)(struct srv_keys *k, const uint8_t card_id[SC_CARD_ID_LEN],
+			  const uint8_t tk[SC_TRANSPORT_KEY_LEN],
+			  uint8_t wrapped[SC_KCARD_WRAPPED_LEN]);
+	/* HMAC-SHA256 under K_card of an unblock's data (srv_unblock_mac). 0 or -1. */
+	int (*unblock_mac)(struct srv_keys *k, const struct sc_script_ref *r, uint8_t mac[32]);
+	/* DER ECDSA signature of SHA-256(msg) by the current receipt key into
+	 * sig (SC_ECDSA_DER_MAX bytes): its length, or -1. */
+	int (*seal_sign)(struct srv_keys *k, const uint8_t *msg, size_t len, uint8_t *sig);
+	/* A new receipt key where this kind of key lives, kept under its id;
+	 * its public key in pub. 0, or -1 with err. */
+	int (*receipt_new)(struct srv_keys *k, uint8_t pub[SC_PUBKEY_LEN], char *err,
+			   size_t errlen);
+	void (*close)(struct srv_keys *k);
+};
+struct srv_keys {
+	const struct srv_keys_ops *ops;
+	const struct srv_config *cfg;    /* must outlive the keys */
+	int derivation;                  /* SRV_KDF_V1 or SRV_KDF_V2: what made K_card */
+};
+#define SRV_KDF_V1 1                 /* HKDF-SHA256 (common/scheme.c), file keys */
+#define SRV_KDF_V2 2                 /* AES-256-ECB of card data, in the token */
+enum { SRV_KEYS_MASTER = 1, SRV_KEYS_RECEIPT = 2 };
+/* The keys that want names (SRV_KEYS_*), from cfg's files or its token;
+ * SRV_KEYS_RECEIPT takes ring's current key. NULL with err: for a token,
+ * the module, the token and the PKCS#11 error (a wrong PIN is
+ * CKR_PIN_INCORRECT). */
+struct srv_keys *srv_keys_open(const struct srv_config *cfg, const struct srv_ring *ring,
+			       int want, char *err, size_t errlen);
+void srv_keys_close(struct srv_keys *k);
+/* init: a new master key and first receipt key, in files or the token,
+ * never over existing ones. 0, or -1 with err. */
+int srv_keys_create(const struct srv_config *cfg, char *err, size_t errlen);
+/* Where the keys are, for init's report: a path or the token. */
+void srv_keys_describe(const struct srv_config *cfg, char *out, size_t cap);
+/* keys_file.c and keys_pkcs11.c, which srv_keys_open chooses between. */
+struct srv_keys *srv_keys_file_open(const struct srv_config *cfg, const struct srv_ring *ring,
+				    int want, char *err, size_t errlen);
+struct srv_keys *srv_keys_pkcs11_open(const struct srv_config *cfg,
+				      const struct srv_ring *ring, int want, char *err,
+				      size_t errlen);
+int srv_keys_pkcs11_create(const struct srv_config *cfg, char *err, size_t errlen);
 
 /* ---- metrics.c: counters for /metrics, updated from every thread */
 #define SRV_VERIFY_BUCKETS 10
@@ -415,7 +487,6 @@ void srv_job_reply_error(struct srv_job *j, int code, const char *detail);
 int srv_job_reply_sealed(struct srv_job *j, int code, const uint8_t *body, size_t body_len,
 			 const uint8_t *seal, size_t seal_len);
 /* ---- unblock.c: the issuer-script path of a PIN unblock */
-struct sc_script_ref;
 /* HMAC-SHA256 under the card's K_card over SC_LABEL_UNBLOCK || card id ||
  * card challenge: the data of RESET RETRY COUNTER. 0 or -1. */
 int srv_unblock_mac(const uint8_t master[SC_MASTER_KEY_LEN], const struct sc_script_ref *r,
@@ -473,13 +544,11 @@ struct srv_queue {
 
 struct srv {
 	struct srv_config cfg;
-	uint8_t master_key[SC_MASTER_KEY_LEN];
-	EVP_PKEY *receipt_key;            /* the ring's current key */
+	struct srv_keys *keys;            /* the master key and the ring's current receipt key */
 	uint8_t receipt_pub[SC_PUBKEY_LEN];
 	uint8_t receipt_key_id[SC_KEY_ID_LEN]; /* named in every receipt it seals */
 	struct srv_ring ring;             /* read once at start; a rotation needs a restart */
 	/* the writer thread's own */
-	EVP_PKEY_CTX *receipt_ctx;        /* sign_init done */
 	int64_t receipt_counter;          /* last counter given; stored at each commit */
 	pthread_t checkpoint_thread;
 	struct srv_queue verify_q, writer_q;

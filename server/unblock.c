@@ -193,7 +193,7 @@ static int deliver(struct srv *s, struct srv_db *db, struct srv_job *j)
 		return -1;
 	if (rc == 0)
 		return answer(j, SC_RES_NO_ISSUER_SCRIPT, "no unblock is approved for card %s", hex);
-	if (srv_unblock_mac(s->master_key, &out.ref, mac) != 0)
+	if (s->keys->ops->unblock_mac(s->keys, &out.ref, mac) != 0)
 		return -1;
 	sc_unblock_apdu(out.apdu, mac);
 	sc_wipe(mac, sizeof(mac));

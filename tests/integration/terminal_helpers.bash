@@ -12,6 +12,10 @@ PIN=4711
 # and the personalisation APDUs never hold K_card in the clear.
 TK_HEX=534947434152442D544553542D544B31
 
+# SRV_KEYS: extra sigcard-server options naming where the issuer's keys
+# are (--pkcs11 MODULE --token LABEL --pin-file FILE); none: key files.
+[ -n "${SRV_KEYS+x}" ] || SRV_KEYS=()
+
 # world_up: server data in $T_DIR/srv (ALICE-1 with 100.00 EUR, SHOP-1 empty),
 # the server on a Unix socket and HTTP, a card for ALICE-1 on its contact,
 # contactless and control sockets, its screen in $T_DIR/screen.png;
@@ -19,12 +23,13 @@ TK_HEX=534947434152442D544553542D544B31
 world_up() {
 	local d=$T_DIR/srv
 	mkdir -p "$d"
-	"$SRV" -D "$d" init >"$T_DIR/admin.log" 2>&1 &&
+	"$SRV" -D "$d" "${SRV_KEYS[@]}" init >"$T_DIR/admin.log" 2>&1 &&
 	"$SRV" -D "$d" account create ALICE-1 --currency EUR --balance 100.00 >>"$T_DIR/admin.log" 2>&1 &&
 	"$SRV" -D "$d" account create SHOP-1 --currency EUR >>"$T_DIR/admin.log" 2>&1 &&
 	( umask 077; printf '%s\n' "$PIN" >"$T_DIR/pin"; printf '%s\n' "$TK_HEX" >"$T_DIR/tk" )
-	"$SRV" -D "$d" card prepare --account ALICE-1 --transport-key-file "$T_DIR/tk" \
-		--out "$T_DIR/perso.json" >>"$T_DIR/admin.log" 2>&1 || return 1
+	"$SRV" -D "$d" "${SRV_KEYS[@]}" card prepare --account ALICE-1 \
+		--transport-key-file "$T_DIR/tk" --out "$T_DIR/perso.json" >>"$T_DIR/admin.log" 2>&1 ||
+		return 1
 	"$CARD" --flash "$T_DIR/card.flash" --transport-key-file "$T_DIR/tk" personalise \
 		--perso "$T_DIR/perso.json" --pin-file "$T_DIR/pin" --export "$T_DIR/record.json" \
 		>"$T_DIR/perso.log" 2>&1 || return 1
@@ -41,8 +46,8 @@ world_up() {
 
 # server_up: the server on $SUBMIT, its HTTP API on HTTP_PORT (chosen here).
 server_up() {
-	sc_listen server 'serving: submissions on' "$SRV" -D "$T_DIR/srv" -d --listen none \
-		--unix "$SUBMIT" --http "127.0.0.1:@PORT" serve
+	sc_listen server 'serving: submissions on' "$SRV" -D "$T_DIR/srv" "${SRV_KEYS[@]}" -d \
+		--listen none --unix "$SUBMIT" --http "127.0.0.1:@PORT" serve
 	SERVER_PID=$SC_LAST_PID HTTP_PORT=${SC_PORTS[0]}
 	kill -0 "$SERVER_PID" 2>/dev/null
 }
@@ -98,3 +103,14 @@ pay() {
 
 # field NAME: a field of the last receipt.
 field() { sed -n "s/^$1: //p" "$T_DIR/pay.out"; }
+
+# holder_n N: confirms N payments in turn, each read contactlessly.
+holder_n() {
+	( for _ in $(seq "$1"); do
+		ctl "$CTL" '{"cmd":"wait","screen":"review","timeout_ms":30000}' 30 >/dev/null &&
+		ctl "$CTL" "{\"cmd\":\"press\",\"keys\":\"${PIN}K\"}" >/dev/null || break
+		# the press answers once the password is up, so the next wait can
+		# only be satisfied by the next payment's review screen
+	  done ) &
+	HOLDER_PID=$!
+}

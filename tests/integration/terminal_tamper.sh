@@ -14,16 +14,6 @@ fi
 t_ok "world up"
 A0=$(balance ALICE-1) S0=$(balance SHOP-1)
 
-# holder_n N: confirms N payments in turn, each read contactlessly.
-holder_n() {
-	( for _ in $(seq "$1"); do
-		ctl "$CTL" '{"cmd":"wait","screen":"review","timeout_ms":30000}' 30 >/dev/null &&
-		ctl "$CTL" "{\"cmd\":\"press\",\"keys\":\"${PIN}K\"}" >/dev/null || break
-		# the press answers once the password is up, so the next wait can
-		# only be satisfied by the next payment's review screen
-	  done ) &
-	HOLDER_PID=$!
-}
 tamper() { "$TAMPER" "$1" "unix:$CT" "unix:$CL" "unix:$SUBMIT" T-EVIL SHOP-1 "$2" 2>"$T_DIR/tamper.err"; }
 
 holder_n 1

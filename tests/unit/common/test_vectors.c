@@ -18,6 +18,7 @@
 #include "common/keywrap.h"
 #include "common/scheme.h"
 #include "common/tx.h"
+#include "mbedtls/aes.h"
 
 #define MAX_VECTORS 512
 #define MAX_BYTES 2048
@@ -212,7 +213,7 @@ static int err_attr(const struct vector *v)
 static void every_vector_is_checked(void **state)
 {
 	static const char *prefixes[] = { "frame.", "apdu.", "tx.", "kcard.", "scheme.", "x.",
-					  "signed." };
+					  "signed.", "kcard2." };
 
 	(void)state;
 	/* Sections 1-4 hold vectors of each kind... */
@@ -382,6 +383,37 @@ static void kcard_vector(void **state)
 	assert_int_equal(k->len, SC_KCARD_LEN);
 	assert_int_equal(sc_kcard_derive(m->bytes, id->bytes, got), SC_OK);
 	assert_memory_equal(got, k->bytes, SC_KCARD_LEN);
+}
+
+/* Derivation v2's card data and, with AES-256-ECB computed here by
+ * mbedTLS (the token does it in the server: tests/unit/server/test_token.c
+ * checks kcard2.x.*, kcard2.wrapped and kcard2.unblock.mac there), K_card
+ * and what the card seals with it. */
+static void kcard2_vectors(void **state)
+{
+	const struct vector *m = find("kcard2.master"), *id = find("kcard2.card_id");
+	const struct vector *d = find("kcard2.data"), *k = find("kcard2.k");
+	const struct vector *xe = find("kcard2.x.enc"), *xd = find("kcard2.x.enc-digest");
+	uint8_t data[SC_KCARD_V2_DATA_LEN], got[SC_KCARD_LEN], x[SC_X_MAX];
+	mbedtls_aes_context aes;
+
+	(void)state;
+	assert_int_equal(id->len, SC_CARD_ID_LEN);
+	assert_int_equal(d->len, SC_KCARD_V2_DATA_LEN);
+	sc_kcard_v2_data(id->bytes, data);
+	assert_memory_equal(data, d->bytes, sizeof(data));
+	assert_int_equal(m->len, SC_MASTER_KEY_LEN);
+	assert_int_equal(k->len, SC_KCARD_LEN);
+	mbedtls_aes_init(&aes);
+	assert_int_equal(mbedtls_aes_setkey_enc(&aes, m->bytes, 256), 0);
+	assert_int_equal(mbedtls_aes_crypt_ecb(&aes, MBEDTLS_AES_ENCRYPT, data, got), 0);
+	assert_int_equal(mbedtls_aes_crypt_ecb(&aes, MBEDTLS_AES_ENCRYPT, data + 16, got + 16), 0);
+	mbedtls_aes_free(&aes);
+	assert_memory_equal(got, k->bytes, SC_KCARD_LEN);
+	assert_int_equal(sc_jp_seal(SC_SCHEME_ENC, got, "12345678", NULL, x), SC_OK);
+	assert_memory_equal(x, xe->bytes, 16);
+	assert_int_equal(sc_jp_seal(SC_SCHEME_ENC_DIGEST, got, "12345678", NULL, x), SC_OK);
+	assert_memory_equal(x, xd->bytes, 32);
 }
 
 static void scheme_vectors(void **state)
@@ -580,6 +612,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(apdu_vectors),
 		cmocka_unit_test(tx_vectors),
 		cmocka_unit_test(kcard_vector),
+		cmocka_unit_test(kcard2_vectors),
 		cmocka_unit_test(scheme_vectors),
 		cmocka_unit_test(applet_vectors),
 		cmocka_unit_test(void_qr_vectors),

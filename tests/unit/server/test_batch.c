@@ -35,15 +35,13 @@ static void writer_world(struct world *w)
 	fx_stop(&w->f);
 	memset(&w->s, 0, sizeof(w->s));
 	w->s.cfg = w->f.cfg;
-	assert_int_equal(srv_master_key_load(w->s.cfg.master_key_path, w->s.master_key, err,
-					     sizeof(err)), 0);
-	assert_non_null(w->s.receipt_key = srv_receipt_key_load(w->s.cfg.receipt_key_path, err,
-								   sizeof(err)));
+	assert_int_equal(srv_ring_load(&w->s.ring, &w->s.cfg, err, sizeof(err)), 0);
+	assert_non_null(w->s.keys = srv_keys_open(&w->s.cfg, &w->s.ring,
+						  SRV_KEYS_MASTER | SRV_KEYS_RECEIPT, err,
+						  sizeof(err)));
 	/* the writer names its key in every receipt, as the daemon's does */
-	assert_int_equal(srv_pubkey_export(w->s.receipt_key, w->s.receipt_pub), 0);
+	memcpy(w->s.receipt_pub, w->s.ring.list.e[0].pub, SC_PUBKEY_LEN);
 	assert_int_equal(sc_seal_key_id(w->s.receipt_pub, w->s.receipt_key_id), 0);
-	assert_non_null(w->s.receipt_ctx = EVP_PKEY_CTX_new(w->s.receipt_key, NULL));
-	assert_int_equal(EVP_PKEY_sign_init(w->s.receipt_ctx), 1);
 	assert_int_equal(srv_db_open(&w->wdb, w->s.cfg.db_path, 0, SRV_SCHEMA_VERSION, err,
 				     sizeof(err)), 0);
 	assert_int_equal(srv_db_open(&w->rdb, w->s.cfg.db_path, 1, SRV_SCHEMA_VERSION, err,
@@ -90,8 +88,8 @@ static void world_free(struct world *w)
 	free(w->kc);
 	srv_db_close(&w->rdb);
 	srv_db_close(&w->wdb);
-	EVP_PKEY_CTX_free(w->s.receipt_ctx);
-	EVP_PKEY_free(w->s.receipt_key);
+	srv_keys_close(w->s.keys);
+	srv_ring_free(&w->s.ring);
 	fx_teardown(&w->f);
 }
 
