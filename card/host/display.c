@@ -1,7 +1,10 @@
 /* hal_display_show: the core's screen model goes to the PNG file (for the
  * terminal's camera), to the card's terminal window, and to the control
- * socket's waiters, which look at display_current()/display_serial(). */
+ * socket's waiters, which look at display_current()/display_serial(). The
+ * screen's JSON form is made here once, for whoever shows it as data. */
 #include <string.h>
+
+#include <jansson.h>
 
 #include "card/hal.h"
 #include "hostlib/atomicfile.h"
@@ -47,6 +50,17 @@ int display_screen_id(const char *name)
 		if (disp_names[i] != NULL && strcmp(disp_names[i], name) == 0)
 			return (int)i;
 	return -1;
+}
+
+json_t *display_screen_json(const struct card_screen *s)
+{
+	json_t *lines = json_array();
+	unsigned i;
+	for (i = 0; i < CARD_SCREEN_LINES; i++)
+		json_array_append_new(lines, json_string(s->lines[i]));
+	return json_pack("{s:i, s:s, s:s, s:o, s:o}", "id", (int)s->id, "name",
+			 display_screen_name(s->id), "title", s->title, "lines", lines, "qr",
+			 s->qr[0] != '\0' ? json_string(s->qr) : json_null());
 }
 
 /* Copies field by field, forcing NUL termination: the model comes from the

@@ -127,6 +127,11 @@ int display_png_status(void);
 const char *display_screen_name(unsigned id);
 /* The id for a name, or -1. */
 int display_screen_id(const char *name);
+/* The screen model as JSON, the control socket's form
+ * (docs/control-socket.md): {id, name, title, lines, qr}; a new reference,
+ * or NULL if out of memory. */
+typedef struct json_t json_t;
+json_t *display_screen_json(const struct card_screen *s);
 
 /* --- tty.c: the card's own terminal window: screen and keypad. --- */
 
@@ -163,6 +168,15 @@ void evloop_del(int fd);
 /* One poll() of at most timeout_ms, then the callbacks; -1 on poll error
  * other than EINTR. */
 int evloop_once(int timeout_ms);
+
+/* --- keypad.c: the one way a key reaches the card (terminal window,
+ * control socket, web page). --- */
+
+/* The card key for a name: "0"-"9"; "K"/"OK"/"ENTER", "C"/"CANCEL"/"ESC",
+ * "B"/"BACKSPACE" (any case); 0 for anything else. */
+int keypad_key_for_name(const char *name);
+/* Presses key on the card, then handles a power cut it caused. */
+void keypad_press(int key);
 
 /* --- carrier.c: one frame stream to the card (a slot client or vpcd),
  * the socket around the card's carrier engine (card/carrier/engine.h). --- */
