@@ -79,7 +79,7 @@ LDFLAGS_ALL := $(LDFLAGS) $(SAN_FLAGS)
 pc = $(shell pkg-config --$(1) $(2) 2>/dev/null)
 # mbedTLS 2.28 ships no .pc on Debian 12; its headers are in /usr/include.
 MBEDTLS_LIBS := -lmbedcrypto
-CARD_PKGS := libpng libqrencode jansson libnfc
+CARD_PKGS := libpng libqrencode jansson libnfc libevent
 SERVER_PKGS := libcrypto libevent libevent_pthreads sqlite3 jansson
 TERMINAL_PKGS := libcrypto libevent libevent_pthreads zbar libpng libpcsclite libnfc jansson
 PROGRAM_PKGS := $(sort $(CARD_PKGS) $(SERVER_PKGS) $(TERMINAL_PKGS))

@@ -157,17 +157,25 @@ int tty_on_readable(void);
  * (DEL or ^H); 0 for bytes that are no key. Exposed for tests. */
 int tty_key_for_byte(unsigned char b);
 
-/* --- evloop.c: a small poll() loop that calls back per file descriptor. --- */
+/* --- evloop.c: the event loop, calling back per file descriptor. --- */
 
 typedef void (*evloop_cb)(int fd, short revents, void *arg);
-/* 0, or -1 if the table (EVLOOP_MAX) is full. */
+/* events and revents are POLLIN/POLLOUT; a hang-up or error comes as
+ * whatever was asked for, and the read or write then says what it is.
+ * evloop_add: 0, or -1 if the table (EVLOOP_MAX) is full. */
 #define EVLOOP_MAX 32
 int evloop_add(int fd, short events, evloop_cb cb, void *arg);
+/* events 0 parks fd (kept in the table, not watched). */
 void evloop_set_events(int fd, short events);
 void evloop_del(int fd);
-/* One poll() of at most timeout_ms, then the callbacks; -1 on poll error
- * other than EINTR. */
+/* One wait of at most timeout_ms, then the callbacks of what became
+ * ready; -1 if the loop failed. */
 int evloop_once(int timeout_ms);
+/* The libevent base under the loop, for evhttp (web.c); NULL if it could
+ * not be made. */
+struct event_base *evloop_base(void);
+/* After daemon()'s fork: the child's base set up again. */
+void evloop_after_fork(void);
 
 /* --- keypad.c: the one way a key reaches the card (terminal window,
  * control socket, web page). --- */

@@ -369,8 +369,11 @@ static int serve(const struct options *o)
 		return die("--png", o->png, af_strerror(display_png_status()));
 	if (open_carriers(o) != 0)
 		return 1;
-	if (!o->foreground && !tty && daemon(1, 0) != 0)
-		return die("daemon", NULL, strerror(errno));
+	if (!o->foreground && !tty) {
+		if (daemon(1, 0) != 0)
+			return die("daemon", NULL, strerror(errno));
+		evloop_after_fork();
+	}
 	log_init("sigcard-card", o->foreground, o->verbose);
 	if (tty) {
 		if (tty_open(STDIN_FILENO) != 0 ||

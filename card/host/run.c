@@ -1,4 +1,4 @@
-/* The daemon's main loop: one thread, one poll(): the slots, vpcd, the
+/* The daemon's main loop: one thread, one event loop: the slots, vpcd, the
  * control socket and the terminal window are served as they become ready,
  * and the core gets card_poll(host_card()) at least every RUN_POLL_MS. */
 #include "card/hal.h"
