@@ -1,7 +1,8 @@
 /* hal_display_show: the core's screen model goes to the PNG file (for the
- * terminal's camera), to the card's terminal window, and to the control
- * socket's waiters, which look at display_current()/display_serial(). The
- * screen's JSON form is made here once, for whoever shows it as data. */
+ * terminal's camera), to the card's terminal window, to the control
+ * socket's waiters, which look at display_current()/display_serial(), and
+ * to the browsers watching the card's web page. The screen's JSON form is
+ * made here once, for whoever shows it as data. */
 #include <string.h>
 
 #include <jansson.h>
@@ -103,6 +104,7 @@ void hal_display_show(struct card_hal *hal, const struct card_screen *screen)
 		}
 	}
 	control_on_screen(&disp_screen);
+	web_on_screen();
 	if (disp_tty && tty_active())
 		tty_draw(&disp_screen);
 }

@@ -265,6 +265,24 @@ void control_on_screen(const struct card_screen *s);
  * after the reply. Exposed for tests. */
 int control_handle_line(const char *line, char *out, size_t cap, int *wait_id, int *wait_ms);
 
+/* --- web.c: the card in a browser (--http): its screen live and its
+ * keypad, one page compiled in from web/card/ (README "The card in a
+ * browser"). --- */
+
+#define WEB_TOKEN_MAX 128   /* bytes of a --http-token-file token */
+/* Listens on addr ("[HOST:]PORT", 127.0.0.1 by default) on the loop's
+ * libevent base. token: the keypad's token (NULL: a random one is made).
+ * Prints the page's address on stderr (with the random token in it).
+ * 0 or -1 with *why. */
+int web_open(const char *addr, const char *token, const char **why);
+void web_close(void);
+/* The screen changed: pushed to every browser watching. */
+void web_on_screen(void);
+/* Called from the main loop: pushes a change of the readers present. */
+void web_tick(void);
+/* "[HOST:]PORT" into its parts; 0 or -1. */
+int web_parse_addr(const char *s, char *host, size_t host_cap, uint16_t *port);
+
 /* --- ctl_client.c: `sigcard-card ctl`, a client of the control socket. --- */
 
 /* The ctl command (argv from the word "ctl" on): one request to the socket
@@ -331,6 +349,10 @@ int keys_read_private_file(const char *path, char *out, size_t cap, const char *
  * around them allowed). 0 or -1 with *why. */
 int keys_transport_from_file(const char *path, uint8_t key[CARD_TRANSPORT_KEY_LEN],
 			     const char **why);
+/* A token from a 0600 file: 16 to WEB_TOKEN_MAX characters of
+ * [A-Za-z0-9._~-] (it goes into a URL), whitespace around it allowed; into
+ * out[WEB_TOKEN_MAX + 1]. 0 or -1 with *why. */
+int keys_token_from_file(const char *path, char out[WEB_TOKEN_MAX + 1], const char **why);
 /* The well-known test transport key (docs: README "sigcard-card"). */
 extern const uint8_t keys_test_transport[CARD_TRANSPORT_KEY_LEN];
 
