@@ -82,6 +82,11 @@ static void web_watcher_closed(struct evhttp_connection *conn, void *arg)
 {
 	struct web_watcher *w = arg;
 	(void)conn;
+	/* A browser that went away mid-stream leaves its request detached
+	 * from the connection (libevent frees only requests still on it):
+	 * ending the reply is what frees it then. */
+	if (w->req != NULL && evhttp_request_get_connection(w->req) == NULL)
+		evhttp_send_reply_end(w->req);
 	w->req = NULL;
 	w->conn = NULL;
 }

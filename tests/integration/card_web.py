@@ -254,8 +254,7 @@ def main():
               screen()["lines"][4] == "PIN: " + "*" * len(PIN), screen())
         page.key("Enter")
         pw = same_as_card(page, "password")
-        page.wait_for("document.getElementById('screen-qr').complete && "
-                      "document.getElementById('screen-qr').naturalWidth > 0")
+        page.wait_for("document.getElementById('screen-qr').dataset.loaded === 'yes'")
         shot = os.path.join(SHOTS, "card-password.png")
         page.screenshot(shot)
         check("the page's QR code (SVG) scans to the card's QR payload", zbar(shot) == pw["qr"],

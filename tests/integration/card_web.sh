@@ -30,6 +30,7 @@ LC=$(printf %02X $(( ${#TX} / 2 )))
 sc_listen card "the card's page: " "$CARD" -d --no-tty --flash "$T_DIR/card.flash" \
 	--contact "$CT" --control "$CTL" --http 127.0.0.1:@PORT ||
 	{ t_fail "the card starts with --http" "$(cat "$T_DIR/card.log")"; t_done; exit 1; }
+CARD_PID=$SC_LAST_PID
 sc_wait_sock "$CTL"
 URL=$(sed -n "s/^sigcard-card: the card's page: //p" "$T_DIR/card.log")
 case "$URL" in
@@ -57,8 +58,31 @@ grep -q "the card's page" "$T_DIR/card.log" && ! grep -q "$(sed -n 's/.*#token=/
 	t_ok "the token is in the start-up line only, never logged" ||
 	t_fail "the token is in the start-up line only, never logged" "$(cat "$T_DIR/card.log")"
 
-# A token file: the key works with it, a file others may read is refused.
-( umask 077; printf 'a-token-from-a-file-0123\n' >"$T_DIR/token" )
+# Stopped, the card frees every request of the browsers that came and went
+# (under SANITIZE=address a leak is an exit status of its own).
+kill -TERM "$CARD_PID"; wait "$CARD_PID"; rc=$?
+t_eq "the card stops cleanly after its browsers (exit 0)" 0 "$rc"
+grep -q "Sanitizer" "$T_DIR/card.log" && t_fail "... with no sanitizer report" "$(cat "$T_DIR/card.log")" ||
+	t_ok "... with no sanitizer report"
+
+# A token file: the keypad takes that token (the address printed has
+# none); a file others may read is refused.
+( umask 077; printf '  a-token-from-a-file-0123\n' >"$T_DIR/token" )
+if sc_listen card2 "the card's page: " "$CARD" -d --no-tty --flash "$T_DIR/card.flash" \
+	--control "$CTL" --http 127.0.0.1:@PORT --http-token-file "$T_DIR/token"; then
+	P=${SC_PORTS[0]}
+	grep -q "the card's page: http://127.0.0.1:$P/ (the keypad's token is in the --http-token-file)" \
+		"$T_DIR/card2.log" && t_ok "with --http-token-file the address printed carries no token" ||
+		t_fail "with --http-token-file the address printed carries no token" "$(cat "$T_DIR/card2.log")"
+	t_eq "POST /keys with the file's token: 204; with the random kind: 401" "204 401" "$(
+		curl -s -o /dev/null -w '%{http_code}' -H 'Authorization: Bearer a-token-from-a-file-0123' \
+			--data-binary CANCEL "http://127.0.0.1:$P/keys") $(
+		curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer ${URL##*#token=}" \
+			--data-binary CANCEL "http://127.0.0.1:$P/keys")"
+	kill -TERM "$SC_LAST_PID"; wait "$SC_LAST_PID"
+else
+	t_fail "the card starts with --http-token-file" "$(cat "$T_DIR/card2.log")"
+fi
 chmod 0644 "$T_DIR/token"
 out=$("$CARD" -d --no-tty --flash "$T_DIR/card2.flash" --control "$T_DIR/c2.sock" \
 	--http 127.0.0.1:1 --http-token-file "$T_DIR/token" 2>&1); rc=$?

@@ -35,6 +35,10 @@ function showState(state) {
 	}));
 	const img = document.getElementById("screen-qr");
 	if (s.qr) {
+		// data-loaded says when this screen's code is drawn (a test waits
+		// for it: a load is no change of the document by itself).
+		img.dataset.loaded = "no";
+		img.onload = () => { img.dataset.loaded = "yes"; };
 		img.src = "/qr.svg?screen=" + state.serial;
 		img.alt = "QR code: " + s.qr;
 		img.hidden = false;
