@@ -4,7 +4,7 @@ headless, over the DevTools protocol: tests/support/cdp.py) while a reader
 keypad by mouse, keyboard and touch. Prints one line per check, "PASS
 name" or "FAIL name: detail", which card_web.sh turns into TAP.
 
-    card_web.py URL_WITH_TOKEN CONTROL_SOCKET SHOT_DIR README_SHOT TMPDIR
+    card_web.py URL_WITH_TOKEN CONTROL_SOCKET SHOT_DIR README_SHOT TMPDIR CARD_LOG
 with FC (frameclient), CT (the contact socket), SIGN (SELECT and SIGN
 APDUs, space separated) and PIN in the environment."""
 import http.client
@@ -18,7 +18,7 @@ import urllib.parse
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
 import cdp  # noqa: E402
 
-URL, CTL, SHOTS, README_SHOT, TMP = sys.argv[1:6]
+URL, CTL, SHOTS, README_SHOT, TMP, CARD_LOG = sys.argv[1:7]
 FC, CT, SIGN, PIN = os.environ["FC"], os.environ["CT"], os.environ["SIGN"].split(), os.environ["PIN"]
 BASE, _, FRAG = URL.partition("#")
 TOKEN = urllib.parse.parse_qs(FRAG)["token"][0]
@@ -76,21 +76,25 @@ def request(method, path, body=None, headers=None, host=HOSTPORT):
     return out
 
 
-def page_screen(page):
-    return page.evaluate("""({name: document.getElementById("screen").dataset.screen,
-        title: document.getElementById("screen-title").textContent,
-        lines: [...document.querySelectorAll("#screen-lines li")].map(l => l.textContent),
-        qr: document.getElementById("screen-qr").hidden ? null :
-            document.getElementById("screen-qr").alt.replace(/^QR code: /, "")})""")
+PAGE_SCREEN = """({name: document.getElementById("screen").dataset.screen,
+    title: document.getElementById("screen-title").textContent,
+    lines: [...document.querySelectorAll("#screen-lines li")].map(l => l.textContent),
+    qr: document.getElementById("screen-qr").hidden ? null :
+        document.getElementById("screen-qr").alt.replace(/^QR code: /, "")})"""
 
 
 def same_as_card(page, name):
-    """The page shows the card's screen model: the same name, title, lines
-    and QR payload."""
-    page.wait_for("document.getElementById('screen').dataset.screen === %s" % json.dumps(name))
-    want = screen()
-    got = page_screen(page)
+    """The page comes to show the card's screen model: the same name,
+    title, lines and QR payload (waited for: the page may still be taking
+    in the events before it)."""
+    want = wait_screen(name)
     want_v = {k: want[k] for k in ("name", "title", "lines", "qr")}
+    try:
+        page.wait_for("JSON.stringify(%s) === %s" % (PAGE_SCREEN, json.dumps(json.dumps(
+            want_v, separators=(",", ":"), ensure_ascii=False))))
+    except cdp.CdpError:
+        pass
+    got = page.evaluate(PAGE_SCREEN)
     check("the page shows the card's %s screen as the card has it" % name, got == want_v,
           "page %s card %s" % (got, want_v))
     return want
@@ -192,6 +196,32 @@ def watcher_cap():
         s.close()
 
 
+def slow_reader(page):
+    """A watcher that never reads: the card goes on (the control socket's
+    presses are all answered) and drops it past its high-water mark; the
+    page, which reads, stays live and right."""
+    h, p = HOSTPORT.rsplit(":", 1)
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 2048)
+    s.settimeout(30)
+    s.connect((h, int(p)))
+    s.sendall(("GET /events HTTP/1.1\r\nHost: %s\r\n\r\n" % HOSTPORT).encode())
+    before = screen()
+    rounds = 0
+    # Each press changes the screen (a digit, then Backspace: one event
+    # each); the drop is awaited as the card's log line.
+    while rounds < 400 and "it reads too slowly" not in open(CARD_LOG).read():
+        r = ctl({"cmd": "press", "keys": "1B" * 32})
+        if not r.get("ok"):
+            break
+        rounds += 1
+    check("a browser that never reads is dropped, the card going on meanwhile",
+          "it reads too slowly" in open(CARD_LOG).read(), "after %d rounds" % rounds)
+    s.close()
+    check("... and the card's screen is as before", screen() == before, screen())
+    same_as_card(page, before["name"])
+
+
 def main():
     os.makedirs(SHOTS, exist_ok=True)
     st, hd, body = request("GET", "/")
@@ -272,6 +302,7 @@ def main():
         # The README's picture: the review screen on a phone-sized page.
         sign(page)
         page.screenshot(README_SHOT, selector="main")
+        slow_reader(page)
         page.key("Escape")
         same_as_card(page, "cancelled")
         check("no console errors on the card's page (Escape = Cancel)", not page.errors,

@@ -43,7 +43,7 @@ mkdir -p "$SC_BUILD/screenshots"
 # word should one be missing (a regression must fail, not hang).
 FC=$FC CT=$CT PIN=$PIN SIGN="$SELECT 802A0000${LC}${TX}00" \
 	timeout -k 10 600 "$PY" "$SC_TOP/tests/integration/card_web.py" "$URL" "$CTL" "$SC_BUILD/screenshots" \
-	"$SC_BUILD/screenshots/card-page.png" "$T_DIR" >"$T_DIR/driver.out" 2>&1
+	"$SC_BUILD/screenshots/card-page.png" "$T_DIR" "$T_DIR/card.log" >"$T_DIR/driver.out" 2>&1
 rc=$?
 while IFS= read -r line; do
 	case "$line" in
