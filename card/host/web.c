@@ -343,8 +343,21 @@ static void web_on_request(struct evhttp_request *req, void *arg)
 
 int web_parse_addr(const char *s, char *host, size_t host_cap, uint16_t *port)
 {
-	/* vpcd's form, but a host alone is no page address: the port is
-	 * always given. */
+	char unused[2];
+	/* An IPv6 address in brackets, as in a URL: [::1]:7400. */
+	if (s[0] == '[') {
+		const char *end = strchr(s, ']');
+		size_t n = end != NULL ? (size_t)(end - s - 1) : 0;
+		if (end == NULL || n == 0 || n >= host_cap || end[1] != ':' || end[2] == '\0' ||
+		    strspn(end + 2, "0123456789") != strlen(end + 2) ||
+		    vpcd_parse_addr(end + 2, unused, sizeof unused, port) != 0)
+			return -1;
+		memcpy(host, s + 1, n);
+		host[n] = '\0';
+		return 0;
+	}
+	/* Otherwise vpcd's form, but a host alone is no page address: the
+	 * port is always given. */
 	if (strchr(s, ':') == NULL && (s[0] == '\0' || strspn(s, "0123456789") != strlen(s)))
 		return -1;
 	return vpcd_parse_addr(s, host, host_cap, port);

@@ -91,4 +91,6 @@ grep -q "http-token-file $T_DIR/token: readable or writable by group or others" 
 	t_ok "... named" || t_fail "... named" "$out"
 out=$("$CARD" -d --no-tty --flash "$T_DIR/card.flash" --http nohost 2>&1); rc=$?
 t_eq "--http without a port: usage, exit 2" "2 sigcard-card: --http: not [HOST:]PORT: 'nohost'" "$rc $out"
+out=$("$CARD" -d --no-tty --flash "$T_DIR/card.flash" --http '[::1]' 2>&1); rc=$?
+t_eq "--http with an IPv6 address and no port: usage, exit 2" "2 sigcard-card: --http: not [HOST:]PORT: '[::1]'" "$rc $out"
 t_done
