@@ -79,7 +79,7 @@ LDFLAGS_ALL := $(LDFLAGS) $(SAN_FLAGS)
 pc = $(shell pkg-config --$(1) $(2) 2>/dev/null)
 # mbedTLS 2.28 ships no .pc on Debian 12; its headers are in /usr/include.
 MBEDTLS_LIBS := -lmbedcrypto
-CARD_PKGS := libpng libqrencode jansson libnfc
+CARD_PKGS := libpng libqrencode jansson libnfc libevent
 SERVER_PKGS := libcrypto libevent libevent_pthreads sqlite3 jansson
 TERMINAL_PKGS := libcrypto libevent libevent_pthreads zbar libpng libpcsclite libnfc jansson
 # The server's PKCS#11 declarations (p11-kit's pkcs11.h): headers only, the
@@ -180,6 +180,21 @@ $(FONT_OBJ): $(FONT_GEN)
 	@mkdir -p $(@D)
 	$(CC) $(BASE_CFLAGS) $(WARN) -c -o $@ $<
 $(LIBCARDHOST): $(FONT_OBJ)
+# The programs' web pages (README "The card in a browser"): each page's
+# files, and web/common's shared by every page, compiled in as a table of
+# path, content type and bytes (hostlib/webpage.h) generated under build/.
+# web_page NAME, DIRS, ARCHIVE: defines NAME[] and puts it in ARCHIVE.
+define web_page
+$(BUILD)/gen/$(1).c: scripts/file-to-c.py $$(wildcard $(addsuffix /*,$(2)))
+	@mkdir -p $$(@D)
+	python3 scripts/file-to-c.py --table $(1) $(2) >$$@.tmp
+	mv $$@.tmp $$@
+$(BUILD)/obj/gen/$(1).o: $(BUILD)/gen/$(1).c
+	@mkdir -p $$(@D)
+	$$(CC) $$(BASE_CFLAGS) $$(WARN) -c -o $$@ $$<
+$(3): $(BUILD)/obj/gen/$(1).o
+endef
+$(eval $(call web_page,card_web_assets,web/common web/card,$(LIBCARDHOST)))
 $(eval $(call archive,$(LIBSERVER),$(SERVER_SRCS)))
 # The server's OpenAPI document (docs/openapi.json), served as is at
 # /v1/openapi.json (server/http_api.c): a C array generated under build/.

@@ -4,7 +4,6 @@
  * that sends garbage gets an error and is dropped; the others go on. */
 #include <errno.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -33,17 +32,6 @@ static struct ctl_client ctl_clients[CTL_CLIENTS];
 static int ctl_listen_fd = -1;
 static const char *ctl_path;
 
-static json_t *ctl_screen_json(const struct card_screen *s)
-{
-	json_t *lines = json_array();
-	unsigned i;
-	for (i = 0; i < CARD_SCREEN_LINES; i++)
-		json_array_append_new(lines, json_string(s->lines[i]));
-	return json_pack("{s:i, s:s, s:s, s:o, s:o}", "id", (int)s->id, "name",
-			 display_screen_name(s->id), "title", s->title, "lines", lines, "qr",
-			 s->qr[0] != '\0' ? json_string(s->qr) : json_null());
-}
-
 static json_t *ctl_error(const char *msg)
 {
 	return json_pack("{s:b, s:s}", "ok", 0, "error", msg);
@@ -51,31 +39,7 @@ static json_t *ctl_error(const char *msg)
 
 static json_t *ctl_ok_screen(void)
 {
-	return json_pack("{s:b, s:o}", "ok", 1, "screen", ctl_screen_json(display_current()));
-}
-
-/* A key name from a "keys" list or one character of a "keys" string. */
-static int ctl_key(const char *k)
-{
-	if (k[0] != '\0' && k[1] == '\0') {
-		char c = k[0];
-		if (c >= '0' && c <= '9')
-			return c;
-		if (c == 'K' || c == 'k')
-			return CARD_KEY_OK;
-		if (c == 'C' || c == 'c')
-			return CARD_KEY_CANCEL;
-		if (c == 'B' || c == 'b')
-			return CARD_KEY_BACKSPACE;
-		return 0;
-	}
-	if (strcasecmp(k, "OK") == 0 || strcasecmp(k, "enter") == 0)
-		return CARD_KEY_OK;
-	if (strcasecmp(k, "cancel") == 0 || strcasecmp(k, "esc") == 0)
-		return CARD_KEY_CANCEL;
-	if (strcasecmp(k, "backspace") == 0)
-		return CARD_KEY_BACKSPACE;
-	return 0;
+	return json_pack("{s:b, s:o}", "ok", 1, "screen", display_screen_json(display_current()));
 }
 
 static json_t *ctl_press(json_t *req)
@@ -89,7 +53,7 @@ static json_t *ctl_press(json_t *req)
 			char one[2] = {s[i], '\0'};
 			if (n == sizeof list / sizeof list[0])
 				return ctl_error("too many keys (at most 64)");
-			if ((list[n++] = ctl_key(one)) == 0)
+			if ((list[n++] = keypad_key_for_name(one)) == 0)
 				return ctl_error("unknown key (use 0-9, K = OK, C = Cancel, B = Backspace)");
 		}
 	} else if (json_is_array(keys)) {
@@ -99,17 +63,15 @@ static json_t *ctl_press(json_t *req)
 				return ctl_error("keys: a list of key names");
 			if (n == sizeof list / sizeof list[0])
 				return ctl_error("too many keys (at most 64)");
-			if ((list[n++] = ctl_key(json_string_value(k))) == 0)
+			if ((list[n++] = keypad_key_for_name(json_string_value(k))) == 0)
 				return ctl_error("unknown key name");
 		}
 	} else {
 		return ctl_error("press needs \"keys\": a string or a list");
 	}
 	/* Validated as a whole first: a bad request presses nothing. */
-	for (i = 0; i < n; i++) {
-		card_key(host_card(), list[i]);
-		power_check();
-	}
+	for (i = 0; i < n; i++)
+		keypad_press(list[i]);
 	return ctl_ok_screen();
 }
 
@@ -409,12 +371,12 @@ int control_tick(void)
 		if (c->wait_hit) {
 			c->wait_id = -1;
 			c->wait_hit = 0;
-			ctl_send(c, json_pack("{s:b, s:o}", "ok", 1, "screen", ctl_screen_json(&c->hit)),
+			ctl_send(c, json_pack("{s:b, s:o}", "ok", 1, "screen", display_screen_json(&c->hit)),
 				 req_id);
 		} else {
 			c->wait_id = -1;
 			ctl_send(c, json_pack("{s:b, s:s, s:o}", "ok", 0, "error", "timeout",
-					      "screen", ctl_screen_json(display_current())),
+					      "screen", display_screen_json(display_current())),
 				 req_id);
 		}
 		json_decref(req_id);

@@ -1,7 +1,11 @@
 /* hal_display_show: the core's screen model goes to the PNG file (for the
- * terminal's camera), to the card's terminal window, and to the control
- * socket's waiters, which look at display_current()/display_serial(). */
+ * terminal's camera), to the card's terminal window, to the control
+ * socket's waiters, which look at display_current()/display_serial(), and
+ * to the browsers watching the card's web page. The screen's JSON form is
+ * made here once, for whoever shows it as data. */
 #include <string.h>
+
+#include <jansson.h>
 
 #include "card/hal.h"
 #include "hostlib/atomicfile.h"
@@ -49,6 +53,17 @@ int display_screen_id(const char *name)
 	return -1;
 }
 
+json_t *display_screen_json(const struct card_screen *s)
+{
+	json_t *lines = json_array();
+	unsigned i;
+	for (i = 0; i < CARD_SCREEN_LINES; i++)
+		json_array_append_new(lines, json_string(s->lines[i]));
+	return json_pack("{s:i, s:s, s:s, s:o, s:o}", "id", (int)s->id, "name",
+			 display_screen_name(s->id), "title", s->title, "lines", lines, "qr",
+			 s->qr[0] != '\0' ? json_string(s->qr) : json_null());
+}
+
 /* Copies field by field, forcing NUL termination: the model comes from the
  * core, and a missing terminator must not run the drawing off the end. */
 static void disp_copy(struct card_screen *d, const struct card_screen *s)
@@ -89,6 +104,7 @@ void hal_display_show(struct card_hal *hal, const struct card_screen *screen)
 		}
 	}
 	control_on_screen(&disp_screen);
+	web_on_screen();
 	if (disp_tty && tty_active())
 		tty_draw(&disp_screen);
 }

@@ -127,6 +127,11 @@ int display_png_status(void);
 const char *display_screen_name(unsigned id);
 /* The id for a name, or -1. */
 int display_screen_id(const char *name);
+/* The screen model as JSON, the control socket's form
+ * (docs/control-socket.md): {id, name, title, lines, qr}; a new reference,
+ * or NULL if out of memory. */
+typedef struct json_t json_t;
+json_t *display_screen_json(const struct card_screen *s);
 
 /* --- tty.c: the card's own terminal window: screen and keypad. --- */
 
@@ -152,17 +157,34 @@ int tty_on_readable(void);
  * (DEL or ^H); 0 for bytes that are no key. Exposed for tests. */
 int tty_key_for_byte(unsigned char b);
 
-/* --- evloop.c: a small poll() loop that calls back per file descriptor. --- */
+/* --- evloop.c: the event loop, calling back per file descriptor. --- */
 
 typedef void (*evloop_cb)(int fd, short revents, void *arg);
-/* 0, or -1 if the table (EVLOOP_MAX) is full. */
+/* events and revents are POLLIN/POLLOUT; a hang-up or error comes as
+ * whatever was asked for, and the read or write then says what it is.
+ * evloop_add: 0, or -1 if the table (EVLOOP_MAX) is full. */
 #define EVLOOP_MAX 32
 int evloop_add(int fd, short events, evloop_cb cb, void *arg);
+/* events 0 parks fd (kept in the table, not watched). */
 void evloop_set_events(int fd, short events);
 void evloop_del(int fd);
-/* One poll() of at most timeout_ms, then the callbacks; -1 on poll error
- * other than EINTR. */
+/* One wait of at most timeout_ms, then the callbacks of what became
+ * ready; -1 if the loop failed. */
 int evloop_once(int timeout_ms);
+/* The libevent base under the loop, for evhttp (web.c); NULL if it could
+ * not be made. */
+struct event_base *evloop_base(void);
+/* After daemon()'s fork: the child's base set up again. */
+void evloop_after_fork(void);
+
+/* --- keypad.c: the one way a key reaches the card (terminal window,
+ * control socket, web page). --- */
+
+/* The card key for a name: "0"-"9"; "K"/"OK"/"ENTER", "C"/"CANCEL"/"ESC",
+ * "B"/"BACKSPACE" (any case); 0 for anything else. */
+int keypad_key_for_name(const char *name);
+/* Presses key on the card, then handles a power cut it caused. */
+void keypad_press(int key);
 
 /* --- carrier.c: one frame stream to the card (a slot client or vpcd),
  * the socket around the card's carrier engine (card/carrier/engine.h). --- */
@@ -243,6 +265,24 @@ void control_on_screen(const struct card_screen *s);
  * after the reply. Exposed for tests. */
 int control_handle_line(const char *line, char *out, size_t cap, int *wait_id, int *wait_ms);
 
+/* --- web.c: the card in a browser (--http): its screen live and its
+ * keypad, one page compiled in from web/card/ (README "The card in a
+ * browser"). --- */
+
+#define WEB_TOKEN_MAX 128   /* bytes of a --http-token-file token */
+/* Listens on addr ("[HOST:]PORT", 127.0.0.1 by default) on the loop's
+ * libevent base. token: the keypad's token (NULL: a random one is made).
+ * Prints the page's address on stderr (with the random token in it).
+ * 0 or -1 with *why. */
+int web_open(const char *addr, const char *token, const char **why);
+void web_close(void);
+/* The screen changed: pushed to every browser watching. */
+void web_on_screen(void);
+/* Called from the main loop: pushes a change of the readers present. */
+void web_tick(void);
+/* "[HOST:]PORT" into its parts; 0 or -1. */
+int web_parse_addr(const char *s, char *host, size_t host_cap, uint16_t *port);
+
 /* --- ctl_client.c: `sigcard-card ctl`, a client of the control socket. --- */
 
 /* The ctl command (argv from the word "ctl" on): one request to the socket
@@ -309,6 +349,10 @@ int keys_read_private_file(const char *path, char *out, size_t cap, const char *
  * around them allowed). 0 or -1 with *why. */
 int keys_transport_from_file(const char *path, uint8_t key[CARD_TRANSPORT_KEY_LEN],
 			     const char **why);
+/* A token from a 0600 file: 16 to WEB_TOKEN_MAX characters of
+ * [A-Za-z0-9._~-] (it goes into a URL), whitespace around it allowed; into
+ * out[WEB_TOKEN_MAX + 1]. 0 or -1 with *why. */
+int keys_token_from_file(const char *path, char out[WEB_TOKEN_MAX + 1], const char **why);
 /* The well-known test transport key (docs: README "sigcard-card"). */
 extern const uint8_t keys_test_transport[CARD_TRANSPORT_KEY_LEN];
 

@@ -96,3 +96,23 @@ int keys_transport_from_file(const char *path, uint8_t key[CARD_TRANSPORT_KEY_LE
 	}
 	return 0;
 }
+
+int keys_token_from_file(const char *path, char out[WEB_TOKEN_MAX + 1], const char **why)
+{
+	char text[WEB_TOKEN_MAX + 64];
+	char *tok;
+	size_t n;
+	if (keys_read_private_file(path, text, sizeof text, why) != 0)
+		return -1;
+	tok = keys_trim(text);
+	n = strlen(tok);
+	if (n < 16 || n > WEB_TOKEN_MAX ||
+	    strspn(tok, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._~-") != n) {
+		sc_wipe(text, sizeof text);
+		*why = "not a token (16 to 128 of A-Z a-z 0-9 . _ ~ -)";
+		return -1;
+	}
+	memcpy(out, tok, n + 1);
+	sc_wipe(text, sizeof text);
+	return 0;
+}

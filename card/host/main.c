@@ -32,6 +32,8 @@ struct options {
 	const char *seed;
 	uint32_t confirm_timeout_ms; /* 0: the core's default */
 	uint32_t reader_idle_s;    /* --reader-idle-timeout */
+	const char *http;          /* --http [HOST:]PORT, or NULL */
+	const char *http_token_file;
 };
 
 static void usage(FILE *f)
@@ -64,6 +66,12 @@ static void usage(FILE *f)
 "                                 pn532_uart:/dev/ttyUSB0\n"
 "  -p, --png PATH                 write the screen as a PNG at every change\n"
 "  -C, --control PATH             automation socket (docs/control-socket.md)\n"
+"      --http [HOST:]PORT         serve the card's page: its screen live and a\n"
+"                                 keypad (host 127.0.0.1 unless given); the\n"
+"                                 page's address, with the keypad's token, is\n"
+"                                 printed on stderr\n"
+"      --http-token-file FILE     the keypad's token from FILE (mode 0600; 16-128\n"
+"                                 of A-Z a-z 0-9 . _ ~ -) instead of a random one\n"
 "  -t, --tty                      draw the screen and read the keypad in this\n"
 "                                 terminal (default when the card runs in the\n"
 "                                 terminal's foreground, not started with &)\n"
@@ -117,7 +125,7 @@ static int die(const char *what, const char *path, const char *why)
 static int parse_options(int argc, char **argv, struct options *o)
 {
 	enum { OPT_VPCD = 256, OPT_VPCD_IFACE, OPT_SEED, OPT_NFC, OPT_CONFIRM_TIMEOUT,
-	       OPT_READER_IDLE };
+	       OPT_READER_IDLE, OPT_HTTP, OPT_HTTP_TOKEN_FILE };
 	static const struct option longopts[] = {
 		{"flash", required_argument, NULL, 'f'},
 		{"transport-key-file", required_argument, NULL, 'k'},
@@ -135,6 +143,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{"seed", required_argument, NULL, OPT_SEED},
 		{"confirm-timeout", required_argument, NULL, OPT_CONFIRM_TIMEOUT},
 		{"reader-idle-timeout", required_argument, NULL, OPT_READER_IDLE},
+		{"http", required_argument, NULL, OPT_HTTP},
+		{"http-token-file", required_argument, NULL, OPT_HTTP_TOKEN_FILE},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
@@ -200,6 +210,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 			o->reader_idle_s = (uint32_t)s;
 			break;
 		}
+		case OPT_HTTP: o->http = optarg; break;
+		case OPT_HTTP_TOKEN_FILE: o->http_token_file = optarg; break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("sigcard-card %s\n", SC_VERSION); return 0;
 		default:
@@ -287,6 +299,18 @@ static int open_carriers(const struct options *o)
 		return die("control socket", o->control, why);
 	if (o->nfc != NULL && nfc_target_open(o->nfc, &why) != 0)
 		return die("--nfc", o->nfc, why);
+	if (o->http != NULL) {
+		char token[WEB_TOKEN_MAX + 1];
+		int rc = 0;
+		if (o->http_token_file != NULL &&
+		    keys_token_from_file(o->http_token_file, token, &why) != 0)
+			return die("--http-token-file", o->http_token_file, why);
+		if (web_open(o->http, o->http_token_file != NULL ? token : NULL, &why) != 0)
+			rc = die("--http", o->http, why);
+		sc_wipe(token, sizeof token);
+		if (rc != 0)
+			return rc;
+	}
 	if (o->vpcd != NULL) {
 		char host[256];
 		uint16_t port;
@@ -330,9 +354,17 @@ static int serve_check(struct options *o)
 		return 1;
 	}
 	if (o->contact == NULL && o->contactless == NULL && o->vpcd == NULL && o->control == NULL &&
-	    o->nfc == NULL && o->tty != 1) {
+	    o->nfc == NULL && o->http == NULL && o->tty != 1) {
 		fprintf(stderr, "sigcard-card: nothing to serve: give --contact, --contactless, "
-				"--vpcd, --nfc, --control or --tty\n");
+				"--vpcd, --nfc, --control, --http or --tty\n");
+		return 2;
+	}
+	if (o->http != NULL && web_parse_addr(o->http, host, sizeof host, &port) != 0) {
+		fprintf(stderr, "sigcard-card: --http: not [HOST:]PORT: '%s'\n", o->http);
+		return 2;
+	}
+	if (o->http_token_file != NULL && o->http == NULL) {
+		fprintf(stderr, "sigcard-card: --http-token-file: only with --http\n");
 		return 2;
 	}
 	if (o->vpcd != NULL && vpcd_parse_addr(o->vpcd, host, sizeof host, &port) != 0) {
@@ -369,8 +401,11 @@ static int serve(const struct options *o)
 		return die("--png", o->png, af_strerror(display_png_status()));
 	if (open_carriers(o) != 0)
 		return 1;
-	if (!o->foreground && !tty && daemon(1, 0) != 0)
-		return die("daemon", NULL, strerror(errno));
+	if (!o->foreground && !tty) {
+		if (daemon(1, 0) != 0)
+			return die("daemon", NULL, strerror(errno));
+		evloop_after_fork();
+	}
 	log_init("sigcard-card", o->foreground, o->verbose);
 	if (tty) {
 		if (tty_open(STDIN_FILENO) != 0 ||
@@ -389,6 +424,7 @@ static int serve(const struct options *o)
 	power_stopping();
 	tty_close();
 	control_close();
+	web_close();
 	slot_close_all();
 	vpcd_stop();
 	nfc_target_close();

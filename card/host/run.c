@@ -1,6 +1,6 @@
-/* The daemon's main loop: one thread, one poll(): the slots, vpcd, the
- * control socket and the terminal window are served as they become ready,
- * and the core gets card_poll(host_card()) at least every RUN_POLL_MS. */
+/* The daemon's main loop: one thread, one event loop: the slots, vpcd, the
+ * control socket, the web page and the terminal window are served as they
+ * become ready, and the core gets card_poll(host_card()) at least every RUN_POLL_MS. */
 #include "card/hal.h"
 #include "host.h"
 
@@ -34,6 +34,7 @@ int run_loop(void)
 			tty_poll();
 		}
 		control_tick();
+		web_tick();
 	}
 	return 0;
 }

@@ -132,10 +132,8 @@ int tty_on_readable(void)
 			continue;
 		}
 		key = tty_key_for_byte(buf[i]);
-		if (key != 0) {
-			card_key(host_card(), key);
-			power_check();
-		}
+		if (key != 0)
+			keypad_press(key);
 	}
 	return 0;
 }

@@ -1,0 +1,447 @@
+/* The card in a browser (--http): a page showing the card's screen live
+ * (its text and its QR code, the screen model the PNG is drawn from),
+ * whether a reader holds the card, and a keypad. The page's files are
+ * compiled in (web/common, web/card; hostlib/webpage.h). Updates are
+ * pushed as Server-Sent Events on the daemon's one event loop; a browser
+ * that does not keep up is dropped, so the card never waits for one.
+ * Pressing keys is holding the card: POST /keys needs the token printed at
+ * start (or read from --http-token-file) and comes from the page's own
+ * origin only. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <jansson.h>
+
+#include "common/hex.h"
+#include "common/scheme.h"
+#include "hostlib/webpage.h"
+#include "host.h"
+
+/* Browsers watching at once; one more is refused (503), never queued. */
+#define WEB_WATCHERS 8
+/* Bytes a watcher may leave unread before it is dropped: a few dozen
+ * screens. The card only ever adds to a watcher's buffer; the socket
+ * drains it when the browser reads. */
+#define WEB_HIGH_WATER (64u * 1024u)
+/* A comment line to every watcher this often: a browser gone without a
+ * word is found at the next write. */
+#define WEB_HEARTBEAT_S 15
+/* A request's head and body: keys are short. */
+#define WEB_HEADERS_MAX 8192
+#define WEB_BODY_MAX 256
+/* Seconds a connection may sit without reading or writing a request. */
+#define WEB_IDLE_S 30
+#define WEB_TOKEN_RANDOM 16   /* bytes of a token made at start */
+
+extern const struct web_asset card_web_assets[];
+
+struct web_watcher {
+	struct evhttp_request *req;   /* the open event stream; NULL: free */
+	struct evhttp_connection *conn;
+};
+
+static struct evhttp *web_http;
+static struct web_site web_site;
+static char web_token[WEB_TOKEN_MAX + 1];
+static size_t web_token_len;
+static struct web_watcher web_watchers[WEB_WATCHERS];
+static struct event *web_heartbeat;
+static int web_readers = -1;   /* the reader bits last pushed */
+
+static int web_reader_bits(void)
+{
+	return (slot_busy(CARD_IFACE_CONTACT) ? 1 : 0) |
+	       (slot_busy(CARD_IFACE_CONTACTLESS) ? 2 : 0);
+}
+
+/* The page's state as one JSON text (caller frees), or NULL: the screen
+ * model, its serial (the QR's URL carries it, so a new code is fetched
+ * anew) and which readers hold the card. */
+static char *web_state_json(void)
+{
+	int r = web_reader_bits();
+	json_t *o = json_pack("{s:o, s:I, s:{s:b, s:b}}", "screen",
+			      display_screen_json(display_current()), "serial",
+			      (json_int_t)display_serial(), "reader", "contact", (r & 1) != 0,
+			      "contactless", (r & 2) != 0);
+	char *s = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
+	json_decref(o);
+	return s;
+}
+
+static void web_watcher_closed(struct evhttp_connection *conn, void *arg)
+{
+	struct web_watcher *w = arg;
+	(void)conn;
+	/* A browser that went away mid-stream leaves its request detached
+	 * from the connection (libevent frees only requests still on it):
+	 * ending the reply is what frees it then. */
+	if (w->req != NULL && evhttp_request_get_connection(w->req) == NULL)
+		evhttp_send_reply_end(w->req);
+	w->req = NULL;
+	w->conn = NULL;
+}
+
+static void web_watcher_drop(struct web_watcher *w, const char *why)
+{
+	struct evhttp_connection *conn = w->conn;
+	if (w->req == NULL)
+		return;
+	log_info("web: a browser dropped: %s", why);
+	w->req = NULL;
+	w->conn = NULL;
+	evhttp_connection_set_closecb(conn, NULL, NULL);
+	evhttp_connection_free(conn);
+}
+
+/* Queues text on w's stream, or drops w if it has fallen behind. */
+static void web_watcher_send(struct web_watcher *w, const char *text)
+{
+	struct bufferevent *bev;
+	struct evbuffer *b;
+	if (w->req == NULL)
+		return;
+	bev = evhttp_connection_get_bufferevent(w->conn);
+	if (bev != NULL && evbuffer_get_length(bufferevent_get_output(bev)) > WEB_HIGH_WATER) {
+		web_watcher_drop(w, "it reads too slowly");
+		return;
+	}
+	b = evbuffer_new();
+	if (b == NULL || evbuffer_add(b, text, strlen(text)) != 0) {
+		evbuffer_free(b);
+		web_watcher_drop(w, "out of memory");
+		return;
+	}
+	evhttp_send_reply_chunk(w->req, b);
+	evbuffer_free(b);
+}
+
+static void web_push_state(void)
+{
+	char *state;
+	char *event;
+	size_t i, n;
+	if (web_http == NULL)
+		return;
+	state = web_state_json();
+	if (state == NULL) {
+		log_warnx("web: out of memory for the page's state");
+		return;
+	}
+	n = strlen(state) + 32;
+	event = malloc(n);
+	if (event != NULL) {
+		/* JSON_COMPACT has no newline, so the state is one data line. */
+		snprintf(event, n, "event: state\ndata: %s\n\n", state);
+		for (i = 0; i < WEB_WATCHERS; i++)
+			web_watcher_send(&web_watchers[i], event);
+	}
+	free(event);
+	free(state);
+}
+
+void web_on_screen(void)
+{
+	web_push_state();
+}
+
+void web_tick(void)
+{
+	int r;
+	if (web_http == NULL)
+		return;
+	r = web_reader_bits();
+	if (r != web_readers) {
+		web_readers = r;
+		web_push_state();
+	}
+}
+
+static void web_on_heartbeat(evutil_socket_t fd, short what, void *arg)
+{
+	size_t i;
+	(void)fd;
+	(void)what;
+	(void)arg;
+	for (i = 0; i < WEB_WATCHERS; i++)
+		web_watcher_send(&web_watchers[i], ": still here\n\n");
+}
+
+static void web_events(struct evhttp_request *req)
+{
+	struct web_watcher *w = NULL;
+	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+	char *state;
+	size_t i;
+	for (i = 0; i < WEB_WATCHERS && w == NULL; i++)
+		if (web_watchers[i].req == NULL)
+			w = &web_watchers[i];
+	if (w == NULL) {
+		web_send_text(req, 503, "Service Unavailable", "too many browsers watching this card");
+		return;
+	}
+	web_headers(req);
+	evhttp_add_header(h, "Content-Type", "text/event-stream");
+	evhttp_send_reply_start(req, 200, "OK");
+	w->req = req;
+	w->conn = evhttp_request_get_connection(req);
+	evhttp_connection_set_closecb(w->conn, web_watcher_closed, w);
+	state = web_state_json();
+	if (state == NULL) {
+		web_watcher_drop(w, "out of memory");
+		return;
+	}
+	{
+		char head[] = "retry: 1000\nevent: state\ndata: ";
+		struct evbuffer *b = evbuffer_new();
+		if (b == NULL || evbuffer_add(b, head, sizeof head - 1) != 0 ||
+		    evbuffer_add(b, state, strlen(state)) != 0 || evbuffer_add(b, "\n\n", 2) != 0) {
+			evbuffer_free(b);
+			free(state);
+			web_watcher_drop(w, "out of memory");
+			return;
+		}
+		evhttp_send_reply_chunk(req, b);
+		evbuffer_free(b);
+	}
+	free(state);
+}
+
+/* The current screen's QR code as SVG: the same module matrix the PNG
+ * draws (qr.c), quiet zone included; 404 when the screen has none. */
+static void web_qr_svg(struct evhttp_request *req)
+{
+	const struct card_screen *s = display_current();
+	struct qr_modules q;
+	struct evbuffer *b;
+	uint32_t x, y;
+	if (s->qr[0] == '\0') {
+		web_send_text(req, 404, "Not Found", "the screen shows no QR code");
+		return;
+	}
+	if (qr_modules_make(&q, s->qr) != 0) {
+		web_send_text(req, 500, "Internal Server Error", "cannot encode the QR code");
+		return;
+	}
+	b = evbuffer_new();
+	if (b == NULL) {
+		qr_modules_free(&q);
+		evhttp_send_error(req, 503, "Out of memory");
+		return;
+	}
+	evbuffer_add_printf(b, "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %u %u\" "
+			    "shape-rendering=\"crispEdges\"><rect width=\"%u\" height=\"%u\" "
+			    "fill=\"#fff\"/><path fill=\"#000\" d=\"", q.size, q.size, q.size, q.size);
+	for (y = 0; y < q.size; y++)
+		for (x = 0; x < q.size; x++)
+			if (q.dark[y * q.size + x])
+				evbuffer_add_printf(b, "M%u %uh1v1h-1z", x, y);
+	evbuffer_add_printf(b, "\"/></svg>\n");
+	qr_modules_free(&q);
+	web_headers(req);
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", "image/svg+xml");
+	evhttp_send_reply(req, 200, "OK", b);
+	evbuffer_free(b);
+}
+
+/* 1 if the request carries the keypad's token: "Authorization: Bearer
+ * TOKEN", compared in constant time. */
+static int web_authorised(struct evhttp_request *req)
+{
+	const char *a = evhttp_find_header(evhttp_request_get_input_headers(req), "Authorization");
+	const char *tok;
+	if (a == NULL || strncmp(a, "Bearer ", 7) != 0)
+		return 0;
+	tok = a + 7;
+	return strlen(tok) == web_token_len &&
+	       sc_ct_equal((const uint8_t *)tok, (const uint8_t *)web_token, web_token_len) == 1;
+}
+
+/* POST /keys: the body is one key name (keypad_key_for_name's); pressed
+ * through the keypad as any other key. */
+static void web_keys(struct evhttp_request *req)
+{
+	struct evbuffer *in = evhttp_request_get_input_buffer(req);
+	char name[16];
+	size_t n = evbuffer_get_length(in);
+	int key;
+	if (!web_authorised(req)) {
+		evhttp_add_header(evhttp_request_get_output_headers(req), "WWW-Authenticate",
+				  "Bearer realm=\"sigcard card keypad\"");
+		web_send_text(req, 401, "Unauthorized",
+			      "the keypad needs the card's token (Authorization: Bearer)");
+		return;
+	}
+	if (n == 0 || n >= sizeof name) {
+		web_send_text(req, 400, "Bad Request", "the body is one key name");
+		return;
+	}
+	evbuffer_copyout(in, name, n);
+	name[n] = '\0';
+	while (n > 0 && (name[n - 1] == '\n' || name[n - 1] == '\r' || name[n - 1] == ' '))
+		name[--n] = '\0';
+	key = keypad_key_for_name(name);
+	if (key == 0) {
+		web_send_text(req, 400, "Bad Request",
+			      "unknown key (0-9, OK, CANCEL, BACKSPACE)");
+		return;
+	}
+	keypad_press(key);
+	web_headers(req);
+	evhttp_send_reply(req, 204, "No Content", NULL);
+}
+
+static void web_on_request(struct evhttp_request *req, void *arg)
+{
+	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+	const char *path = uri != NULL ? evhttp_uri_get_path(uri) : NULL;
+	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
+	const struct web_asset *a;
+	const char *why;
+	(void)arg;
+	if (!web_request_ours(req, &web_site, &why)) {
+		log_warnx("web: refused %s: %s", path != NULL ? path : "?", why);
+		web_send_text(req, 403, "Forbidden", why);
+		return;
+	}
+	if (path == NULL) {
+		web_send_text(req, 400, "Bad Request", "no path");
+		return;
+	}
+	if (strcmp(path, "/keys") == 0) {
+		if (cmd != EVHTTP_REQ_POST) {
+			evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "POST");
+			web_send_text(req, 405, "Method Not Allowed", "POST a key name");
+			return;
+		}
+		web_keys(req);
+		return;
+	}
+	if (cmd != EVHTTP_REQ_GET && cmd != EVHTTP_REQ_HEAD) {
+		evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "GET, HEAD");
+		web_send_text(req, 405, "Method Not Allowed", "only GET here");
+		return;
+	}
+	if (strcmp(path, "/events") == 0)
+		web_events(req);
+	else if (strcmp(path, "/qr.svg") == 0)
+		web_qr_svg(req);
+	else if ((a = web_asset_find(card_web_assets, path)) != NULL)
+		web_send_asset(req, a);
+	else
+		web_send_text(req, 404, "Not Found", "no such page");
+}
+
+int web_parse_addr(const char *s, char *host, size_t host_cap, uint16_t *port)
+{
+	char unused[2];
+	/* An IPv6 address in brackets, as in a URL: [::1]:7400. */
+	if (s[0] == '[') {
+		const char *end = strchr(s, ']');
+		size_t n = end != NULL ? (size_t)(end - s - 1) : 0;
+		if (end == NULL || n == 0 || n >= host_cap || end[1] != ':' || end[2] == '\0' ||
+		    strspn(end + 2, "0123456789") != strlen(end + 2) ||
+		    vpcd_parse_addr(end + 2, unused, sizeof unused, port) != 0)
+			return -1;
+		memcpy(host, s + 1, n);
+		host[n] = '\0';
+		return 0;
+	}
+	/* Otherwise vpcd's form, but a host alone is no page address: the
+	 * port is always given. */
+	if (strchr(s, ':') == NULL && (s[0] == '\0' || strspn(s, "0123456789") != strlen(s)))
+		return -1;
+	return vpcd_parse_addr(s, host, host_cap, port);
+}
+
+static int web_make_token(void)
+{
+	uint8_t raw[WEB_TOKEN_RANDOM];
+	if (getrandom(raw, sizeof raw, 0) != (ssize_t)sizeof raw)
+		return -1;
+	sc_hex_encode(web_token, raw, sizeof raw);
+	sc_wipe(raw, sizeof raw);
+	web_token_len = 2 * sizeof raw;
+	return 0;
+}
+
+int web_open(const char *addr, const char *token, const char **why)
+{
+	struct event_base *base = evloop_base();
+	struct evhttp_bound_socket *bound;
+	char host[256];
+	uint16_t port;
+	if (web_parse_addr(addr, host, sizeof host, &port) != 0) {
+		*why = "not [HOST:]PORT";
+		return -1;
+	}
+	if (token != NULL) {
+		web_token_len = strlen(token);
+		memcpy(web_token, token, web_token_len + 1);
+	} else if (web_make_token() != 0) {
+		*why = "no random bytes for the token";
+		return -1;
+	}
+	if (web_site_init(&web_site, host, port) != 0) {
+		*why = "the host name is too long";
+		return -1;
+	}
+	if (base == NULL || (web_http = evhttp_new(base)) == NULL) {
+		*why = "out of memory";
+		return -1;
+	}
+	evhttp_set_max_headers_size(web_http, WEB_HEADERS_MAX);
+	evhttp_set_max_body_size(web_http, WEB_BODY_MAX);
+	evhttp_set_timeout(web_http, WEB_IDLE_S);
+	evhttp_set_allowed_methods(web_http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_POST);
+	evhttp_set_gencb(web_http, web_on_request, NULL);
+	errno = 0;
+	bound = evhttp_bind_socket_with_handle(web_http, host, port);
+	if (bound == NULL) {
+		*why = errno != 0 ? strerror(errno) : "cannot listen there";
+		evhttp_free(web_http);
+		web_http = NULL;
+		return -1;
+	}
+	web_heartbeat = event_new(base, -1, EV_PERSIST, web_on_heartbeat, NULL);
+	if (web_heartbeat != NULL) {
+		struct timeval tv = {WEB_HEARTBEAT_S, 0};
+		event_add(web_heartbeat, &tv);
+	}
+	web_readers = web_reader_bits();
+	/* The address to open, once, where whoever started the card sees it
+	 * (never the log): a made-up token is in the fragment, which a
+	 * browser never sends, so it stays out of requests and logs. */
+	if (token == NULL)
+		fprintf(stderr, "sigcard-card: the card's page: %s/#token=%s\n", web_site.origin,
+			web_token);
+	else
+		fprintf(stderr, "sigcard-card: the card's page: %s/ (the keypad's token is in the "
+				"--http-token-file)\n", web_site.origin);
+	return 0;
+}
+
+void web_close(void)
+{
+	size_t i;
+	if (web_http == NULL)
+		return;
+	for (i = 0; i < WEB_WATCHERS; i++)
+		web_watcher_drop(&web_watchers[i], "the card stops");
+	if (web_heartbeat != NULL)
+		event_free(web_heartbeat);
+	web_heartbeat = NULL;
+	evhttp_free(web_http);
+	web_http = NULL;
+	sc_wipe(web_token, sizeof web_token);
+	web_token_len = 0;
+}
