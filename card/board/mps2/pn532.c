@@ -471,6 +471,7 @@ void pn532_poll(void)
 		tx_ack();
 		pn.presence = false;
 		new_uid();
+		event("\"event\":\"nfc\",\"what\":\"out_of_field\"");
 		go(STEP_ARM);
 		return;
 	}
