@@ -149,6 +149,29 @@ t_eq "the password is released once: read again over NFC, 6984" "9000|6984" \
 	"$(head -n 1 <<<"$again")|$(tail -n 1 <<<"$again")"
 t_eq "the board's counter: one per signature" 3 "$(fw_atc)"
 
+# --- commands longer than one of the chip's frames: MI chaining ---
+# A raw reader sends 300 and 600 bytes in one exchange each; the chip hands
+# them to the board in 262-byte TgGetData parts (MI set on all but the
+# last). The board answers as over its contact slot: the 300 bytes as a
+# command, the 600 bytes (beyond its command buffer) 6700, state intact.
+long_apdu() { python3 -c 'import sys
+n = int(sys.argv[1]); d = bytes((5 * i + 3) & 0xFF for i in range(n - 7))
+print(("802A000000%04X" % len(d)) + d.hex().upper())' "$1"; }
+SELECT=00A4040009F05349474341524401
+a300=$(long_apdu 300) a600=$(long_apdu 600)
+fw_at_rest
+fw_mark
+over_nfc=$(timeout 60 python3 "$RAWHOST" "$PN532SIM_READER" - apdus "$SELECT" "$a300" "$a600" 2>&1)
+over_ct=$("$FC" "$FW_CT" on "$SELECT" "$a300" "$a600" off 2>&1)
+t_eq "300 and 600 bytes in one exchange: the same answers as over the contact slot" "$over_ct" "$over_nfc"
+t_eq "... the 600 bytes refused 6700" 6700 "$(tail -n 1 <<<"$over_nfc")"
+mi=$(grep -c 'card -> .*d5 87 40 ' "$PN532SIM_LOG")
+[ "$mi" -ge 3 ] && t_ok "the chip chained them to the board with MI ($mi parts)" ||
+	t_fail "the chip chained them to the board with MI" "$mi"
+fw_wait_json '.event == "bad_frame" and .why == "frame too long"' 5 >/dev/null &&
+	t_ok "the board reports the over-long command" || t_fail "the board reports the over-long command"
+t_eq "... and its counter did not move" 3 "$(fw_atc)"
+
 # --- the card taken out of the field while it signs ---
 # The fault takes the card away as soon as its PN532 has handed the board
 # the 5th command of the next session (SELECT, GET DATA card id, account

@@ -4,6 +4,7 @@ cannot reach: MI chaining past one frame in both directions, extended
 frames, ACK/NACK, the wake-up preamble, corrupt frames and unknown commands.
 
     rawhost.py READER_PTY CARD_PTY SCENARIO
+    rawhost.py READER_PTY - apdus HEX...   (a reader alone: reader_apdus)
 
 Exit 0 if the scenario held, 1 with the reason on stderr otherwise."""
 import os
@@ -344,11 +345,48 @@ def pollwait(reader, card):
         raise Fail("no target reported before the wait was over")
 
 
+def reader_apdus(reader, apdus):
+    """A reader alone (the card is another host's: the firmware's PN532):
+    selects the card, sends each APDU (hex) as one exchange, chained by the
+    chip in 250-byte parts (the MI bit), and prints each answer in hex; the
+    card then gets a command longer than one of its chip's frames."""
+    reader.wake()
+    reader.command([0x12, 0x14])
+    reader.command([0x32, 0x05, 0x00, 0x01, 0x02])
+    reader.command([0x32, 0x01, 0x01])
+    got = reader.command([0x4A, 0x01, 0x00], timeout=20)
+    if not got or got[0] != 1:
+        raise Fail("no card listed: %s" % got.hex())
+    for hexapdu in apdus:
+        msg = bytes.fromhex(hexapdu)
+        parts = [msg[i:i + 250] for i in range(0, len(msg), 250)]
+        for part in parts[:-1]:
+            st = reader.command(bytes([0x40, 0x41]) + part)
+            if st != b"\x00":
+                raise Fail("MI part status %s" % st.hex())
+        r = reader.command(bytes([0x40, 0x01]) + parts[-1], timeout=20)
+        back = r[1:]
+        while r[0] & 0x40:
+            r = reader.command([0x40, 0x01], timeout=20)
+            back += r[1:]
+        if r[0] & 0x3F:
+            raise Fail("InDataExchange status %02x" % r[0])
+        print(back.hex().upper())
+    reader.command([0x52, 0x00])
+
+
 SCENARIOS = {"autopoll": autopoll, "chained": chained_exchange, "framing": framing,
              "pollwait": pollwait, "removal": removal}
 
 
 def main():
+    if len(sys.argv) >= 4 and sys.argv[2] == "-" and sys.argv[3] == "apdus":
+        try:
+            reader_apdus(Host(sys.argv[1]), sys.argv[4:])
+        except Fail as e:
+            print("rawhost: apdus: %s" % e, file=sys.stderr)
+            return 1
+        return 0
     if len(sys.argv) != 4 or sys.argv[3] not in SCENARIOS:
         print(__doc__, file=sys.stderr)
         return 2
