@@ -5,9 +5,10 @@
 # open. nfc-list lists the board; a full payment per scheme over NFC, the
 # joint password read contactlessly once; the card taken out of the field
 # while it signs (nothing moves, the counter and the flash stay
-# consistent); a PN532 that NACKs a command, sends a bad checksum or
-# answers late: the firmware recovers, and the terminal gets a clear error
-# where the exchange is lost.
+# consistent); commands longer than one chip frame (MI chaining); a PN532
+# that NACKs a command, loses one, sends a bad checksum, answers late or
+# with its error frame: the firmware recovers, and the terminal gets a
+# clear error where the exchange is lost.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/terminal_helpers.bash"
 . "$(dirname "$0")/firmware_helpers.bash"
@@ -59,12 +60,14 @@ fw_nfc_events() {
 	grep -o '"event":"nfc","what":"[a-z_]*"' "$FW_UI_LOG" | sed 's/.*"what":"\(.*\)"/\1/'
 }
 # fw_at_rest: waits until the board, since its last selection, has counted
-# itself out of the field (armed with a new UID for the next reader); a
-# reader started before could select it in the instant it re-arms.
+# itself out of the field or started its chip afresh (armed with a new UID
+# for the next reader); a reader started before could select it in the
+# instant it re-arms.
 fw_at_rest() {
 	sc_wait_for 30 bash -c "last=\$(grep -o '\"what\":\"[a-z_]*\"' '$FW_UI_LOG' |
-		grep -E 'selected|released|out_of_field' | tail -n 1)
-		[ -z \"\$last\" ] || [ \"\$last\" = '\"what\":\"out_of_field\"' ]"
+		grep -E 'selected|released|out_of_field|error_frame|chip_lost' | tail -n 1)
+		[ -z \"\$last\" ] || [ \"\$last\" != '\"what\":\"selected\"' ] &&
+		[ \"\$last\" != '\"what\":\"released\"' ]"
 }
 # fw_holder KEYS: in the background, waits for the review on the board's
 # screen, then types KEYS on its keypad.
@@ -209,12 +212,13 @@ alice=$((alice - 300 - n)) shop=$((shop + 300 + n))
 t_eq "... moving the money once" "$alice $shop" "$(balance ALICE-1) $(balance SHOP-1)"
 t_eq "... and the counter by one more: the flash kept every count" "$((atc_before + 2))" "$(fw_atc)"
 
-# --- a PN532 that NACKs and sends a bad checksum: the board recovers ---
+# --- a PN532 that NACKs, loses a command, sends a bad checksum ---
 # The 2nd TgSetData is NACKed (dropped: the board sends it again), the 3rd
 # TgGetData answer comes with a bad checksum (the board NACKs it: the chip
+# sends it again), the 5th TgGetData is lost on the line (no ACK: the board
 # sends it again); the payment goes through.
 fw_at_rest
-arm_faults "nack 8e 2" "bad-dcs 86 3"
+arm_faults "nack 8e 2" "bad-dcs 86 3" "drop 86 5"
 fw_mark
 n=$((n + 1))
 fw_holder "${PIN}K"
@@ -232,6 +236,11 @@ if grep -q 'fault: answer to 86 sent with a bad checksum' "$PN532SIM_LOG" &&
    nfc_wait_after 'answer to 86 sent with a bad checksum' 'card: NACK: the last answer again' 5; then
 	t_ok "the board NACKed the answer with the bad checksum and took it again"
 else t_fail "the board NACKed the bad checksum" "$(grep -A2 'bad checksum' "$PN532SIM_LOG")"; fi
+
+if grep -q 'fault: command 86 lost on the line: no ACK' "$PN532SIM_LOG" &&
+   fw_wait_json '.event == "nfc" and .what == "no_ack"' 5 >/dev/null; then
+	t_ok "the board sent the TgGetData the chip never ACKed again"
+else t_fail "the board sent the unACKed TgGetData again" "$(grep fault "$PN532SIM_LOG")"; fi
 
 # --- a PN532 that answers late: the board gives up, the terminal is told ---
 # The answer to the 2nd TgSetData of the next session is held back 4 s: the
@@ -259,6 +268,30 @@ t_eq "after the late answer: the next payment goes through" 0 "$PAY_RC"
 alice=$((alice - 300 - n)) shop=$((shop + 300 + n))
 t_eq "... once" "$alice $shop" "$(balance ALICE-1) $(balance SHOP-1)"
 t_eq "... one more on the counter" "$((atc_before + 1))" "$(fw_atc)"
+
+# --- a PN532 that answers a command with its syntax error frame ---
+# The board cannot know what the chip did: it starts the chip afresh
+# (wake-up, configuration, armed with a new UID); the reader's exchange is
+# lost and the terminal says so; the next payment goes through.
+fw_at_rest
+arm_faults "syntax 8e 2"
+fw_mark
+nfc_pay --amount 9.97 --payee-name "Syntax" --scheme enc --timeout 20
+t_eq "PN532 error frame: the terminal fails with exit 4 (card removed)" 4 "$PAY_RC"
+if fw_wait_json '.event == "nfc" and .what == "error_frame"' 10 >/dev/null &&
+   nfc_wait_after 'fault: command answered as a syntax error' 'card <- d4 14 01' 10 &&
+   nfc_wait_after 'fault: command answered as a syntax error' 'card: target armed' 10; then
+	t_ok "the board woke, configured and armed its chip again after the error frame"
+else t_fail "the board started its chip afresh after the error frame" "$(tail "$PN532SIM_LOG")"; fi
+t_eq "nothing moved" "$alice $shop" "$(balance ALICE-1) $(balance SHOP-1)"
+fw_at_rest
+n=$((n + 1))
+fw_holder "${PIN}K"
+nfc_pay --amount "3.0$n" --payee-name "Board NFC shop $n" --scheme enc --timeout 60
+wait "$HOLDER_PID"
+t_eq "after the error frame: the next payment goes through" 0 "$PAY_RC"
+alice=$((alice - 300 - n)) shop=$((shop + 300 + n))
+t_eq "... once" "$alice $shop" "$(balance ALICE-1) $(balance SHOP-1)"
 
 server_down
 fw_stop

@@ -528,7 +528,16 @@ void chip_on_bytes(struct pn_chip *c, const uint8_t *p, size_t n)
 					sim_send(c, pn_uart_nack, sizeof pn_uart_nack);
 					break;
 				}
+				if (c->faulty && len >= 2 && fault_take(PN_FAULT_DROP, d[1])) {
+					sim_log("%s: fault: command %02x lost on the line: no ACK",
+						c->name, d[1]);
+					break;
+				}
 				sim_send(c, pn_uart_ack, sizeof pn_uart_ack);
+				if (c->faulty && len >= 2 && fault_take(PN_FAULT_SYNTAX, d[1])) {
+					error_frame(c, "fault: command answered as a syntax error");
+					break;
+				}
 				dispatch(c, d, len);
 				break;
 			case PN_UART_ACK:

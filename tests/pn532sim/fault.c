@@ -4,7 +4,9 @@
  * answer with a corrupt data checksum (the host must NACK it; the chip
  * then sends the good one), an answer held back (the host must give up on
  * it and abort with an ACK), or the card taken out of the field once an
- * answer went out (its host then works on a command whose reader is gone).
+ * answer went out (its host then works on a command whose reader is gone);
+ * a command lost on the line (no ACK: the host must send it again), or
+ * answered with the syntax error frame (the host must start afresh).
  * Each fault hits the Nth command (NACK) or the
  * Nth answer (the others) with one command code, counted from the moment
  * the fault file was read (at start and on SIGHUP), once. */
@@ -26,7 +28,7 @@ static struct fault faults[FAULTS_MAX];
 static size_t nfaults;
 long long sim_late_ms = 3000;
 
-static const char *const kind_names[] = {"nack", "bad-dcs", "late", "remove"};
+static const char *const kind_names[] = {"nack", "bad-dcs", "late", "remove", "drop", "syntax"};
 #define KINDS (sizeof kind_names / sizeof kind_names[0])
 
 const char *fault_name(enum pn_fault kind)
@@ -57,7 +59,7 @@ int fault_load(const char *file, char *err, size_t errcap)
 			continue;
 		if (sscanf(line, "%15s %x %lu", kind, &cmd, &nth) != 3 || cmd > 0xFF || nth == 0 ||
 		    n == FAULTS_MAX) {
-			snprintf(err, errcap, "%s:%u: not KIND CODE N (nack|bad-dcs|late|remove, hex, from 1)",
+			snprintf(err, errcap, "%s:%u: not KIND CODE N (nack|bad-dcs|late|remove|drop|syntax, hex, from 1)",
 				 file, lineno);
 			fclose(f);
 			return -1;

@@ -135,13 +135,17 @@ void chip_fail_wait(struct pn_chip *c, uint8_t status);
 
 /* --- fault.c: faults injected into the card-side chip (tests). --- */
 
-enum pn_fault { PN_FAULT_NACK, PN_FAULT_BAD_DCS, PN_FAULT_LATE, PN_FAULT_REMOVE };
-/* Reads FILE's lines "KIND CODE N" (nack, bad-dcs, late or remove; the command code
+enum pn_fault {
+	PN_FAULT_NACK, PN_FAULT_BAD_DCS, PN_FAULT_LATE, PN_FAULT_REMOVE, PN_FAULT_DROP,
+	PN_FAULT_SYNTAX,
+};
+/* Reads FILE's lines "KIND CODE N" (nack, bad-dcs, late, remove, drop or
+ * syntax; the command code
  * in hex; the Nth command or answer with that code from now on); the
  * faults read before are replaced. The count, or -1 with err set. */
 int fault_load(const char *file, char *err, size_t errcap);
-/* 1 if this command (NACK) or answer (the others) with code cmd is the
- * one a fault hits. */
+/* 1 if this command (nack, drop, syntax) or answer (the others) with code
+ * cmd is the one a fault hits. */
 int fault_take(enum pn_fault kind, uint8_t cmd);
 const char *fault_name(enum pn_fault kind);
 /* How long a "late" answer is held back (--late-ms). */
