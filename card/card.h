@@ -53,7 +53,12 @@ int card_factory_init(struct card_core *c, const uint8_t transport_key[CARD_TRAN
 void card_field(struct card_core *c, enum card_iface iface, int on);
 
 /* The ATR for iface; returns its length. */
+#define CARD_ATR_MAX 33u   /* the longest ISO/IEC 7816-3 allows */
 size_t card_atr(const struct card_core *c, enum card_iface iface, uint8_t *out, size_t cap);
+/* The historical bytes of that ATR, which a contactless front end puts in
+ * its ATS (PC/SC maps one to the other); their length, 0 if cap is short. */
+size_t card_historical_bytes(const struct card_core *c, enum card_iface iface, uint8_t *out,
+			     size_t cap);
 
 /* One C-APDU in, one R-APDU out (data + SW); returns the R-APDU length
  * (always >= 2 when cap >= 2). Malformed input gets an error status word. */

@@ -1,5 +1,7 @@
 #!/usr/bin/env python3
-"""The card's slot socket in front of a firmware UART (scripts/run-firmware.sh).
+"""The card's slot socket in front of a firmware UART (scripts/run-firmware.sh):
+UART0 always, UART2 when it carries frames (--contactless) rather than
+driving the board's PN532 (--pn532).
 
 QEMU can put a UART straight on a Unix socket, but a UART has no carrier
 detect: the board cannot see a reader leave, and QEMU drops the bytes a

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Runs the card firmware (make firmware) on QEMU's MPS2 AN385 board, its
-# UARTs on Unix sockets: UART0 is the contact slot and UART2 the
-# contactless field, both speaking common/frame.h exactly as sigcard-card's
-# --contact/--contactless sockets; UART1 carries the screen and keypad
-# (README "Firmware"). The flash lives in a host file; a missing one is
+# UARTs on Unix sockets: UART0 is the contact slot, speaking common/frame.h
+# exactly as sigcard-card's --contact socket; UART2 is the contactless front
+# end: a PN532 on a serial port (--pn532, the card side of tests/pn532sim),
+# or, without a radio, frames as sigcard-card's --contactless socket;
+# UART1 carries the screen and keypad (README "Firmware"). The flash lives in a host file; a missing one is
 # manufactured first: erased, with the transport key and a 32-byte entropy
 # seed from /dev/urandom in the board's manufacture page.
 set -euo pipefail
@@ -14,7 +15,11 @@ usage: scripts/run-firmware.sh --flash FILE --contact SOCKET [options]
 
   --flash FILE            the card's flash image (created if missing)
   --contact SOCKET        Unix socket of the contact slot (UART0)
-  --contactless SOCKET    Unix socket of the contactless field (UART2)
+  --pn532 TTY             UART2 drives the NXP PN532 on this serial port
+                          (HSU): the card side of tests/pn532sim, whose
+                          reader side libnfc opens (PN532SIM_CARD)
+  --contactless SOCKET    instead, UART2 carries frames to this Unix socket
+                          (a contactless field without a radio)
   --contact-raw SOCKET    UART0 straight on a QEMU socket, without the bridge
                           (tests of the board's own frame handling only:
                           a reader leaving is not seen)
@@ -41,13 +46,14 @@ USAGE
 }
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-flash= contact= contact_raw= contactless= ui= ui_wait=off icount=() cut_arg= tkfile= seed= elf=$top/build/firmware/sigcard-card.elf
+flash= contact= contact_raw= contactless= pn532= ui= ui_wait=off icount=() cut_arg= tkfile= seed= elf=$top/build/firmware/sigcard-card.elf
 die() { echo "run-firmware: $*" >&2; exit 2; }
 while [ $# -gt 0 ]; do
 	case $1 in
 	--flash) flash=${2:?}; shift 2 ;;
 	--contact) contact=${2:?}; shift 2 ;;
 	--contactless) contactless=${2:?}; shift 2 ;;
+	--pn532) pn532=${2:?}; shift 2 ;;
 	--contact-raw) contact_raw=${2:?}; shift 2 ;;
 	--ui) ui=${2:?}; shift 2 ;;
 	--ui-wait) ui_wait=on; shift ;;
@@ -63,10 +69,12 @@ while [ $# -gt 0 ]; do
 done
 [ -n "$flash" ] && [ -n "$contact$contact_raw" ] || { usage >&2; exit 2; }
 [ -z "$contact" ] || [ -z "$contact_raw" ] || die "--contact and --contact-raw: one of them"
+[ -z "$contactless" ] || [ -z "$pn532" ] || die "--contactless and --pn532: one of them (UART2)"
+[ -z "$pn532" ] || [ -c "$pn532" ] || die "--pn532 $pn532: not a serial port"
 [ -f "$elf" ] || die "$elf: no firmware image (run make firmware)"
 command -v qemu-system-arm >/dev/null || die "qemu-system-arm is not installed"
 # QEMU's option syntax gives ',' a meaning, semihosting splits at spaces.
-for p in "$flash" "$contact" "$contact_raw" "$contactless" "$ui"; do
+for p in "$flash" "$contact" "$contact_raw" "$contactless" "$pn532" "$ui"; do
 	case $p in *[,\ ]*) die "$p: paths with commas or spaces are not supported" ;; esac
 done
 
@@ -112,9 +120,12 @@ fi
 # emulator's semantics (a reader leaving is the field going off; whole
 # frames only), which a bare UART on a socket cannot give.
 rundir=$(mktemp -d "${TMPDIR:-/tmp}/sigcard-fw.XXXXXX")
+# The board drives a PN532 on UART2 unless told it carries frames.
+uart2_arg=
+[ -n "$pn532" ] || uart2_arg=",arg=uart2=frames"
 sock() { printf 'socket,id=%s,path=%s,server=on,wait=%s' "$1" "$2" "${3:-off}"; }
 args=(-M mps2-an385 -nographic -monitor none -no-reboot "${icount[@]}"
-	-semihosting-config "enable=on,target=native,arg=sigcard-card,arg=$flash$cut_arg"
+	-semihosting-config "enable=on,target=native,arg=sigcard-card,arg=$flash$cut_arg$uart2_arg"
 	-kernel "$elf"
 	-chardev "$(sock contact "${contact_raw:-$rundir/contact}")" -serial chardev:contact)
 if [ -n "$ui" ]; then
@@ -124,6 +135,8 @@ else
 fi
 if [ -n "$contactless" ]; then
 	args+=(-chardev "$(sock contactless "$rundir/contactless")" -serial chardev:contactless)
+elif [ -n "$pn532" ]; then
+	args+=(-chardev "serial,id=pn532,path=$pn532" -serial chardev:pn532)
 else
 	args+=(-serial null)
 fi

@@ -104,6 +104,13 @@ void card_carrier_serve(struct card_carrier *c, const uint8_t *body, size_t len)
 	reply(c, card_apdu(c->core, c->iface, body, len, rbody, rcap));
 }
 
+void card_carrier_refuse_too_long(struct card_carrier *c)
+{
+	c->out_len = 0;
+	c->frames++;
+	refuse(c, SC_ERR_FRAME_SIZE);
+}
+
 size_t card_carrier_feed(struct card_carrier *c, const uint8_t *in, size_t n)
 {
 	size_t used = 0;
@@ -121,8 +128,7 @@ size_t card_carrier_feed(struct card_carrier *c, const uint8_t *in, size_t n)
 			used += chunk;
 			c->skip -= (uint32_t)chunk;
 			if (c->skip == 0) {
-				c->frames++;
-				refuse(c, SC_ERR_FRAME_SIZE);
+				card_carrier_refuse_too_long(c);
 				return used;
 			}
 			continue;

@@ -79,6 +79,11 @@ size_t card_carrier_feed(struct card_carrier *c, const uint8_t *in, size_t n);
  * The same rules as a frame fed in; the reply as after card_carrier_feed. */
 void card_carrier_serve(struct card_carrier *c, const uint8_t *body, size_t len);
 
+/* A whole frame body that a front end received but could not hold (longer
+ * than card_apdu_window's room): refused by the rule above, as a frame fed
+ * in that is too long; the reply as after card_carrier_feed. */
+void card_carrier_refuse_too_long(struct card_carrier *c);
+
 /* The reply frame to the last frame (header included: its body starts
  * SC_FRAME_HDR bytes in) and its length, or NULL and 0 if it has none
  * (power on, power off, reset). */

@@ -92,6 +92,22 @@ size_t card_atr(const struct card_core *c, enum card_iface iface, uint8_t *out, 
 	return sizeof atr;
 }
 
+size_t card_historical_bytes(const struct card_core *c, enum card_iface iface, uint8_t *out,
+			     size_t cap)
+{
+	uint8_t atr[CARD_ATR_MAX];
+	size_t n = card_atr(c, iface, atr, sizeof atr), k;
+
+	/* T0's low nibble counts them; only TCK follows them. */
+	if (n < 3)
+		return 0;
+	k = atr[1] & 0x0Fu;
+	if (k == 0 || k + 2u > n || out == NULL || cap < k)
+		return 0;
+	memcpy(out, atr + n - 1u - k, k);
+	return k;
+}
+
 size_t card_apdu(struct card_core *c, enum card_iface iface, const uint8_t *capdu, size_t len,
 		 uint8_t *rapdu, size_t cap)
 {

@@ -230,28 +230,12 @@ static void on_notify(int fd, short revents, void *arg)
  * one to the other for contactless cards). */
 static void take_historical_bytes(void)
 {
-	uint8_t atr[64];
-	size_t n = card_atr(host_card(), CARD_IFACE_CONTACTLESS, atr, sizeof atr);
-	size_t p = 2, k;
-	uint8_t y;
-	memcpy(nfc_hist, nfc_default_hist, sizeof nfc_default_hist);
-	nfc_hist_len = sizeof nfc_default_hist;
-	if (n < 2)
-		return;
-	k = atr[1] & 0x0Fu;
-	y = atr[1];
-	for (;;) {
-		p += (size_t)((y >> 4 & 1) + (y >> 5 & 1) + (y >> 6 & 1));
-		if (!(y & 0x80u))
-			break;
-		if (p >= n)
-			return;
-		y = atr[p++];
+	nfc_hist_len = card_historical_bytes(host_card(), CARD_IFACE_CONTACTLESS, nfc_hist,
+					     sizeof nfc_hist);
+	if (nfc_hist_len == 0) {
+		memcpy(nfc_hist, nfc_default_hist, sizeof nfc_default_hist);
+		nfc_hist_len = sizeof nfc_default_hist;
 	}
-	if (k == 0 || p + k > n || k > sizeof nfc_hist)
-		return;
-	memcpy(nfc_hist, atr + p, k);
-	nfc_hist_len = k;
 }
 
 int nfc_target_open(const char *connstring, const char **why)

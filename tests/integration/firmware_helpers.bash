@@ -27,8 +27,10 @@ fw_require() {
 # into $T_DIR/NAME.ui.log (keys go in through fw_keys): the board's screen
 # is drawn into $T_DIR/NAME.png, the emulator's PNG, before its screen
 # event reaches the log. Sets FW_PID, FW_CT, FW_CL, FW_UI_LOG, FW_PNG.
+# With FW_PN532 set to a serial port (pn532sim's card side), UART2 drives
+# the PN532 there instead, and there is no NAME.cl.
 fw_start() {
-	local name=$1 flash=$2; shift 2
+	local name=$1 flash=$2 uart2; shift 2
 	FW_CT=$T_DIR/$name.ct FW_CL=$T_DIR/$name.cl
 	FW_UI=$T_DIR/$name.ui FW_UI_LOG=$T_DIR/$name.ui.log FW_UI_IN=$T_DIR/$name.ui.in
 	FW_PNG=$T_DIR/$name.png
@@ -38,7 +40,9 @@ fw_start() {
 	# even once the board (and its UI reader) has stopped.
 	[ -n "${FW_UI_FD:-}" ] && exec {FW_UI_FD}>&-
 	exec {FW_UI_FD}<>"$FW_UI_IN"
-	sc_bg "$name" "$FW_RUN" --flash "$flash" --contact "$FW_CT" --contactless "$FW_CL" \
+	uart2=(--contactless "$FW_CL")
+	[ -z "${FW_PN532:-}" ] || uart2=(--pn532 "$FW_PN532")
+	sc_bg "$name" "$FW_RUN" --flash "$flash" --contact "$FW_CT" "${uart2[@]}" \
 		--ui "$FW_UI" --ui-wait "$@"
 	FW_PID=$SC_LAST_PID
 	sc_wait_sock "$FW_UI" 10 || return 1
@@ -71,7 +75,7 @@ PY
 	# The board boots, or an injected cut (--cut-at-boot) stops it first.
 	FW_BOOT=$(fw_wait_json '.event == "boot" or .event == "power_lost"' 20) || return 1
 	[ "$(jq -r .event <<<"$FW_BOOT")" = power_lost ] && return 0
-	sc_wait_sock "$FW_CT" 10 && sc_wait_sock "$FW_CL" 10
+	sc_wait_sock "$FW_CT" 10 && { [ -n "${FW_PN532:-}" ] || sc_wait_sock "$FW_CL" 10; }
 }
 
 # fw_entropy_log FLASH: "N SEQ": the valid records of the board's entropy

@@ -13,6 +13,13 @@
 "$PN532SIM" --bogus >/dev/null 2>&1; t_eq "pn532sim: bad option exits 2" 2 $?
 "$PN532SIM" --remove-at x >/dev/null 2>&1; t_eq "pn532sim: bad --remove-at exits 2" 2 $?
 "$PN532SIM" --poll-wait-ms -1 >/dev/null 2>&1; t_eq "pn532sim: bad --poll-wait-ms exits 2" 2 $?
+"$PN532SIM" --late-ms 0 >/dev/null 2>&1; t_eq "pn532sim: bad --late-ms exits 2" 2 $?
+"$PN532SIM" --faults "$T_DIR/no-such-file" >/dev/null 2>&1; t_eq "pn532sim: missing --faults file exits 2" 2 $?
+printf 'nack 8e 0\n' >"$T_DIR/bad-faults"
+err=$("$PN532SIM" --faults "$T_DIR/bad-faults" 2>&1 >/dev/null); rc=$?
+if [ "$rc" -eq 2 ] && [[ $err == *"bad-faults:1: not KIND CODE N"* ]]; then
+	t_ok "pn532sim: a bad --faults line exits 2, named by file and line"
+else t_fail "pn532sim: a bad --faults line exits 2, named" "rc=$rc" "$err"; fi
 
 nfc_sim_start sim1 || { t_fail "pn532sim starts"; t_done; exit 1; }
 t_ok "pn532sim starts and names its two ports"

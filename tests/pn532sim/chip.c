@@ -60,6 +60,10 @@ void chip_reset(struct pn_chip *c, const char *name)
 	c->field_on = 1;
 	c->mxrty_passive = 0xFF;
 	c->sam_mode = 0x01;
+	/* On the HSU the chip starts in low-power mode (LowVbat): it hears
+	 * nothing until a 0x55 wakes it (user manual §7.2.11, libnfc's
+	 * pn532_uart_wakeup). */
+	c->asleep = 1;
 }
 
 static void reply_status(struct pn_chip *c, uint8_t cmd, uint8_t status)
@@ -419,7 +423,10 @@ static void dispatch(struct pn_chip *c, const uint8_t *d, size_t len)
 	case CMD_POWER_DOWN:
 		if (n < 1)
 			return error_frame(c, "PowerDown without WakeUpEnable");
-		return reply_status(c, cmd, PN_ST_OK);
+		reply_status(c, cmd, PN_ST_OK);
+		c->asleep = 1;   /* until the host's next wake-up */
+		sim_log("%s: powered down: asleep until a 0x55 wake-up", c->name);
+		return;
 	case CMD_RF_CONFIGURATION:
 		return cmd_rf_configuration(c, a, n);
 	case CMD_IN_LIST_PASSIVE_TARGET:
@@ -467,8 +474,37 @@ static void dispatch(struct pn_chip *c, const uint8_t *d, size_t len)
 	}
 }
 
+/* A held-back answer the host no longer waits for. */
+static void drop_late(struct pn_chip *c, const char *why)
+{
+	if (c->late_due == 0)
+		return;
+	c->late_due = 0;
+	sim_log("%s: late answer withdrawn (%s)", c->name, why);
+}
+
+/* Skips what an asleep chip hears, up to and with the 0x55 that wakes it;
+ * the bytes after it are heard. Returns how many were skipped. */
+static size_t wake_up(struct pn_chip *c, const uint8_t *p, size_t n)
+{
+	const uint8_t *w = memchr(p, 0x55, n);
+	if (w == NULL) {
+		sim_log("%s: asleep: %zu bytes ignored (no 0x55 wake-up)", c->name, n);
+		return n;
+	}
+	c->asleep = 0;
+	sim_log("%s: woken up by 0x55", c->name);
+	return (size_t)(w - p) + 1;
+}
+
 void chip_on_bytes(struct pn_chip *c, const uint8_t *p, size_t n)
 {
+	if (c->asleep) {
+		size_t k = wake_up(c, p, n);
+		p += k;
+		n -= k;
+		c->in.len = 0;
+	}
 	while (n > 0) {
 		size_t room = sizeof c->in.buf - c->in.len;
 		size_t k = n < room ? n : room;
@@ -485,13 +521,32 @@ void chip_on_bytes(struct pn_chip *c, const uint8_t *p, size_t n)
 			switch (ev) {
 			case PN_UART_FRAME:
 				sim_trace(c, "<-", d, len);
+				drop_late(c, "superseded by a new command");
+				if (c->faulty && len >= 2 && fault_take(PN_FAULT_NACK, d[1])) {
+					sim_log("%s: fault: NACK instead of ACK for command %02x:"
+						" dropped", c->name, d[1]);
+					sim_send(c, pn_uart_nack, sizeof pn_uart_nack);
+					break;
+				}
+				if (c->faulty && len >= 2 && fault_take(PN_FAULT_DROP, d[1])) {
+					sim_log("%s: fault: command %02x lost on the line: no ACK",
+						c->name, d[1]);
+					break;
+				}
 				sim_send(c, pn_uart_ack, sizeof pn_uart_ack);
+				if (c->faulty && len >= 2 && fault_take(PN_FAULT_SYNTAX, d[1])) {
+					error_frame(c, "fault: command answered as a syntax error");
+					break;
+				}
 				dispatch(c, d, len);
 				break;
 			case PN_UART_ACK:
+				drop_late(c, "host sent ACK");
 				abort_wait(c, "host sent ACK");
 				break;
 			case PN_UART_NACK:
+				sim_log("%s: NACK: the last answer again", c->name);
+				c->late_due = 0;
 				if (c->last_reply_len)
 					sim_send(c, c->last_reply, c->last_reply_len);
 				break;
@@ -511,7 +566,30 @@ void chip_on_bytes(struct pn_chip *c, const uint8_t *p, size_t n)
 	}
 }
 
-int chip_tick(struct pn_chip *c, long long now)
+/* An answer out, unless a fault hits it: sent with a corrupt DCS (the
+ * good one stays for a NACK), or held back for sim_late_ms; or, once it
+ * is out, the card leaves the field. */
+void chip_send_reply(struct pn_chip *c, uint8_t cmd)
+{
+	if (c->faulty && fault_take(PN_FAULT_BAD_DCS, cmd)) {
+		uint8_t bad[PN_FRAME_MAX];
+		memcpy(bad, c->last_reply, c->last_reply_len);
+		bad[c->last_reply_len - 2] ^= 0x5A;
+		sim_log("%s: fault: answer to %02x sent with a bad checksum", c->name, cmd);
+		sim_send(c, bad, c->last_reply_len);
+		return;
+	}
+	if (c->faulty && fault_take(PN_FAULT_LATE, cmd)) {
+		sim_log("%s: fault: answer to %02x held back %lld ms", c->name, cmd, sim_late_ms);
+		c->late_due = sim_now_ms() + sim_late_ms;
+		return;
+	}
+	sim_send(c, c->last_reply, c->last_reply_len);
+	if (c->faulty && fault_take(PN_FAULT_REMOVE, cmd))
+		field_remove_card("fault: after an answer to the card's host");
+}
+
+static int chip_tick_wait(struct pn_chip *c, long long now)
 {
 	if (c->wait_deadline == 0)
 		return -1;
@@ -530,4 +608,20 @@ int chip_tick(struct pn_chip *c, long long now)
 	}
 	long long left = c->wait_deadline - now;
 	return left > 60000 ? 60000 : (int)left;
+}
+
+int chip_tick(struct pn_chip *c, long long now)
+{
+	if (c->late_due != 0 && now >= c->late_due) {
+		c->late_due = 0;
+		sim_log("%s: late answer sent", c->name);
+		sim_send(c, c->last_reply, c->last_reply_len);
+	}
+	int t = chip_tick_wait(c, now);
+	if (c->late_due != 0) {
+		long long left = c->late_due - now;
+		if (t < 0 || left < t)
+			t = (int)left;
+	}
+	return t;
 }

@@ -12,6 +12,9 @@ enum {
 	CMD_TG_INIT_AS_TARGET = 0x8C,
 };
 #define PARAM_AUTO_RATS 0x10u
+/* SetParameters bit of the target's host: the chip answers RATS and runs
+ * ISO/IEC 14443-4 itself; without it no RATS is answered. */
+#define PARAM_14443_4_PICC 0x20u
 #define TG_MODE_PICC 0x04u
 #define SAK_ISO14443_4 0x20u
 /* ATS the chip builds around the host's historical bytes: T0 = TA, TB, TC
@@ -59,7 +62,7 @@ static int target_is_iso14443_4(const struct pn_chip *ini)
 {
 	const struct pn_chip *t = ini->peer;
 	return (ini->params & PARAM_AUTO_RATS) && (t->tg_mifare[5] & SAK_ISO14443_4) &&
-	       (t->tg_mode & TG_MODE_PICC);
+	       (t->tg_mode & TG_MODE_PICC) && (t->params & PARAM_14443_4_PICC);
 }
 
 size_t field_target_data(const struct pn_chip *ini, uint8_t *out, size_t cap)

@@ -76,7 +76,7 @@ void sim_reply(struct pn_chip *c, uint8_t cmd, const uint8_t *payload, size_t n)
 {
 	c->last_reply_len = pn_uart_build(c->last_reply, cmd, payload, n);
 	sim_trace(c, "->", c->last_reply + 3, c->last_reply_len - 3);
-	sim_send(c, c->last_reply, c->last_reply_len);
+	chip_send_reply(c, cmd);
 }
 
 /* A pty pair in raw mode; the slave stays open here so that hosts can come
@@ -117,7 +117,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: pn532sim [-v] [--paths-file FILE] [--remove-at N] [--fwt-ms MS]\n"
-		"                [--poll-wait-ms MS]\n"
+		"                [--poll-wait-ms MS] [--faults FILE] [--late-ms MS]\n"
 		"\n"
 		"Emulates two NXP PN532 chips on the UART (HSU) interface, each on a\n"
 		"pseudo-terminal, coupled by a virtual RF field: libnfc opens them as\n"
@@ -137,10 +137,31 @@ static void usage(FILE *f)
 		"                     it, instead of reporting no target at once; so a\n"
 		"                     card re-armed after a release is always found by\n"
 		"                     the reader's next poll (default 0: at once)\n"
+		"  --faults FILE      faults of the card-side chip, for tests of its host:\n"
+		"                     lines KIND CODE N, KIND one of nack (the Nth\n"
+		"                     command with code CODE, hex, is answered NACK\n"
+		"                     instead of ACK and dropped), bad-dcs (the Nth\n"
+		"                     answer to CODE goes out with a bad checksum; a\n"
+		"                     NACK gets the good one), late (the Nth answer to\n"
+		"                     CODE is held back --late-ms; an ACK withdraws it),\n"
+		"                     remove (the card leaves the field once the Nth\n"
+		"                     answer to CODE is out), drop (the Nth command\n"
+		"                     CODE is lost: no ACK, no answer), syntax (the\n"
+		"                     Nth command CODE gets the syntax error frame);\n"
+		"                     counted from when FILE is read: at start and on\n"
+		"                     SIGHUP (\"faults armed\" in the log)\n"
+		"  --late-ms MS       how long a late answer is held (default 3000)\n"
 		"  -v, --verbose      trace every frame\n"
 		"  -h, --help         this text\n"
 		"\n"
-		"SIGUSR1 takes the card out of the field, SIGUSR2 puts it back.\n");
+		"SIGUSR1 takes the card out of the field, SIGUSR2 puts it back, SIGHUP\n"
+		"reads --faults FILE again.\n"
+		"\n"
+		"The chips are as strict as a PN532 (user manual UM0701-02): asleep\n"
+		"until a 0x55 wake-up (at power-on and after PowerDown), frames with\n"
+		"preamble, start code, checksums and postamble or dropped unACKed, an\n"
+		"ACK before each answer, the syntax error frame for what they cannot\n"
+		"parse, ISO 14443-4 card emulation only with SetParameters' PICC bit.\n");
 }
 
 static int parse_ulong(const char *s, unsigned long max, unsigned long *out)
@@ -154,6 +175,17 @@ static int parse_ulong(const char *s, unsigned long max, unsigned long *out)
 	return 0;
 }
 
+static int load_faults(const char *file)
+{
+	char err[256];
+	int n = fault_load(file, err, sizeof err);
+	if (n < 0)
+		sim_log("--faults: %s", err);
+	else
+		sim_log("faults armed from %s: %d", file, n);
+	return n;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -161,11 +193,13 @@ int main(int argc, char **argv)
 		{"remove-at", required_argument, NULL, 'r'},
 		{"fwt-ms", required_argument, NULL, 'f'},
 		{"poll-wait-ms", required_argument, NULL, 'w'},
+		{"faults", required_argument, NULL, 'F'},
+		{"late-ms", required_argument, NULL, 'l'},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	const char *paths_file = NULL;
+	const char *paths_file = NULL, *faults_file = NULL;
 	unsigned long v;
 	int o;
 	while ((o = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
@@ -192,6 +226,14 @@ int main(int argc, char **argv)
 			}
 			sim_poll_wait_ms = (long long)v;
 			break;
+		case 'F': faults_file = optarg; break;
+		case 'l':
+			if (parse_ulong(optarg, 600000, &v) < 0 || v == 0) {
+				fprintf(stderr, "pn532sim: --late-ms: not 1..600000: %s\n", optarg);
+				return 2;
+			}
+			sim_late_ms = (long long)v;
+			break;
 		case 'v': verbose = 1; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
@@ -202,6 +244,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	setvbuf(stderr, NULL, _IOLBF, 0);
+	if (faults_file && load_faults(faults_file) < 0)
+		return 2;
 
 	sigset_t mask;
 	sigemptyset(&mask);
@@ -209,6 +253,7 @@ int main(int argc, char **argv)
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGUSR1);
 	sigaddset(&mask, SIGUSR2);
+	sigaddset(&mask, SIGHUP);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	int sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (sfd < 0) {
@@ -224,6 +269,7 @@ int main(int argc, char **argv)
 	field_init(&chip_reader, &chip_card);
 	chip_reset(&chip_reader, "reader");
 	chip_reset(&chip_card, "card");
+	chip_card.faulty = 1;
 	printf("PN532SIM_READER=%s\nPN532SIM_CARD=%s\n", chip_reader.path, chip_card.path);
 	fflush(stdout);
 	if (paths_file && write_paths(paths_file) < 0) {
@@ -267,6 +313,10 @@ int main(int argc, char **argv)
 				switch (si.ssi_signo) {
 				case SIGUSR1: field_remove_card("SIGUSR1"); break;
 				case SIGUSR2: field_return_card(); break;
+				case SIGHUP:
+					if (faults_file)
+						(void)load_faults(faults_file);
+					break;
 				default:
 					sim_log("stopping on signal %u", si.ssi_signo);
 					return 0;

@@ -26,6 +26,7 @@ enum pn_uart_event {
 	PN_UART_BAD_DCS,     /* data checksum wrong: frame dropped */
 	PN_UART_TOO_LONG,    /* longer than the chip's buffer: frame dropped */
 	PN_UART_BAD_TFI,     /* not a host-to-chip frame */
+	PN_UART_BAD_POSTAMBLE, /* no 00 after the checksum: frame dropped */
 };
 
 struct pn_uart_in {
@@ -33,9 +34,11 @@ struct pn_uart_in {
 	size_t len;
 };
 
-/* Takes the next event out of the bytes received so far. Junk before a
- * start code (the 0x55 wake-up preamble, stray zeros, postambles) is
- * skipped. On PN_UART_FRAME, *out holds TFI + PD and *out_len its length. */
+/* Takes the next event out of the bytes received so far. A frame starts
+ * with the preamble and start code 00 00 FF and ends with the postamble
+ * 00, as the user manual's frames do; bytes before a preamble (the 0x55
+ * wake-up, stray zeros, a frame without its preamble) are skipped, a frame
+ * without its postamble is dropped. On PN_UART_FRAME, *out holds TFI + PD and *out_len its length. */
 enum pn_uart_event pn_uart_next(struct pn_uart_in *in, uint8_t out[PN_FRAME_DATA_MAX],
 				size_t *out_len);
 /* A chip-to-host frame answering cmd (code cmd + 1) with payload. Normal
@@ -45,6 +48,7 @@ size_t pn_uart_build(uint8_t frame[PN_FRAME_MAX], uint8_t cmd, const uint8_t *pa
 const char *pn_uart_event_name(enum pn_uart_event ev);
 
 extern const uint8_t pn_uart_ack[6];
+extern const uint8_t pn_uart_nack[6];
 extern const uint8_t pn_uart_error_frame[8];
 
 /* --- chip.c: one PN532 as its host sees it. --- */
@@ -90,6 +94,9 @@ struct pn_chip {
 	uint8_t regs[0x10000];     /* SFR and CIU register file, by address */
 	uint8_t params;            /* SetParameters flags */
 	uint8_t sam_mode;
+	int asleep;                /* power-on or PowerDown: frames ignored until a 0x55 */
+	int faulty;                /* faults (fault.c) apply to this chip */
+	long long late_due;        /* ms a held-back answer (last_reply) goes out, 0 none */
 	int field_on;              /* RF field as initiator (RFConfiguration 01) */
 	uint8_t mxrty_passive;     /* RFConfiguration 05, MxRtyPassiveActivation */
 	enum pn_wait wait;
@@ -115,13 +122,34 @@ struct pn_chip {
 void chip_reset(struct pn_chip *c, const char *name);
 /* Feeds bytes read from the host and answers every complete frame. */
 void chip_on_bytes(struct pn_chip *c, const uint8_t *p, size_t n);
-/* Ends waits whose deadline passed; returns ms to the next deadline or -1. */
+/* Sends c->last_reply, the answer to cmd, unless a fault hits it. */
+void chip_send_reply(struct pn_chip *c, uint8_t cmd);
+/* Ends waits whose deadline passed and sends a held-back answer once due;
+ * returns ms to the next deadline or -1. */
 int chip_tick(struct pn_chip *c, long long now);
 /* A whole message arrived over the field: kept for the host, and handed to
  * it at once if it waits (InDataExchange or TgGetData). */
 void chip_receive_over_field(struct pn_chip *c, const uint8_t *p, size_t n);
 /* Ends the host's wait with a status byte (no target for InListPassiveTarget). */
 void chip_fail_wait(struct pn_chip *c, uint8_t status);
+
+/* --- fault.c: faults injected into the card-side chip (tests). --- */
+
+enum pn_fault {
+	PN_FAULT_NACK, PN_FAULT_BAD_DCS, PN_FAULT_LATE, PN_FAULT_REMOVE, PN_FAULT_DROP,
+	PN_FAULT_SYNTAX,
+};
+/* Reads FILE's lines "KIND CODE N" (nack, bad-dcs, late, remove, drop or
+ * syntax; the command code
+ * in hex; the Nth command or answer with that code from now on); the
+ * faults read before are replaced. The count, or -1 with err set. */
+int fault_load(const char *file, char *err, size_t errcap);
+/* 1 if this command (nack, drop, syntax) or answer (the others) with code
+ * cmd is the one a fault hits. */
+int fault_take(enum pn_fault kind, uint8_t cmd);
+const char *fault_name(enum pn_fault kind);
+/* How long a "late" answer is held back (--late-ms). */
+extern long long sim_late_ms;
 
 /* --- field.c: the virtual RF field between the two chips. --- */
 

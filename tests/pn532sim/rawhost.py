@@ -4,6 +4,7 @@ cannot reach: MI chaining past one frame in both directions, extended
 frames, ACK/NACK, the wake-up preamble, corrupt frames and unknown commands.
 
     rawhost.py READER_PTY CARD_PTY SCENARIO
+    rawhost.py READER_PTY - apdus HEX...   (a reader alone: reader_apdus)
 
 Exit 0 if the scenario held, 1 with the reason on stderr otherwise."""
 import os
@@ -97,6 +98,23 @@ class Host:
         self.expect_ack()
         return self.response(data[0], timeout)
 
+    def wake(self):
+        """The HSU wake-up, then SAMConfiguration (normal mode), as libnfc's
+        pn532_uart sends them; harmless to a chip already awake."""
+        self.send(bytes([0x55, 0x55, 0x00, 0x00, 0x00]) + frame([0x14, 0x01]))
+        self.expect_ack()
+        if self.response(0x14) != b"":
+            raise Fail("SAMConfiguration answer")
+
+    def arm(self, tg_init):
+        """As libnfc arms an ISO 14443-4 card: SetParameters with the PICC
+        bit (the chip answers RATS), then TgInitAsTarget (its answer comes
+        once a reader selects it)."""
+        self.wake()
+        self.command([0x12, 0x20])
+        self.send(frame(tg_init))
+        self.expect_ack()
+
 
 def pattern(n, seed):
     return bytes((seed + 7 * i) & 0xFF for i in range(n))
@@ -106,11 +124,11 @@ TG_INIT = bytes([0x8C, 0x05, 0x04, 0x00, 0x12, 0x34, 0x56, 0x20]) + bytes(18 + 1
 
 
 def select_pair(reader, card):
+    reader.wake()
     reader.command([0x12, 0x14])                 # SetParameters: auto ATR_RES, auto RATS
     reader.command([0x32, 0x05, 0x00, 0x01, 0x02])   # finite retries
     reader.command([0x32, 0x01, 0x01])           # RF field on
-    card.send(frame(TG_INIT))
-    card.expect_ack()
+    card.arm(TG_INIT)
     got = reader.command([0x4A, 0x01, 0x00])
     if got[0] != 1:
         raise Fail("no target listed: %s" % got.hex())
@@ -171,11 +189,25 @@ def chained_exchange(reader, card):
 
 
 def framing(reader, card):
+    # Asleep (at power-on, and after PowerDown, as libnfc leaves it) the
+    # chip hears nothing before the wake-up preamble.
+    reader.wake()
+    if reader.command([0x16, 0x20]) != b"\x00":
+        raise Fail("PowerDown status")
+    reader.send(frame([0x02]))
+    reader.quiet()
     # Wake-up preamble then SAMConfiguration, as libnfc sends it.
-    reader.send(bytes([0x55, 0x55, 0x00, 0x00, 0x00]) + frame([0x14, 0x01]))
-    reader.expect_ack()
-    if reader.response(0x14) != b"":
-        raise Fail("SAMConfiguration answer")
+    reader.wake()
+    # Preamble, start code and postamble are all required: a frame without
+    # one of them gets no ACK; checksums right or no ACK either.
+    reader.send(frame([0x02])[1:])
+    reader.quiet()
+    reader.send(frame([0x02])[:-1] + b"\x01")
+    reader.quiet()
+    bad = bytearray(frame([0x02]))
+    bad[4] ^= 0x01
+    reader.send(bytes(bad))
+    reader.quiet()
     # Diagnose line test echoes, also through an extended frame.
     data = bytes([0x00]) + pattern(258, 5)
     if reader.command(bytes([0x00]) + data) != data:
@@ -205,13 +237,26 @@ def framing(reader, card):
     if reader.command([0x02]) != fw:
         raise Fail("chip stuck after a corrupt frame")
     # ACK aborts a waiting TgInitAsTarget: nothing comes back for it.
-    card.send(frame(TG_INIT))
-    card.expect_ack()
+    card.arm(TG_INIT)
     card.send(ACK)
     card.quiet()
+    reader.command([0x32, 0x01, 0x01])           # RF field on
     reader.command([0x32, 0x05, 0x00, 0x01, 0x02])
     if reader.command([0x4A, 0x01, 0x00]) != b"\x00":
         raise Fail("aborted target still listed")
+    # Without SetParameters' PICC bit the card chip answers no RATS: the
+    # reader sees a 14443-3 card (no ATS) however the SAK reads.
+    reader.command([0x12, 0x14])
+    reader.command([0x32, 0x01, 0x01])           # RF field on
+    card.command([0x12, 0x00])
+    card.send(frame(TG_INIT))
+    card.expect_ack()
+    got = reader.command([0x4A, 0x01, 0x00])
+    if got[:10] != bytes([0x01, 0x01, 0x00, 0x04, 0x20, 0x04, 0x08, 0x12, 0x34, 0x56]) or len(got) != 10:
+        raise Fail("card without the PICC bit listed as %s" % got.hex())
+    if card.response(0x8C)[0] != 0x00:
+        raise Fail("card without the PICC bit activated as 14443-4")
+    reader.command([0x52, 0x00])
 
 
 def sim_log_count(text):
@@ -247,12 +292,12 @@ def removal(reader, card):
 
 def autopoll(reader, card):
     """InAutoPoll (libnfc's nfc_initiator_poll_target) and GetGeneralStatus."""
+    reader.wake()
     reader.command([0x12, 0x14])
     reader.command([0x32, 0x01, 0x01])
     if reader.command([0x60, 0x01, 0x01, 0x20]) != b"\x00":
         raise Fail("InAutoPoll found a target in an empty field")
-    card.send(frame(TG_INIT))
-    card.expect_ack()
+    card.arm(TG_INIT)
     got = reader.command([0x60, 0x01, 0x01, 0x10, 0x20])
     if got[:3] != bytes([0x01, 0x20, len(got) - 3]) or got[3:12] != bytes(
             [0x01, 0x00, 0x04, 0x20, 0x04, 0x08, 0x12, 0x34, 0x56]):
@@ -270,6 +315,9 @@ def pollwait(reader, card):
     """The --poll-wait-ms test hook (the sim started with 500): a single poll
     that finds the card in the field but not armed waits for its host to arm
     it; a card never armed again is reported absent once the wait is over."""
+    reader.wake()
+    card.wake()
+    card.command([0x12, 0x20])
     reader.command([0x12, 0x14])
     reader.command([0x32, 0x05, 0x00, 0x01, 0x02])   # finite retries
     reader.command([0x32, 0x01, 0x01])
@@ -297,11 +345,48 @@ def pollwait(reader, card):
         raise Fail("no target reported before the wait was over")
 
 
+def reader_apdus(reader, apdus):
+    """A reader alone (the card is another host's: the firmware's PN532):
+    selects the card, sends each APDU (hex) as one exchange, chained by the
+    chip in 250-byte parts (the MI bit), and prints each answer in hex; the
+    card then gets a command longer than one of its chip's frames."""
+    reader.wake()
+    reader.command([0x12, 0x14])
+    reader.command([0x32, 0x05, 0x00, 0x01, 0x02])
+    reader.command([0x32, 0x01, 0x01])
+    got = reader.command([0x4A, 0x01, 0x00], timeout=20)
+    if not got or got[0] != 1:
+        raise Fail("no card listed: %s" % got.hex())
+    for hexapdu in apdus:
+        msg = bytes.fromhex(hexapdu)
+        parts = [msg[i:i + 250] for i in range(0, len(msg), 250)]
+        for part in parts[:-1]:
+            st = reader.command(bytes([0x40, 0x41]) + part)
+            if st != b"\x00":
+                raise Fail("MI part status %s" % st.hex())
+        r = reader.command(bytes([0x40, 0x01]) + parts[-1], timeout=20)
+        back = r[1:]
+        while r[0] & 0x40:
+            r = reader.command([0x40, 0x01], timeout=20)
+            back += r[1:]
+        if r[0] & 0x3F:
+            raise Fail("InDataExchange status %02x" % r[0])
+        print(back.hex().upper())
+    reader.command([0x52, 0x00])
+
+
 SCENARIOS = {"autopoll": autopoll, "chained": chained_exchange, "framing": framing,
              "pollwait": pollwait, "removal": removal}
 
 
 def main():
+    if len(sys.argv) >= 4 and sys.argv[2] == "-" and sys.argv[3] == "apdus":
+        try:
+            reader_apdus(Host(sys.argv[1]), sys.argv[4:])
+        except Fail as e:
+            print("rawhost: apdus: %s" % e, file=sys.stderr)
+            return 1
+        return 0
     if len(sys.argv) != 4 or sys.argv[3] not in SCENARIOS:
         print(__doc__, file=sys.stderr)
         return 2

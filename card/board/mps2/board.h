@@ -49,7 +49,7 @@ uint32_t board_stack_size(void);
 enum board_uart {
 	BOARD_UART_CONTACT = 0,      /* UART0: the contact slot's frames */
 	BOARD_UART_UI = 1,           /* UART1: display model out, keypad in */
-	BOARD_UART_CONTACTLESS = 2,  /* UART2: the NFC front end's frames */
+	BOARD_UART_CONTACTLESS = 2,  /* UART2: the PN532 (HSU), or bridged frames */
 };
 #define BOARD_UARTS 3
 void uart_start(enum board_uart u);
@@ -131,14 +131,16 @@ int entropy_mount(void);
 /* Writes the first state, derived from the manufacture seed. 0 or -1. */
 int entropy_install(const uint8_t seed[MFG_SEED_LEN]);
 
-/* --- carrier.c: frames on UART0 (contact) and UART2 (contactless). --- */
+/* --- carrier.c: frames on UART0 (contact); UART2 (contactless) is a PN532
+ * (pn532.c) or, for tests without a radio, frames bridged to a socket. --- */
 
 /* The largest frame body a carrier takes is the card's command buffer,
  * CORE_APDU_MAX (an extended APDU with CORE_CHAIN_MAX of data), less a
  * chain in progress: a longer frame is read and discarded whole, and
  * answered 6700 (card/carrier/engine.h). */
-/* Starts both UARTs' carriers, feeding card. */
-void carrier_start(struct card_core *card);
+/* Starts both UARTs' carriers, feeding card; pn532: UART2 drives a PN532
+ * (pn532_start arms it once the card has booted). */
+void carrier_start(struct card_core *card, bool pn532);
 /* Serves every complete frame waiting on either carrier. */
 void carrier_poll(void);
 /* The longest any one frame took the card to act on (decode, the core's
@@ -146,6 +148,23 @@ void carrier_poll(void);
  * periods, since the last call, which starts the next span: after a SIGN
  * session (SELECT, SIGN, GET RESPONSE, off) it is the SIGN's. */
 uint32_t carrier_take_slowest_frame(void);
+/* For the PN532 front end, the contactless engine: where a C-APDU is to
+ * be received (the card's command buffer past a chain in progress, cap
+ * bytes); serving a whole body there (a control code or a C-APDU; too_long:
+ * it did not fit, refused 6700), the R-APDU's body and length back (NULL:
+ * none, or power died in the command); the reader gone. */
+uint8_t *carrier_nfc_window(size_t *cap);
+const uint8_t *carrier_nfc_serve(const uint8_t *body, size_t len, bool too_long, size_t *rlen);
+void carrier_nfc_leave(void);
+
+/* --- pn532.c: an NXP PN532 on UART2 as the contactless front end. --- */
+
+/* Wakes the chip and arms it as an ISO/IEC 14443-4A card (hal: for the
+ * random UID). */
+void pn532_start(struct card_core *card, struct card_hal *hal);
+/* Takes the chip's bytes waiting on UART2, serves complete exchanges, and
+ * resends or re-arms on a timeout. */
+void pn532_poll(void);
 
 /* --- ui.c: the display model and keypad on UART1. --- */
 

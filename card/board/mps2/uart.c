@@ -5,8 +5,10 @@
  * ring leaves the byte there: the sender (QEMU, and the socket behind it)
  * waits until the main loop has made room and board_idle collects it, so
  * the rings can be small and no byte is lost. (A real UART without flow
- * control would overrun instead; its peer, a PN532 say, sends one answer
- * at a time, and the rings hold one.) */
+ * control would overrun instead, unless the main loop drains the ring as
+ * fast as bytes come: the PN532 on UART2 (pn532.c) speaks only to answer
+ * a command, and the board waits for that answer in its main loop, never
+ * inside a SIGN.) */
 #include <string.h>
 
 #include "board.h"

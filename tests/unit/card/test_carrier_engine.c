@@ -251,6 +251,16 @@ static void whole_bodies_served(void **state)
 	assert_int_equal(out[SC_FRAME_HDR], 0x3B);
 	card_carrier_serve(&eng, NULL, 0);
 	assert_int_equal(reply_sw(), 0x6700);
+	/* A body the front end could not hold (the PN532's chained parts past
+	 * the card's buffer): refused as a frame too long, and counted. */
+	unsigned long frames = eng.frames;
+	card_carrier_refuse_too_long(&eng);
+	assert_int_equal(reply_sw(), 0x6700);
+	assert_int_equal(card_carrier_refused(&eng), SC_ERR_FRAME_SIZE);
+	assert_int_equal(eng.frames, frames + 1u);
+	card_carrier_serve(&eng, select_aid, sizeof select_aid);
+	assert_int_equal(reply_sw(), 0x9000);
+	assert_int_equal(card_carrier_refused(&eng), 0);
 }
 
 /* Feeds f[0..len) a byte at a time; asserts a frame completes with the last. */

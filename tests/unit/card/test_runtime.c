@@ -219,6 +219,12 @@ static void protocol_vectors(void **state)
 	n = card_atr(&fx_core, CARD_IFACE_CONTACTLESS, atr, sizeof atr);
 	assert_int_equal(n, sizeof atr_cl);
 	assert_memory_equal(atr, atr_cl, n);
+	/* The ATS's historical bytes (PROTOCOL.md §7): SIGCARDL, none if the
+	 * buffer is short. */
+	n = card_historical_bytes(&fx_core, CARD_IFACE_CONTACTLESS, r, sizeof r);
+	assert_int_equal(n, 8);
+	assert_memory_equal(r, "SIGCARDL", 8);
+	assert_int_equal(card_historical_bytes(&fx_core, CARD_IFACE_CONTACT, r, 7), 0);
 	card_field(&fx_core, C, 1);
 	/* 00A4040009F05349474341524401 -> 9000 */
 	assert_int_equal(fx_sw(C, "00A4040009F05349474341524401"), 0x9000);
