@@ -80,6 +80,24 @@ for sql in "UPDATE transfers SET amount = 6|transfers are immutable" \
 	else t_fail "refused: ${sql%%|*}" "$out"; fi
 done
 
+# An older ledger is migrated when opened: version 4 (no pin_unblocks) is
+# brought to 5 by the same list init ran; a database with no ledger is
+# named so, and gets none.
+pg_sql "DROP TABLE pin_unblocks; UPDATE schema_version SET version = 4" >/dev/null
+out=$("$SRV" -D "$T_DIR/issuer" --db "$PG_URL" card show 0102030405060708 2>&1)
+if [[ $out == *"database schema migrated to version 5"* ]] &&
+   [ "$(pg_sql 'SELECT version FROM schema_version')" = "$before" ] &&
+   [ "$(pg_sql "SELECT count(*) FROM information_schema.columns WHERE table_name = 'pin_unblocks'")" = 7 ]; then
+	t_ok "a ledger at schema version 4 is migrated to $before when opened"
+else t_fail "a ledger at schema version 4 is migrated to $before when opened" "$out"; fi
+pg_as "$PG_BIN/createdb" -h "$PG_SOCK" -p "$PG_PORT" -U postgres sigcard_empty
+out=$("$SRV" -D "$T_DIR/issuer" --db "postgresql:///sigcard_empty?host=$PG_SOCK&port=$PG_PORT&user=postgres" account show ALICE 2>&1); rc=$?
+if [ "$rc" -eq 1 ] && [[ $out == *"no ledger in that PostgreSQL database: only 'sigcard-server --db URL init' creates one"* ]] &&
+   [ "$(PGDATABASE=sigcard_empty "$PG_BIN/psql" -X -A -t -h "$PG_SOCK" -p "$PG_PORT" -U postgres \
+	-c "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")" = 0 ]; then
+	t_ok "a database with no ledger: named, none created"
+else t_fail "a database with no ledger: named, none created" "rc=$rc" "$out"; fi
+
 # Until the store is built on PostgreSQL, every other command says so by
 # name rather than touching an SQLite file.
 out=$("$SRV" -D "$T_DIR/issuer" --db "$PG_URL" account show ALICE 2>&1); rc=$?
