@@ -83,24 +83,77 @@ static int check_account_id(const char *what, const char *id)
 	return 0;
 }
 
+/* A PostgreSQL ledger's database must not hold one yet: checked before
+ * any key is made, so that a refused init leaves nothing behind. The
+ * connection, or NULL after saying why. */
+static struct pg_conn *pg_init_target(const struct srv_config *cfg)
+{
+	struct pg_conn *pg;
+	char err[512], where[SRV_PATH_MAX];
+	int v;
+
+	if (!(pg = srv_pg_connect(cfg->db_path, err, sizeof(err)))) {
+		fail("%s", err);
+		return NULL;
+	}
+	if ((v = srv_pg_version(pg)) >= 0) {
+		srv_db_describe(where, sizeof(where), cfg->db_path);
+		fail("the PostgreSQL database %s already holds a ledger (schema version %d);"
+		     " refusing to overwrite it", where, v);
+		srv_pg_close(pg);
+		return NULL;
+	}
+	return pg;
+}
+
+/* The commands beyond init on a PostgreSQL ledger, until its store is
+ * built: the ledger is opened (an older schema migrated, as every open
+ * does), then the command is refused by name. */
+static int pg_not_yet(const struct srv_config *cfg, const char *name)
+{
+	struct pg_conn *pg;
+	char err[512];
+
+	if (!(pg = srv_pg_open(cfg->db_path, SRV_SCHEMA_VERSION, err, sizeof(err))))
+		return fail("%s", err);
+	srv_pg_close(pg);
+	return fail("%s: a ledger on PostgreSQL has init alone so far (issue 14);"
+		    " use an SQLite ledger (-D DIR or --db FILE)", name);
+}
+
 static int cmd_init(const struct srv_config *cfg)
 {
+	struct pg_conn *pg = NULL;
 	struct srv_db db;
 	char err[512], where[3 * SRV_PATH_MAX];
+	int is_pg = srv_db_is_pg(cfg->db_path), rc;
 
 	if (mkdir(cfg->data_dir, 0700) != 0 && errno != EEXIST)
 		return fail("cannot create %s: %s", cfg->data_dir, strerror(errno));
-	if (access(cfg->master_key_path, F_OK) == 0 || access(cfg->db_path, F_OK) == 0 ||
+	if (access(cfg->master_key_path, F_OK) == 0 || (!is_pg && access(cfg->db_path, F_OK) == 0) ||
 	    access(cfg->receipt_key_path, F_OK) == 0 || access(cfg->receipt_pub_path, F_OK) == 0)
 		return fail("%s already holds an issuer (a key or the database exists);"
 			    " refusing to overwrite it", cfg->data_dir);
-	if (srv_keys_create(cfg, err, sizeof(err)) != 0)
+	/* A PostgreSQL database is checked before any key is made, so that a
+	 * refused init leaves nothing behind. */
+	if (is_pg && !(pg = pg_init_target(cfg)))
+		return 1;
+	if (srv_keys_create(cfg, err, sizeof(err)) != 0) {
+		srv_pg_close(pg);
 		return fail("%s", err);
-	if (srv_db_open(&db, cfg->db_path, 0, SRV_SCHEMA_VERSION, err, sizeof(err)) != 0)
+	}
+	if (is_pg) {
+		rc = srv_pg_migrate(pg, SRV_SCHEMA_VERSION, 1, err, sizeof(err));
+		srv_pg_close(pg);
+	} else if ((rc = srv_db_open(&db, cfg->db_path, 0, SRV_SCHEMA_VERSION, err,
+				     sizeof(err))) == 0)
+		srv_db_close(&db);
+	if (rc != 0)
 		return fail("%s", err);
-	srv_db_close(&db);
+	srv_db_describe(where, sizeof(where), cfg->db_path);
+	printf("database     %s\n", where);
 	srv_keys_describe(cfg, where, sizeof(where));
-	printf("database     %s\n%s\n", cfg->db_path, where);
+	printf("%s\n", where);
 	return 0;
 }
 
@@ -589,6 +642,8 @@ int srv_admin(const struct srv_config *cfg, int argc, char **argv, const char *o
 
 	if (!strcmp(name, "init"))
 		return cmd_init(cfg);
+	if (srv_db_is_pg(cfg->db_path))
+		return pg_not_yet(cfg, name);
 	if (!strcmp(name, "check"))
 		return cmd_check(cfg);
 	if (!strcmp(name, "key show"))

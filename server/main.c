@@ -33,7 +33,9 @@ static void usage(FILE *f)
 "  -D, --data DIR          data folder (default $SIGCARD_SERVER_DATA or\n"
 "                          /var/lib/sigcard-server): ledger.db, master.key,\n"
 "                          receipt.key, receipt-keys/, submit.sock\n"
-"      --db FILE           the SQLite ledger (default DIR/ledger.db)\n"
+"      --db FILE|URL       the SQLite ledger (default DIR/ledger.db), or a\n"
+"                          PostgreSQL one: a postgresql:// URL or key=value\n"
+"                          conninfo (init alone so far)\n"
 "Daemon:\n"
 "  -d, --foreground        stay in the foreground, log to stderr (else syslog)\n"
 "      --listen HOST:PORT  submissions over TCP (default %s; 'none' for off)\n"
@@ -256,6 +258,11 @@ int main(int argc, char **argv)
 		if (!cfg.tcp_addr[0] && !cfg.unix_path[0]) {
 			fprintf(stderr, "sigcard-server: --listen none and --unix none: nothing to serve\n");
 			return 2;
+		}
+		if (srv_db_is_pg(cfg.db_path)) {
+			fprintf(stderr, "sigcard-server: serve on a PostgreSQL ledger is not built yet"
+				" (issue 14); use an SQLite ledger\n");
+			return 1;
 		}
 		log_init("sigcard-server", cfg.foreground, getenv("SIGCARD_SERVER_DEBUG") != NULL);
 		return srv_run(&cfg);

@@ -139,6 +139,29 @@ int srv_db_exec(struct srv_db *d, const char *sql);         /* SQLITE_OK or the 
 int srv_db_run(struct srv_db *d, enum srv_stmt id);
 int srv_db_version(struct srv_db *d);                       /* schema version, -1 on error */
 
+/* ---- pg_conninfo.c: which database --db names */
+/* 1 if db is a PostgreSQL connection string (a postgresql:// or
+ * postgres:// URL, or key=value conninfo), 0 for an SQLite file. */
+int srv_db_is_pg(const char *db);
+/* db as a message may name it: a PostgreSQL one by its host, port,
+ * dbname and user alone, never its password. */
+void srv_db_describe(char *out, size_t cap, const char *db);
+
+/* ---- pg_schema.c: the ledger on PostgreSQL, its schema and migrations */
+struct pg_conn;                      /* libpq's PGconn */
+/* A connection to conninfo, or NULL with err set (no password in it). */
+struct pg_conn *srv_pg_connect(const char *conninfo, char *err, size_t errlen);
+/* The schema version, -1 if the database holds no ledger (or on error). */
+int srv_pg_version(struct pg_conn *c);
+/* Brings the schema to target, each step in a transaction with its bump.
+ * fresh (init): refuses, -1 with err, a database that holds a ledger. */
+int srv_pg_migrate(struct pg_conn *c, int target, int fresh, char *err, size_t errlen);
+/* A connection to a ledger init made, migrated to target_version, or NULL
+ * with err set (no ledger there: only init creates one). */
+struct pg_conn *srv_pg_open(const char *conninfo, int target_version, char *err,
+			    size_t errlen);
+void srv_pg_close(struct pg_conn *c);  /* NULL: nothing */
+
 /* ---- preflight.c: what must hold before the daemon serves a ledger */
 /* Takes the exclusive lock of the ledger db_path (the file db_path.lock,
  * held while the process lives, kept across fork). The fd, or -1 with err
