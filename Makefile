@@ -80,8 +80,8 @@ pc = $(shell pkg-config --$(1) $(2) 2>/dev/null)
 # mbedTLS 2.28 ships no .pc on Debian 12; its headers are in /usr/include.
 MBEDTLS_LIBS := -lmbedcrypto
 CARD_PKGS := libpng libqrencode jansson libnfc
-SERVER_PKGS := libcrypto libevent libevent_pthreads sqlite3 jansson
-TERMINAL_PKGS := libcrypto libevent libevent_pthreads zbar libpng libpcsclite libnfc jansson
+SERVER_PKGS := libcrypto libssl libevent_openssl libevent libevent_pthreads sqlite3 jansson
+TERMINAL_PKGS := libcrypto libssl libevent libevent_pthreads zbar libpng libpcsclite libnfc jansson
 PROGRAM_PKGS := $(sort $(CARD_PKGS) $(SERVER_PKGS) $(TERMINAL_PKGS))
 ALL_PKGS := $(sort $(PROGRAM_PKGS) cmocka)
 PKG_CFLAGS := $(call pc,cflags,$(PROGRAM_PKGS)) $(call pc,cflags,cmocka)

@@ -15,6 +15,7 @@
 #include "common/hex.h"
 #include "hostlib/atomicfile.h"
 #include "server.h"
+#include "server/tls.h"
 
 struct admin_args {
 	const char *currency, *balance, *card_id, *account, *out, *record, *tk_file;
@@ -101,8 +102,11 @@ static int cmd_init(const struct srv_config *cfg)
 	if (srv_db_open(&db, cfg->db_path, 0, SRV_SCHEMA_VERSION, err, sizeof(err)) != 0)
 		return fail("%s", err);
 	srv_db_close(&db);
-	printf("database     %s\nmaster key   %s\nreceipt key  %s\n", cfg->db_path,
-	       cfg->master_key_path, cfg->receipt_key_path);
+	if (srv_terminal_ca_create(cfg->data_dir, cfg->server_name, err, sizeof(err)) != 0)
+		return fail("%s", err);
+	printf("database     %s\nmaster key   %s\nreceipt key  %s\nterminal CA  %s/%s/\n",
+	       cfg->db_path, cfg->master_key_path, cfg->receipt_key_path, cfg->data_dir,
+	       SRV_TLS_DIR);
 	return 0;
 }
 

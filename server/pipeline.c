@@ -210,7 +210,8 @@ static int db_checks(const struct srv *s, struct srv_db *db, struct srv_batch *b
 	if (j->prior != PRIOR_NONE)
 		goto card;
 
-	rc = srv_challenge_check(db, srv_challenge_now(s), &j->tx, j->detail, sizeof(j->detail));
+	rc = srv_challenge_check(db, srv_challenge_now(s), &j->tx, j->peer_terminal, j->detail,
+				 sizeof(j->detail));
 	if (rc < 0)
 		return DB_FAILED;
 	if (rc != SC_RES_OK) {
@@ -601,6 +602,12 @@ static int issue_challenge(struct srv *s, struct srv_db *db, struct srv_job *j)
 
 	if (sc_get_challenge_decode(j->body, j->body_len, tid) != 0) {
 		srv_job_reply_error(j, SC_RES_MALFORMED, "GET CHALLENGE: bad terminal id");
+		return 0;
+	}
+	if (j->peer_terminal[0] && strcmp(tid, j->peer_terminal) != 0) {
+		/* Over TLS the challenge is bound to the certificate's id. */
+		srv_job_reply_error(j, SC_RES_CHALLENGE_INVALID,
+				    "GET CHALLENGE names another terminal than the certificate");
 		return 0;
 	}
 	if (srv_random(ch, sizeof(ch)) != 0 || !(st = srv_stmt(db, ST_CHALLENGE_INSERT)))

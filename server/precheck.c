@@ -42,7 +42,8 @@ static void answer(const struct srv *s, struct srv_db *db, struct srv_job *j)
 		return;
 	}
 	memcpy(j->sub.card_id, p.card_id, SC_CARD_ID_LEN);
-	rc = srv_challenge_check(db, srv_challenge_now(s), &j->tx, why, sizeof(why));
+	rc = srv_challenge_check(db, srv_challenge_now(s), &j->tx, j->peer_terminal, why,
+				 sizeof(why));
 	if (rc != SC_RES_OK)
 		goto out;
 	rc = srv_card_get(db, p.card_id, &card);

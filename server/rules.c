@@ -24,14 +24,21 @@ int64_t srv_challenge_now(const struct srv *s)
 	return s->cfg.challenge_clock ? s->cfg.challenge_clock() : srv_now_ms();
 }
 
-int srv_challenge_check(struct srv_db *db, int64_t now_ms, const struct sc_tx *tx, char *why,
-			size_t cap)
+int srv_challenge_check(struct srv_db *db, int64_t now_ms, const struct sc_tx *tx,
+			const char *peer_terminal, char *why, size_t cap)
 {
 	sqlite3_stmt *st = srv_stmt(db, ST_CHALLENGE_GET);
 	const char *tid;
 	int64_t expires;
 	int rc, used, same_terminal;
 
+	/* The certificate says who is asking; the transaction only what the
+	 * terminal told the card. A challenge is bound to the certificate's
+	 * id (pipeline.c), so this also refuses one used under another's. */
+	if (peer_terminal && peer_terminal[0] && strcmp(peer_terminal, tx->terminal_id) != 0)
+		return refuse(why, cap, SC_RES_CHALLENGE_INVALID,
+			      "the transaction names terminal %s, the peer's certificate %s",
+			      tx->terminal_id, peer_terminal);
 	if (!st)
 		return -1;
 	sqlite3_bind_blob(st, 1, tx->challenge, SC_CHALLENGE_LEN, SQLITE_STATIC);

@@ -54,6 +54,8 @@ struct srv_config {
 	int batch_max;                   /* most submissions per commit */
 	int wal_max_mib;                 /* the WAL's bound (wal.c) */
 	int check_time;                  /* seconds the start-up check may take */
+	int insecure_plain_tcp;          /* --insecure-plain-tcp: no TLS on tcp_addr */
+	char server_name[256];           /* init/terminal-ca: the server certificate's name */
 };
 
 /* ---- logging: hostlib/log.h (stderr in the foreground, syslog as a
@@ -229,14 +231,16 @@ int64_t srv_now_ms(void);
 /* ---- rules.c: what a payment must satisfy, read-only; the writer's
  * SUBMIT and the authorisation pre-check share these */
 /* The transaction's challenge was issued by this server to its terminal
- * id, is unused and has not expired at now_ms. SC_RES_OK, or
+ * id, is unused and has not expired at now_ms; a peer that came over TLS
+ * (peer_terminal its certificate's id, else "" or NULL) may only use a
+ * transaction naming its own id. SC_RES_OK, or
  * SC_RES_CHALLENGE_INVALID with why (cap bytes) saying which; -1 if the
  * ledger could not be read. */
 struct srv;
 /* The clock challenges expire by: the wall clock, or the tests' own. */
 int64_t srv_challenge_now(const struct srv *s);
-int srv_challenge_check(struct srv_db *db, int64_t now_ms, const struct sc_tx *tx, char *why,
-			size_t cap);
+int srv_challenge_check(struct srv_db *db, int64_t now_ms, const struct sc_tx *tx,
+			const char *peer_terminal, char *why, size_t cap);
 /* The business rules, in docs/PROTOCOL.md §6's order: card not blocked,
  * payer is the card's account, payer != payee, both accounts exist (the
  * payee not the issuer's equity), the currency is both accounts', amount
@@ -344,6 +348,7 @@ int srv_random(uint8_t *out, size_t n);
 
 /* ---- metrics.c: counters for /metrics, updated from every thread */
 #define SRV_VERIFY_BUCKETS 10
+#define SRV_TLS_REFUSAL_SLOTS 8
 #define SRV_BATCH_BUCKETS 10
 struct srv_metrics {
 	atomic_ulong results[SC_RES_COUNT];   /* submissions by result */
@@ -359,6 +364,8 @@ struct srv_metrics {
 	atomic_ulong peers_dropped;
 	atomic_ulong wal_resets;              /* RESTART checkpoints by the writer */
 	atomic_ulong audit_unrecorded;        /* unauthenticated requests beyond the sample */
+	atomic_ulong tls_handshakes;          /* TLS peers admitted */
+	atomic_ulong tls_refused[SRV_TLS_REFUSAL_SLOTS]; /* by enum srv_tls_refusal (tls.h) */
 };
 extern struct srv_metrics srv_metrics;
 void srv_metrics_verify(uint64_t ns);
@@ -385,6 +392,7 @@ struct srv_job {
 	void *conn;                       /* the network side's peer; opaque here */
 	uint64_t conn_serial;             /* which incarnation of conn asked */
 	char peer[64];                    /* for the audit log */
+	char peer_terminal[SC_TERMINAL_ID_MAX + 1]; /* its TLS certificate's id, or "" */
 	int64_t received_ns;              /* CLOCK_MONOTONIC at the frame's arrival (log latency) */
 	uint8_t body[SRV_FRAME_CAP];      /* the raw request body */
 	size_t body_len;
