@@ -329,7 +329,8 @@ int term_daemon_main(int argc, char **argv)
 			return TERM_EXIT_USAGE;
 		} else {
 			d.fixed[d.nfixed++] = argv[i];
-			if (a[0] == '-' && strchr(a, '=') == NULL && i + 1 < argc)
+			if (a[0] == '-' && strchr(a, '=') == NULL && i + 1 < argc &&
+			    strcmp(a, "--insecure-plain-tcp") != 0) /* the one without a value */
 				d.fixed[d.nfixed++] = argv[++i];
 		}
 	}

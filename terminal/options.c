@@ -127,7 +127,8 @@ int term_option_is_fixed(const char *name)
 {
 	static const char *const fixed[] = {"--card", "--server", "--terminal-id", "--jp",
 					    "--camera", "--contactless", "--receipt-key",
-					    "--retries"};
+					    "--retries", "--tls", "--server-ca", "--cert", "--key",
+					    "--server-name", "--insecure-plain-tcp"};
 	size_t n = strcspn(name, "=");
 	for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
 		if (strlen(fixed[i]) == n && strncmp(name, fixed[i], n) == 0)
