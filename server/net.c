@@ -420,12 +420,12 @@ static void conn_new(struct srv_net *n, evutil_socket_t fd, const char *peer, in
 		 * idle timeout as any peer's first request. */
 		SSL *ssl = srv_tls_peer_new(n->tls);
 
+		/* Failing (out of memory), libevent may have freed ssl: it is
+		 * left rather than freed twice; the socket closes below. */
 		c->bev = ssl ? bufferevent_openssl_socket_new(n->base, fd, ssl,
 							      BUFFEREVENT_SSL_ACCEPTING,
 							      BEV_OPT_CLOSE_ON_FREE) : NULL;
-		if (!c->bev)
-			SSL_free(ssl); /* NULL-safe; libevent frees it once it took it */
-		else
+		if (c->bev)
 			bufferevent_openssl_set_allow_dirty_shutdown(c->bev, 1);
 	} else {
 		c->bev = bufferevent_socket_new(n->base, fd, BEV_OPT_CLOSE_ON_FREE);

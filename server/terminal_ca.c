@@ -220,6 +220,8 @@ int srv_tls_serial_revoked(const char *revoked_path, X509 *x)
 
 		hit = n == strlen(serial) && !strncmp(line, serial, n);
 	}
+	if (ferror(f))
+		hit = 1; /* fails closed, as above */
 	fclose(f);
 	return hit;
 }

@@ -145,17 +145,23 @@ SSL *srv_tls_peer_new(struct srv_tls *t)
 	return SSL_new(t->ctx);
 }
 
+int srv_tls_cert_id(X509 *x, char id[SC_TERMINAL_ID_MAX + 1])
+{
+	char cn[SC_TERMINAL_ID_MAX + 2]; /* one more: a longer CN shows, not cut to an id */
+	int n = x ? X509_NAME_get_text_by_NID(X509_get_subject_name(x), NID_commonName, cn,
+					     sizeof(cn)) : -1;
+
+	id[0] = '\0';
+	if (n <= 0 || n > (int)SC_TERMINAL_ID_MAX || (size_t)n != strlen(cn) ||
+	    sc_terminal_id_valid(cn) != SC_OK)
+		return -1;
+	memcpy(id, cn, (size_t)n + 1);
+	return 0;
+}
+
 int srv_tls_peer_id(SSL *ssl, char id[SC_TERMINAL_ID_MAX + 1])
 {
-	X509 *x = SSL_get0_peer_certificate(ssl);
-	int n = x ? X509_NAME_get_text_by_NID(X509_get_subject_name(x), NID_commonName, id,
-					     SC_TERMINAL_ID_MAX + 1) : -1;
-
-	if (n <= 0 || (size_t)n != strlen(id) || sc_terminal_id_valid(id) != SC_OK) {
-		id[0] = '\0';
-		return -1;
-	}
-	return 0;
+	return srv_tls_cert_id(SSL_get0_peer_certificate(ssl), id);
 }
 
 int srv_tls_refused(SSL *ssl, unsigned long err)

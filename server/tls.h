@@ -50,6 +50,8 @@ SSL *srv_tls_peer_new(struct srv_tls *t);
 /* After a completed handshake: the terminal id of the peer's certificate
  * (its subject's CN) into id. 0, or -1 if the CN is no terminal id. */
 int srv_tls_peer_id(SSL *ssl, char id[SC_TERMINAL_ID_MAX + 1]);
+/* The same for certificate x (NULL: -1): its first CN, whole, a terminal id. */
+int srv_tls_cert_id(X509 *x, char id[SC_TERMINAL_ID_MAX + 1]);
 /* A failed handshake: the reason, from what the verify callback noted or
  * the OpenSSL error (err: bufferevent_get_openssl_error's first code, 0 if
  * none); counted in srv_metrics. */
