@@ -263,6 +263,11 @@ int main(int argc, char **argv)
 			fprintf(stderr, "sigcard-server: account/card options do not apply to serve\n");
 			return 2;
 		}
+		if (name_set || csr || days) {
+			fprintf(stderr, "sigcard-server: --server-name, --csr and --days do not apply"
+				" to serve\n");
+			return 2;
+		}
 		check_addr("listen", cfg.tcp_addr);
 		check_addr("http", cfg.http_addr);
 		if (!cfg.tcp_addr[0] && !cfg.unix_path[0]) {

@@ -195,7 +195,7 @@ static void conn_write_done(struct bufferevent *bev, void *arg)
 
 /* A TLS peer's handshake ended: admitted with its certificate's terminal
  * id, or refused, counted by reason, before any frame of it was read. */
-static int conn_handshake(struct srv_conn *c, short what)
+static void conn_handshake(struct srv_conn *c, short what)
 {
 	SSL *ssl = bufferevent_openssl_get_ssl(c->bev);
 	int reason;
@@ -205,11 +205,11 @@ static int conn_handshake(struct srv_conn *c, short what)
 			c->handshaken = 1;
 			atomic_fetch_add(&srv_metrics.tls_handshakes, 1);
 			log_debug("peer %s is terminal %s", c->peer, c->terminal);
-			return 0;
+		} else {
+			atomic_fetch_add(&srv_metrics.tls_refused[SRV_TLS_BAD_CHAIN], 1);
+			conn_drop(c, "TLS refused: the certificate's CN is no terminal id");
 		}
-		atomic_fetch_add(&srv_metrics.tls_refused[SRV_TLS_BAD_CHAIN], 1);
-		conn_drop(c, "TLS refused: the certificate's CN is no terminal id");
-		return -1;
+		return;
 	}
 	reason = srv_tls_refused(ssl, bufferevent_get_openssl_error(c->bev));
 	while (bufferevent_get_openssl_error(c->bev))
@@ -218,7 +218,6 @@ static int conn_handshake(struct srv_conn *c, short what)
 	log_debug("peer %s dropped: TLS handshake refused (%s)", c->peer,
 		  srv_tls_refusal_name(reason));
 	conn_free(c);
-	return -1;
 }
 
 static void conn_event(struct bufferevent *bev, short what, void *arg)

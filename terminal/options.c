@@ -292,5 +292,5 @@ int term_pay_opts_parse(struct term_pay_opts *o, int argc, char **argv, char *er
 	if (!term_server_spec_valid(o->server))
 		return usage_err(err, cap, "--server '%s': expected unix:PATH or HOST:PORT"
 				 " (port 1..65535)", o->server);
-	return 0;
+	return term_tls_opts_valid(o->server, &o->tls, err, cap);
 }

@@ -32,27 +32,34 @@ int term_server_init(struct term_server *s, const char *spec, int timeout_ms)
 	return 0;
 }
 
-int term_server_tls_opts(struct term_server *s, const struct term_tls_opts *o)
+int term_tls_opts_valid(const char *spec, const struct term_tls_opts *o, char *err, size_t cap)
 {
 	int tls = o->dir || o->server_ca || o->cert || o->key || o->server_name;
 
-	if (strncmp(s->spec, "unix:", 5) == 0) {
+	if (strncmp(spec, "unix:", 5) == 0) {
 		if (tls || o->insecure_plain_tcp)
-			return term_errf(s->err, sizeof s->err, TERM_EXIT_USAGE,
+			return term_errf(err, cap, TERM_EXIT_USAGE,
 					 "--server %s: TLS options are for a HOST:PORT server"
-					 " (the socket's file mode guards a unix: one)", s->spec);
+					 " (the socket's file mode guards a unix: one)", spec);
 		return 0;
 	}
 	if (tls && o->insecure_plain_tcp)
-		return term_errf(s->err, sizeof s->err, TERM_EXIT_USAGE,
+		return term_errf(err, cap, TERM_EXIT_USAGE,
 				 "--insecure-plain-tcp and TLS options exclude each other");
-	if (o->insecure_plain_tcp)
-		return 0;
-	if (!tls)
-		return term_errf(s->err, sizeof s->err, TERM_EXIT_USAGE,
+	if (!tls && !o->insecure_plain_tcp)
+		return term_errf(err, cap, TERM_EXIT_USAGE,
 				 "--server %s: TCP needs --tls DIR (from 'sigcard-server terminal"
 				 " enrol') or --server-ca, --cert and --key; --insecure-plain-tcp"
-				 " for a plain one", s->spec);
+				 " for a plain one", spec);
+	return 0;
+}
+
+int term_server_tls_opts(struct term_server *s, const struct term_tls_opts *o)
+{
+	int rc = term_tls_opts_valid(s->spec, o, s->err, sizeof s->err);
+
+	if (rc != 0 || strncmp(s->spec, "unix:", 5) == 0 || o->insecure_plain_tcp)
+		return rc;
 	return term_tls_setup(s, o);
 }
 

@@ -251,9 +251,12 @@ int term_server_init(struct term_server *s, const char *spec, int timeout_ms);
 int term_server_exchange(struct term_server *s, const uint8_t *req, size_t req_len,
 			 uint8_t *resp, size_t cap, size_t *resp_len);
 void term_server_close(struct term_server *s);
-/* Checks the TLS options against the server spec: HOST:PORT needs TLS
- * files or insecure_plain_tcp, unix:PATH takes neither; loads the files.
- * 0 or -TERM_EXIT_USAGE with s->err. */
+/* The TLS options against the server spec: HOST:PORT needs TLS files or
+ * insecure_plain_tcp, unix:PATH takes neither. 0 or -TERM_EXIT_USAGE with
+ * err. Reads no file: the option parsers call it. */
+int term_tls_opts_valid(const char *spec, const struct term_tls_opts *o, char *err, size_t cap);
+/* term_tls_opts_valid, then loads the files (tls.c). 0 or -TERM_EXIT_USAGE
+ * with s->err. */
 int term_server_tls_opts(struct term_server *s, const struct term_tls_opts *o);
 /* Releases what term_server_init and term_server_tls_opts hold. */
 void term_server_free(struct term_server *s);
