@@ -80,8 +80,8 @@ pc = $(shell pkg-config --$(1) $(2) 2>/dev/null)
 # mbedTLS 2.28 ships no .pc on Debian 12; its headers are in /usr/include.
 MBEDTLS_LIBS := -lmbedcrypto
 CARD_PKGS := libpng libqrencode jansson libnfc libevent
-SERVER_PKGS := libcrypto libevent libevent_pthreads sqlite3 libpq jansson
-TERMINAL_PKGS := libcrypto libevent libevent_pthreads zbar libpng libpcsclite libnfc jansson
+SERVER_PKGS := libcrypto libssl libevent_openssl libevent libevent_pthreads sqlite3 libpq jansson
+TERMINAL_PKGS := libcrypto libssl libevent libevent_pthreads zbar libpng libpcsclite libnfc jansson
 # The server's PKCS#11 declarations (p11-kit's pkcs11.h): headers only, the
 # token's module is loaded with dlopen at run time (server/p11.c).
 SERVER_HEADER_PKGS := p11-kit-1

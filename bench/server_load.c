@@ -31,7 +31,15 @@
  * figure; the WAL's peak size, sampled while driving, is printed too.
  *
  * The last lines are: server_tps=... raw_verify_per_core=... ratio=...
- * (token_server_tps=... with --pkcs11) and wal_peak_bytes=... */
+ * (token_server_tps=... with --pkcs11) and wal_peak_bytes=...
+ *
+ * With --tls the load goes to the TCP listener over TLS 1.3 instead, as
+ * terminals pay: the run enrols one terminal ("BENCH", whose id every
+ * transaction names) with `sigcard-server terminal enrol`, and each card's
+ * connection makes its handshake once, before the first round, and is
+ * kept for every round, as a terminal keeps its connection. The ratio
+ * line is then tls_server_tps=... (challenges are still asked on the Unix
+ * socket, outside the figure). */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -50,6 +58,10 @@
 #include <openssl/ec.h>
 #include <openssl/evp.h>
 #include <openssl/sha.h>
+#include <openssl/ssl.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include "common/frame.h"
 #include "common/submit.h"
 #include "server/server.h"
@@ -68,6 +80,8 @@ struct lane {               /* one card, one connection, one submission in fligh
 	int n;
 	int next;           /* the one in flight: subs[next] */
 	int fd;             /* -1 before the load and once the lane is over */
+	SSL *ssl;           /* --tls: the lane's TLS, kept across rounds */
+	int tls_fd;         /* its socket, -1 if none */
 	int want_out;       /* EPOLLOUT registered: a frame is partly written */
 	size_t sent;        /* bytes of subs[next].frame written */
 	double t0;          /* when subs[next] started to go out */
@@ -83,6 +97,8 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+static SSL_CTX *tls_ctx;    /* --tls: the terminal's context; NULL: the Unix socket */
+static int tls_port;
 static pid_t server_pid;    /* the daemon started for the run, stopped by die() */
 static char wal_path[600];  /* the ledger's WAL, sampled while driving */
 static off_t wal_peak;
@@ -144,7 +160,57 @@ static double raw_verify_rate(double seconds)
 static void lane_close(struct lane *l)
 {
 	close(l->fd);       /* also takes it out of the epoll set */
+	if (l->ssl) {
+		SSL_free(l->ssl);
+		l->ssl = NULL;
+		l->tls_fd = -1;
+	}
 	l->fd = -1;
+}
+
+/* A TLS lane whose round is over keeps its connection for the next. */
+static void lane_pause(struct lane *l, int ep)
+{
+	epoll_ctl(ep, EPOLL_CTL_DEL, l->fd, NULL);
+	l->fd = -1;
+	l->want_out = 0;
+}
+
+/* send() or SSL_write(): bytes written, 0 if the socket is full, -1. */
+static ssize_t lane_send(struct lane *l, const uint8_t *p, size_t n)
+{
+	if (l->ssl) {
+		int w = SSL_write(l->ssl, p, (int)n);
+		int e = w > 0 ? SSL_ERROR_NONE : SSL_get_error(l->ssl, w);
+
+		return w > 0 ? w : e == SSL_ERROR_WANT_WRITE || e == SSL_ERROR_WANT_READ ? 0 : -1;
+	}
+	for (;;) {
+		ssize_t w = send(l->fd, p, n, MSG_NOSIGNAL);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return 0;
+		return w > 0 ? w : -1;
+	}
+}
+
+/* read() or SSL_read(): bytes read, 0 if none yet, -1 when the connection ended. */
+static ssize_t lane_recv(struct lane *l, uint8_t *p, size_t n)
+{
+	ssize_t r;
+
+	if (l->ssl) {
+		int k = SSL_read(l->ssl, p, (int)n);
+		int e = k > 0 ? SSL_ERROR_NONE : SSL_get_error(l->ssl, k);
+
+		return k > 0 ? k : e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE ? 0 : -1;
+	}
+	r = read(l->fd, p, n);
+	if (r < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK))
+		return 0;
+	return r > 0 ? r : -1;
 }
 
 /* Writes what is left of subs[next]; waits for EPOLLOUT if the socket is
@@ -155,13 +221,11 @@ static int lane_write(struct lane *l, int ep)
 	int want_out;
 
 	while (l->sent < s->len) {
-		ssize_t w = send(l->fd, s->frame + l->sent, s->len - l->sent, MSG_NOSIGNAL);
+		ssize_t w = lane_send(l, s->frame + l->sent, s->len - l->sent);
 
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		if (w == 0)
 			break;
-		if (w <= 0)
+		if (w < 0)
 			return -1;
 		l->sent += (size_t)w;
 	}
@@ -191,12 +255,12 @@ static int lane_start(struct lane *l, int ep)
 static int lane_read(struct lane *l, int ep)
 {
 	uint8_t in[SC_FRAME_HDR + SC_RESULT_MSG_MAX];
-	ssize_t r = read(l->fd, in, sizeof(in));
+	ssize_t r = lane_recv(l, in, sizeof(in));
 	size_t used = 0;
 
-	if (r < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK))
+	if (r == 0)
 		return 0;
-	if (r <= 0)
+	if (r < 0)
 		return -1;
 	while (used < (size_t)r) {
 		struct sub *s = &l->subs[l->next];
@@ -238,7 +302,7 @@ static int drive(struct lane *lanes, int nlanes, const char *sock, double timeou
 		struct epoll_event e = {.events = EPOLLIN, .data.ptr = l};
 		int flags;
 
-		l->fd = sclient_connect(sock);
+		l->fd = tls_ctx ? l->tls_fd : sclient_connect(sock);
 		if (l->fd < 0) {
 			unfinished++;
 			continue;
@@ -274,8 +338,11 @@ static int drive(struct lane *lanes, int nlanes, const char *sock, double timeou
 			/* on EPOLLHUP/EPOLLERR the read says what happened */
 			if (rc == 0 && (ev[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
 				rc = lane_read(l, ep);
-			if (rc != 0) {
+			if (rc == 1 && l->ssl)
+				lane_pause(l, ep);
+			else if (rc != 0)
 				lane_close(l);
+			if (rc != 0) {
 				active--;
 				unfinished += rc < 0;
 			}
@@ -418,7 +485,7 @@ static void prepare_challenges(struct lane *lanes, int ncards,
 				k++;
 				i = 0;
 			}
-			snprintf(tid, sizeof(tid), "BENCH-%d", k);
+			snprintf(tid, sizeof(tid), tls_ctx ? "BENCH" : "BENCH-%d", k);
 			if (sclient_challenge_ask(fds[wave], tid) != 0)
 				die("no challenge");
 			i++;
@@ -473,7 +540,8 @@ static void prepare(struct lane *lanes, int ncards, int ntx, const char *sock)
 			snprintf(tx.payer, sizeof(tx.payer), "PAYER-%d", k);
 			snprintf(tx.payee, sizeof(tx.payee), "SHOP");
 			snprintf(tx.payee_name, sizeof(tx.payee_name), "Bench Shop");
-			snprintf(tx.terminal_id, sizeof(tx.terminal_id), "BENCH-%d", k);
+			snprintf(tx.terminal_id, sizeof(tx.terminal_id), tls_ctx ? "BENCH" : "BENCH-%d",
+				 k);
 			tx.time = (uint64_t)time(NULL);
 			memcpy(tx.challenge, ch[at], SC_CHALLENGE_LEN);
 			len = sc_tx_encode(&tx, txbuf, sizeof(txbuf));
@@ -503,11 +571,66 @@ static void prepare(struct lane *lanes, int ncards, int ntx, const char *sock)
 		t1 - t0, now() - t1);
 }
 
+/* --tls: the data folder's terminal CA and one terminal, BENCH, enrolled
+ * by the daemon's own commands; a free port for the listener. */
+static void tls_setup(const char *server, const char *dir, char *addr, size_t cap)
+{
+	char cmd[4096], path[600];
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t len = sizeof(sa);
+	int s = socket(AF_INET, SOCK_STREAM, 0);
+
+	snprintf(cmd, sizeof(cmd), "'%s' -D '%s' terminal-ca >/dev/null && '%s' -D '%s' terminal"
+		 " enrol BENCH --out '%s/bench-tls' >/dev/null", server, dir, server, dir, dir);
+	if (system(cmd) != 0)
+		die("cannot enrol the bench's terminal");
+	/* A port free now; the daemon binds it a moment later. */
+	if (s < 0 || bind(s, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
+	    getsockname(s, (struct sockaddr *)&sa, &len) != 0)
+		die("no free TCP port");
+	tls_port = ntohs(sa.sin_port);
+	close(s);
+	snprintf(addr, cap, "127.0.0.1:%d", tls_port);
+	tls_ctx = SSL_CTX_new(TLS_client_method());
+	snprintf(path, sizeof(path), "%s/bench-tls/ca.pem", dir);
+	if (!tls_ctx || !SSL_CTX_set_min_proto_version(tls_ctx, TLS1_3_VERSION) ||
+	    SSL_CTX_load_verify_locations(tls_ctx, path, NULL) != 1)
+		die("cannot set up TLS");
+	snprintf(path, sizeof(path), "%s/bench-tls/terminal.pem", dir);
+	if (SSL_CTX_use_certificate_chain_file(tls_ctx, path) != 1)
+		die("cannot set up TLS");
+	snprintf(path, sizeof(path), "%s/bench-tls/terminal.key", dir);
+	if (SSL_CTX_use_PrivateKey_file(tls_ctx, path, SSL_FILETYPE_PEM) != 1)
+		die("cannot set up TLS");
+	SSL_CTX_set_verify(tls_ctx, SSL_VERIFY_PEER, NULL);
+}
+
+/* A lane's TLS connection, made before the load and kept: connect and
+ * handshake blocking, then non-blocking for the driver. */
+static void tls_connect(struct lane *l)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)tls_port),
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1, flags;
+
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0)
+		die("cannot connect to the TLS listener");
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	l->ssl = SSL_new(tls_ctx);
+	if (!l->ssl || SSL_set_fd(l->ssl, fd) != 1 || !SSL_set1_host(l->ssl, "localhost") ||
+	    SSL_connect(l->ssl) != 1)
+		die("TLS handshake failed");
+	flags = fcntl(fd, F_GETFL);
+	if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) != 0)
+		die("fcntl failed");
+	l->tls_fd = fd;
+}
+
 static void usage(FILE *out)
 {
 	fprintf(out,
 "usage: server_load [--server PATH] [--cards N] [--tx M] [--workers W] [--timeout S]\n"
-"                   [--seconds S] [--wal-max MIB] [--pkcs11 MODULE]\n"
+"                   [--seconds S] [--wal-max MIB] [--pkcs11 MODULE] [--tls]\n"
 "Prepares M submissions signed by N cards, drives a sigcard-server started for\n"
 "the run with them over N connections (one submission in flight per card), in\n"
 "rounds until the load ran --seconds, and prints its transfers/s against the\n"
@@ -526,6 +649,9 @@ static void usage(FILE *out)
 "                     answered by then counts as not OK (default 120)\n"
 "      --pkcs11 MODULE  the issuer's keys in a SoftHSM2 token made for the run\n"
 "                     (MODULE: its libsofthsm2.so), the JP checked inside it\n"
+"      --tls          the load over TLS 1.3 on the TCP listener, one terminal\n"
+"                     certificate, each card's connection made once and kept\n"
+"                     for every round; the ratio line says tls_server_tps=\n"
 "  -h, --help         this text\n"
 "\n"
 "The table goes to stdout, ending with server_tps=... raw_verify_per_core=...\n"
@@ -609,7 +735,8 @@ int main(int argc, char **argv)
 		{"tx", required_argument, NULL, 't'}, {"workers", required_argument, NULL, 'w'},
 		{"timeout", required_argument, NULL, 'T'}, {"help", no_argument, NULL, 'h'},
 		{"seconds", required_argument, NULL, 'S'}, {"wal-max", required_argument, NULL, 'M'},
-		{"pkcs11", required_argument, NULL, 'P'}, {NULL, 0, NULL, 0},
+		{"pkcs11", required_argument, NULL, 'P'},
+		{"tls", no_argument, NULL, 'L'}, {NULL, 0, NULL, 0},
 	};
 	const char *build = getenv("SC_BUILD"), *module = NULL;
 	struct srv_keys *keys = NULL;
@@ -623,7 +750,8 @@ int main(int argc, char **argv)
 	struct srv_db db;
 	double raw, raw_before, raw_after, t0, elapsed, *lat;
 	pid_t pid;
-	int fd, ok = 0, other = 0, nlat = 0;
+	int fd, ok = 0, other = 0, nlat = 0, tls = 0;
+	char listen_addr[64] = "none";
 
 	/* The daemon of the same build: BUILD/bench/server_load -> BUILD/bin/. */
 	if (build && *build)
@@ -653,6 +781,7 @@ int main(int argc, char **argv)
 		case 'T': timeout = (double)number("timeout", optarg, 1, 86400); break;
 		case 'S': seconds = (double)number("seconds", optarg, 0, 86400); break;
 		case 'P': module = optarg; break;
+		case 'L': tls = 1; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;   /* getopt said what was wrong */
 		}
@@ -707,6 +836,8 @@ int main(int argc, char **argv)
 	srv_db_close(&db);
 	srv_keys_close(keys);
 	sc_wipe(master, sizeof(master));
+	if (tls)
+		tls_setup(server, dir, listen_addr, sizeof(listen_addr));
 
 	/* 3. the real daemon */
 	pid = fork();
@@ -716,7 +847,7 @@ int main(int argc, char **argv)
 		snprintf(logp, sizeof(logp), "%s/server.log", dir);
 		if (!freopen(logp, "w", stderr))
 			_exit(127);
-		char *args[24] = {server, "-D", dir, "-d", "--listen", "none", "--http", "none",
+		char *args[24] = {server, "-D", dir, "-d", "--listen", listen_addr, "--http", "none",
 				  "--challenge-ttl", "3600"};
 		int na = 10;
 
@@ -749,6 +880,8 @@ int main(int argc, char **argv)
 		die("the server did not start (see its log in the bench folder)");
 
 	close(fd);
+	for (int k = 0; tls && k < ncards; k++)
+		tls_connect(&lanes[k]);
 	lat = NULL;
 	elapsed = 0;
 	/* 4. and 5. rounds: M signed submissions prepared, then the load: one
@@ -803,6 +936,11 @@ int main(int argc, char **argv)
 		rounds++;
 	} while (elapsed < seconds);
 	raw_after = raw_verify_rate(1.0);
+	for (int k = 0; k < ncards; k++)
+		if (lanes[k].ssl) {
+			lanes[k].fd = lanes[k].tls_fd;
+			lane_close(&lanes[k]);
+		}
 	raw = (raw_before + raw_after) / 2;
 	kill(pid, SIGTERM);
 	waitpid(pid, NULL, 0);
@@ -815,7 +953,7 @@ int main(int argc, char **argv)
 		char cmd[300];
 
 		printf("%-34s %10d\n", "cards (card core, in-process)", ncards);
-		printf("%-34s %10d\n", "connections", ncards);
+		printf("%-34s %10d\n", tls ? "connections (TLS, kept)" : "connections", ncards);
 		printf("%-34s %10d\n", "rounds", rounds);
 		printf("%-34s %10d\n", "submissions", ntx * rounds);
 		printf("%-34s %10d\n", "executed (OK)", ok);
@@ -828,7 +966,8 @@ int main(int argc, char **argv)
 		printf("%-34s %10.0f\n", "raw P-256 verify/s, after load", raw_after);
 		printf("%-34s %10.0f\n", "raw P-256 verify/s, one core", raw);
 		printf("%-34s %10.1f\n", "WAL peak MiB", (double)wal_peak / 1048576.0);
-		printf("%sserver_tps=%.0f raw_verify_per_core=%.0f ratio=%.2f\n", module ? "token_" : "",
+		printf("%s%sserver_tps=%.0f raw_verify_per_core=%.0f ratio=%.2f\n", tls ? "tls_" : "",
+		       module ? "token_" : "",
 		       tps, raw, tps / raw);
 		printf("wal_peak_bytes=%lld\n", (long long)wal_peak);
 		/* where the writer's time went, from the daemon's own log */

@@ -64,18 +64,21 @@ money() { curl -sf "http://127.0.0.1:$HTTP/v1/accounts/$1" | jq -r .balance.text
 step "1. The issuer's server: a fresh ledger in $DIR"
 D_SRV=$DIR/server
 "$SRV" -D "$D_SRV" init >"$DIR/admin.log" 2>&1 || die "server init failed"
-say "master key, receipt key and SQLite ledger made (sigcard-server init)"
+say "master key, receipt key, SQLite ledger and terminal CA made (sigcard-server init)"
 "$SRV" -D "$D_SRV" account create ALICE-1 --currency EUR --balance 250.00 >>"$DIR/admin.log" 2>&1 &&
 "$SRV" -D "$D_SRV" account create BAKERY-7 --currency EUR --balance 40.00 >>"$DIR/admin.log" 2>&1 ||
 	die "account create failed"
 say "accounts: ALICE-1 (the card holder) 250.00 EUR, BAKERY-7 (the shop) 40.00 EUR"
-HTTP=$(free_port)
-"$SRV" -D "$D_SRV" -d --listen none --unix "$DIR/submit.sock" --http "127.0.0.1:$HTTP" serve \
-	>"$DIR/server.log" 2>&1 &
+HTTP=$(free_port) TLS=$(free_port)
+"$SRV" -D "$D_SRV" terminal enrol BAKERY-T1 --out "$DIR/terminal-tls" >>"$DIR/admin.log" 2>&1 ||
+	die "terminal enrol failed"
+say "terminal BAKERY-T1 enrolled: its key and certificate from the issuer's terminal CA"
+"$SRV" -D "$D_SRV" -d --listen "127.0.0.1:$TLS" --unix "$DIR/submit.sock" --http "127.0.0.1:$HTTP" \
+	serve >"$DIR/server.log" 2>&1 &
 PIDS+=($!)
 wait_sock "$DIR/submit.sock" || die "the server did not start"
 for _ in $(seq 50); do curl -sf "http://127.0.0.1:$HTTP/healthz" >/dev/null && break; sleep 0.1; done
-say "sigcard-server running: submissions on $DIR/submit.sock, HTTP API on 127.0.0.1:$HTTP"
+say "sigcard-server running: submissions over TLS on 127.0.0.1:$TLS, HTTP API on 127.0.0.1:$HTTP"
 
 step "2. A card for ALICE-1: personalised, issued, enrolled"
 "$SRV" -D "$D_SRV" card prepare --account ALICE-1 --out "$DIR/perso.json" >>"$DIR/admin.log" 2>&1 ||
@@ -100,7 +103,8 @@ if [ -z "$INTERACTIVE" ]; then
 	say "sigcard-card running; its screen is drawn to $DIR/card-screen.png (the camera's view)"
 fi
 "$TERM" daemon --socket "$DIR/terminal.sock" -d --card "unix:$DIR/card-contact.sock" \
-	--server "unix:$DIR/submit.sock" --terminal-id BAKERY-T1 --receipt-key "$DIR/receipt.key" \
+	--server "127.0.0.1:$TLS" --tls "$DIR/terminal-tls" --terminal-id BAKERY-T1 \
+	--receipt-key "$DIR/receipt.key" \
 	--camera "file:$DIR/card-screen.png" >"$DIR/terminal.log" 2>&1 &
 PIDS+=($!)
 wait_sock "$DIR/terminal.sock" || die "the terminal daemon did not start"

@@ -15,6 +15,7 @@
 #include "common/hex.h"
 #include "hostlib/atomicfile.h"
 #include "server.h"
+#include "server/tls.h"
 
 struct admin_args {
 	const char *currency, *balance, *card_id, *account, *out, *record, *tk_file;
@@ -150,10 +151,12 @@ static int cmd_init(const struct srv_config *cfg)
 		srv_db_close(&db);
 	if (rc != 0)
 		return fail("%s", err);
+	if (srv_terminal_ca_create(cfg->data_dir, cfg->server_name, err, sizeof(err)) != 0)
+		return fail("%s", err);
 	srv_db_describe(where, sizeof(where), cfg->db_path);
 	printf("database     %s\n", where);
 	srv_keys_describe(cfg, where, sizeof(where));
-	printf("%s\n", where);
+	printf("%s\nterminal CA  %s/%s/\n", where, cfg->data_dir, SRV_TLS_DIR);
 	return 0;
 }
 

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "server.h"
+#include "server/tls.h"
 
 void srv_config_defaults(struct srv_config *c)
 {
@@ -30,6 +31,7 @@ void srv_config_defaults(struct srv_config *c)
 	c->batch_max = 256;
 	c->wal_max_mib = 16;
 	c->check_time = 60;
+	snprintf(c->server_name, sizeof(c->server_name), "%s", SRV_TLS_DEFAULT_NAME);
 }
 
 static void fill(char *path, size_t cap, const char *dir, const char *name)

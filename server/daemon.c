@@ -493,8 +493,10 @@ int srv_run(const struct srv_config *cfg)
 	event_add(sigterm, NULL);
 	event_add(sigint, NULL);
 	event_add(sighup, NULL);
-	log_info("serving: submissions on %s%s%s, HTTP on %s, %d verify threads",
-		 s->cfg.tcp_addr[0] ? s->cfg.tcp_addr : "-", s->cfg.unix_path[0] ? " and " : "",
+	log_info("serving: submissions on %s%s%s%s, HTTP on %s, %d verify threads",
+		 s->cfg.tcp_addr[0] ? s->cfg.tcp_addr : "-",
+		 !s->cfg.tcp_addr[0] ? "" : s->cfg.insecure_plain_tcp ? " (PLAIN TCP)" : " (TLS)",
+		 s->cfg.unix_path[0] ? " and " : "",
 		 s->cfg.unix_path, s->cfg.http_addr[0] ? s->cfg.http_addr : "-", s->cfg.workers);
 	event_base_dispatch(run_base);
 	rc = 0;

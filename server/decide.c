@@ -18,9 +18,20 @@ static int refuse(char *why, size_t cap, int code, const char *fmt, ...)
 	return code;
 }
 
-int srv_challenge_verdict(const struct srv_challenge_row *row, const struct sc_tx *tx,
-			  int64_t now_ms, char *why, size_t cap)
+int srv_challenge_verdict(const struct srv_snapshot *sn, char *why, size_t cap)
 {
+	const struct srv_challenge_row *row = &sn->challenge;
+	const struct sc_tx *tx = sn->tx;
+	int64_t now_ms = sn->now_ms;
+
+	/* The certificate says who is asking; the transaction only what the
+	 * terminal told the card. A challenge is issued to the certificate's
+	 * id (pipeline.c), so this also refuses one used under another's. */
+	if (sn->peer_terminal && sn->peer_terminal[0] &&
+	    strcmp(sn->peer_terminal, tx->terminal_id) != 0)
+		return refuse(why, cap, SC_RES_CHALLENGE_INVALID,
+			      "the transaction names terminal %s, the peer's certificate %s",
+			      tx->terminal_id, sn->peer_terminal);
 	if (!row->found)
 		return refuse(why, cap, SC_RES_CHALLENGE_INVALID,
 			      "this server never issued the challenge");
@@ -91,7 +102,7 @@ static int not_enrolled(const struct srv_snapshot *sn, char *why, size_t cap)
 
 int srv_precheck_decide(const struct srv_snapshot *sn, char *why, size_t cap)
 {
-	int rc = srv_challenge_verdict(&sn->challenge, sn->tx, sn->now_ms, why, cap);
+	int rc = srv_challenge_verdict(sn, why, cap);
 
 	if (rc != SC_RES_OK)
 		return rc;
@@ -211,7 +222,7 @@ static void checks(const struct srv_snapshot *sn, struct srv_decision *d)
 	/* A used (card, ATC) consumed its challenge with its outcome, so the
 	 * challenge check cannot apply; the card's checks still do. */
 	if (sn->prior == PRIOR_NONE &&
-	    srv_challenge_verdict(&sn->challenge, sn->tx, sn->now_ms, d->reason,
+	    srv_challenge_verdict(sn, d->reason,
 				  sizeof(d->reason)) != SC_RES_OK) {
 		d->code = SC_RES_CHALLENGE_INVALID;
 		return;

@@ -74,6 +74,9 @@ struct srv_snapshot {
 	const uint8_t *card_id;           /* SC_CARD_ID_LEN */
 	uint32_t atc;
 	const uint8_t *signed_hash, *sub_hash; /* SC_HASH_LEN each */
+	/* who sent it: the peer's TLS certificate's terminal id, or "" (or
+	 * NULL) for a peer on the Unix socket or plain TCP */
+	const char *peer_terminal;
 	struct srv_verify_result verify;
 	/* the earlier outcome of (card, ATC), in the ledger or the open batch */
 	int prior;                        /* enum srv_prior */
@@ -133,11 +136,11 @@ struct srv_decision {
 };
 
 /* ---- the checks */
-/* The transaction's challenge row was issued to its terminal, is unused and
- * has not expired at now_ms. SC_RES_OK, or SC_RES_CHALLENGE_INVALID with
- * why (cap bytes) saying which. */
-int srv_challenge_verdict(const struct srv_challenge_row *row, const struct sc_tx *tx,
-			  int64_t now_ms, char *why, size_t cap);
+/* The snapshot's transaction names the terminal of the peer's certificate
+ * (over TLS), and its challenge row was issued to that terminal, is unused
+ * and has not expired at now_ms. SC_RES_OK, or SC_RES_CHALLENGE_INVALID
+ * with why (cap bytes) saying which. */
+int srv_challenge_verdict(const struct srv_snapshot *sn, char *why, size_t cap);
 /* The business rules, in docs/PROTOCOL.md §6's order: card not blocked,
  * payer is the card's account, payer != payee, both accounts exist (the
  * payee not the issuer's equity), the currency is both accounts', amount

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "server/server.h"
+#include "server/tls.h"
 
 static void usage(FILE *f)
 {
@@ -28,6 +29,13 @@ static void usage(FILE *f)
 "       sigcard-server [-D DIR] key rotate          a new receipt key, the old one kept;\n"
 "                                                   the daemon takes it when restarted\n"
 "       sigcard-server [-D DIR] check               the ledger's invariants and seals\n"
+"       sigcard-server [-D DIR] terminal-ca [--server-name NAME]\n"
+"                                                   the terminal CA and the server's TLS\n"
+"                                                   certificate (init makes them too)\n"
+"       sigcard-server [-D DIR] terminal enrol ID [--csr FILE] [--days N] --out DIR\n"
+"                                                   a terminal's key and certificate\n"
+"       sigcard-server [-D DIR] terminal revoke ID  its next handshake fails\n"
+"       sigcard-server [-D DIR] terminal list       certificates issued, and revoked\n"
 "\n"
 "Files:\n"
 "  -D, --data DIR          data folder (default $SIGCARD_SERVER_DATA or\n"
@@ -38,7 +46,10 @@ static void usage(FILE *f)
 "                          conninfo (init alone so far)\n"
 "Daemon:\n"
 "  -d, --foreground        stay in the foreground, log to stderr (else syslog)\n"
-"      --listen HOST:PORT  submissions over TCP (default %s; 'none' for off)\n"
+"      --listen HOST:PORT  submissions over TLS 1.3 with terminal certificates\n"
+"                          (default %s; 'none' for off)\n"
+"      --insecure-plain-tcp  --listen speaks plain TCP, to anyone: tests and\n"
+"                          local demos only\n"
 "      --unix PATH         submissions over a Unix socket (default DIR/submit.sock;\n"
 "                          'none' for off)\n"
 "      --http HOST:PORT    read-only JSON API and /metrics (default %s; 'none')\n"
@@ -71,6 +82,13 @@ static void usage(FILE *f)
 "      --transport-key-file FILE  the card's transport key (32 hex digits, 0600):\n"
 "                          the perso file then holds K_card wrapped, never clear\n"
 "      --record FILE       the record the card exported (card enrol)\n"
+"      --server-name NAME  the server certificate's DNS name (init, terminal-ca;\n"
+"                          default localhost; 127.0.0.1 and ::1 always)\n"
+"      --csr FILE          certify the terminal's own key from its request\n"
+"                          (terminal enrol; no key is written then)\n"
+"      --days N            the terminal certificate's lifetime (default 365)\n"
+"      --out DIR           terminal enrol: writes terminal.key (0600),\n"
+"                          terminal.pem and ca.pem there\n"
 "Keys in a PKCS#11 token (serve, init, card prepare, key rotate; all three):\n"
 "      --pkcs11 MODULE     the token's PKCS#11 module (a .so), e.g.\n"
 "                          /usr/lib/softhsm/libsofthsm2.so; default: key files\n"
@@ -87,6 +105,8 @@ enum {
 	O_PKCS11, O_TOKEN, O_PIN_FILE,
 	O_TTL, O_JP_LIMIT, O_MAX_AMOUNT, O_BATCH, O_CURRENCY, O_BALANCE, O_ACCOUNT, O_CARD_ID,
 	O_OUT, O_RECORD, O_PIDFILE, O_CHECK_TIME, O_REQUEST_TIMEOUT, O_HTTP_MAX_CONNS, O_WAL_MAX,
+	O_INSECURE_PLAIN_TCP,
+	O_SERVER_NAME, O_CSR, O_DAYS,
 };
 
 /* A whole-number option in [min, max], or exit 2 with a message. */
@@ -160,6 +180,10 @@ int main(int argc, char **argv)
 		{"out", required_argument, NULL, O_OUT},
 		{"record", required_argument, NULL, O_RECORD},
 		{"transport-key-file", required_argument, NULL, O_TRANSPORT_KEY_FILE},
+		{"insecure-plain-tcp", no_argument, NULL, O_INSECURE_PLAIN_TCP},
+		{"server-name", required_argument, NULL, O_SERVER_NAME},
+		{"csr", required_argument, NULL, O_CSR},
+		{"days", required_argument, NULL, O_DAYS},
 		{"pkcs11", required_argument, NULL, O_PKCS11},
 		{"token", required_argument, NULL, O_TOKEN},
 		{"pin-file", required_argument, NULL, O_PIN_FILE},
@@ -169,6 +193,9 @@ int main(int argc, char **argv)
 	};
 	const char *currency = NULL, *balance = NULL, *account = NULL, *card_id = NULL;
 	const char *out = NULL, *record = NULL, *tk_file = NULL;
+	const char *csr = NULL; /* terminal enrol */
+	long days = 0;
+	int name_set = 0;
 	int serve_opts = 0, admin_opts = 0, unix_set = 0;
 	struct srv_config cfg;
 	char db_path[SRV_PATH_MAX] = "";
@@ -221,6 +248,11 @@ int main(int argc, char **argv)
 		case O_OUT: out = optarg; admin_opts++; break;
 		case O_RECORD: record = optarg; admin_opts++; break;
 		case O_TRANSPORT_KEY_FILE: tk_file = optarg; admin_opts++; break;
+		case O_INSECURE_PLAIN_TCP: cfg.insecure_plain_tcp = 1; serve_opts++; break;
+		case O_SERVER_NAME: set_text(cfg.server_name, sizeof(cfg.server_name), "server-name",
+					     optarg); name_set = 1; break;
+		case O_CSR: csr = optarg; break;
+		case O_DAYS: days = (long)number("days", optarg, 1, 36500); break;
 		case O_PKCS11: set_text(cfg.pkcs11_module, sizeof(cfg.pkcs11_module), "pkcs11",
 					optarg); break;
 		case O_TOKEN: set_text(cfg.token_label, sizeof(cfg.token_label), "token", optarg);
@@ -253,6 +285,11 @@ int main(int argc, char **argv)
 			fprintf(stderr, "sigcard-server: account/card options do not apply to serve\n");
 			return 2;
 		}
+		if (name_set || csr || days) {
+			fprintf(stderr, "sigcard-server: --server-name, --csr and --days do not apply"
+				" to serve\n");
+			return 2;
+		}
 		check_addr("listen", cfg.tcp_addr);
 		check_addr("http", cfg.http_addr);
 		if (!cfg.tcp_addr[0] && !cfg.unix_path[0]) {
@@ -272,6 +309,22 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	log_init("sigcard-server", 1, getenv("SIGCARD_SERVER_DEBUG") != NULL);
+	if (name_set && strcmp(argv[optind], "init") && strcmp(argv[optind], "terminal-ca")) {
+		fprintf(stderr, "sigcard-server: --server-name applies to init and terminal-ca only\n");
+		return 2;
+	}
+	if (!strcmp(argv[optind], "terminal-ca") || !strcmp(argv[optind], "terminal")) {
+		if (admin_opts - (out != NULL)) {
+			fprintf(stderr, "sigcard-server: account/card options do not apply to %s\n",
+				argv[optind]);
+			return 2;
+		}
+		return srv_terminal_cmd(&cfg, argc - optind, argv + optind, csr, days, out);
+	}
+	if (csr || days) {
+		fprintf(stderr, "sigcard-server: --csr and --days apply to terminal enrol only\n");
+		return 2;
+	}
 	return srv_admin(&cfg, argc - optind, argv + optind, currency, balance, card_id, account,
 			 out, record, tk_file);
 }

@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include <sys/resource.h>
 #include "server.h"
+#include "server/tls.h"
 
 struct srv_metrics srv_metrics;
 
@@ -222,6 +223,14 @@ size_t srv_metrics_render(char *buf, size_t cap)
 		" audit sample (counted only).\n"
 		"# TYPE sigcard_audit_unrecorded_total counter\nsigcard_audit_unrecorded_total %lu\n",
 	    atomic_load(&srv_metrics.audit_unrecorded));
+	put(&o, "# HELP sigcard_tls_handshakes_total TLS peers admitted with a terminal certificate.\n"
+		"# TYPE sigcard_tls_handshakes_total counter\nsigcard_tls_handshakes_total %lu\n",
+	    atomic_load(&srv_metrics.tls_handshakes));
+	put(&o, "# HELP sigcard_tls_refused_total TLS handshakes refused, by reason (nothing of"
+		" them reaches the ledger).\n# TYPE sigcard_tls_refused_total counter\n");
+	for (int i = 0; i < SRV_TLS_REFUSALS; i++)
+		put(&o, "sigcard_tls_refused_total{reason=\"%s\"} %lu\n", srv_tls_refusal_name(i),
+		    atomic_load(&srv_metrics.tls_refused[i]));
 	render_process(&o);
 	return o.len;
 }

@@ -20,11 +20,13 @@
 #include <arpa/inet.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 #include <event2/listener.h>
 #include "common/frame.h"
 #include "hostlib/sock.h"
 #include "server.h"
+#include "server/tls.h"
 
 /* Output a peer may leave unread before the server stops reading from it;
  * reading resumes once the output is back under half of it. */
@@ -39,6 +41,9 @@ struct srv_conn {
 	int closing;                /* free once the output is flushed */
 	int throttled;              /* reading off: too much output unread */
 	int served;                 /* has completed a request */
+	int tls;                    /* came to the TLS listener */
+	int handshaken;             /* its TLS handshake is complete */
+	char terminal[SC_TERMINAL_ID_MAX + 1]; /* its certificate's terminal id */
 	struct event *deadline;     /* fires if a request is not complete in time */
 	struct srv_conn *prev, *next; /* most recently active first */
 };
@@ -47,6 +52,7 @@ struct srv_net {
 	struct srv *s;
 	struct event_base *base;
 	struct evconnlistener *tcp, *unx;
+	struct srv_tls *tls;        /* on tcp, unless --insecure-plain-tcp */
 	struct event *done_ev;      /* wakes the loop for finished jobs */
 	pthread_mutex_t mu;
 	struct srv_job *done_head, *done_tail;
@@ -159,9 +165,13 @@ static void conn_deadline(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if (!c->busy && !c->closing)
+	if (c->tls && !c->handshaken) {
+		atomic_fetch_add(&srv_metrics.tls_refused[SRV_TLS_TIMEOUT], 1);
+		conn_drop(c, "TLS handshake not done within --request-timeout");
+	} else if (!c->busy && !c->closing) {
 		conn_drop(c, c->served ? "a frame not completed within --request-timeout"
 				       : "no request within --request-timeout");
+	}
 }
 
 /* Below the low mark again: read what the peer sent meanwhile. */
@@ -183,11 +193,50 @@ static void conn_write_done(struct bufferevent *bev, void *arg)
 		conn_unthrottle(c);
 }
 
+/* A TLS peer's handshake ended: admitted with its certificate's terminal
+ * id, or refused, counted by reason, before any frame of it was read. */
+static void conn_handshake(struct srv_conn *c, short what)
+{
+	SSL *ssl = bufferevent_openssl_get_ssl(c->bev);
+	int reason;
+
+	if (what & BEV_EVENT_CONNECTED) {
+		if (srv_tls_peer_id(ssl, c->terminal) == 0) {
+			c->handshaken = 1;
+			atomic_fetch_add(&srv_metrics.tls_handshakes, 1);
+			log_debug("peer %s is terminal %s", c->peer, c->terminal);
+		} else {
+			atomic_fetch_add(&srv_metrics.tls_refused[SRV_TLS_BAD_CHAIN], 1);
+			conn_drop(c, "TLS refused: the certificate's CN is no terminal id");
+		}
+		return;
+	}
+	reason = srv_tls_refused(ssl, bufferevent_get_openssl_error(c->bev));
+	while (bufferevent_get_openssl_error(c->bev))
+		;
+	atomic_fetch_add(&srv_metrics.peers_dropped, 1);
+	log_debug("peer %s dropped: TLS handshake refused (%s)", c->peer,
+		  srv_tls_refusal_name(reason));
+	conn_free(c);
+}
+
 static void conn_event(struct bufferevent *bev, short what, void *arg)
 {
 	struct srv_conn *c = arg;
 
 	(void)bev;
+	if (c->tls && !c->handshaken) {
+		if (what & BEV_EVENT_TIMEOUT) {
+			atomic_fetch_add(&srv_metrics.tls_refused[SRV_TLS_TIMEOUT], 1);
+			conn_drop(c, "TLS handshake not done within --idle-timeout");
+		} else {
+			conn_handshake(c, what);
+		}
+		return;
+	}
+	if (c->tls)
+		while (bufferevent_get_openssl_error(bev))
+			; /* the thread's error queue stays clean */
 	if (what & (BEV_EVENT_TIMEOUT | BEV_EVENT_ERROR)) {
 		atomic_fetch_add(&srv_metrics.peers_dropped, 1);
 		log_debug("peer %s dropped: %s", c->peer,
@@ -210,6 +259,7 @@ static struct srv_job *job_new(struct srv_conn *c, enum srv_job_kind kind)
 	j->conn_serial = c->serial;
 	j->code = -1;
 	snprintf(j->peer, sizeof(j->peer), "%s", c->peer);
+	memcpy(j->peer_terminal, c->terminal, sizeof(j->peer_terminal));
 	return j;
 }
 
@@ -335,7 +385,7 @@ static void conn_read(struct bufferevent *bev, void *arg)
 	}
 }
 
-static void conn_new(struct srv_net *n, evutil_socket_t fd, const char *peer)
+static void conn_new(struct srv_net *n, evutil_socket_t fd, const char *peer, int tls)
 {
 	struct srv *s = n->s;
 	struct timeval idle = {s->cfg.idle_timeout, 0};
@@ -363,7 +413,22 @@ static void conn_new(struct srv_net *n, evutil_socket_t fd, const char *peer)
 		return;
 	}
 	c->net = n;
-	c->bev = bufferevent_socket_new(n->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	c->tls = tls;
+	if (tls) {
+		/* The handshake runs under the same slot, request deadline and
+		 * idle timeout as any peer's first request. */
+		SSL *ssl = srv_tls_peer_new(n->tls);
+
+		/* Failing (out of memory), libevent may have freed ssl: it is
+		 * left rather than freed twice; the socket closes below. */
+		c->bev = ssl ? bufferevent_openssl_socket_new(n->base, fd, ssl,
+							      BUFFEREVENT_SSL_ACCEPTING,
+							      BEV_OPT_CLOSE_ON_FREE) : NULL;
+		if (c->bev)
+			bufferevent_openssl_set_allow_dirty_shutdown(c->bev, 1);
+	} else {
+		c->bev = bufferevent_socket_new(n->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	}
 	c->deadline = evtimer_new(n->base, conn_deadline, c);
 	if (!c->bev || !c->deadline) {
 		if (c->bev)
@@ -395,7 +460,6 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
 {
 	char peer[64] = "unix";
 
-	(void)l;
 	(void)salen;
 	if (sa->sa_family == AF_INET) {
 		const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
@@ -410,7 +474,7 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
 		inet_ntop(AF_INET6, &in6->sin6_addr, ip, sizeof(ip));
 		snprintf(peer, sizeof(peer), "[%s]:%u", ip, ntohs(in6->sin6_port));
 	}
-	conn_new(arg, fd, peer);
+	conn_new(arg, fd, peer, l == ((struct srv_net *)arg)->tcp && ((struct srv_net *)arg)->tls);
 }
 
 static void listeners_enable(struct srv_net *n, int on)
@@ -459,7 +523,7 @@ static void reply_write(struct srv_conn *c, const uint8_t *frame, size_t len)
 	struct evbuffer *out = bufferevent_get_output(c->bev);
 	ssize_t w = 0;
 
-	if (evbuffer_get_length(out) == 0) {
+	if (evbuffer_get_length(out) == 0 && !c->tls) {
 		w = send(bufferevent_getfd(c->bev), frame, len, MSG_DONTWAIT | MSG_NOSIGNAL);
 		if (w < 0)
 			w = 0; /* EAGAIN, or an error the bufferevent reports */
@@ -593,8 +657,14 @@ struct srv_net *srv_net_start(struct srv *s, struct event_base *base, char *err,
 	n->accept_ev = evtimer_new(base, on_accept_timer, n);
 	if (!n->done_ev || !n->accept_ev)
 		goto fail;
+	if (s->cfg.tcp_addr[0] && !s->cfg.insecure_plain_tcp &&
+	    !(n->tls = srv_tls_new(s->cfg.data_dir, err, errlen)))
+		goto fail;
 	if (s->cfg.tcp_addr[0] && !(n->tcp = listen_tcp(n, s->cfg.tcp_addr, err, errlen)))
 		goto fail;
+	if (s->cfg.tcp_addr[0] && s->cfg.insecure_plain_tcp)
+		log_warnx("WARNING: --insecure-plain-tcp: submissions on %s in the clear, from"
+			  " any peer, with no terminal certificate", s->cfg.tcp_addr);
 	if (s->cfg.unix_path[0] && !(n->unx = listen_unix(n, s->cfg.unix_path, err, errlen)))
 		goto fail;
 	if (n->tcp)
@@ -642,6 +712,7 @@ void srv_net_free(struct srv_net *n)
 	}
 	if (n->tcp)
 		evconnlistener_free(n->tcp);
+	srv_tls_free(n->tls);
 	if (n->unx) {
 		evconnlistener_free(n->unx);
 		unlink(n->s->cfg.unix_path);

@@ -215,6 +215,7 @@ void srv_job_snapshot(const struct srv *s, struct srv_job *j)
 	sn->atc = j->sub.atc;
 	sn->signed_hash = j->signed_hash;
 	sn->sub_hash = j->sub_hash;
+	sn->peer_terminal = j->peer_terminal;
 	sn->verify.key_known = j->key_known;
 	sn->verify.key = j->key;
 	sn->verify.sig_ok = j->sig_ok;
@@ -304,6 +305,12 @@ static int issue_challenge(struct srv *s, struct srv_store *st, struct srv_job *
 
 	if (sc_get_challenge_decode(j->body, j->body_len, tid) != 0) {
 		srv_job_reply_error(j, SC_RES_MALFORMED, "GET CHALLENGE: bad terminal id");
+		return 0;
+	}
+	if (j->peer_terminal[0] && strcmp(tid, j->peer_terminal) != 0) {
+		/* Over TLS the challenge is bound to the certificate's id. */
+		srv_job_reply_error(j, SC_RES_CHALLENGE_INVALID,
+				    "GET CHALLENGE names another terminal than the certificate");
 		return 0;
 	}
 	if (srv_random(ch, sizeof(ch)) != 0 ||

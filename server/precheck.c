@@ -44,6 +44,7 @@ static void answer(const struct srv *s, struct srv_store *st, struct srv_job *j)
 	memset(&sn, 0, sizeof(sn));
 	sn.tx = &j->tx;
 	sn.card_id = j->sub.card_id;
+	sn.peer_terminal = j->peer_terminal;
 	sn.now_ms = srv_challenge_now(s);
 	sn.limits.max_amount = s->cfg.max_amount;
 	sn.limits.card_jp_limit = s->cfg.card_jp_limit;

@@ -60,6 +60,8 @@ struct srv_config {
 	int batch_max;                   /* most submissions per commit */
 	int wal_max_mib;                 /* the WAL's bound (wal.c) */
 	int check_time;                  /* seconds the start-up check may take */
+	int insecure_plain_tcp;          /* --insecure-plain-tcp: no TLS on tcp_addr */
+	char server_name[256];           /* init/terminal-ca: the server certificate's name */
 };
 
 /* ---- logging: hostlib/log.h (stderr in the foreground, syslog as a
@@ -410,6 +412,7 @@ int srv_keys_pkcs11_create(const struct srv_config *cfg, char *err, size_t errle
 
 /* ---- metrics.c: counters for /metrics, updated from every thread */
 #define SRV_VERIFY_BUCKETS 10
+#define SRV_TLS_REFUSAL_SLOTS 8
 #define SRV_BATCH_BUCKETS 10
 struct srv_metrics {
 	atomic_ulong results[SC_RES_COUNT];   /* submissions by result */
@@ -425,6 +428,8 @@ struct srv_metrics {
 	atomic_ulong peers_dropped;
 	atomic_ulong wal_resets;              /* RESTART checkpoints by the writer */
 	atomic_ulong audit_unrecorded;        /* unauthenticated requests beyond the sample */
+	atomic_ulong tls_handshakes;          /* TLS peers admitted */
+	atomic_ulong tls_refused[SRV_TLS_REFUSAL_SLOTS]; /* by enum srv_tls_refusal (tls.h) */
 };
 extern struct srv_metrics srv_metrics;
 void srv_metrics_verify(uint64_t ns);
@@ -451,6 +456,7 @@ struct srv_job {
 	void *conn;                       /* the network side's peer; opaque here */
 	uint64_t conn_serial;             /* which incarnation of conn asked */
 	char peer[64];                    /* for the audit log */
+	char peer_terminal[SC_TERMINAL_ID_MAX + 1]; /* its TLS certificate's id, or "" */
 	int64_t received_ns;              /* CLOCK_MONOTONIC at the frame's arrival (log latency) */
 	uint8_t body[SRV_FRAME_CAP];      /* the raw request body */
 	size_t body_len;

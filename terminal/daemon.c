@@ -275,6 +275,8 @@ static void daemon_usage(FILE *f)
 "usage: sigcard-terminal daemon --socket PATH [-d] --card CARRIER --server SERVER\n"
 "           --terminal-id ID [--jp scan --camera CAMERA | --jp contactless\n"
 "           --contactless CARRIER] [--receipt-key FILE] [--retries N]\n"
+"           [--tls DIR | --server-ca FILE --cert FILE --key FILE]\n"
+"           [--server-name NAME] [--insecure-plain-tcp]\n"
 "\n"
 "Runs the terminal as a daemon: it keeps this terminal's settings and pays,\n"
 "one payment at a time, for front ends that connect to PATH (mode 0600):\n"
@@ -329,7 +331,8 @@ int term_daemon_main(int argc, char **argv)
 			return TERM_EXIT_USAGE;
 		} else {
 			d.fixed[d.nfixed++] = argv[i];
-			if (a[0] == '-' && strchr(a, '=') == NULL && i + 1 < argc)
+			if (a[0] == '-' && strchr(a, '=') == NULL && i + 1 < argc &&
+			    strcmp(a, "--insecure-plain-tcp") != 0) /* the one without a value */
 				d.fixed[d.nfixed++] = argv[++i];
 		}
 	}

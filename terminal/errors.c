@@ -35,6 +35,7 @@ const char *term_exit_name(int class_or_negative)
 	case TERM_EXIT_SERVER_UNREACHABLE: return "server-unreachable";
 	case TERM_EXIT_SERVER_REFUSED: return "server-refused";
 	case TERM_EXIT_BAD_RECEIPT: return "bad-receipt";
+	case TERM_EXIT_TLS: return "tls-refused";
 	default: return "unknown";
 	}
 }

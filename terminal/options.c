@@ -19,6 +19,8 @@ void term_pay_usage(FILE *f)
 "           [--scheme enc|enc-rand|enc-digest]\n"
 "           [--jp scan --camera CAMERA | --jp contactless --contactless CARRIER]\n"
 "           [--receipt-key FILE] [--timeout SECONDS] [--retries N]\n"
+"           [--tls DIR | --server-ca FILE --cert FILE --key FILE]\n"
+"           [--server-name NAME] [--insecure-plain-tcp]\n"
 "       sigcard-terminal pay --daemon unix:PATH --amount AMOUNT --currency CUR\n"
 "           --to ACCOUNT --payee-name NAME [--scheme S] [--timeout SECONDS]\n"
 "\n"
@@ -35,7 +37,18 @@ void term_pay_usage(FILE *f)
 "                       socket), pcsc:READER NAME (PC/SC, through pcscd) or\n"
 "                       nfc:CONNSTRING (a libnfc reader, e.g.\n"
 "                       nfc:pn532_uart:/dev/ttyUSB0)\n"
-"  --server SERVER      unix:PATH or HOST:PORT of sigcard-server\n"
+"  --server SERVER      unix:PATH or HOST:PORT of sigcard-server; HOST:PORT\n"
+"                       is TLS 1.3 with this terminal's certificate:\n"
+"  --tls DIR            ca.pem, terminal.pem and terminal.key, as\n"
+"                       'sigcard-server terminal enrol' wrote them\n"
+"  --server-ca FILE     the issuer's CA, the only one the server's\n"
+"                       certificate may chain to (overrides DIR/ca.pem)\n"
+"  --cert FILE          this terminal's certificate (DIR/terminal.pem)\n"
+"  --key FILE           its key (DIR/terminal.key)\n"
+"  --server-name NAME   the name the server's certificate must carry\n"
+"                       (default: HOST of --server)\n"
+"  --insecure-plain-tcp  HOST:PORT without TLS (a server started with the\n"
+"                       same option: tests and local demos only)\n"
 "  --terminal-id ID     this terminal's id (up to %u characters)\n"
 "  --scheme S           how the card seals the password: enc, enc-rand\n"
 "                       (default) or enc-digest\n"
@@ -59,7 +72,8 @@ void term_pay_usage(FILE *f)
 "Exit status: 0 paid; 1 local failure; 2 bad usage; 3 no card; 4 card removed\n"
 "during a command; 5 card error; 6 cancelled, wrong PIN or timeout on the\n"
 "card; 7 server unreachable; 8 refused by the server; 9 receipt does not\n"
-"verify.\n",
+"verify; 10 TLS with the server failed (its certificate or name, or ours\n"
+"refused: expired, revoked, from another CA).\n",
 		SC_ACCOUNT_MAX, SC_PAYEE_NAME_MAX, SC_TERMINAL_ID_MAX, TERM_DEFAULT_TIMEOUT_S);
 }
 
@@ -67,6 +81,7 @@ enum {
 	OPT_AMOUNT = 256, OPT_CURRENCY, OPT_TO, OPT_PAYEE_NAME, OPT_CARD, OPT_SERVER,
 	OPT_TERMINAL_ID, OPT_SCHEME, OPT_JP, OPT_CAMERA, OPT_CONTACTLESS, OPT_RECEIPT_KEY,
 	OPT_TIMEOUT, OPT_RETRIES, OPT_HELP,
+	OPT_TLS, OPT_SERVER_CA, OPT_CERT, OPT_KEY, OPT_SERVER_NAME, OPT_INSECURE_PLAIN_TCP,
 };
 
 static const struct option pay_options[] = {
@@ -85,6 +100,12 @@ static const struct option pay_options[] = {
 	{"timeout", required_argument, NULL, OPT_TIMEOUT},
 	{"retries", required_argument, NULL, OPT_RETRIES},
 	{"help", no_argument, NULL, OPT_HELP},
+	{"tls", required_argument, NULL, OPT_TLS},
+	{"server-ca", required_argument, NULL, OPT_SERVER_CA},
+	{"cert", required_argument, NULL, OPT_CERT},
+	{"key", required_argument, NULL, OPT_KEY},
+	{"server-name", required_argument, NULL, OPT_SERVER_NAME},
+	{"insecure-plain-tcp", no_argument, NULL, OPT_INSECURE_PLAIN_TCP},
 	{NULL, 0, NULL, 0},
 };
 
@@ -106,7 +127,8 @@ int term_option_is_fixed(const char *name)
 {
 	static const char *const fixed[] = {"--card", "--server", "--terminal-id", "--jp",
 					    "--camera", "--contactless", "--receipt-key",
-					    "--retries"};
+					    "--retries", "--tls", "--server-ca", "--cert", "--key",
+					    "--server-name", "--insecure-plain-tcp"};
 	size_t n = strcspn(name, "=");
 	for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
 		if (strlen(fixed[i]) == n && strncmp(name, fixed[i], n) == 0)
@@ -173,6 +195,12 @@ int term_pay_opts_parse(struct term_pay_opts *o, int argc, char **argv, char *er
 		case OPT_CAMERA: o->camera = optarg; break;
 		case OPT_CONTACTLESS: o->contactless = optarg; break;
 		case OPT_RECEIPT_KEY: o->receipt_key = optarg; break;
+		case OPT_TLS: o->tls.dir = optarg; break;
+		case OPT_SERVER_CA: o->tls.server_ca = optarg; break;
+		case OPT_CERT: o->tls.cert = optarg; break;
+		case OPT_KEY: o->tls.key = optarg; break;
+		case OPT_SERVER_NAME: o->tls.server_name = optarg; break;
+		case OPT_INSECURE_PLAIN_TCP: o->tls.insecure_plain_tcp = 1; break;
 		case OPT_TIMEOUT:
 			if (parse_int(optarg, 1, 3600, &o->timeout_s) != 0)
 				return usage_err(err, cap, "--timeout '%s': expected whole seconds"
@@ -264,5 +292,5 @@ int term_pay_opts_parse(struct term_pay_opts *o, int argc, char **argv, char *er
 	if (!term_server_spec_valid(o->server))
 		return usage_err(err, cap, "--server '%s': expected unix:PATH or HOST:PORT"
 				 " (port 1..65535)", o->server);
-	return 0;
+	return term_tls_opts_valid(o->server, &o->tls, err, cap);
 }

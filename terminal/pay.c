@@ -499,6 +499,8 @@ int term_pay_run(const struct term_pay_opts *o, struct term_paid *paid,
 	}
 	if (rc == 0) {
 		rc = term_server_init(&p->server, o->server, SERVER_TIMEOUT_MS);
+		if (rc == 0)
+			rc = term_server_tls_opts(&p->server, &o->tls);
 		if (rc != 0)
 			pass(p, rc, p->server.err);
 	}
@@ -531,7 +533,7 @@ int term_pay_run(const struct term_pay_opts *o, struct term_paid *paid,
 		say(p, "paid: transfer %llu, receipt verified",
 		    (unsigned long long)paid->transfer_id);
 
-	term_server_close(&p->server);
+	term_server_free(&p->server);
 	term_camera_close(&p->camera);
 	EVP_PKEY_free(p->receipt_key);
 	sc_wipe(p, sizeof *p);

@@ -32,8 +32,46 @@ int term_server_init(struct term_server *s, const char *spec, int timeout_ms)
 	return 0;
 }
 
+int term_tls_opts_valid(const char *spec, const struct term_tls_opts *o, char *err, size_t cap)
+{
+	int tls = o->dir || o->server_ca || o->cert || o->key || o->server_name;
+
+	if (strncmp(spec, "unix:", 5) == 0) {
+		if (tls || o->insecure_plain_tcp)
+			return term_errf(err, cap, TERM_EXIT_USAGE,
+					 "--server %s: TLS options are for a HOST:PORT server"
+					 " (the socket's file mode guards a unix: one)", spec);
+		return 0;
+	}
+	if (tls && o->insecure_plain_tcp)
+		return term_errf(err, cap, TERM_EXIT_USAGE,
+				 "--insecure-plain-tcp and TLS options exclude each other");
+	if (!tls && !o->insecure_plain_tcp)
+		return term_errf(err, cap, TERM_EXIT_USAGE,
+				 "--server %s: TCP needs --tls DIR (from 'sigcard-server terminal"
+				 " enrol') or --server-ca, --cert and --key; --insecure-plain-tcp"
+				 " for a plain one", spec);
+	return 0;
+}
+
+int term_server_tls_opts(struct term_server *s, const struct term_tls_opts *o)
+{
+	int rc = term_tls_opts_valid(s->spec, o, s->err, sizeof s->err);
+
+	if (rc != 0 || strncmp(s->spec, "unix:", 5) == 0 || o->insecure_plain_tcp)
+		return rc;
+	return term_tls_setup(s, o);
+}
+
+void term_server_free(struct term_server *s)
+{
+	term_server_close(s);
+	term_tls_free(s);
+}
+
 void term_server_close(struct term_server *s)
 {
+	term_tls_close(s);
 	if (s->fd >= 0)
 		close(s->fd);
 	s->fd = -1;
@@ -95,7 +133,9 @@ static int server_connect(struct term_server *s)
 		close(fd);
 	}
 	freeaddrinfo(res);
-	return s->fd >= 0 ? 0 : unreachable(s, "cannot connect", e);
+	if (s->fd < 0)
+		return unreachable(s, "cannot connect", e);
+	return s->tls_ctx ? term_tls_handshake(s, h) : 0;
 }
 
 int term_server_exchange(struct term_server *s, const uint8_t *req, size_t req_len,
@@ -104,6 +144,8 @@ int term_server_exchange(struct term_server *s, const uint8_t *req, size_t req_l
 	int rc = server_connect(s);
 	if (rc != 0)
 		return rc;
+	if (s->ssl)
+		return term_tls_exchange(s, req, req_len, resp, cap, resp_len);
 	/* One deadline for the whole exchange. The request goes from where it
 	 * lies: a SUBMIT holds the joint password, and no copy is made. */
 	int64_t deadline = fio_now_ms() + s->timeout_ms;

@@ -36,6 +36,7 @@ enum term_exit {
 	TERM_EXIT_SERVER_UNREACHABLE = 7,
 	TERM_EXIT_SERVER_REFUSED = 8, /* the server's code name is in the message */
 	TERM_EXIT_BAD_RECEIPT = 9,   /* the server's receipt does not verify */
+	TERM_EXIT_TLS = 10,          /* TLS with the server failed: its certificate, or ours */
 };
 
 #define TERM_ERR_MAX 1024
@@ -170,6 +171,15 @@ enum term_jp_source { TERM_JP_SCAN = 1, TERM_JP_CONTACTLESS = 2 };
 
 #define TERM_DEFAULT_TIMEOUT_S 120
 
+/* How the terminal speaks TLS to a HOST:PORT server: a folder from
+ * `sigcard-server terminal enrol` (ca.pem, terminal.pem, terminal.key), or
+ * the files one by one (they win over the folder's); or, loudly, not. */
+struct term_tls_opts {
+	const char *dir, *server_ca, *cert, *key;
+	const char *server_name;   /* what the server's certificate must name */
+	int insecure_plain_tcp;
+};
+
 struct term_pay_opts {
 	uint64_t amount;                          /* minor units */
 	uint16_t currency;                        /* ISO 4217 numeric */
@@ -184,6 +194,7 @@ struct term_pay_opts {
 	const char *camera;                       /* camera spec, --jp scan */
 	const char *server;                       /* unix:PATH or HOST:PORT */
 	const char *receipt_key;                  /* PEM file, or NULL: ask the server */
+	struct term_tls_opts tls;                 /* for a HOST:PORT server */
 	int timeout_s;                            /* for the holder to confirm */
 	int card_timeout_ms;                      /* per APDU */
 	int retries;                              /* submission resends */
@@ -220,11 +231,16 @@ int term_card_sign(struct term_carrier *c, const uint8_t *tx, size_t tx_len, uin
 int term_card_get_jp(struct term_carrier *c, char jp[SC_JP_DIGITS + 1]);
 
 /* --- server_client.c: frames to and from sigcard-server ------------------- */
+struct ssl_ctx_st;
+struct ssl_st;
 struct term_server {
 	char spec[TERM_SPEC_MAX];  /* unix:PATH or HOST:PORT */
 	int fd;                    /* -1 when not connected */
 	int timeout_ms;            /* connect, and each exchange */
 	char err[TERM_ERR_MAX];
+	struct ssl_ctx_st *tls_ctx; /* TLS to a HOST:PORT server (tls.c), or NULL */
+	struct ssl_st *ssl;        /* the connection's, while connected */
+	char tls_name[256];        /* --server-name, or "": the spec's host */
 };
 
 /* Readies (does not connect) a server client; a bad spec is usage. */
@@ -235,6 +251,27 @@ int term_server_init(struct term_server *s, const char *spec, int timeout_ms);
 int term_server_exchange(struct term_server *s, const uint8_t *req, size_t req_len,
 			 uint8_t *resp, size_t cap, size_t *resp_len);
 void term_server_close(struct term_server *s);
+/* The TLS options against the server spec: HOST:PORT needs TLS files or
+ * insecure_plain_tcp, unix:PATH takes neither. 0 or -TERM_EXIT_USAGE with
+ * err. Reads no file: the option parsers call it. */
+int term_tls_opts_valid(const char *spec, const struct term_tls_opts *o, char *err, size_t cap);
+/* term_tls_opts_valid, then loads the files (tls.c). 0 or -TERM_EXIT_USAGE
+ * with s->err. */
+int term_server_tls_opts(struct term_server *s, const struct term_tls_opts *o);
+/* Releases what term_server_init and term_server_tls_opts hold. */
+void term_server_free(struct term_server *s);
+
+/* --- tls.c: TLS on the server connection ----------------------------------- */
+/* Loads the CA to pin, the terminal's certificate and key. 0 or -TERM_EXIT_USAGE. */
+int term_tls_setup(struct term_server *s, const struct term_tls_opts *o);
+/* The handshake on s->fd (connected), pinning the server's name (tls_name,
+ * else host). 0, or a negative class with s->err (TERM_EXIT_TLS named). */
+int term_tls_handshake(struct term_server *s, const char *host);
+/* One frame out, one back over the TLS connection, within s->timeout_ms. */
+int term_tls_exchange(struct term_server *s, const uint8_t *req, size_t req_len, uint8_t *resp,
+		      size_t cap, size_t *resp_len);
+void term_tls_close(struct term_server *s);
+void term_tls_free(struct term_server *s);
 
 /* --- receipt.c: the server's signed receipt -------------------------------- */
 /* Reads the server's receipt public key: a PEM public key (SubjectPublicKeyInfo)

@@ -30,6 +30,8 @@ void term_unblock_usage(FILE *f)
 {
 	fprintf(f,
 "usage: sigcard-terminal unblock --card CARRIER --server unix:PATH|HOST:PORT\n"
+"           [--tls DIR | --server-ca FILE --cert FILE --key FILE]\n"
+"           [--server-name NAME] [--insecure-plain-tcp]   (as for pay)\n"
 "\n"
 "Delivers the PIN unblock the issuer approved for the card in the reader\n"
 "(sigcard-server card unblock-pin CARD_ID): the card gives a challenge, the\n"
@@ -37,7 +39,8 @@ void term_unblock_usage(FILE *f)
 "runs it, and the terminal reports the card's answer to the server.\n"
 "Prints card, script, card answer and PIN tries as \"key: value\" lines.\n"
 "Exit status as for pay: 5 the card refused the script, 8 the server has\n"
-"none for this card (NO_ISSUER_SCRIPT), 7 the server cannot be reached.\n");
+"none for this card (NO_ISSUER_SCRIPT), 7 the server cannot be reached,\n"
+"10 TLS with the server failed.\n");
 }
 
 /* GET DATA of one byte-sized or fixed-size tag, exactly want bytes. */
@@ -232,6 +235,7 @@ int term_card_pin_blocked(struct term_carrier *card)
 int term_unblock_main(int argc, char **argv)
 {
 	const char *card = NULL, *server = NULL;
+	struct term_tls_opts tls = {0};
 	struct term_carrier carrier;
 	struct term_server srv;
 	struct unblock u;
@@ -239,7 +243,16 @@ int term_unblock_main(int argc, char **argv)
 
 	for (int i = 1; i < argc; i++) {
 		const char **dst = !strcmp(argv[i], "--card") ? &card :
-				   !strcmp(argv[i], "--server") ? &server : NULL;
+				   !strcmp(argv[i], "--server") ? &server :
+				   !strcmp(argv[i], "--tls") ? &tls.dir :
+				   !strcmp(argv[i], "--server-ca") ? &tls.server_ca :
+				   !strcmp(argv[i], "--cert") ? &tls.cert :
+				   !strcmp(argv[i], "--key") ? &tls.key :
+				   !strcmp(argv[i], "--server-name") ? &tls.server_name : NULL;
+		if (!strcmp(argv[i], "--insecure-plain-tcp")) {
+			tls.insecure_plain_tcp = 1;
+			continue;
+		}
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			term_unblock_usage(stdout);
 			return 0;
@@ -267,6 +280,8 @@ int term_unblock_main(int argc, char **argv)
 		return -rc;
 	}
 	rc = term_server_init(&srv, server, UNBLOCK_SERVER_TIMEOUT_MS);
+	if (rc == 0)
+		rc = term_server_tls_opts(&srv, &tls);
 	if (rc != 0) {
 		fprintf(stderr, "sigcard-terminal: unblock: %s\n", srv.err);
 		term_carrier_close(&carrier);
@@ -279,7 +294,7 @@ int term_unblock_main(int argc, char **argv)
 		rc = deliver(&u, stdout);
 	term_carrier_power_off(&carrier);
 	term_carrier_close(&carrier);
-	term_server_close(&srv);
+	term_server_free(&srv);
 	if (rc != 0) {
 		fprintf(stderr, "sigcard-terminal: %s: %s\n", term_exit_name(rc), u.err);
 		return -rc;

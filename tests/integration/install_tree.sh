@@ -130,10 +130,11 @@ mapfile -d '' card < <(exec_line "$U/sigcard-card@.service" "$EX/card.env" 1)
 mapfile -d '' term < <(exec_line "$U/sigcard-terminal.service" "$EX/terminal.env" "")
 R=$ROOT/run/sigcard
 # The server says where it serves once every socket is bound: its
-# submissions on the TCP port and the Unix socket, its HTTP API on the other
-# port (started again on new ports if another process took one).
+# submissions on the TCP port (over TLS: init made the terminal CA) and the
+# Unix socket, its HTTP API on the other port (started again on new ports if
+# another process took one).
 if sc_listen server 'serving: submissions on' "${srv[@]}" && [ ${#SC_PORTS[@]} -eq 2 ] &&
-	grep -qF "serving: submissions on 127.0.0.1:${SC_PORTS[0]} and $R/submit.sock, HTTP on 127.0.0.1:${SC_PORTS[1]}," \
+	grep -qF "serving: submissions on 127.0.0.1:${SC_PORTS[0]} (TLS) and $R/submit.sock, HTTP on 127.0.0.1:${SC_PORTS[1]}," \
 		"$T_DIR/server.log" && test -S "$R/submit.sock"; then
 	t_ok "sigcard-server.service's ExecStart serves"
 else

@@ -46,7 +46,7 @@ else
 fi
 
 SOCK=$T_DIR/submit.sock
-sc_listen server 'serving: submissions on' "$SRV" -D "$D" -d --listen 127.0.0.1:@PORT --unix "$SOCK" \
+sc_listen server 'serving: submissions on' "$SRV" -D "$D" -d --listen 127.0.0.1:@PORT --insecure-plain-tcp --unix "$SOCK" \
 	--http 127.0.0.1:@PORT --max-conns 8 --idle-timeout 3 || t_fail "server started" "$(cat "$T_DIR/server.log")"
 SPID=$SC_LAST_PID PORT=${SC_PORTS[0]} HPORT=${SC_PORTS[1]}
 

@@ -76,6 +76,16 @@ usage "server: serve with an argument" "serve takes no arguments" "$SRV" -D issu
 usage "server: serve with an admin option" "do not apply to serve" "$SRV" -D issuer -d --currency EUR
 usage "server: admin command with a daemon option" "daemon options apply to serve only" "$SRV" -D issuer --workers 2 check
 usage "server: nothing to listen on" "nothing to serve" "$SRV" -D issuer -d --listen none --unix none
+usage "server: serve with --server-name" "do not apply to serve" "$SRV" -D issuer -d --server-name x
+usage "server: --server-name on another command" "applies to init and terminal-ca only" \
+	"$SRV" -D issuer --server-name x check
+usage "server: terminal enrol without --out" "needs --out DIR" "$SRV" -D issuer terminal enrol T-1
+usage "server: terminal enrol, not a terminal id" "is not a terminal id" \
+	"$SRV" -D issuer terminal enrol "T 1" --out t1
+usage "server: terminal revoke with --days" "apply to terminal enrol only" \
+	"$SRV" -D issuer terminal revoke T-1 --days 3
+usage "server: terminal without a verb" "usage: terminal enrol" "$SRV" -D issuer terminal
+usage "server: --csr on an admin command" "apply to terminal enrol only" "$SRV" -D issuer --csr x check
 
 # --- sigcard-card ---
 usage "card: no --flash" "--flash PATH is required" "$CARD" --contact ct.sock
@@ -103,6 +113,12 @@ PAY=(pay --amount 1.00 --currency EUR --to SHOP --payee-name Shop --card unix:ca
      --server unix:submit.sock --terminal-id T-1 --camera file:screen.png --receipt-key receipt.pub)
 usage "terminal: no command" "usage: sigcard-terminal" "$TERMINAL"
 usage "terminal: unknown command" "'refund': unknown command" "$TERMINAL" refund
+usage "terminal: pay to HOST:PORT without TLS files" "TCP needs --tls DIR" \
+	"$TERMINAL" "${PAY[@]/unix:submit.sock/127.0.0.1:7460}"
+usage "terminal: pay, TLS options for a unix: server" "TLS options are for a HOST:PORT server" \
+	"$TERMINAL" "${PAY[@]}" --tls t1
+usage "terminal: pay, --insecure-plain-tcp with --tls" "exclude each other" \
+	"$TERMINAL" "${PAY[@]/unix:submit.sock/127.0.0.1:7460}" --tls t1 --insecure-plain-tcp
 usage "terminal: pay, unknown option" "--nope: unknown option" "$TERMINAL" "${PAY[@]}" --nope
 usage "terminal: pay, no --amount" "--amount is required" "$TERMINAL" pay --currency EUR
 usage "terminal: pay, bad amount" "--amount 'ten'" "$TERMINAL" "${PAY[@]}" --amount ten

@@ -100,6 +100,9 @@ static void challenge_other_terminal(struct sub *u)
 {
 	snprintf(u->sn.challenge.terminal_id, sizeof(u->sn.challenge.terminal_id), "T-2");
 }
+/* Over TLS: the certificate is T-2's, the transaction (and challenge) T-1's. */
+static void certificate_of_another_terminal(struct sub *u) { u->sn.peer_terminal = "T-2"; }
+static void certificate_of_this_terminal(struct sub *u) { u->sn.peer_terminal = "T-1"; }
 static void expires_in_1ms(struct sub *u) { u->sn.now_ms = NOW + TTL - 1; }
 static void expires_now(struct sub *u) { u->sn.now_ms = NOW + TTL; }
 static void expired_1ms_ago(struct sub *u) { u->sn.now_ms = NOW + TTL + 1; }
@@ -248,6 +251,11 @@ static const struct decide_case CASES[] = {
 	 "the challenge was used already", NOTHING},
 	{"challenge of another terminal", challenge_other_terminal, SRV_ANSWER,
 	 SC_RES_CHALLENGE_INVALID, "the challenge was issued to another terminal", NOTHING},
+	{"transaction under another terminal's certificate", certificate_of_another_terminal,
+	 SRV_ANSWER, SC_RES_CHALLENGE_INVALID,
+	 "the transaction names terminal T-1, the peer's certificate T-2", NOTHING},
+	{"transaction under its terminal's certificate", certificate_of_this_terminal, SRV_SEAL,
+	 SC_RES_OK, "", PAID},
 	{"challenge 1 ms before its expiry", expires_in_1ms, SRV_SEAL, SC_RES_OK, "", PAID},
 	{"challenge at its expiry", expires_now, SRV_ANSWER, SC_RES_CHALLENGE_INVALID,
 	 "the challenge has expired", NOTHING},

@@ -10,9 +10,11 @@
 
 #include "terminal/terminal.h"
 
-#define BASE "pay", "--amount", "12.34", "--currency", "EUR", "--to", "SHOP-1", \
+#define BASE_NO_TLS "pay", "--amount", "12.34", "--currency", "EUR", "--to", "SHOP-1", \
 	"--payee-name", "Café Müller", "--card", "unix:/tmp/card.sock", "--server", \
 	"127.0.0.1:7000", "--terminal-id", "T-01"
+/* A HOST:PORT server is TLS: the files are named, not read, while parsing. */
+#define BASE BASE_NO_TLS, "--tls", "/tmp/t1"
 
 static int parse(struct term_pay_opts *o, char *err, size_t cap, int argc, const char **argv)
 {
@@ -42,6 +44,9 @@ static void full_line(void **state)
 	assert_string_equal(o.card, "unix:/tmp/card.sock");
 	assert_string_equal(o.camera, "file:/tmp/screen.png");
 	assert_string_equal(o.server, "127.0.0.1:7000");
+	assert_string_equal(o.tls.dir, "/tmp/t1");
+	assert_null(o.tls.server_name);
+	assert_int_equal(o.tls.insecure_plain_tcp, 0);
 	assert_string_equal(o.receipt_key, "/tmp/k.pem");
 	assert_int_equal(o.timeout_s, 30);
 	assert_int_equal(o.retries, 5);
@@ -159,6 +164,31 @@ static void missing_and_conflicting_options(void **state)
 	assert_non_null(strstr(err, "--camera: a value is needed"));
 }
 
+/* TLS to a HOST:PORT server, or loudly none; never TLS options for unix:. */
+static void tls_options(void **state)
+{
+	(void)state;
+	struct term_pay_opts o;
+	char err[TERM_ERR_MAX] = "";
+	assert_int_equal(PARSE(&o, err, BASE_NO_TLS, "--camera", "file:/s"), -TERM_EXIT_USAGE);
+	assert_non_null(strstr(err, "TCP needs --tls DIR"));
+	assert_int_equal(PARSE(&o, err, BASE_NO_TLS, "--camera", "file:/s", "--insecure-plain-tcp"),
+			 0);
+	assert_int_equal(o.tls.insecure_plain_tcp, 1);
+	assert_int_equal(PARSE(&o, err, BASE_NO_TLS, "--camera", "file:/s", "--server-ca", "/c",
+			       "--cert", "/t", "--key", "/k", "--server-name", "pay.example"), 0);
+	assert_string_equal(o.tls.server_ca, "/c");
+	assert_string_equal(o.tls.cert, "/t");
+	assert_string_equal(o.tls.key, "/k");
+	assert_string_equal(o.tls.server_name, "pay.example");
+	assert_int_equal(PARSE(&o, err, BASE, "--camera", "file:/s", "--insecure-plain-tcp"),
+			 -TERM_EXIT_USAGE);
+	assert_non_null(strstr(err, "exclude each other"));
+	assert_int_equal(PARSE(&o, err, BASE, "--camera", "file:/s", "--server", "unix:/s"),
+			 -TERM_EXIT_USAGE);
+	assert_non_null(strstr(err, "TLS options are for a HOST:PORT server"));
+}
+
 static void exit_classes_have_names(void **state)
 {
 	(void)state;
@@ -176,6 +206,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(help_is_not_an_error),
 		cmocka_unit_test(each_bad_value_names_its_option),
 		cmocka_unit_test(missing_and_conflicting_options),
+		cmocka_unit_test(tls_options),
 		cmocka_unit_test(exit_classes_have_names),
 	};
 	if (argc > 1)
