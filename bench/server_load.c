@@ -760,6 +760,10 @@ int main(int argc, char **argv)
 		snprintf(server, sizeof(server), "%.*s/../bin/sigcard-server",
 			 (int)(strrchr(argv[0], '/') ? strrchr(argv[0], '/') - argv[0] : 1),
 			 strrchr(argv[0], '/') ? argv[0] : ".");
+	/* A connection the server dropped is a failed lane, counted and
+	 * reported (drive()), not a SIGPIPE that ends the run silently and
+	 * leaves the server running. */
+	signal(SIGPIPE, SIG_IGN);
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
@@ -845,11 +849,20 @@ int main(int argc, char **argv)
 		char logp[300];
 
 		snprintf(logp, sizeof(logp), "%s/server.log", dir);
-		if (!freopen(logp, "w", stderr))
+		/* stdout too: a caller reading ours (bench/server_load.sh's
+		 * $(...)) must not wait on a server this run left behind. */
+		if (!freopen(logp, "w", stderr) || dup2(STDERR_FILENO, STDOUT_FILENO) < 0)
 			_exit(127);
-		char *args[24] = {server, "-D", dir, "-d", "--listen", listen_addr, "--http", "none",
-				  "--challenge-ttl", "3600"};
-		int na = 10;
+		/* Room for every card's connection and the challenge batch's
+		 * beside them: with --tls the cards' connections stay open while
+		 * the next round's challenges are asked, and at the default
+		 * --max-conns (1024) the server dropped 128 of them to make room. */
+		char max_conns[16];
+		char *args[26] = {server, "-D", dir, "-d", "--listen", listen_addr, "--http", "none",
+				  "--challenge-ttl", "3600", "--max-conns", max_conns};
+		int na = 12;
+
+		snprintf(max_conns, sizeof(max_conns), "%d", ncards + 256);
 
 		if (module) {
 			args[na++] = "--pkcs11";
