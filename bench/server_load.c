@@ -893,8 +893,6 @@ int main(int argc, char **argv)
 		die("the server did not start (see its log in the bench folder)");
 
 	close(fd);
-	for (int k = 0; tls && k < ncards; k++)
-		tls_connect(&lanes[k]);
 	lat = NULL;
 	elapsed = 0;
 	/* 4. and 5. rounds: M signed submissions prepared, then the load: one
@@ -908,6 +906,13 @@ int main(int argc, char **argv)
 		double gen, *more;
 
 		prepare(lanes, ncards, ntx, sock);
+		/* The TLS connections are made once the first round is
+		 * prepared, not before: a peer that has not completed a
+		 * request within --request-timeout (10 s) is dropped, and
+		 * preparing a round takes about that long. From the first
+		 * answer on only --idle-timeout applies. */
+		for (int k = 0; tls && rounds == 0 && k < ncards; k++)
+			tls_connect(&lanes[k]);
 		nb = stages_read(pid, before);
 		gen = self_cpu();
 		t0 = now();
@@ -917,6 +922,10 @@ int main(int argc, char **argv)
 		if (broken)
 			fprintf(stderr, "server_load: %d of %d connections failed or did not finish "
 				"(their unanswered submissions count as not OK)\n", broken, ncards);
+		/* No connection left: later rounds would take no time, and
+		 * --seconds of load would never be reached. */
+		if (broken == ncards)
+			die("every connection failed (see the server's log in the bench folder)");
 		na = stages_read(pid, after);
 		gen = self_cpu() - gen;
 		fprintf(stderr, "server_load: round %d, CPU per submission during the load, us:",
