@@ -21,6 +21,20 @@ fw_require() {
 	fi
 }
 
+# fw_issuer: an issuer in $T_DIR/srv (d) with ALICE-1 (100.00 EUR) and
+# SHOP-1, one card prepared for ALICE-1 (perso.json, CARD_ID) and the
+# receipt key in receipt.key; the admin commands' output in admin.log.
+fw_issuer() {
+	d=$T_DIR/srv
+	mkdir -p "$d"
+	{ "$SRV" -D "$d" init &&
+	  "$SRV" -D "$d" account create ALICE-1 --currency EUR --balance 100.00 &&
+	  "$SRV" -D "$d" account create SHOP-1 --currency EUR &&
+	  "$SRV" -D "$d" card prepare --account ALICE-1 --out "$T_DIR/perso.json" &&
+	  "$SRV" -D "$d" key show >"$T_DIR/receipt.key"; } >"$T_DIR/admin.log" 2>&1 &&
+	CARD_ID=$(jq -r .card_id "$T_DIR/perso.json")
+}
+
 # fw_start NAME FLASH [run-firmware options]: the board in QEMU with its
 # contact socket at $T_DIR/NAME.ct, contactless at NAME.cl and the UI at
 # NAME.ui, which a reader process passes through `sigcard-card screen-png`

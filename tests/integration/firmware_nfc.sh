@@ -21,16 +21,7 @@ if ! command -v nfc-list >/dev/null; then
 	exit 0
 fi
 
-d=$T_DIR/srv
-mkdir -p "$d"
-if ! { "$SRV" -D "$d" init &&
-       "$SRV" -D "$d" account create ALICE-1 --currency EUR --balance 100.00 &&
-       "$SRV" -D "$d" account create SHOP-1 --currency EUR &&
-       "$SRV" -D "$d" card prepare --account ALICE-1 --out "$T_DIR/perso.json" &&
-       "$SRV" -D "$d" key show >"$T_DIR/receipt.key"; } >"$T_DIR/admin.log" 2>&1; then
-	t_fail "server prepared" "$(cat "$T_DIR/admin.log")"; t_done; exit
-fi
-CARD_ID=$(jq -r .card_id "$T_DIR/perso.json")
+fw_issuer || { t_fail "server prepared" "$(cat "$T_DIR/admin.log")"; t_done; exit; }
 
 # The card-side chip's faults, armed by rewriting this file and SIGHUP.
 FAULTS=$T_DIR/faults

@@ -11,16 +11,7 @@
 . "$(dirname "$0")/firmware_helpers.bash"
 fw_require
 
-d=$T_DIR/srv
-mkdir -p "$d"
-if ! { "$SRV" -D "$d" init &&
-       "$SRV" -D "$d" account create ALICE-1 --currency EUR --balance 100.00 &&
-       "$SRV" -D "$d" account create SHOP-1 --currency EUR &&
-       "$SRV" -D "$d" card prepare --account ALICE-1 --out "$T_DIR/perso.json" &&
-       "$SRV" -D "$d" key show >"$T_DIR/receipt.key"; } >"$T_DIR/admin.log" 2>&1; then
-	t_fail "server prepared" "$(cat "$T_DIR/admin.log")"; t_done; exit
-fi
-CARD_ID=$(jq -r .card_id "$T_DIR/perso.json")
+fw_issuer || { t_fail "server prepared" "$(cat "$T_DIR/admin.log")"; t_done; exit; }
 fw_start fw "$T_DIR/card.flash" || { t_fail "the board boots in QEMU" "$(cat "$T_DIR/fw.log")"; t_done; exit; }
 PUB=$(fw_perso "$FW_CT" "$FW_TK" "$CARD_ID" "$(jq -r .k_card "$T_DIR/perso.json")" $PIN ALICE-1 2>"$T_DIR/perso.err")
 t_eq "the board is personalised with the server's card data" 130 "${#PUB}"
