@@ -44,16 +44,19 @@ enum core_lifecycle {
 int store_format(struct card_core *c, const struct core_persist *initial);
 /* Finds the newest valid record; 0, or -1 if none or the flash failed. */
 int store_mount(struct card_core *c);
-/* The last committed state (valid after store_mount or store_format). */
+/* The last committed state (valid after store_mount or store_format).
+ * RAM holds the state once: inside a transaction it already shows the
+ * caller's changes, so a caller reads what it needs from it first. */
 const struct core_persist *store_committed(const struct card_core *c);
-/* Opens a transaction: returns the working copy, equal to the committed
- * state, for the caller to change. */
+/* Opens a transaction: returns the state, as committed, for the caller to
+ * change in place once every check has passed (a transaction left open is
+ * dropped by the next store_begin). */
 struct core_persist *store_begin(struct card_core *c);
-/* Makes the working copy the committed state with one flash record. On
- * failure (power lost) returns -1: the state on flash is the old or the
- * new one, and the store refuses further commits until store_mount. */
+/* Commits the changed state with one flash record. On failure (power lost)
+ * returns -1: the state on flash is the old or the new one, and the store
+ * refuses further commits until store_mount. */
 int store_commit(struct card_core *c);
-/* Drops the working copy: the committed state is unchanged. */
+/* Drops the changes: the committed record is read back from flash. */
 void store_abort(struct card_core *c);
 /* Leaves the committed state as the only record on flash (copied to a
  * fresh page, then every other page erased), so that no older record keeps
