@@ -25,9 +25,11 @@
 /* 25 MHz / 115200 baud; QEMU ignores the rate but requires a divider >= 16. */
 #define UART_DIVIDER 217u
 
-/* Ring sizes, powers of two: a full ring only makes the sender wait. */
-#define RING_CARRIER 128u
-#define RING_UI 64u
+/* Ring sizes, powers of two: a full ring only makes the sender wait, so
+ * a ring needs no room for a whole frame or command (issue 16: 32 bytes
+ * each, 224 bytes of RAM less than 128 and 64). */
+#define RING_CARRIER 32u
+#define RING_UI 32u
 
 struct ring {
 	uint8_t *buf;
