@@ -122,7 +122,8 @@ struct card_core {
 	struct core_store store;       /* store.c */
 	struct core_confirm cf;        /* confirm.c */
 	struct core_iface ifs[CORE_IFACES]; /* runtime.c */
-	struct card_screen screen;     /* screen.c: the current screen */
+	uint8_t screen_id;             /* screen.c: which screen is up (the HAL keeps
+					* the screen itself: what it draws) */
 	mbedtls_ctr_drbg_context drbg; /* rng.c */
 	bool drbg_ready;
 };

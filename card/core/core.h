@@ -184,7 +184,8 @@ int confirm_release(struct card_core *c, enum card_iface iface, char jp[SC_JP_DI
 /* --- screen.c: the screen model --- */
 
 void screen_show(struct card_core *c, const struct card_screen *s);
-const struct card_screen *screen_current(const struct card_core *c);
+/* Which screen is up: the enum card_screen_id of the last one shown. */
+uint8_t screen_id(const struct card_core *c);
 void screen_simple(struct card_core *c, uint8_t id, const char *title, const char *line0);
 /* Copies src into dst[cap], cut at a UTF-8 character boundary. */
 void screen_text(char *dst, size_t cap, const char *src);
