@@ -30,6 +30,11 @@ struct web_site {
 	char host[WEB_SITE_MAX];
 	char origin[WEB_SITE_MAX + 8];
 };
+/* A page's listening address, "[HOST:]PORT" (a port alone: default_host;
+ * an IPv6 host in brackets, as in a URL: "[::1]:7462"): host, without
+ * brackets, and port 1..65535. 0, or -1 if s is not one. */
+int web_addr_parse(const char *s, const char *default_host, char *host, size_t cap,
+		   unsigned *port);
 /* Fills s for the address a listener is bound to; 0, or -1 if too long. */
 int web_site_init(struct web_site *s, const char *host, unsigned port);
 
