@@ -170,7 +170,11 @@ def browser_flow(page):
                   % CARD)
     check("a click blocks the card (the ledger says blocked)", card_api()["status"] == "blocked")
     check("... and the next payment is declined CARD_BLOCKED", pay(2) == "CARD_BLOCKED")
-    page.evaluate("location.reload()")
+    # A reload, waited for to its load event (the old document would
+    # still answer the wait below).
+    page.browser._events.clear()
+    page.send("Page.reload")
+    page.browser.wait_event("Page.loadEventFired", page.session)
     page.wait_for("document.body.dataset.view === 'cards' && document.body.dataset.ready === 'yes'")
     check("after a reload the session stands (no login asked)",
           page.evaluate("document.body.dataset.view") == "cards")

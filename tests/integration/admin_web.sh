@@ -34,7 +34,9 @@ TOKEN=back-office-token-0123456789
 ( umask 077; printf '%s\n' "$TOKEN" >"$T_DIR/token" )
 
 # ---- Refused at start, each by name, before anything is served.
-serve() { "$SRV" -D "$D" -d --listen none --unix "$SOCK" --http none "$@"; }
+# (A server that started after all would serve for ever: the timeout ends
+# it, and its 124 fails the check.)
+serve() { timeout -k 5 30 "$SRV" -D "$D" -d --listen none --unix "$SOCK" --http none "$@"; }
 out=$(serve --admin-http 127.0.0.1:1 2>&1); rc=$?
 t_eq "--admin-http without --admin-token-file: usage, exit 2" \
 	"2 sigcard-server: --admin-http and --admin-token-file go together" "$rc $out"
