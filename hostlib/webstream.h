@@ -1,7 +1,8 @@
 /* Server-Sent Events for the programs' pages (hostlib/webpage.h): a fixed
  * set of open streams, each dropped once its browser leaves more than a
  * high-water mark unread, so that a page that stops reading never makes
- * the program hold more. The back office's charts use it. */
+ * the program hold more. The card's screen (card/host/web.c) and the back
+ * office's charts (server/admin_http.c) are pushed through it. */
 #ifndef HOSTLIB_WEBSTREAM_H
 #define HOSTLIB_WEBSTREAM_H
 
