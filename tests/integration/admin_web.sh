@@ -104,4 +104,19 @@ kill -TERM "$SRV_PID"; wait "$SRV_PID"; rc=$?
 t_eq "the server stops cleanly after its browsers (exit 0)" 0 "$rc"
 grep -q "Sanitizer" "$T_DIR/server.log" && t_fail "... with no sanitizer report" "$(cat "$T_DIR/server.log")" ||
 	t_ok "... with no sanitizer report"
+
+# ---- IPv6: [::1]:PORT, answered under that name (the Host a browser sends).
+if "$PY" -c 'import socket; socket.socket(socket.AF_INET6).bind(("::1", 0))' 2>/dev/null; then
+	if sc_listen server6 'serving: submissions on' "$SRV" -D "$D" -d --listen none --unix "$SOCK" \
+		--http none --admin-http '[::1]:@PORT' --admin-token-file "$T_DIR/token"; then
+		P6=${SC_PORTS[0]}
+		t_eq "--admin-http [::1]:PORT serves the page over IPv6" '200 {"csrf":null}' \
+			"$(curl -s -g -o "$T_DIR/s6" -w '%{http_code}' "http://[::1]:$P6/api/session") $(cat "$T_DIR/s6")"
+		kill -TERM "$SC_LAST_PID"; wait "$SC_LAST_PID"
+	else
+		t_fail "the server starts with --admin-http [::1]:PORT" "$(cat "$T_DIR/server6.log")"
+	fi
+else
+	t_skip "--admin-http [::1]:PORT" "no IPv6 loopback here"
+fi
 t_done
