@@ -16,6 +16,7 @@
  * What an unauthenticated peer can make it hold is bounded: the
  * listener's connections, a request's head and body, the fixed session
  * table; the event streams are a fixed set, for sessions only. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,7 +45,28 @@ struct srv_admin_http {
 	struct srv_admin_samples samples;
 	struct web_stream watchers[ADMIN_WATCHERS];
 	struct event *tick;                  /* every second: a sample, to every stream */
+	struct srv_ratelog refusals;         /* a flood of refused requests logs little */
 };
+
+/* A refused request, logged at most every few seconds. */
+__attribute__((format(printf, 2, 3)))
+static void refused(struct srv_admin_http *a, const char *fmt, ...)
+{
+	unsigned long missed;
+	char what[256];
+	va_list ap;
+
+	if (!srv_ratelog_due(&a->refusals, &missed))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	if (missed)
+		log_warnx("back office: refused: %s (and %lu more refusals since the last line)",
+			  what, missed);
+	else
+		log_warnx("back office: refused: %s", what);
+}
 
 static int admin_addr(const char *addr, char *host, size_t cap, int *port)
 {
@@ -143,11 +165,11 @@ static void post_login(struct srv_admin_http *a, struct evhttp_request *req)
 	json_decref(body);
 	if (rc == -1) {
 		evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After", "60");
-		log_warnx("back office: login refused, too many wrong tokens this minute");
+		refused(a, "a login, after too many wrong tokens this minute");
 		return send_error(req, 429, "too many wrong tokens: wait a minute");
 	}
 	if (rc == 0) {
-		log_warnx("back office: a wrong token at login");
+		refused(a, "a wrong token at login");
 		return send_error(req, 401, "wrong token");
 	}
 	if (rc < 0)
@@ -211,6 +233,7 @@ static int api(struct srv_admin_http *a, struct evhttp_request *req, int nseg,
 	}
 	/* A browser sends Origin with every POST: none is not a page's. */
 	if (post && !origin) {
+		refused(a, "a POST with no Origin");
 		send_error(req, 403, "a POST needs the back office's own Origin");
 		return 1;
 	}
@@ -230,7 +253,7 @@ static int api(struct srv_admin_http *a, struct evhttp_request *req, int nseg,
 		return 1;
 	}
 	if (post && !srv_admin_csrf_ok(s, req)) {
-		log_warnx("back office: a POST without the session's CSRF token refused");
+		refused(a, "a POST without the session's CSRF token");
 		send_error(req, 403, "the CSRF token is missing or wrong");
 		return 1;
 	}
@@ -261,7 +284,7 @@ static void admin_request(struct srv_http *h, struct evhttp_request *req, void *
 
 	(void)h;
 	if (!web_request_ours(req, &a->site, &why)) {
-		log_warnx("back office: refused %s: %s", path ? path : "?", why);
+		refused(a, "%s: %s", path ? path : "?", why);
 		return send_error(req, 403, why);
 	}
 	nseg = srv_http_split(path, seg, 4);
