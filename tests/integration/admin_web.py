@@ -5,6 +5,8 @@ check, "PASS name" or "FAIL name: detail", which admin_web.sh turns into
 TAP.
 
     admin_web.py ADMIN_URL API_URL TOKEN CARD_ID SHOT_DIR README_SHOT TMPDIR
+(README_SHOT: the accounts view's top; admin-page-charts.png beside it, the
+first chart's)
 with PAY in the environment: the command that pays 1.00 EUR from the card,
 the ATC to be appended (it prints the RESULT's name first)."""
 import http.client
@@ -202,6 +204,8 @@ def browser_flow(page):
           page.evaluate("document.querySelectorAll('#chart-latency polyline').length") >= 1)
     page.wait_for("Number(document.getElementById('chart-rate').dataset.samples) >= 3")
     page.screenshot(os.path.join(SHOTS, "admin-charts.png"))
+    page.screenshot(os.path.join(os.path.dirname(README_SHOT), "admin-page-charts.png"),
+                    "#legend-rate")
     check("no console errors on any view", not page.errors, page.errors)
 
 

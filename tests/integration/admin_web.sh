@@ -9,8 +9,8 @@
 # request (no CSRF token, another Origin, no session, a wrong token) leaves
 # the card as it was; no console errors on any view. A token file others
 # may read, or another user's, is refused at start, by name. Screenshots
-# go to BUILD/screenshots/admin-*.png (admin-page.png, a small one, is the
-# README's docs/img/admin-page.png).
+# go to BUILD/screenshots/admin-*.png (admin-page.png and admin-page-charts.png,
+# small ones, are the README's docs/img/admin-page*.png).
 . "$(dirname "$0")/lib.sh"
 SRV=$SC_BIN/sigcard-server
 CLI=$SC_BUILD/tests/tools/srvclient
