@@ -196,6 +196,7 @@ $(3): $(BUILD)/obj/gen/$(1).o
 endef
 $(eval $(call web_page,card_web_assets,web/common web/card,$(LIBCARDHOST)))
 $(eval $(call archive,$(LIBSERVER),$(SERVER_SRCS)))
+$(eval $(call web_page,admin_web_assets,web/common web/admin,$(LIBSERVER)))
 # The server's OpenAPI document (docs/openapi.json), served as is at
 # /v1/openapi.json (server/http_api.c): a C array generated under build/.
 OPENAPI_GEN := $(BUILD)/gen/openapi_json.c
@@ -233,7 +234,7 @@ $(BUILD)/tests/unit/$(1)/%: $(BUILD)/obj/tests/unit/$(1)/%.o $$($(1)_SUPPORT) $(
 endef
 UNIT_TESTS :=
 $(eval $(call unit_group,common,$(LIBSUPPORT) $(LIBCOMMON),$(MBEDTLS_LIBS)))
-$(eval $(call unit_group,hostlib,$(LIBHOST) $(LIBCOMMON),))
+$(eval $(call unit_group,hostlib,$(LIBHOST) $(LIBCOMMON),$(call pc,libs,libevent)))
 $(eval $(call unit_group,card,$(LIBSUPPORT) $(LIBCORE) $(LIBHOST) $(LIBCOMMON),$(CARD_LIBS) $(call pc,libs,libcrypto)))
 # The core calls back into the host HAL, so the host archive comes again
 # after it, and the core's carrier engine again after that.

@@ -1,6 +1,7 @@
 /* The programs' web pages: compiled-in files and the rules of every
  * answer (hostlib/webpage.h). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <event2/buffer.h>
@@ -15,6 +16,39 @@ const struct web_asset *web_asset_find(const struct web_asset *table, const char
 		if (strcmp(table->path, path) == 0)
 			return table;
 	return NULL;
+}
+
+int web_addr_parse(const char *s, const char *default_host, char *host, size_t cap,
+		   unsigned *port)
+{
+	const char *colon = strrchr(s, ':'), *p = colon != NULL ? colon + 1 : s;
+	const char *h = s;
+	size_t hlen = colon != NULL ? (size_t)(colon - s) : 0;
+	unsigned long v = 0;
+
+	if (*p == '\0' || strspn(p, "0123456789") != strlen(p) || strlen(p) > 5)
+		return -1;
+	v = strtoul(p, NULL, 10);
+	if (v == 0 || v > 65535)
+		return -1;
+	if (colon != NULL && s[0] == '[') {
+		if (hlen < 3 || s[hlen - 1] != ']')
+			return -1;
+		h = s + 1;
+		hlen -= 2;
+	} else if (colon != NULL && (hlen == 0 || memchr(s, ':', hlen) != NULL ||
+				     memchr(s, '[', hlen) != NULL)) {
+		return -1; /* ":PORT", or an IPv6 host without its brackets */
+	} else if (colon == NULL) {
+		h = default_host;
+		hlen = strlen(default_host);
+	}
+	if (hlen == 0 || hlen >= cap)
+		return -1;
+	memcpy(host, h, hlen);
+	host[hlen] = '\0';
+	*port = (unsigned)v;
+	return 0;
 }
 
 int web_site_init(struct web_site *s, const char *host, unsigned port)

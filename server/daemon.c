@@ -464,6 +464,11 @@ int srv_run(const struct srv_config *cfg)
 		log_warnx("%s", err);
 		goto out;
 	}
+	if (s->cfg.admin_http_addr[0] &&
+	    !(s->admin_http = srv_admin_http_start(s, err, sizeof(err)))) {
+		log_warnx("%s", err);
+		goto out;
+	}
 	if (ready_fd >= 0) {
 		if (srv_detach_finish(ready_fd) != 0)
 			goto out;
@@ -514,6 +519,8 @@ out:
 	}
 	if (s->http)
 		srv_http_stop(s->http);
+	if (s->admin_http)
+		srv_admin_http_stop(s->admin_http);
 	pthread_mutex_lock(&run_mu);
 	if (stop_ev)
 		event_free(stop_ev);

@@ -24,6 +24,9 @@
 
 struct srv_http {
 	struct srv *s;
+	struct srv_http_spec spec;
+	char host[128];
+	int port;
 	struct event_base *base;
 	struct evhttp *http;
 	struct srv_db db;
@@ -57,9 +60,11 @@ struct http_conn {
 };
 
 /* The listener's error callback gets the argument evhttp gave the
- * listener (its own struct evhttp), not ours: the one HTTP server of the
- * process is found here instead. Set before the listener is enabled. */
-static struct srv_http *http_server;
+ * listener (its own struct evhttp), not ours: the process's HTTP servers
+ * (the API's and the back office's) are found here by their listener
+ * instead. Set before each listener is enabled. */
+#define HTTP_SERVERS 2
+static struct srv_http *http_servers[HTTP_SERVERS];
 
 static void http_accept_resume(struct srv_http *h)
 {
@@ -79,11 +84,14 @@ static void on_http_accept_timer(evutil_socket_t fd, short what, void *arg)
  * rather than being woken for the queued connection at once, for ever. */
 static void on_http_accept_error(struct evconnlistener *l, void *arg)
 {
-	struct srv_http *h = http_server;
+	struct srv_http *h = NULL;
 	struct timeval tv = {0, SRV_ACCEPT_BACKOFF_MS * 1000};
 
 	(void)arg;
-	if (srv_fd_accept_failed(&h->accept_log, "HTTP")) {
+	for (int i = 0; i < HTTP_SERVERS && !h; i++)
+		if (http_servers[i] && http_servers[i]->listener == l)
+			h = http_servers[i];
+	if (h && srv_fd_accept_failed(&h->accept_log, h->spec.what)) {
 		h->accept_paused = 1;
 		evconnlistener_disable(l);
 		evtimer_add(h->accept_ev, &tv);
@@ -148,7 +156,7 @@ static void http_drop(struct http_conn *hc, const char *why)
 	hc->dropped = 1;
 	hc->h->nconns--;
 	atomic_fetch_add(&srv_metrics.peers_dropped, 1);
-	log_debug("HTTP peer dropped: %s", why);
+	log_debug("%s peer dropped: %s", hc->h->spec.what, why);
 	http_shutdown(hc);
 }
 
@@ -242,7 +250,7 @@ static struct bufferevent *http_conn_new(struct event_base *base, void *arg)
 	hc->since = hc->request_start = fio_now_ms();
 	hc->in_request = 1; /* its first request's deadline runs from now */
 	http_reap(h);
-	if (h->nconns >= h->s->cfg.http_max_conns)
+	if (h->nconns >= h->spec.max_conns)
 		http_make_room(h);
 	h->nconns++;
 	hc->next = h->conns;
@@ -285,25 +293,14 @@ static void get_health(struct srv_http *h, struct evhttp_request *req)
 	srv_http_send_json(req, 200, json_pack("{s:s,s:i}", "status", "ok", "schema_version", v));
 }
 
-/* Routes by path; the segments are matched literally, ids checked by the
- * handlers. */
-static void on_request(struct evhttp_request *req, void *arg)
+int srv_http_split(const char *path, char seg[][SRV_HTTP_SEG_MAX], int max)
 {
-	struct srv_http *h = arg;
-	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
-	const char *path = evhttp_uri_get_path(uri);
-	char seg[4][SRV_HTTP_SEG_MAX];
 	int nseg = 0;
 	const char *p;
 
-	if (evhttp_request_get_command(req) != EVHTTP_REQ_GET &&
-	    evhttp_request_get_command(req) != EVHTTP_REQ_HEAD) {
-		evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "GET, HEAD");
-		return srv_http_send_error(req, 405, "this API is read-only");
-	}
 	if (!path)
 		path = "/";
-	for (p = path; *p && nseg < 4;) {
+	for (p = path; *p && nseg < max;) {
 		size_t n;
 
 		while (*p == '/')
@@ -311,13 +308,31 @@ static void on_request(struct evhttp_request *req, void *arg)
 		if (!*p)
 			break;
 		n = strcspn(p, "/");
-		if (n >= sizeof(seg[0]))
-			return srv_http_send_error(req, 404, "no such resource");
+		if (n >= SRV_HTTP_SEG_MAX)
+			return -1;
 		memcpy(seg[nseg], p, n);
 		seg[nseg++][n] = '\0';
 		p += n;
 	}
-	if (*p && strspn(p, "/") != strlen(p))
+	return *p && strspn(p, "/") != strlen(p) ? -1 : nseg;
+}
+
+/* The API's routes; the segments are matched literally, ids checked by
+ * the handlers. */
+static void api_request(struct srv_http *h, struct evhttp_request *req, void *arg)
+{
+	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+	char seg[4][SRV_HTTP_SEG_MAX];
+	int nseg;
+
+	(void)arg;
+	if (evhttp_request_get_command(req) != EVHTTP_REQ_GET &&
+	    evhttp_request_get_command(req) != EVHTTP_REQ_HEAD) {
+		evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "GET, HEAD");
+		return srv_http_send_error(req, 405, "this API is read-only");
+	}
+	nseg = srv_http_split(evhttp_uri_get_path(uri), seg, 4);
+	if (nseg < 0)
 		return srv_http_send_error(req, 404, "no such resource");
 	if (nseg == 1 && !strcmp(seg[0], "healthz"))
 		return get_health(h, req);
@@ -328,6 +343,23 @@ static void on_request(struct evhttp_request *req, void *arg)
 	srv_http_send_error(req, 404, "no such resource");
 }
 
+static void on_request(struct evhttp_request *req, void *arg)
+{
+	struct srv_http *h = arg;
+
+	h->spec.route(h, req, h->spec.arg);
+}
+
+struct srv_db *srv_http_db(struct srv_http *h)
+{
+	return &h->db;
+}
+
+struct event_base *srv_http_base(struct srv_http *h)
+{
+	return h->base;
+}
+
 static void *http_main(void *arg)
 {
 	struct srv_http *h = arg;
@@ -336,65 +368,11 @@ static void *http_main(void *arg)
 	return NULL;
 }
 
-struct srv_http *srv_http_start(struct srv *s, char *err, size_t errlen)
+static void http_free(struct srv_http *h)
 {
-	struct srv_http *h = calloc(1, sizeof(*h));
-	struct evhttp_bound_socket *bound;
-	char host[128];
-	int port;
-
-	if (!h) {
-		snprintf(err, errlen, "out of memory");
-		return NULL;
-	}
-	h->s = s;
-	if (srv_split_addr(s->cfg.http_addr, host, sizeof(host), &port) != 0) {
-		snprintf(err, errlen, "--http: '%s' is not HOST:PORT", s->cfg.http_addr);
-		free(h);
-		return NULL;
-	}
-	if (srv_db_open(&h->db, s->cfg.db_path, 1, SRV_SCHEMA_VERSION, err, errlen) != 0) {
-		free(h);
-		return NULL;
-	}
-	h->base = event_base_new();
-	h->http = h->base ? evhttp_new(h->base) : NULL;
-	h->accept_ev = h->base ? evtimer_new(h->base, on_http_accept_timer, h) : NULL;
-	h->sweep_ev = h->base ? event_new(h->base, -1, EV_PERSIST, http_sweep, h) : NULL;
-	if (!h->http || !h->accept_ev || !h->sweep_ev) {
-		snprintf(err, errlen, "cannot serve HTTP on %s: out of memory", s->cfg.http_addr);
-		goto fail;
-	}
-	/* libevent keeps bind()'s errno; the reason ("Address already in
-	 * use") is what an operator, and a script that picks another port,
-	 * acts on. */
-	bound = evhttp_bind_socket_with_handle(h->http, host, (uint16_t)port);
-	if (!bound) {
-		snprintf(err, errlen, "cannot serve HTTP on %s: %s", s->cfg.http_addr, strerror(errno));
-		goto fail;
-	}
-	http_server = h;
-	h->listener = evhttp_bound_socket_get_listener(bound);
-	evconnlistener_set_error_cb(h->listener, on_http_accept_error);
-	evhttp_set_bevcb(h->http, http_conn_new, h);
-	event_add(h->sweep_ev, &(struct timeval){0, 200000});
-	evhttp_set_gencb(h->http, on_request, h);
-	evhttp_set_timeout(h->http, s->cfg.idle_timeout);
-	evhttp_set_max_headers_size(h->http, 8192);
-	/* The API reads no bodies: a small one still gets its 405, a larger
-	 * one libevent's 413. Every method libevent knows reaches on_request
-	 * for its 405 with Allow; one it does not know is its own 501. */
-	evhttp_set_max_body_size(h->http, SRV_HTTP_MAX_BODY);
-	evhttp_set_allowed_methods(h->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_POST |
-					    EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS |
-					    EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT | EVHTTP_REQ_PATCH);
-	if (pthread_create(&h->thread, NULL, http_main, h) != 0) {
-		snprintf(err, errlen, "cannot start the HTTP thread");
-		goto fail;
-	}
-	pthread_setname_np(h->thread, "sc-http");
-	return h;
-fail:
+	for (int i = 0; i < HTTP_SERVERS; i++)
+		if (http_servers[i] == h)
+			http_servers[i] = NULL;
 	if (h->http)
 		evhttp_free(h->http);
 	if (h->accept_ev)
@@ -405,13 +383,114 @@ fail:
 		event_base_free(h->base);
 	srv_db_close(&h->db);
 	free(h);
-	return NULL;
+}
+
+struct srv_http *srv_http_new(struct srv *s, const struct srv_http_spec *spec, char *err,
+			      size_t errlen)
+{
+	struct srv_http *h = calloc(1, sizeof(*h));
+	struct evhttp_bound_socket *bound;
+	int slot = -1;
+
+	for (int i = 0; i < HTTP_SERVERS && slot < 0; i++)
+		if (!http_servers[i])
+			slot = i;
+	if (!h || slot < 0) {
+		snprintf(err, errlen, "%s on %s: out of memory", spec->what, spec->addr);
+		free(h);
+		return NULL;
+	}
+	h->s = s;
+	h->spec = *spec;
+	if (spec->parse_addr(spec->addr, h->host, sizeof(h->host), &h->port) != 0) {
+		snprintf(err, errlen, "%s: '%s' is not %s", spec->opt, spec->addr, spec->addr_form);
+		free(h);
+		return NULL;
+	}
+	if (srv_db_open(&h->db, s->cfg.db_path, !spec->writable, SRV_SCHEMA_VERSION, err,
+			errlen) != 0) {
+		free(h);
+		return NULL;
+	}
+	h->base = event_base_new();
+	h->http = h->base ? evhttp_new(h->base) : NULL;
+	h->accept_ev = h->base ? evtimer_new(h->base, on_http_accept_timer, h) : NULL;
+	h->sweep_ev = h->base ? event_new(h->base, -1, EV_PERSIST, http_sweep, h) : NULL;
+	if (!h->http || !h->accept_ev || !h->sweep_ev) {
+		snprintf(err, errlen, "cannot serve %s on %s: out of memory", spec->what, spec->addr);
+		http_free(h);
+		return NULL;
+	}
+	/* libevent keeps bind()'s errno; the reason ("Address already in
+	 * use") is what an operator, and a script that picks another port,
+	 * acts on. */
+	bound = evhttp_bind_socket_with_handle(h->http, h->host, (uint16_t)h->port);
+	if (!bound) {
+		snprintf(err, errlen, "cannot serve %s on %s: %s", spec->what, spec->addr,
+			 strerror(errno));
+		http_free(h);
+		return NULL;
+	}
+	http_servers[slot] = h;
+	h->listener = evhttp_bound_socket_get_listener(bound);
+	evconnlistener_set_error_cb(h->listener, on_http_accept_error);
+	evhttp_set_bevcb(h->http, http_conn_new, h);
+	event_add(h->sweep_ev, &(struct timeval){0, 200000});
+	evhttp_set_gencb(h->http, on_request, h);
+	evhttp_set_timeout(h->http, s->cfg.idle_timeout);
+	evhttp_set_max_headers_size(h->http, 8192);
+	/* A body over the limit gets libevent's 413. Every method libevent
+	 * knows reaches the routes for their 405 with Allow; one it does not
+	 * know is its own 501 (JSON both: http_errors.c). */
+	evhttp_set_max_body_size(h->http, (ev_ssize_t)spec->max_body);
+	evhttp_set_allowed_methods(h->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_POST |
+					    EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS |
+					    EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT | EVHTTP_REQ_PATCH);
+	return h;
+}
+
+void srv_http_discard(struct srv_http *h)
+{
+	if (h->spec.stopping)
+		h->spec.stopping(h->spec.arg);
+	http_free(h);
+}
+
+int srv_http_run(struct srv_http *h, char *err, size_t errlen)
+{
+	if (pthread_create(&h->thread, NULL, http_main, h) != 0) {
+		snprintf(err, errlen, "cannot start the %s thread", h->spec.what);
+		srv_http_discard(h);
+		return -1;
+	}
+	pthread_setname_np(h->thread, h->spec.thread_name);
+	return 0;
+}
+
+static int api_addr(const char *addr, char *host, size_t cap, int *port)
+{
+	return srv_split_addr(addr, host, cap, port);
+}
+
+struct srv_http *srv_http_start(struct srv *s, char *err, size_t errlen)
+{
+	/* The API reads no bodies: a small one still gets its 405. */
+	const struct srv_http_spec spec = {
+		.what = "HTTP", .opt = "--http", .addr = s->cfg.http_addr, .addr_form = "HOST:PORT",
+		.parse_addr = api_addr, .thread_name = "sc-http", .max_conns = s->cfg.http_max_conns,
+		.max_body = SRV_HTTP_MAX_BODY, .route = api_request,
+	};
+	struct srv_http *h = srv_http_new(s, &spec, err, errlen);
+
+	return h && srv_http_run(h, err, errlen) == 0 ? h : NULL;
 }
 
 void srv_http_stop(struct srv_http *h)
 {
 	event_base_loopbreak(h->base);
 	pthread_join(h->thread, NULL);
+	if (h->spec.stopping)
+		h->spec.stopping(h->spec.arg);
 	evhttp_free(h->http);
 	while (h->conns) {
 		struct http_conn *hc = h->conns;
@@ -423,9 +502,6 @@ void srv_http_stop(struct srv_http *h)
 		bufferevent_decref(hc->bev);
 		free(hc);
 	}
-	event_free(h->accept_ev);
-	event_free(h->sweep_ev);
-	event_base_free(h->base);
-	srv_db_close(&h->db);
-	free(h);
+	h->http = NULL;
+	http_free(h);
 }

@@ -116,11 +116,16 @@ static json_t *account_row(sqlite3_stmt *st)
 			 "created", rfc3339(sqlite3_column_int64(st, 4)));
 }
 
-#define CARD_COLS "card_id, account, pubkey, status, last_atc, jp_failures, created_ms"
+/* The card's last receipt counter: its latest outcome's, executed or
+ * declined (both tables are indexed by card first). */
+#define CARD_COLS "card_id, account, pubkey, status, last_atc, jp_failures, created_ms," \
+	" (SELECT max(counter) FROM (SELECT r.counter FROM transfers t" \
+	" JOIN receipts r ON r.transfer_id = t.id WHERE t.card_id = cards.card_id" \
+	" UNION ALL SELECT d.counter FROM declines d WHERE d.card_id = cards.card_id))"
 
 static json_t *card_row(sqlite3_stmt *st)
 {
-	return json_pack("{s:o,s:s,s:s,s:I,s:i,s:o,s:o}",
+	json_t *o = json_pack("{s:o,s:s,s:s,s:I,s:i,s:o,s:o}",
 			 "card_id", hex_json(sqlite3_column_blob(st, 0), sqlite3_column_bytes(st, 0)),
 			 "account", (const char *)sqlite3_column_text(st, 1),
 			 "status", srv_card_status_name(sqlite3_column_int(st, 3)),
@@ -128,6 +133,29 @@ static json_t *card_row(sqlite3_stmt *st)
 			 "jp_failures", sqlite3_column_int(st, 5),
 			 "public_key", hex_json(sqlite3_column_blob(st, 2), sqlite3_column_bytes(st, 2)),
 			 "created", rfc3339(sqlite3_column_int64(st, 6)));
+
+	if (o)
+		json_object_set_new(o, "last_receipt_counter",
+				    sqlite3_column_type(st, 7) == SQLITE_NULL ? json_null() :
+				    json_integer(sqlite3_column_int64(st, 7)));
+	return o;
+}
+
+/* The audit log's rows (store_sqlite.c, sq_audit): every submission and
+ * script request that was authenticated, a sample of the others. */
+#define SUBMISSION_COLS "id, at_ms, peer, result, detail"
+
+static json_t *submission_row(sqlite3_stmt *st)
+{
+	int code = sqlite3_column_int(st, 3);
+
+	return json_pack("{s:I,s:o,s:s,s:s,s:i,s:s}",
+			 "id", (json_int_t)sqlite3_column_int64(st, 0),
+			 "at", rfc3339(sqlite3_column_int64(st, 1)),
+			 "peer", (const char *)sqlite3_column_text(st, 2),
+			 "result", code >= 0 && code < (int)SC_RES_COUNT ? sc_result_name(code) : "?",
+			 "code", code,
+			 "detail", (const char *)sqlite3_column_text(st, 4));
 }
 
 #define TRANSFER_COLS "id, payer, payee, amount, currency, card_id, atc, tx_hash, created_ms"
@@ -176,6 +204,10 @@ static const struct listing cards_listing = {
 static const struct listing transfers_listing = {
 	"transfers", "SELECT " TRANSFER_COLS " FROM transfers"
 	" WHERE ?1 IS NULL OR id < ?1 ORDER BY id DESC LIMIT ?2", transfer_row, KEY_INT,
+};
+static const struct listing submissions_listing = {
+	"submissions", "SELECT " SUBMISSION_COLS " FROM audit"
+	" WHERE ?1 IS NULL OR id < ?1 ORDER BY id DESC LIMIT ?2", submission_row, KEY_INT,
 };
 static const struct listing account_transfers_listing = {
 	"transfers", "SELECT " TRANSFER_COLS " FROM transfers"
@@ -396,6 +428,8 @@ int srv_http_api(struct srv_db *db, struct evhttp_request *req, int nseg,
 		list_page(db, req, query, &cards_listing, NULL, json_object());
 	else if (nseg == 2 && !strcmp(seg[1], "transfers"))
 		list_page(db, req, query, &transfers_listing, NULL, json_object());
+	else if (nseg == 2 && !strcmp(seg[1], "submissions"))
+		list_page(db, req, query, &submissions_listing, NULL, json_object());
 	else if (nseg == 3 && !strcmp(seg[1], "accounts"))
 		get_account(db, req, seg[2]);
 	else if (nseg == 4 && !strcmp(seg[1], "accounts") && !strcmp(seg[3], "transfers"))

@@ -5,8 +5,9 @@
  * or headers over the limit: 400), and 2.1 has no hook for that page. It
  * writes the page into the connection's output buffer in one go, and the
  * socket sends it only once the event loop polls again: the connection
- * rewrites it there first (http.c, http_output). We never send HTML, so
- * libevent's default Content-Type marks its pages. */
+ * rewrites it there first (http.c, http_output). libevent's pages, and
+ * they alone, say "Content-Type: text/html" with no charset (the back
+ * office's own page says its charset: admin_http.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +16,7 @@
 #include <jansson.h>
 #include "server.h"
 
-#define LIBEVENT_PAGE_TYPE "\r\nContent-Type: text/html"
+#define LIBEVENT_PAGE_TYPE "\r\nContent-Type: text/html\r\n"
 
 json_t *srv_http_error_body(int status, const char *message)
 {

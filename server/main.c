@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include "server/server.h"
 #include "server/tls.h"
+#include "hostlib/webpage.h"
 
 static void usage(FILE *f)
 {
@@ -53,6 +54,11 @@ static void usage(FILE *f)
 "      --unix PATH         submissions over a Unix socket (default DIR/submit.sock;\n"
 "                          'none' for off)\n"
 "      --http HOST:PORT    read-only JSON API and /metrics (default %s; 'none')\n"
+"      --admin-http [HOST:]PORT  the bank's back office in a browser (host\n"
+"                          127.0.0.1 unless given; [::1]:PORT for IPv6); off\n"
+"                          unless given, and only with --admin-token-file\n"
+"      --admin-token-file FILE  the back office's login token (one line of 16-128\n"
+"                          of A-Z a-z 0-9 . _ ~ -; mode 0600, the server's user's)\n"
 "      --workers N         signature-verify threads (default: one per CPU)\n"
 "      --max-conns N       submission connections at once (default 1024; lowered\n"
 "                          to fit the open-file limit); when full, the least\n"
@@ -105,6 +111,7 @@ enum {
 	O_PKCS11, O_TOKEN, O_PIN_FILE,
 	O_TTL, O_JP_LIMIT, O_MAX_AMOUNT, O_BATCH, O_CURRENCY, O_BALANCE, O_ACCOUNT, O_CARD_ID,
 	O_OUT, O_RECORD, O_PIDFILE, O_CHECK_TIME, O_REQUEST_TIMEOUT, O_HTTP_MAX_CONNS, O_WAL_MAX,
+	O_ADMIN_HTTP, O_ADMIN_TOKEN_FILE,
 	O_INSECURE_PLAIN_TCP,
 	O_SERVER_NAME, O_CSR, O_DAYS,
 };
@@ -166,6 +173,8 @@ int main(int argc, char **argv)
 		{"idle-timeout", required_argument, NULL, O_IDLE},
 		{"request-timeout", required_argument, NULL, O_REQUEST_TIMEOUT},
 		{"http-max-conns", required_argument, NULL, O_HTTP_MAX_CONNS},
+		{"admin-http", required_argument, NULL, O_ADMIN_HTTP},
+		{"admin-token-file", required_argument, NULL, O_ADMIN_TOKEN_FILE},
 		{"challenge-ttl", required_argument, NULL, O_TTL},
 		{"card-jp-limit", required_argument, NULL, O_JP_LIMIT},
 		{"max-amount", required_argument, NULL, O_MAX_AMOUNT},
@@ -199,6 +208,8 @@ int main(int argc, char **argv)
 	int serve_opts = 0, admin_opts = 0, unix_set = 0;
 	struct srv_config cfg;
 	char db_path[SRV_PATH_MAX] = "";
+	char admin_host[128];
+	unsigned admin_port;
 	int c;
 
 	umask(077); /* the ledger, keys and perso files are the issuer's alone */
@@ -224,6 +235,10 @@ int main(int argc, char **argv)
 		case O_REQUEST_TIMEOUT:
 			cfg.request_timeout = (int)number("request-timeout", optarg, 1, 86400);
 			serve_opts++; break;
+		case O_ADMIN_HTTP: set_text(cfg.admin_http_addr, sizeof(cfg.admin_http_addr),
+					    "admin-http", optarg); serve_opts++; break;
+		case O_ADMIN_TOKEN_FILE: set_text(cfg.admin_token_file, sizeof(cfg.admin_token_file),
+						  "admin-token-file", optarg); serve_opts++; break;
 		case O_HTTP_MAX_CONNS:
 			cfg.http_max_conns = (int)number("http-max-conns", optarg, 1, 100000);
 			serve_opts++; break;
@@ -292,6 +307,17 @@ int main(int argc, char **argv)
 		}
 		check_addr("listen", cfg.tcp_addr);
 		check_addr("http", cfg.http_addr);
+		if (!cfg.admin_http_addr[0] != !cfg.admin_token_file[0]) {
+			fprintf(stderr, "sigcard-server: --admin-http and --admin-token-file go"
+				" together\n");
+			return 2;
+		}
+		if (cfg.admin_http_addr[0] && web_addr_parse(cfg.admin_http_addr, "127.0.0.1", admin_host,
+							     sizeof(admin_host), &admin_port) != 0) {
+			fprintf(stderr, "sigcard-server: --admin-http: '%s' is not [HOST:]PORT\n",
+				cfg.admin_http_addr);
+			return 2;
+		}
 		if (!cfg.tcp_addr[0] && !cfg.unix_path[0]) {
 			fprintf(stderr, "sigcard-server: --listen none and --unix none: nothing to serve\n");
 			return 2;

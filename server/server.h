@@ -43,6 +43,8 @@ struct srv_config {
 	char tcp_addr[128];              /* HOST:PORT, or "" for none */
 	char unix_path[SRV_PATH_MAX];    /* submission socket, or "" for none */
 	char http_addr[128];             /* HOST:PORT, or "" for none */
+	char admin_http_addr[128];       /* the back office's [HOST:]PORT, or "" for none */
+	char admin_token_file[SRV_PATH_MAX]; /* its login token (admin_session.c) */
 	char pidfile[SRV_PATH_MAX];      /* written once serving, or "" */
 	int foreground;                  /* -d: stay in front, log to stderr */
 	int workers;                     /* verify threads */
@@ -587,6 +589,7 @@ struct srv {
 	int http_running;
 	struct srv_net *net;
 	struct srv_http *http;
+	struct srv_admin_http *admin_http; /* the back office, or NULL */
 	atomic_int stopping;
 	atomic_int checkpoint_stop;
 	atomic_ulong key_generation;      /* verify threads drop cached keys when it moves */
@@ -629,15 +632,45 @@ void srv_net_drain(struct srv_net *n);
 int srv_net_idle(struct srv_net *n);
 void srv_net_free(struct srv_net *n);
 
-/* ---- http.c: the read-only JSON API and /metrics, on its own thread */
+/* ---- http.c: an HTTP listener on its own thread, event loop and
+ * database connection, its connections bounded and timed (the read-only
+ * JSON API and /metrics; the back office, admin_http.c) */
 struct srv_http;
+struct evhttp_request;
+struct event_base;
+#define SRV_HTTP_SEG_MAX 64              /* bytes of a path segment, NUL included */
+struct srv_http_spec {
+	const char *what;                /* "HTTP", "admin HTTP": in errors and logs */
+	const char *opt;                 /* the option that gave addr */
+	const char *addr;                /* as given */
+	const char *addr_form;           /* "HOST:PORT", for the error */
+	int (*parse_addr)(const char *addr, char *host, size_t cap, int *port);
+	const char *thread_name;
+	int max_conns;                   /* connections at once; full, the idlest goes */
+	size_t max_body;                 /* bytes of a request body, else 413 */
+	int writable;                    /* its database connection may write */
+	void (*route)(struct srv_http *h, struct evhttp_request *req, void *arg);
+	void (*stopping)(void *arg);     /* its loop has stopped, before evhttp is freed */
+	void *arg;
+};
+/* Bound and set up, its thread not started (events may be added to its
+ * base until srv_http_run); NULL with err. */
+struct srv_http *srv_http_new(struct srv *s, const struct srv_http_spec *spec, char *err,
+			      size_t errlen);
+/* Starts its thread; on failure h is discarded. 0, or -1 with err. */
+int srv_http_run(struct srv_http *h, char *err, size_t errlen);
+/* Frees h, never run (spec.stopping called first). */
+void srv_http_discard(struct srv_http *h);
+struct srv_db *srv_http_db(struct srv_http *h);
+struct event_base *srv_http_base(struct srv_http *h);
+/* The API on s->cfg.http_addr, started. */
 struct srv_http *srv_http_start(struct srv *s, char *err, size_t errlen);
 void srv_http_stop(struct srv_http *h);
+/* path's segments (at most max), or -1: a segment too long or more of them. */
+int srv_http_split(const char *path, char seg[][SRV_HTTP_SEG_MAX], int max);
 
 /* ---- http_api.c: the JSON resources under /v1 */
-struct evhttp_request;
 struct json_t;
-#define SRV_HTTP_SEG_MAX 64              /* bytes of a path segment, NUL included */
 /* Answers a request for /v1/... (the path's first nseg segments) and
  * returns 1, or 0 if no resource has that path. */
 int srv_http_api(struct srv_db *db, struct evhttp_request *req, int nseg,
@@ -653,6 +686,69 @@ struct json_t *srv_http_error_body(int status, const char *message);
 /* Rewrites libevent's HTML error answer waiting in a connection's output
  * as the JSON one; 1 if it did. */
 int srv_http_json_errors(struct evbuffer *out);
+
+/* ---- admin_session.c: the back office's token, sessions and CSRF */
+#define SRV_ADMIN_SESSIONS 16            /* at once; a new one replaces the idlest */
+#define SRV_ADMIN_ID_LEN 32              /* random bytes of a session id and of its CSRF token */
+#define SRV_ADMIN_SESSION_IDLE_MS (30 * 60 * 1000)
+#define SRV_ADMIN_SESSION_MAX_MS (12 * 3600 * 1000)
+#define SRV_ADMIN_FAILS_MAX 5            /* wrong tokens a minute, then 429 until it ends */
+#define SRV_ADMIN_FAIL_WINDOW_MS 60000
+#define SRV_ADMIN_COOKIE "sigcard_admin"
+#define SRV_ADMIN_CSRF_HEADER "X-CSRF-Token"
+struct srv_admin_session {
+	char id[2 * SRV_ADMIN_ID_LEN + 1];   /* hex, the cookie's value */
+	char csrf[2 * SRV_ADMIN_ID_LEN + 1]; /* hex, the header's value */
+	int64_t created, last;               /* fio_now_ms */
+	int used;
+};
+struct srv_admin_auth {
+	uint8_t token_hash[32];              /* SHA-256 of the token */
+	struct srv_admin_session sessions[SRV_ADMIN_SESSIONS];
+	int64_t fail_window_ms;
+	unsigned fails;
+};
+/* The token from path: 0600, owned by the server's user, one line of 16
+ * to 128 token characters. 0, or -1 with err naming what is wrong. */
+int srv_admin_token_load(struct srv_admin_auth *a, const char *path, char *err, size_t errlen);
+void srv_admin_auth_wipe(struct srv_admin_auth *a);
+/* 1 and *out a new session if guess is the token; 0 if not; -1 too many
+ * wrong guesses this minute (not even compared); -2 no random bytes. */
+int srv_admin_login(struct srv_admin_auth *a, const char *guess, size_t len,
+		    struct srv_admin_session **out);
+/* The live session req's cookie names (its idle time restarted), or NULL. */
+struct srv_admin_session *srv_admin_session_of(struct srv_admin_auth *a,
+					       struct evhttp_request *req);
+/* 1 if req carries s's CSRF token in SRV_ADMIN_CSRF_HEADER. */
+int srv_admin_csrf_ok(const struct srv_admin_session *s, struct evhttp_request *req);
+void srv_admin_logout(struct srv_admin_session *s);
+
+/* ---- admin_http.c: the back office (--admin-http) */
+struct srv_admin_http;
+/* Reads the token and binds the listener, its thread started; NULL with err. */
+struct srv_admin_http *srv_admin_http_start(struct srv *s, char *err, size_t errlen);
+void srv_admin_http_stop(struct srv_admin_http *a);
+
+/* ---- admin_events.c: the charts' figures, sampled from srv_metrics */
+#define SRV_ADMIN_SAMPLES 120            /* seconds of history a new chart starts with */
+struct srv_admin_sample {
+	int64_t t_ms;                        /* wall clock, Unix ms */
+	unsigned long results[SC_RES_COUNT]; /* submissions answered in the second, by result */
+	long verify_us, commit_us;           /* mean in the second; -1: none */
+};
+struct srv_admin_samples {
+	struct srv_admin_sample ring[SRV_ADMIN_SAMPLES];
+	size_t next, count;
+	unsigned long results[SC_RES_COUNT]; /* the totals last read */
+	unsigned long verify_count, verify_sum_ns, batch_count, busy_ns;
+	int primed;                          /* the totals above were read */
+};
+/* Reads the counters now: the first call only notes them. 1 with a new
+ * sample added, or 0. */
+int srv_admin_sample(struct srv_admin_samples *m);
+/* The last sample (last_only) or the whole history, oldest first, as a
+ * JSON array's text (caller frees); NULL out of memory. */
+char *srv_admin_samples_json(const struct srv_admin_samples *m, int last_only);
 
 /* ---- admin.c: the issuer's commands */
 int srv_admin(const struct srv_config *cfg, int argc, char **argv, const char *opt_currency,

@@ -15,7 +15,6 @@
 #include <sys/socket.h>
 
 #include <event2/buffer.h>
-#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
@@ -24,6 +23,7 @@
 #include "common/hex.h"
 #include "common/scheme.h"
 #include "hostlib/webpage.h"
+#include "hostlib/webstream.h"
 #include "host.h"
 
 /* Browsers watching at once; one more is refused (503), never queued. */
@@ -44,16 +44,11 @@
 
 extern const struct web_asset card_web_assets[];
 
-struct web_watcher {
-	struct evhttp_request *req;   /* the open event stream; NULL: free */
-	struct evhttp_connection *conn;
-};
-
 static struct evhttp *web_http;
 static struct web_site web_site;
 static char web_token[WEB_TOKEN_MAX + 1];
 static size_t web_token_len;
-static struct web_watcher web_watchers[WEB_WATCHERS];
+static struct web_stream web_watchers[WEB_WATCHERS];
 static struct event *web_heartbeat;
 static int web_readers = -1;   /* the reader bits last pushed */
 
@@ -78,53 +73,6 @@ static char *web_state_json(void)
 	return s;
 }
 
-static void web_watcher_closed(struct evhttp_connection *conn, void *arg)
-{
-	struct web_watcher *w = arg;
-	(void)conn;
-	/* A browser that went away mid-stream leaves its request detached
-	 * from the connection (libevent frees only requests still on it):
-	 * ending the reply is what frees it then. */
-	if (w->req != NULL && evhttp_request_get_connection(w->req) == NULL)
-		evhttp_send_reply_end(w->req);
-	w->req = NULL;
-	w->conn = NULL;
-}
-
-static void web_watcher_drop(struct web_watcher *w, const char *why)
-{
-	struct evhttp_connection *conn = w->conn;
-	if (w->req == NULL)
-		return;
-	log_info("web: a browser dropped: %s", why);
-	w->req = NULL;
-	w->conn = NULL;
-	evhttp_connection_set_closecb(conn, NULL, NULL);
-	evhttp_connection_free(conn);
-}
-
-/* Queues text on w's stream, or drops w if it has fallen behind. */
-static void web_watcher_send(struct web_watcher *w, const char *text)
-{
-	struct bufferevent *bev;
-	struct evbuffer *b;
-	if (w->req == NULL)
-		return;
-	bev = evhttp_connection_get_bufferevent(w->conn);
-	if (bev != NULL && evbuffer_get_length(bufferevent_get_output(bev)) > WEB_HIGH_WATER) {
-		web_watcher_drop(w, "it reads too slowly");
-		return;
-	}
-	b = evbuffer_new();
-	if (b == NULL || evbuffer_add(b, text, strlen(text)) != 0) {
-		evbuffer_free(b);
-		web_watcher_drop(w, "out of memory");
-		return;
-	}
-	evhttp_send_reply_chunk(w->req, b);
-	evbuffer_free(b);
-}
-
 static void web_push_state(void)
 {
 	char *state;
@@ -143,7 +91,7 @@ static void web_push_state(void)
 		/* JSON_COMPACT has no newline, so the state is one data line. */
 		snprintf(event, n, "event: state\ndata: %s\n\n", state);
 		for (i = 0; i < WEB_WATCHERS; i++)
-			web_watcher_send(&web_watchers[i], event);
+			web_stream_send(&web_watchers[i], event, WEB_HIGH_WATER);
 	}
 	free(event);
 	free(state);
@@ -173,47 +121,28 @@ static void web_on_heartbeat(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	(void)arg;
 	for (i = 0; i < WEB_WATCHERS; i++)
-		web_watcher_send(&web_watchers[i], ": still here\n\n");
+		web_stream_send(&web_watchers[i], ": still here\n\n", WEB_HIGH_WATER);
 }
 
 static void web_events(struct evhttp_request *req)
 {
-	struct web_watcher *w = NULL;
-	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
-	char *state;
-	size_t i;
-	for (i = 0; i < WEB_WATCHERS && w == NULL; i++)
-		if (web_watchers[i].req == NULL)
-			w = &web_watchers[i];
-	if (w == NULL) {
-		web_send_text(req, 503, "Service Unavailable", "too many browsers watching this card");
-		return;
-	}
-	web_headers(req);
-	evhttp_add_header(h, "Content-Type", "text/event-stream");
-	evhttp_send_reply_start(req, 200, "OK");
-	w->req = req;
-	w->conn = evhttp_request_get_connection(req);
-	evhttp_connection_set_closecb(w->conn, web_watcher_closed, w);
-	state = web_state_json();
-	if (state == NULL) {
-		web_watcher_drop(w, "out of memory");
-		return;
-	}
-	{
-		char head[] = "retry: 1000\nevent: state\ndata: ";
-		struct evbuffer *b = evbuffer_new();
-		if (b == NULL || evbuffer_add(b, head, sizeof head - 1) != 0 ||
-		    evbuffer_add(b, state, strlen(state)) != 0 || evbuffer_add(b, "\n\n", 2) != 0) {
-			evbuffer_free(b);
-			free(state);
-			web_watcher_drop(w, "out of memory");
-			return;
-		}
-		evhttp_send_reply_chunk(req, b);
-		evbuffer_free(b);
+	static const char head[] = "retry: 1000\nevent: state\ndata: ";
+	char *state = web_state_json(), *first = NULL;
+	size_t n;
+	if (state != NULL) {
+		n = sizeof head + strlen(state) + 2;
+		first = malloc(n);
+		if (first != NULL)
+			snprintf(first, n, "%s%s\n\n", head, state);
 	}
 	free(state);
+	if (first == NULL) {
+		web_send_text(req, 503, "Service Unavailable", "out of memory");
+		return;
+	}
+	if (web_stream_open(web_watchers, WEB_WATCHERS, req, first) == NULL)
+		web_send_text(req, 503, "Service Unavailable", "too many browsers watching this card");
+	free(first);
 }
 
 /* The current screen's QR code as SVG: the same module matrix the PNG
@@ -436,7 +365,7 @@ void web_close(void)
 	if (web_http == NULL)
 		return;
 	for (i = 0; i < WEB_WATCHERS; i++)
-		web_watcher_drop(&web_watchers[i], "the card stops");
+		web_stream_drop(&web_watchers[i], "the card stops");
 	if (web_heartbeat != NULL)
 		event_free(web_heartbeat);
 	web_heartbeat = NULL;

@@ -91,6 +91,10 @@ GET /v1/transfers/x 404
 GET /v1/cards 200
 GET /v1/cards/$CARD 200
 GET /v1/cards/0000000000000000 404
+GET /v1/submissions 200
+GET /v1/submissions?limit=2 200
+GET /v1/submissions?after=zz 400
+POST /v1/submissions 405
 GET /nope 404
 GET /v1/nope 404
 POST /v1/accounts/ALICE 405
@@ -101,7 +105,7 @@ BREW /v1/accounts 501
 POST /v1/accounts 413 4096
 EOF
 )
-for list in "/v1/transfers transfers" "/v1/accounts/ALICE/transfers transfers" "/v1/accounts accounts"; do
+for list in "/v1/submissions submissions" "/v1/transfers transfers" "/v1/accounts/ALICE/transfers transfers" "/v1/accounts accounts"; do
 	set -- $list
 	line=$("$PY" "$SC_TOP/tests/tools/openapi_check.py" pages "$DOC" "$H" "$1" "$2" 2>&1 | grep -v '^ok GET')
 	case $line in
@@ -109,6 +113,11 @@ for list in "/v1/transfers transfers" "/v1/accounts/ALICE/transfers transfers" "
 	*) t_fail "pages of $1" "$line" ;;
 	esac
 done
+t_eq "a card's last receipt counter is its latest transfer's" \
+	"$(curl -s "$H/v1/transfers/$T1" | jq -r .receipt.counter)" \
+	"$(curl -s "$H/v1/cards/$CARD" | jq -r .last_receipt_counter)"
+t_eq "the submissions, newest first: the five payments, each OK" "OK OK OK OK OK" \
+	"$(curl -s "$H/v1/submissions" | jq -r '[.submissions[] | .result] | join(" ")')"
 t_eq "times are RFC 3339 UTC, the same instant as created_ms" "yes" "$(curl -s "$H/v1/transfers/$T1" |
 	"$PY" -c 'import json, sys, datetime
 d = json.load(sys.stdin)
