@@ -78,7 +78,7 @@ for p in "$flash" "$contact" "$contact_raw" "$contactless" "$pn532" "$ui"; do
 	case $p in *[,\ ]*) die "$p: paths with commas or spaces are not supported" ;; esac
 done
 
-# The board's image layout (card/board/mps2/board.h): 8 store pages, then
+# The board's image layout (card/board/common/board.h): 8 store pages, then
 # the manufacture page and two entropy pages, 2048 bytes each.
 page=2048 pages=11 mfg_page=8
 if [ ! -e "$flash" ]; then

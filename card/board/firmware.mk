@@ -1,58 +1,68 @@
-# The card firmware for the MPS2 AN385 board (Cortex-M3): card/core/,
-# card/carrier/, the common/ code they use, this board port and mbedTLS
-# 2.28 (Debian's source, fetched by scripts/fetch-mbedtls.sh), cross-built
-# with picolibc. Run by
-# `make firmware` with MBEDTLS_DIR set; output in build/firmware/.
-FW := build/firmware
+# The card firmware for one board port, BOARD=mps2 (ARM's MPS2 AN385,
+# Cortex-M3, as QEMU emulates it) or BOARD=lm3s6965 (TI's EK-LM3S6965,
+# docs/board-lm3s6965.md): card/core/, card/carrier/, the common/ code they
+# use, card/board/common/, the port's own folder and mbedTLS 2.28 (Debian's
+# source, fetched by scripts/fetch-mbedtls.sh), cross-built with picolibc.
+# Run by `make firmware` (once per board) with MBEDTLS_DIR set. Each port's
+# card/board/NAME/port.mk names its linker script, its output folder and any
+# further image (FW_EXTRA_IMAGES, with their rules).
 FW_CC := arm-none-eabi-gcc
 FW_AR := arm-none-eabi-ar
 FW_OBJCOPY := arm-none-eabi-objcopy
 MBEDTLS_DIR ?= $(error MBEDTLS_DIR: run make firmware)
-BOARD := card/board/mps2
+BOARD ?= mps2
+PORT := card/board/$(BOARD)
+COMMON := card/board/common
+include $(PORT)/port.mk
 
 FW_ARCH := -mcpu=cortex-m3 -mthumb
 # -fstack-usage and -fcallgraph-info=su feed scripts/firmware-stack.py.
 FW_CFLAGS := -std=c11 -D_GNU_SOURCE $(FW_ARCH) --specs=picolibc.specs -Os -g -ffunction-sections \
-	-fdata-sections -fstack-usage -fcallgraph-info=su -I. -I$(MBEDTLS_DIR)/include \
-	-DMBEDTLS_CONFIG_FILE='"$(BOARD)/mbedtls_config.h"' -MMD -MP
+	-fdata-sections -fstack-usage -fcallgraph-info=su -I. -I$(PORT) -I$(COMMON) -I$(MBEDTLS_DIR)/include \
+	-DMBEDTLS_CONFIG_FILE='"$(COMMON)/mbedtls_config.h"' -MMD -MP
 # The project's warning set for our code; mbedTLS is built as it ships.
 FW_WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wconversion \
 	-Wformat=2 -Wvla -Werror
 
 FW_MBEDTLS := aes asn1parse asn1write bignum constant_time ctr_drbg ecdsa ecp ecp_curves \
 	hkdf md memory_buffer_alloc platform platform_util sha256
-FW_OURS := $(wildcard card/core/*.c) $(wildcard card/carrier/*.c) $(wildcard common/*.c) $(wildcard $(BOARD)/*.c)
+# The board's objects: the common folder and the port's (less what a port
+# keeps for another image: FW_PORT_ONLY_EXTRA).
+FW_BOARD_SRCS := $(wildcard $(COMMON)/*.c) $(filter-out $(FW_PORT_ONLY_EXTRA),$(wildcard $(PORT)/*.c))
+FW_LIB_SRCS := $(wildcard card/core/*.c) $(wildcard card/carrier/*.c) $(wildcard common/*.c)
 
 fw_obj = $(patsubst %.c,$(FW)/obj/%.o,$(1))
-FW_OUR_OBJS := $(call fw_obj,$(FW_OURS))
+FW_BOARD_OBJS := $(call fw_obj,$(FW_BOARD_SRCS))
 FW_MBEDTLS_OBJS := $(patsubst %,$(FW)/obj/mbedtls/%.o,$(FW_MBEDTLS))
 
 .PHONY: all
-all: $(FW)/sigcard-card.elf $(FW)/sigcard-card.bin
+all: $(FW)/sigcard-card.elf $(FW)/sigcard-card.bin $(FW_EXTRA_IMAGES)
 	@scripts/firmware-footprint.sh $(FW)
 
 $(FW)/obj/%.o: %.c
 	@mkdir -p $(@D)
-	@echo "  CC [arm] $<"
+	@echo "  CC [arm $(BOARD)] $<"
 	@$(FW_CC) $(FW_CFLAGS) $(FW_WARN) -c -o $@ $<
 
 $(FW)/obj/mbedtls/%.o: $(MBEDTLS_DIR)/library/%.c
 	@mkdir -p $(@D)
-	@echo "  CC [arm] mbedtls/$*.c"
+	@echo "  CC [arm $(BOARD)] mbedtls/$*.c"
 	@$(FW_CC) $(FW_CFLAGS) -c -o $@ $<
 
 # The library code goes in an archive, so only what the card calls is linked.
-$(FW)/libfw.a: $(filter-out $(FW)/obj/$(BOARD)/%,$(FW_OUR_OBJS)) $(FW_MBEDTLS_OBJS)
+$(FW)/libfw.a: $(call fw_obj,$(FW_LIB_SRCS)) $(FW_MBEDTLS_OBJS)
 	@rm -f $@
 	@$(FW_AR) rcs $@ $^
 
-$(FW)/sigcard-card.elf: $(filter $(FW)/obj/$(BOARD)/%,$(FW_OUR_OBJS)) $(FW)/libfw.a $(BOARD)/mps2-an385.ld
-	@echo "  LD [arm] $@"
-	@$(FW_CC) $(FW_ARCH) --specs=picolibc.specs -nostartfiles -T $(BOARD)/mps2-an385.ld \
-		-Wl,--gc-sections -Wl,-Map=$(FW)/sigcard-card.map -o $@ \
-		$(filter %.o,$^) $(FW)/libfw.a
+# fw_link OUT, OBJS: links an image of the board's objects and the library.
+fw_link = $(FW_CC) $(FW_ARCH) --specs=picolibc.specs -nostartfiles -T $(FW_LDSCRIPT) \
+	-Wl,--gc-sections -Wl,-Map=$(basename $(1)).map -o $(1) $(2) $(FW)/libfw.a
 
-$(FW)/sigcard-card.bin: $(FW)/sigcard-card.elf
+$(FW)/sigcard-card.elf: $(FW_BOARD_OBJS) $(FW)/libfw.a $(FW_LDSCRIPT)
+	@echo "  LD [arm $(BOARD)] $@"
+	@$(call fw_link,$@,$(filter %.o,$^))
+
+$(FW)/%.bin: $(FW)/%.elf
 	@$(FW_OBJCOPY) -O binary $< $@
 
 -include $(shell find $(FW)/obj -name '*.d' 2>/dev/null)

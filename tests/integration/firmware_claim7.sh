@@ -108,7 +108,7 @@ done
 
 # The stack and mbedTLS's heap never reached their ends (the run-time
 # high-water marks, after every scheme's SIGN): what the linker script's
-# stack reservation and the heap's size in card/board/mps2/mbedtls_config.h
+# stack reservation and the heap's size in card/board/common/mbedtls_config.h
 # are checked against.
 st=$(fw_status)
 size=$(jq .stack_size <<<"$st")

@@ -1,9 +1,13 @@
-/* card/board/mps2/: the card core on ARM's MPS2 AN385 board (Cortex-M3), as
- * QEMU's mps2-an385 machine emulates it. This folder implements card/hal.h
- * and the main loop; README.md "Firmware" describes the port. Prototypes
- * are grouped by file. */
-#ifndef SC_BOARD_MPS2_H
-#define SC_BOARD_MPS2_H
+/* card/board/common/: the card core on a Cortex-M board, the part every
+ * port shares (the main loop, the carriers, the PN532 driver, manufacture,
+ * the entropy log, the UI events). A port (card/board/mps2/: ARM's MPS2
+ * AN385 as QEMU emulates it; card/board/lm3s6965/: TI's EK-LM3S6965,
+ * docs/board-lm3s6965.md) brings its own port.h (which UART is which, the
+ * clock), startup, UARTs and panel; together they implement card/hal.h.
+ * README.md "Firmware" describes the firmware. Prototypes are grouped by
+ * file. */
+#ifndef SC_BOARD_H
+#define SC_BOARD_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -44,14 +48,23 @@ uint32_t board_stack_unused(void);
 /* Bytes the linker script reserves for the stack. */
 uint32_t board_stack_size(void);
 
-/* --- uart.c: CMSDK APB UARTs, receive by interrupt into a ring. --- */
+/* The port's own: enum board_uart (which UART number is BOARD_UART_CONTACT,
+ * the contact slot's frames; BOARD_UART_UI, the display model out and keys
+ * in; BOARD_UART_CONTACTLESS, the PN532 (HSU) or bridged frames), and
+ * BOARD_UARTS. */
+#include "port.h"
 
-enum board_uart {
-	BOARD_UART_CONTACT = 0,      /* UART0: the contact slot's frames */
-	BOARD_UART_UI = 1,           /* UART1: display model out, keypad in */
-	BOARD_UART_CONTACTLESS = 2,  /* UART2: the PN532 (HSU), or bridged frames */
-};
-#define BOARD_UARTS 3
+/* --- the port's panel: the board's own display and keys, if it has them. --- */
+
+/* Sets up the display and keys (after the UI UART is started). */
+void board_panel_start(void);
+/* Draws a screen the card shows (hal_display_show also sends it on the UI
+ * UART). */
+void board_panel_show(const struct card_screen *screen);
+/* Takes the keys pressed since the last call and hands them to card. */
+void board_panel_poll(struct card_core *card);
+
+/* --- uart.c: the port's UARTs, receive by interrupt into a ring. --- */
 void uart_start(enum board_uart u);
 /* Next received byte, or -1 if none is waiting. */
 int uart_getc(enum board_uart u);
