@@ -22,21 +22,30 @@ struct card_hal {
 	struct card_core *card;   /* the card it serves */
 };
 
-/* --- startup.c: vector table, reset, faults, SysTick. --- */
+/* --- the port's startup.c: the vector table and the clock. --- */
+
+/* Sets the system clock to BOARD_SYSCLK_HZ (first thing at reset). */
+void board_clock_start(void);
+typedef void (*vector_fn)(void);
+/* The linker script's top of the stack: the vector table's first word. */
+extern uint32_t __stack_top[];
+
+/* --- cortexm.c: reset, faults, SysTick. --- */
 
 void Reset_Handler(void);
 void board_fault_handler(void);
 /* mbedTLS's exit (MBEDTLS_PLATFORM_EXIT_MACRO, mbedtls_config.h). */
 void board_mbedtls_exit(int status) __attribute__((noreturn));
 void SysTick_Handler(void);
-/* Starts SysTick at 1 kHz from the 25 MHz system clock. */
+/* Starts SysTick at 1 kHz from the system clock (BOARD_SYSCLK_HZ). */
 void systick_start(void);
 /* Milliseconds since SysTick started, wrapping at 2^32 (also the card's
  * hal_tick_ms). */
 uint32_t board_tick_ms(void);
-/* System clock periods (25 MHz) since SysTick started, wrapping at 2^32
- * (172 s): what a span of the card's work takes. Under QEMU's -icount
- * shift=0 one period is 40 instructions (scripts/firmware-bench.sh).
+/* System clock periods (1/BOARD_SYSCLK_HZ) since SysTick started, wrapping
+ * at 2^32 (172 s at 25 MHz): what a span of the card's work takes. Under
+ * QEMU's -icount shift=0 one MPS2 period is 40 instructions
+ * (scripts/firmware-bench.sh).
  * Call with interrupts enabled (it masks and unmasks them). */
 uint32_t board_sysclk_ticks(void);
 /* Sleeps until the next interrupt unless one of the UART rings holds data
@@ -64,8 +73,17 @@ void board_panel_show(const struct card_screen *screen);
 /* Takes the keys pressed since the last call and hands them to card. */
 void board_panel_poll(struct card_core *card);
 
-/* --- uart.c: the port's UARTs, receive by interrupt into a ring. --- */
+/* --- the port's uart.c: receive by interrupt into uart_ring.c's rings. --- */
+
 void uart_start(enum board_uart u);
+/* Moves what the UART holds into its ring while the ring has room (a full
+ * ring leaves the bytes in the UART, so the sender waits or, on a line
+ * without flow control, the UART overruns: uart_ring_lost). */
+void uart_drain(enum board_uart u);
+void uart_write(enum board_uart u, const void *buf, size_t n);
+
+/* --- uart_ring.c: the receive rings, one per UART. --- */
+
 /* Next received byte, or -1 if none is waiting. */
 int uart_getc(enum board_uart u);
 /* True if a ring holds bytes; call with interrupts masked (it also moves
@@ -74,8 +92,11 @@ bool uart_rx_pending(void);
 /* Receive overruns since reset, a byte lost each (ui.c's status reports
  * them; with the rings holding back, only a sender that cannot wait loses). */
 uint32_t uart_rx_dropped(void);
-void uart_write(enum board_uart u, const void *buf, size_t n);
 void uart_puts(enum board_uart u, const char *s);
+/* For uart_drain, in the interrupt: room for a byte? put one; count a lost one. */
+bool uart_ring_room(enum board_uart u);
+void uart_ring_put(enum board_uart u, uint8_t b);
+void uart_ring_lost(enum board_uart u);
 void UART0RX_Handler(void);
 void UART1RX_Handler(void);
 void UART2RX_Handler(void);

@@ -11,4 +11,7 @@ enum board_uart {
 };
 #define BOARD_UARTS 3
 
+/* The FPGA image's fixed system clock. */
+#define BOARD_SYSCLK_HZ 25000000u
+
 #endif
