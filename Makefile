@@ -315,7 +315,7 @@ demo: programs $(TOOL_PROGS)
 # MPS2 AN385 as QEMU emulates it, and TI's EK-LM3S6965,
 # docs/board-lm3s6965.md), with mbedTLS from Debian's source package
 # (card/board/firmware.mk; README "Firmware"). Prints each footprint.
-FW_BOARDS := mps2
+FW_BOARDS := mps2 lm3s6965
 firmware:
 	@scripts/fetch-mbedtls.sh >/dev/null
 	@set -e; for b in $(FW_BOARDS); do \
