@@ -4,8 +4,11 @@
 # use, card/board/common/, the port's own folder and mbedTLS 2.28 (Debian's
 # source, fetched by scripts/fetch-mbedtls.sh), cross-built with picolibc.
 # Run by `make firmware` (once per board) with MBEDTLS_DIR set. Each port's
-# card/board/NAME/port.mk names its linker script, its output folder and any
-# further image (FW_EXTRA_IMAGES, with their rules).
+# card/board/NAME/port.mk names its linker script and its output folder.
+# Every port's sigcard-card.elf runs in QEMU, its flash a host file through
+# semihosting; a port with a hw/ folder also gets sigcard-card-hw.elf, the
+# image for the real board: hw/ replaces the hosted pieces (FW_HOSTED: the
+# semihosting calls and the file-backed flash) with the chip's own.
 FW_CC := arm-none-eabi-gcc
 FW_AR := arm-none-eabi-ar
 FW_OBJCOPY := arm-none-eabi-objcopy
@@ -26,9 +29,11 @@ FW_WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wcon
 
 FW_MBEDTLS := aes asn1parse asn1write bignum constant_time ctr_drbg ecdsa ecp ecp_curves \
 	hkdf md memory_buffer_alloc platform platform_util sha256
-# The board's objects: the common folder and the port's (less what a port
-# keeps for another image: FW_PORT_ONLY_EXTRA).
-FW_BOARD_SRCS := $(wildcard $(COMMON)/*.c) $(filter-out $(FW_PORT_ONLY_EXTRA),$(wildcard $(PORT)/*.c))
+# The board's objects: the common folder's and the port's.
+FW_BOARD_SRCS := $(wildcard $(COMMON)/*.c) $(wildcard $(PORT)/*.c)
+FW_HOSTED := $(COMMON)/semihost.c $(COMMON)/flash_file.c
+FW_HW_SRCS := $(wildcard $(PORT)/hw/*.c)
+FW_HW_IMAGES := $(if $(FW_HW_SRCS),$(FW)/sigcard-card-hw.elf $(FW)/sigcard-card-hw.bin)
 FW_LIB_SRCS := $(wildcard card/core/*.c) $(wildcard card/carrier/*.c) $(wildcard common/*.c)
 
 fw_obj = $(patsubst %.c,$(FW)/obj/%.o,$(1))
@@ -36,8 +41,11 @@ FW_BOARD_OBJS := $(call fw_obj,$(FW_BOARD_SRCS))
 FW_MBEDTLS_OBJS := $(patsubst %,$(FW)/obj/mbedtls/%.o,$(FW_MBEDTLS))
 
 .PHONY: all
-all: $(FW)/sigcard-card.elf $(FW)/sigcard-card.bin $(FW_EXTRA_IMAGES)
+all: $(FW)/sigcard-card.elf $(FW)/sigcard-card.bin $(FW_HW_IMAGES)
 	@scripts/firmware-footprint.sh $(FW)
+	@for e in $(filter %.elf,$(FW_HW_IMAGES)); do arm-none-eabi-size $$e | \
+		awk 'NR == 2 { printf "  board image %s: flash %d B, RAM %d B (data, bss, stack)\n", \
+			$$6, $$1 + $$2, $$2 + $$3 }'; done
 
 $(FW)/obj/%.o: %.c
 	@mkdir -p $(@D)
@@ -59,6 +67,11 @@ fw_link = $(FW_CC) $(FW_ARCH) --specs=picolibc.specs -nostartfiles -T $(FW_LDSCR
 	-Wl,--gc-sections -Wl,-Map=$(basename $(1)).map -o $(1) $(2) $(FW)/libfw.a
 
 $(FW)/sigcard-card.elf: $(FW_BOARD_OBJS) $(FW)/libfw.a $(FW_LDSCRIPT)
+	@echo "  LD [arm $(BOARD)] $@"
+	@$(call fw_link,$@,$(filter %.o,$^))
+
+$(FW)/sigcard-card-hw.elf: $(call fw_obj,$(filter-out $(FW_HOSTED),$(FW_BOARD_SRCS)) $(FW_HW_SRCS)) \
+		$(FW)/libfw.a $(FW_LDSCRIPT)
 	@echo "  LD [arm $(BOARD)] $@"
 	@$(call fw_link,$@,$(filter %.o,$^))
 

@@ -118,7 +118,7 @@ void semihost_log(const char *s);
 /* Ends the emulation: status 0 or 1. */
 void semihost_exit(int failed) __attribute__((noreturn));
 
-/* --- flash.c: the board's flash as a host file (hal_flash_*). --- */
+/* --- flash.c: the board's flash (hal_flash_*) on a medium below. --- */
 
 /* The image: BOARD_STORE_PAGES pages for the card's store (hal.h), then the
  * board's own pages: one manufacture page and two for the entropy log. */
@@ -130,7 +130,8 @@ void semihost_exit(int failed) __attribute__((noreturn));
 #define BOARD_PAGES (BOARD_STORE_PAGES + 3u)
 #define BOARD_IMAGE_SIZE (BOARD_PAGES * BOARD_PAGE_SIZE)
 
-/* Opens the image file; 0, or -1 with *why set. */
+/* Opens the medium (path: the image file, for flash_file.c); 0, or -1 with
+ * *why set. */
 int flash_open(const char *path, const char **why);
 /* Raw access to any page of the image, for the board's own pages. Program
  * clears bits only (NOR semantics: new = old AND data). 0 or -1. */
@@ -145,6 +146,16 @@ bool flash_store_blank(void);
 unsigned long flash_writes(void);
 void flash_cut_at(unsigned long n);
 bool flash_power_lost(void);
+
+/* --- the medium: flash_file.c (a host file through semihosting, in QEMU)
+ * or the port's flash controller (its hw/ image). Positions are bytes from
+ * the image's start; a program ANDs data into what is there (NOR); an erase
+ * sets the page's first len bytes to 0xFF (len < BOARD_PAGE_SIZE: torn by
+ * an injected cut; a controller erases whole pages or nothing). 0 or -1. */
+int flash_medium_open(const char *path, const char **why);
+int flash_medium_read(uint32_t pos, void *buf, uint32_t len);
+int flash_medium_program(uint32_t pos, const void *buf, uint32_t len);
+int flash_medium_erase(uint32_t page, uint32_t len);
 
 /* --- mfg.c: the manufacture page, written by the host before first boot. --- */
 
