@@ -20,10 +20,11 @@ usage: scripts/run-firmware.sh --flash FILE --contact SOCKET [options]
   --board NAME            mps2 (default) or lm3s6965
   --flash FILE            the card's flash image (created if missing)
   --contact SOCKET        Unix socket of the contact slot (UART0)
-  --pn532 TTY             UART2 drives the NXP PN532 on this serial port
+  --pn532 TTY             the contactless UART (MPS2 UART2, LM3S UART1)
+                          drives the NXP PN532 on this serial port
                           (HSU): the card side of tests/pn532sim, whose
                           reader side libnfc opens (PN532SIM_CARD)
-  --contactless SOCKET    instead, UART2 carries frames to this Unix socket
+  --contactless SOCKET    instead, that UART carries frames to this socket
                           (a contactless field without a radio)
   --contact-raw SOCKET    UART0 straight on a QEMU socket, without the bridge
                           (tests of the board's own frame handling only:
@@ -38,6 +39,9 @@ usage: scripts/run-firmware.sh --flash FILE --contact SOCKET [options]
                           default: the well-known test key SIGCARD-TEST-TK1
   --seed HEX              entropy seed (64 hex digits) of a new image, for
                           reproducible tests only; default: /dev/urandom
+  --create-only           make the flash image (if missing) and stop: for the
+                          LM3S6965 board image, whose flash image is written
+                          to the chip at 0x3A000 (docs/board-lm3s6965.md)
   --cut-at-boot N         tests: power is lost at the Nth flash write from
                           power-up (manufacture, the boot's entropy commit)
   --icount                QEMU counts instructions (-icount shift=0): the
@@ -55,12 +59,13 @@ USAGE
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 flash= contact= contact_raw= contactless= pn532= ui= ui_wait=off icount=() cut_arg= tkfile= seed= elf=
-board=mps2 qmp=
+board=mps2 qmp= create_only=
 die() { echo "run-firmware: $*" >&2; exit 2; }
 while [ $# -gt 0 ]; do
 	case $1 in
 	--board) board=${2:?}; shift 2 ;;
 	--qmp) qmp=${2:?}; shift 2 ;;
+	--create-only) create_only=yes; shift ;;
 	--flash) flash=${2:?}; shift 2 ;;
 	--contact) contact=${2:?}; shift 2 ;;
 	--contactless) contactless=${2:?}; shift 2 ;;
@@ -78,7 +83,7 @@ while [ $# -gt 0 ]; do
 	*) usage >&2; exit 2 ;;
 	esac
 done
-[ -n "$flash" ] && [ -n "$contact$contact_raw" ] || { usage >&2; exit 2; }
+[ -n "$flash" ] && [ -n "$contact$contact_raw$create_only" ] || { usage >&2; exit 2; }
 [ -z "$contact" ] || [ -z "$contact_raw" ] || die "--contact and --contact-raw: one of them"
 [ -z "$contactless" ] || [ -z "$pn532" ] || die "--contactless and --pn532: one of them (UART2)"
 [ -z "$pn532" ] || [ -c "$pn532" ] || die "--pn532 $pn532: not a serial port"
@@ -87,8 +92,10 @@ mps2) machine=mps2-an385; elf=${elf:-$top/build/firmware/sigcard-card.elf} ;;
 lm3s6965) machine=lm3s6965evb; elf=${elf:-$top/build/firmware-lm3s6965/sigcard-card.elf} ;;
 *) die "--board $board: mps2 or lm3s6965" ;;
 esac
-[ -f "$elf" ] || die "$elf: no firmware image (run make firmware)"
-command -v qemu-system-arm >/dev/null || die "qemu-system-arm is not installed"
+if [ -z "$create_only" ]; then
+	[ -f "$elf" ] || die "$elf: no firmware image (run make firmware)"
+	command -v qemu-system-arm >/dev/null || die "qemu-system-arm is not installed"
+fi
 # QEMU's option syntax gives ',' a meaning, semihosting splits at spaces.
 for p in "$flash" "$contact" "$contact_raw" "$contactless" "$pn532" "$ui" "$qmp"; do
 	case $p in *[,\ ]*) die "$p: paths with commas or spaces are not supported" ;; esac
@@ -130,6 +137,7 @@ os.rename(tmp, path)
 PY
 fi
 [ "$(stat -c %s "$flash")" -eq $((page * pages)) ] || die "$flash: wrong size (not a board image)"
+[ -z "$create_only" ] || exit 0
 
 # QEMU puts each UART on a private socket; scripts/firmware-bridge.py
 # serves the slot sockets in front of the carriers' UARTs with the host
