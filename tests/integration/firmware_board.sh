@@ -7,7 +7,8 @@
 # back with QMP's screendump and decoded by tests/integration/board_panel.py
 # against the screen model the UI events carry) and its buttons on GPIO
 # (pressed with QMP's send-key): the holder reviews the payment on the
-# OLED, enters the PIN on the button wheel and confirms; a payment
+# OLED, enters the PIN on the button wheel (a stray digit taken back with
+# Backspace) and confirms; a payment
 # cancelled with up+down moves nothing. The flash controller is not
 # emulated by QEMU: the store is the semihosted file, as on the MPS2.
 . "$(dirname "$0")/lib.sh"
@@ -118,8 +119,10 @@ if review=$(fw_wait_screen review 90); then
 	oled_shows "the wheel at 3 after three presses of up (the buttons' GPIO)" "$review" 3
 	keys down
 	oled_shows "the wheel at 2 after down" "$review" 2
-	# Back to 0, then the PIN digit by digit, then select (OK).
-	keys down down $(pin_keys "$PIN") select
+	# Back to 0; a stray 5 entered and taken back with left (Backspace:
+	# without it the PIN would be wrong), then the PIN digit by digit, then
+	# select (OK).
+	keys down down $(pin_keys 5) left $(pin_keys "$PIN") select
 else
 	t_fail "the board asks for the PIN (review screen)" "$(cat "$T_DIR/pay.err")"
 fi
