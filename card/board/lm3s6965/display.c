@@ -12,7 +12,6 @@
 #include <string.h>
 
 #include "board.h"
-#include "display_font.h"
 
 #define SSI0 0x40008000u
 #define SSI_CR0 LM3S_REG(SSI0 + 0x000u)

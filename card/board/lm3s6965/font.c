@@ -3,7 +3,6 @@
  * Drawn for this project; tests/integration/firmware_board.sh reads the
  * screen back through this table. */
 #include "board.h"
-#include "display_font.h"
 
 const uint8_t font5x7[FONT_GLYPHS][FONT_W] = {
 	{0x00, 0x00, 0x00, 0x00, 0x00},  /* ' ' */

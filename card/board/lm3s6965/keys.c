@@ -9,7 +9,6 @@
  * released. (QEMU 7.2 needs this: its gamepad drives a line only once the
  * key has been pressed, so until then every button reads low, pressed.) */
 #include "board.h"
-#include "keys.h"
 
 #define PINS_E 0x0Fu    /* PE0-PE3 */
 #define PIN_F 0x02u     /* PF1 */

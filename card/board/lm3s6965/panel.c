@@ -5,7 +5,6 @@
  * The wheel shows while the card asks for the PIN; it starts at 0 again
  * after each digit, so the screen never shows a digit entered. */
 #include "board.h"
-#include "keys.h"
 
 static int wheel;
 

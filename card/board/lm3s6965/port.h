@@ -38,14 +38,38 @@ enum board_uart {
 #define SYSCTL_RCGC1 LM3S_REG(0x400FE104u)
 #define SYSCTL_RCGC2 LM3S_REG(0x400FE108u)
 
+/* --- pins.c --- */
+
 /* Routes pins of a port to their peripheral (AFSEL) or leaves them GPIO,
- * digital enabled (pins.c). */
+ * digital enabled. */
 void lm3s_pins_peripheral(uint32_t port, uint32_t pins);
 void lm3s_pins_gpio(uint32_t port, uint32_t pins, bool output, bool pull_up);
 
-/* display.c: the OLED, half of the panel (panel.c; keys.h the other). */
+/* --- display.c: the OLED, half of the panel (panel.c). --- */
+
 void display_start(void);
 /* Draws screen; wheel_digit >= 0: the PIN digit being chosen, on the last row. */
 void display_show(const struct card_screen *screen, int wheel_digit);
+
+/* --- font.c: the OLED's 5x7 font. --- */
+
+#define FONT_FIRST 32u
+#define FONT_GLYPHS 64u
+#define FONT_W 5u      /* columns a glyph; a cell is FONT_W + 1 wide, 8 high */
+extern const uint8_t font5x7[FONT_GLYPHS][FONT_W];
+/* The glyph drawn for byte c. */
+const uint8_t *font_glyph(char c);
+
+/* --- keys.c: the buttons, the other half of the panel, as bits of a chord. --- */
+
+#define KEYS_UP 0x01u
+#define KEYS_DOWN 0x02u
+#define KEYS_LEFT 0x04u
+#define KEYS_RIGHT 0x08u
+#define KEYS_SELECT 0x10u
+#define KEYS_ALL 0x1Fu
+void keys_start(void);
+/* The chord of buttons pressed and now all released (0: none yet). */
+uint32_t keys_poll(uint32_t now_ms);
 
 #endif
