@@ -6,9 +6,11 @@
 
 #include "board.h"
 
-/* Ring sizes, powers of two: a full ring only makes the sender wait. */
-#define RING_CARRIER 128u
-#define RING_UI 64u
+/* Ring sizes, powers of two: a full ring only makes the sender wait, so
+ * a ring needs no room for a whole frame or command (issue 16: 32 bytes
+ * each, 224 bytes of RAM less than 128 and 64). */
+#define RING_CARRIER 32u
+#define RING_UI 32u
 
 struct ring {
 	uint8_t *buf;

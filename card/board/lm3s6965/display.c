@@ -111,16 +111,21 @@ static void draw_row(unsigned r, const char *text)
 	}
 }
 
-void display_show(const struct card_screen *screen, int wheel_digit)
+void display_wheel(int digit)
 {
 	char last[CELLS + 1] = "";
 
+	if (digit >= 0) {
+		memcpy(last, "PIN DIGIT  [ ]", 15);
+		last[12] = (char)('0' + digit);
+	}
+	draw_row(TEXT_ROWS - 1u, last);
+}
+
+void display_show(const struct card_screen *screen, int wheel_digit)
+{
 	draw_row(0, screen->title);
 	for (unsigned i = 0; i < CARD_SCREEN_LINES; i++)
 		draw_row(1u + i, screen->lines[i]);
-	if (wheel_digit >= 0) {
-		memcpy(last, "PIN DIGIT  [ ]", 15);
-		last[12] = (char)('0' + wheel_digit);
-	}
-	draw_row(TEXT_ROWS - 1u, last);
+	display_wheel(wheel_digit);
 }

@@ -7,10 +7,11 @@
 #include "board.h"
 
 static int wheel;
+static uint8_t shown;   /* the screen's id (the core keeps no copy to redraw from) */
 
-static bool asks_pin(const struct card_screen *s)
+static bool asks_pin(uint8_t id)
 {
-	return s->id == CARD_SCREEN_REVIEW || s->id == CARD_SCREEN_PIN_WRONG;
+	return id == CARD_SCREEN_REVIEW || id == CARD_SCREEN_PIN_WRONG;
 }
 
 void board_panel_start(void)
@@ -21,7 +22,8 @@ void board_panel_start(void)
 
 void board_panel_show(const struct card_screen *screen)
 {
-	display_show(screen, asks_pin(screen) ? wheel : -1);
+	shown = screen->id;
+	display_show(screen, asks_pin(shown) ? wheel : -1);
 }
 
 void board_panel_poll(struct card_core *card)
@@ -46,13 +48,16 @@ void board_panel_poll(struct card_core *card)
 		break;
 	case KEYS_LEFT:
 		card_key(card, CARD_KEY_BACKSPACE);
-		break;
+		return;
 	case KEYS_SELECT:
 		card_key(card, CARD_KEY_OK);
 		return;
 	default:
 		return;   /* any other chord: nothing */
 	}
-	/* The wheel moved (or a digit went in): redraw its row. */
-	board_panel_show(card_current_screen(card));
+	/* The wheel moved, or went back to 0 after a digit (a key the card
+	 * takes may also have drawn a new screen, with the wheel): redraw its
+	 * row if the screen up still asks for the PIN. */
+	if (asks_pin(shown))
+		display_wheel(wheel);
 }

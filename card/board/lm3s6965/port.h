@@ -50,6 +50,8 @@ void lm3s_pins_gpio(uint32_t port, uint32_t pins, bool output, bool pull_up);
 void display_start(void);
 /* Draws screen; wheel_digit >= 0: the PIN digit being chosen, on the last row. */
 void display_show(const struct card_screen *screen, int wheel_digit);
+/* Draws the last row only: the wheel at digit, or blank if digit < 0. */
+void display_wheel(int digit);
 
 /* --- font.c: the OLED's 5x7 font. --- */
 
