@@ -96,7 +96,9 @@ void card_poll(struct card_core *c);
  * mbedTLS allocates from libc (the host). For a board's footprint. */
 void card_heap_usage(size_t *high_water, size_t *size);
 
-/* The current screen model (also pushed to hal_display_show on change). */
-const struct card_screen *card_current_screen(const struct card_core *c);
+/* Which screen is up (enum card_screen_id). The screen itself went to
+ * hal_display_show when it changed, and the HAL keeps what it draws: the
+ * core does not keep a copy (issue 16, the card's RAM). */
+uint8_t card_screen_id(const struct card_core *c);
 
 #endif

@@ -62,11 +62,15 @@ struct core_persist {
 	 1u + 1u + SC_ACCOUNT_MAX + CORE_PRIVKEY_LEN + SC_PUBKEY_LEN + 4u)
 #define CORE_STORE_RECORD (CORE_STORE_HDR + CORE_STORE_PAYLOAD + 4u)
 #define CORE_STORE_SLOT ((CORE_STORE_RECORD + 15u) / 16u * 16u)
+/* One copy of the state in RAM: a transaction changes it in place, and an
+ * abort reads the committed record back from flash (issue 16: a second,
+ * working copy cost sizeof(struct core_persist) of the card's RAM). */
 struct core_store {
-	struct core_persist committed;
-	struct core_persist work;
+	struct core_persist state;     /* committed, or being changed (store_begin) */
+	bool open;                     /* store_begin called, no commit or abort yet */
 	uint32_t seq;         /* of the committed record */
 	uint32_t page_size, page_count, slots_per_page;
+	uint32_t page, slot;           /* where the committed record lies */
 	uint32_t next_page, next_slot; /* where the next record goes */
 	bool mounted;         /* false: commits are refused */
 };
@@ -118,7 +122,8 @@ struct card_core {
 	struct core_store store;       /* store.c */
 	struct core_confirm cf;        /* confirm.c */
 	struct core_iface ifs[CORE_IFACES]; /* runtime.c */
-	struct card_screen screen;     /* screen.c: the current screen */
+	uint8_t screen_id;             /* screen.c: which screen is up (the HAL keeps
+					* the screen itself: what it draws) */
 	mbedtls_ctr_drbg_context drbg; /* rng.c */
 	bool drbg_ready;
 };

@@ -63,7 +63,9 @@ struct card_screen {
 	char lines[CARD_SCREEN_LINES][CARD_SCREEN_LINE_MAX]; /* unused lines are "" */
 	char qr[CARD_SCREEN_QR_MAX];                         /* "" for no QR code */
 };
-/* Called whenever the screen changes; the HAL copies what it needs. */
+/* Called whenever the screen changes; the HAL copies what it needs. The
+ * core keeps no copy (card_screen_id says only which screen is up): a HAL
+ * that must show the screen again keeps its own. */
 void hal_display_show(struct card_hal *hal, const struct card_screen *screen);
 
 /* --- Keypad: the HAL pushes keys into the core with card_key() (card.h). */

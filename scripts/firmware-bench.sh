@@ -44,6 +44,11 @@ st=$(fw_status) || die "no status line from the board"   # also starts the first
 echo "# one SIGN TRANSACTION per scheme, timed by the board's SysTick under QEMU -icount shift=0"
 echo "# (resolution $NS_PER_PERIOD instructions; times assume 1 instruction per cycle: lower bounds)"
 echo "keygen_instructions=$(( $(jq .slowest_frame_sysclk <<<"$st") * NS_PER_PERIOD ))"
+# What the speed costs in RAM: the mbedTLS heap's high-water mark, since
+# boot, after the key generation and after each scheme's SIGN (a larger
+# MBEDTLS_ECP_WINDOW_SIZE is faster and takes more of it): the measured
+# peak that sizes the heap (CORE_MBEDTLS_HEAP_PEAK, mbedtls_config.h).
+echo "mbedtls_heap_peak_bytes_keygen=$(jq .heap_used <<<"$st")"
 for scheme in enc enc-rand enc-digest; do
 	fw_mark
 	claim7_sign "$FW_CT" $scheme -t 60000
@@ -60,8 +65,7 @@ for scheme in enc enc-rand enc-digest; do
 	fw_keys C
 	fw_wait_screen cancelled 10 >/dev/null || die "$scheme: Cancel not taken"
 	st=$(fw_status)   # also starts the next span
+	echo "mbedtls_heap_peak_bytes_$scheme=$(jq .heap_used <<<"$st")"
 done
-# What the speed costs in RAM: the mbedTLS heap's high-water mark (a larger
-# MBEDTLS_ECP_WINDOW_SIZE is faster and takes more of it).
 echo "mbedtls_heap_peak_bytes=$(jq .heap_used <<<"$st") of $(jq .heap_size <<<"$st")"
 fw_stop

@@ -12,7 +12,13 @@ of picolibc's routines (memcpy, memset, ...) are not in the graph: they are
 small leaf functions and counted as 0, which the output says. A recursive
 cycle would make the bound unknown: it is reported too.
 
-usage: firmware-stack.py OBJ_DIR [--path]"""
+The stack reservation is the bound plus a margin for what the bound does
+not count (the libc and libgcc leaves above, GCC's split function parts):
+with --margin N --ld FILE the script writes FILE, a linker-script line
+setting STACK_SIZE to bound + N rounded up to 8 (the stack's alignment),
+which the board's linker script includes (card/board/firmware.mk).
+
+usage: firmware-stack.py OBJ_DIR [--margin N --ld FILE]"""
 import os
 import re
 import sys
@@ -65,8 +71,24 @@ def load(obj_dir):
     return frames, calls, qualifiers
 
 
+def usage():
+    print(__doc__.strip().splitlines()[-1], file=sys.stderr)
+    sys.exit(2)
+
+
+def reservation(bound, margin):
+    return (bound + margin + 7) // 8 * 8
+
+
 def main():
-    obj_dir = sys.argv[1]
+    args = sys.argv[1:]
+    if not args or args[0].startswith("-"):
+        usage()
+    obj_dir, opts = args[0], dict(zip(args[1::2], args[2::2]))
+    if len(args) % 2 != 1 or set(opts) - {"--margin", "--ld"} or \
+            ("--margin" in opts) != ("--ld" in opts) or \
+            not opts.get("--margin", "0").isdigit():
+        usage()
     frames, calls, qualifiers = load(obj_dir)
     unresolved, cycles, unknown = set(), set(), set()
     memo = {}
@@ -117,6 +139,15 @@ def main():
               ", ".join(sorted(unresolved)))
     if cycles:
         print("  WARNING: recursion, bound unknown: %s" % "; ".join(sorted(cycles)))
+    if "--ld" in opts:
+        # An unknown bound (recursion, indirect calls not in the table) is
+        # no bound: no stack size is made from it.
+        if cycles or unresolved:
+            sys.exit("firmware-stack.py: no stack bound, no reservation")
+        margin = int(opts["--margin"])
+        with open(opts["--ld"], "w", encoding="utf-8") as f:
+            f.write("/* Made by scripts/firmware-stack.py: the stack bound %d B + margin %d B. */\n"
+                    "STACK_SIZE = %d;\n" % (total + isr, margin, reservation(total + isr, margin)))
 
 
 if __name__ == "__main__":

@@ -42,7 +42,7 @@ FW_MBEDTLS_OBJS := $(patsubst %,$(FW)/obj/mbedtls/%.o,$(FW_MBEDTLS))
 
 .PHONY: all
 all: $(FW)/sigcard-card.elf $(FW)/sigcard-card.bin $(FW_HW_IMAGES)
-	@scripts/firmware-footprint.sh $(FW)
+	@scripts/firmware-footprint.sh $(FW) $(FW_STACK_MARGIN)
 	@for e in $(filter %.elf,$(FW_HW_IMAGES)); do arm-none-eabi-size $$e | \
 		awk 'NR == 2 { printf "  board image %s: flash %d B, RAM %d B (data, bss, stack)\n", \
 			$$6, $$1 + $$2, $$2 + $$3 }'; done
@@ -62,16 +62,31 @@ $(FW)/libfw.a: $(call fw_obj,$(FW_LIB_SRCS)) $(FW_MBEDTLS_OBJS)
 	@rm -f $@
 	@$(FW_AR) rcs $@ $^
 
+# The stack reservation: scripts/firmware-stack.py's bound over every
+# object's call graph plus FW_STACK_MARGIN, for what the bound does not
+# count: the frames of the libc and libgcc leaves (the largest,
+# __aeabi_uldivmod with __udivmoddi4, 48 B; picolibc's memcpy and memset
+# none) and GCC's split parts (mbedtls_mpi_shift_l_mod.part.0, under the
+# point doubling, far above the deepest path). 128 B holds twice the largest
+# leaf and rounds to the stack's 8-byte alignment; the run-time high-water
+# mark (firmware_claim7) stays some hundreds of bytes under the bound. The
+# port's linker script includes the line this writes;
+# scripts/firmware-footprint.sh fails the build if the reservation is less
+# than the bound and the margin.
+FW_STACK_MARGIN := 128
+$(FW)/stack-size.ld: $(FW_BOARD_OBJS) $(call fw_obj,$(FW_LIB_SRCS)) $(FW_MBEDTLS_OBJS) scripts/firmware-stack.py
+	@python3 scripts/firmware-stack.py $(FW)/obj --margin $(FW_STACK_MARGIN) --ld $@ >/dev/null
+
 # fw_link OUT, OBJS: links an image of the board's objects and the library.
-fw_link = $(FW_CC) $(FW_ARCH) --specs=picolibc.specs -nostartfiles -T $(FW_LDSCRIPT) \
+fw_link = $(FW_CC) $(FW_ARCH) --specs=picolibc.specs -nostartfiles -T $(FW_LDSCRIPT) -L$(FW) \
 	-Wl,--gc-sections -Wl,-Map=$(basename $(1)).map -o $(1) $(2) $(FW)/libfw.a
 
-$(FW)/sigcard-card.elf: $(FW_BOARD_OBJS) $(FW)/libfw.a $(FW_LDSCRIPT)
+$(FW)/sigcard-card.elf: $(FW_BOARD_OBJS) $(FW)/libfw.a $(FW_LDSCRIPT) $(FW)/stack-size.ld
 	@echo "  LD [arm $(BOARD)] $@"
 	@$(call fw_link,$@,$(filter %.o,$^))
 
 $(FW)/sigcard-card-hw.elf: $(call fw_obj,$(filter-out $(FW_HOSTED),$(FW_BOARD_SRCS)) $(FW_HW_SRCS)) \
-		$(FW)/libfw.a $(FW_LDSCRIPT)
+		$(FW)/libfw.a $(FW_LDSCRIPT) $(FW)/stack-size.ld
 	@echo "  LD [arm $(BOARD)] $@"
 	@$(call fw_link,$@,$(filter %.o,$^))
 

@@ -131,7 +131,7 @@ void card_poll(struct card_core *c)
 		confirm_poll(c);
 }
 
-const struct card_screen *card_current_screen(const struct card_core *c)
+uint8_t card_screen_id(const struct card_core *c)
 {
-	return screen_current(c);
+	return screen_id(c);
 }

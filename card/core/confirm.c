@@ -36,7 +36,7 @@ void confirm_void(struct card_core *c)
 {
 	confirm_reset(c);
 	/* The screen model holds the digits too: take them off. */
-	if (screen_current(c)->id == CARD_SCREEN_PASSWORD)
+	if (screen_id(c) == CARD_SCREEN_PASSWORD)
 		screen_simple(c, CARD_SCREEN_IDLE, "sigcard", NULL);
 }
 
@@ -164,7 +164,7 @@ static void void_with(struct card_core *c, uint8_t id, const char *title, const 
 
 void confirm_field(struct card_core *c, enum card_iface iface, int on)
 {
-	uint8_t shown = screen_current(c)->id;
+	uint8_t shown = screen_id(c);
 
 	if (on) {
 		if (c->cf.state == CONFIRM_NONE)
@@ -217,7 +217,7 @@ static void review_key(struct card_core *c, int key)
 
 void confirm_key(struct card_core *c, int key)
 {
-	uint8_t shown = screen_current(c)->id;
+	uint8_t shown = screen_id(c);
 
 	switch (c->cf.state) {
 	case CONFIRM_REVIEW:

@@ -44,16 +44,19 @@ enum core_lifecycle {
 int store_format(struct card_core *c, const struct core_persist *initial);
 /* Finds the newest valid record; 0, or -1 if none or the flash failed. */
 int store_mount(struct card_core *c);
-/* The last committed state (valid after store_mount or store_format). */
+/* The last committed state (valid after store_mount or store_format).
+ * RAM holds the state once: inside a transaction it already shows the
+ * caller's changes, so a caller reads what it needs from it first. */
 const struct core_persist *store_committed(const struct card_core *c);
-/* Opens a transaction: returns the working copy, equal to the committed
- * state, for the caller to change. */
+/* Opens a transaction: returns the state, as committed, for the caller to
+ * change in place once every check has passed (a transaction left open is
+ * dropped by the next store_begin). */
 struct core_persist *store_begin(struct card_core *c);
-/* Makes the working copy the committed state with one flash record. On
- * failure (power lost) returns -1: the state on flash is the old or the
- * new one, and the store refuses further commits until store_mount. */
+/* Commits the changed state with one flash record. On failure (power lost)
+ * returns -1: the state on flash is the old or the new one, and the store
+ * refuses further commits until store_mount. */
 int store_commit(struct card_core *c);
-/* Drops the working copy: the committed state is unchanged. */
+/* Drops the changes: the committed record is read back from flash. */
 void store_abort(struct card_core *c);
 /* Leaves the committed state as the only record on flash (copied to a
  * fresh page, then every other page erased), so that no older record keeps
@@ -181,7 +184,8 @@ int confirm_release(struct card_core *c, enum card_iface iface, char jp[SC_JP_DI
 /* --- screen.c: the screen model --- */
 
 void screen_show(struct card_core *c, const struct card_screen *s);
-const struct card_screen *screen_current(const struct card_core *c);
+/* Which screen is up: the enum card_screen_id of the last one shown. */
+uint8_t screen_id(const struct card_core *c);
 void screen_simple(struct card_core *c, uint8_t id, const char *title, const char *line0);
 /* Copies src into dst[cap], cut at a UTF-8 character boundary. */
 void screen_text(char *dst, size_t cap, const char *src);

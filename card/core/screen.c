@@ -1,19 +1,22 @@
-/* The screen model: the core keeps the current screen and hands every
- * change to the HAL, which draws it (PNG, terminal window, a real panel). */
+/* The screen model: the core builds each screen and hands it to the HAL,
+ * which draws it (PNG, terminal window, a real panel) and keeps what it
+ * needs; the core keeps only which screen is up, what claim 7's logic asks
+ * (issue 16: a copy of the whole model cost the board 513 bytes of RAM,
+ * and the board's display, the UART1 stream, has had it since it was
+ * shown). */
 #include <string.h>
 
 #include "core.h"
 
 void screen_show(struct card_core *c, const struct card_screen *s)
 {
-	if (s != &c->screen)
-		c->screen = *s;
-	hal_display_show(c->hal, &c->screen);
+	c->screen_id = s->id;
+	hal_display_show(c->hal, s);
 }
 
-const struct card_screen *screen_current(const struct card_core *c)
+uint8_t screen_id(const struct card_core *c)
 {
-	return &c->screen;
+	return c->screen_id;
 }
 
 /* Copies src into dst[cap] truncated at a character boundary, so a long

@@ -10,7 +10,11 @@
  * is erased just before its first slot is written, and since the newest
  * record always lies in the page before, an erase never touches it. After a
  * mount the next record goes to the start of the page after the newest one,
- * so the card never programs over bytes a torn write may have left. */
+ * so the card never programs over bytes a torn write may have left.
+ *
+ * RAM holds the state once (struct core_store): a transaction changes it in
+ * place, a commit writes it, and an abort reads the committed record back
+ * from flash, which always holds it. */
 #include <string.h>
 
 #include "core.h"
@@ -133,8 +137,11 @@ static int write_record(struct card_core *c, const struct core_persist *p, uint3
 	}
 	if (slot == 0 && hal_flash_erase(c->hal, page) != 0)
 		goto out;
-	if (hal_flash_program(c->hal, page, slot * STORE_SLOT, rec, STORE_SLOT) == 0)
+	if (hal_flash_program(c->hal, page, slot * STORE_SLOT, rec, STORE_SLOT) == 0) {
+		st->page = page;
+		st->slot = slot;
 		rc = 0;
+	}
 out:
 	sc_wipe(rec, sizeof rec);
 	return rc;
@@ -155,8 +162,8 @@ int store_format(struct card_core *c, const struct core_persist *initial)
 	st->next_slot = 0;
 	if (write_record(c, initial, 1) != 0)
 		return -1;
-	st->committed = *initial;
-	st->work = *initial;
+	st->state = *initial;
+	st->open = false;
 	st->seq = 1;
 	st->mounted = true;
 	return 0;
@@ -219,7 +226,7 @@ int store_scrub(struct card_core *c)
 		st->next_slot = 0;
 	}
 	keep = st->next_page;
-	if (write_record(c, &st->committed, st->seq + 1u) != 0)
+	if (write_record(c, &st->state, st->seq + 1u) != 0)
 		goto fail;
 	st->seq++;
 	for (uint32_t page = 0; page < st->page_count; page++)
@@ -235,7 +242,7 @@ int store_mount(struct card_core *c)
 {
 	struct core_store *st = &c->store;
 	struct core_persist cand;
-	uint32_t seq, best_seq = 0, best_page = 0;
+	uint32_t seq, best_seq = 0, best_page = 0, best_slot = 0;
 	bool found = false, stale_key = false;
 
 	st->mounted = false;
@@ -252,7 +259,8 @@ int store_mount(struct card_core *c)
 				found = true;
 				best_seq = seq;
 				best_page = page;
-				st->committed = cand;
+				best_slot = slot;
+				st->state = cand;
 			}
 		}
 	}
@@ -260,55 +268,68 @@ int store_mount(struct card_core *c)
 	if (!found)
 		return -1;
 	st->seq = best_seq;
-	st->work = st->committed;
+	st->open = false;
+	st->page = best_page;
+	st->slot = best_slot;
 	st->next_page = (best_page + 1u) % st->page_count;
 	st->next_slot = 0;
 	st->mounted = true;
 	/* A power cut during the scrub that follows ISSUE can leave records
 	 * that still hold the transport key: finish the job now. */
-	if (stale_key && st->committed.lifecycle != CORE_LC_PERSONALISING)
+	if (stale_key && st->state.lifecycle != CORE_LC_PERSONALISING)
 		return store_scrub(c);
 	return 0;
 }
 
 const struct core_persist *store_committed(const struct card_core *c)
 {
-	return &c->store.committed;
+	return &c->store.state;
 }
 
 struct core_persist *store_begin(struct card_core *c)
 {
 	struct core_store *st = &c->store;
 
-	st->work = st->committed;
-	return &st->work;
+	/* An earlier transaction left open (a command refused after
+	 * store_begin) is dropped, so that this one starts from the
+	 * committed state. */
+	if (st->open)
+		store_abort(c);
+	st->open = true;
+	return &st->state;
 }
 
 int store_commit(struct card_core *c)
 {
 	struct core_store *st = &c->store;
 
+	st->open = false;
 	if (!st->mounted || st->seq == UINT32_MAX)
 		goto fail;
-	if (write_record(c, &st->work, st->seq + 1u) != 0)
+	if (write_record(c, &st->state, st->seq + 1u) != 0)
 		goto fail;
 	st->seq++;
-	st->committed = st->work;
 	return 0;
 fail:
-	/* Power is gone as far as the card knows: what is on flash is decided
-	 * at the next mount. */
+	/* Power is gone as far as the card knows: what is on flash (the old
+	 * state or the new one) is decided at the next mount, and the state in
+	 * RAM counts for nothing until then. */
 	st->mounted = false;
-	st->work = st->committed;
 	return -1;
 }
 
 void store_abort(struct card_core *c)
 {
 	struct core_store *st = &c->store;
+	uint32_t seq;
 
-	sc_wipe(&st->work, sizeof st->work);
-	st->work = st->committed;
+	st->open = false;
+	sc_wipe(&st->state, sizeof st->state);
+	/* The committed record is where the last write or the mount left it;
+	 * if it cannot be read back, commits are refused until store_mount. */
+	if (!st->mounted || read_slot(c, st->page, st->slot, &st->state, &seq) != 1 ||
+	    seq != st->seq)
+		st->mounted = false;
 }
 
 uint32_t store_seq(const struct card_core *c)

@@ -37,6 +37,13 @@ void display_init(const char *png_path, int tty)
 }
 
 const struct card_screen *display_current(void) { return &disp_screen; }
+
+void display_redraw(void)
+{
+	struct card_screen s = disp_screen;   /* hal_display_show copies into disp_screen */
+
+	hal_display_show(NULL, &s);
+}
 unsigned long display_serial(void) { return disp_serial; }
 
 const char *display_screen_name(unsigned id)

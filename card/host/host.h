@@ -119,6 +119,9 @@ int pngfile_write(const char *path, const struct raster *r);
 void display_init(const char *png_path, int tty);
 /* The last screen the core showed, and a counter bumped on every change. */
 const struct card_screen *display_current(void);
+/* Shows the last screen again, where display_init has just sent it (the
+ * core keeps no copy to show again: card.h). */
+void display_redraw(void);
 unsigned long display_serial(void);
 /* The outcome of the last PNG write: 0 or a negative af_err. */
 int display_png_status(void);

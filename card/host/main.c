@@ -396,7 +396,7 @@ static int serve(const struct options *o)
 		fprintf(stderr, "sigcard-card: the card could not read its flash: it answers "
 				"every APDU with SW_MEMORY_FAILURE\n");
 	display_init(o->png, tty);
-	hal_display_show(host_card()->hal, card_current_screen(host_card()));
+	display_redraw();
 	if (o->png != NULL && display_png_status() != 0)
 		return die("--png", o->png, af_strerror(display_png_status()));
 	if (open_carriers(o) != 0)

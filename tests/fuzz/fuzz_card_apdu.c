@@ -114,19 +114,19 @@ static void after_apdu(const uint8_t *capdu, size_t len, const uint8_t *r, size_
 
 static void key(int k)
 {
-	uint8_t before = card_current_screen(&core)->id;
+	uint8_t before = card_screen_id(&core);
 	int reviewing = before == CARD_SCREEN_REVIEW || before == CARD_SCREEN_PIN_WRONG;
 
 	card_key(&core, k);
-	if (card_current_screen(&core)->id == CARD_SCREEN_PASSWORD &&
+	if (card_screen_id(&core) == CARD_SCREEN_PASSWORD &&
 	    before != CARD_SCREEN_PASSWORD) {
 		/* Only OK on the right PIN shows a password. */
 		CHECK(k == CARD_KEY_OK && reviewing && strcmp(m.typed, PIN) == 0);
-		memcpy(m.shown, card_current_screen(&core)->lines[0], 8);
+		memcpy(m.shown, ram_hal_screen(&hal)->lines[0], 8);
 		m.shown[8] = '\0';
 		m.readable = 1;
 	} else if (before == CARD_SCREEN_PASSWORD &&
-		   card_current_screen(&core)->id != CARD_SCREEN_PASSWORD) {
+		   card_screen_id(&core) != CARD_SCREEN_PASSWORD) {
 		m.readable = 0;
 	}
 	if (!reviewing)
@@ -203,12 +203,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			key(keys[b % 13]);
 			break;
 		case 3: {
-			uint8_t was = card_current_screen(&core)->id;
+			uint8_t was = card_screen_id(&core);
 			i++;
 			card_field(&core, (enum card_iface)(b & 1), (b >> 1) & 1);
 			/* A review that starts starts with an empty PIN. */
 			if (was != CARD_SCREEN_REVIEW && was != CARD_SCREEN_PIN_WRONG &&
-			    card_current_screen(&core)->id == CARD_SCREEN_REVIEW)
+			    card_screen_id(&core) == CARD_SCREEN_REVIEW)
 				forget_typed();
 			break;
 		}
@@ -216,8 +216,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			i++;
 			ram_hal_advance(&hal, (uint32_t)b * 500u);
 			card_poll(&core);
-			if (card_current_screen(&core)->id == CARD_SCREEN_TIMEOUT ||
-			    card_current_screen(&core)->id == CARD_SCREEN_IDLE)
+			if (card_screen_id(&core) == CARD_SCREEN_TIMEOUT ||
+			    card_screen_id(&core) == CARD_SCREEN_IDLE)
 				void_pending();
 			break;
 		case 5:

@@ -85,7 +85,7 @@ int sim_card_confirm(int index, const char *pin, char jp[9])
 	card_field(c, CARD_IFACE_CONTACT, 0);
 	cc_keys(c, pin);
 	card_key(c, CARD_KEY_OK);
-	s = card_current_screen(c);
+	s = ram_hal_screen(&cards[index].hal);   /* the screen the core last showed */
 	if (s->id != CARD_SCREEN_PASSWORD || strlen(s->lines[0]) != 8)
 		return -1;
 	memcpy(jp, s->lines[0], 8);

@@ -34,27 +34,35 @@ static struct {
 	uint8_t state[ENT_STATE];
 } ent;
 
-/* SHA-256(label || data || ctr(4)) into out; ctr < 0: no counter. */
+/* SHA-256(label || data || ctr(4)) into out; ctr < 0: no counter. Hashed
+ * in pieces through one context rather than built into a message first:
+ * hal_entropy runs under the DRBG's reseed inside a SIGN's ECDSA, the
+ * deepest path of the stack, and the message buffer and
+ * mbedtls_sha256_ret's own context cost 116 bytes more there (issue 16). */
 static int ent_hash(const char *label, const uint8_t *data, size_t len, long ctr,
 		    uint8_t out[32])
 {
-	uint8_t msg[40 + ENT_STATE + 4];
-	size_t llen = strlen(label), n;
+	mbedtls_sha256_context sha;
+	uint8_t be[4];
 	int rc;
 
-	if (llen > 40u || len > ENT_STATE)
+	if (len > ENT_STATE)
 		return -1;
-	memcpy(msg, label, llen);
-	memcpy(msg + llen, data, len);
-	n = llen + len;
-	if (ctr >= 0) {
-		msg[n++] = (uint8_t)((unsigned long)ctr >> 24);
-		msg[n++] = (uint8_t)((unsigned long)ctr >> 16);
-		msg[n++] = (uint8_t)((unsigned long)ctr >> 8);
-		msg[n++] = (uint8_t)ctr;
-	}
-	rc = mbedtls_sha256_ret(msg, n, out, 0);
-	sc_wipe(msg, sizeof msg);
+	be[0] = (uint8_t)((unsigned long)ctr >> 24);
+	be[1] = (uint8_t)((unsigned long)ctr >> 16);
+	be[2] = (uint8_t)((unsigned long)ctr >> 8);
+	be[3] = (uint8_t)ctr;
+	mbedtls_sha256_init(&sha);
+	rc = mbedtls_sha256_starts_ret(&sha, 0);
+	if (rc == 0)
+		rc = mbedtls_sha256_update_ret(&sha, (const unsigned char *)label, strlen(label));
+	if (rc == 0)
+		rc = mbedtls_sha256_update_ret(&sha, data, len);
+	if (rc == 0 && ctr >= 0)
+		rc = mbedtls_sha256_update_ret(&sha, be, sizeof be);
+	if (rc == 0)
+		rc = mbedtls_sha256_finish_ret(&sha, out);
+	mbedtls_sha256_free(&sha);   /* wipes the context */
 	return rc == 0 ? 0 : -1;
 }
 

@@ -19,14 +19,19 @@ void board_mbedtls_exit(int status) __attribute__((noreturn));
 #define MBEDTLS_PLATFORM_EXIT_MACRO board_mbedtls_exit
 #define MBEDTLS_MEMORY_BUFFER_ALLOC_C
 /* The size of the card core's static heap for mbedTLS (card/core/heap.c):
- * the measured peak plus a margin. The peak, with the ECP options below, is
- * 2303 bytes (key generation and SIGN of every scheme; the board's status
- * line reports it, tests/integration/firmware_claim7.sh prints and checks
- * it); 2560 leaves 257 bytes (11 %) for what a run may not have reached
- * (mbedTLS's allocations for a P-256 signature do not depend on the data:
- * the same sizes every time, so the margin is for the allocator's
- * fragmentation, not for unmeasured paths). */
-#define CORE_MBEDTLS_HEAP_SIZE 2560u
+ * the measured peak plus a margin. The peak is the heap's high-water mark
+ * (the highest byte the allocator ever handed out, its block headers and
+ * any gap between blocks included: what the buffer must hold) over key
+ * generation and a SIGN of every scheme, with the ECP options below: `make
+ * firmware-bench` prints it after each, and tests/integration/
+ * firmware_claim7.sh fails if a run goes past this figure (then measure
+ * again and set it). The margin: a P-256 signature allocates the same
+ * sizes whatever the data, but a bignum grows by a limb when a value has
+ * one more, which moves the later blocks; 128 bytes are four of the
+ * allocator's 32-byte block headers, or a 32-limb number. */
+#define CORE_MBEDTLS_HEAP_PEAK 2303u
+#define CORE_MBEDTLS_HEAP_MARGIN 128u
+#define CORE_MBEDTLS_HEAP_SIZE (CORE_MBEDTLS_HEAP_PEAK + CORE_MBEDTLS_HEAP_MARGIN)
 
 /* Symmetric: tables in flash, not built in RAM at run time. */
 #define MBEDTLS_AES_C

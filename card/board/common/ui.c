@@ -7,10 +7,11 @@
  *        the emulator's PNG for the terminal's camera; also "boot",
  *        "status" (flash writes, bytes lost, the stack's and mbedTLS's
  *        heap's high-water marks and sizes, the slowest frame since the
- *        last status line in system clock periods, the screen), "cut",
+ *        last status line in system clock periods, which screen is up: its id
+ *        and name, as the core keeps no copy of the screen itself), "cut",
  *        "power_lost" and "bad_frame" events.
  *   in:  keys, one byte each: 0-9; K or CR = OK; C or ESC = Cancel; B, DEL
- *        or BS = Backspace; ? = print the screen and a status line. A line
+ *        or BS = Backspace; ? = print a status line. A line
  *        starting with '!' is a board command: "!cut N" arms a power cut at
  *        the Nth flash write from now (0 = now). Other bytes are ignored. */
 #include <string.h>
@@ -67,13 +68,20 @@ static void ui_put_string(const char *s)
 	uart_write(BOARD_UART_UI, "\"", 1);
 }
 
+/* "id":N,"name":"..." of a screen. */
+static void ui_put_screen_id(uint8_t id)
+{
+	ui_put("\"id\":");
+	ui_put_u32(id);
+	ui_put(",\"name\":");
+	ui_put_string(id < sizeof screen_names / sizeof screen_names[0] ? screen_names[id]
+									: "unknown");
+}
+
 static void ui_put_screen(const struct card_screen *s)
 {
-	ui_put("{\"id\":");
-	ui_put_u32(s->id);
-	ui_put(",\"name\":");
-	ui_put_string(s->id < sizeof screen_names / sizeof screen_names[0] ? screen_names[s->id]
-									   : "unknown");
+	ui_put("{");
+	ui_put_screen_id(s->id);
 	ui_put(",\"title\":");
 	ui_put_string(s->title);
 	ui_put(",\"lines\":[");
@@ -125,9 +133,9 @@ static void ui_status(const struct card_core *card)
 	ui_put_u32((uint32_t)heap_size);
 	ui_put(",\"slowest_frame_sysclk\":");
 	ui_put_u32(carrier_take_slowest_frame());
-	ui_put(",\"screen\":");
-	ui_put_screen(card_current_screen(card));
-	ui_put("}\n");
+	ui_put(",\"screen\":{");
+	ui_put_screen_id(card_screen_id(card));
+	ui_put("}}\n");
 }
 
 static void ui_command(void)

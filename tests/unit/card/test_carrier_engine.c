@@ -113,7 +113,7 @@ static void control_codes(void **state)
 	feed_frame(&code, 1);
 	no_reply();
 	assert_true(eng.powered);
-	assert_int_equal(card_current_screen(&fx_core)->id, CARD_SCREEN_ON_READER);
+	assert_int_equal(ram_hal_screen(&fx_hal)->id, CARD_SCREEN_ON_READER);
 	code = SC_CTRL_GET_ATR;
 	feed_frame(&code, 1);
 	r = card_carrier_reply(&eng, &len);
@@ -132,7 +132,7 @@ static void control_codes(void **state)
 	feed_frame(&code, 1);
 	no_reply();
 	assert_false(eng.powered);
-	assert_int_equal(card_current_screen(&fx_core)->id, CARD_SCREEN_IDLE);
+	assert_int_equal(ram_hal_screen(&fx_hal)->id, CARD_SCREEN_IDLE);
 }
 
 static void apdu_powers_the_card(void **state)
@@ -230,14 +230,14 @@ static void reset_between_sessions(void **state)
 	/* Leaving powered takes the field away (the screen goes idle);
 	 * a reset alone tells the card nothing. */
 	feed_frame(&on, 1);
-	assert_int_equal(card_current_screen(&fx_core)->id, CARD_SCREEN_ON_READER);
+	assert_int_equal(ram_hal_screen(&fx_hal)->id, CARD_SCREEN_ON_READER);
 	card_carrier_reset(&eng);
-	assert_int_equal(card_current_screen(&fx_core)->id, CARD_SCREEN_ON_READER);
+	assert_int_equal(ram_hal_screen(&fx_hal)->id, CARD_SCREEN_ON_READER);
 	feed_frame(&on, 1);
 	card_carrier_leave(&eng);
 	assert_false(eng.powered);
 	assert_int_equal(eng.frames, 0);
-	assert_int_equal(card_current_screen(&fx_core)->id, CARD_SCREEN_IDLE);
+	assert_int_equal(ram_hal_screen(&fx_hal)->id, CARD_SCREEN_IDLE);
 }
 
 static void whole_bodies_served(void **state)

@@ -334,13 +334,13 @@ static void block_card_is_final(void **state)
 	fx_sign(SC_SCHEME_ENC, &tx, &s);
 	card_field(&fx_core, C, 0);
 	cc_keys(&fx_core, TEST_PIN "K");
-	assert_int_equal(card_current_screen(&fx_core)->id, CARD_SCREEN_PASSWORD);
+	assert_int_equal(ram_hal_screen(&fx_hal)->id, CARD_SCREEN_PASSWORD);
 	card_field(&fx_core, C, 1);
 	assert_int_equal(fx_sw(C, SELECT), 0x9000);
 	assert_int_equal(cc_authenticated(&fx_core, C, 0x16, 0x00, TEST_KCARD, sizeof TEST_KCARD,
 					  SC_LABEL_BLOCK, TEST_CARD_ID), 0x9000);
-	assert_int_equal(card_current_screen(&fx_core)->id, CARD_SCREEN_IDLE);
-	assert_null(strstr(card_current_screen(&fx_core)->qr, "SIGCARD1"));
+	assert_int_equal(ram_hal_screen(&fx_hal)->id, CARD_SCREEN_IDLE);
+	assert_null(strstr(ram_hal_screen(&fx_hal)->qr, "SIGCARD1"));
 	assert_int_equal(fx_lifecycle(), 3);
 	fx_reboot();
 	assert_int_equal(fx_lifecycle(), 3);

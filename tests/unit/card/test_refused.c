@@ -260,7 +260,7 @@ static void issued_card_with_pending_signature(void **state)
 	card_field(&fx_core, C, 0);
 	assert_int_equal(ram_hal_screen(&fx_hal)->id, CARD_SCREEN_REVIEW);
 	cc_keys(&fx_core, TEST_PIN "K");
-	scr = card_current_screen(&fx_core);
+	scr = ram_hal_screen(&fx_hal);
 	assert_int_equal(scr->id, CARD_SCREEN_PASSWORD);
 	assert_int_equal(sc_qr_decode(&qr, scr->qr, strlen(scr->qr)), 0);
 	assert_int_equal(qr.atc, 1);

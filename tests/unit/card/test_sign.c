@@ -39,7 +39,7 @@ static void sign_and_check(uint8_t scheme)
 
 	card_field(&fx_core, CARD_IFACE_CONTACT, 0);
 	cc_keys(&fx_core, TEST_PIN "K");
-	scr = card_current_screen(&fx_core);
+	scr = ram_hal_screen(&fx_hal);
 	assert_int_equal(scr->id, CARD_SCREEN_PASSWORD);
 	assert_int_equal(strlen(scr->lines[0]), SC_JP_DIGITS);
 	assert_int_equal(sc_jp_check(scheme, TEST_KCARD, scr->lines[0], s.x, s.x_len), 0);
@@ -253,23 +253,23 @@ static void refuses_what_the_screen_cannot_show(void **state)
 	fx_issued(12, NULL);
 	fx_sign(SC_SCHEME_ENC, &tx, &s);    /* pending: on the reader */
 	writes = ram_hal_writes(&fx_hal);
-	before = *card_current_screen(&fx_core);
+	before = *ram_hal_screen(&fx_hal);
 	fx_tx(&other, SC_SCHEME_ENC);
 	for (i = 0; i < sizeof unshowable / sizeof unshowable[0]; i++)
 		if (sign_named(&other, unshowable[i]) != 0x6A81)
 			fail_msg("name %zu: SIGN did not answer 6A81", i);
 	assert_int_equal(ram_hal_writes(&fx_hal), writes);
-	assert_memory_equal(card_current_screen(&fx_core), &before, sizeof before);
+	assert_memory_equal(ram_hal_screen(&fx_hal), &before, sizeof before);
 	assert_int_equal(fx_atc(), 1);
 	/* The first signature is still the pending one. */
 	card_field(&fx_core, CARD_IFACE_CONTACT, 0);
-	assert_int_equal(card_current_screen(&fx_core)->id, CARD_SCREEN_REVIEW);
-	assert_string_equal(card_current_screen(&fx_core)->lines[1], tx.payee_name);
+	assert_int_equal(ram_hal_screen(&fx_hal)->id, CARD_SCREEN_REVIEW);
+	assert_string_equal(ram_hal_screen(&fx_hal)->lines[1], tx.payee_name);
 	cc_keys(&fx_core, TEST_PIN "K");
-	assert_int_equal(card_current_screen(&fx_core)->id, CARD_SCREEN_PASSWORD);
-	assert_non_null(strstr(card_current_screen(&fx_core)->qr, ":1:"));
+	assert_int_equal(ram_hal_screen(&fx_hal)->id, CARD_SCREEN_PASSWORD);
+	assert_non_null(strstr(ram_hal_screen(&fx_hal)->qr, ":1:"));
 	assert_int_equal(sc_jp_check(SC_SCHEME_ENC, TEST_KCARD,
-				     card_current_screen(&fx_core)->lines[0], s.x, s.x_len),
+				     ram_hal_screen(&fx_hal)->lines[0], s.x, s.x_len),
 			 0);
 	cc_keys(&fx_core, "K");
 	card_field(&fx_core, CARD_IFACE_CONTACT, 1);

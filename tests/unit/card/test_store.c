@@ -91,6 +91,34 @@ static void commit_and_abort(void **state)
 	assert_int_equal(store_committed(&fx_core)->lifecycle, CORE_LC_PERSONALISING);
 }
 
+/* RAM holds the state once: a transaction left open (a command refused
+ * after store_begin) is dropped by the next store_begin, which starts from
+ * the committed record, and an abort after the journal moved on (a commit,
+ * a page change) reads back the newest record, not an older one. */
+static void open_transaction_is_dropped(void **state)
+{
+	struct core_persist *w;
+
+	(void)state;
+	fresh(5);
+	for (uint32_t i = 1; i <= 40; i++)
+		commit_atc(i);   /* past the first page */
+	w = store_begin(&fx_core);
+	w->atc = 77;
+	w->account[0] = 'Z';
+	w = store_begin(&fx_core);   /* the first one never committed */
+	assert_int_equal(w->atc, 40);
+	assert_string_equal(w->account, "ACC-1");
+	w->pin_tries = 1;
+	store_abort(&fx_core);
+	assert_int_equal(store_committed(&fx_core)->atc, 40);
+	assert_int_equal(store_committed(&fx_core)->pin_tries, CORE_PIN_TRIES);
+	commit_atc(41);   /* the store still takes commits */
+	remount();
+	assert_int_equal(store_committed(&fx_core)->atc, 41);
+	assert_int_equal(store_committed(&fx_core)->pin_tries, CORE_PIN_TRIES);
+}
+
 static void wraps_around_the_pages(void **state)
 {
 	(void)state;
@@ -199,6 +227,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(blank_flash_is_not_a_store),
 		cmocka_unit_test(format_then_mount),
 		cmocka_unit_test(commit_and_abort),
+		cmocka_unit_test(open_transaction_is_dropped),
 		cmocka_unit_test(wraps_around_the_pages),
 		cmocka_unit_test(cut_anywhere_leaves_old_or_new),
 		cmocka_unit_test(corrupt_record_falls_back),

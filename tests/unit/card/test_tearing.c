@@ -53,13 +53,13 @@ static void sign_once(struct run *r)
 
 static void keys(struct run *r, const char *k, int right_pin)
 {
-	int reviewing = card_current_screen(&fx_core)->id == CARD_SCREEN_REVIEW ||
-			card_current_screen(&fx_core)->id == CARD_SCREEN_PIN_WRONG;
+	int reviewing = ram_hal_screen(&fx_hal)->id == CARD_SCREEN_REVIEW ||
+			ram_hal_screen(&fx_hal)->id == CARD_SCREEN_PIN_WRONG;
 
 	cc_keys(&fx_core, k);
 	if (right_pin && reviewing)
 		r->confirmed++;
-	if (card_current_screen(&fx_core)->id == CARD_SCREEN_PASSWORD) {
+	if (ram_hal_screen(&fx_hal)->id == CARD_SCREEN_PASSWORD) {
 		if (r->passwords++ == 0)
 			r->pw_write = ram_hal_writes(&fx_hal) - r->base;
 	}
@@ -120,7 +120,7 @@ static void still_works(const struct run *r)
 	sign_once(&again);
 	assert_true(again.max_atc > r->max_atc);
 	keys(&again, TEST_PIN "K", 1);
-	assert_int_equal(card_current_screen(&fx_core)->id, CARD_SCREEN_PASSWORD);
+	assert_int_equal(ram_hal_screen(&fx_hal)->id, CARD_SCREEN_PASSWORD);
 }
 
 static void tear_everywhere(int tear)
@@ -169,7 +169,7 @@ static void tear_everywhere(int tear)
 		assert_true(fx_tries() >= 1);
 		/* Nothing pending survives: no password on screen, none to read;
 		 * once anything was signed, its password is void for good. */
-		assert_int_equal(card_current_screen(&fx_core)->id == CARD_SCREEN_PASSWORD, 0);
+		assert_int_equal(ram_hal_screen(&fx_hal)->id == CARD_SCREEN_PASSWORD, 0);
 		card_field(&fx_core, CL, 1);
 		assert_int_equal(fx_sw(CL, SELECT), 0x9000);
 		assert_int_equal(fx_hex(CL, "804A000008", r8, sizeof r8, &n),

@@ -21,7 +21,7 @@ static int setup(void **state)
 	(void)state;
 	if (hostcard_new() != 0)
 		return -1;
-	hal_display_show(host_card()->hal, card_current_screen(host_card()));
+	display_redraw();
 	return 0;
 }
 
@@ -148,7 +148,7 @@ static void no_control_socket_touches_no_descriptor(void **state)
 	(void)state;
 	assert_int_equal(pipe(p), 0);
 	assert_int_equal(dup2(p[0], 0), 0);
-	hal_display_show(host_card()->hal, card_current_screen(host_card()));   /* idle: id 0 */
+	display_redraw();   /* idle: id 0 */
 	control_tick();
 	control_close();
 	assert_int_not_equal(fcntl(0, F_GETFD), -1);
