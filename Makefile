@@ -312,13 +312,17 @@ firmware-bench: firmware programs $(TOOL_PROGS)
 demo: programs $(TOOL_PROGS)
 	@scripts/demo.sh $(BUILD)
 
-# The card core as a Cortex-M3 image for the MPS2 AN385 board, with mbedTLS
-# from Debian's source package (card/board/mps2/firmware.mk; README
-# "Firmware"). Prints the footprint.
+# The card core as Cortex-M3 images, one per board port (FW_BOARDS: the
+# MPS2 AN385 as QEMU emulates it, and TI's EK-LM3S6965,
+# docs/board-lm3s6965.md), with mbedTLS from Debian's source package
+# (card/board/firmware.mk; README "Firmware"). Prints each footprint.
+FW_BOARDS := mps2 lm3s6965
 firmware:
 	@scripts/fetch-mbedtls.sh >/dev/null
-	@$(MAKE) --no-print-directory -f card/board/mps2/firmware.mk \
-		MBEDTLS_DIR="$$(cat build/mbedtls/.fetched)"
+	@set -e; for b in $(FW_BOARDS); do \
+		$(MAKE) --no-print-directory -f card/board/firmware.mk BOARD=$$b \
+			MBEDTLS_DIR="$$(cat build/mbedtls/.fetched)"; \
+	done
 
 # The card core and the common code it uses, built as for a microcontroller:
 # any symbol they need beyond hal_*, mbedtls_* and the mem*/str* builtins is

@@ -28,7 +28,7 @@ KC=202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f
 PIN=4711
 CH=00112233445566778899aabbccddeeff
 SELECT=00A4040009F05349474341524401
-# The board's system clock (BOARD_SYSCLK_HZ, card/board/mps2/startup.c) and
+# The board's system clock (BOARD_SYSCLK_HZ, card/board/mps2/port.h) and
 # QEMU's instructions per ns at shift=0: instructions per SysTick period.
 NS_PER_PERIOD=40
 # Real boards' clocks: the AN385's Cortex-M3 FPGA image, and an STM32F4

@@ -4,7 +4,7 @@
 # data, the other zeroed statics (bss, with the card core's state,
 # sizeof(struct card_core): the board's one instance, board_core), the
 # mbedTLS heap (a bss object of its own, counted apart: its measured peak
-# and margin, card/board/mps2/mbedtls_config.h) and the stack reservation
+# and margin, card/board/common/mbedtls_config.h) and the stack reservation
 # (the linker script's .stack: scripts/firmware-stack.py's bound and the
 # margin) — their sum, and flash (text + rodata + the data image).
 # Fails (exit 1, and so `make firmware`) if RAM is over 8 KiB, flash over
@@ -12,7 +12,7 @@
 # usage: scripts/firmware-footprint.sh BUILD_DIR STACK_MARGIN [BOARD_DIR]
 set -euo pipefail
 [ $# -ge 2 ] && [ $# -le 3 ] || { echo "usage: firmware-footprint.sh BUILD_DIR STACK_MARGIN [BOARD_DIR]" >&2; exit 2; }
-fw=$1 margin=$2 board=${3:-card/board/mps2}
+fw=$1 margin=$2 board=${3:-card/board/common}
 RAM_MAX=8192
 FLASH_MAX=65536
 elf=$fw/sigcard-card.elf

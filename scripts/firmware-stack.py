@@ -16,7 +16,7 @@ The stack reservation is the bound plus a margin for what the bound does
 not count (the libc and libgcc leaves above, GCC's split function parts):
 with --margin N --ld FILE the script writes FILE, a linker-script line
 setting STACK_SIZE to bound + N rounded up to 8 (the stack's alignment),
-which the board's linker script includes (card/board/mps2/firmware.mk).
+which the board's linker script includes (card/board/firmware.mk).
 
 usage: firmware-stack.py OBJ_DIR [--margin N --ld FILE]"""
 import os

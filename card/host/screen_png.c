@@ -1,6 +1,6 @@
 /* sigcard-card screen-png: the firmware's screen as the PNG the emulator
  * writes. The board reports its screen model on UART1 as JSON lines
- * (card/board/mps2/ui.c, README "Firmware"); this filter reads that stream
+ * (card/board/common/ui.c, README "Firmware"); this filter reads that stream
  * on stdin, rebuilds each screen event's struct card_screen and draws it
  * with the emulator's own renderer (raster.c, pngfile.c), so the
  * terminal's camera (--camera file:PNG) scans the firmware card exactly as

@@ -108,7 +108,7 @@ done
 
 # The stack and mbedTLS's heap never reached their ends (the run-time
 # high-water marks, after every scheme's SIGN): what the linker script's
-# stack reservation and the heap's size in card/board/mps2/mbedtls_config.h
+# stack reservation and the heap's size in card/board/common/mbedtls_config.h
 # are checked against.
 st=$(fw_status)
 size=$(jq .stack_size <<<"$st")
@@ -122,7 +122,7 @@ echo "# mbedTLS heap used at its highest: $heap_used of $heap_size bytes (painte
 # a run that goes past the stated peak is eating the margin, and the peak
 # must be measured again (make firmware-bench) and the size set from it.
 peak=$(awk '$1 == "#define" && $2 == "CORE_MBEDTLS_HEAP_PEAK" { sub(/u$/, "", $3); print $3 }' \
-	"$SC_TOP/card/board/mps2/mbedtls_config.h")
+	"$SC_TOP/card/board/common/mbedtls_config.h")
 [ -n "$peak" ] && [ "$heap_used" -le "$peak" ] && t_ok "the heap high-water mark is within the stated peak ($heap_used <= $peak B)" || t_fail "heap high-water mark over CORE_MBEDTLS_HEAP_PEAK (${peak:-none})" "$st"
 t_eq "no byte was lost on the board's UARTs" 0 "$(jq .rx_dropped <<<"$st")"
 t_done

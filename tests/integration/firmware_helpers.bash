@@ -93,7 +93,7 @@ PY
 }
 
 # fw_entropy_log FLASH: "N SEQ": the valid records of the board's entropy
-# log (card/board/mps2/entropy.c) and the newest one's sequence number.
+# log (card/board/common/entropy.c) and the newest one's sequence number.
 fw_entropy_log() {
 	python3 - "$1" <<'PY'
 import hashlib, sys

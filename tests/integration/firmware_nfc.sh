@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The firmware's PN532 front end (card/board/mps2/pn532.c) through the real
+# The firmware's PN532 front end (card/board/common/pn532.c) through the real
 # libnfc: the board's UART2 is wired to the card-side chip of tests/pn532sim,
 # whose reader side unmodified nfc-list and sigcard-terminal's nfc: carrier
 # open. nfc-list lists the board; a full payment per scheme over NFC, the

@@ -100,6 +100,7 @@ int main(void)
 
 	systick_start();
 	uart_start(BOARD_UART_UI);
+	board_panel_start();
 	card_core_init(&board_core, &board_hal);
 	pn532 = board_open_flash();
 	carrier_start(&board_core, pn532);
@@ -116,6 +117,7 @@ int main(void)
 	for (;;) {
 		carrier_poll();
 		ui_poll(&board_core);
+		board_panel_poll(&board_core);
 		if ((uint32_t)(board_tick_ms() - last_poll) >= POLL_MS) {
 			last_poll = board_tick_ms();
 			card_poll(&board_core);

@@ -1,9 +1,13 @@
-/* card/board/mps2/: the card core on ARM's MPS2 AN385 board (Cortex-M3), as
- * QEMU's mps2-an385 machine emulates it. This folder implements card/hal.h
- * and the main loop; README.md "Firmware" describes the port. Prototypes
- * are grouped by file. */
-#ifndef SC_BOARD_MPS2_H
-#define SC_BOARD_MPS2_H
+/* card/board/common/: the card core on a Cortex-M board, the part every
+ * port shares (the main loop, the carriers, the PN532 driver, manufacture,
+ * the entropy log, the UI events). A port (card/board/mps2/: ARM's MPS2
+ * AN385 as QEMU emulates it; card/board/lm3s6965/: TI's EK-LM3S6965,
+ * docs/board-lm3s6965.md) brings its own port.h (which UART is which, the
+ * clock), startup, UARTs and panel; together they implement card/hal.h.
+ * README.md "Firmware" describes the firmware. Prototypes are grouped by
+ * file. */
+#ifndef SC_BOARD_H
+#define SC_BOARD_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -18,21 +22,30 @@ struct card_hal {
 	struct card_core *card;   /* the card it serves */
 };
 
-/* --- startup.c: vector table, reset, faults, SysTick. --- */
+/* --- the port's startup.c: the vector table and the clock. --- */
+
+/* Sets the system clock to BOARD_SYSCLK_HZ (first thing at reset). */
+void board_clock_start(void);
+typedef void (*vector_fn)(void);
+/* The linker script's top of the stack: the vector table's first word. */
+extern uint32_t __stack_top[];
+
+/* --- cortexm.c: reset, faults, SysTick. --- */
 
 void Reset_Handler(void);
 void board_fault_handler(void);
 /* mbedTLS's exit (MBEDTLS_PLATFORM_EXIT_MACRO, mbedtls_config.h). */
 void board_mbedtls_exit(int status) __attribute__((noreturn));
 void SysTick_Handler(void);
-/* Starts SysTick at 1 kHz from the 25 MHz system clock. */
+/* Starts SysTick at 1 kHz from the system clock (BOARD_SYSCLK_HZ). */
 void systick_start(void);
 /* Milliseconds since SysTick started, wrapping at 2^32 (also the card's
  * hal_tick_ms). */
 uint32_t board_tick_ms(void);
-/* System clock periods (25 MHz) since SysTick started, wrapping at 2^32
- * (172 s): what a span of the card's work takes. Under QEMU's -icount
- * shift=0 one period is 40 instructions (scripts/firmware-bench.sh).
+/* System clock periods (1/BOARD_SYSCLK_HZ) since SysTick started, wrapping
+ * at 2^32 (172 s at 25 MHz): what a span of the card's work takes. Under
+ * QEMU's -icount shift=0 one MPS2 period is 40 instructions
+ * (scripts/firmware-bench.sh).
  * Call with interrupts enabled (it masks and unmasks them). */
 uint32_t board_sysclk_ticks(void);
 /* Sleeps until the next interrupt unless one of the UART rings holds data
@@ -44,15 +57,33 @@ uint32_t board_stack_unused(void);
 /* Bytes the linker script reserves for the stack. */
 uint32_t board_stack_size(void);
 
-/* --- uart.c: CMSDK APB UARTs, receive by interrupt into a ring. --- */
+/* The port's own: enum board_uart (which UART number is BOARD_UART_CONTACT,
+ * the contact slot's frames; BOARD_UART_UI, the display model out and keys
+ * in; BOARD_UART_CONTACTLESS, the PN532 (HSU) or bridged frames), and
+ * BOARD_UARTS. */
+#include "port.h"
 
-enum board_uart {
-	BOARD_UART_CONTACT = 0,      /* UART0: the contact slot's frames */
-	BOARD_UART_UI = 1,           /* UART1: display model out, keypad in */
-	BOARD_UART_CONTACTLESS = 2,  /* UART2: the PN532 (HSU), or bridged frames */
-};
-#define BOARD_UARTS 3
+/* --- the port's panel: the board's own display and keys, if it has them. --- */
+
+/* Sets up the display and keys (after the UI UART is started). */
+void board_panel_start(void);
+/* Draws a screen the card shows (hal_display_show also sends it on the UI
+ * UART). */
+void board_panel_show(const struct card_screen *screen);
+/* Takes the keys pressed since the last call and hands them to card. */
+void board_panel_poll(struct card_core *card);
+
+/* --- the port's uart.c: receive by interrupt into uart_ring.c's rings. --- */
+
 void uart_start(enum board_uart u);
+/* Moves what the UART holds into its ring while the ring has room (a full
+ * ring leaves the bytes in the UART, so the sender waits or, on a line
+ * without flow control, the UART overruns: uart_ring_lost). */
+void uart_drain(enum board_uart u);
+void uart_write(enum board_uart u, const void *buf, size_t n);
+
+/* --- uart_ring.c: the receive rings, one per UART. --- */
+
 /* Next received byte, or -1 if none is waiting. */
 int uart_getc(enum board_uart u);
 /* True if a ring holds bytes; call with interrupts masked (it also moves
@@ -61,8 +92,11 @@ bool uart_rx_pending(void);
 /* Receive overruns since reset, a byte lost each (ui.c's status reports
  * them; with the rings holding back, only a sender that cannot wait loses). */
 uint32_t uart_rx_dropped(void);
-void uart_write(enum board_uart u, const void *buf, size_t n);
 void uart_puts(enum board_uart u, const char *s);
+/* For uart_drain, in the interrupt: room for a byte? put one; count a lost one. */
+bool uart_ring_room(enum board_uart u);
+void uart_ring_put(enum board_uart u, uint8_t b);
+void uart_ring_lost(enum board_uart u);
 void UART0RX_Handler(void);
 void UART1RX_Handler(void);
 void UART2RX_Handler(void);
@@ -84,7 +118,7 @@ void semihost_log(const char *s);
 /* Ends the emulation: status 0 or 1. */
 void semihost_exit(int failed) __attribute__((noreturn));
 
-/* --- flash.c: the board's flash as a host file (hal_flash_*). --- */
+/* --- flash.c: the board's flash (hal_flash_*) on a medium below. --- */
 
 /* The image: BOARD_STORE_PAGES pages for the card's store (hal.h), then the
  * board's own pages: one manufacture page and two for the entropy log. */
@@ -96,7 +130,8 @@ void semihost_exit(int failed) __attribute__((noreturn));
 #define BOARD_PAGES (BOARD_STORE_PAGES + 3u)
 #define BOARD_IMAGE_SIZE (BOARD_PAGES * BOARD_PAGE_SIZE)
 
-/* Opens the image file; 0, or -1 with *why set. */
+/* Opens the medium (path: the image file, for flash_file.c); 0, or -1 with
+ * *why set. */
 int flash_open(const char *path, const char **why);
 /* Raw access to any page of the image, for the board's own pages. Program
  * clears bits only (NOR semantics: new = old AND data). 0 or -1. */
@@ -111,6 +146,16 @@ bool flash_store_blank(void);
 unsigned long flash_writes(void);
 void flash_cut_at(unsigned long n);
 bool flash_power_lost(void);
+
+/* --- the medium: flash_file.c (a host file through semihosting, in QEMU)
+ * or the port's flash controller (its hw/ image). Positions are bytes from
+ * the image's start; a program ANDs data into what is there (NOR); an erase
+ * sets the page's first len bytes to 0xFF (len < BOARD_PAGE_SIZE: torn by
+ * an injected cut; a controller erases whole pages or nothing). 0 or -1. */
+int flash_medium_open(const char *path, const char **why);
+int flash_medium_read(uint32_t pos, void *buf, uint32_t len);
+int flash_medium_program(uint32_t pos, const void *buf, uint32_t len);
+int flash_medium_erase(uint32_t page, uint32_t len);
 
 /* --- mfg.c: the manufacture page, written by the host before first boot. --- */
 

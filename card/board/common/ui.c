@@ -111,6 +111,7 @@ void hal_display_show(struct card_hal *hal, const struct card_screen *screen)
 	ui_put("{\"event\":\"screen\",\"screen\":");
 	ui_put_screen(screen);
 	ui_put("}\n");
+	board_panel_show(screen);
 }
 
 static void ui_status(const struct card_core *card)
