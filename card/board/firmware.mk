@@ -74,7 +74,10 @@ $(FW)/libfw.a: $(call fw_obj,$(FW_LIB_SRCS)) $(FW_MBEDTLS_OBJS)
 # scripts/firmware-footprint.sh fails the build if the reservation is less
 # than the bound and the margin.
 FW_STACK_MARGIN := 128
-$(FW)/stack-size.ld: $(FW_BOARD_OBJS) $(call fw_obj,$(FW_LIB_SRCS)) $(FW_MBEDTLS_OBJS) scripts/firmware-stack.py
+# Every object under $(FW)/obj is in the bound, the real board's hw/ ones
+# too (one reservation serves both images), so all are built first.
+$(FW)/stack-size.ld: $(FW_BOARD_OBJS) $(call fw_obj,$(FW_HW_SRCS)) $(call fw_obj,$(FW_LIB_SRCS)) \
+		$(FW_MBEDTLS_OBJS) scripts/firmware-stack.py
 	@python3 scripts/firmware-stack.py $(FW)/obj --margin $(FW_STACK_MARGIN) --ld $@ >/dev/null
 
 # fw_link OUT, OBJS: links an image of the board's objects and the library.
