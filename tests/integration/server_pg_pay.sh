@@ -5,8 +5,9 @@
 # end to end with the emulated card, a resend answered byte for byte, the
 # declines, `check` and Σ per currency = 0 read by psql; kill -9 under
 # load and a restart (nothing acknowledged lost or doubled); then two
-# servers on the one ledger: a challenge from one spent at the other, and
-# both raced with the same (card, ATC): one outcome.
+# servers on the one ledger: a challenge from one spent at the other, both
+# raced with the same (card, ATC) (one outcome) and with one payer's last
+# funds (no overdraft), wrong passwords at both blocking the one card.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/pg_helpers.bash"
 . "$(dirname "$0")/terminal_helpers.bash"
@@ -191,6 +192,45 @@ for i in $(seq 1 10); do
 done
 t_eq "fresh submissions raced on both servers: OK from each, the same RESULT, 10 times" 10 "$ok"
 t_eq "... each paid once" "$((before + 30))" "$(pg_balance BOB)"
+# The same payer's last funds, raced: DAVE's two cards each ask 8.00 of
+# his 10.00, one at each server, at once. One pays, the other is told
+# INSUFFICIENT_FUNDS; credited back between rounds.
+S account create DAVE --currency EUR --balance 10.00 >/dev/null
+for k in 4 5; do
+	S card prepare --account DAVE --out "$T_DIR/load/card$k.perso.json" >/dev/null &&
+	"$CLI" card --perso "$T_DIR/load/card$k.perso.json" --key "$T_DIR/load/card$k.key.pem" \
+		--export "$T_DIR/load/card$k.record.json" &&
+	S card enrol --record "$T_DIR/load/card$k.record.json" >/dev/null || t_fail "DAVE's card $k enrolled"
+done
+ok=0 lowest=1000
+for i in $(seq 1 5); do
+	soft 4 --server "$SUBMIT" --atc $i --payee BOB --amount 800 --save "$T_DIR/dave4.$i" --no-send &&
+	soft 5 --server "$SUBMIT2" --atc $i --payee BOB --amount 800 --save "$T_DIR/dave5.$i" --no-send ||
+		{ t_fail "round $i: DAVE's submissions built"; continue; }
+	"$CLI" send --server "$SUBMIT" --file "$T_DIR/dave4.$i" >"$T_DIR/dave4.$i.out" &
+	a=$!
+	"$CLI" send --server "$SUBMIT2" --file "$T_DIR/dave5.$i" >"$T_DIR/dave5.$i.out" &
+	b=$!
+	wait $a $b
+	got=$(cut -d' ' -f1 "$T_DIR/dave4.$i.out" "$T_DIR/dave5.$i.out" | sort | tr '\n' ' ')
+	[ "$got" = "INSUFFICIENT_FUNDS OK " ] && ok=$((ok + 1))
+	bal=$(pg_balance DAVE)
+	[ "$bal" -lt "$lowest" ] && lowest=$bal
+	S account credit DAVE 8.00 >/dev/null
+done
+t_eq "DAVE's last funds raced at two servers: one OK and one INSUFFICIENT_FUNDS, 5 times" 5 "$ok"
+t_eq "... his balance never below the 2.00 left" 200 "$lowest"
+
+# Wrong passwords at either server count against the one card: the
+# limit (10) blocks it, whichever servers they went to.
+for i in $(seq 1 10); do
+	if [ $((i % 2)) = 0 ]; then srv=$SUBMIT; else srv=$SUBMIT2; fi
+	soft 1 --server "$srv" --atc $((800000 + i)) --payee BOB --amount 1 --wrong-jp >/dev/null
+done
+t_eq "ten wrong passwords across two servers block the card" \
+	"2|10" "$(pg_sql "SELECT status, jp_failures FROM cards c WHERE account = 'ALICE-1' AND jp_failures > 0")"
+t_eq "... and the next payment at either is CARD_BLOCKED" "CARD_BLOCKED CARD_BLOCKED" \
+	"$(soft 1 --server "$SUBMIT" --atc 800020 --payee BOB --amount 1 | cut -d' ' -f1) $(soft 1 --server "$SUBMIT2" --atc 800021 --payee BOB --amount 1 | cut -d' ' -f1)"
 t_eq "one outcome per (card, ATC) across both servers" "0" \
 	"$(pg_sql 'SELECT count(*) FROM (SELECT card_id, atc FROM outcomes GROUP BY 1, 2 HAVING count(*) > 1) AS d')"
 t_check "check with two servers serving" S check
