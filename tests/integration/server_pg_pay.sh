@@ -127,6 +127,7 @@ done
 t_eq "after the restart the next payments go through (results:$results)" "OK" "${results##* }"
 t_eq "... each paid once, none of the refused ones" "$((before + 5))" "$(pg_balance BOB)"
 t_check "the server said it reconnected" grep -q "reconnected to the PostgreSQL ledger" "$T_DIR/server.log"
+t_eq "/healthz reads the ledger again" "ok" "$(curl -s "http://127.0.0.1:$HTTP_PORT/healthz" | jq -r .status)"
 
 # --- kill -9 under load, and a restart
 "$CLI" load --server "$SUBMIT" --dir "$T_DIR/load" --cards $CARDS --count 100000 --from-atc 100 \
