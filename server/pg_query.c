@@ -67,6 +67,13 @@ PGresult *srv_pg_query(PGconn *c, const char *sql, const struct srv_pg_params *p
 		log_warnx("postgresql: a statement longer than %d bytes", SRV_PG_SQL_MAX);
 		return NULL;
 	}
+	/* A store's pipeline that a failure left open (store_pg.c leaves it
+	 * once read; a connection reset may not): back to one statement at a
+	 * time, or a new connection. */
+	if (PQpipelineStatus(c) != PQ_PIPELINE_OFF && PQexitPipelineMode(c) != 1) {
+		PQreset(c);
+		PQexitPipelineMode(c); /* a new connection has nothing queued */
+	}
 	for (int again = 1;; again = 0) {
 		int idle = PQtransactionStatus(c) == PQTRANS_IDLE;
 
@@ -84,6 +91,7 @@ PGresult *srv_pg_query(PGconn *c, const char *sql, const struct srv_pg_params *p
 		 * outside a transaction is asked again; anything else fails,
 		 * since what the lost connection did is not known here. */
 		PQreset(c);
+		PQexitPipelineMode(c);
 		if (!again || !idle || strncmp(text, "SELECT", 6) || PQstatus(c) != CONNECTION_OK)
 			return NULL;
 	}

@@ -238,6 +238,8 @@ static int pg_begin(struct srv_store *st)
 			note(ps, "cannot reconnect to the PostgreSQL ledger", PQerrorMessage(ps->c));
 			return -1;
 		}
+		ps->n_sent = 0;
+		leave_pipeline(ps); /* whatever the old connection left */
 		ps->broken = 0;
 		log_info("reconnected to the PostgreSQL ledger");
 	}
@@ -411,9 +413,8 @@ static void fill_prior(struct srv_snapshot *sn, const PGresult *out, const PGres
 	sn->prior_code = (int)srv_pg_int64(out, 0, 2);
 }
 
-static int pg_load(struct srv_store *st, struct srv_snapshot *const *snaps, size_t n)
+static int load_once(struct pg_store *ps, struct srv_snapshot *const *snaps, size_t n)
 {
-	struct pg_store *ps = ps_of(st);
 	struct array_text arr[3] = {{0}};
 	PGresult *rows[5] = {0};
 	int rc = -1;
@@ -422,6 +423,8 @@ static int pg_load(struct srv_store *st, struct srv_snapshot *const *snaps, size
 		return 0; /* a batch of challenges: its BEGIN goes with the commit */
 	if (!ps->in_tx && (ps->broken || PQstatus(ps->c) != CONNECTION_OK)) {
 		PQreset(ps->c);
+		ps->n_sent = 0;
+		leave_pipeline(ps);
 		ps->broken = 0;
 	}
 	batch_clear(ps);
@@ -458,10 +461,30 @@ out:
 	for (int k = 0; k < 3; k++)
 		free(arr[k].s);
 	if (!ps->in_tx) {
+		/* Whatever a failed send left queued is read first: the
+		 * connection goes back to the key reads out of pipeline mode. */
+		if (ps->n_sent && !ps->broken)
+			sync_read(ps);
+		ps->n_sent = 0;
 		batch_clear(ps);
 		leave_pipeline(ps);
 	}
 	return rc;
+}
+
+static int pg_load(struct srv_store *st, struct srv_snapshot *const *snaps, size_t n)
+{
+	struct pg_store *ps = ps_of(st);
+
+	if (load_once(ps, snaps, n) == 0)
+		return 0;
+	/* The pre-check's read, outside a transaction, on a connection the
+	 * server dropped (a restart, a failover): once more on a new one. The
+	 * writer's load fails its batch instead (begin connects again). */
+	if (ps->in_tx || !ps->broken)
+		return -1;
+	ps->err[0] = '\0';
+	return load_once(ps, snaps, n);
 }
 
 static int pg_apply(struct srv_store *st, struct srv_job *j)
