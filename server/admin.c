@@ -58,7 +58,8 @@ static int open_db(const struct srv_config *cfg, struct srv_db *db)
 {
 	char err[512];
 
-	if (srv_ledger_present(cfg->db_path, err, sizeof(err)) != 0) /* only init creates one */
+	/* Only init creates one (on PostgreSQL srv_db_open says so). */
+	if (!srv_db_is_pg(cfg->db_path) && srv_ledger_present(cfg->db_path, err, sizeof(err)) != 0)
 		return fail("%s", err);
 	if (srv_db_open(db, cfg->db_path, 0, SRV_SCHEMA_VERSION, err, sizeof(err)) != 0)
 		return fail("%s", err);
@@ -107,9 +108,9 @@ static struct pg_conn *pg_init_target(const struct srv_config *cfg)
 	return pg;
 }
 
-/* The commands beyond init on a PostgreSQL ledger, until its store is
- * built: the ledger is opened (an older schema migrated, as every open
- * does), then the command is refused by name. */
+/* The commands a PostgreSQL ledger does not serve yet (the PIN unblock's
+ * approvals): the ledger is opened (an older schema migrated, as every
+ * open does), then the command is refused by name. */
 static int pg_not_yet(const struct srv_config *cfg, const char *name)
 {
 	struct pg_conn *pg;
@@ -118,7 +119,7 @@ static int pg_not_yet(const struct srv_config *cfg, const char *name)
 	if (!(pg = srv_pg_open(cfg->db_path, SRV_SCHEMA_VERSION, err, sizeof(err))))
 		return fail("%s", err);
 	srv_pg_close(pg);
-	return fail("%s: a ledger on PostgreSQL has init alone so far (issue 14);"
+	return fail("%s: not on a PostgreSQL ledger yet (issue 14);"
 		    " use an SQLite ledger (-D DIR or --db FILE)", name);
 }
 
@@ -645,7 +646,7 @@ int srv_admin(const struct srv_config *cfg, int argc, char **argv, const char *o
 
 	if (!strcmp(name, "init"))
 		return cmd_init(cfg);
-	if (srv_db_is_pg(cfg->db_path))
+	if (srv_db_is_pg(cfg->db_path) && !strcmp(name, "card unblock-pin"))
 		return pg_not_yet(cfg, name);
 	if (!strcmp(name, "check"))
 		return cmd_check(cfg);

@@ -9,6 +9,8 @@
 #include "common/seal.h"
 #include "server.h"
 
+#define SRV_BATCH_RACES 3 /* tries again of a batch that lost a race to another writer */
+
 int srv_batch_init(struct srv_batch *b, size_t cap)
 {
 	memset(b, 0, sizeof(*b));
@@ -133,6 +135,8 @@ static int attempt(struct srv *s, struct srv_store *st, struct srv_batch *b,
 	}
 	if (!st->ops->loads_see_writes && st->ops->load(st, b->snaps, n) != 0)
 		goto undo;
+	if (st->ops->receipt_counter && st->ops->receipt_counter(st, &s->receipt_counter) != 0)
+		goto undo;
 	for (struct srv_job *j = jobs; j; j = j->next) {
 		if (j->failed)
 			continue;
@@ -158,6 +162,7 @@ void srv_batch_commit(struct srv *s, struct srv_store *st, struct srv_batch *b,
 {
 	struct srv_job *culprit;
 	unsigned n = 0;
+	int races = 0;
 
 	for (struct srv_job *j = jobs; j; j = j->next) {
 		j->checked_code = j->code;
@@ -166,6 +171,10 @@ void srv_batch_commit(struct srv *s, struct srv_store *st, struct srv_batch *b,
 	}
 	while (attempt(s, st, b, jobs, &culprit) != 0) {
 		if (!culprit) {
+			/* Another writer on the ledger won a race (store_pg.c):
+			 * again, and the retry sees what it wrote. */
+			if (st->ops->conflict && st->ops->conflict(st) && races++ < SRV_BATCH_RACES)
+				continue;
 			/* BEGIN, the seal or COMMIT: nothing of the batch happened. */
 			srv_batch_fail(jobs);
 			return;

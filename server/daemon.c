@@ -84,23 +84,40 @@ static void queue_destroy(struct srv_queue *q)
 	pthread_mutex_destroy(&q->mu);
 }
 
+/* The store over db: the SQLite ledger's or the PostgreSQL one's. 0 or -1. */
+static int store_open(struct srv_store *st, struct srv_db *db)
+{
+	if (db->pg)
+		return srv_store_pg(st, db);
+	srv_store_sqlite(st, db);
+	return 0;
+}
+
+static void store_close(struct srv_store *st, const struct srv_db *db)
+{
+	if (db->pg)
+		srv_store_pg_free(st);
+}
+
 static void *verify_main(void *arg)
 {
 	struct srv *s = arg;
-	struct srv_db db;
+	struct srv_db db = {0};
 	struct srv_store store;
 	struct srv_job *j;
-	char err[256];
+	char err[256] = "out of memory";
 	struct srv_keycache *kc = malloc(sizeof(*kc));
 	int ok = kc && srv_db_open(&db, s->cfg.db_path, 1, SRV_SCHEMA_VERSION, err, sizeof(err)) == 0;
 
+	if (store_open(&store, &db) != 0)
+		ok = 0;
+
 	if (!ok) {
-		log_warnx("verify thread: %s", kc ? err : "out of memory");
+		log_warnx("verify thread: %s", err);
 		srv_health_fault("a verify thread cannot read the ledger");
 	}
 	if (kc)
 		srv_keycache_init(kc, &s->key_generation);
-	srv_store_sqlite(&store, &db);
 	while ((j = srv_queue_pop(&s->verify_q, 1)) != NULL) {
 		atomic_fetch_sub(&srv_metrics.verify_queue, 1);
 		if (j->kind == JOB_PRECHECK) {
@@ -120,6 +137,7 @@ static void *verify_main(void *arg)
 		atomic_fetch_add(&srv_metrics.writer_queue, 1);
 		srv_queue_push(&s->writer_q, j);
 	}
+	store_close(&store, &db);
 	if (ok)
 		srv_db_close(&db);
 	if (kc) {
@@ -172,13 +190,13 @@ static void *writer_main(void *arg)
 
 	if (!ok)
 		log_warnx("writer thread: %s", err);
-	srv_store_sqlite(&store, &db);
-	if (srv_batch_init(&batch, (size_t)s->cfg.batch_max) != 0) {
+	if (store_open(&store, &db) != 0 || srv_batch_init(&batch, (size_t)s->cfg.batch_max) != 0) {
 		log_warnx("writer thread: out of memory");
 		ok = 0;
 	}
-	if (ok) {
-		/* The counter continues from the ledger. Checkpoints are the
+	if (ok && !db.pg) {
+		/* The counter continues from the ledger (on PostgreSQL each
+		 * batch reserves its counters: store_pg.c). Checkpoints are the
 		 * checkpoint thread's, off the commit path; the writer resets
 		 * the WAL between batches when it is over its bound (wal.c). */
 		sqlite3_stmt *st = srv_stmt(&db, ST_COUNTER_GET);
@@ -221,19 +239,14 @@ static void *writer_main(void *arg)
 		/* The batch's replies in one hand-off: one wake-up of the loop
 		 * rather than one per job. */
 		srv_net_complete(s->net, jobs);
-		if (ok)
+		if (ok && !db.pg)
 			srv_wal_bound_check(&wal, &db);
 		if (ok && srv_now_ms() - last_purge > 60000) {
-			sqlite3_stmt *st = srv_stmt(&db, ST_CHALLENGE_PURGE);
-
 			last_purge = srv_now_ms();
-			if (st) {
-				sqlite3_bind_int64(st, 1, last_purge);
-				sqlite3_step(st);
-				sqlite3_reset(st);
-			}
+			srv_challenges_purge(&db, last_purge);
 		}
 	}
+	store_close(&store, &db);
 	srv_db_close(&db);
 	srv_batch_free(&batch);
 	log_info("writer: %lu batches, %lu submissions, busy %.3f s",
@@ -369,6 +382,18 @@ static int ledger_ready(const char *path, int check_time)
 	int rc;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (srv_db_is_pg(path)) {
+		/* PostgreSQL keeps its own pages whole; the books' totals. */
+		if (srv_db_open(&db, path, 0, SRV_SCHEMA_VERSION, err, sizeof(err)) != 0) {
+			log_warnx("%s", err);
+			return -1;
+		}
+		rc = srv_ledger_check_totals(&db, err, sizeof(err));
+		srv_db_close(&db);
+		if (rc != 0)
+			log_warnx("the ledger's books do not balance: %s", err);
+		return rc;
+	}
 	if (srv_ledger_present(path, err, sizeof(err)) != 0 ||
 	    srv_db_open(&db, path, 0, SRV_SCHEMA_VERSION, err, sizeof(err)) != 0) {
 		log_warnx("%s", err);
@@ -407,7 +432,10 @@ int srv_run(const struct srv_config *cfg)
 	struct drain_state drain = {0};
 	struct event *sigterm = NULL, *sigint = NULL, *sighup = NULL;
 	char err[768];
-	int rc = 1, started = 0, pid_written = 0, lock_fd = -1, ready_fd = -1;
+	int rc = 1, started = 0, pid_written = 0, lock_fd = -1, ready_fd = -1, checkpoints = 0;
+	/* Several servers may share a PostgreSQL ledger (docs/SCALING.md):
+	 * no lock file, no WAL to checkpoint. */
+	int is_pg = srv_db_is_pg(cfg->db_path);
 
 	if (!s)
 		return 1;
@@ -421,7 +449,7 @@ int srv_run(const struct srv_config *cfg)
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGPIPE, SIG_IGN);
 	if (!s->cfg.foreground) {
-		if (absolute(s->cfg.db_path, sizeof(s->cfg.db_path)) != 0 ||
+		if ((!is_pg && absolute(s->cfg.db_path, sizeof(s->cfg.db_path)) != 0) ||
 		    absolute(s->cfg.unix_path, sizeof(s->cfg.unix_path)) != 0 ||
 		    absolute(s->cfg.pidfile, sizeof(s->cfg.pidfile)) != 0) {
 			log_warnx("a path is too long once made absolute");
@@ -432,11 +460,11 @@ int srv_run(const struct srv_config *cfg)
 			goto out;
 		}
 	}
-	if ((lock_fd = srv_lock_take(s->cfg.db_path, err, sizeof(err))) < 0) {
+	if (!is_pg && (lock_fd = srv_lock_take(s->cfg.db_path, err, sizeof(err))) < 0) {
 		log_warnx("%s", err);
 		goto out;
 	}
-	if (srv_lock_note_pid(lock_fd) != 0)
+	if (lock_fd >= 0 && srv_lock_note_pid(lock_fd) != 0)
 		log_warn("cannot write the pid into the ledger's lock file");
 	if (load_keys(s) != 0 || ledger_ready(s->cfg.db_path, s->cfg.check_time) != 0)
 		goto out;
@@ -483,8 +511,11 @@ int srv_run(const struct srv_config *cfg)
 	}
 	pthread_create(&s->writer_thread, NULL, writer_main, s);
 	pthread_setname_np(s->writer_thread, "sc-writer");
-	pthread_create(&s->checkpoint_thread, NULL, checkpoint_main, s);
-	pthread_setname_np(s->checkpoint_thread, "sc-checkpoint");
+	if (!is_pg) {
+		pthread_create(&s->checkpoint_thread, NULL, checkpoint_main, s);
+		pthread_setname_np(s->checkpoint_thread, "sc-checkpoint");
+		checkpoints = 1;
+	}
 	started = 1;
 
 	drain.s = s;
@@ -513,7 +544,8 @@ out:
 		srv_queue_close(&s->writer_q);
 		pthread_join(s->writer_thread, NULL);
 		atomic_store(&s->checkpoint_stop, 1);
-		pthread_join(s->checkpoint_thread, NULL);
+		if (checkpoints)
+			pthread_join(s->checkpoint_thread, NULL);
 		queue_destroy(&s->verify_q);
 		queue_destroy(&s->writer_q);
 	}

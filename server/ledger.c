@@ -1,11 +1,13 @@
 /* Accounts, cards and double-entry bookings over a struct srv_db, shared by
- * the admin commands, the writer thread and the HTTP API. */
+ * the admin commands, the writer thread and the HTTP API. On PostgreSQL
+ * each statement is store.c's own SQL, its placeholders rewritten
+ * (pg_query.c); the logic around them is the same for both. */
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include "common/currency.h"
 #include "common/hex.h"
-#include "server.h"
+#include "pg_query.h"
 
 int64_t srv_now_ms(void)
 {
@@ -32,10 +34,20 @@ static void copy_text(char *out, size_t cap, const unsigned char *s)
 
 int srv_account_get(struct srv_db *d, const char *id, struct srv_account *a)
 {
-	sqlite3_stmt *st = srv_stmt(d, ST_ACCOUNT_GET);
+	sqlite3_stmt *st;
 	int rc;
 
-	if (!st)
+	if (d->pg) {
+		struct srv_pg_params p = {0};
+		PGresult *r;
+
+		srv_pg_text(&p, id);
+		if ((rc = srv_pg_row(d->pg, ST_ACCOUNT_GET, NULL, &p, &r)) == 1)
+			srv_pg_account_row(r, 0, 0, id, a);
+		PQclear(r);
+		return rc;
+	}
+	if (!(st = srv_stmt(d, ST_ACCOUNT_GET)))
 		return -1;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
@@ -54,10 +66,20 @@ int srv_account_get(struct srv_db *d, const char *id, struct srv_account *a)
 
 int srv_card_get(struct srv_db *d, const uint8_t id[SC_CARD_ID_LEN], struct srv_card *c)
 {
-	sqlite3_stmt *st = srv_stmt(d, ST_CARD_GET);
+	sqlite3_stmt *st;
 	int rc;
 
-	if (!st)
+	if (d->pg) {
+		struct srv_pg_params p = {0};
+		PGresult *r;
+
+		srv_pg_blob(&p, id, SC_CARD_ID_LEN);
+		if ((rc = srv_pg_row(d->pg, ST_CARD_GET, NULL, &p, &r)) == 1)
+			srv_pg_card_row(r, 0, 0, id, c);
+		PQclear(r);
+		return rc;
+	}
+	if (!(st = srv_stmt(d, ST_CARD_GET)))
 		return -1;
 	sqlite3_bind_blob(st, 1, id, SC_CARD_ID_LEN, SQLITE_STATIC);
 	rc = sqlite3_step(st);
@@ -89,9 +111,18 @@ static int step_done(sqlite3_stmt *st)
 
 static int account_insert(struct srv_db *d, const char *id, uint16_t currency, int flags)
 {
-	sqlite3_stmt *st = srv_stmt(d, ST_ACCOUNT_INSERT);
+	sqlite3_stmt *st;
 
-	if (!st)
+	if (d->pg) {
+		struct srv_pg_params p = {0};
+
+		srv_pg_text(&p, id);
+		srv_pg_int(&p, currency);
+		srv_pg_int(&p, flags);
+		srv_pg_int(&p, srv_now_ms());
+		return srv_pg_change(d->pg, ST_ACCOUNT_INSERT, &p) == 1 ? 0 : -1;
+	}
+	if (!(st = srv_stmt(d, ST_ACCOUNT_INSERT)))
 		return -1;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 2, currency);
@@ -102,9 +133,16 @@ static int account_insert(struct srv_db *d, const char *id, uint16_t currency, i
 
 int srv_account_add(struct srv_db *d, const char *id, int64_t delta)
 {
-	sqlite3_stmt *st = srv_stmt(d, ST_ACCOUNT_ADD);
+	sqlite3_stmt *st;
 
-	if (!st)
+	if (d->pg) {
+		struct srv_pg_params p = {0};
+
+		srv_pg_text(&p, id);
+		srv_pg_int(&p, delta);
+		return srv_pg_change(d->pg, ST_ACCOUNT_ADD, &p) == 1 ? 0 : -1;
+	}
+	if (!(st = srv_stmt(d, ST_ACCOUNT_ADD)))
 		return -1;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, delta);
@@ -131,7 +169,11 @@ int64_t srv_transfer_insert(struct srv_db *d, const char *payer, const char *pay
 {
 	sqlite3_stmt *st;
 
-	if (amount == 0 || amount > INT64_MAX || !(st = srv_stmt(d, ST_TRANSFER_INSERT)))
+	if (amount == 0 || amount > INT64_MAX)
+		return -1;
+	if (d->pg)
+		return srv_pg_transfer_insert(d->pg, payer, payee, amount, currency, card, now_ms);
+	if (!(st = srv_stmt(d, ST_TRANSFER_INSERT)))
 		return -1;
 	sqlite3_bind_text(st, 1, payer, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, payee, -1, SQLITE_STATIC);
@@ -167,7 +209,7 @@ static int begin(struct srv_db *d, char *err, size_t errlen)
 {
 	if (srv_db_exec(d, "BEGIN IMMEDIATE") == SQLITE_OK)
 		return 0;
-	snprintf(err, errlen, "cannot lock the database: %s", sqlite3_errmsg(d->db));
+	snprintf(err, errlen, "cannot lock the database: %s", srv_db_errmsg(d));
 	return -1;
 }
 
@@ -178,9 +220,9 @@ static int book_from_equity_and_commit(struct srv_db *d, const char *equity, con
 				       size_t errlen)
 {
 	if (amount > 0 && srv_transfer_book(d, equity, id, amount, currency, NULL, srv_now_ms()) < 0)
-		snprintf(err, errlen, "cannot book %s's credit: %s", id, sqlite3_errmsg(d->db));
+		snprintf(err, errlen, "cannot book %s's credit: %s", id, srv_db_errmsg(d));
 	else if (srv_db_exec(d, "COMMIT") != SQLITE_OK)
-		snprintf(err, errlen, "commit failed: %s", sqlite3_errmsg(d->db));
+		snprintf(err, errlen, "commit failed: %s", srv_db_errmsg(d));
 	else
 		return 0;
 	srv_db_exec(d, "ROLLBACK");
@@ -217,13 +259,13 @@ int srv_account_create(struct srv_db *d, const char *id, uint16_t currency, uint
 	rc = srv_account_get(d, id, &a);
 	if (rc != 0) {
 		snprintf(err, errlen, rc > 0 ? "account %s exists already" : "database error: %s",
-			 rc > 0 ? id : sqlite3_errmsg(d->db));
+			 rc > 0 ? id : srv_db_errmsg(d));
 		goto fail;
 	}
 	rc = srv_account_get(d, equity, &a);
 	if (rc < 0 || (rc == 0 && account_insert(d, equity, currency, SRV_ACCOUNT_ISSUER) != 0) ||
 	    account_insert(d, id, currency, 0) != 0) {
-		snprintf(err, errlen, "cannot create account %s: %s", id, sqlite3_errmsg(d->db));
+		snprintf(err, errlen, "cannot create account %s: %s", id, srv_db_errmsg(d));
 		goto fail;
 	}
 	return book_from_equity_and_commit(d, equity, id, opening, currency, err, errlen);
@@ -272,14 +314,23 @@ int srv_card_prepare(struct srv_db *d, const uint8_t id[SC_CARD_ID_LEN], const c
 		snprintf(err, errlen, rc < 0 ? "database error" : "card %s exists already", hex);
 		return -1;
 	}
-	st = srv_stmt(d, ST_CARD_INSERT);
-	if (!st)
-		return -1;
-	sqlite3_bind_blob(st, 1, id, SC_CARD_ID_LEN, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, account, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, srv_now_ms());
-	if (step_done(st) != 0) {
-		snprintf(err, errlen, "cannot record card %s: %s", hex, sqlite3_errmsg(d->db));
+	if (d->pg) {
+		struct srv_pg_params p = {0};
+
+		srv_pg_blob(&p, id, SC_CARD_ID_LEN);
+		srv_pg_text(&p, account);
+		srv_pg_int(&p, srv_now_ms());
+		rc = srv_pg_change(d->pg, ST_CARD_INSERT, &p) == 1 ? 0 : -1;
+	} else if ((st = srv_stmt(d, ST_CARD_INSERT))) {
+		sqlite3_bind_blob(st, 1, id, SC_CARD_ID_LEN, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, account, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, srv_now_ms());
+		rc = step_done(st);
+	} else {
+		rc = -1;
+	}
+	if (rc != 0) {
+		snprintf(err, errlen, "cannot record card %s: %s", hex, srv_db_errmsg(d));
 		return -1;
 	}
 	return 0;
@@ -309,13 +360,21 @@ int srv_card_enrol(struct srv_db *d, const uint8_t id[SC_CARD_ID_LEN], const cha
 			 srv_card_status_name(c.status));
 		return -1;
 	}
-	st = srv_stmt(d, ST_CARD_ENROL);
-	if (!st)
-		return -1;
-	sqlite3_bind_blob(st, 1, id, SC_CARD_ID_LEN, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 2, pubkey, SC_PUBKEY_LEN, SQLITE_STATIC);
-	if (step_done(st) != 0) {
-		snprintf(err, errlen, "cannot enrol card %s: %s", hex, sqlite3_errmsg(d->db));
+	if (d->pg) {
+		struct srv_pg_params p = {0};
+
+		srv_pg_blob(&p, id, SC_CARD_ID_LEN);
+		srv_pg_blob(&p, pubkey, SC_PUBKEY_LEN);
+		rc = srv_pg_change(d->pg, ST_CARD_ENROL, &p) == 1 ? 0 : -1;
+	} else if ((st = srv_stmt(d, ST_CARD_ENROL))) {
+		sqlite3_bind_blob(st, 1, id, SC_CARD_ID_LEN, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 2, pubkey, SC_PUBKEY_LEN, SQLITE_STATIC);
+		rc = step_done(st);
+	} else {
+		rc = -1;
+	}
+	if (rc != 0) {
+		snprintf(err, errlen, "cannot enrol card %s: %s", hex, srv_db_errmsg(d));
 		return -1;
 	}
 	return 0;
@@ -338,16 +397,40 @@ int srv_card_set_status(struct srv_db *d, const uint8_t id[SC_CARD_ID_LEN], int 
 		snprintf(err, errlen, "card %s is not enrolled yet", hex);
 		return -1;
 	}
-	st = srv_stmt(d, ST_CARD_STATUS);
-	if (!st)
-		return -1;
-	sqlite3_bind_blob(st, 1, id, SC_CARD_ID_LEN, SQLITE_STATIC);
-	sqlite3_bind_int(st, 2, status);
-	if (step_done(st) != 0) {
-		snprintf(err, errlen, "cannot change card %s: %s", hex, sqlite3_errmsg(d->db));
+	if (d->pg) {
+		struct srv_pg_params p = {0};
+
+		srv_pg_blob(&p, id, SC_CARD_ID_LEN);
+		srv_pg_int(&p, status);
+		rc = srv_pg_change(d->pg, ST_CARD_STATUS, &p) == 1 ? 0 : -1;
+	} else if ((st = srv_stmt(d, ST_CARD_STATUS))) {
+		sqlite3_bind_blob(st, 1, id, SC_CARD_ID_LEN, SQLITE_STATIC);
+		sqlite3_bind_int(st, 2, status);
+		rc = step_done(st);
+	} else {
+		rc = -1;
+	}
+	if (rc != 0) {
+		snprintf(err, errlen, "cannot change card %s: %s", hex, srv_db_errmsg(d));
 		return -1;
 	}
 	return 0;
+}
+
+int srv_challenges_purge(struct srv_db *d, int64_t now_ms)
+{
+	sqlite3_stmt *st;
+
+	if (d->pg) {
+		struct srv_pg_params p = {0};
+
+		srv_pg_int(&p, now_ms);
+		return srv_pg_change(d->pg, ST_CHALLENGE_PURGE, &p) < 0 ? -1 : 0;
+	}
+	if (!(st = srv_stmt(d, ST_CHALLENGE_PURGE)))
+		return -1;
+	sqlite3_bind_int64(st, 1, now_ms);
+	return step_done(st);
 }
 
 /* Each query returns one row naming a broken invariant, or none. The
@@ -369,8 +452,8 @@ static const struct {
 	 "SELECT 'meta' WHERE NOT EXISTS (SELECT 1 FROM meta WHERE key = 'receipt_counter')"},
 	/* Payments' receipts and final declines' share the one counter. */
 	{"the receipt counter differs from the largest stored receipt",
-	 "WITH c(n) AS (SELECT MAX(COALESCE((SELECT MAX(counter) FROM receipts), 0),"
-	 " COALESCE((SELECT MAX(counter) FROM declines), 0)))"
+	 "WITH c(n) AS (SELECT COALESCE(MAX(counter), 0) FROM (SELECT counter FROM receipts"
+	 " UNION ALL SELECT counter FROM declines) AS u)"
 	 " SELECT 'counter ' || value || ', largest receipt ' || (SELECT n FROM c)"
 	 " FROM meta WHERE key = 'receipt_counter' AND value != (SELECT n FROM c)"},
 	{"a balance differs from its credits minus its debits",
@@ -392,8 +475,21 @@ static int run_checks(struct srv_db *d, size_t n, char *err, size_t errlen)
 		sqlite3_stmt *st;
 		int rc;
 
+		if (d->pg) {
+			PGresult *r = srv_pg_query(d->pg, checks[i].sql, NULL);
+
+			if (!r)
+				snprintf(err, errlen, "cannot check: %s", srv_db_errmsg(d));
+			else if (PQntuples(r) > 0)
+				snprintf(err, errlen, "%s (%s)", checks[i].what, PQgetvalue(r, 0, 0));
+			rc = r && PQntuples(r) == 0;
+			PQclear(r);
+			if (!rc)
+				return -1;
+			continue;
+		}
 		if (sqlite3_prepare_v2(d->db, checks[i].sql, -1, &st, NULL) != SQLITE_OK) {
-			snprintf(err, errlen, "cannot check: %s", sqlite3_errmsg(d->db));
+			snprintf(err, errlen, "cannot check: %s", srv_db_errmsg(d));
 			return -1;
 		}
 		rc = sqlite3_step(st);
@@ -401,7 +497,7 @@ static int run_checks(struct srv_db *d, size_t n, char *err, size_t errlen)
 			snprintf(err, errlen, "%s (%s)", checks[i].what,
 				 (const char *)sqlite3_column_text(st, 0));
 		else if (rc != SQLITE_DONE)
-			snprintf(err, errlen, "cannot check: %s", sqlite3_errmsg(d->db));
+			snprintf(err, errlen, "cannot check: %s", srv_db_errmsg(d));
 		sqlite3_finalize(st);
 		if (rc != SQLITE_DONE)
 			return -1;

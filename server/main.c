@@ -322,11 +322,6 @@ int main(int argc, char **argv)
 			fprintf(stderr, "sigcard-server: --listen none and --unix none: nothing to serve\n");
 			return 2;
 		}
-		if (srv_db_is_pg(cfg.db_path)) {
-			fprintf(stderr, "sigcard-server: serve on a PostgreSQL ledger is not built yet"
-				" (issue 14); use an SQLite ledger\n");
-			return 1;
-		}
 		log_init("sigcard-server", cfg.foreground, getenv("SIGCARD_SERVER_DEBUG") != NULL);
 		return srv_run(&cfg);
 	}

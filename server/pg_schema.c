@@ -5,8 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <libpq-fe.h>
-#include "server.h"
+#include "pg_query.h"
 
 /* Migration i takes the schema from version i to i + 1, as store.c's i
  * does for SQLite. Append only: a database in the field has run the
@@ -168,13 +167,15 @@ static void pg_abort(PGconn *c)
 	PQclear(PQexec(c, "ROLLBACK"));
 }
 
-/* One integer from sql's first row and column, or -1. */
+/* One integer from sql's first row and column, or -1. Through
+ * srv_pg_query, which connects again after a lost connection: the health
+ * endpoint asks this of a serving ledger. */
 static long long pg_number(PGconn *c, const char *sql)
 {
-	PGresult *r = PQexec(c, sql);
+	PGresult *r = srv_pg_query(c, sql, NULL);
 	long long v = -1;
 
-	if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 && !PQgetisnull(r, 0, 0))
+	if (r && PQntuples(r) == 1 && !PQgetisnull(r, 0, 0))
 		v = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
 	PQclear(r);
 	return v;

@@ -125,14 +125,21 @@ enum srv_stmt {
 	ST_COUNT
 };
 
+struct pg_conn;                      /* libpq's PGconn */
+/* A connection to the ledger: an SQLite file, or a PostgreSQL database
+ * (pg set, db NULL; --db names one by a conninfo, srv_db_is_pg). The
+ * functions over a struct srv_db below serve both unless they say so. */
 struct srv_db {
 	sqlite3 *db;
 	sqlite3_stmt *st[ST_COUNT];      /* prepared lazily, kept for the connection's life */
+	struct pg_conn *pg;
 };
 
 #define SRV_SCHEMA_VERSION 5
 /* Opens path; a writable open creates and migrates the schema up to
- * target_version (SRV_SCHEMA_VERSION outside tests). 0 or -1 with err set. */
+ * target_version (SRV_SCHEMA_VERSION outside tests). 0 or -1 with err set.
+ * A PostgreSQL conninfo connects to the ledger init made there (migrated,
+ * readonly or not: the database's own privileges say who writes). */
 int srv_db_open(struct srv_db *d, const char *path, int readonly, int target_version,
 		char *err, size_t errlen);
 void srv_db_close(struct srv_db *d);
@@ -142,6 +149,10 @@ int srv_db_exec(struct srv_db *d, const char *sql);         /* SQLITE_OK or the 
  * the error. For the writer's BEGIN/COMMIT/ROLLBACK, parsed once. */
 int srv_db_run(struct srv_db *d, enum srv_stmt id);
 int srv_db_version(struct srv_db *d);                       /* schema version, -1 on error */
+/* The statement's SQL (SQLite's ?N placeholders: pg_query.c rewrites them). */
+const char *srv_stmt_text(enum srv_stmt id);
+/* The connection's last error, for a message. */
+const char *srv_db_errmsg(struct srv_db *d);
 
 /* ---- pg_conninfo.c: which database --db names */
 /* 1 if db is a PostgreSQL connection string (a postgresql:// or
@@ -152,7 +163,6 @@ int srv_db_is_pg(const char *db);
 void srv_db_describe(char *out, size_t cap, const char *db);
 
 /* ---- pg_schema.c: the ledger on PostgreSQL, its schema and migrations */
-struct pg_conn;                      /* libpq's PGconn */
 /* A connection to conninfo, or NULL with err set (no password in it). */
 struct pg_conn *srv_pg_connect(const char *conninfo, char *err, size_t errlen);
 /* The schema version, -1 if the database holds no ledger (or on error). */
@@ -165,6 +175,10 @@ int srv_pg_migrate(struct pg_conn *c, int target, int fresh, char *err, size_t e
 struct pg_conn *srv_pg_open(const char *conninfo, int target_version, char *err,
 			    size_t errlen);
 void srv_pg_close(struct pg_conn *c);  /* NULL: nothing */
+/* Runs sql (store.c's dialect: pg_query.c rewrites it) without
+ * parameters: 0, or -1 after logging the error. */
+int srv_pg_exec(struct pg_conn *c, const char *sql);
+const char *srv_pg_errmsg(struct pg_conn *c);
 
 /* ---- preflight.c: what must hold before the daemon serves a ledger */
 /* Takes the exclusive lock of the ledger db_path (the file db_path.lock,
@@ -245,6 +259,8 @@ int srv_ledger_check(struct srv_db *d, char *err, size_t errlen);
 /* Those of the invariants that read only the accounts and a few rows. */
 int srv_ledger_check_totals(struct srv_db *d, char *err, size_t errlen);
 int64_t srv_now_ms(void);
+/* Deletes the unused challenges expired before now_ms. 0 or -1. */
+int srv_challenges_purge(struct srv_db *d, int64_t now_ms);
 
 /* decide.h: the decision over a snapshot, and the rules the pre-check
  * shares with it; store_ops.h: the storage behind it. */

@@ -159,7 +159,7 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_MSGFAIL_GET] = "SELECT failures FROM message_failures WHERE signed_hash = ?1",
 	[ST_MSGFAIL_ADD] = "INSERT INTO message_failures (signed_hash, card_id, failures)"
 			   " VALUES (?1, ?2, 1) ON CONFLICT (signed_hash)"
-			   " DO UPDATE SET failures = failures + 1",
+			   " DO UPDATE SET failures = message_failures.failures + 1",
 	[ST_AUDIT_INSERT] = "INSERT INTO audit (at_ms, peer, raw, result, detail)"
 			    " VALUES (?1, ?2, ?3, ?4, ?5)",
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
@@ -169,10 +169,24 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_COUNTER_SET] = "UPDATE meta SET value = ?1 WHERE key = 'receipt_counter'",
 };
 
+const char *srv_stmt_text(enum srv_stmt id)
+{
+	return stmt_sql[id];
+}
+
+const char *srv_db_errmsg(struct srv_db *d)
+{
+	return d->pg ? srv_pg_errmsg(d->pg) : sqlite3_errmsg(d->db);
+}
+
 int srv_db_exec(struct srv_db *d, const char *sql)
 {
 	char *msg = NULL;
-	int rc = sqlite3_exec(d->db, sql, NULL, NULL, &msg);
+	int rc;
+
+	if (d->pg)
+		return srv_pg_exec(d->pg, sql) == 0 ? SQLITE_OK : SQLITE_ERROR;
+	rc = sqlite3_exec(d->db, sql, NULL, NULL, &msg);
 
 	if (rc != SQLITE_OK)
 		log_warnx("sqlite: %s", msg ? msg : sqlite3_errstr(rc));
@@ -182,10 +196,12 @@ int srv_db_exec(struct srv_db *d, const char *sql)
 
 int srv_db_run(struct srv_db *d, enum srv_stmt id)
 {
-	sqlite3_stmt *st = srv_stmt(d, id);
+	sqlite3_stmt *st;
 	int rc;
 
-	if (!st)
+	if (d->pg)
+		return srv_pg_exec(d->pg, stmt_sql[id]) == 0 ? SQLITE_OK : SQLITE_ERROR;
+	if (!(st = srv_stmt(d, id)))
 		return SQLITE_ERROR;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		;
@@ -200,6 +216,8 @@ int srv_db_version(struct srv_db *d)
 	sqlite3_stmt *st;
 	int v = -1;
 
+	if (d->pg)
+		return srv_pg_version(d->pg);
 	if (sqlite3_prepare_v2(d->db, "SELECT version FROM schema_version", -1, &st, NULL) !=
 	    SQLITE_OK)
 		return -1;
@@ -266,6 +284,8 @@ int srv_db_open(struct srv_db *d, const char *path, int readonly, int target_ver
 	int rc;
 
 	memset(d, 0, sizeof(*d));
+	if (srv_db_is_pg(path))
+		return (d->pg = srv_pg_open(path, target_version, err, errlen)) ? 0 : -1;
 	flags |= SQLITE_OPEN_NOMUTEX; /* one connection per thread */
 	rc = sqlite3_open_v2(path, &d->db, flags, NULL);
 	if (rc != SQLITE_OK) {
@@ -310,11 +330,16 @@ void srv_db_close(struct srv_db *d)
 		sqlite3_finalize(d->st[i]);
 	if (d->db)
 		sqlite3_close(d->db);
+	srv_pg_close(d->pg);
 	memset(d, 0, sizeof(*d));
 }
 
 sqlite3_stmt *srv_stmt(struct srv_db *d, enum srv_stmt id)
 {
+	if (d->pg) { /* a caller that has no PostgreSQL path fails as on an error */
+		log_warnx("statement %d has no PostgreSQL path here", (int)id);
+		return NULL;
+	}
 	if (!d->st[id]) {
 		if (sqlite3_prepare_v3(d->db, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT,
 				       &d->st[id], NULL) != SQLITE_OK) {

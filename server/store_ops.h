@@ -1,5 +1,6 @@
 /* The storage the writer and the pre-check decide over: one interface, an
- * implementation per database (store_sqlite.c: SQLite). Shaped for a batch
+ * implementation per database (store_sqlite.c: SQLite, store_pg.c:
+ * PostgreSQL). Shaped for a batch
  * in a few round trips: begin, load the snapshots of every submission of
  * the batch at once, then per job the writes its decision made (which an
  * implementation may queue and send with the outcomes and the commit),
@@ -49,6 +50,14 @@ struct srv_store_ops {
 			       int64_t expires_ms);
 	/* A JOB_SCRIPT_* job's writer stage (unblock.c), j->reply set. */
 	int (*script)(struct srv_store *st, struct srv *s, struct srv_job *j);
+	/* Several writers on one ledger (NULL: one, whose own counter
+	 * holds): the receipt counter the batch continues from, which its
+	 * load reserved, into *counter (left alone if it reserved none). */
+	int (*receipt_counter)(struct srv_store *st, int64_t *counter);
+	/* NULL, or 1 if the last failure was a race another writer won (a
+	 * unique key, a deadlock): the batch is worth trying again, and the
+	 * retry sees the winner's rows. */
+	int (*conflict)(struct srv_store *st);
 	/* Stores the receipt counter and commits. */
 	int (*commit)(struct srv_store *st, int64_t receipt_counter);
 	void (*rollback)(struct srv_store *st);
@@ -65,5 +74,10 @@ struct srv_store {
 struct srv_db;
 /* A store over connection db (read-only for the pre-check's: load alone). */
 void srv_store_sqlite(struct srv_store *st, struct srv_db *db);
+/* ---- store_pg.c: the PostgreSQL ledger's (store_pg.c's comment says how
+ * several servers share it). Over db's connection, which it may reset
+ * after a failure; 0, or -1 out of memory. Freed by srv_store_pg_free. */
+int srv_store_pg(struct srv_store *st, struct srv_db *db);
+void srv_store_pg_free(struct srv_store *st);
 
 #endif

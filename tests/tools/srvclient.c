@@ -6,11 +6,14 @@
  *   srvclient card --perso PERSO --key KEY.pem --export RECORD
  *   srvclient pay  --server ADDR --perso PERSO --key KEY --atc N --payee ID
  *                  --amount MINOR --currency NUM [--scheme S] [--terminal T]
- *                  [--wrong-jp] [--save FILE] [--pause]
+ *                  [--wrong-jp] [--save FILE] [--pause] [--submit-to ADDR]
  *                  prints the result name; --pause: after the challenge,
  *                  prints "challenged" and waits for a line on stdin
  *                  before submitting on the same connection (a holder
- *                  confirming on the card meanwhile)
+ *                  confirming on the card meanwhile); --submit-to: the
+ *                  SUBMIT goes to another server (of the same ledger) than
+ *                  the challenge came from; --no-send: saved (--save),
+ *                  never sent, for a test to send it where it races
  *   srvclient send --server ADDR --file FILE       resends a saved SUBMIT
  *   srvclient raw  --server ADDR HEX               sends a raw body
  *   srvclient key  --server ADDR                   prints the receipt key
@@ -41,6 +44,8 @@
 #include "tests/support/server_client.h"
 #include "tests/support/soft_card.h"
 
+static const char *submit_to = "";
+static int no_send;
 static const char *server = "", *perso = "", *keyfile = "", *export_path = "", *payee = "";
 static const char *terminal = "T-INT", *save = "", *file = "", *dir = "";
 static uint32_t atc, from_atc = 1;
@@ -214,6 +219,16 @@ static int cmd_pay(void)
 		if (!f || fwrite(body, 1, len, f) != len)
 			die("cannot write %s", save);
 		fclose(f);
+	}
+	if (no_send) {
+		close(fd);
+		soft_card_free(&c);
+		return 0;
+	}
+	if (*submit_to) {
+		close(fd);
+		if ((fd = sclient_connect(submit_to)) < 0)
+			die("cannot connect to %s: %s", submit_to, strerror(errno));
 	}
 	code = sclient_raw(fd, body, len, reply, &rlen, &m);
 	close(fd);
@@ -423,6 +438,7 @@ int main(int argc, char **argv)
 		{"file", required_argument, NULL, 'f'}, {"dir", required_argument, NULL, 'D'},
 		{"cards", required_argument, NULL, 'n'}, {"count", required_argument, NULL, 'N'},
 		{"from-atc", required_argument, NULL, 'F'}, {"pause", no_argument, NULL, 'z'},
+		{"submit-to", required_argument, NULL, 'u'}, {"no-send", no_argument, NULL, 'x'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *cmd;
@@ -442,6 +458,8 @@ int main(int argc, char **argv)
 		case 't': terminal = optarg; break;
 		case 'w': wrong_jp = 1; break;
 		case 'z': pause_after_challenge = 1; break;
+		case 'u': submit_to = optarg; break;
+		case 'x': no_send = 1; break;
 		case 'o': save = optarg; break;
 		case 'f': file = optarg; break;
 		case 'D': dir = optarg; break;

@@ -1,0 +1,730 @@
+/* The storage interface (store_ops.h) over the PostgreSQL ledger, in
+ * libpq's pipeline mode: a batch is two round trips. The first carries
+ * BEGIN and the loads of every snapshot of the batch (loads_see_writes is
+ * 0: the writer carries each decision's writes into the later snapshots,
+ * srv_snapshot_follow); the second the writes, outcomes, audit rows, the
+ * receipt counter and COMMIT. apply and record_outcome only queue: a
+ * failure among them shows at commit, which fails the whole batch
+ * (RETRY_LATER to each of its terminals, nothing of it happened).
+ *
+ * Several servers may write one ledger (docs/SCALING.md). What keeps
+ * exactly-once and no overdraft between them is row locks, not a
+ * conditional UPDATE: a decision reads more than a balance (the card's
+ * counter and failures, the challenge, the outcome of (card, ATC)), and
+ * every write it makes assumes what it read. So the load locks, in one
+ * order for every writer (the receipt counter's row, then cards, accounts
+ * and challenges each sorted), the rows the batch's decisions read and
+ * write, and reads the outcomes and failures after taking them: under
+ * READ COMMITTED each statement sees what committed before it, so a
+ * writer that waited for another's lock reads that one's outcome of the
+ * same (card, ATC), and replays it, and its balances. The unique keys of
+ * transfers and declines (card, ATC) remain the last word: a transaction
+ * that loses on them fails, the writer retries the batch (conflict), and
+ * the retry replays the winner's RESULT. The receipt counter's row is the
+ * one every batch with a submission locks: counters stay dense and
+ * per-ledger, as `check` wants them, at the price of one batch at a time
+ * per ledger across the servers (SCALING.md says what would lift it). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "common/hex.h"
+#include "pg_query.h"
+
+struct pg_sent {
+	PGresult **keep;                  /* where its rows go; NULL: a command, checked */
+};
+
+struct pg_store {
+	PGconn *c;
+	int in_tx;                        /* BEGIN sent: the batch's pipeline is open */
+	int broken;                       /* the connection failed: reset before the next */
+	struct pg_sent *sent;             /* queued since the last sync, in order */
+	size_t n_sent, cap_sent;
+	/* the open batch's */
+	int reserved;                     /* counters reserved from counter_base */
+	int64_t counter_base;
+	int64_t *ids;                     /* transfer ids reserved for it */
+	size_t n_ids, next_id;
+	struct pg_loaded {                /* each snapshot's stored outcome, for replay */
+		const struct srv_snapshot *sn;
+		PGresult *outcome, *failures;
+	} *loaded;
+	size_t n_loaded, cap_loaded;
+	int conflict;                     /* the last failure was a race with another writer */
+	char err[256];
+};
+
+/* A reserved transfer id per submission: the receipt names its transfer
+ * before the COMMIT that inserts it. Identity values are never reused,
+ * so a batch rolled back leaves a gap in transfers.id, as on SQLite
+ * nothing else does. */
+#define SQL_RESERVE_IDS \
+	"SELECT nextval(pg_get_serial_sequence('transfers', 'id')) FROM generate_series(1, $1)"
+#define SQL_RESERVE_COUNTERS \
+	"UPDATE meta SET value = value + $1 WHERE key = 'receipt_counter' RETURNING value - $1"
+/* ST_TRANSFER_INSERT with the reserved id as $11. */
+#define SQL_TRANSFER_INSERT \
+	"INSERT INTO transfers (payer, payee, amount, currency, card_id, atc, tx_hash," \
+	" submission_hash, created_ms, signed_hash, id)" \
+	" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+#define SQL_CARDS \
+	"SELECT account, pubkey, status, last_atc, jp_failures, card_id FROM cards" \
+	" WHERE card_id IN (SELECT decode(h, 'hex') FROM unnest($1::text[]) AS h) ORDER BY card_id"
+#define SQL_ACCOUNTS \
+	"SELECT currency, balance, flags, id FROM accounts WHERE id = ANY($1::text[]) ORDER BY id"
+#define SQL_CHALLENGES \
+	"SELECT terminal_id, expires_ms, used, challenge FROM challenges" \
+	" WHERE challenge IN (SELECT decode(h, 'hex') FROM unnest($1::text[]) AS h)" \
+	" ORDER BY challenge"
+#define SQL_OUTCOME \
+	"SELECT o.signed_hash, o.submission_hash, o.code, o.transfer_id, o.result, r.body, r.seal" \
+	" FROM outcomes o LEFT JOIN receipts r ON r.transfer_id = o.transfer_id" \
+	" WHERE o.card_id = $1 AND o.atc = $2"
+
+static struct pg_store *ps_of(struct srv_store *st)
+{
+	return st->impl;
+}
+
+static int grow(void **p, size_t *cap, size_t need, size_t elem)
+{
+	size_t n = *cap ? *cap : 64;
+	void *q;
+
+	if (need <= *cap)
+		return 0;
+	while (n < need)
+		n *= 2;
+	if (!(q = realloc(*p, n * elem)))
+		return -1;
+	*p = q;
+	*cap = n;
+	return 0;
+}
+
+static void note(struct pg_store *ps, const char *what, const char *msg)
+{
+	snprintf(ps->err, sizeof(ps->err), "%s: %s", what, msg);
+	ps->err[strcspn(ps->err, "\n")] = '\0';
+}
+
+/* The result failed: its message, and whether another writer won a race
+ * (a unique key, a serialization failure, a deadlock). */
+static void note_result(struct pg_store *ps, const PGresult *r)
+{
+	const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+
+	if (ps->err[0])
+		return; /* the first failure is the one; the rest were aborted by it */
+	note(ps, "postgresql", PQresultErrorMessage(r));
+	ps->conflict = state && (!strcmp(state, "23505") || !strcmp(state, "40001") ||
+				 !strcmp(state, "40P01"));
+}
+
+/* Queues sql (PostgreSQL's dialect) with p; its rows to *keep. */
+static int send_sql(struct pg_store *ps, const char *sql, const struct srv_pg_params *p,
+		    PGresult **keep)
+{
+	if (PQpipelineStatus(ps->c) == PQ_PIPELINE_OFF && PQenterPipelineMode(ps->c) != 1) {
+		note(ps, "cannot enter pipeline mode", PQerrorMessage(ps->c));
+		return -1;
+	}
+	if (grow((void **)&ps->sent, &ps->cap_sent, ps->n_sent + 1, sizeof(*ps->sent)) != 0) {
+		note(ps, "postgresql", "out of memory");
+		return -1;
+	}
+	if (PQsendQueryParams(ps->c, sql, p ? p->n : 0, NULL, p ? p->val : NULL,
+			      p ? p->len : NULL, p ? p->fmt : NULL, 0) != 1) {
+		note(ps, "postgresql", PQerrorMessage(ps->c));
+		ps->broken = 1;
+		return -1;
+	}
+	if (keep)
+		*keep = NULL;
+	ps->sent[ps->n_sent++].keep = keep;
+	return 0;
+}
+
+/* Queues store.c's statement id. */
+static int send_stmt(struct pg_store *ps, enum srv_stmt id, const struct srv_pg_params *p)
+{
+	char sql[SRV_PG_SQL_MAX];
+
+	if (srv_pg_sql(sql, sizeof(sql), srv_stmt_text(id)) != 0)
+		return -1;
+	return send_sql(ps, sql, p, NULL);
+}
+
+/* Sends the sync and reads every queued statement's result, in order:
+ * rows where they were wanted, commands checked. 0, or -1 if any failed
+ * (those after it were aborted by the server) or the connection did. */
+static int sync_read(struct pg_store *ps)
+{
+	size_t n = ps->n_sent;
+	int ok = 1;
+
+	ps->n_sent = 0;
+	if (PQpipelineSync(ps->c) != 1) {
+		note(ps, "postgresql", PQerrorMessage(ps->c));
+		ps->broken = 1;
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		PGresult *r = PQgetResult(ps->c);
+		ExecStatusType rs;
+
+		if (!r) {
+			note(ps, "the PostgreSQL connection failed", PQerrorMessage(ps->c));
+			ps->broken = 1;
+			return -1;
+		}
+		rs = PQresultStatus(r);
+		if (rs == PGRES_COMMAND_OK || rs == PGRES_TUPLES_OK) {
+			if (ps->sent[i].keep)
+				*ps->sent[i].keep = r;
+			else
+				PQclear(r);
+		} else {
+			note_result(ps, r);
+			PQclear(r);
+			ok = 0;
+		}
+		PQclear(PQgetResult(ps->c)); /* the NULL that ends each statement's results */
+	}
+	{
+		PGresult *r = PQgetResult(ps->c);
+
+		if (PQresultStatus(r) != PGRES_PIPELINE_SYNC) {
+			note(ps, "the PostgreSQL connection failed", PQerrorMessage(ps->c));
+			ps->broken = 1;
+			ok = 0;
+		}
+		PQclear(r);
+	}
+	return ok ? 0 : -1;
+}
+
+static void leave_pipeline(struct pg_store *ps)
+{
+	if (PQpipelineStatus(ps->c) != PQ_PIPELINE_OFF)
+		PQexitPipelineMode(ps->c);
+}
+
+static void batch_clear(struct pg_store *ps)
+{
+	for (size_t i = 0; i < ps->n_loaded; i++) {
+		PQclear(ps->loaded[i].outcome);
+		PQclear(ps->loaded[i].failures);
+	}
+	ps->n_loaded = 0;
+	free(ps->ids);
+	ps->ids = NULL;
+	ps->n_ids = ps->next_id = 0;
+	ps->reserved = 0;
+}
+
+static int pg_begin(struct srv_store *st)
+{
+	struct pg_store *ps = ps_of(st);
+
+	batch_clear(ps);
+	ps->err[0] = '\0';
+	ps->conflict = 0;
+	if (ps->broken || PQstatus(ps->c) != CONNECTION_OK) {
+		/* The same conninfo again: with several hosts and
+		 * target_session_attrs=read-write, whichever is the primary now. */
+		PQreset(ps->c);
+		if (PQstatus(ps->c) != CONNECTION_OK) {
+			note(ps, "cannot reconnect to the PostgreSQL ledger", PQerrorMessage(ps->c));
+			return -1;
+		}
+		ps->n_sent = 0;
+		leave_pipeline(ps); /* whatever the old connection left */
+		ps->broken = 0;
+		log_info("reconnected to the PostgreSQL ledger");
+	}
+	if (send_sql(ps, "BEGIN", NULL, NULL) != 0)
+		return -1;
+	ps->in_tx = 1;
+	return 0;
+}
+
+/* A PostgreSQL array literal of the hex of each snapshot's bytes (at
+ * offset off in the snapshot's field get), or of quoted text. */
+struct array_text {
+	char *s;
+	size_t len, cap;
+};
+
+static int array_add(struct array_text *a, const char *item, int quote)
+{
+	size_t need = a->len + 2 * strlen(item) + 4;
+
+	if (grow((void **)&a->s, &a->cap, need + 2, 1) != 0)
+		return -1;
+	a->s[a->len] = a->len ? ',' : '{';
+	a->len++;
+	if (quote)
+		a->s[a->len++] = '"';
+	for (const char *c = item; *c; c++) {
+		if (*c == '"' || *c == '\\')
+			a->s[a->len++] = '\\';
+		a->s[a->len++] = *c;
+	}
+	if (quote)
+		a->s[a->len++] = '"';
+	a->s[a->len] = '\0';
+	return 0;
+}
+
+static int array_add_hex(struct array_text *a, const uint8_t *b, size_t n)
+{
+	char hex[2 * SC_CHALLENGE_LEN + 1];
+
+	if (n > SC_CHALLENGE_LEN)
+		return -1;
+	sc_hex_encode(hex, b, n);
+	return array_add(a, hex, 0);
+}
+
+static const char *array_done(struct array_text *a)
+{
+	if (grow((void **)&a->s, &a->cap, a->len + 3, 1) != 0)
+		return NULL;
+	if (!a->len)
+		a->s[a->len++] = '{';
+	a->s[a->len++] = '}';
+	a->s[a->len] = '\0';
+	return a->s;
+}
+
+static int same_bytes(const PGresult *r, int row, int col, const uint8_t *b, size_t n)
+{
+	uint8_t v[SC_HASH_LEN];
+
+	return n <= sizeof(v) && srv_pg_bytes(r, row, col, v, sizeof(v)) == (int)n &&
+	       memcmp(v, b, n) == 0;
+}
+
+/* Sends the queries of the load: the whole batch's rows at once, each
+ * kind in one statement (locked when in the writer's transaction). */
+static int send_loads(struct pg_store *ps, struct srv_snapshot *const *snaps, size_t n,
+		      PGresult **rows, struct array_text arr[3])
+{
+	const char *lock = ps->in_tx ? " FOR UPDATE" : "";
+	struct srv_pg_params p[3];
+	char sql[SRV_PG_SQL_MAX];
+	static const char *const q[3] = {SQL_CARDS, SQL_ACCOUNTS, SQL_CHALLENGES};
+
+	for (size_t i = 0; i < n; i++) {
+		const struct srv_snapshot *sn = snaps[i];
+
+		if (array_add_hex(&arr[0], sn->card_id, SC_CARD_ID_LEN) != 0 ||
+		    array_add(&arr[1], sn->tx->payer, 1) != 0 ||
+		    array_add(&arr[1], sn->tx->payee, 1) != 0 ||
+		    array_add_hex(&arr[2], sn->tx->challenge, SC_CHALLENGE_LEN) != 0)
+			return -1;
+	}
+	if (ps->in_tx) {
+		struct srv_pg_params c = {0};
+
+		srv_pg_int(&c, (int64_t)n);
+		if (send_sql(ps, SQL_RESERVE_COUNTERS, &c, &rows[3]) != 0 ||
+		    send_sql(ps, SQL_RESERVE_IDS, &c, &rows[4]) != 0)
+			return -1;
+	}
+	for (int k = 0; k < 3; k++) {
+		memset(&p[k], 0, sizeof(p[k]));
+		if (!array_done(&arr[k]))
+			return -1;
+		srv_pg_text(&p[k], arr[k].s);
+		snprintf(sql, sizeof(sql), "%s%s", q[k], lock);
+		if (send_sql(ps, sql, &p[k], &rows[k]) != 0)
+			return -1;
+	}
+	/* The outcomes and failures after the locks: read as the writers
+	 * before this one left them. */
+	for (size_t i = 0; i < n; i++) {
+		struct srv_pg_params o = {0}, m = {0};
+		char msg[SRV_PG_SQL_MAX];
+
+		if (!snaps[i]->signed_hash)
+			continue;
+		srv_pg_blob(&o, snaps[i]->card_id, SC_CARD_ID_LEN);
+		srv_pg_int(&o, snaps[i]->atc);
+		srv_pg_blob(&m, snaps[i]->signed_hash, SC_HASH_LEN);
+		if (srv_pg_sql(msg, sizeof(msg), srv_stmt_text(ST_MSGFAIL_GET)) != 0 ||
+		    send_sql(ps, SQL_OUTCOME, &o, &ps->loaded[i].outcome) != 0 ||
+		    send_sql(ps, msg, &m, &ps->loaded[i].failures) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static void fill_rows(struct srv_snapshot *sn, PGresult *const rows[3])
+{
+	struct srv_challenge_row *ch = &sn->challenge;
+	uint8_t id[SC_CARD_ID_LEN];
+
+	sn->card_found = sn->payer_found = sn->payee_found = 0;
+	memset(ch, 0, sizeof(*ch));
+	for (int i = 0; i < PQntuples(rows[0]); i++)
+		if (srv_pg_bytes(rows[0], i, 5, id, sizeof(id)) == SC_CARD_ID_LEN &&
+		    memcmp(id, sn->card_id, SC_CARD_ID_LEN) == 0) {
+			srv_pg_card_row(rows[0], i, 0, sn->card_id, &sn->card);
+			sn->card_found = 1;
+		}
+	for (int i = 0; i < PQntuples(rows[1]); i++) {
+		const char *a = PQgetvalue(rows[1], i, 3);
+
+		if (!strcmp(a, sn->tx->payer)) {
+			srv_pg_account_row(rows[1], i, 0, a, &sn->payer);
+			sn->payer_found = 1;
+		}
+		if (!strcmp(a, sn->tx->payee)) {
+			srv_pg_account_row(rows[1], i, 0, a, &sn->payee);
+			sn->payee_found = 1;
+		}
+	}
+	for (int i = 0; i < PQntuples(rows[2]); i++)
+		if (same_bytes(rows[2], i, 3, sn->tx->challenge, SC_CHALLENGE_LEN)) {
+			const char *tid = PQgetvalue(rows[2], i, 0);
+
+			ch->found = 1;
+			/* One longer than a terminal id can be is no terminal's. */
+			if (strlen(tid) < sizeof(ch->terminal_id))
+				memcpy(ch->terminal_id, tid, strlen(tid) + 1);
+			ch->expires_ms = srv_pg_int64(rows[2], i, 1);
+			ch->used = (int)srv_pg_int64(rows[2], i, 2);
+		}
+}
+
+static void fill_prior(struct srv_snapshot *sn, const PGresult *out, const PGresult *msg)
+{
+	sn->prior = PRIOR_NONE;
+	sn->prior_same_bytes = sn->prior_in_batch = 0;
+	sn->message_failures = PQntuples(msg) ? (int)srv_pg_int64(msg, 0, 0) : 0;
+	if (!PQntuples(out))
+		return;
+	/* A row of schema 3 has no signed hash: only its own bytes are it. */
+	sn->prior_same_bytes = same_bytes(out, 0, 1, sn->sub_hash, SC_HASH_LEN);
+	sn->prior = sn->prior_same_bytes || same_bytes(out, 0, 0, sn->signed_hash, SC_HASH_LEN)
+			    ? PRIOR_SAME : PRIOR_OTHER;
+	sn->prior_code = (int)srv_pg_int64(out, 0, 2);
+}
+
+static int load_once(struct pg_store *ps, struct srv_snapshot *const *snaps, size_t n)
+{
+	struct array_text arr[3] = {{0}};
+	PGresult *rows[5] = {0};
+	int rc = -1;
+
+	if (n == 0)
+		return 0; /* a batch of challenges: its BEGIN goes with the commit */
+	if (!ps->in_tx && (ps->broken || PQstatus(ps->c) != CONNECTION_OK)) {
+		PQreset(ps->c);
+		ps->n_sent = 0;
+		leave_pipeline(ps);
+		ps->broken = 0;
+	}
+	batch_clear(ps);
+	if (grow((void **)&ps->loaded, &ps->cap_loaded, n, sizeof(*ps->loaded)) != 0)
+		goto out;
+	memset(ps->loaded, 0, n * sizeof(*ps->loaded));
+	for (size_t i = 0; i < n; i++)
+		ps->loaded[i].sn = snaps[i];
+	ps->n_loaded = n;
+	if (send_loads(ps, snaps, n, rows, arr) != 0 || sync_read(ps) != 0)
+		goto out;
+	if (ps->in_tx) {
+		if (PQntuples(rows[3]) != 1 || PQntuples(rows[4]) != (int)n) {
+			note(ps, "postgresql", "the receipt counter or transfer ids are missing");
+			goto out;
+		}
+		ps->reserved = 1;
+		ps->counter_base = srv_pg_int64(rows[3], 0, 0);
+		if (!(ps->ids = calloc(n, sizeof(*ps->ids))))
+			goto out;
+		for (size_t i = 0; i < n; i++)
+			ps->ids[i] = srv_pg_int64(rows[4], (int)i, 0);
+		ps->n_ids = n;
+	}
+	for (size_t i = 0; i < n; i++) {
+		fill_rows(snaps[i], rows);
+		if (snaps[i]->signed_hash)
+			fill_prior(snaps[i], ps->loaded[i].outcome, ps->loaded[i].failures);
+	}
+	rc = 0;
+out:
+	for (int k = 0; k < 5; k++)
+		PQclear(rows[k]);
+	for (int k = 0; k < 3; k++)
+		free(arr[k].s);
+	if (!ps->in_tx) {
+		/* Whatever a failed send left queued is read first: the
+		 * connection goes back to the key reads out of pipeline mode. */
+		if (ps->n_sent && !ps->broken)
+			sync_read(ps);
+		ps->n_sent = 0;
+		batch_clear(ps);
+		leave_pipeline(ps);
+	}
+	return rc;
+}
+
+static int pg_load(struct srv_store *st, struct srv_snapshot *const *snaps, size_t n)
+{
+	struct pg_store *ps = ps_of(st);
+
+	if (load_once(ps, snaps, n) == 0)
+		return 0;
+	/* The pre-check's read, outside a transaction, on a connection the
+	 * server dropped (a restart, a failover): once more on a new one. The
+	 * writer's load fails its batch instead (begin connects again). */
+	if (ps->in_tx || !ps->broken)
+		return -1;
+	ps->err[0] = '\0';
+	return load_once(ps, snaps, n);
+}
+
+static int pg_apply(struct srv_store *st, struct srv_job *j)
+{
+	struct pg_store *ps = ps_of(st);
+
+	for (size_t i = 0; i < j->dec.n_writes; i++) {
+		const struct srv_write *w = &j->dec.writes[i];
+		struct srv_pg_params p = {0};
+		struct srv_card_ref ref = {j->sub.card_id, j->sub.atc, j->tx_hash, j->sub_hash,
+					   j->signed_hash};
+		int rc = 0;
+
+		switch (w->kind) {
+		case SRV_W_MESSAGE_FAILURE:
+			srv_pg_blob(&p, j->signed_hash, SC_HASH_LEN);
+			srv_pg_blob(&p, j->sub.card_id, SC_CARD_ID_LEN);
+			rc = send_stmt(ps, ST_MSGFAIL_ADD, &p);
+			break;
+		case SRV_W_CARD_FAILURE:
+			srv_pg_blob(&p, j->sub.card_id, SC_CARD_ID_LEN);
+			srv_pg_int(&p, w->value);
+			srv_pg_int(&p, w->blocked);
+			rc = send_stmt(ps, ST_CARD_JP_FAIL, &p);
+			break;
+		case SRV_W_CHALLENGE_USE:
+			srv_pg_blob(&p, j->tx.challenge, SC_CHALLENGE_LEN);
+			rc = send_stmt(ps, ST_CHALLENGE_USE, &p);
+			break;
+		case SRV_W_DEBIT:
+		case SRV_W_CREDIT:
+			srv_pg_text(&p, w->kind == SRV_W_DEBIT ? j->tx.payer : j->tx.payee);
+			srv_pg_int(&p, w->kind == SRV_W_DEBIT ? -w->value : w->value);
+			rc = send_stmt(ps, ST_ACCOUNT_ADD, &p);
+			break;
+		case SRV_W_TRANSFER:
+			if (ps->next_id >= ps->n_ids || w->value <= 0)
+				return -1;
+			j->transfer_id = ps->ids[ps->next_id++];
+			srv_pg_transfer_params(&p, j->tx.payer, j->tx.payee, (uint64_t)w->value,
+					       j->tx.currency, &ref, srv_now_ms());
+			srv_pg_int(&p, j->transfer_id);
+			rc = send_sql(ps, SQL_TRANSFER_INSERT, &p, NULL);
+			break;
+		case SRV_W_CARD_ACCEPT:
+			srv_pg_blob(&p, j->sub.card_id, SC_CARD_ID_LEN);
+			srv_pg_int(&p, j->sub.atc);
+			rc = send_stmt(ps, ST_CARD_ACCEPT, &p);
+			break;
+		case SRV_W_OUTCOME:
+		case SRV_W_AUDIT:
+			break; /* record_outcome and audit */
+		}
+		if (rc != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* The stored outcome the load read for j's snapshot, as its reply. */
+static int pg_replay(struct srv_store *st, struct srv_job *j)
+{
+	struct pg_store *ps = ps_of(st);
+	uint8_t body[SC_RECEIPT_MAX], seal[SC_SEAL_MAX];
+	const PGresult *r = NULL;
+	int code, n, m;
+
+	for (size_t i = 0; i < ps->n_loaded && !r; i++)
+		if (ps->loaded[i].sn == &j->snap && ps->loaded[i].outcome &&
+		    PQntuples(ps->loaded[i].outcome) == 1)
+			r = ps->loaded[i].outcome;
+	if (!r)
+		return -1;
+	code = (int)srv_pg_int64(r, 0, 2);
+	if (code != SC_RES_OK) {
+		if ((n = srv_pg_bytes(r, 0, 4, j->reply, sizeof(j->reply))) <= 0)
+			return -1;
+		j->reply_len = (size_t)n;
+		j->code = code;
+		return 0;
+	}
+	if ((n = srv_pg_bytes(r, 0, 5, body, sizeof(body))) < 0 ||
+	    (m = srv_pg_bytes(r, 0, 6, seal, sizeof(seal))) < 0)
+		return -1;
+	return srv_job_reply_sealed(j, SC_RES_OK, body, (size_t)n, seal, (size_t)m);
+}
+
+static int pg_record_outcome(struct srv_store *st, const struct srv_job *j, const uint8_t *seal,
+			     size_t seal_len)
+{
+	struct srv_pg_params p = {0};
+
+	if (j->code != SC_RES_OK) {
+		srv_pg_blob(&p, j->sub.card_id, SC_CARD_ID_LEN);
+		srv_pg_int(&p, j->sub.atc);
+		srv_pg_blob(&p, j->signed_hash, SC_HASH_LEN);
+		srv_pg_blob(&p, j->sub_hash, SC_HASH_LEN);
+		srv_pg_int(&p, j->code);
+		srv_pg_blob(&p, j->reply, j->reply_len);
+		srv_pg_int(&p, j->counter);
+		return send_stmt(ps_of(st), ST_DECLINE_INSERT, &p);
+	}
+	srv_pg_int(&p, j->transfer_id);
+	srv_pg_int(&p, j->counter);
+	srv_pg_blob(&p, j->receipt, j->receipt_len);
+	srv_pg_blob(&p, seal, seal_len);
+	return send_stmt(ps_of(st), ST_RECEIPT_INSERT, &p);
+}
+
+static int pg_audit(struct srv_store *st, const struct srv_job *j, int64_t at_ms, size_t raw_len)
+{
+	struct srv_pg_params p = {0};
+
+	srv_pg_int(&p, at_ms);
+	srv_pg_text(&p, j->peer);
+	srv_pg_blob(&p, j->body, raw_len);
+	srv_pg_int(&p, j->code);
+	srv_pg_text(&p, j->detail);
+	return send_stmt(ps_of(st), ST_AUDIT_INSERT, &p);
+}
+
+static int pg_challenge_issue(struct srv_store *st, const uint8_t *challenge, const char *tid,
+			      int64_t expires_ms)
+{
+	struct srv_pg_params p = {0};
+
+	srv_pg_blob(&p, challenge, SC_CHALLENGE_LEN);
+	srv_pg_text(&p, tid);
+	srv_pg_int(&p, expires_ms);
+	return send_stmt(ps_of(st), ST_CHALLENGE_INSERT, &p);
+}
+
+/* The PIN unblock's approvals are not kept on PostgreSQL yet (`card
+ * unblock-pin` refuses such a ledger by name), so none waits for a card. */
+static int pg_script(struct srv_store *st, struct srv *s, struct srv_job *j)
+{
+	(void)st;
+	(void)s;
+	srv_job_reply_error(j, SC_RES_NO_ISSUER_SCRIPT,
+			    "PIN unblock is not served from a PostgreSQL ledger yet");
+	return 0;
+}
+
+static int pg_receipt_counter(struct srv_store *st, int64_t *counter)
+{
+	struct pg_store *ps = ps_of(st);
+
+	if (ps->reserved)
+		*counter = ps->counter_base;
+	return 0;
+}
+
+static int pg_commit(struct srv_store *st, int64_t receipt_counter)
+{
+	struct pg_store *ps = ps_of(st);
+	struct srv_pg_params p = {0};
+	int rc;
+
+	srv_pg_int(&p, receipt_counter);
+	/* The counter row is locked by this batch's load; a batch without
+	 * submissions never read it, and leaves it to the others. */
+	if ((ps->reserved && send_stmt(ps, ST_COUNTER_SET, &p) != 0) ||
+	    send_sql(ps, "COMMIT", NULL, NULL) != 0)
+		return -1;
+	rc = sync_read(ps);
+	if (rc == 0) {
+		ps->in_tx = 0;
+		leave_pipeline(ps);
+		batch_clear(ps);
+	}
+	return rc;
+}
+
+static void pg_rollback(struct srv_store *st)
+{
+	struct pg_store *ps = ps_of(st);
+
+	if (!ps->broken && ps->n_sent)
+		sync_read(ps); /* what is queued, aborted with the rest */
+	ps->n_sent = 0;
+	ps->in_tx = 0;
+	batch_clear(ps);
+	if (ps->broken || PQstatus(ps->c) != CONNECTION_OK) {
+		ps->broken = 1; /* the server rolls back what the connection left */
+		return;
+	}
+	leave_pipeline(ps);
+	PQclear(PQexec(ps->c, "ROLLBACK"));
+}
+
+static int pg_conflict(struct srv_store *st)
+{
+	return ps_of(st)->conflict;
+}
+
+static const char *pg_error(struct srv_store *st)
+{
+	struct pg_store *ps = ps_of(st);
+
+	return ps->err[0] ? ps->err : "postgresql: no error";
+}
+
+static const struct srv_store_ops pg_ops = {
+	.loads_see_writes = 0,
+	.begin = pg_begin,
+	.load = pg_load,
+	.apply = pg_apply,
+	.replay = pg_replay,
+	.record_outcome = pg_record_outcome,
+	.audit = pg_audit,
+	.challenge_issue = pg_challenge_issue,
+	.script = pg_script,
+	.receipt_counter = pg_receipt_counter,
+	.conflict = pg_conflict,
+	.commit = pg_commit,
+	.rollback = pg_rollback,
+	.error = pg_error,
+};
+
+int srv_store_pg(struct srv_store *st, struct srv_db *db)
+{
+	struct pg_store *ps = calloc(1, sizeof(*ps));
+
+	st->ops = &pg_ops;
+	st->impl = ps;
+	if (!ps)
+		return -1;
+	ps->c = db->pg;
+	return 0;
+}
+
+void srv_store_pg_free(struct srv_store *st)
+{
+	struct pg_store *ps = ps_of(st);
+
+	if (!ps)
+		return;
+	batch_clear(ps);
+	free(ps->loaded);
+	free(ps->sent);
+	free(ps);
+	st->impl = NULL;
+}
