@@ -338,9 +338,6 @@ static void api_request(struct srv_http *h, struct evhttp_request *req, void *ar
 		return get_health(h, req);
 	if (nseg == 1 && !strcmp(seg[0], "metrics"))
 		return get_metrics(req);
-	if (h->db.pg && nseg > 0 && !strcmp(seg[0], "v1"))
-		return srv_http_send_error(req, 501, "the /v1 API does not read a PostgreSQL"
-					   " ledger yet (issue 14): /healthz and /metrics do");
 	if (srv_http_api(&h->db, req, nseg, seg, evhttp_uri_get_query(uri)))
 		return;
 	srv_http_send_error(req, 404, "no such resource");

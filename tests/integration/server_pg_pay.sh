@@ -67,9 +67,12 @@ soft() { # soft K ARGS...: srvclient pay with soft card K
 
 # --- one server on the ledger
 SUBMIT=$T_DIR/submit.sock
-start_server() { # start_server NAME SOCKET
+ADMIN_TOKEN=back-office-token-0123456789
+( umask 077; printf '%s\n' "$ADMIN_TOKEN" >"$T_DIR/admin.token" )
+start_server() { # start_server NAME SOCKET: the API on SC_PORTS[0], the back office on [1]
 	sc_listen "$1" 'serving: submissions on' "$SRV" -D "$D" --db "$PG_URL" -d --listen none \
-		--unix "$2" --http "127.0.0.1:@PORT" serve
+		--unix "$2" --http "127.0.0.1:@PORT" --admin-http @PORT \
+		--admin-token-file "$T_DIR/admin.token" serve
 }
 if start_server server "$SUBMIT"; then
 	t_ok "serve --db postgresql://: serving"
@@ -78,9 +81,28 @@ else
 	t_done; exit
 fi
 SERVER_PID=$SC_LAST_PID HTTP_PORT=${SC_PORTS[0]}
+ADMIN="http://127.0.0.1:${SC_PORTS[1]}"
 t_eq "/healthz on PostgreSQL" "ok" "$(curl -sf "http://127.0.0.1:$HTTP_PORT/healthz" | jq -r .status)"
 t_eq "/v1 answers 501 with a JSON reason" "501 yes" \
 	"$(curl -s -o "$T_DIR/v1.json" -w '%{http_code}' "http://127.0.0.1:$HTTP_PORT/v1/accounts/ALICE-1") $(jq -r .error "$T_DIR/v1.json" | grep -q PostgreSQL && echo yes)"
+
+# The back office on PostgreSQL: its listings are the /v1 API's, refused
+# the same way; block and unblock go through the same code as `card block`.
+admin() { # admin METHOD PATH [CSRF]: the status code; the body in admin.json
+	curl -s -o "$T_DIR/admin.json" -w '%{http_code}' -b "$T_DIR/admin.cookies" \
+		-c "$T_DIR/admin.cookies" -H "Origin: $ADMIN" -H 'Content-Type: application/json' \
+		${3:+-H "X-CSRF-Token: $3"} -X "$1" ${4:+--data "$4"} "$ADMIN$2"
+}
+t_eq "back office: the token logs in" 200 "$(admin POST /api/login '' "{\"token\":\"$ADMIN_TOKEN\"}")"
+CSRF=$(jq -r .csrf "$T_DIR/admin.json")
+t_eq "back office: its listings answer 501 with a JSON reason on PostgreSQL" "501 yes" \
+	"$(admin GET /v1/accounts) $(jq -r .error "$T_DIR/admin.json" | grep -q PostgreSQL && echo yes)"
+t_eq "back office: block the card" 200 "$(admin POST "/api/cards/$CARD_ID/block" "$CSRF")"
+t_eq "... its row in PostgreSQL says blocked" 2 \
+	"$(pg_sql "SELECT status FROM cards WHERE card_id = '\\x$CARD_ID'")"
+t_eq "back office: unblock the card" 200 "$(admin POST "/api/cards/$CARD_ID/unblock" "$CSRF")"
+t_eq "... its row in PostgreSQL says active" 1 \
+	"$(pg_sql "SELECT status FROM cards WHERE card_id = '\\x$CARD_ID'")"
 
 # The terminal pays with the emulated card, the holder's PIN on its keypad.
 CT=$T_DIR/contact.sock CL=$T_DIR/contactless.sock CTL=$T_DIR/control.sock PNG=$T_DIR/screen.png
