@@ -89,3 +89,53 @@ void web_send_text(struct evhttp_request *req, int code, const char *reason, con
 	evhttp_send_reply(req, code, reason, b);
 	evbuffer_free(b);
 }
+
+/* A port of 1 to 65535 in decimal, all of s. */
+static int web_parse_port(const char *s, uint16_t *port)
+{
+	unsigned long v = 0;
+	if (*s == '\0' || strlen(s) > 5 || strspn(s, "0123456789") != strlen(s))
+		return -1;
+	for (; *s != '\0'; s++)
+		v = v * 10 + (unsigned long)(*s - '0');
+	if (v == 0 || v > 65535)
+		return -1;
+	*port = (uint16_t)v;
+	return 0;
+}
+
+int web_parse_addr(const char *s, char *host, size_t host_cap, uint16_t *port)
+{
+	const char *colon, *hend;
+	size_t n;
+	if (s[0] == '[') {
+		hend = strchr(s, ']');
+		if (hend == NULL || hend[1] != ':')
+			return -1;
+		colon = hend + 1;
+		s++;
+	} else {
+		colon = strrchr(s, ':');
+		hend = colon;
+	}
+	if (colon == NULL) {   /* a port alone */
+		if (web_parse_port(s, port) != 0)
+			return -1;
+		n = (size_t)snprintf(host, host_cap, "127.0.0.1");
+		return n < host_cap ? 0 : -1;
+	}
+	if (web_parse_port(colon + 1, port) != 0)
+		return -1;
+	n = (size_t)(hend - s);
+	if (n >= host_cap)
+		return -1;
+	if (n == 0) {
+		if (s[-1] == '[')
+			return -1;
+		n = (size_t)snprintf(host, host_cap, "127.0.0.1");
+		return n < host_cap ? 0 : -1;
+	}
+	memcpy(host, s, n);
+	host[n] = '\0';
+	return 0;
+}

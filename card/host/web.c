@@ -2,8 +2,9 @@
  * (its text and its QR code, the screen model the PNG is drawn from),
  * whether a reader holds the card, and a keypad. The page's files are
  * compiled in (web/common, web/card; hostlib/webpage.h). Updates are
- * pushed as Server-Sent Events on the daemon's one event loop; a browser
- * that does not keep up is dropped, so the card never waits for one.
+ * pushed as Server-Sent Events on the daemon's one event loop
+ * (hostlib/webstream.h: a browser that does not keep up is dropped, so the
+ * card never waits for one).
  * Pressing keys is holding the card: POST /keys needs the token printed at
  * start (or read from --http-token-file) and comes from the page's own
  * origin only. */
@@ -11,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/socket.h>
 
 #include <event2/buffer.h>
@@ -24,37 +24,21 @@
 #include "common/hex.h"
 #include "common/scheme.h"
 #include "hostlib/webpage.h"
+#include "hostlib/webstream.h"
 #include "host.h"
 
-/* Browsers watching at once; one more is refused (503), never queued. */
-#define WEB_WATCHERS 8
-/* Bytes a watcher may leave unread before it is dropped: a few dozen
- * screens. The card only ever adds to a watcher's buffer; the socket
- * drains it when the browser reads. */
-#define WEB_HIGH_WATER (64u * 1024u)
-/* A comment line to every watcher this often: a browser gone without a
- * word is found at the next write. */
-#define WEB_HEARTBEAT_S 15
 /* A request's head and body: keys are short. */
 #define WEB_HEADERS_MAX 8192
 #define WEB_BODY_MAX 256
 /* Seconds a connection may sit without reading or writing a request. */
 #define WEB_IDLE_S 30
-#define WEB_TOKEN_RANDOM 16   /* bytes of a token made at start */
 
 extern const struct web_asset card_web_assets[];
-
-struct web_watcher {
-	struct evhttp_request *req;   /* the open event stream; NULL: free */
-	struct evhttp_connection *conn;
-};
 
 static struct evhttp *web_http;
 static struct web_site web_site;
 static char web_token[WEB_TOKEN_MAX + 1];
-static size_t web_token_len;
-static struct web_watcher web_watchers[WEB_WATCHERS];
-static struct event *web_heartbeat;
+static struct web_streams web_streams;
 static int web_readers = -1;   /* the reader bits last pushed */
 
 static int web_reader_bits(void)
@@ -78,58 +62,11 @@ static char *web_state_json(void)
 	return s;
 }
 
-static void web_watcher_closed(struct evhttp_connection *conn, void *arg)
-{
-	struct web_watcher *w = arg;
-	(void)conn;
-	/* A browser that went away mid-stream leaves its request detached
-	 * from the connection (libevent frees only requests still on it):
-	 * ending the reply is what frees it then. */
-	if (w->req != NULL && evhttp_request_get_connection(w->req) == NULL)
-		evhttp_send_reply_end(w->req);
-	w->req = NULL;
-	w->conn = NULL;
-}
-
-static void web_watcher_drop(struct web_watcher *w, const char *why)
-{
-	struct evhttp_connection *conn = w->conn;
-	if (w->req == NULL)
-		return;
-	log_info("web: a browser dropped: %s", why);
-	w->req = NULL;
-	w->conn = NULL;
-	evhttp_connection_set_closecb(conn, NULL, NULL);
-	evhttp_connection_free(conn);
-}
-
-/* Queues text on w's stream, or drops w if it has fallen behind. */
-static void web_watcher_send(struct web_watcher *w, const char *text)
-{
-	struct bufferevent *bev;
-	struct evbuffer *b;
-	if (w->req == NULL)
-		return;
-	bev = evhttp_connection_get_bufferevent(w->conn);
-	if (bev != NULL && evbuffer_get_length(bufferevent_get_output(bev)) > WEB_HIGH_WATER) {
-		web_watcher_drop(w, "it reads too slowly");
-		return;
-	}
-	b = evbuffer_new();
-	if (b == NULL || evbuffer_add(b, text, strlen(text)) != 0) {
-		evbuffer_free(b);
-		web_watcher_drop(w, "out of memory");
-		return;
-	}
-	evhttp_send_reply_chunk(w->req, b);
-	evbuffer_free(b);
-}
-
 static void web_push_state(void)
 {
 	char *state;
 	char *event;
-	size_t i, n;
+	size_t n;
 	if (web_http == NULL)
 		return;
 	state = web_state_json();
@@ -142,8 +79,7 @@ static void web_push_state(void)
 	if (event != NULL) {
 		/* JSON_COMPACT has no newline, so the state is one data line. */
 		snprintf(event, n, "event: state\ndata: %s\n\n", state);
-		for (i = 0; i < WEB_WATCHERS; i++)
-			web_watcher_send(&web_watchers[i], event);
+		web_streams_send(&web_streams, event);
 	}
 	free(event);
 	free(state);
@@ -166,53 +102,20 @@ void web_tick(void)
 	}
 }
 
-static void web_on_heartbeat(evutil_socket_t fd, short what, void *arg)
-{
-	size_t i;
-	(void)fd;
-	(void)what;
-	(void)arg;
-	for (i = 0; i < WEB_WATCHERS; i++)
-		web_watcher_send(&web_watchers[i], ": still here\n\n");
-}
-
 static void web_events(struct evhttp_request *req)
 {
-	struct web_watcher *w = NULL;
-	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
-	char *state;
-	size_t i;
-	for (i = 0; i < WEB_WATCHERS && w == NULL; i++)
-		if (web_watchers[i].req == NULL)
-			w = &web_watchers[i];
-	if (w == NULL) {
-		web_send_text(req, 503, "Service Unavailable", "too many browsers watching this card");
-		return;
+	static const char head[] = "retry: 1000\nevent: state\ndata: ";
+	char *state = web_state_json();
+	char *first = NULL;
+	size_t n;
+	if (state != NULL) {
+		n = sizeof head + strlen(state) + 2;
+		first = malloc(n);
+		if (first != NULL)
+			snprintf(first, n, "%s%s\n\n", head, state);
 	}
-	web_headers(req);
-	evhttp_add_header(h, "Content-Type", "text/event-stream");
-	evhttp_send_reply_start(req, 200, "OK");
-	w->req = req;
-	w->conn = evhttp_request_get_connection(req);
-	evhttp_connection_set_closecb(w->conn, web_watcher_closed, w);
-	state = web_state_json();
-	if (state == NULL) {
-		web_watcher_drop(w, "out of memory");
-		return;
-	}
-	{
-		char head[] = "retry: 1000\nevent: state\ndata: ";
-		struct evbuffer *b = evbuffer_new();
-		if (b == NULL || evbuffer_add(b, head, sizeof head - 1) != 0 ||
-		    evbuffer_add(b, state, strlen(state)) != 0 || evbuffer_add(b, "\n\n", 2) != 0) {
-			evbuffer_free(b);
-			free(state);
-			web_watcher_drop(w, "out of memory");
-			return;
-		}
-		evhttp_send_reply_chunk(req, b);
-		evbuffer_free(b);
-	}
+	(void)web_streams_open(&web_streams, req, first);
+	free(first);
 	free(state);
 }
 
@@ -253,19 +156,6 @@ static void web_qr_svg(struct evhttp_request *req)
 	evbuffer_free(b);
 }
 
-/* 1 if the request carries the keypad's token: "Authorization: Bearer
- * TOKEN", compared in constant time. */
-static int web_authorised(struct evhttp_request *req)
-{
-	const char *a = evhttp_find_header(evhttp_request_get_input_headers(req), "Authorization");
-	const char *tok;
-	if (a == NULL || strncmp(a, "Bearer ", 7) != 0)
-		return 0;
-	tok = a + 7;
-	return strlen(tok) == web_token_len &&
-	       sc_ct_equal((const uint8_t *)tok, (const uint8_t *)web_token, web_token_len) == 1;
-}
-
 /* POST /keys: the body is one key name (keypad_key_for_name's); pressed
  * through the keypad as any other key. */
 static void web_keys(struct evhttp_request *req)
@@ -274,7 +164,7 @@ static void web_keys(struct evhttp_request *req)
 	char name[16];
 	size_t n = evbuffer_get_length(in);
 	int key;
-	if (!web_authorised(req)) {
+	if (!web_bearer_ok(req, web_token)) {
 		evhttp_add_header(evhttp_request_get_output_headers(req), "WWW-Authenticate",
 				  "Bearer realm=\"sigcard card keypad\"");
 		web_send_text(req, 401, "Unauthorized",
@@ -341,39 +231,6 @@ static void web_on_request(struct evhttp_request *req, void *arg)
 		web_send_text(req, 404, "Not Found", "no such page");
 }
 
-int web_parse_addr(const char *s, char *host, size_t host_cap, uint16_t *port)
-{
-	char unused[2];
-	/* An IPv6 address in brackets, as in a URL: [::1]:7400. */
-	if (s[0] == '[') {
-		const char *end = strchr(s, ']');
-		size_t n = end != NULL ? (size_t)(end - s - 1) : 0;
-		if (end == NULL || n == 0 || n >= host_cap || end[1] != ':' || end[2] == '\0' ||
-		    strspn(end + 2, "0123456789") != strlen(end + 2) ||
-		    vpcd_parse_addr(end + 2, unused, sizeof unused, port) != 0)
-			return -1;
-		memcpy(host, s + 1, n);
-		host[n] = '\0';
-		return 0;
-	}
-	/* Otherwise vpcd's form, but a host alone is no page address: the
-	 * port is always given. */
-	if (strchr(s, ':') == NULL && (s[0] == '\0' || strspn(s, "0123456789") != strlen(s)))
-		return -1;
-	return vpcd_parse_addr(s, host, host_cap, port);
-}
-
-static int web_make_token(void)
-{
-	uint8_t raw[WEB_TOKEN_RANDOM];
-	if (getrandom(raw, sizeof raw, 0) != (ssize_t)sizeof raw)
-		return -1;
-	sc_hex_encode(web_token, raw, sizeof raw);
-	sc_wipe(raw, sizeof raw);
-	web_token_len = 2 * sizeof raw;
-	return 0;
-}
-
 int web_open(const char *addr, const char *token, const char **why)
 {
 	struct event_base *base = evloop_base();
@@ -385,9 +242,8 @@ int web_open(const char *addr, const char *token, const char **why)
 		return -1;
 	}
 	if (token != NULL) {
-		web_token_len = strlen(token);
-		memcpy(web_token, token, web_token_len + 1);
-	} else if (web_make_token() != 0) {
+		memcpy(web_token, token, strlen(token) + 1);
+	} else if (web_token_make(web_token) != 0) {
 		*why = "no random bytes for the token";
 		return -1;
 	}
@@ -412,11 +268,8 @@ int web_open(const char *addr, const char *token, const char **why)
 		web_http = NULL;
 		return -1;
 	}
-	web_heartbeat = event_new(base, -1, EV_PERSIST, web_on_heartbeat, NULL);
-	if (web_heartbeat != NULL) {
-		struct timeval tv = {WEB_HEARTBEAT_S, 0};
-		event_add(web_heartbeat, &tv);
-	}
+	if (web_streams_init(&web_streams, base, "too many browsers watching this card") != 0)
+		log_warnx("web: no heartbeat: a browser gone without a word is found late");
 	web_readers = web_reader_bits();
 	/* The address to open, once, where whoever started the card sees it
 	 * (never the log): a made-up token is in the fragment, which a
@@ -432,16 +285,10 @@ int web_open(const char *addr, const char *token, const char **why)
 
 void web_close(void)
 {
-	size_t i;
 	if (web_http == NULL)
 		return;
-	for (i = 0; i < WEB_WATCHERS; i++)
-		web_watcher_drop(&web_watchers[i], "the card stops");
-	if (web_heartbeat != NULL)
-		event_free(web_heartbeat);
-	web_heartbeat = NULL;
+	web_streams_close(&web_streams, "the card stops");
 	evhttp_free(web_http);
 	web_http = NULL;
 	sc_wipe(web_token, sizeof web_token);
-	web_token_len = 0;
 }
