@@ -66,11 +66,10 @@ static void on_heartbeat(evutil_socket_t fd, short what, void *arg)
 	web_streams_send(arg, ": still here\n\n");
 }
 
-int web_streams_init(struct web_streams *ws, struct event_base *base, const char *busy_text)
+int web_streams_init(struct web_streams *ws, struct event_base *base)
 {
 	struct timeval tv = {WEB_STREAM_HEARTBEAT_S, 0};
 	memset(ws, 0, sizeof *ws);
-	ws->busy_text = busy_text;
 	ws->heartbeat = event_new(base, -1, EV_PERSIST, on_heartbeat, ws);
 	if (ws->heartbeat == NULL || event_add(ws->heartbeat, &tv) != 0)
 		return -1;
@@ -83,10 +82,8 @@ int web_streams_open(struct web_streams *ws, struct evhttp_request *req, const c
 	for (size_t i = 0; i < WEB_STREAMS_MAX && w == NULL; i++)
 		if (ws->s[i].req == NULL)
 			w = &ws->s[i];
-	if (w == NULL) {
-		web_send_text(req, 503, "Service Unavailable", ws->busy_text);
-		return -1;
-	}
+	if (w == NULL)
+		return WEB_STREAMS_FULL;
 	web_headers(req);
 	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
 			  "text/event-stream");

@@ -1,6 +1,6 @@
 /* Server-Sent Event streams of a page (hostlib/webpage.h), a bounded set
  * of them on the program's one event loop: one more browser than the set
- * holds is refused (503), never queued; a browser that leaves more than
+ * holds is refused (the caller answers 503), never queued; a browser that leaves more than
  * WEB_STREAM_HIGH_WATER bytes unread is dropped, so the program never
  * waits for one; a comment line every WEB_STREAM_HEARTBEAT_S finds a
  * browser that went away without a word. The card's page and the
@@ -27,14 +27,15 @@ struct web_stream {
 struct web_streams {
 	struct web_stream s[WEB_STREAMS_MAX];
 	struct event *heartbeat;
-	const char *busy_text;         /* the 503's text: "too many browsers ..." */
 };
 
 /* Readies the set on base (the heartbeat); 0 or -1. */
-int web_streams_init(struct web_streams *ws, struct event_base *base, const char *busy_text);
+int web_streams_init(struct web_streams *ws, struct event_base *base);
 /* Answers req with an event stream whose first bytes are first (the
- * state so far, "retry: ..." included), or 503 when the set is full.
- * 0, or -1 if refused or dropped at once. */
+ * state so far, "retry: ..." included): 0, or -1 if it was dropped at
+ * once; WEB_STREAMS_FULL, req not answered, when the set is full (the
+ * caller answers 503 in its page's form). */
+#define WEB_STREAMS_FULL (-2)
 int web_streams_open(struct web_streams *ws, struct evhttp_request *req, const char *first);
 /* Queues text (whole events) on every stream; a stream that has fallen
  * behind is dropped instead. */

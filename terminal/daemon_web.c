@@ -166,7 +166,9 @@ static void web_events(struct term_web *w, struct evhttp_request *req)
 	json_decref(hello);
 	if (first != NULL)
 		snprintf(first, n, "retry: 1000\nevent: terminal\ndata: %s\n\n%s", text, w->history);
-	(void)web_streams_open(&w->streams, req, first);
+	if (web_streams_open(&w->streams, req, first) == WEB_STREAMS_FULL)
+		web_error(req, 503, "Service Unavailable", "too-many-browsers",
+			  "too many browsers watching this terminal");
 	free(first);
 	free(text);
 }
@@ -349,7 +351,7 @@ struct term_web *term_web_open(struct event_base *base, const char *addr, const 
 	w->wake = event_new(base, -1, 0, web_on_wake, w);
 	w->http = evhttp_new(base);
 	if (w->wake == NULL || w->http == NULL ||
-	    web_streams_init(&w->streams, base, "too many browsers watching this terminal") != 0) {
+	    web_streams_init(&w->streams, base) != 0) {
 		*why = "out of memory";
 		term_web_close(w);
 		return NULL;

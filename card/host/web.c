@@ -114,7 +114,8 @@ static void web_events(struct evhttp_request *req)
 		if (first != NULL)
 			snprintf(first, n, "%s%s\n\n", head, state);
 	}
-	(void)web_streams_open(&web_streams, req, first);
+	if (web_streams_open(&web_streams, req, first) == WEB_STREAMS_FULL)
+		web_send_text(req, 503, "Service Unavailable", "too many browsers watching this card");
 	free(first);
 	free(state);
 }
@@ -268,7 +269,7 @@ int web_open(const char *addr, const char *token, const char **why)
 		web_http = NULL;
 		return -1;
 	}
-	if (web_streams_init(&web_streams, base, "too many browsers watching this card") != 0)
+	if (web_streams_init(&web_streams, base) != 0)
 		log_warnx("web: no heartbeat: a browser gone without a word is found late");
 	web_readers = web_reader_bits();
 	/* The address to open, once, where whoever started the card sees it

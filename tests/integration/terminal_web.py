@@ -8,7 +8,7 @@ name" or "FAIL name: detail", which terminal_web.sh turns into TAP.
     terminal_web.py TERMINAL_URL CARD_URL SHOT_DIR README_SHOT TMPDIR
 with CTL (the card's control socket, read only: "screen"), PIN, API (the
 server's HTTP API) and DLOG (the daemon's log) in the environment."""
-import http.client
+import base64
 import json
 import os
 import socket
@@ -18,22 +18,14 @@ import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
 import cdp  # noqa: E402
+import webcheck  # noqa: E402
 
 TERM_URL, CARD_URL, SHOTS, README_SHOT, TMP = sys.argv[1:6]
 CTL, PIN, API, DLOG = os.environ["CTL"], os.environ["PIN"], os.environ["API"], os.environ["DLOG"]
 BASE = TERM_URL.partition("#")[0]
 TOKEN = urllib.parse.parse_qs(TERM_URL.partition("#")[2])["token"][0]
 HOSTPORT = urllib.parse.urlsplit(BASE).netloc
-failed = 0
-
-
-def check(name, ok, detail=""):
-    global failed
-    if ok:
-        print("PASS " + name, flush=True)
-    else:
-        failed += 1
-        print("FAIL %s: %s" % (name, str(detail).replace("\n", " | ")), flush=True)
+check = webcheck.check
 
 
 def card_screen():
@@ -53,19 +45,7 @@ def card_screen():
 
 
 def request(method, path, body=None, headers=None, host=HOSTPORT):
-    """One request as a script sends it: status, headers, body (an event
-    stream's first bytes only)."""
-    h, p = HOSTPORT.rsplit(":", 1)
-    c = http.client.HTTPConnection(h, int(p), timeout=30)
-    hd = {"Host": host}
-    hd.update(headers or {})
-    c.request(method, path, body=body, headers=hd)
-    r = c.getresponse()
-    stream = r.getheader("Content-Type", "").startswith("text/event-stream")
-    out = (r.status, {k.lower(): v for k, v in r.getheaders()},
-           r.read1(65536) if stream else r.read())
-    c.close()
-    return out
+    return webcheck.request(HOSTPORT, method, path, body, headers, host)
 
 
 def balance(account):
@@ -192,9 +172,20 @@ def shot(page, path, selector=None):
     page.screenshot(path, selector=selector)
 
 
+def readme_shot(page):
+    """The README's picture, scaled down to keep it small."""
+    page.send("Page.bringToFront")
+    h = page.evaluate("Math.ceil(document.querySelector('main').getBoundingClientRect().bottom) + 16")
+    data = page.send("Page.captureScreenshot", {"format": "png", "clip": {
+        "x": 0, "y": 0, "width": 760, "height": h, "scale": 0.6}})["data"]
+    with open(README_SHOT, "wb") as f:
+        f.write(base64.b64decode(data))
+
+
 def main():
     os.makedirs(SHOTS, exist_ok=True)
     refusals()
+    webcheck.watcher_cap(HOSTPORT, lambda body: is_json_error(body, "too-many-browsers"))
     alice, shop = balance("ALICE-1"), balance("SHOP-1")
     with cdp.Browser(TMP) as b:
         term = b.new_page(width=420, height=900, mobile=True)
@@ -246,7 +237,7 @@ def main():
         term.send("Emulation.setDeviceMetricsOverride", {"width": 760, "height": 1200,
                                                          "deviceScaleFactor": 1, "mobile": False})
         term.evaluate("new Promise(r => requestAnimationFrame(() => r(true)))")
-        shot(term, README_SHOT, selector="main")
+        readme_shot(term)
         term.send("Emulation.setDeviceMetricsOverride", {"width": 420, "height": 900,
                                                          "deviceScaleFactor": 1, "mobile": True})
         check("the payer's balance fell by 3.50", balance("ALICE-1") == alice - 350,
@@ -292,7 +283,7 @@ def main():
               (balance("ALICE-1"), balance("SHOP-1")))
         check("no console errors on the terminal's page", not term.errors, term.errors)
         check("no console errors on the card's page", not card.errors, card.errors)
-    return 1 if failed else 0
+    return 1 if webcheck.failed else 0
 
 
 if __name__ == "__main__":

@@ -114,6 +114,8 @@ function onResult(r) {
 		$("receipt").replaceChildren();
 	}
 	setBusy(false);
+	// On a phone the outcome is below the steps: brought into sight.
+	box.scrollIntoView({ block: "nearest" });
 }
 
 function pay(e) {
