@@ -80,7 +80,7 @@ static void progress(void *ctx, const char *step, const char *text)
 	struct job *j = ctx;
 	json_t *line = json_pack("{s:s, s:s?}", "progress", text, "step", step);
 	if (line != NULL && j->d->web != NULL)
-		term_web_post(j->d->web, "step", line);
+		term_web_post(j->d->web, "step", json_incref(line));
 	if (j->fd >= 0)
 		send_json(j->fd, line);
 	else

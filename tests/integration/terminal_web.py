@@ -7,11 +7,13 @@ name" or "FAIL name: detail", which terminal_web.sh turns into TAP.
 
     terminal_web.py TERMINAL_URL CARD_URL SHOT_DIR README_SHOT TMPDIR
 with CTL (the card's control socket, read only: "screen"), PIN, API (the
-server's HTTP API) and DLOG (the daemon's log) in the environment."""
+server's HTTP API), DLOG (the daemon's log), TERMINAL (sigcard-terminal)
+and DSOCK (the daemon's socket) in the environment."""
 import base64
 import json
 import os
 import socket
+import subprocess
 import sys
 import urllib.parse
 import urllib.request
@@ -281,6 +283,22 @@ def main():
         check("the balances did not move for the cancelled payments",
               balance("ALICE-1") == alice - 350 and balance("SHOP-1") == shop + 350,
               (balance("ALICE-1"), balance("SHOP-1")))
+        # 4. A payment a front end starts on the Unix socket, which the
+        # server declines: the page shows it too, with the server's reason.
+        front = subprocess.run([os.environ["TERMINAL"], "pay", "--daemon", "unix:" +
+                                os.environ["DSOCK"], "--amount", "2.00", "--currency", "EUR",
+                                "--to", "NOBODY-9", "--payee-name", "Nobody"],
+                               capture_output=True, text=True, timeout=120)
+        check("a front end's payment to an unknown payee: declined (exit 8)",
+              front.returncode == 8, front.stderr)
+        term.wait_for("document.getElementById('payment-title').textContent"
+                      ".includes('started by a front end')")
+        r = wait_result(term)
+        check("the terminal page shows the front end's payment and the server's decline",
+              r["outcome"] == "error" and r["cls"] == "server-refused" and
+              "UNKNOWN_ACCOUNT" in r["text"] and "started by a front end" in
+              term.evaluate("document.getElementById('payment-title').textContent"), r)
+        shot(term, os.path.join(SHOTS, "terminal-declined.png"))
         check("no console errors on the terminal's page", not term.errors, term.errors)
         check("no console errors on the card's page", not card.errors, card.errors)
     return 1 if webcheck.failed else 0

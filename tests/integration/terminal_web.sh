@@ -45,7 +45,7 @@ esac
 mkdir -p "$SC_BUILD/screenshots"
 # Every wait of the driver has its own deadline; the timeout is the last
 # word should one be missing.
-CTL=$CTL PIN=$PIN API="http://127.0.0.1:$HTTP_PORT" DLOG=$T_DIR/tdaemon.log \
+CTL=$CTL PIN=$PIN API="http://127.0.0.1:$HTTP_PORT" DLOG=$T_DIR/tdaemon.log TERMINAL=$TERMINAL DSOCK=$DSOCK \
 	timeout -k 10 600 "$PY" "$SC_TOP/tests/integration/terminal_web.py" "$TERM_URL" "$CARD_URL" \
 	"$SC_BUILD/screenshots" "$SC_BUILD/screenshots/terminal-page.png" "$T_DIR" >"$T_DIR/driver.out" 2>&1
 t_driver "$T_DIR/driver.out" $?
