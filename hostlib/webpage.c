@@ -107,8 +107,9 @@ static int web_parse_port(const char *s, uint16_t *port)
 int web_parse_addr(const char *s, char *host, size_t host_cap, uint16_t *port)
 {
 	const char *colon, *hend;
+	int bracketed = s[0] == '[';
 	size_t n;
-	if (s[0] == '[') {
+	if (bracketed) {
 		hend = strchr(s, ']');
 		if (hend == NULL || hend[1] != ':')
 			return -1;
@@ -130,7 +131,7 @@ int web_parse_addr(const char *s, char *host, size_t host_cap, uint16_t *port)
 	if (n >= host_cap)
 		return -1;
 	if (n == 0) {
-		if (s[-1] == '[')
+		if (bracketed)   /* "[]:PORT" */
 			return -1;
 		n = (size_t)snprintf(host, host_cap, "127.0.0.1");
 		return n < host_cap ? 0 : -1;
