@@ -252,12 +252,7 @@ def main():
         check("no console errors on the card's page (Escape = Cancel)", not page.errors,
               page.errors)
     del rv
-    return 1 if webcheck.failed else 0
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except Exception as e:   # a step that could not run: one failure, named
-        print("FAIL the driver stopped: %s: %s" % (type(e).__name__, e), flush=True)
-        sys.exit(1)
+    webcheck.run(main)

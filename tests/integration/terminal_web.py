@@ -301,12 +301,7 @@ def main():
         shot(term, os.path.join(SHOTS, "terminal-declined.png"))
         check("no console errors on the terminal's page", not term.errors, term.errors)
         check("no console errors on the card's page", not card.errors, card.errors)
-    return 1 if webcheck.failed else 0
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except Exception as e:   # a step that could not run: one failure, named
-        print("FAIL the driver stopped: %s: %s" % (type(e).__name__, e), flush=True)
-        sys.exit(1)
+    webcheck.run(main)

@@ -4,6 +4,7 @@ TAP (lib.sh's t_driver), requests as a script sends them (no browser), and
 the event-stream limits every page has (hostlib/webstream.h)."""
 import http.client
 import socket
+import sys
 
 failed = 0
 
@@ -75,3 +76,13 @@ def watcher_cap(hostport, refusal_ok=None):
     check("a closed stream's place is free again", st.endswith("200 OK"), st)
     for s, _, _ in streams[1:]:
         s.close()
+
+
+def run(main):
+    """Runs a driver's main and exits 1 if a check failed; a step that
+    could not run at all is one failure, named."""
+    try:
+        main()
+    except Exception as e:
+        check("the driver stopped: %s: %s" % (type(e).__name__, e), False, "")
+    sys.exit(1 if failed else 0)
