@@ -180,7 +180,8 @@ $(FONT_OBJ): $(FONT_GEN)
 	@mkdir -p $(@D)
 	$(CC) $(BASE_CFLAGS) $(WARN) -c -o $@ $<
 $(LIBCARDHOST): $(FONT_OBJ)
-# The programs' web pages (README "The card in a browser"): each page's
+# The programs' web pages (README "The card in a browser", "The terminal in
+# a browser"): each page's
 # files, and web/common's shared by every page, compiled in as a table of
 # path, content type and bytes (hostlib/webpage.h) generated under build/.
 # web_page NAME, DIRS, ARCHIVE: defines NAME[] and puts it in ARCHIVE.
@@ -210,6 +211,7 @@ $(OPENAPI_OBJ): $(OPENAPI_GEN)
 	$(CC) $(BASE_CFLAGS) $(WARN) -c -o $@ $<
 $(LIBSERVER): $(OPENAPI_OBJ)
 $(eval $(call archive,$(LIBTERMINAL),$(TERMINAL_SRCS)))
+$(eval $(call web_page,terminal_web_assets,web/common web/terminal,$(LIBTERMINAL)))
 $(eval $(call archive,$(LIBSUPPORT),$(SUPPORT_SRCS)))
 
 $(BUILD)/bin/sigcard-card: $(call obj,card/host/main.c) $(LIBCARDHOST) $(LIBCORE) $(LIBHOST) $(LIBCOMMON)
@@ -234,7 +236,7 @@ $(BUILD)/tests/unit/$(1)/%: $(BUILD)/obj/tests/unit/$(1)/%.o $$($(1)_SUPPORT) $(
 endef
 UNIT_TESTS :=
 $(eval $(call unit_group,common,$(LIBSUPPORT) $(LIBCOMMON),$(MBEDTLS_LIBS)))
-$(eval $(call unit_group,hostlib,$(LIBHOST) $(LIBCOMMON),$(call pc,libs,libevent)))
+$(eval $(call unit_group,hostlib,$(LIBHOST) $(LIBCOMMON),$(call pc,libs,libevent) $(MBEDTLS_LIBS)))
 $(eval $(call unit_group,card,$(LIBSUPPORT) $(LIBCORE) $(LIBHOST) $(LIBCOMMON),$(CARD_LIBS) $(call pc,libs,libcrypto)))
 # The core calls back into the host HAL, so the host archive comes again
 # after it, and the core's carrier engine again after that.

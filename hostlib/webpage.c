@@ -18,39 +18,6 @@ const struct web_asset *web_asset_find(const struct web_asset *table, const char
 	return NULL;
 }
 
-int web_addr_parse(const char *s, const char *default_host, char *host, size_t cap,
-		   unsigned *port)
-{
-	const char *colon = strrchr(s, ':'), *p = colon != NULL ? colon + 1 : s;
-	const char *h = s;
-	size_t hlen = colon != NULL ? (size_t)(colon - s) : 0;
-	unsigned long v = 0;
-
-	if (*p == '\0' || strspn(p, "0123456789") != strlen(p) || strlen(p) > 5)
-		return -1;
-	v = strtoul(p, NULL, 10);
-	if (v == 0 || v > 65535)
-		return -1;
-	if (colon != NULL && s[0] == '[') {
-		if (hlen < 3 || s[hlen - 1] != ']')
-			return -1;
-		h = s + 1;
-		hlen -= 2;
-	} else if (colon != NULL && (hlen == 0 || memchr(s, ':', hlen) != NULL ||
-				     memchr(s, '[', hlen) != NULL)) {
-		return -1; /* ":PORT", or an IPv6 host without its brackets */
-	} else if (colon == NULL) {
-		h = default_host;
-		hlen = strlen(default_host);
-	}
-	if (hlen == 0 || hlen >= cap)
-		return -1;
-	memcpy(host, h, hlen);
-	host[hlen] = '\0';
-	*port = (unsigned)v;
-	return 0;
-}
-
 int web_site_init(struct web_site *s, const char *host, unsigned port)
 {
 	int n;
@@ -122,4 +89,59 @@ void web_send_text(struct evhttp_request *req, int code, const char *reason, con
 	evbuffer_add_printf(b, "%s\n", text);
 	evhttp_send_reply(req, code, reason, b);
 	evbuffer_free(b);
+}
+
+/* A port of 1 to 65535 in decimal, all of s. */
+static int web_parse_port(const char *s, uint16_t *port)
+{
+	unsigned long v = 0;
+	if (*s == '\0' || strlen(s) > 5 || strspn(s, "0123456789") != strlen(s))
+		return -1;
+	for (; *s != '\0'; s++)
+		v = v * 10 + (unsigned long)(*s - '0');
+	if (v == 0 || v > 65535)
+		return -1;
+	*port = (uint16_t)v;
+	return 0;
+}
+
+int web_parse_addr(const char *s, char *host, size_t host_cap, uint16_t *port)
+{
+	const char *colon, *hend;
+	int bracketed = s[0] == '[';
+	size_t n;
+	if (bracketed) {
+		hend = strchr(s, ']');
+		if (hend == NULL || hend[1] != ':')
+			return -1;
+		colon = hend + 1;
+		s++;
+	} else {
+		colon = strrchr(s, ':');
+		hend = colon;
+	}
+	if (colon == NULL) {   /* a port alone */
+		if (web_parse_port(s, port) != 0)
+			return -1;
+		n = (size_t)snprintf(host, host_cap, "127.0.0.1");
+		return n < host_cap ? 0 : -1;
+	}
+	if (web_parse_port(colon + 1, port) != 0)
+		return -1;
+	n = (size_t)(hend - s);
+	if (n >= host_cap)
+		return -1;
+	if (n == 0) {
+		if (bracketed)   /* "[]:PORT" */
+			return -1;
+		n = (size_t)snprintf(host, host_cap, "127.0.0.1");
+		return n < host_cap ? 0 : -1;
+	}
+	/* An IPv6 host without its brackets ("::1:7462"): which colon ends
+	 * the host is a guess, so it is refused. */
+	if (!bracketed && memchr(s, ':', n) != NULL)
+		return -1;
+	memcpy(host, s, n);
+	host[n] = '\0';
+	return 0;
 }

@@ -1,8 +1,10 @@
-/* Server-Sent Events for the programs' pages (hostlib/webpage.h): a fixed
- * set of open streams, each dropped once its browser leaves more than a
- * high-water mark unread, so that a page that stops reading never makes
- * the program hold more. The card's screen (card/host/web.c) and the back
- * office's charts (server/admin_http.c) are pushed through it. */
+/* Server-Sent Event streams of a page (hostlib/webpage.h), a bounded set
+ * of them on the program's one event loop: one more browser than the set
+ * holds is refused (the caller answers 503), never queued; a browser that leaves more than
+ * WEB_STREAM_HIGH_WATER bytes unread is dropped, so the program never
+ * waits for one; a comment line every WEB_STREAM_HEARTBEAT_S finds a
+ * browser that went away without a word. The card's page and the
+ * terminal's use it. */
 #ifndef HOSTLIB_WEBSTREAM_H
 #define HOSTLIB_WEBSTREAM_H
 
@@ -10,21 +12,35 @@
 
 struct evhttp_request;
 struct evhttp_connection;
+struct event_base;
+struct event;
+
+#define WEB_STREAMS_MAX 8
+#define WEB_STREAM_HIGH_WATER (64u * 1024u)
+#define WEB_STREAM_HEARTBEAT_S 15
 
 struct web_stream {
-	struct evhttp_request *req;      /* the open stream; NULL: a free place */
+	struct evhttp_request *req;    /* the open event stream; NULL: free */
 	struct evhttp_connection *conn;
 };
 
-/* Answers req as an event stream (200, text/event-stream, web_headers)
- * in a free place of set[0..n-1], first queueing first (an event's text,
- * or NULL). The place, or NULL if none is free: the caller answers 503. */
-struct web_stream *web_stream_open(struct web_stream *set, size_t n, struct evhttp_request *req,
-				   const char *first);
-/* Queues text on w (nothing if w is free), or drops w if more than
- * high_water bytes wait unread already. */
-void web_stream_send(struct web_stream *w, const char *text, size_t high_water);
-/* Closes w's connection (nothing if w is free); why goes to the log. */
-void web_stream_drop(struct web_stream *w, const char *why);
+struct web_streams {
+	struct web_stream s[WEB_STREAMS_MAX];
+	struct event *heartbeat;
+};
+
+/* Readies the set on base (the heartbeat); 0 or -1. */
+int web_streams_init(struct web_streams *ws, struct event_base *base);
+/* Answers req with an event stream whose first bytes are first (the
+ * state so far, "retry: ..." included): 0, or -1 if it was dropped at
+ * once; WEB_STREAMS_FULL, req not answered, when the set is full (the
+ * caller answers 503 in its page's form). */
+#define WEB_STREAMS_FULL (-2)
+int web_streams_open(struct web_streams *ws, struct evhttp_request *req, const char *first);
+/* Queues text (whole events) on every stream; a stream that has fallen
+ * behind is dropped instead. */
+void web_streams_send(struct web_streams *ws, const char *text);
+/* Ends every stream and the heartbeat. */
+void web_streams_close(struct web_streams *ws, const char *why);
 
 #endif

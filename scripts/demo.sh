@@ -5,6 +5,10 @@
 # pays, shows the card's screens as the holder sees them, prints the receipt
 # and both balances from the server's HTTP API, and stops everything it
 # started. INTERACTIVE=1: you type the PIN and OK on the card's own window.
+# WEB=1: the same world with the programs' pages (the terminal's, the
+# card's, the back office's when the server has one): it prints their
+# addresses and waits, while a person pays by typing on the terminal's page
+# and the card's, until Ctrl-C stops everything it started.
 # Usage: scripts/demo.sh BUILD_DIR   (make demo passes it)
 set -u
 BUILD=$(cd "${1:-build}" && pwd) || exit 1
@@ -17,6 +21,7 @@ for t in curl jq python3; do
 	command -v $t >/dev/null || { echo "demo: needs $t (scripts/packages.txt)" >&2; exit 1; }
 done
 INTERACTIVE=${INTERACTIVE:-}
+WEB=${WEB:-}
 PIN=2468
 DIR=$(mktemp -d "${TMPDIR:-/tmp}/sigcard-demo.XXXXXX")
 PIDS=()
@@ -35,6 +40,16 @@ step() { printf '\n%s== %s%s\n' "$B" "$*" "$N"; }
 say() { printf '   %s\n' "$*"; }
 die() { printf 'demo: %s\n' "$*" >&2; for f in "$DIR"/*.log; do [ -s "$f" ] && { echo "--- $f" >&2; tail -5 "$f" >&2; }; done; exit 1; }
 wait_sock() { local i; for i in $(seq 100); do [ -S "$1" ] && return 0; sleep 0.1; done; return 1; }
+# page_url LOG PATTERN: the address a program printed in LOG after PATTERN.
+page_url() {
+	local i u
+	for i in $(seq 100); do
+		u=$(sed -n "s|^.*$2\(http://[^ ]*\).*|\1|p" "$1" 2>/dev/null | head -1)
+		[ -n "$u" ] && { printf '%s\n' "$u"; return 0; }
+		sleep 0.1
+	done
+	return 1
+}
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 # ctl JSON: one request to the card's automation socket, the reply on stdout.
 ctl() {
@@ -73,8 +88,15 @@ HTTP=$(free_port) TLS=$(free_port)
 "$SRV" -D "$D_SRV" terminal enrol BAKERY-T1 --out "$DIR/terminal-tls" >>"$DIR/admin.log" 2>&1 ||
 	die "terminal enrol failed"
 say "terminal BAKERY-T1 enrolled: its key and certificate from the issuer's terminal CA"
+# The back office (sigcard-server --admin-http) with WEB=1, once the
+# server has it.
+ADMIN_ARGS=()
+if [ -n "$WEB" ] && "$SRV" --help 2>&1 | grep -q -- --admin-http; then
+	ADMIN=$(free_port)
+	ADMIN_ARGS=(--admin-http "127.0.0.1:$ADMIN")
+fi
 "$SRV" -D "$D_SRV" -d --listen "127.0.0.1:$TLS" --unix "$DIR/submit.sock" --http "127.0.0.1:$HTTP" \
-	serve >"$DIR/server.log" 2>&1 &
+	"${ADMIN_ARGS[@]}" serve >"$DIR/server.log" 2>&1 &
 PIDS+=($!)
 wait_sock "$DIR/submit.sock" || die "the server did not start"
 for _ in $(seq 50); do curl -sf "http://127.0.0.1:$HTTP/healthz" >/dev/null && break; sleep 0.1; done
@@ -96,6 +118,11 @@ step "3. The card and the terminal"
 CARD_ARGS=(--flash "$DIR/card.flash" --contact "$DIR/card-contact.sock"
 	--contactless "$DIR/card-contactless.sock" --control "$DIR/card-control.sock"
 	--png "$DIR/card-screen.png")
+TERM_WEB=()
+if [ -n "$WEB" ]; then
+	CARD_WEB=$(free_port) TERM_WEB=(--http "127.0.0.1:$(free_port)")
+	CARD_ARGS+=(--http "127.0.0.1:$CARD_WEB")
+fi
 if [ -z "$INTERACTIVE" ]; then
 	"$CARD" -d --no-tty "${CARD_ARGS[@]}" >"$DIR/card.log" 2>&1 &
 	PIDS+=($!)
@@ -105,10 +132,34 @@ fi
 "$TERM" daemon --socket "$DIR/terminal.sock" -d --card "unix:$DIR/card-contact.sock" \
 	--server "127.0.0.1:$TLS" --tls "$DIR/terminal-tls" --terminal-id BAKERY-T1 \
 	--receipt-key "$DIR/receipt.key" \
-	--camera "file:$DIR/card-screen.png" >"$DIR/terminal.log" 2>&1 &
+	--camera "file:$DIR/card-screen.png" "${TERM_WEB[@]}" >"$DIR/terminal.log" 2>&1 &
 PIDS+=($!)
 wait_sock "$DIR/terminal.sock" || die "the terminal daemon did not start"
 say "sigcard-terminal daemon running: it reads the card's password by scanning its screen"
+
+if [ -n "$WEB" ]; then
+	TERM_URL=$(page_url "$DIR/terminal.log" "the terminal's page: ") ||
+		die "the terminal printed no page address"
+	CARD_URL=$(page_url "$DIR/card.log" "the card's page: ") || die "the card printed no page address"
+	if [ ${#ADMIN_ARGS[@]} -gt 0 ]; then
+		ADMIN_URL=$(grep -o "http://127.0.0.1:$ADMIN/[^ ]*" "$DIR/server.log" | head -1)
+		ADMIN_URL=${ADMIN_URL:-http://127.0.0.1:$ADMIN/}
+		ADMIN_SAY="the back office: both balances and the transfer"
+	else
+		ADMIN_URL=http://127.0.0.1:$HTTP/v1/accounts
+		ADMIN_SAY="the accounts (this sigcard-server has no back office page yet: its JSON API)"
+	fi
+	step "4. Pay in a browser"
+	say "The merchant's terminal (type amount, payee and scheme, then Pay):"
+	say "  $B$TERM_URL$N"
+	say "The card (check the payment, type the PIN $PIN on its keypad, OK):"
+	say "  $B$CARD_URL$N"
+	say "$ADMIN_SAY:"
+	say "  $B$ADMIN_URL$N"
+	say "Payee: BAKERY-7 (40.00 EUR); the card pays from ALICE-1 (250.00 EUR)."
+	say "Ctrl-C stops every program this demo started and removes $DIR."
+	while :; do sleep 3600 & PIDS+=($!); wait $!; done
+fi
 
 step "4. The payment: 12.34 EUR from ALICE-1 to BAKERY-7"
 say "ALICE-1 has $(money ALICE-1), BAKERY-7 has $(money BAKERY-7)"

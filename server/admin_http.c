@@ -32,9 +32,6 @@
 
 #define ADMIN_MAX_CONNS 32
 #define ADMIN_MAX_BODY 1024
-#define ADMIN_WATCHERS 4                 /* event streams at once; one more: 503 */
-#define ADMIN_HIGH_WATER (64u * 1024u)   /* bytes a stream may leave unread */
-#define ADMIN_DEFAULT_HOST "127.0.0.1"
 
 extern const struct web_asset admin_web_assets[];
 
@@ -43,7 +40,7 @@ struct srv_admin_http {
 	struct web_site site;
 	struct srv_admin_auth auth;
 	struct srv_admin_samples samples;
-	struct web_stream watchers[ADMIN_WATCHERS];
+	struct web_streams watchers;         /* the charts: WEB_STREAMS_MAX; one more: 503 */
 	struct event *tick;                  /* every second: a sample, to every stream */
 	struct srv_ratelog refusals;         /* a flood of refused requests logs little */
 };
@@ -70,9 +67,9 @@ static void refused(struct srv_admin_http *a, const char *fmt, ...)
 
 static int admin_addr(const char *addr, char *host, size_t cap, int *port)
 {
-	unsigned p;
+	uint16_t p;
 
-	if (web_addr_parse(addr, ADMIN_DEFAULT_HOST, host, cap, &p) != 0)
+	if (web_parse_addr(addr, host, cap, &p) != 0)
 		return -1;
 	*port = (int)p;
 	return 0;
@@ -105,8 +102,7 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 	event = malloc(n);
 	if (event) {
 		snprintf(event, n, "event: sample\ndata: %s\n\n", sample);
-		for (int i = 0; i < ADMIN_WATCHERS; i++)
-			web_stream_send(&a->watchers[i], event, ADMIN_HIGH_WATER);
+		web_streams_send(&a->watchers, event);
 	}
 	free(event);
 	free(sample);
@@ -128,7 +124,7 @@ static void get_events(struct srv_admin_http *a, struct evhttp_request *req)
 	}
 	snprintf(first, n, "retry: 2000\nevent: history\ndata: %s\n\n", history);
 	free(history);
-	if (!web_stream_open(a->watchers, ADMIN_WATCHERS, req, first))
+	if (web_streams_open(&a->watchers, req, first) == WEB_STREAMS_FULL)
 		send_error(req, 503, "too many charts open at once");
 	free(first);
 }
@@ -317,8 +313,7 @@ static void admin_stopping(void *arg)
 {
 	struct srv_admin_http *a = arg;
 
-	for (int i = 0; i < ADMIN_WATCHERS; i++)
-		web_stream_drop(&a->watchers[i], "the server stops");
+	web_streams_close(&a->watchers, "the server stops");
 	if (a->tick)
 		event_free(a->tick);
 	a->tick = NULL;
@@ -334,7 +329,7 @@ struct srv_admin_http *srv_admin_http_start(struct srv *s, char *err, size_t err
 		.route = admin_request, .stopping = admin_stopping,
 	};
 	char host[128];
-	unsigned port = 0;
+	uint16_t port = 0;
 
 	if (!a) {
 		snprintf(err, errlen, "out of memory");
@@ -349,7 +344,7 @@ struct srv_admin_http *srv_admin_http_start(struct srv *s, char *err, size_t err
 		free(a);
 		return NULL;
 	}
-	if (web_addr_parse(s->cfg.admin_http_addr, ADMIN_DEFAULT_HOST, host, sizeof(host), &port) ||
+	if (web_parse_addr(s->cfg.admin_http_addr, host, sizeof(host), &port) ||
 	    web_site_init(&a->site, host, port) != 0) {
 		snprintf(err, errlen, "--admin-http: '%s' is not [HOST:]PORT", s->cfg.admin_http_addr);
 		srv_admin_auth_wipe(&a->auth);
@@ -357,7 +352,8 @@ struct srv_admin_http *srv_admin_http_start(struct srv *s, char *err, size_t err
 		return NULL;
 	}
 	a->h = srv_http_new(s, &spec, err, errlen);
-	a->tick = a->h ? event_new(srv_http_base(a->h), -1, EV_PERSIST, on_tick, a) : NULL;
+	a->tick = a->h && web_streams_init(&a->watchers, srv_http_base(a->h)) == 0 ?
+		  event_new(srv_http_base(a->h), -1, EV_PERSIST, on_tick, a) : NULL;
 	if (a->h && !a->tick) {
 		snprintf(err, errlen, "the back office: out of memory");
 		srv_http_discard(a->h);

@@ -209,7 +209,7 @@ int main(int argc, char **argv)
 	struct srv_config cfg;
 	char db_path[SRV_PATH_MAX] = "";
 	char admin_host[128];
-	unsigned admin_port;
+	uint16_t admin_port;
 	int c;
 
 	umask(077); /* the ledger, keys and perso files are the issuer's alone */
@@ -312,7 +312,7 @@ int main(int argc, char **argv)
 				" together\n");
 			return 2;
 		}
-		if (cfg.admin_http_addr[0] && web_addr_parse(cfg.admin_http_addr, "127.0.0.1", admin_host,
+		if (cfg.admin_http_addr[0] && web_parse_addr(cfg.admin_http_addr, admin_host,
 							     sizeof(admin_host), &admin_port) != 0) {
 			fprintf(stderr, "sigcard-server: --admin-http: '%s' is not [HOST:]PORT\n",
 				cfg.admin_http_addr);

@@ -22,13 +22,15 @@
 #include "hostlib/frameio.h"
 #include "hostlib/log.h"
 #include "hostlib/sock.h"
+#include "hostlib/webpage.h"
 #include "terminal/terminal.h"
 
 #define MAX_FIXED 32
 
 struct job {
 	struct daemon *d;
-	int fd;                       /* the front end's connection, owned here */
+	int fd;                       /* the front end's connection, owned here;
+				       * -1 for a payment started on the page */
 	int argc;
 	char *argv[128];              /* "pay", the request's args, the fixed ones */
 	struct term_pay_opts opts;
@@ -47,6 +49,9 @@ struct daemon {
 	int busy, stopping;
 	pthread_t worker;
 	struct job *job;
+	const char *http;             /* --http [HOST:]PORT, or NULL */
+	const char *http_token_file;
+	struct term_web *web;         /* the page, with --http */
 };
 
 /* One JSON object and a newline to fd; a front end that went away is not
@@ -68,10 +73,18 @@ static void send_error(int fd, int rc, const char *message)
 				term_exit_name(rc), "message", message));
 }
 
-static void progress(void *ctx, const char *text)
+/* From the worker: to the front end that asked, and to the page's
+ * watchers, whoever started the payment. */
+static void progress(void *ctx, const char *step, const char *text)
 {
 	struct job *j = ctx;
-	send_json(j->fd, json_pack("{s:s}", "progress", text));
+	json_t *line = json_pack("{s:s, s:s?}", "progress", text, "step", step);
+	if (line != NULL && j->d->web != NULL)
+		term_web_post(j->d->web, "step", json_incref(line));
+	if (j->fd >= 0)
+		send_json(j->fd, line);
+	else
+		json_decref(line);
 }
 
 static void *run_job(void *arg)
@@ -120,37 +133,37 @@ static void on_job_done(evutil_socket_t fd, short what, void *arg)
 	struct job *j = d->job;
 	d->job = NULL;
 	d->busy = 0;
-	if (j->result != NULL)
+	if (j->result != NULL && d->web != NULL)
+		term_web_post(d->web, "result", json_incref(j->result));
+	if (j->result != NULL && j->fd >= 0)
 		send_json(j->fd, j->result);
+	else
+		json_decref(j->result);
 	j->result = NULL;
 	free_job(j);
 	if (d->stopping)
 		event_base_loopexit(d->base, NULL);
 }
 
-/* Turns one request line into a job, or answers it with an error. */
-static void take_request(struct daemon *d, int fd, const char *line)
+/* Starts a payment with the per-payment args (a JSON array of strings,
+ * the options of pay) and this terminal's own settings, for a front end
+ * on fd (-1 for the page): the one way in for both. 0 once the worker
+ * runs (the job owns fd then); TERM_DAEMON_BUSY while a payment is under
+ * way; else a negative class with a message in err (fd left to the
+ * caller, to answer). */
+static int job_start(struct daemon *d, json_t *args, int fd, char *err, size_t cap)
 {
-	json_error_t jerr;
-	json_t *req = json_loads(line, 0, &jerr);
-	json_t *args = req ? json_object_get(req, "args") : NULL;
-	const char *op = req ? json_string_value(json_object_get(req, "op")) : NULL;
-	char err[TERM_ERR_MAX];
-	if (req == NULL || op == NULL || strcmp(op, "pay") != 0 || !json_is_array(args) ||
-	    json_array_size(args) > 64) {
-		send_error(fd, -TERM_EXIT_USAGE, "the request is not {\"op\":\"pay\",\"args\":[...]}");
-		json_decref(req);
-		close(fd);
-		return;
-	}
+	int rc = 0;
 	if (d->busy) {
-		send_error(fd, -TERM_EXIT_FAILURE, "busy: a payment is in progress on this terminal");
-		json_decref(req);
-		close(fd);
-		return;
+		(void)term_errf(err, cap, TERM_EXIT_FAILURE,
+				"busy: a payment is in progress on this terminal");
+		return TERM_DAEMON_BUSY;
 	}
-	struct job *j = calloc(1, sizeof *j);
-	int rc = j ? 0 : term_errf(err, sizeof err, TERM_EXIT_FAILURE, "out of memory");
+	if (!json_is_array(args) || json_array_size(args) > 64)
+		rc = term_errf(err, cap, TERM_EXIT_USAGE, "the args are not an array of options");
+	struct job *j = rc == 0 ? calloc(1, sizeof *j) : NULL;
+	if (rc == 0 && j == NULL)
+		rc = term_errf(err, cap, TERM_EXIT_FAILURE, "out of memory");
 	if (j != NULL) {
 		j->d = d;
 		j->fd = fd;
@@ -159,9 +172,9 @@ static void take_request(struct daemon *d, int fd, const char *line)
 	for (size_t i = 0; rc == 0 && i < json_array_size(args); i++) {
 		const char *a = json_string_value(json_array_get(args, i));
 		if (a == NULL)
-			rc = term_errf(err, sizeof err, TERM_EXIT_USAGE, "args must be strings");
+			rc = term_errf(err, cap, TERM_EXIT_USAGE, "args must be strings");
 		else if (a[0] == '-' && term_option_is_fixed(a))
-			rc = term_errf(err, sizeof err, TERM_EXIT_USAGE,
+			rc = term_errf(err, cap, TERM_EXIT_USAGE,
 				       "%s is this terminal's own setting, given when the daemon"
 				       " started", a);
 		else
@@ -171,31 +184,58 @@ static void take_request(struct daemon *d, int fd, const char *line)
 		j->argv[j->argc++] = strdup(d->fixed[i]);
 	for (int i = 0; rc == 0 && i < j->argc; i++)
 		if (j->argv[i] == NULL)
-			rc = term_errf(err, sizeof err, TERM_EXIT_FAILURE, "out of memory");
+			rc = term_errf(err, cap, TERM_EXIT_FAILURE, "out of memory");
 	if (rc == 0)
-		rc = term_pay_opts_parse(&j->opts, j->argc, j->argv, err, sizeof err);
+		rc = term_pay_opts_parse(&j->opts, j->argc, j->argv, err, cap);
 	if (rc == 0 && j->opts.help)
-		rc = term_errf(err, sizeof err, TERM_EXIT_USAGE,
+		rc = term_errf(err, cap, TERM_EXIT_USAGE,
 			       "--help is for the front end: sigcard-terminal pay --help");
-	json_decref(req);
-	if (rc != 0) {
-		if (j == NULL) {
-			send_error(fd, rc, err);
-			close(fd);
-		} else {
-			send_error(j->fd, rc, err);
-			free_job(j);
+	if (rc == 0) {
+		d->busy = 1;
+		d->job = j;
+		if (d->web != NULL)
+			term_web_started(d->web, &j->opts, fd >= 0 ? "socket" : "page");
+		if (pthread_create(&d->worker, NULL, run_job, j) != 0) {
+			rc = term_errf(err, cap, TERM_EXIT_FAILURE, "cannot start the payment");
+			d->job = NULL;
+			d->busy = 0;
 		}
+	}
+	if (rc != 0) {
+		if (j != NULL)
+			j->fd = -1;
+		free_job(j);
+	}
+	return rc;
+}
+
+/* Turns one request line into a job, or answers it with an error. */
+static void take_request(struct daemon *d, int fd, const char *line)
+{
+	json_error_t jerr;
+	json_t *req = json_loads(line, 0, &jerr);
+	const char *op = req ? json_string_value(json_object_get(req, "op")) : NULL;
+	char err[TERM_ERR_MAX];
+	int rc;
+	if (req == NULL || op == NULL || strcmp(op, "pay") != 0 ||
+	    !json_is_array(json_object_get(req, "args"))) {
+		send_error(fd, -TERM_EXIT_USAGE, "the request is not {\"op\":\"pay\",\"args\":[...]}");
+		json_decref(req);
+		close(fd);
 		return;
 	}
-	d->busy = 1;
-	d->job = j;
-	if (pthread_create(&d->worker, NULL, run_job, j) != 0) {
-		send_error(j->fd, -TERM_EXIT_FAILURE, "cannot start the payment");
-		free_job(j);
-		d->job = NULL;
-		d->busy = 0;
+	rc = job_start(d, json_object_get(req, "args"), fd, err, sizeof err);
+	json_decref(req);
+	if (rc != 0) {
+		send_error(fd, rc == TERM_DAEMON_BUSY ? -TERM_EXIT_FAILURE : rc, err);
+		close(fd);
 	}
+}
+
+/* The page's POST /payments (daemon_web.c), through job_start. */
+static int web_start(void *ctx, json_t *args, char *err, size_t cap)
+{
+	return job_start(ctx, args, -1, err, cap);
 }
 
 static void on_read(struct bufferevent *bev, void *arg)
@@ -277,6 +317,7 @@ static void daemon_usage(FILE *f)
 "           --contactless CARRIER] [--receipt-key FILE] [--retries N]\n"
 "           [--tls DIR | --server-ca FILE --cert FILE --key FILE]\n"
 "           [--server-name NAME] [--insecure-plain-tcp]\n"
+"           [--http [HOST:]PORT [--http-token-file FILE]]\n"
 "\n"
 "Runs the terminal as a daemon: it keeps this terminal's settings and pays,\n"
 "one payment at a time, for front ends that connect to PATH (mode 0600):\n"
@@ -284,7 +325,36 @@ static void daemon_usage(FILE *f)
 "      --payee-name ... [--scheme S] [--timeout S]\n"
 "The settings are those of pay (see pay --help). -d stays in the foreground\n"
 "and logs to stderr; otherwise the daemon detaches and logs to syslog.\n"
-"SIGTERM or SIGINT stops it after the payment in progress; SIGHUP is ignored.\n");
+"SIGTERM or SIGINT stops it after the payment in progress; SIGHUP is ignored.\n"
+"\n"
+"  --http [HOST:]PORT       serve the merchant's page (127.0.0.1 by default,\n"
+"                           [::1]:PORT for IPv6): amount, payee and scheme\n"
+"                           typed there start a payment, whose steps and\n"
+"                           receipt the page follows; the page's address,\n"
+"                           with the token that starting a payment needs,\n"
+"                           is printed at start\n"
+"  --http-token-file FILE   that token from FILE (mode 0600; 16-128 of\n"
+"                           A-Z a-z 0-9 . _ ~ -) instead of a random one\n");
+}
+
+static int open_web(struct daemon *d, const struct term_pay_opts *settings)
+{
+	char token[WEB_TOKEN_MAX + 1];
+	const char *why = NULL;
+	if (d->http_token_file != NULL &&
+	    web_token_from_file(d->http_token_file, token, &why) != 0) {
+		fprintf(stderr, "sigcard-terminal: daemon: --http-token-file %s: %s\n",
+			d->http_token_file, why);
+		return -1;
+	}
+	d->web = term_web_open(d->base, d->http, d->http_token_file != NULL ? token : NULL,
+			       settings, web_start, d, &why);
+	sc_wipe(token, sizeof token);
+	if (d->web == NULL) {
+		fprintf(stderr, "sigcard-terminal: daemon: --http %s: %s\n", d->http, why);
+		return -1;
+	}
+	return 0;
 }
 
 static int listen_unix(struct daemon *d)
@@ -319,8 +389,13 @@ int term_daemon_main(int argc, char **argv)
 			d.foreground = 1;
 		} else if (strcmp(a, "--socket") == 0 && i + 1 < argc) {
 			path = argv[++i];
-		} else if (strcmp(a, "--socket") == 0) {
-			fprintf(stderr, "sigcard-terminal: daemon: --socket: a value is needed\n");
+		} else if (strcmp(a, "--http") == 0 && i + 1 < argc) {
+			d.http = argv[++i];
+		} else if (strcmp(a, "--http-token-file") == 0 && i + 1 < argc) {
+			d.http_token_file = argv[++i];
+		} else if (strcmp(a, "--socket") == 0 || strcmp(a, "--http") == 0 ||
+			   strcmp(a, "--http-token-file") == 0) {
+			fprintf(stderr, "sigcard-terminal: daemon: %s: a value is needed\n", a);
 			return TERM_EXIT_USAGE;
 		} else if (a[0] == '-' && !term_option_is_fixed(a)) {
 			fprintf(stderr, "sigcard-terminal: daemon: %s: not a daemon setting"
@@ -342,6 +417,16 @@ int term_daemon_main(int argc, char **argv)
 		return TERM_EXIT_USAGE;
 	}
 	memcpy(d.path, path, strlen(path) + 1);
+	char host[256];
+	uint16_t port;
+	if (d.http != NULL && web_parse_addr(d.http, host, sizeof host, &port) != 0) {
+		fprintf(stderr, "sigcard-terminal: daemon: --http: not [HOST:]PORT: '%s'\n", d.http);
+		return TERM_EXIT_USAGE;
+	}
+	if (d.http_token_file != NULL && d.http == NULL) {
+		fprintf(stderr, "sigcard-terminal: daemon: --http-token-file: only with --http\n");
+		return TERM_EXIT_USAGE;
+	}
 
 	/* Check the settings now, with a stand-in payment, so that a daemon with
 	 * a bad setting never starts: the same parser will see them again. */
@@ -372,6 +457,14 @@ int term_daemon_main(int argc, char **argv)
 		event_base_free(d.base);
 		return TERM_EXIT_FAILURE;
 	}
+	/* The page's address (and token) is printed here, where whoever
+	 * started the daemon sees it, before it detaches. */
+	if (d.http != NULL && open_web(&d, &o) != 0) {
+		evconnlistener_free(d.listener);
+		unlink(d.path);
+		event_base_free(d.base);
+		return TERM_EXIT_FAILURE;
+	}
 	if (!d.foreground) {
 		if (daemon(0, 0) != 0) {
 			fprintf(stderr, "sigcard-terminal: daemon: %s\n", strerror(errno));
@@ -394,6 +487,7 @@ int term_daemon_main(int argc, char **argv)
 		evconnlistener_free(d.listener);
 		unlink(d.path);
 	}
+	term_web_close(d.web);
 	event_free(d.job_done);
 	event_free(d.sig_term);
 	event_free(d.sig_int);

@@ -36,9 +36,10 @@ static void usage(FILE *f)
 "See sigcard-terminal(1) and README.md.\n");
 }
 
-static void log_to_stderr(void *ctx, const char *text)
+static void log_to_stderr(void *ctx, const char *step, const char *text)
 {
 	(void)ctx;
+	(void)step;
 	fprintf(stderr, "sigcard-terminal: %s\n", text);
 }
 

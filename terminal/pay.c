@@ -39,8 +39,11 @@ struct pay {
 	char jp[SC_JP_DIGITS + 1];
 };
 
-static void say(struct pay *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void say(struct pay *p, const char *fmt, ...)
+/* One progress line; step names the step it begins (TERM_STEP_*), or is
+ * NULL for a note within the step under way. */
+static void say(struct pay *p, const char *step, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void say(struct pay *p, const char *step, const char *fmt, ...)
 {
 	char line[TERM_ERR_MAX + 128];
 	if (p->log == NULL || p->log->line == NULL)
@@ -49,7 +52,7 @@ static void say(struct pay *p, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof line, fmt, ap);
 	va_end(ap);
-	p->log->line(p->log->ctx, line);
+	p->log->line(p->log->ctx, step, line);
 }
 
 /* Copies an object's message into the caller's buffer, keeping the class. */
@@ -111,7 +114,7 @@ static int get_challenge(struct pay *p, uint8_t challenge[SC_CHALLENGE_LEN])
 	if (sc_challenge_decode(resp, n, challenge, &valid_for) != 0)
 		return term_errf(p->err, p->cap, TERM_EXIT_SERVER_UNREACHABLE,
 				 "server %s: a malformed answer to GET CHALLENGE", p->o->server);
-	say(p, "challenge from the server, valid %u s", valid_for);
+	say(p, TERM_STEP_CHALLENGE, "challenge from the server, valid %u s", valid_for);
 	return 0;
 }
 
@@ -138,7 +141,7 @@ static int fetch_receipt_key(struct pay *p)
 	if (rc != 0)
 		return term_errf(p->err, p->cap, TERM_EXIT_BAD_RECEIPT,
 				 "the server's receipt key is not a P-256 point");
-	say(p, "receipt key taken from the server (pin it with --receipt-key FILE)");
+	say(p, NULL, "receipt key taken from the server (pin it with --receipt-key FILE)");
 	return 0;
 }
 
@@ -152,9 +155,9 @@ static void unblock_if_blocked(struct pay *p)
 	if (term_card_pin_blocked(&p->card) != 1)
 		return;
 	if (term_unblock_deliver(&p->card, &p->server, why, sizeof why) == 0)
-		say(p, "the card's PIN was blocked; the issuer's unblock was delivered");
+		say(p, NULL, "the card's PIN was blocked; the issuer's unblock was delivered");
 	else
-		say(p, "the card's PIN is blocked (%s)", why);
+		say(p, NULL, "the card's PIN is blocked (%s)", why);
 }
 
 /* The authorisation pre-check (docs/PROTOCOL.md §6): would the server
@@ -185,7 +188,7 @@ static int precheck(struct pay *p, const uint8_t card_id[SC_CARD_ID_LEN])
 			return term_errf(p->err, p->cap, TERM_EXIT_SERVER_UNREACHABLE,
 					 "server %s: an answer to PRECHECK that is not a result"
 					 " message", p->o->server);
-		say(p, "the server made no pre-check (%s); going on without it",
+		say(p, NULL, "the server made no pre-check (%s); going on without it",
 		    sc_result_name(r.code));
 		return 0;
 	}
@@ -196,7 +199,7 @@ static int precheck(struct pay *p, const uint8_t card_id[SC_CARD_ID_LEN])
 	if (m.code != SC_RES_OK)
 		return refusal(p, "declined before the card signed (no PIN asked, nothing spent): ",
 			       m.code, m.text, m.text_len);
-	say(p, "pre-check: the server would take this payment");
+	say(p, NULL, "pre-check: the server would take this payment");
 	return 0;
 }
 
@@ -215,7 +218,7 @@ static int sign_on_card(struct pay *p, struct sc_tx *tx, uint8_t card_id[SC_CARD
 	}
 	char id_hex[2 * SC_CARD_ID_LEN + 1];
 	sc_hex_encode(id_hex, card_id, SC_CARD_ID_LEN);
-	say(p, "card %s, account %s", id_hex, tx->payer);
+	say(p, TERM_STEP_SIGN, "card %s, account %s", id_hex, tx->payer);
 	unblock_if_blocked(p);
 
 	int n = sc_tx_encode(tx, p->tx_bytes, sizeof p->tx_bytes);
@@ -243,18 +246,21 @@ static int sign_on_card(struct pay *p, struct sc_tx *tx, uint8_t card_id[SC_CARD
 	 * take the PIN, on its own screen and keypad. */
 	term_carrier_power_off(&p->card);
 	term_carrier_close(&p->card);
-	say(p, "card signed (%s, ATC %u); the card left the reader", sc_scheme_name(tx->scheme),
-	    p->sig.atc);
+	say(p, TERM_STEP_CARD_OFF, "card signed (%s, ATC %u); the card left the reader",
+	    sc_scheme_name(tx->scheme), p->sig.atc);
 	return 0;
 }
 
 static int jp_by_scan(struct pay *p, const uint8_t card_id[SC_CARD_ID_LEN])
 {
-	say(p, "waiting up to %d s for the holder to confirm; scanning %s", p->o->timeout_s,
-	    p->o->camera);
+	say(p, TERM_STEP_HOLDER, "waiting up to %d s for the holder to confirm; scanning %s",
+	    p->o->timeout_s, p->o->camera);
 	int rc = term_camera_wait_jp(&p->camera, card_id, p->sig.atc, p->o->timeout_s * 1000,
 				     p->jp);
-	return rc == 0 ? 0 : pass(p, rc, p->camera.err);
+	if (rc != 0)
+		return pass(p, rc, p->camera.err);
+	say(p, TERM_STEP_SCAN, "the holder confirmed: the password scanned from the card's screen");
+	return 0;
 }
 
 /* 1 if the card in the contactless field is the one that signed, 0 if it
@@ -273,8 +279,8 @@ static int is_signing_card(struct pay *p, const uint8_t card_id[SC_CARD_ID_LEN])
 
 static int jp_by_contactless(struct pay *p, const uint8_t card_id[SC_CARD_ID_LEN])
 {
-	say(p, "waiting up to %d s for the holder to confirm; reading %s", p->o->timeout_s,
-	    p->o->contactless);
+	say(p, TERM_STEP_HOLDER, "waiting up to %d s for the holder to confirm; reading %s",
+	    p->o->timeout_s, p->o->contactless);
 	int64_t deadline = term_now_ms() + (int64_t)p->o->timeout_s * 1000;
 	int rc = term_carrier_open(&p->cl, p->o->contactless, p->o->card_timeout_ms);
 	if (rc != 0)
@@ -289,7 +295,7 @@ static int jp_by_contactless(struct pay *p, const uint8_t card_id[SC_CARD_ID_LEN
 			 * (6984): another card in the field is passed over. */
 			if (rc == 0) {
 				if (!foreign)
-					say(p, "another card is in the contactless field; waiting"
+					say(p, NULL, "another card is in the contactless field; waiting"
 					       " for the one that signed");
 				foreign = 1;
 				term_carrier_power_off(&p->cl);
@@ -333,7 +339,10 @@ static int jp_by_contactless(struct pay *p, const uint8_t card_id[SC_CARD_ID_LEN
 	}
 	term_carrier_power_off(&p->cl);
 	term_carrier_close(&p->cl);
-	return rc == 0 ? 0 : pass(p, rc, p->cl.err);
+	if (rc != 0)
+		return pass(p, rc, p->cl.err);
+	say(p, TERM_STEP_READ, "the holder confirmed: the password read over the contactless field");
+	return 0;
 }
 
 /* The key a receipt's seal is checked with: the pinned one (also for
@@ -365,7 +374,7 @@ static int sealing_key(struct pay *p, const struct sc_result_msg *m, EVP_PKEY **
 				 " answer to GET RECEIPT KEYS", p->o->server);
 	rc = term_receipt_key_from_list(key, p->receipt_key, &list, id, p->err, p->cap);
 	if (rc == 0)
-		say(p, "the receipt's key is a successor of the pinned key (issuer's key list)");
+		say(p, NULL, "the receipt's key is a successor of the pinned key (issuer's key list)");
 	return rc;
 }
 
@@ -446,7 +455,7 @@ static int submit(struct pay *p, struct term_paid *paid)
 		if (rc != -TERM_EXIT_SERVER_UNREACHABLE || attempt >= p->o->retries)
 			break;
 		int wait = RETRY_BACKOFF_MS << (attempt < 3 ? attempt : 3);
-		say(p, "%s; sending the same submission again in %d ms (attempt %d of %d)",
+		say(p, NULL, "%s; sending the same submission again in %d ms (attempt %d of %d)",
 		    p->server.err, wait, attempt + 2, p->o->retries + 1);
 		sleep_ms(wait);
 	}
@@ -457,7 +466,7 @@ static int submit(struct pay *p, struct term_paid *paid)
 		return rc;
 	if (m.code != SC_RES_OK) {
 		if (sc_result_is_sealed(m.code))
-			say(p, "declined; the decline's receipt verified (server counter %llu)",
+			say(p, NULL, "declined; the decline's receipt verified (server counter %llu)",
 			    (unsigned long long)paid->counter);
 		return refused(p, resp, n, "SUBMIT");
 	}
@@ -526,11 +535,11 @@ int term_pay_run(const struct term_pay_opts *o, struct term_paid *paid,
 						  : jp_by_contactless(p, paid->card_id);
 	}
 	if (rc == 0) {
-		say(p, "password obtained; submitting");
+		say(p, TERM_STEP_SUBMIT, "password obtained; submitting");
 		rc = submit(p, paid);
 	}
 	if (rc == 0)
-		say(p, "paid: transfer %llu, receipt verified",
+		say(p, NULL, "paid: transfer %llu, receipt verified",
 		    (unsigned long long)paid->transfer_id);
 
 	term_server_free(&p->server);

@@ -309,10 +309,24 @@ struct term_paid {
 	int attempts;                  /* SUBMITs sent (all identical) */
 };
 
+/* The named steps of a payment, in order, as its progress lines carry
+ * them (the daemon passes them on; the terminal's page follows them). A
+ * line without a step is a note within the step under way. The password
+ * comes by TERM_STEP_SCAN or TERM_STEP_READ, as the terminal is set. */
+#define TERM_STEP_CHALLENGE "challenge"   /* the server's challenge */
+#define TERM_STEP_SIGN "sign"             /* the card on the reader: pre-check, SIGN */
+#define TERM_STEP_CARD_OFF "card-off"     /* signed; the card left the reader */
+#define TERM_STEP_HOLDER "holder"         /* waiting for the holder's PIN and OK */
+#define TERM_STEP_SCAN "scan"             /* the password scanned from the screen */
+#define TERM_STEP_READ "read"             /* ... or read contactlessly */
+#define TERM_STEP_SUBMIT "submit"         /* SUBMIT and the receipt's check */
+
 /* Where progress lines go: stderr for the one-shot command, the client's
- * connection for the daemon. line() gets one line, without newline. */
+ * connection (and the page's watchers) for the daemon. line() gets one
+ * line, without newline, and its step (TERM_STEP_*, or NULL). It may be
+ * called from a worker thread. */
 struct term_log {
-	void (*line)(void *ctx, const char *text);
+	void (*line)(void *ctx, const char *step, const char *text);
 	void *ctx;
 };
 
@@ -338,6 +352,41 @@ void term_paid_print(const struct term_paid *p, FILE *out);
 #define TERM_REQUEST_MAX 65536u
 
 int term_daemon_main(int argc, char **argv);
+
+/* --- daemon_web.c: the merchant's page (daemon --http) -----------------------
+ * evhttp on the daemon's loop: the page (web/terminal, web/common compiled
+ * in), POST /payments (a JSON object: amount, currency, payee, payee_name,
+ * scheme; "Authorization: Bearer TOKEN") which starts a payment through
+ * the daemon's own way in, and GET /events, Server-Sent Events:
+ *   terminal  {"terminal_id":..., "jp":"scan"|"contactless", "busy":bool}
+ *             (first, to every watcher)
+ *   start     {"amount":"12.34 EUR", "payee":..., "payee_name":...,
+ *              "scheme":..., "from":"page"|"socket"}
+ *   step      a progress line as the Unix socket has it:
+ *             {"progress":"...", "step":"challenge"}
+ *   result    the result line as the Unix socket has it
+ * A browser that connects mid-payment gets that payment's events so far.
+ * Every error answer is JSON: {"result":"error", "class":..., "message":...}
+ * (and "exit" for a payment's class); a busy terminal is 409. */
+#define TERM_DAEMON_BUSY 1     /* job_start's answer while a payment runs */
+struct term_web;
+struct event_base;
+struct json_t;
+/* Starts a payment (the daemon's job_start for the page): 0,
+ * TERM_DAEMON_BUSY or a negative class with err. */
+typedef int (*term_web_start_fn)(void *ctx, struct json_t *args, char *err, size_t cap);
+/* Listens on addr ([HOST:]PORT) and prints the page's address on stderr
+ * (with the token when it was made here: token NULL). settings: the
+ * daemon's own (terminal id, password source). NULL with *why. */
+struct term_web *term_web_open(struct event_base *base, const char *addr, const char *token,
+			       const struct term_pay_opts *settings, term_web_start_fn start,
+			       void *ctx, const char **why);
+/* A payment started (on the loop): its "start" event, the history reset. */
+void term_web_started(struct term_web *w, const struct term_pay_opts *o, const char *from);
+/* Posts one event (takes the reference to data) to every watcher; callable
+ * from the worker thread: it is handed to the loop. */
+void term_web_post(struct term_web *w, const char *event, struct json_t *data);
+void term_web_close(struct term_web *w);
 /* 1 if name is one of the options only the daemon sets (--card, ...). */
 int term_option_is_fixed(const char *name);
 

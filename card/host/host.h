@@ -15,6 +15,7 @@
 #include "card/carrier/engine.h"
 #include "common/frame.h"
 #include "hostlib/frameio.h"  /* fio_*: frames and whole writes before a deadline */
+#include "hostlib/webpage.h"  /* web_*: the card's page, its token and address */
 #include "hostlib/log.h"      /* log_*, fatal: stderr with -d, syslog otherwise */
 #include "hostlib/sock.h"     /* sock_*: the Unix listen policy */
 
@@ -272,7 +273,6 @@ int control_handle_line(const char *line, char *out, size_t cap, int *wait_id, i
  * keypad, one page compiled in from web/card/ (README "The card in a
  * browser"). --- */
 
-#define WEB_TOKEN_MAX 128   /* bytes of a --http-token-file token */
 /* Listens on addr ("[HOST:]PORT", 127.0.0.1 by default) on the loop's
  * libevent base. token: the keypad's token (NULL: a random one is made).
  * Prints the page's address on stderr (with the random token in it).
@@ -283,8 +283,6 @@ void web_close(void);
 void web_on_screen(void);
 /* Called from the main loop: pushes a change of the readers present. */
 void web_tick(void);
-/* "[HOST:]PORT" into its parts; 0 or -1. */
-int web_parse_addr(const char *s, char *host, size_t host_cap, uint16_t *port);
 
 /* --- ctl_client.c: `sigcard-card ctl`, a client of the control socket. --- */
 
@@ -343,19 +341,12 @@ int perso_export_load(int argc, char **argv);
  * (a cut between ISSUE and the export). Returns the exit status. */
 int perso_export_apply(void);
 
-/* --- keys.c: secrets read from files. --- */
+/* --- keys.c: secrets read from files (hostlib/privfile.h's policy). --- */
 
-/* Reads a file that must be a regular file, not readable or writable by
- * group or others, at most cap-1 bytes; NUL-terminates. 0 or -1 with *why. */
-int keys_read_private_file(const char *path, char *out, size_t cap, const char **why);
 /* The transport key from a 0600 file holding 32 hex digits (whitespace
  * around them allowed). 0 or -1 with *why. */
 int keys_transport_from_file(const char *path, uint8_t key[CARD_TRANSPORT_KEY_LEN],
 			     const char **why);
-/* A token from a 0600 file: 16 to WEB_TOKEN_MAX characters of
- * [A-Za-z0-9._~-] (it goes into a URL), whitespace around it allowed; into
- * out[WEB_TOKEN_MAX + 1]. 0 or -1 with *why. */
-int keys_token_from_file(const char *path, char out[WEB_TOKEN_MAX + 1], const char **why);
 /* The well-known test transport key (docs: README "sigcard-card"). */
 extern const uint8_t keys_test_transport[CARD_TRANSPORT_KEY_LEN];
 

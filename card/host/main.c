@@ -303,7 +303,7 @@ static int open_carriers(const struct options *o)
 		char token[WEB_TOKEN_MAX + 1];
 		int rc = 0;
 		if (o->http_token_file != NULL &&
-		    keys_token_from_file(o->http_token_file, token, &why) != 0)
+		    web_token_from_file(o->http_token_file, token, &why) != 0)
 			return die("--http-token-file", o->http_token_file, why);
 		if (web_open(o->http, o->http_token_file != NULL ? token : NULL, &why) != 0)
 			rc = die("--http", o->http, why);

@@ -27,6 +27,7 @@
 #include "common/sw.h"
 #include "common/tx.h"
 #include "hostlib/atomicfile.h"
+#include "hostlib/privfile.h"
 #include "host.h"
 
 #define PERSO_FILE_MAX 4096
@@ -181,7 +182,7 @@ static int perso_read_pin(const char *path, char pin[PERSO_PIN_MAX + 1])
 	char text[64];
 	const char *why;
 	size_t n;
-	if (keys_read_private_file(path, text, sizeof text, &why) != 0)
+	if (priv_file_read(path, text, sizeof text, &why) != 0)
 		return perso_fail(path, why);
 	n = strcspn(text, "\r\n");
 	if (text[n] != '\0' && strspn(text + n, "\r\n") != strlen(text + n)) {
@@ -341,7 +342,7 @@ struct perso_job *perso_load(int argc, char **argv, int *status)
 		perso_fail(job.export_path, af_strerror(rc));
 		return NULL;
 	}
-	if (keys_read_private_file(perso_path, text, sizeof text, &why) != 0) {
+	if (priv_file_read(perso_path, text, sizeof text, &why) != 0) {
 		perso_fail(perso_path, why);
 		return NULL;
 	}

@@ -2,8 +2,9 @@
  * (its text and its QR code, the screen model the PNG is drawn from),
  * whether a reader holds the card, and a keypad. The page's files are
  * compiled in (web/common, web/card; hostlib/webpage.h). Updates are
- * pushed as Server-Sent Events on the daemon's one event loop; a browser
- * that does not keep up is dropped, so the card never waits for one.
+ * pushed as Server-Sent Events on the daemon's one event loop
+ * (hostlib/webstream.h: a browser that does not keep up is dropped, so the
+ * card never waits for one).
  * Pressing keys is holding the card: POST /keys needs the token printed at
  * start (or read from --http-token-file) and comes from the page's own
  * origin only. */
@@ -11,10 +12,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/socket.h>
 
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
@@ -26,30 +27,18 @@
 #include "hostlib/webstream.h"
 #include "host.h"
 
-/* Browsers watching at once; one more is refused (503), never queued. */
-#define WEB_WATCHERS 8
-/* Bytes a watcher may leave unread before it is dropped: a few dozen
- * screens. The card only ever adds to a watcher's buffer; the socket
- * drains it when the browser reads. */
-#define WEB_HIGH_WATER (64u * 1024u)
-/* A comment line to every watcher this often: a browser gone without a
- * word is found at the next write. */
-#define WEB_HEARTBEAT_S 15
 /* A request's head and body: keys are short. */
 #define WEB_HEADERS_MAX 8192
 #define WEB_BODY_MAX 256
 /* Seconds a connection may sit without reading or writing a request. */
 #define WEB_IDLE_S 30
-#define WEB_TOKEN_RANDOM 16   /* bytes of a token made at start */
 
 extern const struct web_asset card_web_assets[];
 
 static struct evhttp *web_http;
 static struct web_site web_site;
 static char web_token[WEB_TOKEN_MAX + 1];
-static size_t web_token_len;
-static struct web_stream web_watchers[WEB_WATCHERS];
-static struct event *web_heartbeat;
+static struct web_streams web_streams;
 static int web_readers = -1;   /* the reader bits last pushed */
 
 static int web_reader_bits(void)
@@ -77,7 +66,7 @@ static void web_push_state(void)
 {
 	char *state;
 	char *event;
-	size_t i, n;
+	size_t n;
 	if (web_http == NULL)
 		return;
 	state = web_state_json();
@@ -90,8 +79,7 @@ static void web_push_state(void)
 	if (event != NULL) {
 		/* JSON_COMPACT has no newline, so the state is one data line. */
 		snprintf(event, n, "event: state\ndata: %s\n\n", state);
-		for (i = 0; i < WEB_WATCHERS; i++)
-			web_stream_send(&web_watchers[i], event, WEB_HIGH_WATER);
+		web_streams_send(&web_streams, event);
 	}
 	free(event);
 	free(state);
@@ -114,20 +102,11 @@ void web_tick(void)
 	}
 }
 
-static void web_on_heartbeat(evutil_socket_t fd, short what, void *arg)
-{
-	size_t i;
-	(void)fd;
-	(void)what;
-	(void)arg;
-	for (i = 0; i < WEB_WATCHERS; i++)
-		web_stream_send(&web_watchers[i], ": still here\n\n", WEB_HIGH_WATER);
-}
-
 static void web_events(struct evhttp_request *req)
 {
 	static const char head[] = "retry: 1000\nevent: state\ndata: ";
-	char *state = web_state_json(), *first = NULL;
+	char *state = web_state_json();
+	char *first = NULL;
 	size_t n;
 	if (state != NULL) {
 		n = sizeof head + strlen(state) + 2;
@@ -135,14 +114,10 @@ static void web_events(struct evhttp_request *req)
 		if (first != NULL)
 			snprintf(first, n, "%s%s\n\n", head, state);
 	}
-	free(state);
-	if (first == NULL) {
-		web_send_text(req, 503, "Service Unavailable", "out of memory");
-		return;
-	}
-	if (web_stream_open(web_watchers, WEB_WATCHERS, req, first) == NULL)
+	if (web_streams_open(&web_streams, req, first) == WEB_STREAMS_FULL)
 		web_send_text(req, 503, "Service Unavailable", "too many browsers watching this card");
 	free(first);
+	free(state);
 }
 
 /* The current screen's QR code as SVG: the same module matrix the PNG
@@ -182,19 +157,6 @@ static void web_qr_svg(struct evhttp_request *req)
 	evbuffer_free(b);
 }
 
-/* 1 if the request carries the keypad's token: "Authorization: Bearer
- * TOKEN", compared in constant time. */
-static int web_authorised(struct evhttp_request *req)
-{
-	const char *a = evhttp_find_header(evhttp_request_get_input_headers(req), "Authorization");
-	const char *tok;
-	if (a == NULL || strncmp(a, "Bearer ", 7) != 0)
-		return 0;
-	tok = a + 7;
-	return strlen(tok) == web_token_len &&
-	       sc_ct_equal((const uint8_t *)tok, (const uint8_t *)web_token, web_token_len) == 1;
-}
-
 /* POST /keys: the body is one key name (keypad_key_for_name's); pressed
  * through the keypad as any other key. */
 static void web_keys(struct evhttp_request *req)
@@ -203,7 +165,7 @@ static void web_keys(struct evhttp_request *req)
 	char name[16];
 	size_t n = evbuffer_get_length(in);
 	int key;
-	if (!web_authorised(req)) {
+	if (!web_bearer_ok(req, web_token)) {
 		evhttp_add_header(evhttp_request_get_output_headers(req), "WWW-Authenticate",
 				  "Bearer realm=\"sigcard card keypad\"");
 		web_send_text(req, 401, "Unauthorized",
@@ -270,39 +232,6 @@ static void web_on_request(struct evhttp_request *req, void *arg)
 		web_send_text(req, 404, "Not Found", "no such page");
 }
 
-int web_parse_addr(const char *s, char *host, size_t host_cap, uint16_t *port)
-{
-	char unused[2];
-	/* An IPv6 address in brackets, as in a URL: [::1]:7400. */
-	if (s[0] == '[') {
-		const char *end = strchr(s, ']');
-		size_t n = end != NULL ? (size_t)(end - s - 1) : 0;
-		if (end == NULL || n == 0 || n >= host_cap || end[1] != ':' || end[2] == '\0' ||
-		    strspn(end + 2, "0123456789") != strlen(end + 2) ||
-		    vpcd_parse_addr(end + 2, unused, sizeof unused, port) != 0)
-			return -1;
-		memcpy(host, s + 1, n);
-		host[n] = '\0';
-		return 0;
-	}
-	/* Otherwise vpcd's form, but a host alone is no page address: the
-	 * port is always given. */
-	if (strchr(s, ':') == NULL && (s[0] == '\0' || strspn(s, "0123456789") != strlen(s)))
-		return -1;
-	return vpcd_parse_addr(s, host, host_cap, port);
-}
-
-static int web_make_token(void)
-{
-	uint8_t raw[WEB_TOKEN_RANDOM];
-	if (getrandom(raw, sizeof raw, 0) != (ssize_t)sizeof raw)
-		return -1;
-	sc_hex_encode(web_token, raw, sizeof raw);
-	sc_wipe(raw, sizeof raw);
-	web_token_len = 2 * sizeof raw;
-	return 0;
-}
-
 int web_open(const char *addr, const char *token, const char **why)
 {
 	struct event_base *base = evloop_base();
@@ -314,9 +243,8 @@ int web_open(const char *addr, const char *token, const char **why)
 		return -1;
 	}
 	if (token != NULL) {
-		web_token_len = strlen(token);
-		memcpy(web_token, token, web_token_len + 1);
-	} else if (web_make_token() != 0) {
+		memcpy(web_token, token, strlen(token) + 1);
+	} else if (web_token_make(web_token) != 0) {
 		*why = "no random bytes for the token";
 		return -1;
 	}
@@ -341,11 +269,8 @@ int web_open(const char *addr, const char *token, const char **why)
 		web_http = NULL;
 		return -1;
 	}
-	web_heartbeat = event_new(base, -1, EV_PERSIST, web_on_heartbeat, NULL);
-	if (web_heartbeat != NULL) {
-		struct timeval tv = {WEB_HEARTBEAT_S, 0};
-		event_add(web_heartbeat, &tv);
-	}
+	if (web_streams_init(&web_streams, base) != 0)
+		log_warnx("web: no heartbeat: a browser gone without a word is found late");
 	web_readers = web_reader_bits();
 	/* The address to open, once, where whoever started the card sees it
 	 * (never the log): a made-up token is in the fragment, which a
@@ -361,16 +286,10 @@ int web_open(const char *addr, const char *token, const char **why)
 
 void web_close(void)
 {
-	size_t i;
 	if (web_http == NULL)
 		return;
-	for (i = 0; i < WEB_WATCHERS; i++)
-		web_stream_drop(&web_watchers[i], "the card stops");
-	if (web_heartbeat != NULL)
-		event_free(web_heartbeat);
-	web_heartbeat = NULL;
+	web_streams_close(&web_streams, "the card stops");
 	evhttp_free(web_http);
 	web_http = NULL;
 	sc_wipe(web_token, sizeof web_token);
-	web_token_len = 0;
 }

@@ -7,7 +7,6 @@ name" or "FAIL name: detail", which card_web.sh turns into TAP.
     card_web.py URL_WITH_TOKEN CONTROL_SOCKET SHOT_DIR README_SHOT TMPDIR CARD_LOG
 with FC (frameclient), CT (the contact socket), SIGN (SELECT and SIGN
 APDUs, space separated) and PIN in the environment."""
-import http.client
 import json
 import os
 import socket
@@ -17,22 +16,14 @@ import urllib.parse
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
 import cdp  # noqa: E402
+import webcheck  # noqa: E402
 
 URL, CTL, SHOTS, README_SHOT, TMP, CARD_LOG = sys.argv[1:7]
 FC, CT, SIGN, PIN = os.environ["FC"], os.environ["CT"], os.environ["SIGN"].split(), os.environ["PIN"]
 BASE, _, FRAG = URL.partition("#")
 TOKEN = urllib.parse.parse_qs(FRAG)["token"][0]
 HOSTPORT = urllib.parse.urlsplit(BASE).netloc
-failed = 0
-
-
-def check(name, ok, detail=""):
-    global failed
-    if ok:
-        print("PASS " + name, flush=True)
-    else:
-        failed += 1
-        print("FAIL %s: %s" % (name, str(detail).replace("\n", " | ")), flush=True)
+check = webcheck.check
 
 
 def ctl(req, timeout=30):
@@ -62,18 +53,7 @@ def wait_screen(name):
 
 
 def request(method, path, body=None, headers=None, host=HOSTPORT):
-    """One request as a script sends it (no browser): status, headers, body."""
-    h, p = HOSTPORT.rsplit(":", 1)
-    c = http.client.HTTPConnection(h, int(p), timeout=30)
-    hd = {"Host": host}
-    hd.update(headers or {})
-    c.request(method, path, body=body, headers=hd)
-    r = c.getresponse()
-    # An event stream answered 200 never ends: its body is not read.
-    stream = r.getheader("Content-Type", "").startswith("text/event-stream")
-    out = (r.status, {k.lower(): v for k, v in r.getheaders()}, b"" if stream else r.read())
-    c.close()
-    return out
+    return webcheck.request(HOSTPORT, method, path, body, headers, host)
 
 
 PAGE_SCREEN = """({name: document.getElementById("screen").dataset.screen,
@@ -160,42 +140,6 @@ def refusals(page):
           "before %s after %s" % (before, screen()))
 
 
-def open_stream():
-    """A raw /events connection: (socket, status line, what came with it)."""
-    h, p = HOSTPORT.rsplit(":", 1)
-    s = socket.create_connection((h, int(p)), timeout=30)
-    s.sendall(("GET /events HTTP/1.1\r\nHost: %s\r\n\r\n" % HOSTPORT).encode())
-    buf = b""
-    while b"\r\n\r\n" not in buf:
-        d = s.recv(4096)
-        if not d:
-            break
-        buf += d
-    return s, buf.split(b"\r\n", 1)[0].decode(), buf
-
-
-def watcher_cap():
-    """8 browsers may watch; the 9th is refused, not queued; a place freed
-    is taken again."""
-    streams = [open_stream() for _ in range(8)]
-    check("8 event streams at once: each answered 200",
-          all(st.endswith("200 OK") for _, st, _ in streams), [st for _, st, _ in streams])
-    s9, st, _ = open_stream()
-    check("a 9th event stream: 503", st.endswith("503 Service Unavailable"), st)
-    s9.close()
-    streams[0][0].close()
-    # The card sees the closed stream when it next reads that socket; each
-    # try is one whole request, answered at once either way.
-    for _ in range(50):
-        s, st, _ = open_stream()
-        s.close()
-        if st.endswith("200 OK"):
-            break
-    check("a closed stream's place is free again", st.endswith("200 OK"), st)
-    for s, _, _ in streams[1:]:
-        s.close()
-
-
 def slow_reader(page):
     """A watcher that never reads: the card goes on (the control socket's
     presses are all answered) and drops it past its high-water mark; the
@@ -230,7 +174,7 @@ def main():
           "default-src 'none'" in hd.get("content-security-policy", "") and
           not any(k.startswith("access-control") for k in hd), hd)
 
-    watcher_cap()
+    webcheck.watcher_cap(HOSTPORT)
 
     with cdp.Browser(TMP) as b:
         # No token: the page shows the screen, its keypad is off.
@@ -308,12 +252,7 @@ def main():
         check("no console errors on the card's page (Escape = Cancel)", not page.errors,
               page.errors)
     del rv
-    return 1 if failed else 0
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except Exception as e:   # a step that could not run: one failure, named
-        print("FAIL the driver stopped: %s: %s" % (type(e).__name__, e), flush=True)
-        sys.exit(1)
+    webcheck.run(main)

@@ -44,15 +44,7 @@ mkdir -p "$SC_BUILD/screenshots"
 FC=$FC CT=$CT PIN=$PIN SIGN="$SELECT 802A0000${LC}${TX}00" \
 	timeout -k 10 600 "$PY" "$SC_TOP/tests/integration/card_web.py" "$URL" "$CTL" "$SC_BUILD/screenshots" \
 	"$SC_BUILD/screenshots/card-page.png" "$T_DIR" "$T_DIR/card.log" >"$T_DIR/driver.out" 2>&1
-rc=$?
-while IFS= read -r line; do
-	case "$line" in
-		"PASS "*) t_ok "${line#PASS }" ;;
-		"FAIL "*) t_fail "${line#FAIL }" ;;
-		*) echo "# $line" ;;
-	esac
-done <"$T_DIR/driver.out"
-[ $rc -eq 0 ] || grep -q '^FAIL ' "$T_DIR/driver.out" || t_fail "the driver exited $rc"
+t_driver "$T_DIR/driver.out" $?
 grep -q "the card's page" "$T_DIR/card.log" && ! grep -q "$(sed -n 's/.*#token=//p' <<<"$URL")" \
 	<(grep -v "the card's page: " "$T_DIR/card.log") &&
 	t_ok "the token is in the start-up line only, never logged" ||

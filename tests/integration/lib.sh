@@ -53,6 +53,22 @@ t_eq() {
 	if [ "$2" = "$3" ]; then t_ok "$1"; else t_fail "$1" "expected: $2" "actual:   $3"; fi
 }
 t_done() { echo "1..$T_N"; [ "$T_FAILED" -eq 0 ]; }
+# t_driver OUT RC: a test driver's "PASS name" / "FAIL name: detail" lines
+# (tests/support/webcheck.py) in file OUT as TAP, other lines as comments;
+# a driver that reported nothing, or exited RC != 0 without a FAIL line, is
+# one failure.
+t_driver() {
+	local line
+	while IFS= read -r line; do
+		case "$line" in
+			"PASS "*) t_ok "${line#PASS }" ;;
+			"FAIL "*) t_fail "${line#FAIL }" ;;
+			*) echo "# $line" ;;
+		esac
+	done <"$1"
+	grep -Eq '^(PASS|FAIL) ' "$1" || t_fail "the driver reported no check" "$(tail -5 "$1")"
+	[ "$2" -eq 0 ] || grep -q '^FAIL ' "$1" || t_fail "the driver exited $2"
+}
 
 # A TCP port free on 127.0.0.1 right now, and perhaps not a moment later:
 # only sc_listen uses it, and it copes with losing the port.

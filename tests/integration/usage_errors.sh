@@ -132,4 +132,9 @@ usage "terminal: pay --daemon without a value" "--daemon: a value is needed" "$T
 usage "terminal: daemon without --socket" "--socket PATH is required" "$TERMINAL" daemon --card unix:card.sock
 usage "terminal: daemon --socket without a value" "--socket: a value is needed" "$TERMINAL" daemon --socket
 usage "terminal: daemon with a payment option" "--amount: not a daemon setting" "$TERMINAL" daemon --socket t.sock --amount 1.00
+DAEMON=(daemon --socket t.sock --card unix:c.sock --server unix:s.sock --terminal-id T1 --camera file:s.png)
+usage "terminal: daemon --http without a port" "daemon: --http: not \[HOST:\]PORT: 'nohost'" "$TERMINAL" "${DAEMON[@]}" --http nohost
+usage "terminal: daemon --http, IPv6 without a port" "daemon: --http: not \[HOST:\]PORT: '\[::1\]'" "$TERMINAL" "${DAEMON[@]}" --http '[::1]'
+usage "terminal: daemon --http without a value" "daemon: --http: a value is needed" "$TERMINAL" "${DAEMON[@]}" --http
+usage "terminal: daemon --http-token-file without --http" "--http-token-file: only with --http" "$TERMINAL" "${DAEMON[@]}" --http-token-file tok
 t_done

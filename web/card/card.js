@@ -1,21 +1,12 @@
 // The card's page: the screen and the reader pushed by the card
 // (/events, Server-Sent Events: no polling), and the keypad, whose keys
 // are POSTed to /keys with the token from the address the card printed
-// (#token=...), kept for this tab only and taken out of the address bar.
+// (sigcardToken, /sigcard.js).
 "use strict";
 
 const KEY_NAMES = { Enter: "OK", Escape: "CANCEL", Backspace: "BACKSPACE" };
 let token = null;
 let sending = Promise.resolve();
-
-function takeToken() {
-	const m = /(?:^#|&)token=([A-Za-z0-9._~-]+)/.exec(location.hash);
-	if (m) {
-		sessionStorage.setItem("sigcard-token", m[1]);
-		history.replaceState(null, "", location.pathname);
-	}
-	token = sessionStorage.getItem("sigcard-token");
-}
 
 function note(text, bad) {
 	const p = document.getElementById("keypad-note");
@@ -103,7 +94,7 @@ function connect() {
 }
 
 document.addEventListener("DOMContentLoaded", () => {
-	takeToken();
+	token = sigcardToken();
 	for (const b of document.querySelectorAll("#keypad button")) {
 		b.addEventListener("click", () => press(b.dataset.key));
 		b.disabled = !token;
