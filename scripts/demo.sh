@@ -39,11 +39,12 @@ if [ -t 1 ]; then B=$'\e[1m' D=$'\e[2m' N=$'\e[0m'; else B= D= N=; fi
 step() { printf '\n%s== %s%s\n' "$B" "$*" "$N"; }
 say() { printf '   %s\n' "$*"; }
 die() { printf 'demo: %s\n' "$*" >&2; for f in "$DIR"/*.log; do [ -s "$f" ] && { echo "--- $f" >&2; tail -5 "$f" >&2; }; done; exit 1; }
-wait_sock() { local i; for i in $(seq 100); do [ -S "$1" ] && return 0; sleep 0.1; done; return 1; }
+wait_sock() { local i; for i in $(seq 600); do [ -S "$1" ] && return 0; sleep 0.1; done; return 1; }
 # page_url LOG PATTERN: the address a program printed in LOG after PATTERN.
+# (wait_sock and page_url give a loaded machine a minute.)
 page_url() {
 	local i u
-	for i in $(seq 100); do
+	for i in $(seq 600); do
 		u=$(sed -n "s|^.*$2\(http://[^ ]*\).*|\1|p" "$1" 2>/dev/null | head -1)
 		[ -n "$u" ] && { printf '%s\n' "$u"; return 0; }
 		sleep 0.1
@@ -88,12 +89,14 @@ HTTP=$(free_port) TLS=$(free_port)
 "$SRV" -D "$D_SRV" terminal enrol BAKERY-T1 --out "$DIR/terminal-tls" >>"$DIR/admin.log" 2>&1 ||
 	die "terminal enrol failed"
 say "terminal BAKERY-T1 enrolled: its key and certificate from the issuer's terminal CA"
-# The back office (sigcard-server --admin-http) with WEB=1, once the
-# server has it.
+# The back office (sigcard-server --admin-http) with WEB=1: its login
+# token in a 0600 file, as the server requires.
 ADMIN_ARGS=()
-if [ -n "$WEB" ] && "$SRV" --help 2>&1 | grep -q -- --admin-http; then
+if [ -n "$WEB" ]; then
 	ADMIN=$(free_port)
-	ADMIN_ARGS=(--admin-http "127.0.0.1:$ADMIN")
+	( umask 077; od -An -N18 -tx1 /dev/urandom | tr -d ' \n' >"$DIR/admin.token" ) ||
+		die "cannot make the back office's token"
+	ADMIN_ARGS=(--admin-http "127.0.0.1:$ADMIN" --admin-token-file "$DIR/admin.token")
 fi
 "$SRV" -D "$D_SRV" -d --listen "127.0.0.1:$TLS" --unix "$DIR/submit.sock" --http "127.0.0.1:$HTTP" \
 	"${ADMIN_ARGS[@]}" serve >"$DIR/server.log" 2>&1 &
@@ -141,14 +144,9 @@ if [ -n "$WEB" ]; then
 	TERM_URL=$(page_url "$DIR/terminal.log" "the terminal's page: ") ||
 		die "the terminal printed no page address"
 	CARD_URL=$(page_url "$DIR/card.log" "the card's page: ") || die "the card printed no page address"
-	if [ ${#ADMIN_ARGS[@]} -gt 0 ]; then
-		ADMIN_URL=$(grep -o "http://127.0.0.1:$ADMIN/[^ ]*" "$DIR/server.log" | head -1)
-		ADMIN_URL=${ADMIN_URL:-http://127.0.0.1:$ADMIN/}
-		ADMIN_SAY="the back office: both balances and the transfer"
-	else
-		ADMIN_URL=http://127.0.0.1:$HTTP/v1/accounts
-		ADMIN_SAY="the accounts (this sigcard-server has no back office page yet: its JSON API)"
-	fi
+	ADMIN_URL=$(grep -o "http://127.0.0.1:$ADMIN/[^ ]*" "$DIR/server.log" | head -1)
+	ADMIN_URL=${ADMIN_URL:-http://127.0.0.1:$ADMIN/}
+	ADMIN_SAY="the back office (log in with the token $(cat "$DIR/admin.token")): both balances and the transfer"
 	step "4. Pay in a browser"
 	say "The merchant's terminal (type amount, payee and scheme, then Pay):"
 	say "  $B$TERM_URL$N"

@@ -44,11 +44,14 @@ world_up() {
 		--control "$CTL" --png "$PNG"
 }
 
-# server_up: the server on $SUBMIT, its HTTP API on HTTP_PORT (chosen here).
+# server_up: the server on $SUBMIT, its HTTP API on HTTP_PORT (chosen
+# here); SRV_SERVE: more serve options, whose first @PORT becomes
+# SERVE_PORT (the back office's, say).
+[ -n "${SRV_SERVE+x}" ] || SRV_SERVE=()
 server_up() {
 	sc_listen server 'serving: submissions on' "$SRV" -D "$T_DIR/srv" "${SRV_KEYS[@]}" -d \
-		--listen none --unix "$SUBMIT" --http "127.0.0.1:@PORT" serve
-	SERVER_PID=$SC_LAST_PID HTTP_PORT=${SC_PORTS[0]}
+		--listen none --unix "$SUBMIT" --http "127.0.0.1:@PORT" "${SRV_SERVE[@]}" serve
+	SERVER_PID=$SC_LAST_PID HTTP_PORT=${SC_PORTS[0]} SERVE_PORT=${SC_PORTS[1]:-}
 	kill -0 "$SERVER_PID" 2>/dev/null
 }
 

@@ -24,6 +24,7 @@ import webcheck  # noqa: E402
 
 TERM_URL, CARD_URL, SHOTS, README_SHOT, TMP = sys.argv[1:6]
 CTL, PIN, API, DLOG = os.environ["CTL"], os.environ["PIN"], os.environ["API"], os.environ["DLOG"]
+ADMIN, ADMIN_TOKEN = os.environ["ADMIN"], os.environ["ADMIN_TOKEN"]
 BASE = TERM_URL.partition("#")[0]
 TOKEN = urllib.parse.parse_qs(TERM_URL.partition("#")[2])["token"][0]
 HOSTPORT = urllib.parse.urlsplit(BASE).netloc
@@ -184,6 +185,38 @@ def readme_shot(page):
         f.write(base64.b64decode(data))
 
 
+def money(minor):
+    return "%d.%02d EUR" % (minor // 100, minor % 100)
+
+
+def back_office(b, tid):
+    """The bank's back office (sigcard-server --admin-http) after the
+    payment: both balances changed and the transfer, on its page."""
+    page = b.new_page()
+    page.navigate(ADMIN + "/")
+    page.wait_for("document.body.dataset.view === 'login'")
+    page.evaluate("document.getElementById('token').focus()")
+    page.send("Input.insertText", {"text": ADMIN_TOKEN})
+    page.key("Enter")
+    page.wait_for("document.body.dataset.view === 'accounts' && document.body.dataset.ready === 'yes'"
+                  " && document.getElementById('accounts').dataset.loaded === 'yes'")
+    rows = {r[0]: r[1] for r in page.evaluate(
+        "[...document.querySelectorAll('#accounts tbody tr')].map("
+        "tr => [...tr.cells].map(td => td.textContent))")}
+    check("the back office's page shows both balances changed",
+          rows.get("ALICE-1") == money(balance("ALICE-1")) and
+          rows.get("SHOP-1") == money(balance("SHOP-1")), rows)
+    page.click("#accounts tr[data-account='SHOP-1'] button")
+    page.wait_for("document.getElementById('transfers-title').textContent === 'Transfers of SHOP-1'"
+                  " && document.getElementById('transfers').dataset.loaded === 'yes'")
+    top = page.evaluate("[...document.querySelector('#transfers tbody tr').cells]"
+                        ".map(td => td.textContent)")
+    check("... and the transfer, newest first: ALICE-1 to SHOP-1, 3.50 EUR",
+          top[0] == str(tid) and top[2:5] == ["ALICE-1", "SHOP-1", "3.50 EUR"], top)
+    shot(page, os.path.join(SHOTS, "terminal-backoffice.png"))
+    page.close()
+
+
 def main():
     os.makedirs(SHOTS, exist_ok=True)
     refusals()
@@ -252,6 +285,7 @@ def main():
         check("the server has the transfer the receipt names",
               tr.get("payer") == "ALICE-1" and tr.get("payee") == "SHOP-1" and
               tr.get("amount", {}).get("minor") == 350, tr)
+        back_office(b, tid)
 
         # 2. Cancel on the card's page: the terminal page shows why.
         fill(term, "7.00", "SHOP-1", "Kiosk Ost", "enc-rand")

@@ -5,7 +5,7 @@
 # chromium, headless, driven over the DevTools protocol by terminal_web.py.
 # A payment by clicks only (terminal page -> card page: review, PIN on the
 # keypad, OK -> the verified receipt on the terminal page), the balances
-# from the server's JSON API; a Cancel and a wrong PIN through the pages;
+# from the server's JSON API and on the back office's page; a Cancel and a wrong PIN through the pages;
 # POST /payments without the token (401, nothing started), from another
 # origin (403), while busy (409); no console errors. Screenshots go to
 # BUILD/screenshots/terminal-*.png (terminal-page.png is README's picture,
@@ -19,6 +19,10 @@ if [ ! -x /usr/bin/chromium ] || ! "$PY" -c 'import websocket' 2>/dev/null; then
 	t_done; exit
 fi
 
+# The bank's back office beside it: the payment is checked on its page too.
+ADMIN_TOKEN=back-office-token-0123456789
+( umask 077; printf '%s\n' "$ADMIN_TOKEN" >"$T_DIR/admin.token" )
+SRV_SERVE=(--admin-http 127.0.0.1:@PORT --admin-token-file "$T_DIR/admin.token")
 world_up || { t_fail "world up" "$(cat "$T_DIR"/*.log)"; t_done; exit 1; }
 # The card again, now with its page: the holder's hands are the browser's.
 kill -TERM "$CARD_PID"; wait "$CARD_PID" 2>/dev/null
@@ -45,7 +49,7 @@ esac
 mkdir -p "$SC_BUILD/screenshots"
 # Every wait of the driver has its own deadline; the timeout is the last
 # word should one be missing.
-CTL=$CTL PIN=$PIN API="http://127.0.0.1:$HTTP_PORT" DLOG=$T_DIR/tdaemon.log TERMINAL=$TERMINAL DSOCK=$DSOCK \
+CTL=$CTL PIN=$PIN API="http://127.0.0.1:$HTTP_PORT" ADMIN="http://127.0.0.1:$SERVE_PORT" ADMIN_TOKEN=$ADMIN_TOKEN DLOG=$T_DIR/tdaemon.log TERMINAL=$TERMINAL DSOCK=$DSOCK \
 	timeout -k 10 600 "$PY" "$SC_TOP/tests/integration/terminal_web.py" "$TERM_URL" "$CARD_URL" \
 	"$SC_BUILD/screenshots" "$SC_BUILD/screenshots/terminal-page.png" "$T_DIR" >"$T_DIR/driver.out" 2>&1
 t_driver "$T_DIR/driver.out" $?
