@@ -88,6 +88,8 @@ pg_start_standby() {
 		-o "-c listen_addresses='' -c unix_socket_directories='$PG_STANDBY_SOCK' -p $PG_STANDBY_PORT" \
 		start >/dev/null 2>&1
 	PG_STANDBY_STARTED=1
+	# Set on the primary after the copy, so the standby has none: once
+	# promoted it commits alone instead of waiting for a standby of its own.
 	pg_sql "ALTER SYSTEM SET synchronous_standby_names = 'standby1'" >/dev/null &&
 	pg_sql "ALTER SYSTEM SET synchronous_commit = on" >/dev/null &&
 	pg_sql "SELECT pg_reload_conf()" >/dev/null ||
