@@ -39,7 +39,16 @@
  * connection makes its handshake once, before the first round, and is
  * kept for every round, as a terminal keeps its connection. The ratio
  * line is then tls_server_tps=... (challenges are still asked on the Unix
- * socket, outside the figure). */
+ * socket, outside the figure).
+ *
+ * With --pg CONNINFO the ledger is that PostgreSQL database (empty: the
+ * run makes its schema, accounts and cards there) and --instances N
+ * servers serve it at once, each on a Unix socket of its own, the cards'
+ * connections dealt among them in turn (card k to server k mod N); the
+ * challenges all come from the first, as a challenge from one server is
+ * spent at another on a shared ledger. The ratio line is then
+ * pg_server_tps=... instances=N ... (bench/server_load.sh starts the
+ * cluster). */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -99,7 +108,10 @@ static double now(void)
 
 static SSL_CTX *tls_ctx;    /* --tls: the terminal's context; NULL: the Unix socket */
 static int tls_port;
-static pid_t server_pid;    /* the daemon started for the run, stopped by die() */
+#define INSTANCES_MAX 8
+static pid_t server_pids[INSTANCES_MAX]; /* the daemons started for the run, stopped by die() */
+static int ninstances = 1;  /* --instances: servers on the one ledger (--pg) */
+static char socks[INSTANCES_MAX][512]; /* each one's Unix socket */
 static char wal_path[600];  /* the ledger's WAL, sampled while driving */
 static off_t wal_peak;
 static double wal_sampled;  /* when it was last sampled */
@@ -116,10 +128,11 @@ static void wal_sample(void)
 static void die(const char *what)
 {
 	fprintf(stderr, "server_load: %s\n", what);
-	if (server_pid > 0) {
-		kill(server_pid, SIGTERM);
-		waitpid(server_pid, NULL, 0);
-	}
+	for (int i = 0; i < ninstances; i++)
+		if (server_pids[i] > 0) {
+			kill(server_pids[i], SIGTERM);
+			waitpid(server_pids[i], NULL, 0);
+		}
 	exit(1);
 }
 
@@ -302,7 +315,7 @@ static int drive(struct lane *lanes, int nlanes, const char *sock, double timeou
 		struct epoll_event e = {.events = EPOLLIN, .data.ptr = l};
 		int flags;
 
-		l->fd = tls_ctx ? l->tls_fd : sclient_connect(sock);
+		l->fd = tls_ctx ? l->tls_fd : sclient_connect(k % ninstances ? socks[k % ninstances] : sock);
 		if (l->fd < 0) {
 			unfinished++;
 			continue;
@@ -631,6 +644,7 @@ static void usage(FILE *out)
 	fprintf(out,
 "usage: server_load [--server PATH] [--cards N] [--tx M] [--workers W] [--timeout S]\n"
 "                   [--seconds S] [--wal-max MIB] [--pkcs11 MODULE] [--tls]\n"
+"                   [--pg CONNINFO [--instances N]]\n"
 "Prepares M submissions signed by N cards, drives a sigcard-server started for\n"
 "the run with them over N connections (one submission in flight per card), in\n"
 "rounds until the load ran --seconds, and prints its transfers/s against the\n"
@@ -652,12 +666,16 @@ static void usage(FILE *out)
 "      --tls          the load over TLS 1.3 on the TCP listener, one terminal\n"
 "                     certificate, each card's connection made once and kept\n"
 "                     for every round; the ratio line says tls_server_tps=\n"
+"      --pg CONNINFO  the ledger in that PostgreSQL database, empty before the\n"
+"                     run; the ratio line says pg_server_tps=... instances=N\n"
+"      --instances N  with --pg: N servers on the ledger, 1 to %d (default 1),\n"
+"                     the cards' connections dealt among them in turn\n"
 "  -h, --help         this text\n"
 "\n"
 "The table goes to stdout, ending with server_tps=... raw_verify_per_core=...\n"
 "ratio=... and wal_peak_bytes=...; progress and CPU time per submission go to stderr. Exit status 0\n"
 "when every submission was executed, 1 if not, 2 on a bad option.\n",
-		SIM_CARD_MAX, TX_MAX);
+		SIM_CARD_MAX, TX_MAX, INSTANCES_MAX);
 }
 
 /* A whole-number option in [min, max], or exit 2 saying what is wanted:
@@ -736,9 +754,10 @@ int main(int argc, char **argv)
 		{"timeout", required_argument, NULL, 'T'}, {"help", no_argument, NULL, 'h'},
 		{"seconds", required_argument, NULL, 'S'}, {"wal-max", required_argument, NULL, 'M'},
 		{"pkcs11", required_argument, NULL, 'P'},
-		{"tls", no_argument, NULL, 'L'}, {NULL, 0, NULL, 0},
+		{"tls", no_argument, NULL, 'L'}, {"pg", required_argument, NULL, 'G'},
+		{"instances", required_argument, NULL, 'I'}, {NULL, 0, NULL, 0},
 	};
-	const char *build = getenv("SC_BUILD"), *module = NULL;
+	const char *build = getenv("SC_BUILD"), *module = NULL, *pg = NULL;
 	struct srv_keys *keys = NULL;
 	char server[1024], dir[256], sock[512], err[256], workers[16] = "", wal_max[16] = "";
 	int ncards = 1024, ntx = 12800, c;
@@ -786,6 +805,8 @@ int main(int argc, char **argv)
 		case 'S': seconds = (double)number("seconds", optarg, 0, 86400); break;
 		case 'P': module = optarg; break;
 		case 'L': tls = 1; break;
+		case 'G': pg = optarg; break;
+		case 'I': ninstances = (int)number("instances", optarg, 1, INSTANCES_MAX); break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;   /* getopt said what was wrong */
 		}
@@ -793,6 +814,11 @@ int main(int argc, char **argv)
 	if (optind < argc) {
 		fprintf(stderr, "server_load: unexpected argument '%s'\n", argv[optind]);
 		usage(stderr);
+		return 2;
+	}
+	if (ninstances > 1 && (!pg || tls)) {
+		fprintf(stderr, "server_load: --instances wants --pg (several servers share a ledger"
+			" only on PostgreSQL), and not --tls\n");
 		return 2;
 	}
 	if (ntx < ncards) {
@@ -814,13 +840,23 @@ int main(int argc, char **argv)
 	snprintf(cfg.data_dir, sizeof(cfg.data_dir), "%s", dir);
 	srv_config_paths(&cfg);
 	snprintf(sock, sizeof(sock), "%s", cfg.unix_path);
+	for (int i = 1; i < ninstances; i++)
+		snprintf(socks[i], sizeof(socks[i]), "%s/submit%d.sock", dir, i);
 	snprintf(wal_path, sizeof(wal_path), "%s-wal", cfg.db_path);
 	if (module)
 		token_make(&cfg, dir, module);
-	if (srv_keys_create(&cfg, err, sizeof(err)) != 0 ||
-	    (!module && srv_master_key_load(cfg.master_key_path, master, err, sizeof(err)) != 0) ||
+	if (srv_keys_create(&cfg, err, sizeof(err)) != 0)
+		die(err);
+	if (pg) { /* the schema, as `sigcard-server --db URL init` makes it */
+		struct pg_conn *conn = srv_pg_connect(pg, err, sizeof(err));
+
+		if (!conn || srv_pg_migrate(conn, SRV_SCHEMA_VERSION, 1, err, sizeof(err)) != 0)
+			die(err);
+		srv_pg_close(conn);
+	}
+	if ((!module && srv_master_key_load(cfg.master_key_path, master, err, sizeof(err)) != 0) ||
 	    (module && !(keys = srv_keys_open(&cfg, NULL, SRV_KEYS_MASTER, err, sizeof(err)))) ||
-	    srv_db_open(&db, cfg.db_path, 0, SRV_SCHEMA_VERSION, err, sizeof(err)) != 0 ||
+	    srv_db_open(&db, pg ? pg : cfg.db_path, 0, SRV_SCHEMA_VERSION, err, sizeof(err)) != 0 ||
 	    srv_account_create(&db, "SHOP", 978, 0, err, sizeof(err)) != 0)
 		die(err);
 	for (int k = 0; k < ncards; k++) {
@@ -843,56 +879,67 @@ int main(int argc, char **argv)
 	if (tls)
 		tls_setup(server, dir, listen_addr, sizeof(listen_addr));
 
-	/* 3. the real daemon */
-	pid = fork();
-	if (pid == 0) {
-		char logp[300];
+	/* 3. the real daemons: one, or --instances on the PostgreSQL ledger */
+	for (int inst = 0; inst < ninstances; inst++) {
+		pid = fork();
+		if (pid == 0) {
+			char logp[300];
 
-		snprintf(logp, sizeof(logp), "%s/server.log", dir);
-		/* stdout too: a caller reading ours (bench/server_load.sh's
-		 * $(...)) must not wait on a server this run left behind. */
-		if (!freopen(logp, "w", stderr) || dup2(STDERR_FILENO, STDOUT_FILENO) < 0)
+			snprintf(logp, sizeof(logp), inst ? "%s/server%d.log" : "%s/server.log", dir, inst);
+			/* stdout too: a caller reading ours (bench/server_load.sh's
+			 * $(...)) must not wait on a server this run left behind. */
+			if (!freopen(logp, "w", stderr) || dup2(STDERR_FILENO, STDOUT_FILENO) < 0)
+				_exit(127);
+			/* Room for every card's connection and the challenge batch's
+			 * beside them: with --tls the cards' connections stay open while
+			 * the next round's challenges are asked, and at the default
+			 * --max-conns (1024) the server dropped 128 of them to make room. */
+			char max_conns[16];
+			char *args[32] = {server, "-D", dir, "-d", "--listen", listen_addr, "--http", "none",
+					  "--challenge-ttl", "3600", "--max-conns", max_conns};
+			int na = 12;
+
+			snprintf(max_conns, sizeof(max_conns), "%d", ncards + 256);
+
+			if (module) {
+				args[na++] = "--pkcs11";
+				args[na++] = cfg.pkcs11_module;
+				args[na++] = "--token";
+				args[na++] = cfg.token_label;
+				args[na++] = "--pin-file";
+				args[na++] = cfg.token_pin_file;
+			}
+			if (workers[0]) {
+				args[na++] = "--workers";
+				args[na++] = workers;
+			}
+			if (wal_max[0]) {
+				args[na++] = "--wal-max";
+				args[na++] = wal_max;
+			}
+			if (pg) {
+				args[na++] = "--db";
+				args[na++] = (char *)pg;
+			}
+			if (inst) {
+				args[na++] = "--unix";
+				args[na++] = socks[inst];
+			}
+			args[na] = NULL;
+			execv(server, args);
 			_exit(127);
-		/* Room for every card's connection and the challenge batch's
-		 * beside them: with --tls the cards' connections stay open while
-		 * the next round's challenges are asked, and at the default
-		 * --max-conns (1024) the server dropped 128 of them to make room. */
-		char max_conns[16];
-		char *args[26] = {server, "-D", dir, "-d", "--listen", listen_addr, "--http", "none",
-				  "--challenge-ttl", "3600", "--max-conns", max_conns};
-		int na = 12;
+		}
+		if (pid < 0)
+			die("fork failed");
+		server_pids[inst] = pid;
+		for (int i = 0; i < 500 && (fd = sclient_connect(inst ? socks[inst] : sock)) < 0; i++)
+			usleep(10000);
+		if (fd < 0)
+			die("the server did not start (see its log in the bench folder)");
 
-		snprintf(max_conns, sizeof(max_conns), "%d", ncards + 256);
-
-		if (module) {
-			args[na++] = "--pkcs11";
-			args[na++] = cfg.pkcs11_module;
-			args[na++] = "--token";
-			args[na++] = cfg.token_label;
-			args[na++] = "--pin-file";
-			args[na++] = cfg.token_pin_file;
-		}
-		if (workers[0]) {
-			args[na++] = "--workers";
-			args[na++] = workers;
-		}
-		if (wal_max[0]) {
-			args[na++] = "--wal-max";
-			args[na++] = wal_max;
-		}
-		args[na] = NULL;
-		execv(server, args);
-		_exit(127);
+		close(fd);
 	}
-	if (pid < 0)
-		die("fork failed");
-	server_pid = pid;
-	for (int i = 0; i < 500 && (fd = sclient_connect(sock)) < 0; i++)
-		usleep(10000);
-	if (fd < 0)
-		die("the server did not start (see its log in the bench folder)");
-
-	close(fd);
+	pid = server_pids[0];
 	lat = NULL;
 	elapsed = 0;
 	/* 4. and 5. rounds: M signed submissions prepared, then the load: one
@@ -964,9 +1011,11 @@ int main(int argc, char **argv)
 			lane_close(&lanes[k]);
 		}
 	raw = (raw_before + raw_after) / 2;
-	kill(pid, SIGTERM);
-	waitpid(pid, NULL, 0);
-	server_pid = 0;
+	for (int i = 0; i < ninstances; i++) {
+		kill(server_pids[i], SIGTERM);
+		waitpid(server_pids[i], NULL, 0);
+		server_pids[i] = 0;
+	}
 	free(lanes);
 	qsort(lat, (size_t)nlat, sizeof(double), cmp_double);
 	{
@@ -988,9 +1037,12 @@ int main(int argc, char **argv)
 		printf("%-34s %10.0f\n", "raw P-256 verify/s, after load", raw_after);
 		printf("%-34s %10.0f\n", "raw P-256 verify/s, one core", raw);
 		printf("%-34s %10.1f\n", "WAL peak MiB", (double)wal_peak / 1048576.0);
-		printf("%s%sserver_tps=%.0f raw_verify_per_core=%.0f ratio=%.2f\n", tls ? "tls_" : "",
-		       module ? "token_" : "",
-		       tps, raw, tps / raw);
+		if (pg)
+			printf("pg_server_tps=%.0f instances=%d raw_verify_per_core=%.0f ratio=%.2f\n",
+			       tps, ninstances, raw, tps / raw);
+		else
+			printf("%s%sserver_tps=%.0f raw_verify_per_core=%.0f ratio=%.2f\n",
+			       tls ? "tls_" : "", module ? "token_" : "", tps, raw, tps / raw);
 		printf("wal_peak_bytes=%lld\n", (long long)wal_peak);
 		/* where the writer's time went, from the daemon's own log */
 		snprintf(cmd, sizeof(cmd), "%s/server.log", dir);

@@ -74,6 +74,16 @@ PGresult *srv_pg_query(PGconn *c, const char *sql, const struct srv_pg_params *p
 		PQreset(c);
 		PQexitPipelineMode(c); /* a new connection has nothing queued */
 	}
+	/* Lost before this statement, and not found again then (no primary
+	 * while a failover was under way): the statement that lost it failed
+	 * to its caller, as below, so this one starts on a new connection to
+	 * whichever host takes writes now, as it would have had that reset
+	 * found one. Without it the connection stayed lost for good: a lost
+	 * one is not idle, so the read below was never asked again. */
+	if (PQstatus(c) == CONNECTION_BAD) {
+		PQreset(c);
+		PQexitPipelineMode(c);
+	}
 	for (int again = 1;; again = 0) {
 		int idle = PQtransactionStatus(c) == PQTRANS_IDLE;
 

@@ -60,9 +60,83 @@ pg_sql() {
 		-d sigcard -c "$1"
 }
 
-# Stops the cluster (fast: open sessions are ended) before lib.sh's
-# cleanup removes its folder.
+# pg_start_standby: a synchronous streaming-replication standby of the
+# cluster pg_start made: a second cluster copied by pg_basebackup -R
+# (replication over the Unix socket, which initdb's pg_hba allows; a
+# replication slot keeps the WAL it has not received yet), listening in
+# its own folder on port PG_PORT+1, its application_name `standby1` named
+# by the primary's synchronous_standby_names with synchronous_commit = on
+# (remote flush): a commit the primary acknowledges is on the standby's
+# disk too. Sets PG_STANDBY_DIR, PG_STANDBY_SOCK, PG_STANDBY_PORT (and
+# PG_PRIMARY_SOCK, PG_PRIMARY_PORT: the first cluster's, kept through a
+# promotion). Waits for pg_stat_replication to say sync. Fails the script
+# if it cannot.
+pg_start_standby() {
+	PG_STANDBY_DIR=$T_DIR/pg/standby PG_STANDBY_SOCK=$T_DIR/pg/sock2
+	PG_STANDBY_PORT=$((PG_PORT + 1)) PG_PRIMARY_SOCK=$PG_SOCK PG_PRIMARY_PORT=$PG_PORT
+	mkdir -p "$PG_STANDBY_SOCK"
+	[ "$(id -u)" = 0 ] && chown postgres: "$PG_STANDBY_SOCK"
+	if ! pg_as "$PG_BIN/pg_basebackup" -h "$PG_SOCK" -p "$PG_PORT" -U postgres \
+		-D "$PG_STANDBY_DIR" -R -C -S standby1 -X stream --no-sync \
+		>"$T_DIR/pg/basebackup.log" 2>&1; then
+		t_fail "pg_basebackup a standby" "$(tail -5 "$T_DIR/pg/basebackup.log")"
+		t_done; exit 1
+	fi
+	# -R wrote primary_conninfo; the last setting of a file wins.
+	pg_as bash -c "echo \"primary_conninfo = 'host=$PG_SOCK port=$PG_PORT user=postgres application_name=standby1'\" >>'$PG_STANDBY_DIR/postgresql.auto.conf'"
+	pg_as "$PG_BIN/pg_ctl" -D "$PG_STANDBY_DIR" -l "$T_DIR/pg/standby.log" -w -t 120 \
+		-o "-c listen_addresses='' -c unix_socket_directories='$PG_STANDBY_SOCK' -p $PG_STANDBY_PORT" \
+		start >/dev/null 2>&1
+	PG_STANDBY_STARTED=1
+	# Set on the primary after the copy, so the standby has none: once
+	# promoted it commits alone instead of waiting for a standby of its own.
+	pg_sql "ALTER SYSTEM SET synchronous_standby_names = 'standby1'" >/dev/null &&
+	pg_sql "ALTER SYSTEM SET synchronous_commit = on" >/dev/null &&
+	pg_sql "SELECT pg_reload_conf()" >/dev/null ||
+		{ t_fail "the primary waits for its standby"; t_done; exit 1; }
+	if ! sc_wait_for 60 pg_standby_sync; then
+		t_fail "the standby replicates synchronously" \
+			"$(pg_sql 'SELECT application_name, state, sync_state FROM pg_stat_replication')" \
+			"$(tail -5 "$T_DIR/pg/standby.log")"
+		t_done; exit 1
+	fi
+}
+
+# pg_standby_sync: whether the primary sees standby1 streaming as sync.
+pg_standby_sync() {
+	[ "$(pg_sql "SELECT sync_state FROM pg_stat_replication WHERE application_name = 'standby1'")" = sync ]
+}
+
+# pg_promote_standby: the standby becomes the primary (pg_ctl waits for
+# it to take writes); pg_sql talks to it from now on.
+pg_promote_standby() {
+	pg_as "$PG_BIN/pg_ctl" -D "$PG_STANDBY_DIR" -w -t 120 promote >/dev/null 2>&1 || return 1
+	PG_SOCK=$PG_STANDBY_SOCK PG_PORT=$PG_STANDBY_PORT
+}
+
+# pg_failover_conninfo: a libpq conninfo naming both clusters, for servers
+# that follow a promotion: libpq tries the hosts in order and keeps the
+# one that takes writes (target_session_attrs=read-write).
+pg_failover_conninfo() {
+	printf 'host=%s,%s port=%s,%s dbname=sigcard user=postgres target_session_attrs=read-write connect_timeout=5\n' \
+		"$PG_PRIMARY_SOCK" "$PG_STANDBY_SOCK" "$PG_PRIMARY_PORT" "$PG_STANDBY_PORT"
+}
+
+# pg_kill_primary: kill -9 of the first cluster's postmaster (its
+# backends see it die and end themselves; the socket refuses from then).
+pg_kill_primary() {
+	local pid
+	pid=$(head -1 "$PG_DIR/postmaster.pid") && kill -KILL "$pid" || return 1
+	PG_STARTED= # nothing left to stop
+}
+
+# Stops the clusters (fast: open sessions are ended) before lib.sh's
+# cleanup removes their folder.
 pg_stop() {
+	if [ "${PG_STANDBY_STARTED:-}" = 1 ]; then
+		PG_STANDBY_STARTED=
+		pg_as "$PG_BIN/pg_ctl" -D "$PG_STANDBY_DIR" -m fast -w stop >/dev/null 2>&1
+	fi
 	[ "${PG_STARTED:-}" = 1 ] || return 0
 	PG_STARTED=
 	pg_as "$PG_BIN/pg_ctl" -D "$PG_DIR" -m fast -w stop >/dev/null 2>&1

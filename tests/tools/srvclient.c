@@ -21,10 +21,12 @@
  *                  --payee ID --currency NUM [--from-atc N]
  *                  cards DIR/cardK.{perso.json,key.pem}; one thread per card;
  *                  appends "card atc hexbody" to DIR/sent before each SUBMIT
- *                  and "card atc transfer_id" to DIR/acked after each OK
+ *                  and "card atc transfer_id resulthex" to DIR/acked after
+ *                  each OK
  *   srvclient check-acked --server ADDR --dir DIR  resends everything in
  *                  DIR/sent: acked ones must come back with their transfer
- *                  id; prints "resent=N acked_ok=N new=N bad=N"
+ *                  id and the very RESULT bytes acknowledged; prints
+ *                  "resent=N acked_ok=N new=N bad=N"
  * Exit status: 0 if the server said OK (or the check passed), 1 otherwise. */
 #include <errno.h>
 #include <fcntl.h>
@@ -305,6 +307,7 @@ static void *load_thread(void *arg)
 {
 	long k = (long)arg;
 	char p[1024], kp[1024], idh[17], hex[2 * SC_SUBMIT_MSG_MAX + 1];
+	char rhex[2 * SC_RESULT_MSG_MAX + 1];
 	struct soft_card c;
 	int fd = -1;
 
@@ -329,8 +332,11 @@ static void *load_thread(void *arg)
 		sc_hex_encode(hex, body, len);
 		log_line(sent_log, "%s %u %s\n", idh, a, hex);
 		code = sclient_raw(fd, body, len, reply, &rlen, &m);
-		if (code == SC_RES_OK && sc_receipt_decode(&r, m.receipt, m.receipt_len) == 0)
-			log_line(acked_log, "%s %u %llu\n", idh, a, (unsigned long long)r.transfer_id);
+		if (code == SC_RES_OK && sc_receipt_decode(&r, m.receipt, m.receipt_len) == 0) {
+			sc_hex_encode(rhex, reply, rlen);
+			log_line(acked_log, "%s %u %llu %s\n", idh, a, (unsigned long long)r.transfer_id,
+				 rhex);
+		}
 		else if (code < 0)
 			break;
 	}
@@ -376,6 +382,8 @@ static int cmd_load(void)
 static int cmd_check_acked(void)
 {
 	char line[2 * SC_SUBMIT_MSG_MAX + 64], idh[17], hex[1024];
+	char l2[2 * SC_RESULT_MSG_MAX + 64], acked_hex[sizeof(l2)]; /* %s fits: no longer than its line */
+	char rhex[2 * SC_RESULT_MSG_MAX + 1];
 	unsigned long long tid;
 	unsigned a;
 	long resent = 0, acked_ok = 0, fresh = 0, bad = 0;
@@ -388,7 +396,7 @@ static int cmd_check_acked(void)
 		struct sc_receipt r;
 		size_t rlen;
 		int n, code, was_acked = 0;
-		char l2[128], id2[17];
+		char id2[17];
 		unsigned a2;
 
 		/* %1023s writes up to 1024 bytes: hex is sized for the width,
@@ -406,16 +414,23 @@ static int cmd_check_acked(void)
 			bad++;
 			continue;
 		}
+		sc_hex_encode(rhex, reply, rlen);
 		acked = open_in_dir("acked", "r");
-		while (fgets(l2, sizeof(l2), acked))
-			if (sscanf(l2, "%16s %u %llu", id2, &a2, &tid) == 3 && !strcmp(id2, idh) &&
-			    a2 == a) {
-				was_acked = 1;
-				if (tid == r.transfer_id)
-					acked_ok++;
-				else
-					bad++;
+		while (fgets(l2, sizeof(l2), acked)) {
+			int f = sscanf(l2, "%16s %u %llu %s", id2, &a2, &tid, acked_hex);
+
+			if (f < 3 || strcmp(id2, idh) || a2 != a)
+				continue;
+			was_acked = 1;
+			/* The resend answers from the stored outcome: the
+			 * bytes the terminal was given, not only its id. */
+			if (tid == r.transfer_id && (f < 4 || !strcmp(acked_hex, rhex))) {
+				acked_ok++;
+			} else {
+				fprintf(stderr, "card %s atc %u: not the RESULT acknowledged\n", idh, a);
+				bad++;
 			}
+		}
 		fclose(acked);
 		if (!was_acked)
 			fresh++;
