@@ -106,7 +106,7 @@ def screen(qmp):
 def keys(qmp, names):
     for k in names:
         codes = [{"type": "qcode", "data": QCODES[p]} for p in k.split("+")]
-        qmp.cmd("send-key", keys=codes, **{"hold-time": 60})
+        qmp.cmd("send-key", keys=codes, **{"hold-time": 150})
 
 
 def main():

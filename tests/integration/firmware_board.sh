@@ -71,6 +71,26 @@ oled_shows() {
 	t_eq "the OLED shows $1" "$want" "$got"
 }
 keys() { python3 "$PANEL" "$QMP" keys "$@"; }
+# press K...: each key pressed once it is seen: the next waits until the
+# OLED has changed. A press the firmware did not sample (its CPU starved
+# on a loaded host through the whole hold) leaves the screen as it was for
+# seconds, and is pressed again, at most three times; a press it did take
+# always changes the screen (the wheel, the PIN's stars, the next screen).
+press() {
+	local k before now try i
+	for k in "$@"; do
+		before=$(python3 "$PANEL" "$QMP" screen 2>&1)
+		for try in 1 2 3; do
+			keys "$k"
+			for i in $(seq 100); do
+				now=$(python3 "$PANEL" "$QMP" screen 2>&1)
+				[ "$now" != "$before" ] && break 2
+				sleep 0.1
+			done
+		done
+		[ "$now" != "$before" ] || { echo "# the board took no press of $k"; return 1; }
+	done
+}
 
 idle=$(fw_wait_screen idle 5)
 oled_shows "the idle screen" "$idle" -
@@ -115,14 +135,14 @@ if review=$(fw_wait_screen review 90); then
 	t_ok "the board asks for the PIN (review screen)"
 	oled_shows "the review with the PIN wheel at 0" "$review" 0
 	python3 "$PANEL" "$QMP" screen | sed 's/^/# OLED: /'
-	keys up up up
+	press up up up
 	oled_shows "the wheel at 3 after three presses of up (the buttons' GPIO)" "$review" 3
-	keys down
+	press down
 	oled_shows "the wheel at 2 after down" "$review" 2
 	# Back to 0; a stray 5 entered and taken back with left (Backspace:
 	# without it the PIN would be wrong), then the PIN digit by digit, then
 	# select (OK).
-	keys down down $(pin_keys 5) left $(pin_keys "$PIN") select
+	press down down $(pin_keys 5) left $(pin_keys "$PIN") select
 else
 	t_fail "the board asks for the PIN (review screen)" "$(cat "$T_DIR/pay.err")"
 fi
