@@ -9,7 +9,6 @@ TAP.
 first chart's)
 with PAY in the environment: the command that pays 1.00 EUR from the card,
 the ATC to be appended (it prints the RESULT's name first)."""
-import http.client
 import json
 import os
 import subprocess
@@ -19,35 +18,22 @@ import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
 import cdp  # noqa: E402
+import webcheck  # noqa: E402
 
 ADMIN, API, TOKEN, CARD, SHOTS, README_SHOT, TMP = sys.argv[1:8]
 PAY = os.environ["PAY"].split()
 HOSTPORT = urllib.parse.urlsplit(ADMIN).netloc
-failed = 0
-
-
-def check(name, ok, detail=""):
-    global failed
-    if ok:
-        print("PASS " + name, flush=True)
-    else:
-        failed += 1
-        print("FAIL %s: %s" % (name, str(detail).replace("\n", " | ")), flush=True)
+check = webcheck.check
 
 
 def request(method, path, body=None, headers=None):
-    """One request as a script sends it (no browser): status, headers, JSON body."""
-    h, p = HOSTPORT.rsplit(":", 1)
-    c = http.client.HTTPConnection(h, int(p), timeout=30)
-    c.request(method, path, body=body, headers=headers or {})
-    r = c.getresponse()
-    raw = r.read()
-    out = (r.status, {k.lower(): v for k, v in r.getheaders()}, raw)
-    c.close()
+    """One request as a script sends it (no browser): status, headers, the
+    body as JSON where it is."""
+    st, hd, raw = webcheck.request(HOSTPORT, method, path, body, headers)
     try:
-        return out[0], out[1], json.loads(raw)
+        return st, hd, json.loads(raw)
     except ValueError:
-        return out[0], out[1], raw
+        return st, hd, raw
 
 
 def is_error(body, status):
@@ -224,8 +210,7 @@ def main():
         check("on a phone's width the page does not scroll sideways", wide)
         phone.screenshot(os.path.join(SHOTS, "admin-phone.png"))
         check("no console errors on the phone", not phone.errors, phone.errors)
-    return 1 if failed else 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    webcheck.run(main)

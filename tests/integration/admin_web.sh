@@ -77,15 +77,7 @@ mkdir -p "$SC_BUILD/screenshots"
 PAY="$CLI pay --perso $T_DIR/perso.json --key $T_DIR/key.pem --payee BOB --currency 978 --server $SOCK --amount 100 --atc" \
 	timeout -k 10 600 "$PY" "$SC_TOP/tests/integration/admin_web.py" "$ADMIN" "$API" "$TOKEN" "$CARD" \
 	"$SC_BUILD/screenshots" "$SC_BUILD/screenshots/admin-page.png" "$T_DIR" >"$T_DIR/driver.out" 2>&1
-rc=$?
-while IFS= read -r line; do
-	case "$line" in
-		"PASS "*) t_ok "${line#PASS }" ;;
-		"FAIL "*) t_fail "${line#FAIL }" ;;
-		*) echo "# $line" ;;
-	esac
-done <"$T_DIR/driver.out"
-[ $rc -eq 0 ] || grep -q '^FAIL ' "$T_DIR/driver.out" || t_fail "the driver exited $rc"
+t_driver "$T_DIR/driver.out" $?
 
 # ---- Wrong tokens: a few a minute, then even the right one waits.
 code() { curl -s -o /dev/null -w '%{http_code}' -H "Origin: $ADMIN" -H 'Content-Type: application/json' \

@@ -63,13 +63,13 @@ PY
 oled_shows() {
 	local want got
 	want=$(oled_expect "$2" "$3")
-	for _ in $(seq 50); do
-		got=$(python3 "$PANEL" "$QMP" screen 2>&1)
-		[ "$got" = "$want" ] && break
-		sleep 0.2
-	done
+	sc_wait_for 60 oled_is "$want"
+	got=$(oled)
 	t_eq "the OLED shows $1" "$want" "$got"
 }
+oled() { python3 "$PANEL" "$QMP" screen 2>&1; }
+oled_is() { [ "$(oled)" = "$1" ]; }
+oled_is_not() { [ "$(oled)" != "$1" ]; }
 keys() { python3 "$PANEL" "$QMP" keys "$@"; }
 # press K...: each key pressed once it is seen: the next waits until the
 # OLED has changed. A press the firmware did not sample (its CPU starved
@@ -77,22 +77,18 @@ keys() { python3 "$PANEL" "$QMP" keys "$@"; }
 # seconds, and is pressed again, at most three times; a press it did take
 # always changes the screen (the wheel, the PIN's stars, the next screen).
 press() {
-	local k before now try i
+	local k before try
 	for k in "$@"; do
-		before=$(python3 "$PANEL" "$QMP" screen 2>&1)
+		before=$(oled)
 		for try in 1 2 3; do
 			keys "$k"
-			for i in $(seq 100); do
-				now=$(python3 "$PANEL" "$QMP" screen 2>&1)
-				[ "$now" != "$before" ] && break 2
-				sleep 0.1
-			done
+			sc_wait_for 10 oled_is_not "$before" && break
 		done
-		[ "$now" != "$before" ] || { echo "# the board took no press of $k"; return 1; }
+		oled_is_not "$before" || { echo "# the board took no press of $k"; return 1; }
 	done
 }
 
-idle=$(fw_wait_screen idle 5)
+idle=$(fw_wait_screen idle 30)
 oled_shows "the idle screen" "$idle" -
 # QEMU's buttons read pressed until each has been pressed once (keys.c):
 # one press of each arms them, and does nothing.
