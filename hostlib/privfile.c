@@ -27,6 +27,12 @@ int priv_file_read(const char *path, char *out, size_t cap, const char **why)
 		close(fd);
 		return -1;
 	}
+	/* Another user's file could be swapped under us by them. */
+	if (st.st_uid != geteuid()) {
+		*why = "not owned by this program's user";
+		close(fd);
+		return -1;
+	}
 	while (len < cap - 1) {
 		ssize_t n = read(fd, out + len, cap - 1 - len);
 		if (n < 0 && errno == EINTR)

@@ -8,7 +8,7 @@
 
 /* Reads the whole file into out (NUL-terminated, at most cap - 1 bytes).
  * 0, or -1 with *why (not a regular file, readable or writable by group or
- * others, too long, a system error); out is wiped on a failed read. The
+ * others, owned by another user, too long, a system error); out is wiped on a failed read. The
  * caller wipes out after use. */
 int priv_file_read(const char *path, char *out, size_t cap, const char **why);
 

@@ -4,57 +4,33 @@
  * own random CSRF token, which the page sends in a header with every POST
  * (a cookie another site's form makes the browser send carries no
  * header). All of it lives in the back office's thread: no lock. */
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
-#include <sys/stat.h>
 #include <unistd.h>
 #include <openssl/sha.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 #include "common/hex.h"
 #include "hostlib/frameio.h"
+#include "hostlib/webpage.h"
 #include "server.h"
 
-/* A token: 16 to 128 of these (the card's --http-token-file takes the same). */
-#define TOKEN_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._~-"
-#define TOKEN_MIN 16
-#define TOKEN_MAX 128
-
+/* The token's file and form are the pages' own (hostlib/webpage.h:
+ * 0600, this user's, one line of 16 to 128 URL-safe characters). */
 int srv_admin_token_load(struct srv_admin_auth *a, const char *path, char *err, size_t errlen)
 {
-	char text[TOKEN_MAX + 64], *tok = text;
-	struct stat st;
-	ssize_t n;
-	size_t len;
-	int fd = srv_secret_open(path, err, errlen);
+	char tok[WEB_TOKEN_MAX + 1];
+	const char *why = "";
 
 	memset(a, 0, sizeof(*a));
-	if (fd < 0)
-		return -1;
-	/* Another user's file could be swapped under us by them. */
-	if (fstat(fd, &st) != 0 || st.st_uid != geteuid()) {
-		snprintf(err, errlen, "%s is not owned by the server's user (uid %u)", path,
-			 (unsigned)geteuid());
-		close(fd);
-		return -1;
-	}
-	n = read(fd, text, sizeof(text) - 1);
-	close(fd);
-	text[n > 0 ? n : 0] = '\0';
-	tok += strspn(tok, " \t\r\n");
-	len = strcspn(tok, " \t\r\n");
-	if (len < TOKEN_MIN || len > TOKEN_MAX || strspn(tok, TOKEN_CHARS) != len ||
-	    tok[len + strspn(tok + len, " \t\r\n")] != '\0') {
-		sc_wipe(text, sizeof(text));
-		snprintf(err, errlen, "%s holds no token (one line of 16 to 128 of A-Z a-z 0-9 . _ ~ -)",
-			 path);
+	if (web_token_from_file(path, tok, &why) != 0) {
+		snprintf(err, errlen, "%s: %s", path, why);
 		return -1;
 	}
 	/* Kept as its hash: a guess of any length is compared in the same time. */
-	SHA256((const unsigned char *)tok, len, a->token_hash);
-	sc_wipe(text, sizeof(text));
+	SHA256((const unsigned char *)tok, strlen(tok), a->token_hash);
+	sc_wipe(tok, sizeof(tok));
 	return 0;
 }
 

@@ -46,13 +46,13 @@ t_eq "--admin-http with no port: usage, exit 2" \
 cp "$T_DIR/token" "$T_DIR/token-0644"; chmod 0644 "$T_DIR/token-0644"
 out=$(serve --admin-http 127.0.0.1:1 --admin-token-file "$T_DIR/token-0644" 2>&1); rc=$?
 t_eq "a token file others may read: exit 1" 1 "$rc"
-grep -q -- "--admin-token-file: $T_DIR/token-0644 may be read by group or others (mode 0644)" <<<"$out" &&
+grep -q -- "--admin-token-file: $T_DIR/token-0644: readable or writable by group or others (chmod 600 it)" <<<"$out" &&
 	t_ok "... named" || t_fail "... named" "$out"
 cp "$T_DIR/token" "$T_DIR/token-nobody"; chown nobody "$T_DIR/token-nobody" 2>/dev/null
 if [ "$(stat -c %U "$T_DIR/token-nobody")" = nobody ]; then
 	out=$(serve --admin-http 127.0.0.1:1 --admin-token-file "$T_DIR/token-nobody" 2>&1); rc=$?
 	t_eq "another user's token file: exit 1" 1 "$rc"
-	grep -q -- "--admin-token-file: $T_DIR/token-nobody is not owned by the server's user" <<<"$out" &&
+	grep -q -- "--admin-token-file: $T_DIR/token-nobody: not owned by this program's user" <<<"$out" &&
 		t_ok "... named" || t_fail "... named" "$out"
 else
 	t_skip "another user's token file" "chown needs root"
@@ -60,7 +60,7 @@ fi
 ( umask 077; printf 'short\n' >"$T_DIR/token-short" )
 out=$(serve --admin-http 127.0.0.1:1 --admin-token-file "$T_DIR/token-short" 2>&1); rc=$?
 t_eq "a token file with no token: exit 1" 1 "$rc"
-grep -q -- "holds no token" <<<"$out" && t_ok "... named" || t_fail "... named" "$out"
+grep -q -- "--admin-token-file: $T_DIR/token-short: not a token (16 to 128 of" <<<"$out" && t_ok "... named" || t_fail "... named" "$out"
 
 # ---- Served: the back office on a port alone (127.0.0.1), the API beside it.
 sc_listen server 'serving: submissions on' "$SRV" -D "$D" -d --listen none --unix "$SOCK" \
