@@ -27,18 +27,7 @@ check = webcheck.check
 
 
 def ctl(req, timeout=30):
-    s = socket.socket(socket.AF_UNIX)
-    s.settimeout(timeout)
-    s.connect(CTL)
-    s.sendall(json.dumps(req).encode() + b"\n")
-    buf = b""
-    while not buf.endswith(b"\n"):
-        d = s.recv(65536)
-        if not d:
-            break
-        buf += d
-    s.close()
-    return json.loads(buf)
+    return webcheck.card_ctl(CTL, req, timeout)
 
 
 def screen():

@@ -12,7 +12,6 @@ and DSOCK (the daemon's socket) in the environment."""
 import base64
 import json
 import os
-import socket
 import subprocess
 import sys
 import urllib.parse
@@ -33,18 +32,7 @@ check = webcheck.check
 
 def card_screen():
     """The card's screen model, read (never a key) from its control socket."""
-    s = socket.socket(socket.AF_UNIX)
-    s.settimeout(30)
-    s.connect(CTL)
-    s.sendall(b'{"cmd":"screen"}\n')
-    buf = b""
-    while not buf.endswith(b"\n"):
-        d = s.recv(65536)
-        if not d:
-            break
-        buf += d
-    s.close()
-    return json.loads(buf)["screen"]
+    return webcheck.card_ctl(CTL, {"cmd": "screen"})["screen"]
 
 
 def request(method, path, body=None, headers=None, host=HOSTPORT):

@@ -1,8 +1,10 @@
-"""What the drivers of the page tests share (card_web.py, terminal_web.py):
+"""What the drivers of the page tests share (card_web.py, terminal_web.py,
+admin_web.py):
 the "PASS name" / "FAIL name: detail" lines their shell scripts turn into
 TAP (lib.sh's t_driver), requests as a script sends them (no browser), and
 the event-stream limits every page has (hostlib/webstream.h)."""
 import http.client
+import json
 import socket
 import sys
 
@@ -16,6 +18,23 @@ def check(name, ok, detail=""):
     else:
         failed += 1
         print("FAIL %s: %s" % (name, str(detail).replace("\n", " | ")), flush=True)
+
+
+def card_ctl(path, req, timeout=30):
+    """One request to the card's control socket at path
+    (docs/control-socket.md): its JSON answer."""
+    s = socket.socket(socket.AF_UNIX)
+    s.settimeout(timeout)
+    s.connect(path)
+    s.sendall(json.dumps(req).encode() + b"\n")
+    buf = b""
+    while not buf.endswith(b"\n"):
+        d = s.recv(65536)
+        if not d:
+            break
+        buf += d
+    s.close()
+    return json.loads(buf)
 
 
 def request(hostport, method, path, body=None, headers=None, host=None):
