@@ -21,9 +21,10 @@ pid, fd = pty.fork()
 if pid == 0:
     os.chdir(d)
     os.environ["HISTFILE"] = ""     # a null HISTFILE: the shell saves no history
+    os.environ["PS1"] = "jobs-prompt$ "  # a prompt the driver waits for
     os.execvp("bash", ["bash", "--norc", "--noprofile", "-i"])
 out = b""
-def expect(what, after, limit=20):
+def expect(what, after, limit=60):
     global out
     deadline = time.monotonic() + limit
     while time.monotonic() < deadline:
@@ -76,16 +77,11 @@ p, state = card_state()
 say("not stopped by the typed key (state %s)" % state, ok and state in ("S", "R"))
 mark = len(out)
 os.write(fd, b"\x03")                                   # ^C: the sleep ends
-# fg only once the sleep is gone: the ^C flushes the terminal's input when
-# the line discipline gets to it, and under load a "fg" typed at once was
-# flushed with it and never reached the shell.
-deadline = time.monotonic() + 20
-while sleeping() and time.monotonic() < deadline:
-    if select.select([fd], [], [], 0.05)[0]:
-        try:
-            out += os.read(fd, 65536)
-        except OSError:
-            break
+# fg only once the shell prompts again: the ^C flushes the terminal's
+# input when the line discipline gets to it, and the shell reads a line
+# only once it has reaped the sleep; under load a "fg" typed as soon as the
+# sleep was gone (not yet reaped) never reached the shell.
+expect(b"jobs-prompt$ ", mark, 60)
 os.write(fd, b"fg\n")
 say("redrawn in the foreground", expect(b"keys: 0-9", mark))
 p, state = card_state()
