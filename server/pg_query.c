@@ -2,6 +2,7 @@
  * both databases where the dialects agree, the placeholders rewritten. */
 #include <ctype.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +58,24 @@ int srv_pg_sql(char *out, size_t cap, const char *sql)
 	return 0;
 }
 
+int srv_pg_idle_lost(PGconn *c)
+{
+	struct pollfd pfd = {.fd = PQsocket(c), .events = POLLIN};
+
+	if (PQstatus(c) != CONNECTION_OK || PQtransactionStatus(c) != PQTRANS_IDLE || pfd.fd < 0)
+		return 0;
+	/* Nothing is due on an idle connection: what comes is the server's
+	 * goodbye (its FATAL notice, then the end, which a second read sees),
+	 * or a notice, which PQconsumeInput takes in stride. Bounded: a peer
+	 * that keeps talking is read again by the next statement. */
+	for (int i = 0; i < 4 && PQstatus(c) == CONNECTION_OK && poll(&pfd, 1, 0) == 1; i++)
+		PQconsumeInput(c);
+	if (PQstatus(c) != CONNECTION_BAD)
+		return 0;
+	log_warnx("postgresql: the connection was lost while idle; connecting again");
+	return 1;
+}
+
 PGresult *srv_pg_query(PGconn *c, const char *sql, const struct srv_pg_params *p)
 {
 	char text[SRV_PG_SQL_MAX];
@@ -80,7 +99,7 @@ PGresult *srv_pg_query(PGconn *c, const char *sql, const struct srv_pg_params *p
 	 * whichever host takes writes now, as it would have had that reset
 	 * found one. Without it the connection stayed lost for good: a lost
 	 * one is not idle, so the read below was never asked again. */
-	if (PQstatus(c) == CONNECTION_BAD) {
+	if (srv_pg_idle_lost(c) || PQstatus(c) == CONNECTION_BAD) {
 		PQreset(c);
 		PQexitPipelineMode(c);
 	}

@@ -25,6 +25,17 @@ void srv_pg_int(struct srv_pg_params *p, int64_t v);
 void srv_pg_blob(struct srv_pg_params *p, const void *b, size_t len);
 void srv_pg_null(struct srv_pg_params *p);
 
+/* 1 if connection c, idle between transactions, is gone: a PostgreSQL
+ * that went away (a restart, a primary killed) closes its sessions'
+ * sockets, so an idle connection's socket turns readable; what came is
+ * read without waiting, and libpq marks the connection bad if it was the
+ * end. The caller connects again now (to whichever host of the conninfo
+ * takes writes) instead of letting the next statement fail on it: so the
+ * first request after a failover pays, rather than being told RETRY_LATER
+ * by a server that had not yet used its connection since the old primary
+ * went. 0 if it is there, or not idle, or already known bad. */
+int srv_pg_idle_lost(PGconn *c);
+
 /* sql with SQLite's ?N placeholders as PostgreSQL's $N, and SQLite's
  * "BEGIN IMMEDIATE" (take the write lock now) as "BEGIN": PostgreSQL
  * locks rows as they are written. 0, or -1 if out (cap) is too small. */

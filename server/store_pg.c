@@ -230,7 +230,7 @@ static int pg_begin(struct srv_store *st)
 	batch_clear(ps);
 	ps->err[0] = '\0';
 	ps->conflict = 0;
-	if (ps->broken || PQstatus(ps->c) != CONNECTION_OK) {
+	if (ps->broken || srv_pg_idle_lost(ps->c) || PQstatus(ps->c) != CONNECTION_OK) {
 		/* The same conninfo again: with several hosts and
 		 * target_session_attrs=read-write, whichever is the primary now. */
 		PQreset(ps->c);
