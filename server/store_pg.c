@@ -645,7 +645,8 @@ static int credit_order(const void *a, const void *b)
  * for one flush per batch. */
 static int send_credits(struct pg_store *ps)
 {
-	qsort(ps->credits, ps->n_credits, sizeof(*ps->credits), credit_order);
+	if (ps->n_credits > 1) /* none: credits is still NULL */
+		qsort(ps->credits, ps->n_credits, sizeof(*ps->credits), credit_order);
 	for (size_t i = 0; i < ps->n_credits; i++) {
 		struct srv_pg_params p = {0};
 
