@@ -12,18 +12,21 @@
  * conditional UPDATE: a decision reads more than a balance (the card's
  * counter and failures, the challenge, the outcome of (card, ATC)), and
  * every write it makes assumes what it read. So the load locks, in one
- * order for every writer (the receipt counter's row, then cards, accounts
- * and challenges each sorted), the rows the batch's decisions read and
- * write, and reads the outcomes and failures after taking them: under
+ * order for every writer (cards, payers' accounts and challenges each
+ * sorted), the rows the batch's decisions read and write, and reads the
+ * outcomes and failures after taking them: under
  * READ COMMITTED each statement sees what committed before it, so a
  * writer that waited for another's lock reads that one's outcome of the
  * same (card, ATC), and replays it, and its balances. The unique keys of
  * transfers and declines (card, ATC) remain the last word: a transaction
  * that loses on them fails, the writer retries the batch (conflict), and
- * the retry replays the winner's RESULT. The receipt counter's row is the
- * one every batch with a submission locks: counters stay dense and
- * per-ledger, as `check` wants them, at the price of one batch at a time
- * per ledger across the servers (SCALING.md says what would lift it). */
+ * the retry replays the winner's RESULT. Nothing every batch touches is
+ * held through its COMMIT: the receipt counters are a block reserved in a
+ * transaction of their own (SQL_RESERVE_COUNTERS), and a payee's credit,
+ * which needs no lock to decide, takes the payee's row only at the end
+ * (send_credits), so the servers of a ledger commit side by side even
+ * when every payment goes to one shop (SCALING.md). Statements are
+ * prepared once per connection. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,11 +35,24 @@
 
 struct pg_sent {
 	PGresult **keep;                  /* where its rows go; NULL: a command, checked */
+	int prepares;                     /* 1 + the statement it prepares; 0: none */
+};
+
+/* The statements prepared on the connection, by their text: each is
+ * parsed and planned once per connection, not at each of a batch's
+ * hundreds of uses (the ledger's CPU per submission is most of what a
+ * batch waits for). Its name is "sc_store_" and its index. */
+#define PG_PREPARED_MAX 64
+struct pg_prepared {
+	char *sql;
+	enum { PREP_NONE, PREP_SENT, PREP_DONE } state; /* SENT: its result not read yet */
 };
 
 struct pg_store {
 	PGconn *c;
-	int in_tx;                        /* BEGIN sent: the batch's pipeline is open */
+	int in_tx;                        /* the batch's transaction is open */
+	int begin_due;                    /* its BEGIN is not queued yet: it follows
+					     the receipt counters' own transaction */
 	int broken;                       /* the connection failed: reset before the next */
 	struct pg_sent *sent;             /* queued since the last sync, in order */
 	size_t n_sent, cap_sent;
@@ -45,12 +61,19 @@ struct pg_store {
 	int64_t counter_base;
 	int64_t *ids;                     /* transfer ids reserved for it */
 	size_t n_ids, next_id;
+	struct pg_credit {                /* its credits, summed per payee, queued last */
+		char account[SC_ACCOUNT_MAX + 1];
+		int64_t amount;
+	} *credits;
+	size_t n_credits, cap_credits;
 	struct pg_loaded {                /* each snapshot's stored outcome, for replay */
 		const struct srv_snapshot *sn;
 		PGresult *outcome, *failures;
 	} *loaded;
 	size_t n_loaded, cap_loaded;
 	int conflict;                     /* the last failure was a race with another writer */
+	struct pg_prepared prepared[PG_PREPARED_MAX];
+	size_t n_prepared;
 	char err[256];
 };
 
@@ -60,8 +83,18 @@ struct pg_store {
  * nothing else does. */
 #define SQL_RESERVE_IDS \
 	"SELECT nextval(pg_get_serial_sequence('transfers', 'id')) FROM generate_series(1, $1)"
+/* The receipt counters, a block per batch, in a transaction of their
+ * own ahead of the batch's: the counter's row is locked only while its
+ * UPDATE runs, not through the batch's COMMIT. Its commit is not waited
+ * for (synchronous_commit off): a batch that uses the block commits
+ * after it, and the flush of that COMMIT takes all WAL before it, the
+ * block's too; a block no durable batch used may be lost in a crash and
+ * given again, to no stored receipt. */
+#define SQL_COUNTERS_BEGIN "BEGIN"
+#define SQL_COUNTERS_ASYNC "SET LOCAL synchronous_commit = off"
 #define SQL_RESERVE_COUNTERS \
 	"UPDATE meta SET value = value + $1 WHERE key = 'receipt_counter' RETURNING value - $1"
+#define SQL_COUNTERS_COMMIT "COMMIT"
 /* ST_TRANSFER_INSERT with the reserved id as $11. */
 #define SQL_TRANSFER_INSERT \
 	"INSERT INTO transfers (payer, payee, amount, currency, card_id, atc, tx_hash," \
@@ -72,6 +105,8 @@ struct pg_store {
 	" WHERE card_id IN (SELECT decode(h, 'hex') FROM unnest($1::text[]) AS h) ORDER BY card_id"
 #define SQL_ACCOUNTS \
 	"SELECT currency, balance, flags, id FROM accounts WHERE id = ANY($1::text[]) ORDER BY id"
+/* A payee's credit, the batch's sum for it, queued just before COMMIT. */
+#define SQL_CREDIT "UPDATE accounts SET balance = balance + $2 WHERE id = $1"
 #define SQL_CHALLENGES \
 	"SELECT terminal_id, expires_ms, used, challenge FROM challenges" \
 	" WHERE challenge IN (SELECT decode(h, 'hex') FROM unnest($1::text[]) AS h)" \
@@ -121,27 +156,80 @@ static void note_result(struct pg_store *ps, const PGresult *r)
 				 !strcmp(state, "40P01"));
 }
 
-/* Queues sql (PostgreSQL's dialect) with p; its rows to *keep. */
-static int send_sql(struct pg_store *ps, const char *sql, const struct srv_pg_params *p,
-		    PGresult **keep)
+/* The connection is new: nothing is prepared on it. */
+static void prepared_forget(struct pg_store *ps)
 {
-	if (PQpipelineStatus(ps->c) == PQ_PIPELINE_OFF && PQenterPipelineMode(ps->c) != 1) {
-		note(ps, "cannot enter pipeline mode", PQerrorMessage(ps->c));
+	for (size_t i = 0; i < ps->n_prepared; i++)
+		ps->prepared[i].state = PREP_NONE;
+}
+
+/* sql's place among the prepared statements, added if new; -1 when the
+ * table is full (the statement then goes unprepared). */
+static int prepared_find(struct pg_store *ps, const char *sql)
+{
+	for (size_t i = 0; i < ps->n_prepared; i++)
+		if (!strcmp(ps->prepared[i].sql, sql))
+			return (int)i;
+	if (ps->n_prepared == PG_PREPARED_MAX || !(ps->prepared[ps->n_prepared].sql = strdup(sql)))
 		return -1;
-	}
+	ps->prepared[ps->n_prepared].state = PREP_NONE;
+	return (int)ps->n_prepared++;
+}
+
+static int sent_add(struct pg_store *ps, PGresult **keep, int prepares)
+{
 	if (grow((void **)&ps->sent, &ps->cap_sent, ps->n_sent + 1, sizeof(*ps->sent)) != 0) {
 		note(ps, "postgresql", "out of memory");
 		return -1;
 	}
-	if (PQsendQueryParams(ps->c, sql, p ? p->n : 0, NULL, p ? p->val : NULL,
-			      p ? p->len : NULL, p ? p->fmt : NULL, 0) != 1) {
+	if (keep)
+		*keep = NULL;
+	ps->sent[ps->n_sent].keep = keep;
+	ps->sent[ps->n_sent++].prepares = prepares;
+	return 0;
+}
+
+/* Queues sql (PostgreSQL's dialect) with p, prepared once per
+ * connection; its rows to *keep. */
+static int send_sql(struct pg_store *ps, const char *sql, const struct srv_pg_params *p,
+		    PGresult **keep)
+{
+	char name[32];
+	int k, ok;
+
+	if (PQpipelineStatus(ps->c) == PQ_PIPELINE_OFF && PQenterPipelineMode(ps->c) != 1) {
+		note(ps, "cannot enter pipeline mode", PQerrorMessage(ps->c));
+		return -1;
+	}
+	if (ps->begin_due) {
+		ps->begin_due = 0;
+		if (send_sql(ps, "BEGIN", NULL, NULL) != 0)
+			return -1;
+	}
+	if ((k = prepared_find(ps, sql)) >= 0) {
+		snprintf(name, sizeof(name), "sc_store_%d", k);
+		if (ps->prepared[k].state == PREP_NONE) {
+			if (sent_add(ps, NULL, k + 1) != 0)
+				return -1;
+			if (PQsendPrepare(ps->c, name, sql, p ? p->n : 0, NULL) != 1) {
+				note(ps, "postgresql", PQerrorMessage(ps->c));
+				ps->broken = 1;
+				return -1;
+			}
+			ps->prepared[k].state = PREP_SENT;
+		}
+	}
+	if (sent_add(ps, keep, 0) != 0)
+		return -1;
+	ok = k >= 0 ? PQsendQueryPrepared(ps->c, name, p ? p->n : 0, p ? p->val : NULL,
+					  p ? p->len : NULL, p ? p->fmt : NULL, 0)
+		    : PQsendQueryParams(ps->c, sql, p ? p->n : 0, NULL, p ? p->val : NULL,
+					p ? p->len : NULL, p ? p->fmt : NULL, 0);
+	if (ok != 1) {
 		note(ps, "postgresql", PQerrorMessage(ps->c));
 		ps->broken = 1;
 		return -1;
 	}
-	if (keep)
-		*keep = NULL;
-	ps->sent[ps->n_sent++].keep = keep;
 	return 0;
 }
 
@@ -179,6 +267,9 @@ static int sync_read(struct pg_store *ps)
 			return -1;
 		}
 		rs = PQresultStatus(r);
+		if (ps->sent[i].prepares) /* aborted or failed: prepared again next time */
+			ps->prepared[ps->sent[i].prepares - 1].state =
+				rs == PGRES_COMMAND_OK ? PREP_DONE : PREP_NONE;
 		if (rs == PGRES_COMMAND_OK || rs == PGRES_TUPLES_OK) {
 			if (ps->sent[i].keep)
 				*ps->sent[i].keep = r;
@@ -221,6 +312,7 @@ static void batch_clear(struct pg_store *ps)
 	ps->ids = NULL;
 	ps->n_ids = ps->next_id = 0;
 	ps->reserved = 0;
+	ps->n_credits = 0;
 }
 
 static int pg_begin(struct srv_store *st)
@@ -234,6 +326,7 @@ static int pg_begin(struct srv_store *st)
 		/* The same conninfo again: with several hosts and
 		 * target_session_attrs=read-write, whichever is the primary now. */
 		PQreset(ps->c);
+		prepared_forget(ps);
 		if (PQstatus(ps->c) != CONNECTION_OK) {
 			note(ps, "cannot reconnect to the PostgreSQL ledger", PQerrorMessage(ps->c));
 			return -1;
@@ -243,8 +336,9 @@ static int pg_begin(struct srv_store *st)
 		ps->broken = 0;
 		log_info("reconnected to the PostgreSQL ledger");
 	}
-	if (send_sql(ps, "BEGIN", NULL, NULL) != 0)
-		return -1;
+	/* BEGIN goes with the first statement of the batch: after the
+	 * receipt counters' transaction when the batch has submissions. */
+	ps->begin_due = 1;
 	ps->in_tx = 1;
 	return 0;
 }
@@ -306,39 +400,62 @@ static int same_bytes(const PGresult *r, int row, int col, const uint8_t *b, siz
 	       memcmp(v, b, n) == 0;
 }
 
+/* The batch's block of n receipt counters, its first counter to *row,
+ * in the counters' own transaction (SQL_RESERVE_COUNTERS says why). */
+static int send_counters(struct pg_store *ps, size_t n, PGresult **row)
+{
+	struct srv_pg_params c = {0};
+	int due = ps->begin_due, rc;
+
+	srv_pg_int(&c, (int64_t)n);
+	ps->begin_due = 0;
+	rc = send_sql(ps, SQL_COUNTERS_BEGIN, NULL, NULL) != 0 ||
+	     send_sql(ps, SQL_COUNTERS_ASYNC, NULL, NULL) != 0 ||
+	     send_sql(ps, SQL_RESERVE_COUNTERS, &c, row) != 0 ||
+	     send_sql(ps, SQL_COUNTERS_COMMIT, NULL, NULL) != 0 ? -1 : 0;
+	ps->begin_due = due;
+	return rc;
+}
+
 /* Sends the queries of the load: the whole batch's rows at once, each
- * kind in one statement (locked when in the writer's transaction). */
+ * kind in one statement. In the writer's transaction the cards, the
+ * payers and the challenges are locked; a payee only is not: a credit
+ * never fails on what another writer does to the row (its currency and
+ * flags do not change, and only the overflow check reads its balance),
+ * so its lock is left to the credit itself, queued last (pg_commit), and
+ * the servers of a ledger do not commit one at a time behind a shop's
+ * row. */
 static int send_loads(struct pg_store *ps, struct srv_snapshot *const *snaps, size_t n,
-		      PGresult **rows, struct array_text arr[3])
+		      PGresult **rows, struct array_text arr[4])
 {
 	const char *lock = ps->in_tx ? " FOR UPDATE" : "";
-	struct srv_pg_params p[3];
+	struct srv_pg_params p[4];
 	char sql[SRV_PG_SQL_MAX];
-	static const char *const q[3] = {SQL_CARDS, SQL_ACCOUNTS, SQL_CHALLENGES};
+	static const char *const q[4] = {SQL_CARDS, SQL_ACCOUNTS, SQL_CHALLENGES, SQL_ACCOUNTS};
 
 	for (size_t i = 0; i < n; i++) {
 		const struct srv_snapshot *sn = snaps[i];
 
 		if (array_add_hex(&arr[0], sn->card_id, SC_CARD_ID_LEN) != 0 ||
 		    array_add(&arr[1], sn->tx->payer, 1) != 0 ||
-		    array_add(&arr[1], sn->tx->payee, 1) != 0 ||
-		    array_add_hex(&arr[2], sn->tx->challenge, SC_CHALLENGE_LEN) != 0)
+		    array_add_hex(&arr[2], sn->tx->challenge, SC_CHALLENGE_LEN) != 0 ||
+		    array_add(&arr[3], sn->tx->payee, 1) != 0)
 			return -1;
 	}
 	if (ps->in_tx) {
 		struct srv_pg_params c = {0};
 
 		srv_pg_int(&c, (int64_t)n);
-		if (send_sql(ps, SQL_RESERVE_COUNTERS, &c, &rows[3]) != 0 ||
-		    send_sql(ps, SQL_RESERVE_IDS, &c, &rows[4]) != 0)
+		if (send_counters(ps, n, &rows[4]) != 0 ||
+		    send_sql(ps, SQL_RESERVE_IDS, &c, &rows[5]) != 0)
 			return -1;
 	}
-	for (int k = 0; k < 3; k++) {
+	for (int k = 0; k < 4; k++) {
 		memset(&p[k], 0, sizeof(p[k]));
 		if (!array_done(&arr[k]))
 			return -1;
 		srv_pg_text(&p[k], arr[k].s);
-		snprintf(sql, sizeof(sql), "%s%s", q[k], lock);
+		snprintf(sql, sizeof(sql), "%s%s", q[k], k == 3 ? "" : lock);
 		if (send_sql(ps, sql, &p[k], &rows[k]) != 0)
 			return -1;
 	}
@@ -361,7 +478,8 @@ static int send_loads(struct pg_store *ps, struct srv_snapshot *const *snaps, si
 	return 0;
 }
 
-static void fill_rows(struct srv_snapshot *sn, PGresult *const rows[3])
+/* rows: the load's cards, payers, challenges and payees. */
+static void fill_rows(struct srv_snapshot *sn, PGresult *const rows[4])
 {
 	struct srv_challenge_row *ch = &sn->challenge;
 	uint8_t id[SC_CARD_ID_LEN];
@@ -381,8 +499,12 @@ static void fill_rows(struct srv_snapshot *sn, PGresult *const rows[3])
 			srv_pg_account_row(rows[1], i, 0, a, &sn->payer);
 			sn->payer_found = 1;
 		}
+	}
+	for (int i = 0; i < PQntuples(rows[3]); i++) {
+		const char *a = PQgetvalue(rows[3], i, 3);
+
 		if (!strcmp(a, sn->tx->payee)) {
-			srv_pg_account_row(rows[1], i, 0, a, &sn->payee);
+			srv_pg_account_row(rows[3], i, 0, a, &sn->payee);
 			sn->payee_found = 1;
 		}
 	}
@@ -415,14 +537,15 @@ static void fill_prior(struct srv_snapshot *sn, const PGresult *out, const PGres
 
 static int load_once(struct pg_store *ps, struct srv_snapshot *const *snaps, size_t n)
 {
-	struct array_text arr[3] = {{0}};
-	PGresult *rows[5] = {0};
+	struct array_text arr[4] = {{0}};
+	PGresult *rows[6] = {0};
 	int rc = -1;
 
 	if (n == 0)
 		return 0; /* a batch of challenges: its BEGIN goes with the commit */
 	if (!ps->in_tx && (ps->broken || PQstatus(ps->c) != CONNECTION_OK)) {
 		PQreset(ps->c);
+		prepared_forget(ps);
 		ps->n_sent = 0;
 		leave_pipeline(ps);
 		ps->broken = 0;
@@ -437,16 +560,16 @@ static int load_once(struct pg_store *ps, struct srv_snapshot *const *snaps, siz
 	if (send_loads(ps, snaps, n, rows, arr) != 0 || sync_read(ps) != 0)
 		goto out;
 	if (ps->in_tx) {
-		if (PQntuples(rows[3]) != 1 || PQntuples(rows[4]) != (int)n) {
+		if (PQntuples(rows[4]) != 1 || PQntuples(rows[5]) != (int)n) {
 			note(ps, "postgresql", "the receipt counter or transfer ids are missing");
 			goto out;
 		}
 		ps->reserved = 1;
-		ps->counter_base = srv_pg_int64(rows[3], 0, 0);
+		ps->counter_base = srv_pg_int64(rows[4], 0, 0);
 		if (!(ps->ids = calloc(n, sizeof(*ps->ids))))
 			goto out;
 		for (size_t i = 0; i < n; i++)
-			ps->ids[i] = srv_pg_int64(rows[4], (int)i, 0);
+			ps->ids[i] = srv_pg_int64(rows[5], (int)i, 0);
 		ps->n_ids = n;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -456,9 +579,9 @@ static int load_once(struct pg_store *ps, struct srv_snapshot *const *snaps, siz
 	}
 	rc = 0;
 out:
-	for (int k = 0; k < 5; k++)
+	for (int k = 0; k < 6; k++)
 		PQclear(rows[k]);
-	for (int k = 0; k < 3; k++)
+	for (int k = 0; k < 4; k++)
 		free(arr[k].s);
 	if (!ps->in_tx) {
 		/* Whatever a failed send left queued is read first: the
@@ -485,6 +608,54 @@ static int pg_load(struct srv_store *st, struct srv_snapshot *const *snaps, size
 		return -1;
 	ps->err[0] = '\0';
 	return load_once(ps, snaps, n);
+}
+
+/* Adds amount to the batch's credit of account, queued at commit. */
+static int credit_add(struct pg_store *ps, const char *account, int64_t amount)
+{
+	struct pg_credit *c;
+
+	for (size_t i = 0; i < ps->n_credits; i++)
+		if (!strcmp(ps->credits[i].account, account)) {
+			if (amount > INT64_MAX - ps->credits[i].amount)
+				return -1; /* no balance can take it either */
+			ps->credits[i].amount += amount;
+			return 0;
+		}
+	if (strlen(account) >= sizeof(c->account) ||
+	    grow((void **)&ps->credits, &ps->cap_credits, ps->n_credits + 1,
+		 sizeof(*ps->credits)) != 0)
+		return -1;
+	c = &ps->credits[ps->n_credits++];
+	memcpy(c->account, account, strlen(account) + 1);
+	c->amount = amount;
+	return 0;
+}
+
+static int credit_order(const void *a, const void *b)
+{
+	return strcmp(((const struct pg_credit *)a)->account,
+		      ((const struct pg_credit *)b)->account);
+}
+
+/* The batch's credits, one UPDATE per payee in the order of their ids
+ * (as every writer takes them, so two writers' credits alone never
+ * deadlock), the last statements before COMMIT: a payee's row is then
+ * locked only for the COMMIT, a hot one (a shop every payment credits)
+ * for one flush per batch. */
+static int send_credits(struct pg_store *ps)
+{
+	if (ps->n_credits > 1) /* none: credits is still NULL */
+		qsort(ps->credits, ps->n_credits, sizeof(*ps->credits), credit_order);
+	for (size_t i = 0; i < ps->n_credits; i++) {
+		struct srv_pg_params p = {0};
+
+		srv_pg_text(&p, ps->credits[i].account);
+		srv_pg_int(&p, ps->credits[i].amount);
+		if (send_sql(ps, SQL_CREDIT, &p, NULL) != 0)
+			return -1;
+	}
+	return 0;
 }
 
 static int pg_apply(struct srv_store *st, struct srv_job *j)
@@ -515,10 +686,12 @@ static int pg_apply(struct srv_store *st, struct srv_job *j)
 			rc = send_stmt(ps, ST_CHALLENGE_USE, &p);
 			break;
 		case SRV_W_DEBIT:
-		case SRV_W_CREDIT:
-			srv_pg_text(&p, w->kind == SRV_W_DEBIT ? j->tx.payer : j->tx.payee);
-			srv_pg_int(&p, w->kind == SRV_W_DEBIT ? -w->value : w->value);
+			srv_pg_text(&p, j->tx.payer);
+			srv_pg_int(&p, -w->value);
 			rc = send_stmt(ps, ST_ACCOUNT_ADD, &p);
+			break;
+		case SRV_W_CREDIT:
+			rc = credit_add(ps, j->tx.payee, w->value);
 			break;
 		case SRV_W_TRANSFER:
 			if (ps->next_id >= ps->n_ids || w->value <= 0)
@@ -640,14 +813,12 @@ static int pg_receipt_counter(struct srv_store *st, int64_t *counter)
 static int pg_commit(struct srv_store *st, int64_t receipt_counter)
 {
 	struct pg_store *ps = ps_of(st);
-	struct srv_pg_params p = {0};
 	int rc;
 
-	srv_pg_int(&p, receipt_counter);
-	/* The counter row is locked by this batch's load; a batch without
-	 * submissions never read it, and leaves it to the others. */
-	if ((ps->reserved && send_stmt(ps, ST_COUNTER_SET, &p) != 0) ||
-	    send_sql(ps, "COMMIT", NULL, NULL) != 0)
+	/* The counter row already says the end of the batch's block: its
+	 * own transaction moved it (SQL_RESERVE_COUNTERS). */
+	(void)receipt_counter;
+	if (send_credits(ps) != 0 || send_sql(ps, "COMMIT", NULL, NULL) != 0)
 		return -1;
 	rc = sync_read(ps);
 	if (rc == 0) {
@@ -665,7 +836,7 @@ static void pg_rollback(struct srv_store *st)
 	if (!ps->broken && ps->n_sent)
 		sync_read(ps); /* what is queued, aborted with the rest */
 	ps->n_sent = 0;
-	ps->in_tx = 0;
+	ps->in_tx = ps->begin_due = 0;
 	batch_clear(ps);
 	if (ps->broken || PQstatus(ps->c) != CONNECTION_OK) {
 		ps->broken = 1; /* the server rolls back what the connection left */
@@ -723,6 +894,9 @@ void srv_store_pg_free(struct srv_store *st)
 	if (!ps)
 		return;
 	batch_clear(ps);
+	for (size_t i = 0; i < ps->n_prepared; i++)
+		free(ps->prepared[i].sql);
+	free(ps->credits);
 	free(ps->loaded);
 	free(ps->sent);
 	free(ps);

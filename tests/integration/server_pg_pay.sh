@@ -251,6 +251,43 @@ done
 t_eq "DAVE's last funds raced at two servers: one OK and one INSUFFICIENT_FUNDS, 5 times" 5 "$ok"
 t_eq "... his balance never below the 2.00 left" 200 "$lowest"
 
+# One hot payee credited from both servers at once (store_pg.c queues a
+# payee's credit last and takes its row for the COMMIT only; the receipt
+# counters are reserved a block per batch, in a transaction of their
+# own): FRED's four cards pay SHOP-HOT a cent each, two cards' load at
+# each server. SHOP-HOT gets exactly one cent per transfer, every
+# acknowledged payment is stored, no receipt counter is given twice, and
+# the stored counter is at or past the largest receipt's.
+S account create FRED --currency EUR --balance 1000.00 >/dev/null
+S account create SHOP-HOT --currency EUR >/dev/null
+for side in a b; do
+	mkdir -p "$T_DIR/hot$side"
+	for k in 0 1; do
+		c=$T_DIR/hot$side/card$k
+		S card prepare --account FRED --out "$c.perso.json" >/dev/null &&
+		"$CLI" card --perso "$c.perso.json" --key "$c.key.pem" --export "$c.record.json" &&
+		S card enrol --record "$c.record.json" >/dev/null || t_fail "FRED's card $side$k enrolled"
+	done
+done
+"$CLI" load --server "$SUBMIT" --dir "$T_DIR/hota" --cards 2 --count 150 --from-atc 1 \
+	--amount 1 --payee SHOP-HOT --currency 978 >"$T_DIR/hota.out" 2>&1 &
+a=$!
+"$CLI" load --server "$SUBMIT2" --dir "$T_DIR/hotb" --cards 2 --count 150 --from-atc 1 \
+	--amount 1 --payee SHOP-HOT --currency 978 >"$T_DIR/hotb.out" 2>&1 &
+b=$!
+wait $a $b
+acked_a=$(wc -l <"$T_DIR/hota/acked") acked_b=$(wc -l <"$T_DIR/hotb/acked")
+sent=$(($(wc -l <"$T_DIR/hota/sent") + $(wc -l <"$T_DIR/hotb/sent")))
+t_eq "a hot payee paid at both servers at once: every payment acknowledged ($acked_a + $acked_b)" \
+	"600 600" "$sent $((acked_a + acked_b))"
+t_eq "... SHOP-HOT credited exactly once per transfer, FRED debited as much" \
+	"600 600 99400" \
+	"$(pg_sql "SELECT count(*) FROM transfers WHERE payee = 'SHOP-HOT'") $(pg_balance SHOP-HOT) $(pg_balance FRED)"
+t_eq "... no receipt counter given twice across the two servers" "0" \
+	"$(pg_sql 'SELECT count(*) - count(DISTINCT counter) FROM (SELECT counter FROM receipts UNION ALL SELECT counter FROM declines) AS u')"
+t_eq "... the stored counter at or past the largest receipt's" "t" \
+	"$(pg_sql "SELECT value >= (SELECT max(counter) FROM receipts) FROM meta WHERE key = 'receipt_counter'")"
+
 # Wrong passwords at either server count against the one card: the
 # limit (10) blocks it, whichever servers they went to.
 for i in $(seq 1 10); do
