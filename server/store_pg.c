@@ -117,6 +117,7 @@ static void note_result(struct pg_store *ps, const PGresult *r)
 	if (ps->err[0])
 		return; /* the first failure is the one; the rest were aborted by it */
 	note(ps, "postgresql", PQresultErrorMessage(r));
+	srv_pg_timeout_note(state);
 	ps->conflict = state && (!strcmp(state, "23505") || !strcmp(state, "40001") ||
 				 !strcmp(state, "40P01"));
 }
