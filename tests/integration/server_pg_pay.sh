@@ -80,11 +80,11 @@ fi
 SERVER_PID=$SC_LAST_PID HTTP_PORT=${SC_PORTS[0]}
 ADMIN="http://127.0.0.1:${SC_PORTS[1]}"
 t_eq "/healthz on PostgreSQL" "ok" "$(curl -sf "http://127.0.0.1:$HTTP_PORT/healthz" | jq -r .status)"
-t_eq "/v1 answers 501 with a JSON reason" "501 yes" \
-	"$(curl -s -o "$T_DIR/v1.json" -w '%{http_code}' "http://127.0.0.1:$HTTP_PORT/v1/accounts/ALICE-1") $(jq -r .error "$T_DIR/v1.json" | grep -q PostgreSQL && echo yes)"
+t_eq "/v1 reads the PostgreSQL ledger: ALICE-1's balance" "200 10000" \
+	"$(curl -s -o "$T_DIR/v1.json" -w '%{http_code}' "http://127.0.0.1:$HTTP_PORT/v1/accounts/ALICE-1") $(jq -r .balance.minor "$T_DIR/v1.json")"
 
-# The back office on PostgreSQL: its listings are the /v1 API's, refused
-# the same way; block and unblock go through the same code as `card block`.
+# The back office on PostgreSQL: its listings are the /v1 API's, read from
+# PostgreSQL; block and unblock go through the same code as `card block`.
 admin() { # admin METHOD PATH [CSRF]: the status code; the body in admin.json
 	curl -s -o "$T_DIR/admin.json" -w '%{http_code}' -b "$T_DIR/admin.cookies" \
 		-c "$T_DIR/admin.cookies" -H "Origin: $ADMIN" -H 'Content-Type: application/json' \
@@ -92,8 +92,11 @@ admin() { # admin METHOD PATH [CSRF]: the status code; the body in admin.json
 }
 t_eq "back office: the token logs in" 200 "$(admin POST /api/login '' "{\"token\":\"$ADMIN_TOKEN\"}")"
 CSRF=$(jq -r .csrf "$T_DIR/admin.json")
-t_eq "back office: its listings answer 501 with a JSON reason on PostgreSQL" "501 yes" \
-	"$(admin GET /v1/accounts) $(jq -r .error "$T_DIR/admin.json" | grep -q PostgreSQL && echo yes)"
+t_eq "back office: its account listing on PostgreSQL" "200 ALICE-1 BOB CAROL EQUITY-EUR SHOP-1" \
+	"$(admin GET /v1/accounts) $(jq -r '[.accounts[].id] | join(" ")' "$T_DIR/admin.json")"
+t_eq "back office: its card listing, the emulated card among the $((CARDS + 1))" "200 $((CARDS + 1)) active" \
+	"$(admin GET /v1/cards) $(jq -r --arg id "$CARD_ID" '(.cards | length | tostring) + " " +
+		(.cards[] | select((.card_id | ascii_downcase) == ($id | ascii_downcase)) | .status)' "$T_DIR/admin.json")"
 t_eq "back office: block the card" 200 "$(admin POST "/api/cards/$CARD_ID/block" "$CSRF")"
 t_eq "... its row in PostgreSQL says blocked" 2 \
 	"$(pg_sql "SELECT status FROM cards WHERE card_id = '\\x$CARD_ID'")"
@@ -122,12 +125,6 @@ t_eq "the card's counter accepted" "1" "$(pg_sql "SELECT last_atc FROM cards WHE
 # PIN; `card unblock-pin` approves one unblock, kept in pin_unblocks; the
 # terminal gets the server's script for the card's challenge, delivers it
 # and reports 9000; the approval is spent; the PIN pays again.
-SELECT_AID=00A4040009F05349474341524401
-pin_tries() { "$FC" "$CT" on $SELECT_AID 00CADF2400 off | sed -n 2p; }
-unblock() {
-	"$TERMINAL" unblock --card "unix:$CT" --server "unix:$SUBMIT" >"$T_DIR/unblock.out" 2>"$T_DIR/unblock.err"
-	UNBLOCK_RC=$?
-}
 holder_locks_pin
 pay --amount 0.50 --currency EUR --to SHOP-1 --payee-name "Café" --jp contactless \
 	--contactless "unix:$CL" --timeout 30
