@@ -36,6 +36,15 @@ static void names_free(struct CMUnitTest *tests, size_t n)
 		free((char *)tests[i].name);
 }
 
+void fx_filter(const char *name)
+{
+	static char pattern[256]; /* cmocka keeps the pointer */
+	size_t n = strlen(name);
+
+	snprintf(pattern, sizeof(pattern), n && name[n - 1] == ']' ? "%s" : "%s [*]", name);
+	cmocka_set_test_filter(pattern);
+}
+
 /* The PostgreSQL half when no cluster runs: one TAP line per test, the
  * reason on each (scripts/run-tests.sh prints a skip's reason), skipped
  * if PostgreSQL cannot run here, failed if it is there and would not

@@ -42,6 +42,9 @@ int fx_run(const char *group, const struct CMUnitTest *both, size_t n_both,
 #define FX_RUN(group, both, sqlite_only) \
 	fx_run(group, both, sizeof(both) / sizeof(both[0]), sqlite_only, \
 	       sizeof(sqlite_only) / sizeof(sqlite_only[0]))
+/* cmocka's test filter for the tests named name on either backend
+ * ("name [*]"), or for the one a name with its backend in brackets says. */
+void fx_filter(const char *name);
 #define FX_RUN_ALL(group, both) fx_run(group, both, sizeof(both) / sizeof(both[0]), NULL, 0)
 
 struct fx_reply {

@@ -359,6 +359,6 @@ int main(int argc, char **argv)
 	};
 
 	if (argc > 1)
-		cmocka_set_test_filter(argv[1]);
+		fx_filter(argv[1]);
 	return FX_RUN_ALL("server outcomes", both);
 }
