@@ -108,21 +108,6 @@ static struct pg_conn *pg_init_target(const struct srv_config *cfg)
 	return pg;
 }
 
-/* The commands a PostgreSQL ledger does not serve yet (the PIN unblock's
- * approvals): the ledger is opened (an older schema migrated, as every
- * open does), then the command is refused by name. */
-static int pg_not_yet(const struct srv_config *cfg, const char *name)
-{
-	struct pg_conn *pg;
-	char err[512];
-
-	if (!(pg = srv_pg_open(cfg->db_path, SRV_SCHEMA_VERSION, err, sizeof(err))))
-		return fail("%s", err);
-	srv_pg_close(pg);
-	return fail("%s: not on a PostgreSQL ledger yet (issue 14);"
-		    " use an SQLite ledger (-D DIR or --db FILE)", name);
-}
-
 static int cmd_init(const struct srv_config *cfg)
 {
 	struct pg_conn *pg = NULL;
@@ -646,8 +631,6 @@ int srv_admin(const struct srv_config *cfg, int argc, char **argv, const char *o
 
 	if (!strcmp(name, "init"))
 		return cmd_init(cfg);
-	if (srv_db_is_pg(cfg->db_path) && !strcmp(name, "card unblock-pin"))
-		return pg_not_yet(cfg, name);
 	if (!strcmp(name, "check"))
 		return cmd_check(cfg);
 	if (!strcmp(name, "key show"))

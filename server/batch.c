@@ -116,8 +116,12 @@ static int attempt(struct srv *s, struct srv_store *st, struct srv_batch *b,
 
 	*culprit = NULL;
 	b->n = 0;
-	if (st->ops->begin(st) != 0)
+	if (st->ops->begin(st) != 0) {
+		/* nothing began, nothing to undo; but the batch is refused, and
+		 * the log and /healthz say why (a lock another writer holds) */
+		srv_health_fault(st->ops->error(st));
 		return -1;
+	}
 	for (struct srv_job *j = jobs; j; j = j->next) {
 		j->snap.tx = NULL;
 		if (j->failed)

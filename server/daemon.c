@@ -84,8 +84,7 @@ static void queue_destroy(struct srv_queue *q)
 	pthread_mutex_destroy(&q->mu);
 }
 
-/* The store over db: the SQLite ledger's or the PostgreSQL one's. 0 or -1. */
-static int store_open(struct srv_store *st, struct srv_db *db)
+int srv_store_open(struct srv_store *st, struct srv_db *db)
 {
 	if (db->pg)
 		return srv_store_pg(st, db);
@@ -93,7 +92,7 @@ static int store_open(struct srv_store *st, struct srv_db *db)
 	return 0;
 }
 
-static void store_close(struct srv_store *st, const struct srv_db *db)
+void srv_store_close(struct srv_store *st, const struct srv_db *db)
 {
 	if (db->pg)
 		srv_store_pg_free(st);
@@ -109,7 +108,7 @@ static void *verify_main(void *arg)
 	struct srv_keycache *kc = malloc(sizeof(*kc));
 	int ok = kc && srv_db_open(&db, s->cfg.db_path, 1, SRV_SCHEMA_VERSION, err, sizeof(err)) == 0;
 
-	if (store_open(&store, &db) != 0)
+	if (srv_store_open(&store, &db) != 0)
 		ok = 0;
 
 	if (!ok) {
@@ -137,7 +136,7 @@ static void *verify_main(void *arg)
 		atomic_fetch_add(&srv_metrics.writer_queue, 1);
 		srv_queue_push(&s->writer_q, j);
 	}
-	store_close(&store, &db);
+	srv_store_close(&store, &db);
 	if (ok)
 		srv_db_close(&db);
 	if (kc) {
@@ -190,7 +189,7 @@ static void *writer_main(void *arg)
 
 	if (!ok)
 		log_warnx("writer thread: %s", err);
-	if (store_open(&store, &db) != 0 || srv_batch_init(&batch, (size_t)s->cfg.batch_max) != 0) {
+	if (srv_store_open(&store, &db) != 0 || srv_batch_init(&batch, (size_t)s->cfg.batch_max) != 0) {
 		log_warnx("writer thread: out of memory");
 		ok = 0;
 	}
@@ -246,7 +245,7 @@ static void *writer_main(void *arg)
 			srv_challenges_purge(&db, last_purge);
 		}
 	}
-	store_close(&store, &db);
+	srv_store_close(&store, &db);
 	srv_db_close(&db);
 	srv_batch_free(&batch);
 	log_info("writer: %lu batches, %lu submissions, busy %.3f s",

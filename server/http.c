@@ -287,9 +287,17 @@ static void get_health(struct srv_http *h, struct evhttp_request *req)
 	if (srv_health_failing(reason, sizeof(reason)))
 		return srv_http_send_json(req, 503, json_pack("{s:s,s:s}", "status", "failing",
 							      "reason", reason));
+	/* unreadable: the connection's own error says why (on PostgreSQL,
+	 * no primary reachable), never its password (libpq prints none) */
+	if (v < 0) {
+		snprintf(reason, sizeof(reason), "the ledger cannot be read: %s", srv_db_errmsg(&h->db));
+		reason[strcspn(reason, "\n")] = '\0';
+		return srv_http_send_json(req, 503, json_pack("{s:s,s:s}", "status",
+							      "ledger unreadable", "reason",
+							      reason[0] ? reason : "unknown"));
+	}
 	if (v != SRV_SCHEMA_VERSION || atomic_load(&h->s->stopping))
-		return srv_http_send_json(req, 503, json_pack("{s:s}", "status",
-							      v < 0 ? "ledger unreadable" : "stopping"));
+		return srv_http_send_json(req, 503, json_pack("{s:s}", "status", "stopping"));
 	srv_http_send_json(req, 200, json_pack("{s:s,s:i}", "status", "ok", "schema_version", v));
 }
 

@@ -216,6 +216,13 @@ size_t srv_metrics_render(char *buf, size_t cap)
 		"# TYPE sigcard_peers_dropped_total counter\nsigcard_peers_dropped_total %lu\n",
 	    atomic_load(&srv_metrics.connections), atomic_load(&srv_metrics.in_flight),
 	    atomic_load(&srv_metrics.peers_dropped));
+	put(&o, "# HELP sigcard_ledger_timeouts_total PostgreSQL statements ended by lock_timeout"
+		" or statement_timeout.\n"
+		"# TYPE sigcard_ledger_timeouts_total counter\n"
+		"sigcard_ledger_timeouts_total{timeout=\"lock\"} %lu\n"
+		"sigcard_ledger_timeouts_total{timeout=\"statement\"} %lu\n",
+	    atomic_load(&srv_metrics.ledger_timeouts[SRV_PG_TIMEOUT_LOCK]),
+	    atomic_load(&srv_metrics.ledger_timeouts[SRV_PG_TIMEOUT_STATEMENT]));
 	put(&o, "# HELP sigcard_wal_resets_total RESTART checkpoints keeping the WAL bounded.\n"
 		"# TYPE sigcard_wal_resets_total counter\nsigcard_wal_resets_total %lu\n",
 	    atomic_load(&srv_metrics.wal_resets));

@@ -75,4 +75,9 @@ void srv_pg_card_row(const PGresult *r, int row, int col, const uint8_t id[SC_CA
 void srv_pg_account_row(const PGresult *r, int row, int col, const char *id,
 			struct srv_account *a);
 
+/* ---- pg_timeouts.c: the connections' lock and statement timeouts */
+extern const char *const srv_pg_timeout_options;
+/* Counts a failure whose SQLSTATE (may be NULL) says a timeout ended it. */
+void srv_pg_timeout_note(const char *sqlstate);
+
 #endif

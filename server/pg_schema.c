@@ -191,7 +191,10 @@ static void pg_notice_quiet(void *arg, const char *message)
 PGconn *srv_pg_connect(const char *conninfo, char *err, size_t errlen)
 {
 	char where[SRV_PATH_MAX];
-	PGconn *c = PQconnectdb(conninfo);
+	/* the timeouts first: a conninfo's own options come later and win */
+	const char *const keys[] = {"options", "dbname", NULL};
+	const char *const values[] = {srv_pg_timeout_options, conninfo, NULL};
+	PGconn *c = PQconnectdbParams(keys, values, 1);
 
 	if (!c || PQstatus(c) != CONNECTION_OK) {
 		srv_db_describe(where, sizeof(where), conninfo);

@@ -448,7 +448,9 @@ struct srv_metrics {
 	atomic_ulong audit_unrecorded;        /* unauthenticated requests beyond the sample */
 	atomic_ulong tls_handshakes;          /* TLS peers admitted */
 	atomic_ulong tls_refused[SRV_TLS_REFUSAL_SLOTS]; /* by enum srv_tls_refusal (tls.h) */
+	atomic_ulong ledger_timeouts[2];      /* by enum srv_pg_timeout (pg_timeouts.c) */
 };
+enum srv_pg_timeout { SRV_PG_TIMEOUT_LOCK, SRV_PG_TIMEOUT_STATEMENT };
 extern struct srv_metrics srv_metrics;
 void srv_metrics_verify(uint64_t ns);
 void srv_metrics_batch(unsigned n);

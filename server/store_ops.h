@@ -79,5 +79,9 @@ void srv_store_sqlite(struct srv_store *st, struct srv_db *db);
  * after a failure; 0, or -1 out of memory. Freed by srv_store_pg_free. */
 int srv_store_pg(struct srv_store *st, struct srv_db *db);
 void srv_store_pg_free(struct srv_store *st);
+/* ---- daemon.c: the store over db, the SQLite ledger's or the
+ * PostgreSQL one's as db is (0 or -1), and its release. */
+int srv_store_open(struct srv_store *st, struct srv_db *db);
+void srv_store_close(struct srv_store *st, const struct srv_db *db);
 
 #endif

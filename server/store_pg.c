@@ -152,6 +152,7 @@ static void note_result(struct pg_store *ps, const PGresult *r)
 	if (ps->err[0])
 		return; /* the first failure is the one; the rest were aborted by it */
 	note(ps, "postgresql", PQresultErrorMessage(r));
+	srv_pg_timeout_note(state);
 	ps->conflict = state && (!strcmp(state, "23505") || !strcmp(state, "40001") ||
 				 !strcmp(state, "40P01"));
 }
@@ -790,14 +791,21 @@ static int pg_challenge_issue(struct srv_store *st, const uint8_t *challenge, co
 	return send_stmt(ps_of(st), ST_CHALLENGE_INSERT, &p);
 }
 
-/* The PIN unblock's approvals are not kept on PostgreSQL yet (`card
- * unblock-pin` refuses such a ledger by name), so none waits for a card. */
+/* An issuer-script job (unblock.c) inside the batch's transaction: what
+ * is queued is sent and read first, so its statements run in order after
+ * them, one at a time on the same connection, out of pipeline mode. */
 static int pg_script(struct srv_store *st, struct srv *s, struct srv_job *j)
 {
-	(void)st;
-	(void)s;
-	srv_job_reply_error(j, SC_RES_NO_ISSUER_SCRIPT,
-			    "PIN unblock is not served from a PostgreSQL ledger yet");
+	struct pg_store *ps = ps_of(st);
+	struct srv_db db = {.pg = ps->c};
+
+	if (sync_read(ps) != 0)
+		return -1;
+	leave_pipeline(ps);
+	if (srv_script_apply(s, &db, j) != 0) {
+		note(ps, "issuer script", PQerrorMessage(ps->c));
+		return -1;
+	}
 	return 0;
 }
 

@@ -8,13 +8,14 @@
  * more PIN guesses). A delivery that failed shows in `card show`, and the
  * issuer approves again. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include "common/hex.h"
 #include "common/issuer_script.h"
 #include "common/sw.h"
-#include "server.h"
+#include "pg_query.h"
 
 /* pin_unblocks.state */
 enum { UNBLOCK_APPROVED = 0, UNBLOCK_DELIVERED = 1, UNBLOCK_DONE = 2, UNBLOCK_REFUSED = 3 };
@@ -34,14 +35,52 @@ int srv_unblock_mac(const uint8_t master[SC_MASTER_KEY_LEN], const struct sc_scr
 	return ok ? 0 : -1;
 }
 
-/* One statement with card id as ?1 and up to two integers, run to its end;
- * the number of rows it changed, or -1. */
+/* The highest ?N in sql: PostgreSQL wants a type for every parameter
+ * sent, and one the statement does not use has none. */
+static int params_used(const char *sql)
+{
+	int n = 0;
+
+	for (const char *p = strchr(sql, '?'); p; p = strchr(p + 1, '?'))
+		if (p[1] >= '1' && p[1] <= '9' && p[1] - '0' > n)
+			n = p[1] - '0';
+	return n;
+}
+
+/* run() on PostgreSQL: the same statement and parameters, in its terms. */
+static int run_pg(struct srv_db *d, const char *sql, const uint8_t id[SC_CARD_ID_LEN],
+		  int64_t a, int64_t b, const uint8_t *blob, size_t blob_len)
+{
+	struct srv_pg_params p = {0};
+	int used = params_used(sql);
+	PGresult *r;
+	int n;
+
+	srv_pg_blob(&p, id, SC_CARD_ID_LEN);
+	srv_pg_int(&p, a);
+	srv_pg_int(&p, b);
+	if (blob)
+		srv_pg_blob(&p, blob, blob_len);
+	else
+		srv_pg_null(&p);
+	p.n = used;
+	if (!(r = srv_pg_query(d->pg, sql, &p)))
+		return -1;
+	n = atoi(PQcmdTuples(r));
+	PQclear(r);
+	return n;
+}
+
+/* One statement with card id as ?1 and up to two integers (?2, ?3) and a
+ * blob (?4), run to its end; the number of rows it changed, or -1. */
 static int run(struct srv_db *d, const char *sql, const uint8_t id[SC_CARD_ID_LEN],
 	       int64_t a, int64_t b, const uint8_t *blob, size_t blob_len)
 {
 	sqlite3_stmt *st;
 	int rc;
 
+	if (d->pg)
+		return run_pg(d, sql, id, a, b, blob, blob_len);
 	if (sqlite3_prepare_v2(d->db, sql, -1, &st, NULL) != SQLITE_OK) {
 		log_warnx("sqlite: %s", sqlite3_errmsg(d->db));
 		return -1;
@@ -60,14 +99,36 @@ static int run(struct srv_db *d, const char *sql, const uint8_t id[SC_CARD_ID_LE
 	return sqlite3_changes(d->db);
 }
 
+#define SQL_STATE_OF "SELECT state, coalesce(sw, 0) FROM pin_unblocks WHERE card_id = ?1"
+
+/* state_of() on PostgreSQL. */
+static int state_of_pg(struct srv_db *d, const uint8_t id[SC_CARD_ID_LEN], int *sw)
+{
+	struct srv_pg_params p = {0};
+	PGresult *r;
+	int state = -1;
+
+	srv_pg_blob(&p, id, SC_CARD_ID_LEN);
+	if (!(r = srv_pg_query(d->pg, SQL_STATE_OF, &p)))
+		return -2;
+	if (PQntuples(r) > 0) {
+		state = (int)srv_pg_int64(r, 0, 0);
+		if (sw)
+			*sw = (int)srv_pg_int64(r, 0, 1);
+	}
+	PQclear(r);
+	return state;
+}
+
 /* The approval's state, or -1 none, -2 database error. */
 static int state_of(struct srv_db *d, const uint8_t id[SC_CARD_ID_LEN], int *sw)
 {
 	sqlite3_stmt *st;
 	int rc, state = -1;
 
-	if (sqlite3_prepare_v2(d->db, "SELECT state, coalesce(sw, 0) FROM pin_unblocks"
-				      " WHERE card_id = ?1", -1, &st, NULL) != SQLITE_OK)
+	if (d->pg)
+		return state_of_pg(d, id, sw);
+	if (sqlite3_prepare_v2(d->db, SQL_STATE_OF, -1, &st, NULL) != SQLITE_OK)
 		return -2;
 	sqlite3_bind_blob(st, 1, id, SC_CARD_ID_LEN, SQLITE_STATIC);
 	rc = sqlite3_step(st);
@@ -115,7 +176,7 @@ int srv_unblock_approve(struct srv_db *d, const uint8_t id[SC_CARD_ID_LEN], int 
 		   " ON CONFLICT (card_id) DO UPDATE SET state = 0, approved_ms = ?2,"
 		   " challenge = NULL, delivered_ms = NULL, sw = NULL,"
 		   " reported_ms = NULL", id, srv_now_ms(), 0, NULL, 0) != 1) {
-		snprintf(err, errlen, "cannot record the approval: %s", sqlite3_errmsg(d->db));
+		snprintf(err, errlen, "cannot record the approval: %s", srv_db_errmsg(d));
 		return -1;
 	}
 	return 0;
@@ -124,11 +185,7 @@ int srv_unblock_approve(struct srv_db *d, const uint8_t id[SC_CARD_ID_LEN], int 
 int srv_unblock_describe(struct srv_db *d, const uint8_t id[SC_CARD_ID_LEN], char *out,
 			 size_t cap)
 {
-	int sw = 0, state;
-
-	if (d->pg)
-		return 0; /* no approval is kept on PostgreSQL yet (admin.c) */
-	state = state_of(d, id, &sw);
+	int sw = 0, state = state_of(d, id, &sw);
 
 	switch (state) {
 	case -2:
@@ -191,8 +248,8 @@ static int deliver(struct srv *s, struct srv_db *db, struct srv_job *j)
 		return answer(j, SC_RES_NO_ISSUER_SCRIPT,
 			      "card %s is blocked by the issuer: no script until it is unblocked", hex);
 	rc = run(db, "UPDATE pin_unblocks SET state = 1, challenge = ?4, delivered_ms = ?2"
-		     " WHERE card_id = ?1 AND state = 0", out.ref.card_id, srv_now_ms(), 0,
-		 out.ref.challenge, SC_CARD_CHALLENGE_LEN);
+		     " WHERE card_id = ?1 AND state = ?3", out.ref.card_id, srv_now_ms(),
+		 UNBLOCK_APPROVED, out.ref.challenge, SC_CARD_CHALLENGE_LEN);
 	if (rc < 0)
 		return -1;
 	if (rc == 0)

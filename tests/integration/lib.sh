@@ -36,13 +36,15 @@ t_cleanup() {
 trap t_cleanup EXIT
 trap 'exit 130' INT TERM
 
-t_ok() { T_N=$((T_N + 1)); echo "ok $T_N - $1"; }
+# T_SUFFIX, if set, follows every test's name: a script that runs its
+# checks once per backend names the backend with it.
+t_ok() { T_N=$((T_N + 1)); echo "ok $T_N - $1${T_SUFFIX:-}"; }
 # t_fail NAME [DETAIL...]: DETAIL goes out as TAP comments.
 t_fail() {
-	T_N=$((T_N + 1)); T_FAILED=$((T_FAILED + 1)); echo "not ok $T_N - $1"
+	T_N=$((T_N + 1)); T_FAILED=$((T_FAILED + 1)); echo "not ok $T_N - $1${T_SUFFIX:-}"
 	shift; local l; for l in "$@"; do printf '%s\n' "$l" | sed 's/^/# /'; done
 }
-t_skip() { T_N=$((T_N + 1)); echo "ok $T_N - $1 # SKIP $2"; }
+t_skip() { T_N=$((T_N + 1)); echo "ok $T_N - $1${T_SUFFIX:-} # SKIP $2"; }
 # t_check NAME CMD...: ok if CMD exits 0; its output is shown on failure.
 t_check() {
 	local name=$1 out; shift

@@ -4,25 +4,34 @@
 # list endpoints page with cursors; times are RFC 3339; and the OpenAPI
 # document served at /v1/openapi.json is docs/openapi.json, is itself
 # valid, and describes each real answer (tests/tools/openapi_check.py).
+# All of it on an SQLite ledger, then on PostgreSQL (issue 14: the same
+# API from either), each check named with its backend.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/pg_helpers.bash"
 SRV=$SC_BIN/sigcard-server
 CLI=$SC_BUILD/tests/tools/srvclient
-D=$T_DIR/issuer
-S() { "$SRV" -D "$D" "$@"; }
+
+# api_suite BACKEND [DB]: the checks on a fresh ledger, SQLite in the data
+# folder or the PostgreSQL database DB names.
+api_suite() {
+T_SUFFIX=" [$1]"
+D=$T_DIR/issuer-$1 DB=()
+[ -n "${2:-}" ] && DB=(--db "$2")
+S() { "$SRV" -D "$D" "${DB[@]}" "$@"; }
 
 S init >/dev/null 2>&1
 S account create ALICE --currency EUR --balance 100.00 >/dev/null
 S account create BOB --currency EUR >/dev/null
-CARD=$(S card prepare --account ALICE --out "$T_DIR/perso.json")
-"$CLI" card --perso "$T_DIR/perso.json" --key "$T_DIR/key.pem" --export "$T_DIR/record.json"
-S card enrol --record "$T_DIR/record.json" >/dev/null || t_fail "card enrolled"
+CARD=$(S card prepare --account ALICE --out "$T_DIR/perso-$1.json")
+"$CLI" card --perso "$T_DIR/perso-$1.json" --key "$T_DIR/key-$1.pem" --export "$T_DIR/record-$1.json"
+S card enrol --record "$T_DIR/record-$1.json" >/dev/null || t_fail "card enrolled"
 
-SOCK=$T_DIR/submit.sock
-sc_listen server 'serving: submissions on' "$SRV" -D "$D" -d --listen none --unix "$SOCK" \
-	--http 127.0.0.1:@PORT || t_fail "server started" "$(cat "$T_DIR/server.log")"
+SOCK=$T_DIR/submit-$1.sock
+sc_listen "server-$1" 'serving: submissions on' "$SRV" -D "$D" "${DB[@]}" -d --listen none \
+	--unix "$SOCK" --http 127.0.0.1:@PORT || t_fail "server started" "$(cat "$T_DIR/server-$1.log")"
 H="http://127.0.0.1:${SC_PORTS[0]}"
 for atc in 1 2 3 4 5; do
-	"$CLI" pay --perso "$T_DIR/perso.json" --key "$T_DIR/key.pem" --payee BOB --currency 978 \
+	"$CLI" pay --perso "$T_DIR/perso-$1.json" --key "$T_DIR/key-$1.pem" --payee BOB --currency 978 \
 		--server "$SOCK" --atc $atc --amount $((atc * 100)) >/dev/null ||
 		t_fail "payment $atc"
 done
@@ -123,5 +132,11 @@ t_eq "times are RFC 3339 UTC, the same instant as created_ms" "yes" "$(curl -s "
 d = json.load(sys.stdin)
 t = datetime.datetime.strptime(d["created"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=datetime.timezone.utc)
 print("yes" if round(t.timestamp() * 1000) == d["created_ms"] else d)')"
+T_SUFFIX=
+}
 
+api_suite sqlite
+pg_require "the HTTP API on a PostgreSQL ledger"
+pg_start
+api_suite postgresql "$PG_URL"
 t_done

@@ -43,9 +43,6 @@ t_check "card show: blocked" bash -c "'$SRV' -D '$D' --db '$PG_URL' card show $C
 t_check "card unblock" S card unblock "$CARD_ID"
 t_eq "the card's row in PostgreSQL" "1|-1" "$(pg_sql "SELECT status, last_atc FROM cards WHERE card_id = '\\x$CARD_ID'")"
 S key show >"$T_DIR/receipt.key"
-out=$(S card unblock-pin "$CARD_ID" 2>&1); rc=$?
-t_eq "card unblock-pin: refused by name on PostgreSQL" "1 yes" \
-	"$rc $([[ $out == *"card unblock-pin: not on a PostgreSQL ledger yet"* ]] && echo yes)"
 
 # Soft cards for the load and the races (tests/tools/srvclient).
 mkdir -p "$T_DIR/load"
@@ -83,11 +80,11 @@ fi
 SERVER_PID=$SC_LAST_PID HTTP_PORT=${SC_PORTS[0]}
 ADMIN="http://127.0.0.1:${SC_PORTS[1]}"
 t_eq "/healthz on PostgreSQL" "ok" "$(curl -sf "http://127.0.0.1:$HTTP_PORT/healthz" | jq -r .status)"
-t_eq "/v1 answers 501 with a JSON reason" "501 yes" \
-	"$(curl -s -o "$T_DIR/v1.json" -w '%{http_code}' "http://127.0.0.1:$HTTP_PORT/v1/accounts/ALICE-1") $(jq -r .error "$T_DIR/v1.json" | grep -q PostgreSQL && echo yes)"
+t_eq "/v1 reads the PostgreSQL ledger: ALICE-1's balance" "200 10000" \
+	"$(curl -s -o "$T_DIR/v1.json" -w '%{http_code}' "http://127.0.0.1:$HTTP_PORT/v1/accounts/ALICE-1") $(jq -r .balance.minor "$T_DIR/v1.json")"
 
-# The back office on PostgreSQL: its listings are the /v1 API's, refused
-# the same way; block and unblock go through the same code as `card block`.
+# The back office on PostgreSQL: its listings are the /v1 API's, read from
+# PostgreSQL; block and unblock go through the same code as `card block`.
 admin() { # admin METHOD PATH [CSRF]: the status code; the body in admin.json
 	curl -s -o "$T_DIR/admin.json" -w '%{http_code}' -b "$T_DIR/admin.cookies" \
 		-c "$T_DIR/admin.cookies" -H "Origin: $ADMIN" -H 'Content-Type: application/json' \
@@ -95,8 +92,11 @@ admin() { # admin METHOD PATH [CSRF]: the status code; the body in admin.json
 }
 t_eq "back office: the token logs in" 200 "$(admin POST /api/login '' "{\"token\":\"$ADMIN_TOKEN\"}")"
 CSRF=$(jq -r .csrf "$T_DIR/admin.json")
-t_eq "back office: its listings answer 501 with a JSON reason on PostgreSQL" "501 yes" \
-	"$(admin GET /v1/accounts) $(jq -r .error "$T_DIR/admin.json" | grep -q PostgreSQL && echo yes)"
+t_eq "back office: its account listing on PostgreSQL" "200 ALICE-1 BOB CAROL EQUITY-EUR SHOP-1" \
+	"$(admin GET /v1/accounts) $(jq -r '[.accounts[].id] | join(" ")' "$T_DIR/admin.json")"
+t_eq "back office: its card listing, the emulated card among the $((CARDS + 1))" "200 $((CARDS + 1)) active" \
+	"$(admin GET /v1/cards) $(jq -r --arg id "$CARD_ID" '(.cards | length | tostring) + " " +
+		(.cards[] | select((.card_id | ascii_downcase) == ($id | ascii_downcase)) | .status)' "$T_DIR/admin.json")"
 t_eq "back office: block the card" 200 "$(admin POST "/api/cards/$CARD_ID/block" "$CSRF")"
 t_eq "... its row in PostgreSQL says blocked" 2 \
 	"$(pg_sql "SELECT status FROM cards WHERE card_id = '\\x$CARD_ID'")"
@@ -120,6 +120,40 @@ fi
 t_eq "balances moved once (psql)" "8766 1234" "$(pg_balance ALICE-1) $(pg_balance SHOP-1)"
 t_eq "the card's counter accepted" "1" "$(pg_sql "SELECT last_atc FROM cards WHERE card_id = '\\x$CARD_ID'")"
 
+# The PIN unblock on PostgreSQL (docs/PROTOCOL.md §6 "Issuer scripts"), as
+# terminal_unblock.sh does it on SQLite: three wrong PINs block the card's
+# PIN; `card unblock-pin` approves one unblock, kept in pin_unblocks; the
+# terminal gets the server's script for the card's challenge, delivers it
+# and reports 9000; the approval is spent; the PIN pays again.
+holder_locks_pin
+pay --amount 0.50 --currency EUR --to SHOP-1 --payee-name "Café" --jp contactless \
+	--contactless "unix:$CL" --timeout 30
+wait "$HOLDER_PID"
+t_eq "three wrong PINs: the card reports no tries left" 009000 "$(pin_tries)"
+unblock
+t_eq "no approval yet: the terminal's unblock gets NO_ISSUER_SCRIPT (exit 8)" 8 "$UNBLOCK_RC"
+out=$(S card unblock-pin "$CARD_ID" 2>&1); rc=$?
+t_eq "card unblock-pin on PostgreSQL: approved" "0 yes" "$rc $([[ $out == *"PIN unblock approved"* ]] && echo yes)"
+t_eq "... the approval is a row of pin_unblocks" "0" \
+	"$(pg_sql "SELECT state FROM pin_unblocks WHERE card_id = '\\x$CARD_ID'")"
+t_check "card show: approved" bash -c "'$SRV' -D '$D' --db '$PG_URL' card show $CARD_ID | grep -q 'pin unblock.*approved'"
+unblock
+[ "$UNBLOCK_RC" = 0 ] && t_ok "the terminal's unblock: exit 0" ||
+	t_fail "the terminal's unblock: exit 0" "exit $UNBLOCK_RC" "$(cat "$T_DIR/unblock.err")"
+t_eq "the card answered 9000 and has its three tries again" "9000 3 039000" \
+	"$(sed -n 's/^card answer: //p' "$T_DIR/unblock.out") $(sed -n 's/^pin tries: //p' "$T_DIR/unblock.out") $(pin_tries)"
+t_eq "... recorded in PostgreSQL: done, 9000" "2|36864" \
+	"$(pg_sql "SELECT state, sw FROM pin_unblocks WHERE card_id = '\\x$CARD_ID'")"
+t_check "card show: done, the card answered 9000" bash -c \
+	"'$SRV' -D '$D' --db '$PG_URL' card show $CARD_ID | grep -q 'pin unblock.*done: the card answered 9000'"
+unblock
+t_eq "the approval is spent: a second unblock gets NO_ISSUER_SCRIPT" 8 "$UNBLOCK_RC"
+holder "${PIN}K"
+pay --amount 0.50 --currency EUR --to SHOP-1 --payee-name "Café" --jp contactless \
+	--contactless "unix:$CL" --timeout 30
+wait "$HOLDER_PID"
+t_eq "after the unblock the PIN pays again (exit $PAY_RC)" "8716 1284" "$(pg_balance ALICE-1) $(pg_balance SHOP-1)"
+
 # Resend of the same SUBMIT, and the declines.
 t_eq "soft card pays" "OK" "$(soft 1 --server "$SUBMIT" --atc 1 --payee BOB --amount 250 --save "$T_DIR/sub1" | cut -d' ' -f1)"
 first=$("$CLI" send --server "$SUBMIT" --file "$T_DIR/sub1")
@@ -138,8 +172,17 @@ t_eq "Σ per currency = 0 (psql)" "0" "$(sum_zero)"
 # --- PostgreSQL restarted under the server: what was in flight is told
 # RETRY_LATER at worst (nothing of it happened), and the server connects
 # again by itself for the next batch.
-pg_as "$PG_BIN/pg_ctl" -D "$PG_DIR" -m fast -w restart >/dev/null 2>&1 ||
-	t_fail "PostgreSQL restarted" "$(tail -5 "$T_DIR/pg/server.log")"
+# While it is down and no batch has failed yet, /healthz says why.
+pg_as "$PG_BIN/pg_ctl" -D "$PG_DIR" -m fast -w stop >/dev/null 2>&1 ||
+	t_fail "PostgreSQL stopped" "$(tail -5 "$T_DIR/pg/server.log")"
+code=$(curl -s -o "$T_DIR/health.json" -w '%{http_code}' "http://127.0.0.1:$HTTP_PORT/healthz")
+t_eq "/healthz with no PostgreSQL reachable: 503 ledger unreadable" "503 ledger unreadable" \
+	"$code $(jq -r .status "$T_DIR/health.json")"
+t_check "... with the reason: the connection's error ($(jq -r .reason "$T_DIR/health.json"))" \
+	bash -c "jq -r .reason '$T_DIR/health.json' | grep -q '^the ledger cannot be read: .*$PG_SOCK'"
+pg_as "$PG_BIN/pg_ctl" -D "$PG_DIR" -l "$T_DIR/pg/server.log" -w -t 120 \
+	-o "-c listen_addresses='' -c unix_socket_directories='$PG_SOCK' -p $PG_PORT" \
+	start >/dev/null 2>&1 || t_fail "PostgreSQL started again" "$(tail -5 "$T_DIR/pg/server.log")"
 before=$(pg_balance BOB) results=
 for atc in 11 12 13 14 15; do
 	r=$(soft 1 --server "$SUBMIT" --atc $atc --payee BOB --amount 5 2>&1 | cut -d' ' -f1)

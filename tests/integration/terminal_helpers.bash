@@ -104,6 +104,17 @@ pay() {
 	PAY_RC=$?
 }
 
+# pin_tries: the card's PIN tries left and status word (GET DATA DF24 over
+# the contact slot), as hex: 039000 is three tries.
+pin_tries() { "$FC" "$CT" on 00A4040009F05349474341524401 00CADF2400 off | sed -n 2p; }
+
+# unblock: sigcard-terminal unblock with the card in the contact slot;
+# exit status in UNBLOCK_RC, output in unblock.out and unblock.err.
+unblock() {
+	"$TERMINAL" unblock --card "unix:$CT" --server "unix:$SUBMIT" >"$T_DIR/unblock.out" 2>"$T_DIR/unblock.err"
+	UNBLOCK_RC=$?
+}
+
 # field NAME: a field of the last receipt.
 field() { sed -n "s/^$1: //p" "$T_DIR/pay.out"; }
 

@@ -13,11 +13,6 @@ if ! world_up; then
 fi
 t_ok "world up"
 SELECT=00A4040009F05349474341524401
-pin_tries() { "$FC" "$CT" on $SELECT 00CADF2400 off | sed -n 2p; }
-unblock() {
-	"$TERMINAL" unblock --card "unix:$CT" --server "unix:$SUBMIT" >"$T_DIR/unblock.out" 2>"$T_DIR/unblock.err"
-	UNBLOCK_RC=$?
-}
 
 # Nothing approved: the server has no script, the card is untouched.
 unblock

@@ -7,10 +7,14 @@
 #include <unistd.h>
 #include <openssl/ecdsa.h>
 #include <openssl/evp.h>
+#include "server/pg_query.h"
+#include "pg_cluster.h"
 #include "server_fixture.h"
 
-/* f->db is one SQLite connection (opened without its own mutex) and the
- * tests call in from several threads. */
+enum fx_backend fx_backend = FX_SQLITE;
+
+/* f->db is one connection (SQLite's opened without its own mutex, a
+ * PGconn never shared) and the tests call in from several threads. */
 static pthread_mutex_t db_mu = PTHREAD_MUTEX_INITIALIZER;
 
 static void *serve(void *arg)
@@ -60,6 +64,8 @@ int fx_setup(struct fx *f, void (*tweak)(struct srv_config *))
 	if (tweak)
 		tweak(&f->cfg);
 	log_init("test", 1, 0);
+	if (fx_ledger_path(f->cfg.db_path, sizeof(f->cfg.db_path), f->dir) != 0)
+		return -1;
 	if (srv_master_key_create(f->cfg.master_key_path, err, sizeof(err)) != 0 ||
 	    srv_receipt_key_create(f->cfg.receipt_key_path, err, sizeof(err)) != 0 ||
 	    srv_master_key_load(f->cfg.master_key_path, f->master, err, sizeof(err)) != 0 ||
@@ -69,7 +75,7 @@ int fx_setup(struct fx *f, void (*tweak)(struct srv_config *))
 	}
 	srv_pubkey_export(rk, f->receipt_pub);
 	EVP_PKEY_free(rk);
-	if (srv_db_open(&db, f->cfg.db_path, 0, SRV_SCHEMA_VERSION, err, sizeof(err)) != 0 ||
+	if (fx_db_open(&db, f->cfg.db_path, SRV_SCHEMA_VERSION, err, sizeof(err)) != 0 ||
 	    srv_account_create(&db, "ALICE", 978, 100000, err, sizeof(err)) != 0 ||
 	    srv_account_create(&db, "BOB", 978, 0, err, sizeof(err)) != 0 ||
 	    srv_account_create(&db, "DAVE", 978, 0, err, sizeof(err)) != 0 ||
@@ -362,16 +368,109 @@ struct srv_card fx_card(struct fx *f, const struct soft_card *c)
 
 long fx_count(struct fx *f, const char *sql)
 {
+	long n;
+
+	pthread_mutex_lock(&db_mu);
+	n = fx_db_count(&f->db, sql);
+	pthread_mutex_unlock(&db_mu);
+	return n;
+}
+
+int fx_ledger_path(char *out, size_t cap, const char *dir)
+{
+	if (fx_backend == FX_POSTGRESQL)
+		return pgc_database_new(out, cap);
+	return snprintf(out, cap, "%s/ledger.db", dir) < (int)cap ? 0 : -1;
+}
+
+int fx_db_open(struct srv_db *d, const char *path, int version, char *err, size_t errlen)
+{
+	if (srv_db_is_pg(path)) {
+		struct pg_conn *pg = srv_pg_connect(path, err, errlen);
+		int rc;
+
+		if (!pg)
+			return -1;
+		rc = srv_pg_version(pg) >= 0 ? 0 : srv_pg_migrate(pg, version, 1, err, errlen);
+		srv_pg_close(pg);
+		if (rc != 0)
+			return -1;
+	}
+	return srv_db_open(d, path, 0, version, err, errlen);
+}
+
+/* x'..' where SQL has a literal: not inside a word such as max'. */
+static int blob_at(const char *sql, const char *p)
+{
+	return (p[0] == 'x' || p[0] == 'X') && p[1] == '\'' &&
+	       (p == sql || p[-1] == ' ' || p[-1] == '(' || p[-1] == ',' || p[-1] == '=');
+}
+
+int fx_sql(char *out, size_t cap, const struct srv_db *db, const char *sql)
+{
+	size_t n = 0;
+
+	if (!cap)
+		return -1;
+	for (const char *p = sql; *p;) {
+		const char *q;
+		int k;
+
+		if (db->pg && blob_at(sql, p) && (q = strchr(p + 2, '\''))) {
+			k = snprintf(out + n, cap - n, "'\\x%.*s'::bytea", (int)(q - p - 2), p + 2);
+			p = q + 1;
+		} else if (db->pg && !strncmp(p, "zeroblob(", 9) && (q = strchr(p, ')'))) {
+			k = snprintf(out + n, cap - n, "decode(repeat('00', %d), 'hex')", atoi(p + 9));
+			p = q + 1;
+		} else {
+			k = snprintf(out + n, cap - n, "%c", *p++);
+		}
+		if (k < 0 || (size_t)k >= cap - n)
+			return -1;
+		n += (size_t)k;
+	}
+	out[n] = '\0';
+	return 0;
+}
+
+int fx_exec(struct srv_db *db, const char *sql)
+{
+	char text[4096];
+	PGresult *r;
+	int ok;
+
+	if (fx_sql(text, sizeof(text), db, sql) != 0)
+		return SQLITE_TOOBIG;
+	if (!db->pg)
+		return srv_db_exec(db, text);
+	/* the simple protocol: several statements in one string */
+	r = PQexec(db->pg, text);
+	ok = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK;
+	if (!ok)
+		fprintf(stderr, "fx_exec: %s", PQerrorMessage(db->pg));
+	PQclear(r);
+	return ok ? SQLITE_OK : SQLITE_ERROR;
+}
+
+long fx_db_count(struct srv_db *db, const char *sql)
+{
+	char text[4096];
 	sqlite3_stmt *st;
 	long n = -1;
 
-	pthread_mutex_lock(&db_mu);
-	if (sqlite3_prepare_v2(f->db.db, sql, -1, &st, NULL) == SQLITE_OK) {
+	if (fx_sql(text, sizeof(text), db, sql) != 0)
+		return -1;
+	if (db->pg) {
+		PGresult *r = srv_pg_query(db->pg, text, NULL);
+
+		if (r && PQntuples(r) > 0 && !PQgetisnull(r, 0, 0))
+			n = (long)srv_pg_int64(r, 0, 0);
+		PQclear(r);
+	} else if (sqlite3_prepare_v2(db->db, text, -1, &st, NULL) == SQLITE_OK) {
 		if (sqlite3_step(st) == SQLITE_ROW)
 			n = (long)sqlite3_column_int64(st, 0);
 		sqlite3_finalize(st);
 	}
-	pthread_mutex_unlock(&db_mu);
 	return n;
 }
 

@@ -1,6 +1,7 @@
-/* A real sigcard-server for the unit tests: keys, a SQLite ledger in a
- * fresh temporary folder, accounts and software cards, and srv_run on a
- * thread serving the Unix socket. */
+/* A real sigcard-server for the unit tests: keys in a fresh temporary
+ * folder, a ledger on the backend under test (a SQLite file there, or a
+ * fresh database in the program's private PostgreSQL cluster), accounts
+ * and software cards, and srv_run on a thread serving the Unix socket. */
 #ifndef SC_TESTS_SERVER_FIXTURE_H
 #define SC_TESTS_SERVER_FIXTURE_H
 
@@ -23,6 +24,28 @@ struct fx {
 	struct soft_card a1, a2, b, c;
 	struct srv_db db;                 /* the test's own reading connection */
 };
+
+/* The ledger fx_setup makes: fx_run sets it for each half of a suite. */
+enum fx_backend { FX_SQLITE, FX_POSTGRESQL };
+extern enum fx_backend fx_backend;
+
+struct CMUnitTest;
+/* Runs a suite on both backends: every test of both[] and sqlite_only[]
+ * (may be NULL) on SQLite, then both[] on PostgreSQL in a private cluster
+ * started for it (pg_cluster.h), each test named with its backend. Each
+ * half runs in a process of its own, as two programs would: the server
+ * keeps process-wide state (the audit sample's minute, the metrics, the
+ * health reason). If PostgreSQL cannot run here, its half is reported
+ * skipped, with the reason. The number of failed tests. */
+int fx_run(const char *group, const struct CMUnitTest *both, size_t n_both,
+	   const struct CMUnitTest *sqlite_only, size_t n_sqlite_only);
+#define FX_RUN(group, both, sqlite_only) \
+	fx_run(group, both, sizeof(both) / sizeof(both[0]), sqlite_only, \
+	       sizeof(sqlite_only) / sizeof(sqlite_only[0]))
+/* cmocka's test filter for the tests named name on either backend
+ * ("name [*]"), or for the one a name with its backend in brackets says. */
+void fx_filter(const char *name);
+#define FX_RUN_ALL(group, both) fx_run(group, both, sizeof(both) / sizeof(both[0]), NULL, 0)
 
 struct fx_reply {
 	uint8_t buf[SC_RESULT_MSG_MAX];
@@ -80,7 +103,27 @@ size_t fx_der_long_form(uint8_t *body, size_t len);
 int fx_credit(struct fx *f, const char *account, const char *amount);
 int64_t fx_balance(struct fx *f, const char *account);
 struct srv_card fx_card(struct fx *f, const struct soft_card *c);
+/* The first column of the first row of sql (a number, fx_sql's dialect)
+ * on the test's own connection, or -1. */
 long fx_count(struct fx *f, const char *sql);
+
+/* For the tests that open ledgers of their own, on the backend under test. */
+/* Where a test's own ledger goes: dir/ledger.db on SQLite, a fresh
+ * database of the program's cluster (its conninfo) on PostgreSQL. 0 or -1. */
+int fx_ledger_path(char *out, size_t cap, const char *dir);
+/* srv_db_open for writing at version; on PostgreSQL a database that holds
+ * no ledger gets one first, as init makes it (SQLite's open makes its
+ * file itself). 0 or -1 with err set. */
+int fx_db_open(struct srv_db *d, const char *path, int version, char *err, size_t errlen);
+/* sql as the tests write it (SQLite's dialect) in db's: on PostgreSQL
+ * x'..' is a bit string, so blobs x'..' become '\\x..'::bytea and
+ * zeroblob(n) decode(repeat('00', n), 'hex'). 0, or -1 if out is short. */
+int fx_sql(char *out, size_t cap, const struct srv_db *db, const char *sql);
+/* Runs sql (fx_sql's dialect, several statements allowed) on db:
+ * SQLITE_OK or an error. */
+int fx_exec(struct srv_db *db, const char *sql);
+/* fx_count over db. */
+long fx_db_count(struct srv_db *db, const char *sql);
 int fx_ledger_ok(struct fx *f);
 
 #endif

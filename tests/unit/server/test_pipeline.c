@@ -471,13 +471,33 @@ static void locked_ledger_answers_retry_later(void **state)
 	size_t len;
 	struct fx_reply r;
 	struct srv_db db;
-	char err[256];
+	char err[256], why[160];
+	static char metrics[32768];
+	unsigned long timeouts;
 	int fd = fx_connect(f);
 
 	assert_int_equal(fx_build(f, fd, &f->a1, 1, "BOB", 100, SC_SCHEME_ENC, NULL, body, &len), 0);
 	assert_int_equal(srv_db_open(&db, f->cfg.db_path, 0, SRV_SCHEMA_VERSION, err, sizeof(err)), 0);
-	assert_int_equal(srv_db_exec(&db, "BEGIN EXCLUSIVE"), SQLITE_OK);
+	timeouts = atomic_load(&srv_metrics.ledger_timeouts[SRV_PG_TIMEOUT_LOCK]);
+	if (db.pg) {
+		/* PostgreSQL locks rows: the payer's, FOR UPDATE, as a psql
+		 * session left open would; the writer gives up after the
+		 * lock_timeout its connections have (5 s, pg_timeouts.c) */
+		assert_int_equal(srv_db_exec(&db, "BEGIN"), SQLITE_OK);
+		assert_int_equal(srv_db_exec(&db, "SELECT 1 FROM accounts WHERE id = 'ALICE' FOR UPDATE"),
+				 SQLITE_OK);
+	} else {
+		assert_int_equal(srv_db_exec(&db, "BEGIN EXCLUSIVE"), SQLITE_OK);
+	}
 	assert_int_equal(fx_send(fd, body, len, &r), SC_RES_RETRY_LATER);
+	if (db.pg) {
+		/* named in the health reason (and so the log) and in /metrics */
+		assert_int_equal(srv_health_failing(why, sizeof(why)), 1);
+		assert_non_null(strstr(why, "lock timeout"));
+		assert_true(atomic_load(&srv_metrics.ledger_timeouts[SRV_PG_TIMEOUT_LOCK]) > timeouts);
+		srv_metrics_render(metrics, sizeof(metrics));
+		assert_non_null(strstr(metrics, "sigcard_ledger_timeouts_total{timeout=\"lock\"} "));
+	}
 	srv_db_exec(&db, "ROLLBACK");
 	srv_db_close(&db);
 	assert_int_equal(fx_balance(f, "ALICE"), 100000);
@@ -562,7 +582,7 @@ static void parallel_transfers_drain_one_account(void **state)
 
 int main(int argc, char **argv)
 {
-	const struct CMUnitTest tests[] = {
+	const struct CMUnitTest both[] = {
 		fx_unit_test(each_scheme_pays_with_a_signed_receipt),
 		fx_unit_test(exact_replay_returns_the_same_receipt),
 		fx_unit_test(fifty_identical_at_once_execute_once),
@@ -581,6 +601,6 @@ int main(int argc, char **argv)
 	};
 
 	if (argc > 1)
-		cmocka_set_test_filter(argv[1]);
-	return cmocka_run_group_tests_name("server pipeline", tests, NULL, NULL);
+		fx_filter(argv[1]);
+	return FX_RUN_ALL("server pipeline", both);
 }

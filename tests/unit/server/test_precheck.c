@@ -97,8 +97,9 @@ static void rules_over_a_table(void **state)
 		sn.tx = &tx;
 		sn.card_id = card.id;
 		sn.limits.max_amount = f->cfg.max_amount;
-		srv_store_sqlite(&st, &f->db);
+		assert_int_equal(srv_store_open(&st, &f->db), 0);
 		assert_int_equal(st.ops->load(&st, &one, 1), 0);
+		srv_store_close(&st, &f->db);
 		sn.card_found = 1;
 		sn.card = card;
 		rc = srv_payment_rules(&sn, why, sizeof(why));
@@ -300,12 +301,12 @@ static void writes_nothing_and_is_counted(void **state)
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
+	const struct CMUnitTest both[] = {
 		fx_unit_test(rules_over_a_table),
 		fx_unit_test(precheck_says_what_submit_does),
 		fx_unit_test(challenge_and_card_first),
 		fx_unit_test(writes_nothing_and_is_counted),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return FX_RUN_ALL("server pre-check", both);
 }

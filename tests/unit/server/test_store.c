@@ -1,6 +1,7 @@
-/* The ledger file and the issuer's books: schema migration, key files,
+/* The ledger and the issuer's books: schema migration, key files,
  * accounts with opening balances, card preparation and enrolment, the
- * invariants and the history the database itself keeps immutable. */
+ * invariants and the history the database itself keeps immutable; on
+ * SQLite and on PostgreSQL (fx_run), but what is SQLite's by nature. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -11,12 +12,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
-#include "server/server.h"
-#include "tests/support/soft_card.h"
+#include "server_fixture.h"
 
 struct env {
 	char dir[128];
-	char db[192], key[192], rkey[192];
+	char db[SRV_PATH_MAX], key[192], rkey[192];
 };
 
 static int setup(void **state)
@@ -27,7 +27,8 @@ static int setup(void **state)
 	snprintf(e.dir, sizeof(e.dir), "%s/sc-store-test.XXXXXX", tmp && *tmp ? tmp : "/tmp");
 	if (!mkdtemp(e.dir))
 		return -1;
-	snprintf(e.db, sizeof(e.db), "%s/ledger.db", e.dir);
+	if (fx_ledger_path(e.db, sizeof(e.db), e.dir) != 0)
+		return -1;
 	snprintf(e.key, sizeof(e.key), "%s/master.key", e.dir);
 	snprintf(e.rkey, sizeof(e.rkey), "%s/receipt.key", e.dir);
 	log_init("test", 1, 0);
@@ -50,29 +51,29 @@ static void schema_migrates_step_by_step(void **state)
 	struct srv_db d;
 	char err[256];
 
-	assert_int_equal(srv_db_open(&d, e->db, 0, 1, err, sizeof(err)), 0);
+	assert_int_equal(fx_db_open(&d, e->db, 1, err, sizeof(err)), 0);
 	assert_int_equal(srv_db_version(&d), 1);
 	/* version 1 has no triggers yet: history could still be rewritten */
-	assert_int_equal(srv_db_exec(&d, "INSERT INTO accounts VALUES ('X', 978, 0, 0, 0);"
+	assert_int_equal(fx_exec(&d, "INSERT INTO accounts VALUES ('X', 978, 0, 0, 0);"
 					  "INSERT INTO transfers (payer, payee, amount, currency,"
 					  " created_ms) VALUES ('X', 'X', 1, 978, 0);"
 					  "UPDATE transfers SET amount = 2"), SQLITE_OK);
 	srv_db_close(&d);
-	assert_int_equal(srv_db_open(&d, e->db, 0, SRV_SCHEMA_VERSION, err, sizeof(err)), 0);
+	assert_int_equal(fx_db_open(&d, e->db, SRV_SCHEMA_VERSION, err, sizeof(err)), 0);
 	assert_int_equal(srv_db_version(&d), SRV_SCHEMA_VERSION);
 	/* 3: the receipts' signature column holds seals now */
-	assert_int_equal(srv_db_exec(&d, "SELECT seal FROM receipts"), SQLITE_OK);
-	assert_int_not_equal(srv_db_exec(&d, "SELECT sig FROM receipts"), SQLITE_OK);
-	assert_int_not_equal(srv_db_exec(&d, "UPDATE transfers SET amount = 3"), SQLITE_OK);
-	assert_int_not_equal(srv_db_exec(&d, "DELETE FROM transfers"), SQLITE_OK);
-	assert_int_equal(srv_db_exec(&d, "INSERT INTO audit (at_ms, peer, raw, result, detail)"
+	assert_int_equal(fx_exec(&d, "SELECT seal FROM receipts"), SQLITE_OK);
+	assert_int_not_equal(fx_exec(&d, "SELECT sig FROM receipts"), SQLITE_OK);
+	assert_int_not_equal(fx_exec(&d, "UPDATE transfers SET amount = 3"), SQLITE_OK);
+	assert_int_not_equal(fx_exec(&d, "DELETE FROM transfers"), SQLITE_OK);
+	assert_int_equal(fx_exec(&d, "INSERT INTO audit (at_ms, peer, raw, result, detail)"
 					  " VALUES (0, 'p', x'02', 1, 'd')"), SQLITE_OK);
-	assert_int_not_equal(srv_db_exec(&d, "DELETE FROM audit"), SQLITE_OK);
-	assert_int_not_equal(srv_db_exec(&d, "UPDATE audit SET result = 0"), SQLITE_OK);
+	assert_int_not_equal(fx_exec(&d, "DELETE FROM audit"), SQLITE_OK);
+	assert_int_not_equal(fx_exec(&d, "UPDATE audit SET result = 0"), SQLITE_OK);
 	/* a file from a newer build is refused, not damaged */
-	assert_int_equal(srv_db_exec(&d, "UPDATE schema_version SET version = 99"), SQLITE_OK);
+	assert_int_equal(fx_exec(&d, "UPDATE schema_version SET version = 99"), SQLITE_OK);
 	srv_db_close(&d);
-	assert_int_equal(srv_db_open(&d, e->db, 0, SRV_SCHEMA_VERSION, err, sizeof(err)), -1);
+	assert_int_equal(fx_db_open(&d, e->db, SRV_SCHEMA_VERSION, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "99"));
 }
 
@@ -83,7 +84,7 @@ static void wal_and_full_sync(void **state)
 	sqlite3_stmt *st;
 	char err[256];
 
-	assert_int_equal(srv_db_open(&d, e->db, 0, SRV_SCHEMA_VERSION, err, sizeof(err)), 0);
+	assert_int_equal(fx_db_open(&d, e->db, SRV_SCHEMA_VERSION, err, sizeof(err)), 0);
 	assert_int_equal(sqlite3_prepare_v2(d.db, "PRAGMA journal_mode", -1, &st, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
 	assert_string_equal((const char *)sqlite3_column_text(st, 0), "wal");
@@ -133,7 +134,7 @@ static void accounts_and_the_books(void **state)
 	struct srv_db d;
 	char err[256];
 
-	assert_int_equal(srv_db_open(&d, e->db, 0, SRV_SCHEMA_VERSION, err, sizeof(err)), 0);
+	assert_int_equal(fx_db_open(&d, e->db, SRV_SCHEMA_VERSION, err, sizeof(err)), 0);
 	assert_int_equal(srv_account_create(&d, "ALICE", 978, 12345, err, sizeof(err)), 0);
 	assert_int_equal(srv_account_create(&d, "BOB", 978, 0, err, sizeof(err)), 0);
 	assert_int_equal(srv_account_create(&d, "CAROL", 840, 500, err, sizeof(err)), 0);
@@ -151,10 +152,10 @@ static void accounts_and_the_books(void **state)
 	assert_int_equal(a.balance, -500);
 	assert_int_equal(srv_ledger_check(&d, err, sizeof(err)), 0);
 	/* a customer balance below zero is refused by the schema itself */
-	assert_int_not_equal(srv_db_exec(&d, "UPDATE accounts SET balance = -1 WHERE id = 'BOB'"),
+	assert_int_not_equal(fx_exec(&d, "UPDATE accounts SET balance = -1 WHERE id = 'BOB'"),
 			     SQLITE_OK);
 	/* a balance changed behind the books' back is found by the check */
-	assert_int_equal(srv_db_exec(&d, "UPDATE accounts SET balance = 1 WHERE id = 'BOB'"), SQLITE_OK);
+	assert_int_equal(fx_exec(&d, "UPDATE accounts SET balance = 1 WHERE id = 'BOB'"), SQLITE_OK);
 	assert_int_equal(srv_ledger_check(&d, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "sum to zero"));
 	srv_db_close(&d);
@@ -170,7 +171,7 @@ static void card_prepare_then_enrol(void **state)
 	char err[256];
 
 	assert_int_equal(soft_card_new(&c, id, k, "ALICE"), 0);
-	assert_int_equal(srv_db_open(&d, e->db, 0, SRV_SCHEMA_VERSION, err, sizeof(err)), 0);
+	assert_int_equal(fx_db_open(&d, e->db, SRV_SCHEMA_VERSION, err, sizeof(err)), 0);
 	assert_int_equal(srv_account_create(&d, "ALICE", 978, 0, err, sizeof(err)), 0);
 	assert_int_equal(srv_account_create(&d, "BOB", 978, 0, err, sizeof(err)), 0);
 	/* never prepared */
@@ -214,10 +215,9 @@ static void schema_3_card_transfers_become_outcomes(void **state)
 	struct env *e = *state;
 	struct srv_db d;
 	char err[256];
-	sqlite3_stmt *st;
 
-	assert_int_equal(srv_db_open(&d, e->db, 0, 3, err, sizeof(err)), 0);
-	assert_int_equal(srv_db_exec(&d,
+	assert_int_equal(fx_db_open(&d, e->db, 3, err, sizeof(err)), 0);
+	assert_int_equal(fx_exec(&d,
 		"INSERT INTO accounts VALUES ('EQUITY-EUR', 978, -500, 1, 0);"
 		"INSERT INTO accounts VALUES ('A', 978, 400, 0, 0);"
 		"INSERT INTO accounts VALUES ('B', 978, 100, 0, 0);"
@@ -225,42 +225,34 @@ static void schema_3_card_transfers_become_outcomes(void **state)
 		" VALUES ('EQUITY-EUR', 'A', 500, 978, 0);"
 		"INSERT INTO transfers (payer, payee, amount, currency, card_id, atc, tx_hash,"
 		" submission_hash, created_ms) VALUES ('A', 'B', 100, 978,"
-		" x'0102030405060708', 7, zeroblob(32), randomblob(32), 0);"
+		" x'0102030405060708', 7, zeroblob(32), x'1111111111111111111111111111111111111111111111111111111111111111', 0);"
 		"INSERT INTO receipts VALUES (2, 1, zeroblob(76), zeroblob(80));"), SQLITE_OK);
 	srv_db_close(&d);
-	assert_int_equal(srv_db_open(&d, e->db, 0, SRV_SCHEMA_VERSION, err, sizeof(err)), 0);
-	assert_int_equal(sqlite3_prepare_v2(d.db,
-		"SELECT count(*), o.code, o.transfer_id, o.signed_hash IS NULL, o.result IS NULL,"
-		" o.submission_hash = t.submission_hash FROM outcomes o"
-		" JOIN transfers t ON t.id = o.transfer_id"
-		" WHERE o.card_id = x'0102030405060708' AND o.atc = 7", -1, &st, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	assert_int_equal(sqlite3_column_int(st, 0), 1);
-	assert_int_equal(sqlite3_column_int(st, 1), SC_RES_OK);
-	assert_int_equal(sqlite3_column_int(st, 2), 2);
-	assert_int_equal(sqlite3_column_int(st, 3), 1);
-	assert_int_equal(sqlite3_column_int(st, 4), 1);
-	assert_int_equal(sqlite3_column_int(st, 5), 1);
-	sqlite3_finalize(st);
+	assert_int_equal(fx_db_open(&d, e->db, SRV_SCHEMA_VERSION, err, sizeof(err)), 0);
+	assert_int_equal(fx_db_count(&d, "SELECT count(*) FROM outcomes"
+				     " WHERE card_id = x'0102030405060708' AND atc = 7"), 1);
+	/* that one outcome is the transfer, matched by its submission */
+	assert_int_equal(fx_db_count(&d, "SELECT count(*) FROM outcomes o"
+				     " JOIN transfers t ON t.id = o.transfer_id"
+				     " WHERE o.card_id = x'0102030405060708' AND o.atc = 7"
+				     " AND o.code = 0 AND o.transfer_id = 2 AND o.signed_hash IS NULL"
+				     " AND o.result IS NULL"
+				     " AND o.submission_hash = t.submission_hash"), 1);
 	/* a decline for a counter that executed is refused by the database */
-	assert_int_not_equal(srv_db_exec(&d, "INSERT INTO declines VALUES (x'0102030405060708', 7,"
+	assert_int_not_equal(fx_exec(&d, "INSERT INTO declines VALUES (x'0102030405060708', 7,"
 					  " zeroblob(32), zeroblob(32), 8, x'820800', 2)"), SQLITE_OK);
-	assert_int_equal(srv_db_exec(&d, "INSERT INTO declines VALUES (x'0102030405060708', 8,"
+	assert_int_equal(fx_exec(&d, "INSERT INTO declines VALUES (x'0102030405060708', 8,"
 				      " zeroblob(32), zeroblob(32), 8, x'820800', 2)"), SQLITE_OK);
-	assert_int_not_equal(srv_db_exec(&d, "UPDATE declines SET code = 9"), SQLITE_OK);
-	assert_int_not_equal(srv_db_exec(&d, "DELETE FROM declines"), SQLITE_OK);
+	assert_int_not_equal(fx_exec(&d, "UPDATE declines SET code = 9"), SQLITE_OK);
+	assert_int_not_equal(fx_exec(&d, "DELETE FROM declines"), SQLITE_OK);
 	/* and a transfer for a counter that was declined */
-	assert_int_not_equal(srv_db_exec(&d, "INSERT INTO transfers (payer, payee, amount, currency,"
+	assert_int_not_equal(fx_exec(&d, "INSERT INTO transfers (payer, payee, amount, currency,"
 					  " card_id, atc, created_ms) VALUES ('A', 'B', 1, 978,"
 					  " x'0102030405060708', 8, 0)"), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(d.db, "SELECT count(*) FROM outcomes", -1, &st, NULL),
-			 SQLITE_OK);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	assert_int_equal(sqlite3_column_int(st, 0), 2);
-	sqlite3_finalize(st);
+	assert_int_equal(fx_db_count(&d, "SELECT count(*) FROM outcomes"), 2);
 	/* the decline's receipt took counter 2: the ledger's counter is behind */
 	assert_int_not_equal(srv_ledger_check(&d, err, sizeof(err)), 0);
-	assert_int_equal(srv_db_exec(&d, "UPDATE meta SET value = 2 WHERE key = 'receipt_counter'"),
+	assert_int_equal(fx_exec(&d, "UPDATE meta SET value = 2 WHERE key = 'receipt_counter'"),
 			 SQLITE_OK);
 	assert_int_equal(srv_ledger_check(&d, err, sizeof(err)), 0);
 	srv_db_close(&d);
@@ -268,17 +260,21 @@ static void schema_3_card_transfers_become_outcomes(void **state)
 
 int main(int argc, char **argv)
 {
-	const struct CMUnitTest tests[] = {
+	const struct CMUnitTest both[] = {
 		cmocka_unit_test_setup_teardown(schema_migrates_step_by_step, setup, teardown),
 		cmocka_unit_test_setup_teardown(schema_3_card_transfers_become_outcomes, setup,
 						teardown),
-		cmocka_unit_test_setup_teardown(wal_and_full_sync, setup, teardown),
-		cmocka_unit_test_setup_teardown(key_files_are_private, setup, teardown),
 		cmocka_unit_test_setup_teardown(accounts_and_the_books, setup, teardown),
 		cmocka_unit_test_setup_teardown(card_prepare_then_enrol, setup, teardown),
 	};
+	/* SQLite's by nature: its journal and sync pragmas; the key files,
+	 * which no ledger holds (the daemon refuses them before it opens one) */
+	const struct CMUnitTest sqlite_only[] = {
+		cmocka_unit_test_setup_teardown(wal_and_full_sync, setup, teardown),
+		cmocka_unit_test_setup_teardown(key_files_are_private, setup, teardown),
+	};
 
 	if (argc > 1)
-		cmocka_set_test_filter(argv[1]);
-	return cmocka_run_group_tests_name("server store", tests, NULL, NULL);
+		fx_filter(argv[1]);
+	return FX_RUN("server store", both, sqlite_only);
 }

@@ -197,12 +197,12 @@ static void blocked_and_unknown_cards(void **state)
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
+	const struct CMUnitTest both[] = {
 		fx_unit_test(no_approval_no_script),
 		fx_unit_test(approval_gives_one_script),
 		fx_unit_test(refusal_recorded_and_reapproval),
 		fx_unit_test(blocked_and_unknown_cards),
 	};
 
-	return cmocka_run_group_tests_name("server PIN unblock", tests, NULL, NULL);
+	return FX_RUN_ALL("server PIN unblock", both);
 }
