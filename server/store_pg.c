@@ -799,7 +799,16 @@ static int pg_script(struct srv_store *st, struct srv *s, struct srv_job *j)
 	struct pg_store *ps = ps_of(st);
 	struct srv_db db = {.pg = ps->c};
 
-	if (sync_read(ps) != 0)
+	/* What the batch queued so far goes first, its BEGIN included (which
+	 * waits for a first statement, and a batch of scripts alone has
+	 * none): the script's statements then run one at a time in the
+	 * batch's transaction. */
+	if (ps->begin_due) {
+		ps->begin_due = 0;
+		if (send_sql(ps, "BEGIN", NULL, NULL) != 0)
+			return -1;
+	}
+	if (ps->n_sent && sync_read(ps) != 0)
 		return -1;
 	leave_pipeline(ps);
 	if (srv_script_apply(s, &db, j) != 0) {
@@ -892,6 +901,13 @@ int srv_store_pg(struct srv_store *st, struct srv_db *db)
 	if (!ps)
 		return -1;
 	ps->c = db->pg;
+	/* The store names its prepared statements and keeps their state: an
+	 * earlier store on the same connection (a test's, one after another)
+	 * left its own under the same names, which PostgreSQL would refuse
+	 * to prepare again. A connection that fails here fails the first
+	 * statement, as it would have. */
+	if (PQstatus(ps->c) == CONNECTION_OK && PQpipelineStatus(ps->c) == PQ_PIPELINE_OFF)
+		PQclear(PQexec(ps->c, "DEALLOCATE ALL"));
 	return 0;
 }
 

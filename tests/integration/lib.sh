@@ -55,6 +55,17 @@ t_eq() {
 	if [ "$2" = "$3" ]; then t_ok "$1"; else t_fail "$1" "expected: $2" "actual:   $3"; fi
 }
 t_done() { echo "1..$T_N"; [ "$T_FAILED" -eq 0 ]; }
+# sc_soft_card DIR K ACCOUNT: a soft card of ACCOUNT (tests/tools/srvclient)
+# prepared and enrolled through the script's own S (sigcard-server with its
+# -D and --db), kept as DIR/cardK.{perso.json,key.pem,record.json}, as
+# srvclient pay and load expect; a failure is the script's.
+sc_soft_card() {
+	S card prepare --account "$3" --out "$1/card$2.perso.json" >/dev/null &&
+		"$SC_BUILD/tests/tools/srvclient" card --perso "$1/card$2.perso.json" \
+			--key "$1/card$2.key.pem" --export "$1/card$2.record.json" &&
+		S card enrol --record "$1/card$2.record.json" >/dev/null ||
+		t_fail "soft card $1/card$2 of $3 enrolled"
+}
 # t_driver OUT RC: a test driver's "PASS name" / "FAIL name: detail" lines
 # (tests/support/webcheck.py) in file OUT as TAP, other lines as comments;
 # a driver that reported nothing, or exited RC != 0 without a FAIL line, is

@@ -60,6 +60,11 @@ pg_sql() {
 		-d sigcard -c "$1"
 }
 
+# pg_unbalanced: how many currencies' balances do not sum to zero (psql).
+pg_unbalanced() {
+	pg_sql "SELECT count(*) FROM (SELECT currency FROM accounts GROUP BY currency HAVING sum(balance) <> 0) AS s"
+}
+
 # pg_start_standby: a synchronous streaming-replication standby of the
 # cluster pg_start made: a second cluster copied by pg_basebackup -R
 # (replication over the Unix socket, which initdb's pg_hba allows; a

@@ -14,11 +14,7 @@ S account create ALICE --currency EUR --balance 1000000.00 >/dev/null
 S account create BOB --currency EUR >/dev/null
 mkdir -p "$T_DIR/load"
 for k in $(seq 0 $((CARDS - 1))); do
-	S card prepare --account ALICE --out "$T_DIR/load/card$k.perso.json" >/dev/null &&
-	"$CLI" card --perso "$T_DIR/load/card$k.perso.json" --key "$T_DIR/load/card$k.key.pem" \
-		--export "$T_DIR/load/card$k.record.json" &&
-	S card enrol --record "$T_DIR/load/card$k.record.json" >/dev/null ||
-		t_fail "card $k enrolled"
+	sc_soft_card "$T_DIR/load" "$k" ALICE
 done
 
 start_server() {

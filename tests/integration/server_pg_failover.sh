@@ -21,7 +21,6 @@ pg_start_standby
 t_ok "a standby replicates synchronously ($(pg_sql "SELECT current_setting('synchronous_commit') || ' ' || current_setting('synchronous_standby_names')"))"
 URL=$(pg_failover_conninfo)
 S() { "$SRV" -D "$D" --db "$URL" "$@"; }
-sum_zero() { pg_sql "SELECT count(*) FROM (SELECT currency FROM accounts GROUP BY currency HAVING sum(balance) <> 0) AS s"; }
 pg_balance() { pg_sql "SELECT balance FROM accounts WHERE id = '$1'"; }
 
 mkdir -p "$D"
@@ -33,11 +32,7 @@ S account create BOB --currency EUR >/dev/null || t_fail "accounts created"
 for set in load1 load2 spare; do
 	mkdir -p "$T_DIR/$set"
 	for k in $(seq 0 $((CARDS - 1))); do
-		S card prepare --account ALICE-1 --out "$T_DIR/$set/card$k.perso.json" >/dev/null &&
-		"$CLI" card --perso "$T_DIR/$set/card$k.perso.json" --key "$T_DIR/$set/card$k.key.pem" \
-			--export "$T_DIR/$set/card$k.record.json" &&
-		S card enrol --record "$T_DIR/$set/card$k.record.json" >/dev/null ||
-			t_fail "soft card $set/$k enrolled"
+		sc_soft_card "$T_DIR/$set" "$k" ALICE-1
 	done
 done
 soft() { # soft K ARGS...: srvclient pay with spare soft card K
@@ -126,7 +121,7 @@ t_eq "every load submission has its one outcome" "$SENT" \
 	"$(pg_sql "SELECT count(*) FROM outcomes WHERE atc >= 100")"
 paid=$(pg_sql "SELECT coalesce(sum(amount), 0) FROM transfers WHERE payee = 'BOB'")
 t_eq "BOB received exactly what the transfers say" "$paid" "$(pg_balance BOB)"
-t_eq "Σ per currency = 0 on the new primary (psql)" "0" "$(sum_zero)"
+t_eq "Σ per currency = 0 on the new primary (psql)" "0" "$(pg_unbalanced)"
 t_check "check on the new primary" S check
 pg_sql "CREATE EXTENSION IF NOT EXISTS amcheck" >/dev/null || t_fail "CREATE EXTENSION amcheck"
 idx=$(pg_sql "SELECT count(*) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am a ON a.oid = c.relam JOIN pg_namespace n ON n.oid = c.relnamespace WHERE a.amname = 'btree' AND n.nspname = 'public'")

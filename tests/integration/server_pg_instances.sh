@@ -16,7 +16,6 @@ CARDS=3 # per load, one load per server
 pg_require "two servers on one PostgreSQL ledger, one killed"
 pg_start
 S() { "$SRV" -D "$D" --db "$PG_URL" "$@"; }
-sum_zero() { pg_sql "SELECT count(*) FROM (SELECT currency FROM accounts GROUP BY currency HAVING sum(balance) <> 0) AS s"; }
 
 mkdir -p "$D"
 t_check "init" S init
@@ -25,11 +24,7 @@ S account create PAYER --currency EUR --balance 1000000.00 >/dev/null &&
 for set in load1 load2; do
 	mkdir -p "$T_DIR/$set"
 	for k in $(seq 0 $((CARDS - 1))); do
-		S card prepare --account PAYER --out "$T_DIR/$set/card$k.perso.json" >/dev/null &&
-			"$CLI" card --perso "$T_DIR/$set/card$k.perso.json" --key "$T_DIR/$set/card$k.key.pem" \
-				--export "$T_DIR/$set/card$k.record.json" &&
-			S card enrol --record "$T_DIR/$set/card$k.record.json" >/dev/null ||
-			t_fail "soft card $set/$k enrolled"
+		sc_soft_card "$T_DIR/$set" "$k" PAYER
 	done
 done
 
@@ -89,6 +84,6 @@ t_eq "SHOP credited once per transfer" "$paid" "$(pg_sql "SELECT balance FROM ac
 t_eq "no (card, ATC) twice" 0 \
 	"$(pg_sql "SELECT count(*) FROM (SELECT card_id, atc FROM transfers WHERE card_id IS NOT NULL GROUP BY 1, 2 HAVING count(*) > 1) AS d")"
 t_eq "no customer balance below zero" 0 "$(pg_sql "SELECT count(*) FROM accounts WHERE balance < 0 AND flags = 0")"
-t_eq "Σ per currency = 0" 0 "$(sum_zero)"
+t_eq "Σ per currency = 0" 0 "$(pg_unbalanced)"
 t_check "check" S check
 t_done

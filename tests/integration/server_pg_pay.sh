@@ -18,7 +18,6 @@ CARDS=4
 pg_require "serving from PostgreSQL"
 pg_start
 S() { "$SRV" -D "$D" --db "$PG_URL" "$@"; }
-sum_zero() { pg_sql "SELECT count(*) FROM (SELECT currency FROM accounts GROUP BY currency HAVING sum(balance) <> 0) AS s"; }
 pg_balance() { pg_sql "SELECT balance FROM accounts WHERE id = '$1'"; }
 
 # --- the admin commands, on PostgreSQL
@@ -30,7 +29,7 @@ t_check "account create SHOP-1" S account create SHOP-1 --currency EUR
 t_eq "account show reads the balance back" "balance      100.00 EUR" "$(S account show ALICE-1 | grep balance)"
 out=$(S account create ALICE-1 --currency EUR 2>&1); rc=$?
 t_eq "a second ALICE-1 refused by name" "1 sigcard-server: account ALICE-1 exists already" "$rc $out"
-t_eq "the books balance (psql)" "0" "$(sum_zero)"
+t_eq "the books balance (psql)" "0" "$(pg_unbalanced)"
 S card prepare --account ALICE-1 --transport-key-file "$T_DIR/tk" --out "$T_DIR/perso.json" \
 	>"$T_DIR/prepare.out" 2>&1 || t_fail "card prepare" "$(cat "$T_DIR/prepare.out")"
 "$CARD" --flash "$T_DIR/card.flash" --transport-key-file "$T_DIR/tk" personalise \
@@ -50,11 +49,7 @@ S account create BOB --currency EUR >/dev/null
 S account create CAROL --currency EUR --balance 5.00 >/dev/null
 for k in $(seq 0 $((CARDS - 1))); do
 	acct=ALICE-1; [ "$k" = 0 ] && acct=CAROL
-	S card prepare --account $acct --out "$T_DIR/load/card$k.perso.json" >/dev/null &&
-	"$CLI" card --perso "$T_DIR/load/card$k.perso.json" --key "$T_DIR/load/card$k.key.pem" \
-		--export "$T_DIR/load/card$k.record.json" &&
-	S card enrol --record "$T_DIR/load/card$k.record.json" >/dev/null ||
-		t_fail "soft card $k enrolled"
+	sc_soft_card "$T_DIR/load" "$k" $acct
 done
 soft() { # soft K ARGS...: srvclient pay with soft card K
 	local k=$1; shift
@@ -167,7 +162,7 @@ t_eq "the decline is stored: its resend answers the same" "$first" "$("$CLI" sen
 t_eq "the same counter, other content: IDEMPOTENCY_CONFLICT" "IDEMPOTENCY_CONFLICT" "$(soft 1 --server "$SUBMIT" --atc 1 --payee BOB --amount 9 | cut -d' ' -f1)"
 t_eq "CAROL untouched, BOB paid once" "500 250" "$(pg_balance CAROL) $(pg_balance BOB)"
 t_check "check: the books and every seal" S check
-t_eq "Σ per currency = 0 (psql)" "0" "$(sum_zero)"
+t_eq "Σ per currency = 0 (psql)" "0" "$(pg_unbalanced)"
 
 # --- PostgreSQL restarted under the server: what was in flight is told
 # RETRY_LATER at worst (nothing of it happened), and the server connects
@@ -224,7 +219,7 @@ t_eq "one outcome per submission, none twice" "$SENT" \
 t_eq "BOB received exactly once per transfer" "$((255 + paid))" "$(pg_balance BOB)"
 t_check "no customer balance below zero" test "$(pg_sql "SELECT count(*) FROM accounts WHERE balance < 0 AND flags = 0")" = 0
 t_check "check after kill -9" S check
-t_eq "Σ per currency = 0 after kill -9 (psql)" "0" "$(sum_zero)"
+t_eq "Σ per currency = 0 after kill -9 (psql)" "0" "$(pg_unbalanced)"
 
 # --- two servers on one ledger (docs/SCALING.md)
 SUBMIT2=$T_DIR/submit2.sock
@@ -270,10 +265,7 @@ t_eq "... each paid once" "$((before + 30))" "$(pg_balance BOB)"
 # INSUFFICIENT_FUNDS; credited back between rounds.
 S account create DAVE --currency EUR --balance 10.00 >/dev/null
 for k in 4 5; do
-	S card prepare --account DAVE --out "$T_DIR/load/card$k.perso.json" >/dev/null &&
-	"$CLI" card --perso "$T_DIR/load/card$k.perso.json" --key "$T_DIR/load/card$k.key.pem" \
-		--export "$T_DIR/load/card$k.record.json" &&
-	S card enrol --record "$T_DIR/load/card$k.record.json" >/dev/null || t_fail "DAVE's card $k enrolled"
+	sc_soft_card "$T_DIR/load" "$k" DAVE
 done
 ok=0 lowest=1000
 for i in $(seq 1 5); do
@@ -306,10 +298,7 @@ S account create SHOP-HOT --currency EUR >/dev/null
 for side in a b; do
 	mkdir -p "$T_DIR/hot$side"
 	for k in 0 1; do
-		c=$T_DIR/hot$side/card$k
-		S card prepare --account FRED --out "$c.perso.json" >/dev/null &&
-		"$CLI" card --perso "$c.perso.json" --key "$c.key.pem" --export "$c.record.json" &&
-		S card enrol --record "$c.record.json" >/dev/null || t_fail "FRED's card $side$k enrolled"
+		sc_soft_card "$T_DIR/hot$side" "$k" FRED
 	done
 done
 "$CLI" load --server "$SUBMIT" --dir "$T_DIR/hota" --cards 2 --count 150 --from-atc 1 \
@@ -344,7 +333,7 @@ t_eq "... and the next payment at either is CARD_BLOCKED" "CARD_BLOCKED CARD_BLO
 t_eq "one outcome per (card, ATC) across both servers" "0" \
 	"$(pg_sql 'SELECT count(*) FROM (SELECT card_id, atc FROM outcomes GROUP BY 1, 2 HAVING count(*) > 1) AS d')"
 t_check "check with two servers serving" S check
-t_eq "Σ per currency = 0 (psql)" "0" "$(sum_zero)"
+t_eq "Σ per currency = 0 (psql)" "0" "$(pg_unbalanced)"
 kill -TERM "$SERVER_PID" "$SERVER2_PID"
 wait "$SERVER_PID" "$SERVER2_PID"
 t_check "both stopped cleanly" grep -q "stopped cleanly" "$T_DIR/server2.log" "$T_DIR/server3.log"
