@@ -136,7 +136,7 @@ struct srv_db {
 	struct pg_conn *pg;
 };
 
-#define SRV_SCHEMA_VERSION 5
+#define SRV_SCHEMA_VERSION 6
 /* Opens path; a writable open creates and migrates the schema up to
  * target_version (SRV_SCHEMA_VERSION outside tests). 0 or -1 with err set.
  * A PostgreSQL conninfo connects to the ledger init made there (migrated,

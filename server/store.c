@@ -122,6 +122,18 @@ static const char *const migrations[] = {
 	"  delivered_ms INTEGER,"
 	"  sw INTEGER,"
 	"  reported_ms INTEGER);",
+	/* 5 -> 6: a card payment's payer is its card's account (decide.c),
+	 * and its transfers are found by (card_id, atc); indexed by payer as
+	 * well, every payment inserted into the payer index where its card's
+	 * account has its entries, a page of its own for each of the cards
+	 * paying at once, written to the WAL at each commit and copied into
+	 * the database at each checkpoint. The payer index keeps the
+	 * transfers no card made (opening balances, credits); the account's
+	 * cards lead to the rest (ledger.c's check, the /v1 account
+	 * history). */
+	"DROP INDEX transfers_payer;"
+	"CREATE INDEX transfers_payer ON transfers(payer) WHERE card_id IS NULL;"
+	"CREATE INDEX IF NOT EXISTS cards_account ON cards(account);",
 };
 
 static const char *const stmt_sql[ST_COUNT] = {
