@@ -213,13 +213,16 @@ else
 fi
 
 # ---- The writer's page cache (--writer-cache): the size its connection
-# has, read back from SQLite, is in the log; 64 MiB unless told.
-t_check "a server with --writer-cache 8 serves" start cache8 - --writer-cache 8
+# has, read back from SQLite, is in the log; 64 MiB unless told. (start
+# outside t_check, whose subshell would keep PID from stop.)
+start cache8 - --http none --writer-cache 8 ||
+	t_fail "a server with --writer-cache 8 serves" "$(cat "$T_DIR/cache8.log")"
 t_check "its writer's connection has a page cache of 8 MiB" \
 	grep -q "ledger writer: page cache 8 MiB, WAL bound 16 MiB" "$T_DIR/cache8.log"
 t_check "and it pays" pay "$T_DIR/cache8.sock"
 stop "$PID"
-t_check "a server without it serves" start cachedefault -
+start cachedefault - --http none ||
+	t_fail "a server without it serves" "$(cat "$T_DIR/cachedefault.log")"
 t_check "its writer's connection has a page cache of 64 MiB" \
 	grep -q "ledger writer: page cache 64 MiB" "$T_DIR/cachedefault.log"
 stop "$PID"
