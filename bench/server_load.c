@@ -450,6 +450,32 @@ static int stages_read(pid_t pid, struct stage *st)
 	return n;
 }
 
+/* The server's read system calls and bytes written to storage so far
+ * (/proc/PID/io), all threads together: the reads are the sockets' (about
+ * one a submission) and SQLite's (a page a connection did not have in its
+ * cache, from the file or the WAL); the bytes are the WAL's and the
+ * checkpoints'. Less sensitive than CPU time to a shared machine's load.
+ * 0, or -1 if the file cannot be read (both left 0). */
+static int io_read(pid_t pid, double *syscr, double *write_bytes)
+{
+	char path[64], key[32];
+	unsigned long long v;
+	FILE *f;
+
+	*syscr = *write_bytes = 0;
+	snprintf(path, sizeof(path), "/proc/%ld/io", (long)pid);
+	if (!(f = fopen(path, "r")))
+		return -1;
+	while (fscanf(f, "%31[^:]: %llu\n", key, &v) == 2) {
+		if (strcmp(key, "syscr") == 0)
+			*syscr = (double)v;
+		else if (strcmp(key, "write_bytes") == 0)
+			*write_bytes = (double)v;
+	}
+	fclose(f);
+	return 0;
+}
+
 static double self_cpu(void)
 {
 	struct rusage ru;
@@ -673,8 +699,9 @@ static void usage(FILE *out)
 "  -h, --help         this text\n"
 "\n"
 "The table goes to stdout, ending with server_tps=... raw_verify_per_core=...\n"
-"ratio=... and wal_peak_bytes=...; progress and CPU time per submission go to stderr. Exit status 0\n"
-"when every submission was executed, 1 if not, 2 on a bad option.\n",
+"ratio=... and wal_peak_bytes=...; progress, and per round the CPU time, the\n"
+"server's read calls and bytes written per submission, go to stderr. Exit\n"
+"status 0 when every submission was executed, 1 if not, 2 on a bad option.\n",
 		SIM_CARD_MAX, TX_MAX, INSTANCES_MAX);
 }
 
@@ -950,7 +977,7 @@ int main(int argc, char **argv)
 	do {
 		struct stage before[STAGES], after[STAGES];
 		int nb, na, broken;
-		double gen, *more;
+		double gen, *more, reads, written, reads_after, written_after;
 
 		prepare(lanes, ncards, ntx, sock);
 		/* The TLS connections are made once the first round is
@@ -961,6 +988,7 @@ int main(int argc, char **argv)
 		for (int k = 0; tls && rounds == 0 && k < ncards; k++)
 			tls_connect(&lanes[k]);
 		nb = stages_read(pid, before);
+		io_read(pid, &reads, &written);
 		gen = self_cpu();
 		t0 = now();
 		broken = drive(lanes, ncards, sock, timeout);
@@ -974,6 +1002,7 @@ int main(int argc, char **argv)
 		if (broken == ncards)
 			die("every connection failed (see the server's log in the bench folder)");
 		na = stages_read(pid, after);
+		io_read(pid, &reads_after, &written_after);
 		gen = self_cpu() - gen;
 		fprintf(stderr, "server_load: round %d, CPU per submission during the load, us:",
 			rounds + 1);
@@ -985,7 +1014,9 @@ int main(int argc, char **argv)
 					b = before[k].cpu;
 			fprintf(stderr, " %s %.0f,", after[i].name, (after[i].cpu - b) * 1e6 / ntx);
 		}
-		fprintf(stderr, " load generator %.0f\n", gen * 1e6 / ntx);
+		fprintf(stderr, " load generator %.0f; the server's read calls %.1f, bytes written"
+			" %.0f per submission\n", gen * 1e6 / ntx, (reads_after - reads) / ntx,
+			(written_after - written) / ntx);
 		more = realloc(lat, (size_t)(rounds + 1) * (size_t)ntx * sizeof(double));
 		if (!more)
 			die("out of memory");

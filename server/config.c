@@ -30,6 +30,7 @@ void srv_config_defaults(struct srv_config *c)
 	c->http_max_conns = 256;
 	c->batch_max = 256;
 	c->wal_max_mib = 16;
+	c->cache_mib = 64;
 	c->check_time = 60;
 	snprintf(c->server_name, sizeof(c->server_name), "%s", SRV_TLS_DEFAULT_NAME);
 }

@@ -184,7 +184,7 @@ static void *writer_main(void *arg)
 	struct srv_wal wal = {0};
 	struct srv_job *jobs;
 	char err[256];
-	int64_t last_purge = srv_now_ms();
+	int64_t last_purge = srv_now_ms(), cache_kib;
 	int ok = srv_db_open(&db, s->cfg.db_path, 0, SRV_SCHEMA_VERSION, err, sizeof(err)) == 0;
 
 	if (!ok)
@@ -205,9 +205,17 @@ static void *writer_main(void *arg)
 			s->receipt_counter = sqlite3_column_int64(st, 0);
 		if (st)
 			sqlite3_reset(st);
-		ok = ok && srv_wal_bound_init(&wal, &db, (int64_t)s->cfg.wal_max_mib << 20) == 0;
 		if (!ok)
 			log_warnx("writer thread: cannot read the receipt counter");
+		else if (srv_wal_bound_init(&wal, &db, (int64_t)s->cfg.wal_max_mib << 20) != 0 ||
+			 (cache_kib = srv_db_cache(&db, s->cfg.cache_mib)) < 0) {
+			log_warnx("writer thread: cannot set up the ledger's connection: %s",
+				  sqlite3_errmsg(db.db));
+			ok = 0;
+		} else {
+			log_info("ledger writer: page cache %lld MiB, WAL bound %d MiB",
+				 (long long)(cache_kib >> 10), s->cfg.wal_max_mib);
+		}
 	}
 	/* One transaction per batch of whatever queued up while the last one
 	 * was syncing: the fsync cost is shared, and no reply leaves before

@@ -200,10 +200,13 @@ static const struct listing submissions_listing = {
 	"submissions", "SELECT " SUBMISSION_COLS " FROM audit"
 	" WHERE id < ?1 OR ?1 IS NULL ORDER BY id DESC LIMIT ?2", submission_row, KEY_INT,
 };
+/* An account's transfers: those to it, those from it no card made, and
+ * its cards' (each by the index it has: schema 6, store.c). */
 static const struct listing account_transfers_listing = {
 	"transfers", "SELECT " TRANSFER_COLS " FROM transfers"
-	" WHERE (payer = ?3 OR payee = ?3) AND (id < ?1 OR ?1 IS NULL)"
-	" ORDER BY id DESC LIMIT ?2", transfer_row, KEY_INT,
+	" WHERE (payee = ?3 OR (payer = ?3 AND card_id IS NULL)"
+	" OR (card_id IN (SELECT card_id FROM cards WHERE account = ?3) AND payer = ?3))"
+	" AND (id < ?1 OR ?1 IS NULL) ORDER BY id DESC LIMIT ?2", transfer_row, KEY_INT,
 };
 
 /* A cursor is the hex of column 0's bytes (an integer's as its digits). */

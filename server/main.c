@@ -77,6 +77,7 @@ static void usage(FILE *f)
 "      --max-amount MINOR  largest transfer, in minor units (default 100000000000)\n"
 "      --batch-max N       most submissions per commit, 1..4096 (default 256)\n"
 "      --wal-max MIB       reset the WAL once it holds more, 1..1024 (default 16)\n"
+"      --writer-cache MIB  the ledger writer's page cache, 2..65536 (default 64)\n"
 "      --pidfile FILE      write the daemon's process id there while serving\n"
 "      --check-time S      most seconds the ledger check at start may take (default 60)\n"
 "Admin:\n"
@@ -111,6 +112,7 @@ enum {
 	O_PKCS11, O_TOKEN, O_PIN_FILE,
 	O_TTL, O_JP_LIMIT, O_MAX_AMOUNT, O_BATCH, O_CURRENCY, O_BALANCE, O_ACCOUNT, O_CARD_ID,
 	O_OUT, O_RECORD, O_PIDFILE, O_CHECK_TIME, O_REQUEST_TIMEOUT, O_HTTP_MAX_CONNS, O_WAL_MAX,
+	O_WRITER_CACHE,
 	O_ADMIN_HTTP, O_ADMIN_TOKEN_FILE,
 	O_INSECURE_PLAIN_TCP,
 	O_SERVER_NAME, O_CSR, O_DAYS,
@@ -180,6 +182,7 @@ int main(int argc, char **argv)
 		{"max-amount", required_argument, NULL, O_MAX_AMOUNT},
 		{"batch-max", required_argument, NULL, O_BATCH},
 		{"wal-max", required_argument, NULL, O_WAL_MAX},
+		{"writer-cache", required_argument, NULL, O_WRITER_CACHE},
 		{"pidfile", required_argument, NULL, O_PIDFILE},
 		{"check-time", required_argument, NULL, O_CHECK_TIME},
 		{"currency", required_argument, NULL, O_CURRENCY},
@@ -251,6 +254,8 @@ int main(int argc, char **argv)
 		case O_BATCH: cfg.batch_max = (int)number("batch-max", optarg, 1, SC_SEAL_BATCH_MAX);
 			serve_opts++; break;
 		case O_WAL_MAX: cfg.wal_max_mib = (int)number("wal-max", optarg, 1, 1024);
+			serve_opts++; break;
+		case O_WRITER_CACHE: cfg.cache_mib = (int)number("writer-cache", optarg, 2, 65536);
 			serve_opts++; break;
 		case O_PIDFILE: set_text(cfg.pidfile, sizeof(cfg.pidfile), "pidfile", optarg);
 			serve_opts++; break;

@@ -139,6 +139,11 @@ static const char *const migrations[] = {
 	"  delivered_ms bigint,"
 	"  sw integer,"
 	"  reported_ms bigint);",
+	/* 5 -> 6: the payer index keeps the transfers no card made; a card's
+	 * are found through its account's cards (store.c's 5 -> 6). */
+	"DROP INDEX transfers_payer;"
+	"CREATE INDEX transfers_payer ON transfers(payer) WHERE card_id IS NULL;"
+	"CREATE INDEX IF NOT EXISTS cards_account ON cards(account);",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == SRV_SCHEMA_VERSION,

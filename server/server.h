@@ -61,6 +61,7 @@ struct srv_config {
 	int http_max_conns;              /* HTTP connections at once */
 	int batch_max;                   /* most submissions per commit */
 	int wal_max_mib;                 /* the WAL's bound (wal.c) */
+	int cache_mib;                   /* the writer's page cache (srv_db_cache) */
 	int check_time;                  /* seconds the start-up check may take */
 	int insecure_plain_tcp;          /* --insecure-plain-tcp: no TLS on tcp_addr */
 	char server_name[256];           /* init/terminal-ca: the server certificate's name */
@@ -135,7 +136,7 @@ struct srv_db {
 	struct pg_conn *pg;
 };
 
-#define SRV_SCHEMA_VERSION 5
+#define SRV_SCHEMA_VERSION 6
 /* Opens path; a writable open creates and migrates the schema up to
  * target_version (SRV_SCHEMA_VERSION outside tests). 0 or -1 with err set.
  * A PostgreSQL conninfo connects to the ledger init made there (migrated,
@@ -143,6 +144,9 @@ struct srv_db {
 int srv_db_open(struct srv_db *d, const char *path, int readonly, int target_version,
 		char *err, size_t errlen);
 void srv_db_close(struct srv_db *d);
+/* Sets the SQLite connection's page cache to mib MiB: the KiB it has then,
+ * read back, or -1. */
+int64_t srv_db_cache(struct srv_db *d, int mib);
 sqlite3_stmt *srv_stmt(struct srv_db *d, enum srv_stmt id); /* reset, bindings cleared */
 int srv_db_exec(struct srv_db *d, const char *sql);         /* SQLITE_OK or the error */
 /* Runs a prepared statement without parameters to its end: SQLITE_OK or

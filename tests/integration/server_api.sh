@@ -125,6 +125,15 @@ done
 t_eq "a card's last receipt counter is its latest transfer's" \
 	"$(curl -s "$H/v1/transfers/$T1" | jq -r .receipt.counter)" \
 	"$(curl -s "$H/v1/cards/$CARD" | jq -r .last_receipt_counter)"
+# An account's history (schema 6: its card's payments are found through
+# its cards, the rest by payer or payee): the payer's holds its card's
+# payments and its opening balance, the payee's the payments alone.
+t_eq "ALICE's transfers, newest first: its card's five, then its opening balance" \
+	"ALICE>BOB:5 ALICE>BOB:4 ALICE>BOB:3 ALICE>BOB:2 ALICE>BOB:1 EQUITY-EUR>ALICE:-" \
+	"$(curl -s "$H/v1/accounts/ALICE/transfers" | jq -r '[.transfers[] | "\(.payer)>\(.payee):\(.atc // "-")"] | join(" ")')"
+t_eq "BOB's transfers: the five payments to it" \
+	"ALICE>BOB:5 ALICE>BOB:4 ALICE>BOB:3 ALICE>BOB:2 ALICE>BOB:1" \
+	"$(curl -s "$H/v1/accounts/BOB/transfers" | jq -r '[.transfers[] | "\(.payer)>\(.payee):\(.atc // "-")"] | join(" ")')"
 t_eq "the submissions, newest first: the five payments, each OK" "OK OK OK OK OK" \
 	"$(curl -s "$H/v1/submissions" | jq -r '[.submissions[] | .result] | join(" ")')"
 t_eq "times are RFC 3339 UTC, the same instant as created_ms" "yes" "$(curl -s "$H/v1/transfers/$T1" |

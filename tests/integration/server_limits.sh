@@ -212,5 +212,20 @@ else
 	t_fail "the WAL stays bounded under load" "peak: ${PEAK:-none}" "$OUT" "$(tail -3 "$T_DIR/load.err")"
 fi
 
+# ---- The writer's page cache (--writer-cache): the size its connection
+# has, read back from SQLite, is in the log; 64 MiB unless told. (start
+# outside t_check, whose subshell would keep PID from stop.)
+start cache8 - --http none --writer-cache 8 ||
+	t_fail "a server with --writer-cache 8 serves" "$(cat "$T_DIR/cache8.log")"
+t_check "its writer's connection has a page cache of 8 MiB" \
+	grep -q "ledger writer: page cache 8 MiB, WAL bound 16 MiB" "$T_DIR/cache8.log"
+t_check "and it pays" pay "$T_DIR/cache8.sock"
+stop "$PID"
+start cachedefault - --http none ||
+	t_fail "a server without it serves" "$(cat "$T_DIR/cachedefault.log")"
+t_check "its writer's connection has a page cache of 64 MiB" \
+	grep -q "ledger writer: page cache 64 MiB" "$T_DIR/cachedefault.log"
+stop "$PID"
+
 t_check "the ledger checks out" S check
 t_done

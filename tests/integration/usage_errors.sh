@@ -72,6 +72,7 @@ usage "server: key without show" "unknown command 'key'" "$SRV" -D issuer key
 usage "server: --http without a port" "--http wants HOST:PORT" "$SRV" -D issuer -d --http 127.0.0.1 --unix none --listen none
 usage "server: bad --workers" "--workers wants a number from 1 to 64" "$SRV" -D issuer -d --workers 0
 usage "server: bad --wal-max" "--wal-max wants a number from 1 to 1024" "$SRV" -D issuer -d --wal-max 0
+usage "server: bad --writer-cache" "--writer-cache wants a number from 2 to 65536" "$SRV" -D issuer -d --writer-cache 1
 usage "server: serve with an argument" "serve takes no arguments" "$SRV" -D issuer serve now
 usage "server: serve with an admin option" "do not apply to serve" "$SRV" -D issuer -d --currency EUR
 usage "server: admin command with a daemon option" "daemon options apply to serve only" "$SRV" -D issuer --workers 2 check

@@ -77,6 +77,73 @@ static void schema_migrates_step_by_step(void **state)
 	assert_non_null(strstr(err, "99"));
 }
 
+static int count_of(struct srv_db *d, const char *sql)
+{
+	sqlite3_stmt *st;
+	int n = -1;
+
+	if (sqlite3_prepare_v2(d->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+/* 5 -> 6: the payer index keeps only the transfers no card made, the
+ * cards are indexed by account, and a ledger of version 5 with card
+ * payments in it still checks out; a card transfer whose payer is not
+ * its card's account is still found by the check. */
+static void schema_6_card_payments_leave_the_payer_index(void **state)
+{
+	struct env *e = *state;
+	struct srv_db d;
+	char err[256];
+
+	assert_int_equal(srv_db_open(&d, e->db, 0, 5, err, sizeof(err)), 0);
+	assert_int_equal(srv_db_exec(&d, "INSERT INTO accounts VALUES ('EQUITY-EUR', 978, -300, 1, 0);"
+					  "INSERT INTO accounts VALUES ('A', 978, 290, 0, 0);"
+					  "INSERT INTO accounts VALUES ('B', 978, 10, 0, 0);"
+					  "INSERT INTO cards (card_id, account, status, created_ms)"
+					  " VALUES (x'0102030405060708', 'A', 1, 0);"
+					  "INSERT INTO transfers (payer, payee, amount, currency,"
+					  " created_ms) VALUES ('EQUITY-EUR', 'A', 300, 978, 0);"
+					  "INSERT INTO transfers (payer, payee, amount, currency, card_id,"
+					  " atc, created_ms) VALUES ('A', 'B', 10, 978,"
+					  " x'0102030405060708', 1, 0);"
+					  "INSERT INTO receipts VALUES (2, 1, zeroblob(76), zeroblob(80));"
+					  "UPDATE meta SET value = 1 WHERE key = 'receipt_counter'"),
+			 SQLITE_OK);
+	srv_db_close(&d);
+	assert_int_equal(srv_db_open(&d, e->db, 0, SRV_SCHEMA_VERSION, err, sizeof(err)), 0);
+	assert_int_equal(srv_db_version(&d), 6);
+	assert_int_equal(count_of(&d, "SELECT count(*) FROM sqlite_schema WHERE name ="
+				      " 'transfers_payer' AND sql LIKE '%WHERE card_id IS NULL'"), 1);
+	assert_int_equal(count_of(&d, "SELECT count(*) FROM sqlite_schema WHERE name ="
+				      " 'cards_account'"), 1);
+	/* the index holds the opening balance's transfer, not the card's */
+	assert_int_equal(count_of(&d, "SELECT count(*) FROM transfers INDEXED BY transfers_payer"
+				      " WHERE payer = 'EQUITY-EUR' AND card_id IS NULL"), 1);
+	assert_int_equal(count_of(&d, "SELECT count(*) FROM transfers INDEXED BY transfers_payer"
+				      " WHERE payer = 'A' AND card_id IS NULL"), 0);
+	if (srv_ledger_check(&d, err, sizeof(err)) != 0)
+		fail_msg("%s", err);
+	/* a card payment booked against another payer than its card's
+	 * account: that payer's balance is named */
+	assert_int_equal(srv_db_exec(&d, "INSERT INTO transfers (payer, payee, amount, currency,"
+				      " card_id, atc, created_ms) VALUES ('B', 'A', 5, 978,"
+				      " x'0102030405060708', 2, 0);"
+				      "UPDATE accounts SET balance = balance - 5 WHERE id = 'B';"
+				      "UPDATE accounts SET balance = balance + 5 WHERE id = 'A';"
+				      "INSERT INTO receipts VALUES (3, 2, zeroblob(76), zeroblob(80));"
+				      "UPDATE meta SET value = 2 WHERE key = 'receipt_counter'"),
+			 SQLITE_OK);
+	assert_int_equal(srv_ledger_check(&d, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "credits minus its debits"));
+	assert_non_null(strstr(err, "B: 5"));
+	srv_db_close(&d);
+}
+
 static void wal_and_full_sync(void **state)
 {
 	struct env *e = *state;
@@ -221,6 +288,8 @@ static void schema_3_card_transfers_become_outcomes(void **state)
 		"INSERT INTO accounts VALUES ('EQUITY-EUR', 978, -500, 1, 0);"
 		"INSERT INTO accounts VALUES ('A', 978, 400, 0, 0);"
 		"INSERT INTO accounts VALUES ('B', 978, 100, 0, 0);"
+		"INSERT INTO cards (card_id, account, status, created_ms)"
+		" VALUES (x'0102030405060708', 'A', 1, 0);"
 		"INSERT INTO transfers (payer, payee, amount, currency, created_ms)"
 		" VALUES ('EQUITY-EUR', 'A', 500, 978, 0);"
 		"INSERT INTO transfers (payer, payee, amount, currency, card_id, atc, tx_hash,"
@@ -270,6 +339,9 @@ int main(int argc, char **argv)
 	/* SQLite's by nature: its journal and sync pragmas; the key files,
 	 * which no ledger holds (the daemon refuses them before it opens one) */
 	const struct CMUnitTest sqlite_only[] = {
+		/* SQLite's own schema table, zeroblob and INDEXED BY */
+		cmocka_unit_test_setup_teardown(schema_6_card_payments_leave_the_payer_index, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(wal_and_full_sync, setup, teardown),
 		cmocka_unit_test_setup_teardown(key_files_are_private, setup, teardown),
 	};
