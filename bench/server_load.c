@@ -125,6 +125,41 @@ static void wal_sample(void)
 		wal_peak = st.st_size;
 }
 
+static char run_dir[256]; /* the run's folder (the issuer's keys among it), once made */
+
+/* Removes the run's folder unless SC_KEEP is set: at the end, and when
+ * the run dies, so that no key stays behind in /tmp. */
+static void run_dir_remove(void)
+{
+	char cmd[320];
+
+	if (!run_dir[0] || getenv("SC_KEEP"))
+		return;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", run_dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "server_load: cannot remove %s\n", run_dir);
+}
+
+/* The last lines of the first n servers' logs, on stderr: a run that
+ * dies removes its folder, their logs with it. */
+static void show_server_logs(const char *dir, int n)
+{
+	for (int inst = 0; inst < n; inst++) {
+		char logp[300], lines[20][512];
+		int count = 0;
+		FILE *lf;
+
+		snprintf(logp, sizeof(logp), inst ? "%s/server%d.log" : "%s/server.log", dir, inst);
+		if (!(lf = fopen(logp, "r")))
+			continue;
+		while (fgets(lines[count % 20], sizeof(lines[0]), lf))
+			count++;
+		fclose(lf);
+		for (int i = count > 20 ? count - 20 : 0; i < count; i++)
+			fprintf(stderr, "server_load: server %d: %s", inst, lines[i % 20]);
+	}
+}
+
 static void die(const char *what)
 {
 	fprintf(stderr, "server_load: %s\n", what);
@@ -133,6 +168,7 @@ static void die(const char *what)
 			kill(server_pids[i], SIGTERM);
 			waitpid(server_pids[i], NULL, 0);
 		}
+	run_dir_remove();
 	exit(1);
 }
 
@@ -862,6 +898,7 @@ int main(int argc, char **argv)
 	snprintf(dir, sizeof(dir), "%s/sc-bench.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
 	if (!mkdtemp(dir))
 		die("mkdtemp");
+	snprintf(run_dir, sizeof(run_dir), "%s", dir);
 	log_init("server_load", 1, 0);
 	srv_config_defaults(&cfg);
 	snprintf(cfg.data_dir, sizeof(cfg.data_dir), "%s", dir);
@@ -954,6 +991,8 @@ int main(int argc, char **argv)
 			}
 			args[na] = NULL;
 			execv(server, args);
+			fprintf(stderr, "cannot run %s: %s\n", server, strerror(errno));
+			fflush(stderr);
 			_exit(127);
 		}
 		if (pid < 0)
@@ -961,8 +1000,10 @@ int main(int argc, char **argv)
 		server_pids[inst] = pid;
 		for (int i = 0; i < 500 && (fd = sclient_connect(inst ? socks[inst] : sock)) < 0; i++)
 			usleep(10000);
-		if (fd < 0)
-			die("the server did not start (see its log in the bench folder)");
+		if (fd < 0) {
+			show_server_logs(dir, inst + 1);
+			die("the server did not start (its log above)");
+		}
 
 		close(fd);
 	}
@@ -999,8 +1040,10 @@ int main(int argc, char **argv)
 				"(their unanswered submissions count as not OK)\n", broken, ncards);
 		/* No connection left: later rounds would take no time, and
 		 * --seconds of load would never be reached. */
-		if (broken == ncards)
-			die("every connection failed (see the server's log in the bench folder)");
+		if (broken == ncards) {
+			show_server_logs(dir, ninstances);
+			die("every connection failed (the servers' logs above)");
+		}
 		na = stages_read(pid, after);
 		io_read(pid, &reads_after, &written_after);
 		gen = self_cpu() - gen;
@@ -1087,9 +1130,7 @@ int main(int argc, char **argv)
 			if (lf)
 				fclose(lf);
 		}
-		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-		if (!getenv("SC_KEEP") && system(cmd) != 0)
-			fprintf(stderr, "server_load: cannot remove %s\n", dir);
+		run_dir_remove();
 	}
 	free(lat);
 	return other == 0 ? 0 : 1;
