@@ -737,7 +737,10 @@ static void usage(FILE *out)
 "The table goes to stdout, ending with server_tps=... raw_verify_per_core=...\n"
 "ratio=... and wal_peak_bytes=...; progress, and per round the CPU time, the\n"
 "server's read calls and bytes written per submission, go to stderr. Exit\n"
-"status 0 when every submission was executed, 1 if not, 2 on a bad option.\n",
+"status 0 when every submission was executed, 1 if not, 2 on a bad option.\n"
+"The run's folder (under $TMPDIR, else /tmp: the issuer's keys, the ledger,\n"
+"the servers' logs) is removed at the end, also when the run fails; with\n"
+"SC_KEEP set in the environment it is kept.\n",
 		SIM_CARD_MAX, TX_MAX, INSTANCES_MAX);
 }
 
