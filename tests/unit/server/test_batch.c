@@ -539,6 +539,52 @@ static void funds_spent_twice_loaded_at_once(void **state)
 	funds_spent_twice(1);
 }
 
+/* One payer's payments from both her cards and one card twice, in one
+ * batch: every one paid, the payer debited their sum, the card's counter
+ * at its last ATC (on PostgreSQL the batch's debits and card writes are
+ * one statement each, per payer and card: pg_rows.c). */
+static void one_payer_pays_thrice_in_one_batch(void **state)
+{
+	static struct world w;
+	static uint8_t bodies[3][SC_SUBMIT_MSG_MAX];
+	size_t lens[3];
+	const int order[] = {0, 1, 2};
+	struct srv_job *jobs;
+	struct fx_reply r;
+	int fd;
+
+	(void)state;
+	memset(&w, 0, sizeof(w));
+	assert_int_equal(fx_setup(&w.f, NULL), 0);
+	fd = fx_connect(&w.f);
+	assert_true(fd >= 0);
+	assert_int_equal(fx_build(&w.f, fd, &w.f.a1, 1, "BOB", 100, SC_SCHEME_ENC, NULL,
+				  bodies[0], &lens[0]), 0);
+	assert_int_equal(fx_build(&w.f, fd, &w.f.a2, 1, "DAVE", 200, SC_SCHEME_ENC_RAND, NULL,
+				  bodies[1], &lens[1]), 0);
+	assert_int_equal(fx_build(&w.f, fd, &w.f.a1, 2, "DAVE", 400, SC_SCHEME_ENC, NULL,
+				  bodies[2], &lens[2]), 0);
+	close(fd);
+	writer_world(&w);
+	jobs = jobs_for(&w, bodies, lens, order, 3);
+	srv_batch_commit(&w.s, &w.ws, &w.b, jobs);
+	for (struct srv_job *j = jobs; j; j = j->next) {
+		reply_of(j, &r);
+		assert_int_equal(r.code, SC_RES_OK);
+	}
+	assert_int_equal(fx_balance(&w.f, "ALICE"), 100000 - 700);
+	assert_int_equal(fx_balance(&w.f, "BOB"), 100);
+	assert_int_equal(fx_balance(&w.f, "DAVE"), 600);
+	assert_int_equal(fx_count(&w.f, "SELECT count(*) FROM transfers WHERE payer = 'ALICE'"
+				  " AND atc IS NOT NULL"), 3);
+	assert_int_equal(fx_count(&w.f, "SELECT count(*) FROM cards WHERE last_atc = 2"), 1);
+	assert_int_equal(fx_count(&w.f, "SELECT count(*) FROM cards WHERE last_atc = 1"), 1);
+	assert_int_equal(fx_count(&w.f, "SELECT count(*) FROM challenges WHERE used = 1"), 3);
+	assert_true(fx_ledger_ok(&w.f));
+	jobs_free(jobs);
+	world_free(&w);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest both[] = {
@@ -547,6 +593,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(a_key_changed_in_flight_is_checked_again),
 		cmocka_unit_test(a_decline_shares_the_batch_seal),
 		cmocka_unit_test(funds_spent_twice_loaded_at_once),
+		cmocka_unit_test(one_payer_pays_thrice_in_one_batch),
 	};
 	/* SQLite's by nature: a store whose loads see its writes (PostgreSQL's
 	 * loads the batch at once); a TEMP trigger that refuses one job's
