@@ -3,9 +3,12 @@
  * BEGIN and the loads of every snapshot of the batch (loads_see_writes is
  * 0: the writer carries each decision's writes into the later snapshots,
  * srv_snapshot_follow); the second the writes, outcomes, audit rows, the
- * receipt counter and COMMIT. apply and record_outcome only queue: a
- * failure among them shows at commit, which fails the whole batch
- * (RETRY_LATER to each of its terminals, nothing of it happened).
+ * receipt counter and COMMIT. apply, record_outcome, audit and
+ * challenge_issue only collect rows (pg_rows.c), sent at commit as one
+ * statement per kind of write for the whole batch (or before an issuer
+ * script, which runs after them): a failure among them shows at commit,
+ * which fails the whole batch (RETRY_LATER to each of its terminals,
+ * nothing of it happened).
  *
  * Several servers may write one ledger (docs/SCALING.md). What keeps
  * exactly-once and no overdraft between them is row locks, not a
@@ -27,11 +30,13 @@
  * (send_credits), so the servers of a ledger commit side by side even
  * when every payment goes to one shop (SCALING.md). Statements are
  * prepared once per connection. */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "common/hex.h"
 #include "pg_query.h"
+#include "pg_rows.h"
 
 struct pg_sent {
 	PGresult **keep;                  /* where its rows go; NULL: a command, checked */
@@ -41,7 +46,9 @@ struct pg_sent {
 /* The statements prepared on the connection, by their text: each is
  * parsed and planned once per connection, not at each of a batch's
  * hundreds of uses (the ledger's CPU per submission is most of what a
- * batch waits for). Its name is "sc_store_" and its index. */
+ * batch waits for). Its name is "sc_store_", the store's serial and its
+ * index: a connection may outlive a store and be given the next one
+ * (a pre-check's store per read), whose table starts empty. */
 #define PG_PREPARED_MAX 64
 struct pg_prepared {
 	char *sql;
@@ -72,8 +79,10 @@ struct pg_store {
 	} *loaded;
 	size_t n_loaded, cap_loaded;
 	int conflict;                     /* the last failure was a race with another writer */
+	struct srv_pg_rows rows;          /* its writes, sent a statement per kind */
 	struct pg_prepared prepared[PG_PREPARED_MAX];
 	size_t n_prepared;
+	unsigned serial;                  /* this store's, among the process's */
 	char err[256];
 };
 
@@ -95,11 +104,6 @@ struct pg_store {
 #define SQL_RESERVE_COUNTERS \
 	"UPDATE meta SET value = value + $1 WHERE key = 'receipt_counter' RETURNING value - $1"
 #define SQL_COUNTERS_COMMIT "COMMIT"
-/* ST_TRANSFER_INSERT with the reserved id as $11. */
-#define SQL_TRANSFER_INSERT \
-	"INSERT INTO transfers (payer, payee, amount, currency, card_id, atc, tx_hash," \
-	" submission_hash, created_ms, signed_hash, id)" \
-	" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
 #define SQL_CARDS \
 	"SELECT account, pubkey, status, last_atc, jp_failures, card_id FROM cards" \
 	" WHERE card_id IN (SELECT decode(h, 'hex') FROM unnest($1::text[]) AS h) ORDER BY card_id"
@@ -119,22 +123,6 @@ struct pg_store {
 static struct pg_store *ps_of(struct srv_store *st)
 {
 	return st->impl;
-}
-
-static int grow(void **p, size_t *cap, size_t need, size_t elem)
-{
-	size_t n = *cap ? *cap : 64;
-	void *q;
-
-	if (need <= *cap)
-		return 0;
-	while (n < need)
-		n *= 2;
-	if (!(q = realloc(*p, n * elem)))
-		return -1;
-	*p = q;
-	*cap = n;
-	return 0;
 }
 
 static void note(struct pg_store *ps, const char *what, const char *msg)
@@ -179,7 +167,7 @@ static int prepared_find(struct pg_store *ps, const char *sql)
 
 static int sent_add(struct pg_store *ps, PGresult **keep, int prepares)
 {
-	if (grow((void **)&ps->sent, &ps->cap_sent, ps->n_sent + 1, sizeof(*ps->sent)) != 0) {
+	if (srv_pg_grow((void **)&ps->sent, &ps->cap_sent, ps->n_sent + 1, sizeof(*ps->sent)) != 0) {
 		note(ps, "postgresql", "out of memory");
 		return -1;
 	}
@@ -208,7 +196,7 @@ static int send_sql(struct pg_store *ps, const char *sql, const struct srv_pg_pa
 			return -1;
 	}
 	if ((k = prepared_find(ps, sql)) >= 0) {
-		snprintf(name, sizeof(name), "sc_store_%d", k);
+		snprintf(name, sizeof(name), "sc_store_%u_%d", ps->serial, k);
 		if (ps->prepared[k].state == PREP_NONE) {
 			if (sent_add(ps, NULL, k + 1) != 0)
 				return -1;
@@ -232,16 +220,6 @@ static int send_sql(struct pg_store *ps, const char *sql, const struct srv_pg_pa
 		return -1;
 	}
 	return 0;
-}
-
-/* Queues store.c's statement id. */
-static int send_stmt(struct pg_store *ps, enum srv_stmt id, const struct srv_pg_params *p)
-{
-	char sql[SRV_PG_SQL_MAX];
-
-	if (srv_pg_sql(sql, sizeof(sql), srv_stmt_text(id)) != 0)
-		return -1;
-	return send_sql(ps, sql, p, NULL);
 }
 
 /* Sends the sync and reads every queued statement's result, in order:
@@ -321,6 +299,7 @@ static int pg_begin(struct srv_store *st)
 	struct pg_store *ps = ps_of(st);
 
 	batch_clear(ps);
+	srv_pg_rows_clear(&ps->rows);
 	ps->err[0] = '\0';
 	ps->conflict = 0;
 	if (ps->broken || srv_pg_idle_lost(ps->c) || PQstatus(ps->c) != CONNECTION_OK) {
@@ -355,7 +334,7 @@ static int array_add(struct array_text *a, const char *item, int quote)
 {
 	size_t need = a->len + 2 * strlen(item) + 4;
 
-	if (grow((void **)&a->s, &a->cap, need + 2, 1) != 0)
+	if (srv_pg_grow((void **)&a->s, &a->cap, need + 2, 1) != 0)
 		return -1;
 	a->s[a->len] = a->len ? ',' : '{';
 	a->len++;
@@ -384,7 +363,7 @@ static int array_add_hex(struct array_text *a, const uint8_t *b, size_t n)
 
 static const char *array_done(struct array_text *a)
 {
-	if (grow((void **)&a->s, &a->cap, a->len + 3, 1) != 0)
+	if (srv_pg_grow((void **)&a->s, &a->cap, a->len + 3, 1) != 0)
 		return NULL;
 	if (!a->len)
 		a->s[a->len++] = '{';
@@ -552,7 +531,7 @@ static int load_once(struct pg_store *ps, struct srv_snapshot *const *snaps, siz
 		ps->broken = 0;
 	}
 	batch_clear(ps);
-	if (grow((void **)&ps->loaded, &ps->cap_loaded, n, sizeof(*ps->loaded)) != 0)
+	if (srv_pg_grow((void **)&ps->loaded, &ps->cap_loaded, n, sizeof(*ps->loaded)) != 0)
 		goto out;
 	memset(ps->loaded, 0, n * sizeof(*ps->loaded));
 	for (size_t i = 0; i < n; i++)
@@ -624,7 +603,7 @@ static int credit_add(struct pg_store *ps, const char *account, int64_t amount)
 			return 0;
 		}
 	if (strlen(account) >= sizeof(c->account) ||
-	    grow((void **)&ps->credits, &ps->cap_credits, ps->n_credits + 1,
+	    srv_pg_grow((void **)&ps->credits, &ps->cap_credits, ps->n_credits + 1,
 		 sizeof(*ps->credits)) != 0)
 		return -1;
 	c = &ps->credits[ps->n_credits++];
@@ -662,34 +641,26 @@ static int send_credits(struct pg_store *ps)
 static int pg_apply(struct srv_store *st, struct srv_job *j)
 {
 	struct pg_store *ps = ps_of(st);
+	struct srv_pg_rows *r = &ps->rows;
 
 	for (size_t i = 0; i < j->dec.n_writes; i++) {
 		const struct srv_write *w = &j->dec.writes[i];
-		struct srv_pg_params p = {0};
 		struct srv_card_ref ref = {j->sub.card_id, j->sub.atc, j->tx_hash, j->sub_hash,
 					   j->signed_hash};
 		int rc = 0;
 
 		switch (w->kind) {
 		case SRV_W_MESSAGE_FAILURE:
-			srv_pg_blob(&p, j->signed_hash, SC_HASH_LEN);
-			srv_pg_blob(&p, j->sub.card_id, SC_CARD_ID_LEN);
-			rc = send_stmt(ps, ST_MSGFAIL_ADD, &p);
+			rc = srv_pg_rows_message_failure(r, j->signed_hash, j->sub.card_id);
 			break;
 		case SRV_W_CARD_FAILURE:
-			srv_pg_blob(&p, j->sub.card_id, SC_CARD_ID_LEN);
-			srv_pg_int(&p, w->value);
-			srv_pg_int(&p, w->blocked);
-			rc = send_stmt(ps, ST_CARD_JP_FAIL, &p);
+			rc = srv_pg_rows_card_failure(r, j->sub.card_id, w->value, w->blocked);
 			break;
 		case SRV_W_CHALLENGE_USE:
-			srv_pg_blob(&p, j->tx.challenge, SC_CHALLENGE_LEN);
-			rc = send_stmt(ps, ST_CHALLENGE_USE, &p);
+			rc = srv_pg_rows_challenge_use(r, j->tx.challenge);
 			break;
 		case SRV_W_DEBIT:
-			srv_pg_text(&p, j->tx.payer);
-			srv_pg_int(&p, -w->value);
-			rc = send_stmt(ps, ST_ACCOUNT_ADD, &p);
+			rc = srv_pg_rows_debit(r, j->tx.payer, w->value);
 			break;
 		case SRV_W_CREDIT:
 			rc = credit_add(ps, j->tx.payee, w->value);
@@ -698,15 +669,12 @@ static int pg_apply(struct srv_store *st, struct srv_job *j)
 			if (ps->next_id >= ps->n_ids || w->value <= 0)
 				return -1;
 			j->transfer_id = ps->ids[ps->next_id++];
-			srv_pg_transfer_params(&p, j->tx.payer, j->tx.payee, (uint64_t)w->value,
-					       j->tx.currency, &ref, srv_now_ms());
-			srv_pg_int(&p, j->transfer_id);
-			rc = send_sql(ps, SQL_TRANSFER_INSERT, &p, NULL);
+			rc = srv_pg_rows_transfer(r, j->tx.payer, j->tx.payee, w->value,
+						  j->tx.currency, &ref, srv_now_ms(),
+						  j->transfer_id);
 			break;
 		case SRV_W_CARD_ACCEPT:
-			srv_pg_blob(&p, j->sub.card_id, SC_CARD_ID_LEN);
-			srv_pg_int(&p, j->sub.atc);
-			rc = send_stmt(ps, ST_CARD_ACCEPT, &p);
+			rc = srv_pg_rows_card_accept(r, j->sub.card_id, j->sub.atc);
 			break;
 		case SRV_W_OUTCOME:
 		case SRV_W_AUDIT:
@@ -749,46 +717,32 @@ static int pg_replay(struct srv_store *st, struct srv_job *j)
 static int pg_record_outcome(struct srv_store *st, const struct srv_job *j, const uint8_t *seal,
 			     size_t seal_len)
 {
-	struct srv_pg_params p = {0};
+	struct srv_card_ref ref = {j->sub.card_id, j->sub.atc, j->tx_hash, j->sub_hash,
+				   j->signed_hash};
 
-	if (j->code != SC_RES_OK) {
-		srv_pg_blob(&p, j->sub.card_id, SC_CARD_ID_LEN);
-		srv_pg_int(&p, j->sub.atc);
-		srv_pg_blob(&p, j->signed_hash, SC_HASH_LEN);
-		srv_pg_blob(&p, j->sub_hash, SC_HASH_LEN);
-		srv_pg_int(&p, j->code);
-		srv_pg_blob(&p, j->reply, j->reply_len);
-		srv_pg_int(&p, j->counter);
-		return send_stmt(ps_of(st), ST_DECLINE_INSERT, &p);
-	}
-	srv_pg_int(&p, j->transfer_id);
-	srv_pg_int(&p, j->counter);
-	srv_pg_blob(&p, j->receipt, j->receipt_len);
-	srv_pg_blob(&p, seal, seal_len);
-	return send_stmt(ps_of(st), ST_RECEIPT_INSERT, &p);
+	if (j->code != SC_RES_OK)
+		return srv_pg_rows_decline(&ps_of(st)->rows, &ref, j->code, j->reply, j->reply_len,
+					   j->counter);
+	return srv_pg_rows_receipt(&ps_of(st)->rows, j->transfer_id, j->counter, j->receipt,
+				   j->receipt_len, seal, seal_len);
 }
 
 static int pg_audit(struct srv_store *st, const struct srv_job *j, int64_t at_ms, size_t raw_len)
 {
-	struct srv_pg_params p = {0};
-
-	srv_pg_int(&p, at_ms);
-	srv_pg_text(&p, j->peer);
-	srv_pg_blob(&p, j->body, raw_len);
-	srv_pg_int(&p, j->code);
-	srv_pg_text(&p, j->detail);
-	return send_stmt(ps_of(st), ST_AUDIT_INSERT, &p);
+	return srv_pg_rows_audit(&ps_of(st)->rows, at_ms, j->peer, j->body, raw_len, j->code,
+				 j->detail);
 }
 
 static int pg_challenge_issue(struct srv_store *st, const uint8_t *challenge, const char *tid,
 			      int64_t expires_ms)
 {
-	struct srv_pg_params p = {0};
+	return srv_pg_rows_challenge_issue(&ps_of(st)->rows, challenge, tid, expires_ms);
+}
 
-	srv_pg_blob(&p, challenge, SC_CHALLENGE_LEN);
-	srv_pg_text(&p, tid);
-	srv_pg_int(&p, expires_ms);
-	return send_stmt(ps_of(st), ST_CHALLENGE_INSERT, &p);
+/* srv_pg_rows_flush's sender: a statement queued in the batch's pipeline. */
+static int send_rows(void *ctx, const char *sql, const struct srv_pg_params *p)
+{
+	return send_sql(ctx, sql, p, NULL);
 }
 
 /* An issuer-script job (unblock.c) inside the batch's transaction: what
@@ -799,10 +753,10 @@ static int pg_script(struct srv_store *st, struct srv *s, struct srv_job *j)
 	struct pg_store *ps = ps_of(st);
 	struct srv_db db = {.pg = ps->c};
 
-	/* What the batch queued so far goes first, its BEGIN included (which
-	 * waits for a first statement, and a batch of scripts alone has
-	 * none): the script's statements then run one at a time in the
-	 * batch's transaction. */
+	if (srv_pg_rows_flush(&ps->rows, send_rows, ps) != 0)
+		return -1;
+	/* The script's statements go in the batch's transaction: its BEGIN
+	 * first, if nothing queued before it sent it. */
 	if (ps->begin_due) {
 		ps->begin_due = 0;
 		if (send_sql(ps, "BEGIN", NULL, NULL) != 0)
@@ -835,7 +789,8 @@ static int pg_commit(struct srv_store *st, int64_t receipt_counter)
 	/* The counter row already says the end of the batch's block: its
 	 * own transaction moved it (SQL_RESERVE_COUNTERS). */
 	(void)receipt_counter;
-	if (send_credits(ps) != 0 || send_sql(ps, "COMMIT", NULL, NULL) != 0)
+	if (srv_pg_rows_flush(&ps->rows, send_rows, ps) != 0 || send_credits(ps) != 0 ||
+	    send_sql(ps, "COMMIT", NULL, NULL) != 0)
 		return -1;
 	rc = sync_read(ps);
 	if (rc == 0) {
@@ -855,6 +810,7 @@ static void pg_rollback(struct srv_store *st)
 	ps->n_sent = 0;
 	ps->in_tx = ps->begin_due = 0;
 	batch_clear(ps);
+	srv_pg_rows_clear(&ps->rows);
 	if (ps->broken || PQstatus(ps->c) != CONNECTION_OK) {
 		ps->broken = 1; /* the server rolls back what the connection left */
 		return;
@@ -892,6 +848,8 @@ static const struct srv_store_ops pg_ops = {
 	.error = pg_error,
 };
 
+static atomic_uint store_serial;
+
 int srv_store_pg(struct srv_store *st, struct srv_db *db)
 {
 	struct pg_store *ps = calloc(1, sizeof(*ps));
@@ -901,13 +859,7 @@ int srv_store_pg(struct srv_store *st, struct srv_db *db)
 	if (!ps)
 		return -1;
 	ps->c = db->pg;
-	/* The store names its prepared statements and keeps their state: an
-	 * earlier store on the same connection (a test's, one after another)
-	 * left its own under the same names, which PostgreSQL would refuse
-	 * to prepare again. A connection that fails here fails the first
-	 * statement, as it would have. */
-	if (PQstatus(ps->c) == CONNECTION_OK && PQpipelineStatus(ps->c) == PQ_PIPELINE_OFF)
-		PQclear(PQexec(ps->c, "DEALLOCATE ALL"));
+	ps->serial = atomic_fetch_add(&store_serial, 1);
 	return 0;
 }
 
@@ -918,6 +870,7 @@ void srv_store_pg_free(struct srv_store *st)
 	if (!ps)
 		return;
 	batch_clear(ps);
+	srv_pg_rows_free(&ps->rows);
 	for (size_t i = 0; i < ps->n_prepared; i++)
 		free(ps->prepared[i].sql);
 	free(ps->credits);

@@ -12,7 +12,6 @@
 # the stop block stopping the servers and the cluster.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/pg_helpers.bash"
-CLI=$SC_BUILD/tests/tools/srvclient
 
 pg_require "the README's PostgreSQL walk-through"
 
@@ -39,8 +38,9 @@ fi
 W=$T_DIR/w
 mkdir -p "$W" "$T_DIR/bin"
 chmod 711 "$T_DIR"
-cp "$SC_BIN/sigcard-server" "$T_DIR/bin/"
-chmod 755 "$T_DIR/bin" "$T_DIR/bin/sigcard-server"
+cp "$SC_BIN/sigcard-server" "$SC_BUILD/tests/tools/srvclient" "$T_DIR/bin/"
+chmod 755 "$T_DIR/bin" "$T_DIR/bin/sigcard-server" "$T_DIR/bin/srvclient"
+CLI=$T_DIR/bin/srvclient
 [ "$(id -u)" = 0 ] && chown postgres: "$W"
 # as_operator CMD...: CMD in the folder, as the operator, programs on PATH.
 as_operator() {

@@ -469,6 +469,34 @@ static void a_decline_shares_the_batch_seal(void **state)
 	world_free(&w);
 }
 
+/* A fresh world whose ALICE (cards a1 and a2, 1000.00 EUR) built n
+ * payments, each (card 1 or 2, ATC, payee, amount, scheme), into bodies;
+ * its writer ready. */
+struct payment_spec {
+	int card;
+	uint32_t atc;
+	const char *payee;
+	uint64_t amount;
+	uint8_t scheme;
+};
+
+static void world_with_payments(struct world *w, const struct payment_spec *p, size_t n,
+				uint8_t (*bodies)[SC_SUBMIT_MSG_MAX], size_t *lens)
+{
+	int fd;
+
+	memset(w, 0, sizeof(*w));
+	assert_int_equal(fx_setup(&w->f, NULL), 0);
+	fd = fx_connect(&w->f);
+	assert_true(fd >= 0);
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(fx_build(&w->f, fd, p[i].card == 1 ? &w->f.a1 : &w->f.a2, p[i].atc,
+					  p[i].payee, p[i].amount, p[i].scheme, NULL, bodies[i],
+					  &lens[i]), 0);
+	close(fd);
+	writer_world(w);
+}
+
 /* The payer's funds spent twice in one batch, and a copy of the first
  * payment after them: the second sees the first's debit as it would in a
  * batch of its own, a sealed INSUFFICIENT_FUNDS, not a balance below zero
@@ -486,19 +514,11 @@ static void funds_spent_twice(int at_once)
 	struct srv_job *jobs;
 	struct fx_reply r[3];
 	struct sc_receipt rc;
-	int fd;
+	static const struct payment_spec spent[] = {
+		{1, 1, "BOB", 60000, SC_SCHEME_ENC}, {2, 1, "DAVE", 60000, SC_SCHEME_ENC_RAND}};
 
-	memset(&w, 0, sizeof(w));
-	assert_int_equal(fx_setup(&w.f, NULL), 0);
-	fd = fx_connect(&w.f);
-	assert_true(fd >= 0);
 	/* ALICE holds 1000.00 EUR: 600.00 from each of her two cards */
-	assert_int_equal(fx_build(&w.f, fd, &w.f.a1, 1, "BOB", 60000, SC_SCHEME_ENC, NULL,
-				  bodies[0], &lens[0]), 0);
-	assert_int_equal(fx_build(&w.f, fd, &w.f.a2, 1, "DAVE", 60000, SC_SCHEME_ENC_RAND, NULL,
-				  bodies[1], &lens[1]), 0);
-	close(fd);
-	writer_world(&w);
+	world_with_payments(&w, spent, 2, bodies, lens);
 	/* PostgreSQL's store loads at once by its nature: its own ops */
 	if (!w.wdb.pg) {
 		ops = *w.ws.ops;
@@ -539,6 +559,43 @@ static void funds_spent_twice_loaded_at_once(void **state)
 	funds_spent_twice(1);
 }
 
+/* One payer's payments from both her cards and one card twice, in one
+ * batch: every one paid, the payer debited their sum, the card's counter
+ * at its last ATC (on PostgreSQL the batch's debits and card writes are
+ * one statement each, per payer and card: pg_rows.c). */
+static void one_payer_pays_thrice_in_one_batch(void **state)
+{
+	static struct world w;
+	static uint8_t bodies[3][SC_SUBMIT_MSG_MAX];
+	size_t lens[3];
+	const int order[] = {0, 1, 2};
+	struct srv_job *jobs;
+	struct fx_reply r;
+	static const struct payment_spec thrice[] = {
+		{1, 1, "BOB", 100, SC_SCHEME_ENC}, {2, 1, "DAVE", 200, SC_SCHEME_ENC_RAND},
+		{1, 2, "DAVE", 400, SC_SCHEME_ENC}};
+
+	(void)state;
+	world_with_payments(&w, thrice, 3, bodies, lens);
+	jobs = jobs_for(&w, bodies, lens, order, 3);
+	srv_batch_commit(&w.s, &w.ws, &w.b, jobs);
+	for (struct srv_job *j = jobs; j; j = j->next) {
+		reply_of(j, &r);
+		assert_int_equal(r.code, SC_RES_OK);
+	}
+	assert_int_equal(fx_balance(&w.f, "ALICE"), 100000 - 700);
+	assert_int_equal(fx_balance(&w.f, "BOB"), 100);
+	assert_int_equal(fx_balance(&w.f, "DAVE"), 600);
+	assert_int_equal(fx_count(&w.f, "SELECT count(*) FROM transfers WHERE payer = 'ALICE'"
+				  " AND atc IS NOT NULL"), 3);
+	assert_int_equal(fx_count(&w.f, "SELECT count(*) FROM cards WHERE last_atc = 2"), 1);
+	assert_int_equal(fx_count(&w.f, "SELECT count(*) FROM cards WHERE last_atc = 1"), 1);
+	assert_int_equal(fx_count(&w.f, "SELECT count(*) FROM challenges WHERE used = 1"), 3);
+	assert_true(fx_ledger_ok(&w.f));
+	jobs_free(jobs);
+	world_free(&w);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest both[] = {
@@ -547,6 +604,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(a_key_changed_in_flight_is_checked_again),
 		cmocka_unit_test(a_decline_shares_the_batch_seal),
 		cmocka_unit_test(funds_spent_twice_loaded_at_once),
+		cmocka_unit_test(one_payer_pays_thrice_in_one_batch),
 	};
 	/* SQLite's by nature: a store whose loads see its writes (PostgreSQL's
 	 * loads the batch at once); a TEMP trigger that refuses one job's
