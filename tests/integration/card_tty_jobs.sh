@@ -22,6 +22,11 @@ if pid == 0:
     os.chdir(d)
     os.environ["HISTFILE"] = ""     # a null HISTFILE: the shell saves no history
     os.environ["PS1"] = "jobs-prompt$ "  # a prompt the driver waits for
+    # A person's shell starts with ^C and ^\ at their defaults; a test run
+    # in the background of a script inherits them ignored, and the shell
+    # passes an ignored SIGINT on to its jobs: ^C would not end the sleep.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGQUIT, signal.SIG_DFL)
     os.execvp("bash", ["bash", "--norc", "--noprofile", "-i"])
 out = b""
 def expect(what, after, limit=60):
