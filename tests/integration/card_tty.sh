@@ -21,11 +21,17 @@ mkfifo "$T_DIR/cmd"
 cat >"$T_DIR/drive_tty.py" <<'PY'
 import os, pty, select, signal, sys, termios
 card, d = sys.argv[1], sys.argv[2]
+# The settings a new pseudo-terminal starts with, read from one of our own:
+# read from the card's after the fork, they were the card's raw mode
+# whenever the card ran first (under load), and "restored" compared raw
+# with the cooked mode it had rightly restored.
+m, s = pty.openpty()
+before = termios.tcgetattr(s)
+os.close(m); os.close(s)
 pid, fd = pty.fork()
 if pid == 0:
     os.execv(card, [card, "-d", "--tty", "--flash", d + "/card.flash",
                     "--contact", d + "/contact.sock", "--control", d + "/control.sock"])
-before = termios.tcgetattr(fd)
 out = open(d + "/screen.txt", "wb")
 cmd = os.open(d + "/cmd", os.O_RDONLY | os.O_NONBLOCK)
 while True:
