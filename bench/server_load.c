@@ -530,48 +530,69 @@ static int cmp_double(const void *a, const void *b)
 
 #define TX_MAX 1000000          /* prepared submissions are held in memory */
 
-/* Challenges for every submission of a round, in lane order: ch[] holds
- * them card by card, each card's in counter order. They are asked
- * PREP_CONNS at a time, one on each of as many connections, so that the
- * server commits them in batches: asked one by one, each was a commit and
- * an fsync of its own, most of the preparation's time. */
+/* Challenges for every submission of a round: ch[] holds them card by
+ * card, each card's in counter order. They are asked in the order the
+ * load spends them, each card's first, then each card's second, and so
+ * on (the lanes go on in step, one submission in flight each), as a
+ * terminal asks its challenge just before the card pays: the server
+ * keeps challenges in the order it issued them, and asked card by card
+ * the rows a batch marks used lay a card's round apart, each on a page
+ * of its own, a page write per payment that no shop's terminals make.
+ * They are asked PREP_CONNS at a time, one on each of as many
+ * connections, so that the server commits them in batches: asked one by
+ * one, each was a commit and an fsync of its own, most of the
+ * preparation's time. */
 #define PREP_CONNS 128
 
 static void prepare_challenges(struct lane *lanes, int ncards,
 			       uint8_t (*ch)[SC_CHALLENGE_LEN], const char *sock)
 {
-	int fds[PREP_CONNS], nconn = 0;
+	int fds[PREP_CONNS], slot[PREP_CONNS], nconn = 0;
+	int *first = calloc((size_t)ncards, sizeof(*first)); /* card k's first in ch[] */
 	char tid[SC_TERMINAL_ID_MAX + 1];
 	int total = 0, code;
 
-	for (int k = 0; k < ncards; k++)
+	if (!first)
+		die("out of memory");
+	for (int k = 0; k < ncards; k++) {
+		first[k] = total;
 		total += lanes[k].n;
+	}
 	while (nconn < PREP_CONNS && nconn < total) {
 		if ((fds[nconn] = sclient_connect(sock)) < 0)
 			die("cannot connect to the server to prepare");
 		nconn++;
 	}
+	/* k and i walk (card, counter) in spending order: i-th of every card
+	 * that has one, then i + 1. */
 	for (int at = 0, k = 0, i = 0; at < total;) {
 		int wave = 0;
 
 		/* Each challenge is bound to its card's terminal id. */
 		for (; wave < nconn && at + wave < total; wave++) {
 			while (i >= lanes[k].n) {
-				k++;
-				i = 0;
+				if (++k == ncards) {
+					k = 0;
+					i++;
+				}
 			}
 			snprintf(tid, sizeof(tid), tls_ctx ? "BENCH" : "BENCH-%d", k);
 			if (sclient_challenge_ask(fds[wave], tid) != 0)
 				die("no challenge");
-			i++;
+			slot[wave] = first[k] + i;
+			if (++k == ncards) {
+				k = 0;
+				i++;
+			}
 		}
 		for (int w = 0; w < wave; w++)
-			if (sclient_challenge_take(fds[w], ch[at + w], &code) != 0)
+			if (sclient_challenge_take(fds[w], ch[slot[w]], &code) != 0)
 				die("no challenge");
 		at += wave;
 	}
 	for (int c = 0; c < nconn; c++)
 		close(fds[c]);
+	free(first);
 }
 
 /* A round's M signed submissions, card by card in counter order (each
