@@ -23,6 +23,21 @@ void log_setforeground(int foreground);
  * one-shot messages are read by a person and stay "IDENT: message". */
 void log_setstamp(int stamp);
 
+/* Lines gathered on one thread between log_batch_begin and
+ * log_batch_end, for a loop that logs a line per item of a batch: on
+ * stderr they leave in one write(2) per full buffer rather than one per
+ * line. The caller owns the buffer; one batch per thread at a time. Only
+ * log_info and log_debug lines wait in it: a warning or a fatal line
+ * writes what waits first, then itself, so the order is kept and nothing
+ * waits behind an exit. Lines to syslog go as they come. */
+struct log_batch {
+	char buf[8192];
+	size_t len;             /* bytes of buf waiting */
+};
+void log_batch_begin(struct log_batch *b);
+/* Writes what waits and ends the thread's batch. */
+void log_batch_end(struct log_batch *b);
+
 /* A warning with ": " and strerror(errno) appended; errno is kept. */
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* A warning without errno; errno is kept. */

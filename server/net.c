@@ -532,11 +532,15 @@ static void reply_write(struct srv_conn *c, const uint8_t *frame, size_t len)
 		bufferevent_write(c->bev, frame + w, len - (size_t)w);
 }
 
-/* Writes the finished jobs' replies; runs on the loop. */
+/* Writes the finished jobs' replies; runs on the loop. Their log lines
+ * (srv_log_submission) go first, together: one write(2) per batch rather
+ * than one per submission on the loop every reply waits for, and still
+ * each line before its reply, so a peer holding its reply finds it. */
 static void on_done(evutil_socket_t fd, short what, void *arg)
 {
 	struct srv_net *n = arg;
 	struct srv_job *j, *next;
+	struct log_batch lines;
 
 	(void)fd;
 	(void)what;
@@ -544,13 +548,16 @@ static void on_done(evutil_socket_t fd, short what, void *arg)
 	j = n->done_head;
 	n->done_head = n->done_tail = NULL;
 	pthread_mutex_unlock(&n->mu);
+	log_batch_begin(&lines);
+	for (next = j; next; next = next->next)
+		srv_log_submission(next);
+	log_batch_end(&lines);
 	for (; j; j = next) {
 		struct srv_conn *c = j->conn;
 		uint8_t frame[SC_FRAME_HDR + sizeof(j->reply)];
 		int len;
 
 		next = j->next;
-		srv_log_submission(j);
 		n->in_flight--;
 		atomic_fetch_sub(&srv_metrics.in_flight, 1);
 		c->busy = 0;

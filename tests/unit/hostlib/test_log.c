@@ -1,5 +1,6 @@
 /* The one log (hostlib/log.h): lines as the tests of the programs grep
- * them, errno kept, fatal exits 1. */
+ * them, errno kept, fatal exits 1, a batch's lines held to one write and
+ * kept in order. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -34,6 +35,17 @@ static void capture(void (*fn)(void), char *out, size_t cap, int *status)
 	assert_int_equal(waitpid(pid, status, 0), pid);
 }
 
+/* Runs fn as capture does and checks its exit status and whole output. */
+static void expect_output(void (*fn)(void), int status, const char *want)
+{
+	char out[512];
+	int st;
+
+	capture(fn, out, sizeof out, &st);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == status);
+	assert_string_equal(out, want);
+}
+
 static void lines(void)
 {
 	log_init("sigcard-test", 1, 0);
@@ -48,16 +60,11 @@ static void lines(void)
 
 static void lines_as_the_programs_print_them(void **state)
 {
-	char out[512];
-	int st;
-
 	(void)state;
-	capture(lines, out, sizeof out, &st);
-	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-	assert_string_equal(out, "sigcard-test: open x: No such file or directory\n"
-				 "sigcard-test: plain\n"
-				 "sigcard-test: up\n"
-				 "sigcard-test: shown\n");
+	expect_output(lines, 0, "sigcard-test: open x: No such file or directory\n"
+				"sigcard-test: plain\n"
+				"sigcard-test: up\n"
+				"sigcard-test: shown\n");
 }
 
 static void errno_kept(void **state)
@@ -89,16 +96,86 @@ static void die_fatalx(void)
 
 static void fatal_logs_and_exits_1(void **state)
 {
-	char out[256];
+	(void)state;
+	expect_output(die_fatal, 1, "sigcard-test: cannot go on: Bad file descriptor\n");
+	expect_output(die_fatalx, 1, "sigcard-test: broken invariant 7\n");
+}
+
+static void mark(const char *s)
+{
+	assert_true(write(2, s, strlen(s)) == (ssize_t)strlen(s));
+}
+
+/* MARKs go straight to the pipe: a line before one was written before it. */
+static void batched(void)
+{
+	struct log_batch b;
+
+	log_init("sigcard-test", 1, 0);
+	log_batch_begin(&b);
+	log_info("a");
+	log_info("b");
+	mark("MARK1\n");
+	log_warnx("warn"); /* what waits, then the warning */
+	log_info("c");
+	mark("MARK2\n");
+	log_batch_end(&b);
+	log_info("d"); /* after the batch: as it comes */
+	mark("MARK3\n");
+}
+
+static void batch_holds_lines_until_its_end_in_order(void **state)
+{
+	(void)state;
+	expect_output(batched, 0, "MARK1\n"
+				  "sigcard-test: a\n"
+				  "sigcard-test: b\n"
+				  "sigcard-test: warn\n"
+				  "MARK2\n"
+				  "sigcard-test: c\n"
+				  "sigcard-test: d\n"
+				  "MARK3\n");
+}
+
+#define MANY_LINES 400 /* about 13 KiB: more than a batch's buffer */
+
+static void batched_many(void)
+{
+	struct log_batch b;
+
+	log_init("sigcard-test", 1, 0);
+	log_batch_begin(&b);
+	for (int i = 0; i < MANY_LINES; i++)
+		log_info("line %04d of the batch", i);
+	log_batch_end(&b);
+}
+
+static void die_in_batch(void)
+{
+	struct log_batch b;
+
+	log_init("sigcard-test", 1, 0);
+	log_batch_begin(&b);
+	log_info("held");
+	fatalx("gone");
+}
+
+static void full_batch_and_fatal_lose_nothing(void **state)
+{
+	static char out[MANY_LINES * 40 + 1];
+	char want[64], *at = out;
 	int st;
 
 	(void)state;
-	capture(die_fatal, out, sizeof out, &st);
-	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 1);
-	assert_string_equal(out, "sigcard-test: cannot go on: Bad file descriptor\n");
-	capture(die_fatalx, out, sizeof out, &st);
-	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 1);
-	assert_string_equal(out, "sigcard-test: broken invariant 7\n");
+	capture(batched_many, out, sizeof out, &st);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	for (int i = 0; i < MANY_LINES; i++) {
+		snprintf(want, sizeof want, "sigcard-test: line %04d of the batch\n", i);
+		assert_memory_equal(at, want, strlen(want));
+		at += strlen(want);
+	}
+	assert_int_equal(*at, '\0');
+	expect_output(die_in_batch, 1, "sigcard-test: held\nsigcard-test: gone\n");
 }
 
 int main(int argc, char **argv)
@@ -107,6 +184,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test(lines_as_the_programs_print_them),
 		cmocka_unit_test(errno_kept),
 		cmocka_unit_test(fatal_logs_and_exits_1),
+		cmocka_unit_test(batch_holds_lines_until_its_end_in_order),
+		cmocka_unit_test(full_batch_and_fatal_lose_nothing),
 	};
 	return RUN_TESTS("hostlib_log", tests, argc, argv);
 }
