@@ -36,7 +36,8 @@ static const struct {
 		" SELECT * FROM unnest($1::bytea[], $2::text[], $3::bigint[])",
 		3, {SRV_PG_OID_BYTEA, SRV_PG_OID_TEXT, SRV_PG_OID_INT8}},
 	[PG_ROWS_CHALLENGE_USE] = {
-		"UPDATE challenges SET used = 1 WHERE challenge = ANY($1::bytea[])",
+		/* IN (SELECT unnest(…)): store_pg.c's SQL_ACCOUNTS says why */
+		"UPDATE challenges SET used = 1 WHERE challenge IN (SELECT unnest($1::bytea[]))",
 		1, {SRV_PG_OID_BYTEA}},
 	[PG_ROWS_TRANSFER] = {
 		"INSERT INTO transfers (payer, payee, amount, currency, card_id, atc, tx_hash,"

@@ -109,8 +109,15 @@ struct pg_store {
 #define SQL_CARDS \
 	"SELECT account, pubkey, status, last_atc, jp_failures, card_id FROM cards" \
 	" WHERE card_id IN (SELECT decode(h, 'hex') FROM unnest($1::text[]) AS h) ORDER BY card_id"
+/* IN (SELECT unnest(…)), not = ANY(…): a prepared statement's generic
+ * plan cannot hash a parameter's array, so "= ANY" over a scan compared
+ * each row with every element (seen: a seq scan of accounts under a
+ * batch's 256 payees, a fifth of the cluster's CPU in texteq); a
+ * semi-join over the array's distinct values is a hash or an index
+ * lookup per value, whichever the plan chose. */
 #define SQL_ACCOUNTS \
-	"SELECT currency, balance, flags, id FROM accounts WHERE id = ANY($1::text[]) ORDER BY id"
+	"SELECT currency, balance, flags, id FROM accounts" \
+	" WHERE id IN (SELECT unnest($1::text[])) ORDER BY id"
 /* A payee's credit, the batch's sum for it, queued just before COMMIT. */
 #define SQL_CREDIT "UPDATE accounts SET balance = balance + $2 WHERE id = $1"
 #define SQL_CHALLENGES \
