@@ -45,13 +45,15 @@ static const struct {
 		" SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[],"
 		" $5::bytea[], $6::bigint[], $7::bytea[], $8::bytea[], $9::bigint[], $10::bytea[],"
 		" $11::bigint[])",
-		11, {SRV_PG_OID_TEXT, SRV_PG_OID_TEXT, SRV_PG_OID_INT8, SRV_PG_OID_INT8, SRV_PG_OID_BYTEA, SRV_PG_OID_INT8, SRV_PG_OID_BYTEA,
-		     SRV_PG_OID_BYTEA, SRV_PG_OID_INT8, SRV_PG_OID_BYTEA, SRV_PG_OID_INT8}},
+		11, {SRV_PG_OID_TEXT, SRV_PG_OID_TEXT, SRV_PG_OID_INT8, SRV_PG_OID_INT8,
+		     SRV_PG_OID_BYTEA, SRV_PG_OID_INT8, SRV_PG_OID_BYTEA, SRV_PG_OID_BYTEA,
+		     SRV_PG_OID_INT8, SRV_PG_OID_BYTEA, SRV_PG_OID_INT8}},
 	[PG_ROWS_DECLINE] = {
 		"INSERT INTO declines (card_id, atc, signed_hash, submission_hash, code, result,"
 		" counter) SELECT * FROM unnest($1::bytea[], $2::bigint[], $3::bytea[],"
 		" $4::bytea[], $5::bigint[], $6::bytea[], $7::bigint[])",
-		7, {SRV_PG_OID_BYTEA, SRV_PG_OID_INT8, SRV_PG_OID_BYTEA, SRV_PG_OID_BYTEA, SRV_PG_OID_INT8, SRV_PG_OID_BYTEA, SRV_PG_OID_INT8}},
+		7, {SRV_PG_OID_BYTEA, SRV_PG_OID_INT8, SRV_PG_OID_BYTEA, SRV_PG_OID_BYTEA,
+		    SRV_PG_OID_INT8, SRV_PG_OID_BYTEA, SRV_PG_OID_INT8}},
 	[PG_ROWS_RECEIPT] = {
 		"INSERT INTO receipts (transfer_id, counter, body, seal)"
 		" SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bytea[], $4::bytea[])",
@@ -343,7 +345,8 @@ static int send_kind(struct srv_pg_rows *r, enum srv_pg_rows_kind k, srv_pg_rows
 static int send_folded(struct srv_pg_rows *r, srv_pg_rows_send_fn send, void *ctx)
 {
 	static const uint32_t msgfail_oid[] = {SRV_PG_OID_BYTEA, SRV_PG_OID_BYTEA, SRV_PG_OID_INT8},
-			      card_oid[] = {SRV_PG_OID_BYTEA, SRV_PG_OID_INT8, SRV_PG_OID_INT8, SRV_PG_OID_INT8, SRV_PG_OID_INT8},
+			      card_oid[] = {SRV_PG_OID_BYTEA, SRV_PG_OID_INT8, SRV_PG_OID_INT8,
+					    SRV_PG_OID_INT8, SRV_PG_OID_INT8},
 			      debit_oid[] = {SRV_PG_OID_TEXT, SRV_PG_OID_INT8};
 	struct srv_pg_array a[5] = {{0}};
 	struct srv_pg_params p;
