@@ -10,11 +10,6 @@
 #include <string.h>
 #include "pg_rows.h"
 
-/* pg_type's oids of the element types used */
-#define OID_BYTEA 17
-#define OID_INT8 20
-#define OID_TEXT 25
-
 #define SQL_MSGFAIL_ROWS \
 	"INSERT INTO message_failures (signed_hash, card_id, failures)" \
 	" SELECT h, c, n FROM unnest($1::bytea[], $2::bytea[], $3::bigint[]) AS u(h, c, n)" \
@@ -39,32 +34,35 @@ static const struct {
 	[PG_ROWS_CHALLENGE_ISSUE] = {
 		"INSERT INTO challenges (challenge, terminal_id, expires_ms)"
 		" SELECT * FROM unnest($1::bytea[], $2::text[], $3::bigint[])",
-		3, {OID_BYTEA, OID_TEXT, OID_INT8}},
+		3, {SRV_PG_OID_BYTEA, SRV_PG_OID_TEXT, SRV_PG_OID_INT8}},
 	[PG_ROWS_CHALLENGE_USE] = {
-		"UPDATE challenges SET used = 1 WHERE challenge = ANY($1::bytea[])",
-		1, {OID_BYTEA}},
+		/* IN (SELECT unnest(…)): store_pg.c's SQL_ACCOUNTS says why */
+		"UPDATE challenges SET used = 1 WHERE challenge IN (SELECT unnest($1::bytea[]))",
+		1, {SRV_PG_OID_BYTEA}},
 	[PG_ROWS_TRANSFER] = {
 		"INSERT INTO transfers (payer, payee, amount, currency, card_id, atc, tx_hash,"
 		" submission_hash, created_ms, signed_hash, id)"
 		" SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[],"
 		" $5::bytea[], $6::bigint[], $7::bytea[], $8::bytea[], $9::bigint[], $10::bytea[],"
 		" $11::bigint[])",
-		11, {OID_TEXT, OID_TEXT, OID_INT8, OID_INT8, OID_BYTEA, OID_INT8, OID_BYTEA,
-		     OID_BYTEA, OID_INT8, OID_BYTEA, OID_INT8}},
+		11, {SRV_PG_OID_TEXT, SRV_PG_OID_TEXT, SRV_PG_OID_INT8, SRV_PG_OID_INT8,
+		     SRV_PG_OID_BYTEA, SRV_PG_OID_INT8, SRV_PG_OID_BYTEA, SRV_PG_OID_BYTEA,
+		     SRV_PG_OID_INT8, SRV_PG_OID_BYTEA, SRV_PG_OID_INT8}},
 	[PG_ROWS_DECLINE] = {
 		"INSERT INTO declines (card_id, atc, signed_hash, submission_hash, code, result,"
 		" counter) SELECT * FROM unnest($1::bytea[], $2::bigint[], $3::bytea[],"
 		" $4::bytea[], $5::bigint[], $6::bytea[], $7::bigint[])",
-		7, {OID_BYTEA, OID_INT8, OID_BYTEA, OID_BYTEA, OID_INT8, OID_BYTEA, OID_INT8}},
+		7, {SRV_PG_OID_BYTEA, SRV_PG_OID_INT8, SRV_PG_OID_BYTEA, SRV_PG_OID_BYTEA,
+		    SRV_PG_OID_INT8, SRV_PG_OID_BYTEA, SRV_PG_OID_INT8}},
 	[PG_ROWS_RECEIPT] = {
 		"INSERT INTO receipts (transfer_id, counter, body, seal)"
 		" SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bytea[], $4::bytea[])",
-		4, {OID_INT8, OID_INT8, OID_BYTEA, OID_BYTEA}},
+		4, {SRV_PG_OID_INT8, SRV_PG_OID_INT8, SRV_PG_OID_BYTEA, SRV_PG_OID_BYTEA}},
 	[PG_ROWS_AUDIT] = {
 		"INSERT INTO audit (at_ms, peer, raw, result, detail)"
 		" SELECT * FROM unnest($1::bigint[], $2::text[], $3::bytea[], $4::bigint[],"
 		" $5::text[])",
-		5, {OID_INT8, OID_TEXT, OID_BYTEA, OID_INT8, OID_TEXT}},
+		5, {SRV_PG_OID_INT8, SRV_PG_OID_TEXT, SRV_PG_OID_BYTEA, SRV_PG_OID_INT8, SRV_PG_OID_TEXT}},
 };
 
 /* The header's size: ndim, has-null, element oid, one dimension and its
@@ -95,8 +93,7 @@ int srv_pg_grow(void **p, size_t *cap, size_t need, size_t elem)
 	return 0;
 }
 
-/* Appends one element of len bytes to a, its header written first. */
-static void array_put(struct srv_pg_array *a, const void *v, size_t len)
+void srv_pg_array_put(struct srv_pg_array *a, const void *v, size_t len)
 {
 	if (a->failed || len > INT32_MAX ||
 	    srv_pg_grow((void **)&a->b, &a->cap, (a->len ? a->len : ARRAY_HEADER) + 4 + len, 1) != 0) {
@@ -112,18 +109,18 @@ static void array_put(struct srv_pg_array *a, const void *v, size_t len)
 	a->n++;
 }
 
-static void array_int(struct srv_pg_array *a, int64_t v)
+void srv_pg_array_int(struct srv_pg_array *a, int64_t v)
 {
 	uint8_t b[8];
 
 	put32(b, (uint32_t)((uint64_t)v >> 32));
 	put32(b + 4, (uint32_t)v);
-	array_put(a, b, sizeof(b));
+	srv_pg_array_put(a, b, sizeof(b));
 }
 
 static void array_text(struct srv_pg_array *a, const char *s)
 {
-	array_put(a, s, strlen(s));
+	srv_pg_array_put(a, s, strlen(s));
 }
 
 /* a as a parameter of p: its header now that its count is known. */
@@ -223,7 +220,7 @@ int srv_pg_rows_card_accept(struct srv_pg_rows *r, const uint8_t *card_id, int64
 
 int srv_pg_rows_challenge_use(struct srv_pg_rows *r, const uint8_t *challenge)
 {
-	array_put(&cols(r, PG_ROWS_CHALLENGE_USE)[0], challenge, SC_CHALLENGE_LEN);
+	srv_pg_array_put(&cols(r, PG_ROWS_CHALLENGE_USE)[0], challenge, SC_CHALLENGE_LEN);
 	return row_done(r, PG_ROWS_CHALLENGE_USE);
 }
 
@@ -256,15 +253,15 @@ int srv_pg_rows_transfer(struct srv_pg_rows *r, const char *payer, const char *p
 
 	array_text(&c[0], payer);
 	array_text(&c[1], payee);
-	array_int(&c[2], amount);
-	array_int(&c[3], currency);
-	array_put(&c[4], card->card_id, SC_CARD_ID_LEN);
-	array_int(&c[5], card->atc);
-	array_put(&c[6], card->tx_hash, SC_HASH_LEN);
-	array_put(&c[7], card->sub_hash, SC_HASH_LEN);
-	array_int(&c[8], created_ms);
-	array_put(&c[9], card->signed_hash, SC_HASH_LEN);
-	array_int(&c[10], id);
+	srv_pg_array_int(&c[2], amount);
+	srv_pg_array_int(&c[3], currency);
+	srv_pg_array_put(&c[4], card->card_id, SC_CARD_ID_LEN);
+	srv_pg_array_int(&c[5], card->atc);
+	srv_pg_array_put(&c[6], card->tx_hash, SC_HASH_LEN);
+	srv_pg_array_put(&c[7], card->sub_hash, SC_HASH_LEN);
+	srv_pg_array_int(&c[8], created_ms);
+	srv_pg_array_put(&c[9], card->signed_hash, SC_HASH_LEN);
+	srv_pg_array_int(&c[10], id);
 	return row_done(r, PG_ROWS_TRANSFER);
 }
 
@@ -273,13 +270,13 @@ int srv_pg_rows_decline(struct srv_pg_rows *r, const struct srv_card_ref *card, 
 {
 	struct srv_pg_array *c = cols(r, PG_ROWS_DECLINE);
 
-	array_put(&c[0], card->card_id, SC_CARD_ID_LEN);
-	array_int(&c[1], card->atc);
-	array_put(&c[2], card->signed_hash, SC_HASH_LEN);
-	array_put(&c[3], card->sub_hash, SC_HASH_LEN);
-	array_int(&c[4], code);
-	array_put(&c[5], result, result_len);
-	array_int(&c[6], counter);
+	srv_pg_array_put(&c[0], card->card_id, SC_CARD_ID_LEN);
+	srv_pg_array_int(&c[1], card->atc);
+	srv_pg_array_put(&c[2], card->signed_hash, SC_HASH_LEN);
+	srv_pg_array_put(&c[3], card->sub_hash, SC_HASH_LEN);
+	srv_pg_array_int(&c[4], code);
+	srv_pg_array_put(&c[5], result, result_len);
+	srv_pg_array_int(&c[6], counter);
 	return row_done(r, PG_ROWS_DECLINE);
 }
 
@@ -289,10 +286,10 @@ int srv_pg_rows_receipt(struct srv_pg_rows *r, int64_t transfer_id, int64_t coun
 {
 	struct srv_pg_array *c = cols(r, PG_ROWS_RECEIPT);
 
-	array_int(&c[0], transfer_id);
-	array_int(&c[1], counter);
-	array_put(&c[2], body, body_len);
-	array_put(&c[3], seal, seal_len);
+	srv_pg_array_int(&c[0], transfer_id);
+	srv_pg_array_int(&c[1], counter);
+	srv_pg_array_put(&c[2], body, body_len);
+	srv_pg_array_put(&c[3], seal, seal_len);
 	return row_done(r, PG_ROWS_RECEIPT);
 }
 
@@ -301,10 +298,10 @@ int srv_pg_rows_audit(struct srv_pg_rows *r, int64_t at_ms, const char *peer,
 {
 	struct srv_pg_array *c = cols(r, PG_ROWS_AUDIT);
 
-	array_int(&c[0], at_ms);
+	srv_pg_array_int(&c[0], at_ms);
 	array_text(&c[1], peer);
-	array_put(&c[2], raw, raw_len);
-	array_int(&c[3], code);
+	srv_pg_array_put(&c[2], raw, raw_len);
+	srv_pg_array_int(&c[3], code);
 	array_text(&c[4], detail);
 	return row_done(r, PG_ROWS_AUDIT);
 }
@@ -314,15 +311,13 @@ int srv_pg_rows_challenge_issue(struct srv_pg_rows *r, const uint8_t *challenge,
 {
 	struct srv_pg_array *c = cols(r, PG_ROWS_CHALLENGE_ISSUE);
 
-	array_put(&c[0], challenge, SC_CHALLENGE_LEN);
+	srv_pg_array_put(&c[0], challenge, SC_CHALLENGE_LEN);
 	array_text(&c[1], terminal_id);
-	array_int(&c[2], expires_ms);
+	srv_pg_array_int(&c[2], expires_ms);
 	return row_done(r, PG_ROWS_CHALLENGE_ISSUE);
 }
 
-/* n columns a as the parameters of p, by their element types; -1 if
- * one could not hold its rows. */
-static int params_of(struct srv_pg_params *p, struct srv_pg_array *a, const uint32_t *oid, int n)
+int srv_pg_array_params(struct srv_pg_params *p, struct srv_pg_array *a, const uint32_t *oid, int n)
 {
 	memset(p, 0, sizeof(*p));
 	for (int c = 0; c < n; c++)
@@ -341,7 +336,7 @@ static int send_kind(struct srv_pg_rows *r, enum srv_pg_rows_kind k, srv_pg_rows
 
 	if (!r->col[k][0].n)
 		return 0;
-	if (params_of(&p, r->col[k], kinds[k].oid, kinds[k].n) != 0)
+	if (srv_pg_array_params(&p, r->col[k], kinds[k].oid, kinds[k].n) != 0)
 		return -1;
 	return send(ctx, kinds[k].sql, &p);
 }
@@ -349,41 +344,42 @@ static int send_kind(struct srv_pg_rows *r, enum srv_pg_rows_kind k, srv_pg_rows
 /* The summed and last-valued kinds as columns of a scratch set, sent. */
 static int send_folded(struct srv_pg_rows *r, srv_pg_rows_send_fn send, void *ctx)
 {
-	static const uint32_t msgfail_oid[] = {OID_BYTEA, OID_BYTEA, OID_INT8},
-			      card_oid[] = {OID_BYTEA, OID_INT8, OID_INT8, OID_INT8, OID_INT8},
-			      debit_oid[] = {OID_TEXT, OID_INT8};
+	static const uint32_t msgfail_oid[] = {SRV_PG_OID_BYTEA, SRV_PG_OID_BYTEA, SRV_PG_OID_INT8},
+			      card_oid[] = {SRV_PG_OID_BYTEA, SRV_PG_OID_INT8, SRV_PG_OID_INT8,
+					    SRV_PG_OID_INT8, SRV_PG_OID_INT8},
+			      debit_oid[] = {SRV_PG_OID_TEXT, SRV_PG_OID_INT8};
 	struct srv_pg_array a[5] = {{0}};
 	struct srv_pg_params p;
 	int rc = 0;
 
 	if (r->n_msgfails) {
 		for (size_t i = 0; i < r->n_msgfails; i++) {
-			array_put(&a[0], r->msgfails[i].signed_hash, SC_HASH_LEN);
-			array_put(&a[1], r->msgfails[i].card_id, SC_CARD_ID_LEN);
-			array_int(&a[2], r->msgfails[i].sum);
+			srv_pg_array_put(&a[0], r->msgfails[i].signed_hash, SC_HASH_LEN);
+			srv_pg_array_put(&a[1], r->msgfails[i].card_id, SC_CARD_ID_LEN);
+			srv_pg_array_int(&a[2], r->msgfails[i].sum);
 		}
-		rc = params_of(&p, a, msgfail_oid, 3) != 0 ? -1 : send(ctx, SQL_MSGFAIL_ROWS, &p);
+		rc = srv_pg_array_params(&p, a, msgfail_oid, 3) != 0 ? -1 : send(ctx, SQL_MSGFAIL_ROWS, &p);
 		for (int c = 0; c < 5; c++)
 			array_reset(&a[c]);
 	}
 	if (rc == 0 && r->n_cards) {
 		for (size_t i = 0; i < r->n_cards; i++) {
-			array_put(&a[0], r->cards[i].id, SC_CARD_ID_LEN);
-			array_int(&a[1], r->cards[i].jp_failures);
-			array_int(&a[2], r->cards[i].last_atc);
-			array_int(&a[3], r->cards[i].accepted);
-			array_int(&a[4], r->cards[i].blocked);
+			srv_pg_array_put(&a[0], r->cards[i].id, SC_CARD_ID_LEN);
+			srv_pg_array_int(&a[1], r->cards[i].jp_failures);
+			srv_pg_array_int(&a[2], r->cards[i].last_atc);
+			srv_pg_array_int(&a[3], r->cards[i].accepted);
+			srv_pg_array_int(&a[4], r->cards[i].blocked);
 		}
-		rc = params_of(&p, a, card_oid, 5) != 0 ? -1 : send(ctx, SQL_CARD_ROWS, &p);
+		rc = srv_pg_array_params(&p, a, card_oid, 5) != 0 ? -1 : send(ctx, SQL_CARD_ROWS, &p);
 		for (int c = 0; c < 5; c++)
 			array_reset(&a[c]);
 	}
 	if (rc == 0 && r->n_debits) {
 		for (size_t i = 0; i < r->n_debits; i++) {
 			array_text(&a[0], r->debits[i].account);
-			array_int(&a[1], r->debits[i].sum);
+			srv_pg_array_int(&a[1], r->debits[i].sum);
 		}
-		rc = params_of(&p, a, debit_oid, 2) != 0 ? -1 : send(ctx, SQL_DEBIT_ROWS, &p);
+		rc = srv_pg_array_params(&p, a, debit_oid, 2) != 0 ? -1 : send(ctx, SQL_DEBIT_ROWS, &p);
 	}
 	for (int c = 0; c < 5; c++)
 		free(a[c].b);

@@ -11,6 +11,11 @@
 #include <stdint.h>
 #include "pg_query.h"
 
+/* pg_type's oids of the element types used */
+#define SRV_PG_OID_BYTEA 17
+#define SRV_PG_OID_INT8 20
+#define SRV_PG_OID_TEXT 25
+
 /* A one-dimensional array of one element type, binary (array_recv's). */
 struct srv_pg_array {
 	uint8_t *b;
@@ -19,6 +24,16 @@ struct srv_pg_array {
 	uint32_t oid;                     /* the element type's */
 	int failed;                       /* out of memory: the batch fails */
 };
+
+/* Appends one element of len bytes to a (its header is written when it
+ * becomes a parameter); a number as an int8. Out of memory sets failed. */
+void srv_pg_array_put(struct srv_pg_array *a, const void *v, size_t len);
+void srv_pg_array_int(struct srv_pg_array *a, int64_t v);
+/* n columns a, none empty, as the parameters of p, by their element
+ * types oid; -1 if one is empty or could not hold its elements. The
+ * parameters point into a: it must outlive their use. */
+int srv_pg_array_params(struct srv_pg_params *p, struct srv_pg_array *a, const uint32_t *oid,
+			int n);
 
 /* Rows that sum or take the last value per key: kept as structs until
  * the flush makes their arrays. */
